@@ -1,0 +1,33 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "gridmap",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gridmap", targets: ["GridMapCLI"]),
+        .executable(name: "gridmap-datagen", targets: ["GridMapDataGen"]),
+        .library(name: "GridMapCore", targets: ["GridMapCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CGEOS", path: "Sources/CGEOS", pkgConfig: "geos",
+                       providers: [.apt(["libgeos-dev"])]),
+        .systemLibrary(name: "CPROJ", path: "Sources/CPROJ", pkgConfig: "proj",
+                       providers: [.apt(["libproj-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "GridMapCore", dependencies: ["CGEOS", "CPROJ", "CSQLite"]),
+        .executableTarget(
+            name: "GridMapCLI",
+            dependencies: ["GridMapCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "GridMapDataGen",
+            dependencies: ["GridMapCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "tools/datagen"),
+        .testTarget(name: "GridMapCoreTests", dependencies: ["GridMapCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

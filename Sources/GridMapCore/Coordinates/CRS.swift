@@ -1,0 +1,113 @@
+/// The coordinate reference systems a caller can speak. Everything inside gridmap is
+/// WGS 84 lon/lat (`wgs84`).
+public enum CRS: Hashable, Sendable, CustomStringConvertible {
+    case wgs84
+    /// China's geodetic datum (EPSG:4490); within centimetres of WGS 84.
+    case cgcs2000
+    case gcj02
+    case bd09
+    case epsg(Int)
+
+    /// Parses `wgs84`, `cgcs2000`, `gcj02`, `bd09` (any case, common aliases) or `EPSG:n`.
+    public init(parsing text: String) throws {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        switch t {
+        case "wgs84", "wgs-84", "4326", "epsg:4326": self = .wgs84
+        case "cgcs2000", "4490", "epsg:4490": self = .cgcs2000
+        case "gcj02", "gcj-02", "gcj", "mars", "amap", "tencent", "wechat": self = .gcj02
+        case "bd09", "bd-09", "baidu", "bd09ll": self = .bd09
+        default:
+            if t.hasPrefix("epsg:"), let code = Int(t.dropFirst(5)), code > 0 {
+                guard Transformer.knows("EPSG:\(code)") else {
+                    throw CRSError("PROJ does not know EPSG:\(code)")
+                }
+                self = .epsg(code)
+            } else {
+                throw CRSError("unknown CRS '\(text)': use wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>")
+            }
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .wgs84: "wgs84"
+        case .cgcs2000: "cgcs2000"
+        case .gcj02: "gcj02"
+        case .bd09: "bd09"
+        case .epsg(let n): "EPSG:\(n)"
+        }
+    }
+
+    /// Whether coordinates are lon/lat degrees (as opposed to projected metres etc.).
+    public var isGeographic: Bool {
+        switch self {
+        case .wgs84, .cgcs2000, .gcj02, .bd09: true
+        case .epsg: false  // decided by PROJ; we validate only finiteness for these
+        }
+    }
+
+    var projCode: String? {
+        switch self {
+        case .cgcs2000: "EPSG:4490"
+        case .epsg(let n): "EPSG:\(n)"
+        default: nil
+        }
+    }
+}
+
+public struct CRSError: Error, CustomStringConvertible, Equatable, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+import Foundation
+
+/// Converts coordinates between any two `CRS`s through WGS 84. Caches its PROJ
+/// transformers, so keep one per thread (it is not `Sendable`).
+public final class CoordinateConverter {
+    private var transformers: [String: Transformer] = [:]
+
+    public init() {}
+
+    public func convert(_ c: Coordinate, from: CRS, to: CRS) throws -> Coordinate {
+        if from == to { try check(c, from); return c }
+        return try fromWGS84(try toWGS84(c, from: from), to: to)
+    }
+
+    public func toWGS84(_ c: Coordinate, from crs: CRS) throws -> Coordinate {
+        try check(c, crs)
+        switch crs {
+        case .wgs84: return c
+        case .gcj02: return ChinaOffsets.gcj02ToWGS84(c)
+        case .bd09: return ChinaOffsets.bd09ToWGS84(c)
+        case .cgcs2000, .epsg: return try transformer(crs.projCode!, "EPSG:4326").forward(c)
+        }
+    }
+
+    public func fromWGS84(_ c: Coordinate, to crs: CRS) throws -> Coordinate {
+        switch crs {
+        case .wgs84: return c
+        case .gcj02: return ChinaOffsets.wgs84ToGCJ02(c)
+        case .bd09: return ChinaOffsets.wgs84ToBD09(c)
+        case .cgcs2000, .epsg: return try transformer("EPSG:4326", crs.projCode!).forward(c)
+        }
+    }
+
+    /// Rejects what cannot be a position in the CRS, with a message a person can act on.
+    public func check(_ c: Coordinate, _ crs: CRS) throws {
+        guard c.x.isFinite, c.y.isFinite else { throw CRSError("coordinates must be finite numbers") }
+        if crs.isGeographic {
+            guard (-180...180).contains(c.x) else { throw CRSError("longitude \(c.x) is outside -180…180") }
+            guard (-90...90).contains(c.y) else { throw CRSError("latitude \(c.y) is outside -90…90") }
+        }
+    }
+
+    private func transformer(_ from: String, _ to: String) throws -> Transformer {
+        let key = from + ">" + to
+        if let t = transformers[key] { return t }
+        let t = try Transformer(from: from, to: to)
+        transformers[key] = t
+        return t
+    }
+}

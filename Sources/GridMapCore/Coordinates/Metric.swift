@@ -1,0 +1,61 @@
+import CPROJ
+import Foundation
+
+/// Distances and areas in metres on the WGS 84 ellipsoid.
+public enum Metric {
+    static let a = 6378137.0
+    static let f = 1 / 298.257223563
+    static let e2 = f * (2 - f)
+    static let degree = Double.pi / 180
+
+    /// Metres per degree of longitude and of latitude at a latitude (prime-vertical and
+    /// meridional radii of curvature).
+    public static func metresPerDegree(atLatitude lat: Double) -> (lon: Double, lat: Double) {
+        let s = sin(lat * degree)
+        let w = 1 - e2 * s * s
+        let n = a / sqrt(w)
+        let m = a * (1 - e2) / (w * sqrt(w))
+        return (n * cos(lat * degree) * degree, m * degree)
+    }
+
+    /// Local-projection distance with the radii at the mean latitude: within 1e-5 of the
+    /// geodesic over tens of kilometres, and ~30x cheaper than `geodesicDistance`.
+    public static func distance(_ p: Coordinate, _ q: Coordinate) -> Double {
+        let k = metresPerDegree(atLatitude: (p.y + q.y) / 2)
+        let dx = (q.x - p.x) * k.lon, dy = (q.y - p.y) * k.lat
+        return (dx * dx + dy * dy).squareRoot()
+    }
+
+    /// The ellipsoidal geodesic distance (Karney's algorithm, from PROJ's geodesic.h).
+    public static func geodesicDistance(_ p: Coordinate, _ q: Coordinate) -> Double {
+        var g = geod_geodesic()
+        geod_init(&g, a, f)
+        var s12 = 0.0
+        geod_inverse(&g, p.y, p.x, q.y, q.x, &s12, nil, nil)
+        return s12
+    }
+}
+
+/// Areas and lengths in metres through a metric projection, by default CGCS2000 / 3-degree
+/// Gauss-Krüger CM 108E (EPSG:4545), whose scale error is below 0.04% over Liuzhou.
+/// Holds a PROJ transformer and a GEOS context: one per thread.
+public final class MetricMeasurer {
+    public let projection: Transformer
+    public let context: GEOSContext
+
+    public init(crs: String = "EPSG:4545", context: GEOSContext = GEOSContext()) throws {
+        projection = try Transformer(from: "EPSG:4326", to: crs)
+        self.context = context
+    }
+
+    public func project(_ shape: Shape) throws -> Shape { try shape.mapCoordinates(projection.forward) }
+
+    /// Area in m² of a lon/lat shape.
+    public func area(_ shape: Shape) throws -> Double { try context.geometry(project(shape)).area() }
+
+    /// Area in m² of a lon/lat GEOS geometry.
+    public func area(_ geometry: Geometry) throws -> Double { try area(geometry.shape()) }
+
+    /// Length in metres of a lon/lat shape (perimeter for polygons).
+    public func length(_ shape: Shape) throws -> Double { try context.geometry(project(shape)).length() }
+}

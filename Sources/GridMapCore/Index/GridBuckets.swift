@@ -1,0 +1,95 @@
+/// A uniform bucket grid over the district: for each bucket, which grids can cover a point
+/// in it. A bucket crossed by no edge lies wholly inside one grid (or none) and answers a
+/// lookup without any polygon test.
+struct GridBuckets: Sendable {
+    let side: Int64
+    let columns: Int, rows: Int
+    /// items[start[c] ..< start[c+1]]: candidate grids, or a lone ~g for "all of bucket c is in g".
+    let start: [Int32]
+    let items: [Int32]
+
+    var count: Int { columns * rows }
+
+    init(_ shapes: GridEdges) {
+        // Side: a third of the median grid's extent, so most buckets in dense areas are
+        // inside one grid; coarser when that would need too many buckets.
+        let extents = (0..<shapes.count).map { g in
+            Double(max(0, Int64(shapes.maxX[g]) - Int64(shapes.minX[g]))) * Double(max(0, Int64(shapes.maxY[g]) - Int64(shapes.minY[g])))
+        }.sorted()
+        let median = max(1, extents.isEmpty ? 1 : extents[extents.count / 2])
+        var side = max(16, Int64(median.squareRoot() / 3))
+        let maxBuckets = max(1 << 21, 100 * shapes.count)
+        while (shapes.width / side + 1) * (shapes.height / side + 1) > maxBuckets { side = side * 5 / 4 + 1 }
+        self.side = side
+        let columns = Int(shapes.width / side) + 1, rows = Int(shapes.height / side) + 1
+        self.columns = columns; self.rows = rows
+        let cells = columns * rows
+
+        // For each grid: the buckets its edges pass through (by each edge's bounding box, a
+        // superset), then the buckets in its box that it contains whole, tested at the
+        // bucket's centre, which cannot be on its boundary. `mark` dedupes without sorting.
+        var touchedCount = [Int32](repeating: 0, count: cells)
+        var whole = [(cell: Int32, grid: Int32)]()
+        var mark = [Int32](repeating: -1, count: cells)
+        for g in 0..<shapes.count where shapes.minX[g] <= shapes.maxX[g] {
+            GridBuckets.forEachBucket(of: g, shapes, side, columns) { cell in
+                if mark[cell] != Int32(g) { mark[cell] = Int32(g); touchedCount[cell] += 1 }
+            }
+            let c0 = Int(Int64(shapes.minX[g]) / side), c1 = Int(Int64(shapes.maxX[g]) / side)
+            let r0 = Int(Int64(shapes.minY[g]) / side), r1 = Int(Int64(shapes.maxY[g]) / side)
+            for r in r0...r1 { for c in c0...c1 {
+                let cell = r * columns + c
+                if mark[cell] == Int32(g) { continue }
+                let cx = Int64(c) * side + side / 2, cy = Int64(r) * side + side / 2
+                if shapes.covers(g, Int32(min(cx, Int64(Int32.max))), Int32(min(cy, Int64(Int32.max)))) {
+                    whole.append((Int32(cell), Int32(g)))
+                }
+            } }
+        }
+
+        // Assemble: a bucket with no edges and covering grids answers with the smallest
+        // (the boundary rule); otherwise every candidate is tested at lookup.
+        var wholeOf = [Int32: [Int32]]()
+        for w in whole { wholeOf[w.cell, default: []].append(w.grid) }
+        var start = [Int32](repeating: 0, count: cells + 1)
+        for cell in 0..<cells {
+            let extra = wholeOf[Int32(cell)]?.count ?? 0
+            let n = touchedCount[cell] == 0 ? min(extra, 1) : Int(touchedCount[cell]) + extra
+            start[cell + 1] = start[cell] + Int32(n)
+        }
+        var items = [Int32](repeating: 0, count: Int(start[cells]))
+        var fill = Array(start.dropLast())
+        mark = [Int32](repeating: -1, count: cells)
+        for g in 0..<shapes.count where shapes.minX[g] <= shapes.maxX[g] {
+            GridBuckets.forEachBucket(of: g, shapes, side, columns) { cell in
+                if mark[cell] != Int32(g) { mark[cell] = Int32(g); items[Int(fill[cell])] = Int32(g); fill[cell] += 1 }
+            }
+        }
+        for (cell, grids) in wholeOf {
+            let c = Int(cell)
+            if touchedCount[c] == 0 {
+                items[Int(fill[c])] = ~grids.min()!
+            } else {
+                for g in grids { items[Int(fill[c])] = g; fill[c] += 1 }
+            }
+        }
+        self.start = start
+        self.items = items
+    }
+
+    /// Calls `body` for every bucket overlapped by the bounding box of one of g's edges
+    /// (repeats possible).
+    private static func forEachBucket(of g: Int, _ shapes: GridEdges, _ side: Int64, _ columns: Int, _ body: (Int) -> Void) {
+        for k in shapes.edgeRange(g) {
+            let e = shapes.edges[k]
+            let c0 = Int(Int64(min(e.x1, e.x2)) / side), c1 = Int(Int64(max(e.x1, e.x2)) / side)
+            let r0 = Int(Int64(min(e.y1, e.y2)) / side), r1 = Int(Int64(max(e.y1, e.y2)) / side)
+            for r in r0...r1 { for c in c0...c1 { body(r * columns + c) } }
+        }
+    }
+
+    /// The grids that may cover a point in bucket `cell`; `whole` is set when the bucket
+    /// lies entirely in one grid.
+    @inline(__always)
+    func bucket(_ px: Int64, _ py: Int64) -> Int { Int(py / side) * columns + Int(px / side) }
+}

@@ -1,0 +1,66 @@
+import Dispatch
+
+/// One published version of a district's data with its indexes: immutable, so any number
+/// of threads query it without locks. A new version is built beside it and swapped in
+/// whole (see `SnapshotStore`).
+public struct Snapshot: Sendable {
+    public let dataset: Dataset
+    public let grids: GridIndex
+    public let resources: ResourceIndex
+    let gridByID: [String: Int]
+    let communityByID: [String: Int]
+    let streetByID: [String: Int]
+    /// Resource indices of each grid's workers, by grid index.
+    let workers: [[Int]]
+
+    /// Indexes the dataset. Grids are put in id order: the index's smallest-index boundary
+    /// rule is then the documented smallest-id rule.
+    public init(dataset: Dataset) throws {
+        var data = dataset
+        data.grids.sort { $0.id < $1.id }
+        self.dataset = data
+        grids = try GridIndex(polygons: data.grids.map(\.shape))
+        resources = ResourceIndex(locations: data.resources.map(\.location), kinds: data.resources.map(\.kind),
+                                  ids: data.resources.map(\.id))
+        let gridByID = Dictionary(uniqueKeysWithValues: data.grids.enumerated().map { ($1.id, $0) })
+        self.gridByID = gridByID
+        communityByID = Dictionary(uniqueKeysWithValues: data.communities.enumerated().map { ($1.id, $0) })
+        streetByID = Dictionary(uniqueKeysWithValues: data.streets.enumerated().map { ($1.id, $0) })
+        var byGrid = [[Int]](repeating: [], count: data.grids.count)
+        for (i, r) in data.resources.enumerated() where r.kind == "grid_worker" {
+            if let g = r.gridID.flatMap({ gridByID[$0] }) { byGrid[g].append(i) }
+        }
+        workers = byGrid.map { $0.sorted { data.resources[$0].id < data.resources[$1].id } }
+    }
+
+    public static func load(directory: String) throws -> Snapshot { try Snapshot(dataset: Dataset.load(directory: directory)) }
+
+    public var version: String { dataset.version }
+
+    public func grid(id: String) -> Int? { gridByID[id] }
+    public func community(of grid: Int) -> Community? { communityByID[dataset.grids[grid].communityID].map { dataset.communities[$0] } }
+    public func street(of grid: Int) -> Street? { streetByID[dataset.grids[grid].streetID].map { dataset.streets[$0] } }
+    public func workers(of grid: Int) -> [Resource] { workers[grid].map { dataset.resources[$0] } }
+
+    /// The grid owning a WGS 84 point (see `GridIndex` for the boundary rule).
+    @inline(__always)
+    public func locate(_ point: Coordinate) -> Int? { grids.locate(point) }
+
+    /// Locates many points, spread over every core. Same answers as `locate`, in order.
+    public func locateMany(_ points: [Coordinate]) -> [Int?] {
+        let count = points.count
+        var raw = [Int32](repeating: -1, count: count)
+        let chunk = 4096
+        let chunks = (count + chunk - 1) / chunk
+        raw.withUnsafeMutableBufferPointer { out in
+            // Each chunk writes a disjoint range of `out`; the buffer outlives the call.
+            nonisolated(unsafe) let target = out
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                for i in (c * chunk)..<min(count, (c + 1) * chunk) {
+                    target[i] = grids.locate(points[i]).map(Int32.init) ?? -1
+                }
+            }
+        }
+        return raw.map { $0 < 0 ? nil : Int($0) }
+    }
+}
