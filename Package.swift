@@ -28,6 +28,8 @@ let package = Package(
             dependencies: ["GridMapCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "tools/datagen"),
         .testTarget(name: "GridMapCoreTests", dependencies: ["GridMapCore"]),
+        // Runs the built `gridmap` binary as a user would; depending on it makes SwiftPM build it.
+        .testTarget(name: "GridMapCLITests", dependencies: ["GridMapCLI", "GridMapCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

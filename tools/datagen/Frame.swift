@@ -57,3 +57,11 @@ import Foundation
 @inline(__always) func _exp(_ x: Double) -> Double { Foundation.exp(x) }
 @inline(__always) func _sind(_ x: Double) -> Double { Foundation.sin(x) }
 @inline(__always) func _cosd(_ x: Double) -> Double { Foundation.cos(x) }
+
+/// Snaps a geometry to the 1e-7° lattice, keeping it valid (GEOS set-precision), and writes
+/// each coordinate as the double nearest to k·1e-7, the same value `GridIndex.snap` and a
+/// JSON reader produce, so the files, GEOS and the index all see identical numbers.
+func onLattice(_ g: Geometry) throws -> Geometry {
+    let snapped = try g.withPrecision(1e-7)
+    return try g.context.geometry(try snapped.shape().mapCoordinates(GridIndex.snap))
+}

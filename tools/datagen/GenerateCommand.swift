@@ -100,7 +100,7 @@ func repairOutline(path: String, scale: Int, context ctx: GEOSContext) throws ->
         let s = Double(scale)
         shape = shape.mapCoordinates { Coordinate(c.x + (s * ($0.x - c.x)), c.y + (s * ($0.y - c.y))) }
     }
-    let snapped = try ctx.geometry(shape).withPrecision(1e-7)
+    let snapped = try onLattice(try ctx.geometry(shape))
     guard try snapped.validity().isValid, snapped.typeID == 3 else { throw GeometryError("repaired outline is not one valid polygon") }
     return (try snapped.shape(), snapped)
 }

@@ -29,7 +29,7 @@ struct DatasetWriter {
     private func union(_ members: [Int]) throws -> Shape {
         let parts = try members.map { try context.geometry(district.grids[$0].shape) }
         let collection = try context.geometry(.collection(try parts.map { try $0.shape() }))
-        let merged = try collection.unaryUnion().withPrecision(1e-7)
+        let merged = try onLattice(try collection.unaryUnion())
         let validity = try merged.validity()
         guard validity.isValid else { throw GeometryError("union invalid: \(validity.description)") }
         return try merged.shape()

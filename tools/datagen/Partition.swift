@@ -92,7 +92,7 @@ func partition(seeds: [Coordinate], outline: Geometry, frame: Frame, warp: Warp,
         pending = left
     }
     return try mains.map { g in
-        let snapped = try g.withPrecision(1e-7)
+        let snapped = try onLattice(g)
         let validity = try snapped.validity()
         guard validity.isValid else { throw GeometryError("generated grid invalid: \(validity.description)") }
         return try snapped.shape()

@@ -68,6 +68,7 @@ extension Dataset {
             outline: outline, streets: streets, communities: communities, grids: grids, resources: resources,
             addresses: addresses, version: hasher.hex)
         try dataset.checkReferences(directory: directory)
+        try dataset.checkGeometries(directory: directory)
         return dataset
     }
 
@@ -92,6 +93,20 @@ extension Dataset {
                            road: f("road"), number: f("number"), compound: f("compound"), building: f("building"),
                            unit: f("unit"), room: f("room"), location: Coordinate(lon, lat), gridID: f("grid_id"))
         }
+    }
+
+    /// Every polygon valid by GEOS, or the file, feature and GEOS's reason and location.
+    func checkGeometries(directory: String) throws {
+        let ctx = GEOSContext()
+        func check(_ file: String, _ id: String, _ shape: Shape) throws {
+            let validity: Validity
+            do { validity = try ctx.geometry(shape).validity() } catch { throw DataError(directory + "/" + file, "\(id): \(error)") }
+            if !validity.isValid { throw DataError(directory + "/" + file, "\(id): invalid polygon: \(validity.description)") }
+        }
+        try check(DataFiles.outline, "outline", outline)
+        for s in streets { try check(DataFiles.streets, s.id, s.shape) }
+        for c in communities { try check(DataFiles.communities, c.id, c.shape) }
+        for g in grids { try check(DataFiles.grids, g.id, g.shape) }
     }
 
     /// Ids unique and every reference pointing at something that exists.

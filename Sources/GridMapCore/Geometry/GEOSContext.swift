@@ -29,6 +29,8 @@ private final class MessageBox {
 public final class GEOSContext {
     let handle: GEOSContextHandle_t
     private let box: Unmanaged<MessageBox>
+    /// Geometries of this context not yet destroyed (tests use it to prove none leak).
+    public internal(set) var liveGeometries = 0
 
     public init() {
         guard let handle = GEOS_init_r() else { fatalError("GEOS_init_r returned NULL (out of memory)") }

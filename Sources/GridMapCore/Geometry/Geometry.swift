@@ -8,11 +8,13 @@ public final class Geometry {
     init(owning pointer: OpaquePointer, in context: GEOSContext) {
         self.pointer = pointer
         self.context = context
+        context.liveGeometries += 1
         NativeHandles.created()
     }
 
     deinit {
         GEOSGeom_destroy_r(context.handle, pointer)
+        context.liveGeometries -= 1
         NativeHandles.destroyed()
     }
 

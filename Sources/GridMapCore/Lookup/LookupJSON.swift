@@ -33,3 +33,19 @@ extension Snapshot {
         return .object(o)
     }
 }
+
+extension Snapshot {
+    /// Nearest resources, with `distance_m`; `radius` limits the search, `limit` the count.
+    public func nearbyJSON(point: Coordinate, kind: String?, radius: Double?, limit: Int) -> JSONValue {
+        let hits = resources.nearest(to: point, k: limit, kind: kind, within: radius ?? .infinity)
+        return .object([
+            "point": ["lon": JSONValue(point.x), "lat": JSONValue(point.y)],
+            "resources": .array(hits.map { hit in
+                guard case .object(var o) = resourceJSON(dataset.resources[hit.resource]) else { return .null }
+                o["distance_m"] = JSONValue((hit.distance * 100).rounded() / 100)
+                return .object(o)
+            }),
+            "data_version": .string(version),
+        ])
+    }
+}

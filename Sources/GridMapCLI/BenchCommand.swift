@@ -1,0 +1,109 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import GridMapCore
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure index build, point-in-grid, nearest, radius and area queries on a dataset (build with -c release).")
+
+    @Option(help: "Point lookups to time.") var points = 2_000_000
+    @Option(help: "Nearest/radius queries to time.") var queries = 200_000
+    @OptionGroup var options: DataOptions
+
+    func run() throws {
+        #if DEBUG
+        print("warning: a debug build; figures are meaningful only with `swift build -c release`")
+        #endif
+        let dir = options.data ?? Dataset.defaultDirectory
+        var t = now()
+        let dataset: Dataset
+        do { dataset = try Dataset.load(directory: dir) } catch { throw Failure(error) }
+        let loadMs = ms(since: t)
+        let rssBefore = residentBytes()
+        t = now()
+        let gridIndex = try GridIndex(polygons: dataset.grids.sorted { $0.id < $1.id }.map(\.shape))
+        let gridBuildMs = ms(since: t)
+        t = now()
+        let snapshot = try Snapshot(dataset: dataset)
+        let snapshotMs = ms(since: t)
+        let rssAfter = residentBytes()
+        _ = gridIndex
+        let vertices = dataset.grids.reduce(0) { $0 + $1.shape.vertexCount }
+        print("data: \(dir)")
+        print("  \(dataset.grids.count) grids (\(vertices) vertices), \(dataset.resources.count) resources, \(dataset.addresses.count) addresses; read in \(fmt(loadMs)) ms")
+        print("index build: grid index \(fmt(gridBuildMs)) ms (\(snapshot.grids.bucketCount) buckets, \(mib(snapshot.grids.memoryBytes)) MiB); whole snapshot (grids + resources + lookups) \(fmt(snapshotMs)) ms; RSS +\(mib(rssAfter - rssBefore)) MiB")
+
+        var random = BenchRandom(seed: 42)
+        let box = dataset.outline.bounds!
+        let sample = (0..<points).map { _ in Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY)) }
+        var found = 0
+        for p in sample.prefix(100_000) { if snapshot.locate(p) != nil { found &+= 1 } }  // warm up
+        t = now()
+        for p in sample { if snapshot.locate(p) != nil { found &+= 1 } }
+        let pipNs = Double(now() - t) / Double(sample.count)
+        t = now()
+        let many = snapshot.locateMany(sample)
+        let manySeconds = Double(now() - t) / 1e9
+        found &+= many.count
+        print("point-in-grid (random points over the bounding box): \(fmt(pipNs)) ns/lookup single-threaded; \(fmt(Double(sample.count) / manySeconds / 1e6)) M lookups/s on \(ProcessInfo.processInfo.activeProcessorCount) cores (locateMany)")
+
+        let inside = dataset.addresses.isEmpty ? sample : (0..<points).map { _ in dataset.addresses[random.int(dataset.addresses.count)].location }
+        t = now()
+        for p in inside { if snapshot.locate(p) != nil { found &+= 1 } }
+        print("point-in-grid (address points, all inside the district): \(fmt(Double(now() - t) / Double(inside.count))) ns/lookup")
+
+        let qs = Array(inside.prefix(queries))
+        t = now()
+        for q in qs { found &+= snapshot.resources.nearest(to: q, k: 5).count }
+        print("nearest k=5 (any kind): \(fmt(Double(now() - t) / Double(qs.count))) ns/query")
+        t = now()
+        for q in qs { found &+= snapshot.resources.nearest(to: q, k: 5, kind: "grid_worker").count }
+        print("nearest k=5 grid workers: \(fmt(Double(now() - t) / Double(qs.count))) ns/query")
+        t = now()
+        var inRadius = 0
+        for q in qs { inRadius += snapshot.resources.within(500, of: q).count }
+        print("radius 500 m (any kind): \(fmt(Double(now() - t) / Double(qs.count))) ns/query, \(fmt(Double(inRadius) / Double(qs.count))) resources each on average")
+
+        let measurer = try MetricMeasurer()
+        let areaQueries = 2000
+        var overlaps = 0
+        t = now()
+        for q in qs.prefix(areaQueries) {
+            let k = Metric.metresPerDegree(atLatitude: q.y)
+            let half = Coordinate(500 / k.lon, 500 / k.lat)
+            let square = Shape.polygon([BoundingBox(minX: q.x - half.x, minY: q.y - half.y, maxX: q.x + half.x, maxY: q.y + half.y).ring])
+            overlaps += try snapshot.grids(intersecting: square, measurer: measurer).count
+        }
+        print("area query, 1 km² square: \(fmt(Double(now() - t) / Double(areaQueries) / 1000)) µs/query, \(fmt(Double(overlaps) / Double(areaQueries))) grids each on average")
+        if found == 42 { print("") }  // keeps the loops from being optimized away
+    }
+}
+
+private func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+private func ms(since t: UInt64) -> Double { Double(now() - t) / 1e6 }
+private func fmt(_ v: Double) -> String { v >= 100 ? String(Int(v.rounded())) : String(format: "%.1f", v) }
+private func mib(_ b: Int) -> String { String(format: "%.1f", Double(b) / 1_048_576) }
+
+/// Resident set size from /proc (Linux), for memory figures.
+func residentBytes() -> Int {
+    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+    return kb * 1024
+}
+
+struct BenchRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * Double(next() >> 11) / Double(1 << 53) }
+    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import GridMapCore
+
+@main
+struct GridMap: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gridmap",
+        abstract: "The one-map lookup for grid governance: which grid owns a place, who works it, what is near.",
+        subcommands: [LocateCommand.self, ConvertCommand.self, NearbyCommand.self, BenchCommand.self])
+}
+
+/// Options every data-reading command shares.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Data directory laid out like data/yufeng (default: the bundled Yufeng data).")
+    var data: String?
+
+    func snapshot() throws -> Snapshot {
+        try Snapshot.load(directory: data ?? Dataset.defaultDirectory)
+    }
+}
+
+/// Buffered standard output: bulk jobs print millions of lines.
+final class Output {
+    private var buffer = ""
+    func line(_ s: String) {
+        buffer += s
+        buffer += "\n"
+        if buffer.utf8.count > 1 << 16 { flush() }
+    }
+    func flush() {
+        FileHandle.standardOutput.write(Data(buffer.utf8))
+        buffer = ""
+    }
+    deinit { flush() }
+}
+
+/// Parses a coordinate argument with a message naming which one is wrong.
+func number(_ text: String, _ what: String) throws -> Double {
+    guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+        throw ValidationError("\(what) '\(text)' is not a number")
+    }
+    return v
+}
+
+/// Turns library errors into a one-line message and exit status 1 (ArgumentParser prints
+/// `Error: …` for anything thrown from `run`).
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+    init(_ error: Error) { description = "\(error)" }
+}

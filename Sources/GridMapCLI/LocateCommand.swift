@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import GridMapCore
+
+struct LocateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "locate",
+        abstract: "Print the grid, community, street and grid workers for a point, as JSON.",
+        discussion: """
+            A point on a boundary shared by several grids belongs to the one with the smallest id. \
+            With --input, reads CSV lines `lon,lat` (optional header; '-' for standard input) and \
+            prints one JSON object per line, in order; a bad line prints {"line": N, "error": …}.
+            """)
+
+    @Argument(help: "Longitude (or x in the given CRS).") var lon: String?
+    @Argument(help: "Latitude (or y in the given CRS).") var lat: String?
+    @Option(help: "CRS of the input: wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>.") var crs = "wgs84"
+    @Option(help: "CSV file of lon,lat lines to locate in bulk ('-' for standard input).") var input: String?
+    @OptionGroup var options: DataOptions
+
+    func validate() throws {
+        if input == nil && (lon == nil || lat == nil) { throw ValidationError("give LON LAT, or --input FILE") }
+        if input != nil && lon != nil { throw ValidationError("give either LON LAT or --input, not both") }
+    }
+
+    func run() throws {
+        let crs: CRS
+        do { crs = try CRS(parsing: self.crs) } catch { throw ValidationError("\(error)") }
+        let converter = CoordinateConverter()
+        if let input {
+            let snapshot: Snapshot
+            do { snapshot = try options.snapshot() } catch { throw Failure(error) }
+            try bulk(input, crs: crs, converter: converter, snapshot: snapshot)
+            return
+        }
+        let raw = Coordinate(try number(lon!, "longitude"), try number(lat!, "latitude"))
+        let point: Coordinate
+        do { point = try converter.toWGS84(raw, from: crs) } catch { throw ValidationError("\(error)") }
+        let snapshot: Snapshot
+        do { snapshot = try options.snapshot() } catch { throw Failure(error) }
+        print(snapshot.locationJSON(grid: snapshot.locate(point), point: point, input: raw, crs: crs).serialized)
+    }
+
+    private func bulk(_ path: String, crs: CRS, converter: CoordinateConverter, snapshot: Snapshot) throws {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let d = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+            data = d
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        var parsed: [(line: Int, raw: Coordinate?, point: Coordinate?, error: String?)] = []
+        for (k, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { continue }
+            let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            if k == 0 && fields.count >= 2 && Double(fields[0]) == nil && Double(fields[1]) == nil { continue }  // header
+            guard fields.count >= 2, let x = Double(fields[0]), let y = Double(fields[1]) else {
+                parsed.append((k + 1, nil, nil, "expected 'lon,lat' numbers, got '\(trimmed.prefix(80))'"))
+                continue
+            }
+            do {
+                parsed.append((k + 1, Coordinate(x, y), try converter.toWGS84(Coordinate(x, y), from: crs), nil))
+            } catch {
+                parsed.append((k + 1, Coordinate(x, y), nil, "\(error)"))
+            }
+        }
+        let found = snapshot.locateMany(parsed.map { $0.point ?? Coordinate(.nan, .nan) })
+        let out = Output()
+        for (entry, grid) in zip(parsed, found) {
+            if let error = entry.error {
+                out.line(JSONValue.object(["line": JSONValue(entry.line), "error": .string(error)]).serialized)
+            } else {
+                out.line(snapshot.locationJSON(grid: grid, point: entry.point!, input: entry.raw, crs: crs).serialized)
+            }
+        }
+        out.flush()
+    }
+}

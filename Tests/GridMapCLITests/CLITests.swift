@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import GridMapCore
+
+/// Runs `gridmap` from the build directory (beside this test bundle).
+func gridmap(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, out: String, err: String) {
+    let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gridmap")
+    let candidates = [bin.path, Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("gridmap").path,
+                      Bundle.main.bundleURL.appendingPathComponent("gridmap").path]
+    guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates.joined(separator: ", ")])
+    }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = arguments
+    p.currentDirectoryURL = URL(fileURLWithPath: root)
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = input
+    try p.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+func json(_ text: String) throws -> JSONValue { try JSONParser.parse(text.trimmingCharacters(in: .whitespacesAndNewlines)) }
+
+@Suite struct CLITests {
+    @Test func locatePrintsGridCommunityStreetAndWorkers() throws {
+        let data = try Dataset.load(directory: root + "/data/yufeng")
+        let address = data.addresses[100]
+        let r = try gridmap(["locate", "\(address.location.x)", "\(address.location.y)"])
+        #expect(r.status == 0)
+        let o = try json(r.out)
+        #expect(o["grid"]?["id"]?.string == address.gridID)
+        #expect(o["community"]?["name"]?.string == address.community)
+        #expect(o["street"]?["name"]?.string == address.street)
+        #expect((o["workers"]?.array?.count ?? 0) >= 1)
+        #expect(o["workers"]?.array?.first?["contact"]?.string?.count == 11)
+        #expect(o["point"]?["lon"]?.number == address.location.x)
+        #expect(o["data_version"]?.string?.count == 16)
+    }
+
+    @Test func locateAcceptsGCJ02AndBD09() throws {
+        let w = Coordinate(109.43, 24.30)
+        let gcj = ChinaOffsets.wgs84ToGCJ02(w), bd = ChinaOffsets.wgs84ToBD09(w)
+        let plain = try json(gridmap(["locate", "109.43", "24.30"]).out)
+        let viaGCJ = try json(gridmap(["locate", "\(gcj.x)", "\(gcj.y)", "--crs", "gcj02"]).out)
+        let viaBD = try json(gridmap(["locate", "\(bd.x)", "\(bd.y)", "--crs", "bd09"]).out)
+        #expect(viaGCJ["grid"] == plain["grid"] && viaBD["grid"] == plain["grid"])
+        #expect(viaGCJ["input"]?["crs"]?.string == "gcj02")
+        // Read as WGS 84, the GCJ-02 position is hundreds of metres off: another grid.
+        let wrong = try json(gridmap(["locate", "\(gcj.x)", "\(gcj.y)"]).out)
+        #expect(wrong["grid"] != plain["grid"])
+    }
+
+    @Test func outsideTheDistrictIsNullNotAnError() throws {
+        let r = try gridmap(["locate", "116.4", "39.9"])
+        #expect(r.status == 0)
+        let o = try json(r.out)
+        #expect(o["grid"] == .null && o["street"] == .null && o["workers"] == .array([]))
+    }
+
+    @Test func badInputFailsWithAClearMessage() throws {
+        let notNumber = try gridmap(["locate", "abc", "24.3"])
+        #expect(notNumber.status != 0 && notNumber.err.contains("longitude 'abc' is not a number"))
+        let range = try gridmap(["locate", "109.4", "95"])
+        #expect(range.status != 0 && range.err.contains("latitude 95.0 is outside"))
+        let crs = try gridmap(["locate", "109.4", "24.3", "--crs", "utm"])
+        #expect(crs.status != 0 && crs.err.contains("unknown CRS 'utm'"))
+        let missing = try gridmap(["locate", "109.4", "24.3", "--data", "/nonexistent"])
+        #expect(missing.status != 0 && missing.err.contains("/nonexistent/outline.geojson: file not found"))
+    }
+
+    @Test func bulkLocateKeepsOrderAndReportsBadLines() throws {
+        let input = "lon,lat\n109.43,24.30\nnot,a number\n116.4,39.9\n109.43,200\n109.45,24.28\n"
+        let r = try gridmap(["locate", "--input", "-"], stdin: input)
+        #expect(r.status == 0)
+        let lines = try r.out.split(separator: "\n").map { try json(String($0)) }
+        #expect(lines.count == 5)
+        #expect(lines[0]["grid"]?["id"] != nil && lines[0]["grid"] != .null)
+        #expect(lines[1]["line"] == 3 && lines[1]["error"]?.string?.contains("lon,lat") == true)
+        #expect(lines[2]["grid"] == .null)
+        #expect(lines[3]["line"] == 5 && lines[3]["error"]?.string?.contains("latitude") == true)
+        #expect(lines[4]["point"]?["lon"] == 109.45)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gridmap-bulk-\(UUID().uuidString).csv").path
+        try input.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        #expect(try gridmap(["locate", "--input", file]).out == r.out)
+    }
+
+    @Test func convertBetweenFrames() throws {
+        let r = try gridmap(["convert", "116.404", "39.915", "--from", "gcj02", "--to", "bd09"])
+        #expect(r.status == 0)
+        let parts = r.out.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect(parts.count == 2 && abs(parts[0] - 116.41036949371029) < 1e-9 && abs(parts[1] - 39.92133699351021) < 1e-9)
+        let gk = try gridmap(["convert", "109.43", "24.3", "--from", "wgs84", "--to", "EPSG:4545"])
+        #expect(gk.status == 0 && gk.out.hasPrefix("64"))
+        let bad = try gridmap(["convert", "1", "2", "--from", "EPSG:0", "--to", "wgs84"])
+        #expect(bad.status != 0)
+    }
+
+    @Test func nearbyListsResourcesByDistance() throws {
+        let r = try gridmap(["nearby", "109.43", "24.30", "--kind", "enforcement", "--limit", "3"])
+        #expect(r.status == 0)
+        let list = try json(r.out)["resources"]?.array ?? []
+        #expect(list.count == 3)
+        let d = list.compactMap { $0["distance_m"]?.number }
+        #expect(d == d.sorted() && list.allSatisfy { $0["kind"] == "enforcement" })
+        let bad = try gridmap(["nearby", "109.43", "24.30", "--kind", "dragons"])
+        #expect(bad.status != 0 && bad.err.contains("unknown kind 'dragons'"))
+    }
+}

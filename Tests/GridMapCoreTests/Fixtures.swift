@@ -1,0 +1,57 @@
+import Foundation
+@testable import GridMapCore
+
+/// The committed Yufeng data, read once for all tests.
+enum Fixtures {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let dataDirectory = root + "/data/yufeng"
+    static let snapshot: Snapshot = try! Snapshot.load(directory: dataDirectory)
+    static var dataset: Dataset { snapshot.dataset }
+}
+
+/// GEOS geometries of every grid in one context, with bounding boxes, for brute-force checks.
+final class GridGeometries {
+    let ctx: GEOSContext
+    let geometries: [Geometry]
+    let boxes: [BoundingBox]
+
+    init(_ grids: [Grid]) throws {
+        let ctx = GEOSContext()
+        self.ctx = ctx
+        geometries = try grids.map { try ctx.geometry($0.shape) }
+        boxes = grids.map { $0.shape.bounds! }
+    }
+
+    /// Indices of grids whose closed polygon GEOS says contains the point.
+    func covering(_ c: Coordinate) throws -> [Int] {
+        let p = try ctx.geometry(.point(c))
+        return try boxes.indices.filter { i in
+            guard boxes[i].contains(c) else { return false }
+            return try geometries[i].covers(p)
+        }
+    }
+
+    /// Indices of grids within `tolerance` degrees of the point.
+    func near(_ c: Coordinate, tolerance: Double) throws -> [Int] {
+        let p = try ctx.geometry(.point(c))
+        return try boxes.indices.filter { i in
+            let b = boxes[i]
+            guard c.x >= b.minX - tolerance, c.x <= b.maxX + tolerance, c.y >= b.minY - tolerance, c.y <= b.maxY + tolerance
+            else { return false }
+            return try geometries[i].distance(to: p) <= tolerance
+        }
+    }
+}
+
+struct TestRandom: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform(_ a: Double, _ b: Double) -> Double { Double.random(in: a..<b, using: &self) }
+}

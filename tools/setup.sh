@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the C libraries gridmap builds against (Debian/Ubuntu), if they are missing.
+# Needs a Swift 6 toolchain on PATH (swift.org builds for Debian 12).
+set -euo pipefail
+packages=(libgeos-dev libproj-dev proj-data libsqlite3-dev pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v swift >/dev/null || { echo "setup: no 'swift' on PATH; install a Swift 6 toolchain first" >&2; exit 1; }
