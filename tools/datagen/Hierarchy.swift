@@ -42,23 +42,22 @@ func growRegions(members: [Int], seeds: [Int], targets: [Int], neighbours: [[Int
         for h in neighbours[g].keys where memberSet.contains(h) && region[h] == nil && allowed(r, h) { frontier[r].insert(h) }
     }
     for (r, s) in seeds.enumerated() where region[s] == nil { claim(s, r) }
+    // Frontier sets may hold grids another region has taken since; they are dropped when met.
     while true {
         var pick: Int? = nil
         var ratio = Double.infinity
-        for r in seeds.indices where counts[r] < targets[r] {
-            frontier[r] = frontier[r].filter { region[$0] == nil }
-            guard !frontier[r].isEmpty else { continue }
+        for r in seeds.indices where counts[r] < targets[r] && !frontier[r].isEmpty {
             let q = Double(counts[r]) / Double(max(1, targets[r]))
             if q < ratio { ratio = q; pick = r }
         }
         guard let r = pick else { break }
         let s = at[seeds[r]]
         let g = frontier[r].min { a, b in
-            let da = (at[a].x - s.x) * (at[a].x - s.x) + (at[a].y - s.y) * (at[a].y - s.y)
-            let db = (at[b].x - s.x) * (at[b].x - s.x) + (at[b].y - s.y) * (at[b].y - s.y)
+            let da = d2(at[a], s), db = d2(at[b], s)
             return da != db ? da < db : a < b
         }!
-        claim(g, r)
+        frontier[r].remove(g)
+        if region[g] == nil { claim(g, r) }
     }
     var left = members.filter { region[$0] == nil }
     while !left.isEmpty {

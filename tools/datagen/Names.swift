@@ -15,7 +15,8 @@ enum Names {
         var pool = placeFirst.flatMap { a in placeSecond.filter { $0 != a }.map { String(a) + String($0) } }
             .filter { !used.contains($0) }
         pool.shuffle(using: &random)
-        return (0..<count).map { i in i < pool.count ? pool[i] : pool[i % pool.count] + String(i / pool.count + 1) }
+        if pool.isEmpty { pool = ["新"] }
+        return (0..<count).map { i in i < pool.count ? pool[i] : pool[i % pool.count] + Names.chineseNumber(i / pool.count + 1) }
     }
 
     static func person(_ random: inout SeededRandom) -> String {

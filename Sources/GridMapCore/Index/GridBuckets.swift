@@ -48,14 +48,14 @@ struct GridBuckets: Sendable {
         }
 
         // Assemble: a bucket with no edges and covering grids answers with the smallest
-        // (the boundary rule); otherwise every candidate is tested at lookup.
-        var wholeOf = [Int32: [Int32]]()
-        for w in whole { wholeOf[w.cell, default: []].append(w.grid) }
+        // (the boundary rule); otherwise every candidate is tested at lookup. `whole` is in
+        // grid order, so per bucket its grids come smallest first.
+        var wholeCount = [Int32](repeating: 0, count: cells)
+        for w in whole { wholeCount[Int(w.cell)] += 1 }
         var start = [Int32](repeating: 0, count: cells + 1)
         for cell in 0..<cells {
-            let extra = wholeOf[Int32(cell)]?.count ?? 0
-            let n = touchedCount[cell] == 0 ? min(extra, 1) : Int(touchedCount[cell]) + extra
-            start[cell + 1] = start[cell] + Int32(n)
+            let n = touchedCount[cell] == 0 ? min(wholeCount[cell], 1) : touchedCount[cell] + wholeCount[cell]
+            start[cell + 1] = start[cell] + n
         }
         var items = [Int32](repeating: 0, count: Int(start[cells]))
         var fill = Array(start.dropLast())
@@ -65,12 +65,13 @@ struct GridBuckets: Sendable {
                 if mark[cell] != Int32(g) { mark[cell] = Int32(g); items[Int(fill[cell])] = Int32(g); fill[cell] += 1 }
             }
         }
-        for (cell, grids) in wholeOf {
-            let c = Int(cell)
+        for w in whole {
+            let c = Int(w.cell)
             if touchedCount[c] == 0 {
-                items[Int(fill[c])] = ~grids.min()!
+                if fill[c] == start[c] { items[Int(fill[c])] = ~w.grid; fill[c] += 1 }
             } else {
-                for g in grids { items[Int(fill[c])] = g; fill[c] += 1 }
+                items[Int(fill[c])] = w.grid
+                fill[c] += 1
             }
         }
         self.start = start
@@ -88,8 +89,7 @@ struct GridBuckets: Sendable {
         }
     }
 
-    /// The grids that may cover a point in bucket `cell`; `whole` is set when the bucket
-    /// lies entirely in one grid.
+    /// The bucket holding a point (lattice offsets from the origin).
     @inline(__always)
     func bucket(_ px: Int64, _ py: Int64) -> Int { Int(py / side) * columns + Int(px / side) }
 }

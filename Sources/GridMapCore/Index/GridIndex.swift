@@ -70,7 +70,10 @@ public struct GridIndex: Sendable {
         let u = GridIndex.units(c)
         let x = u.x - shapes.originX, y = u.y - shapes.originY
         guard x >= 0, y >= 0, x < shapes.width, y < shapes.height else { return [] }
-        return (0..<shapes.count).filter { shapes.covers($0, Int32(x), Int32(y)) }
+        let cell = buckets.bucket(x, y)
+        let items = buckets.items[Int(buckets.start[cell])..<Int(buckets.start[cell + 1])]
+        if let first = items.first, first < 0 { return [Int(~first)] }
+        return items.map(Int.init).filter { shapes.covers($0, Int32(x), Int32(y)) }.sorted()
     }
 
     /// Snaps a coordinate to the lattice the index decides on.

@@ -2,8 +2,8 @@ import Dispatch
 
 /// One published version of a district's data with its indexes: immutable, so any number
 /// of threads query it without locks. A new version is built beside it and swapped in
-/// whole (see `SnapshotStore`).
-public struct Snapshot: Sendable {
+/// whole (see `SnapshotStore`). A class, so handing it out is one reference count.
+public final class Snapshot: Sendable {
     public let dataset: Dataset
     public let grids: GridIndex
     public let resources: ResourceIndex
