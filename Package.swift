@@ -11,6 +11,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CGEOS", path: "Sources/CGEOS", pkgConfig: "geos",
@@ -20,9 +23,20 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "GridMapCore", dependencies: ["CGEOS", "CPROJ", "CSQLite"]),
+        // The RESP server: a thin network skin over GridMapCore.
+        .target(name: "GridMapServer", dependencies: [
+            "GridMapCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .executableTarget(
             name: "GridMapCLI",
-            dependencies: ["GridMapCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["GridMapCore", "GridMapServer",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "GridMapDataGen",
             dependencies: ["GridMapCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -30,6 +44,13 @@ let package = Package(
         .testTarget(name: "GridMapCoreTests", dependencies: ["GridMapCore"]),
         // Runs the built `gridmap` binary as a user would; depending on it makes SwiftPM build it.
         .testTarget(name: "GridMapCLITests", dependencies: ["GridMapCLI", "GridMapCore"]),
+        .testTarget(name: "GridMapServerTests", dependencies: [
+            "GridMapServer", "GridMapCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

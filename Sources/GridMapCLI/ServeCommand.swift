@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import GridMapCore
+import GridMapServer
+import Logging
+import ServiceLifecycle
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the map over RESP (Redis's protocol): any Redis client, redis-cli or nc can ask it.",
+        discussion: """
+            Passwords can also come from the environment (GRIDMAP_REQUIREPASS, GRIDMAP_PLANNER_PASS), \
+            which keeps them out of the process list. SIGINT/SIGTERM stop it gracefully.
+            """)
+
+    @Option(help: "Address to bind (loopback unless told otherwise).") var host = "127.0.0.1"
+    @Option(help: "TCP port.") var port = 6380
+    @Option(help: "Password of the 'default' (reader) user; without it lookups need no AUTH.") var requirepass: String?
+    @Option(name: .customLong("planner-pass"), help: "Password of the 'planner' user, for write commands (RELOAD).") var plannerPass: String?
+    @Option(help: "Most clients connected at once.") var maxConnections = 1024
+    @Option(help: "Seconds of silence before a connection is closed (0: never).") var idleTimeout: Int64 = 300
+    @Option(help: "Largest request, bytes.") var maxRequestBytes = 4 << 20
+    @Option(help: "Most elements in a request array.") var maxArrayLength = 1024
+    @OptionGroup var options: DataOptions
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let logger = Logger(label: "gridmap")
+        let env = ProcessInfo.processInfo.environment
+        var config = ServerConfig()
+        config.host = host
+        config.port = port
+        config.readerPassword = requirepass ?? env["GRIDMAP_REQUIREPASS"]
+        config.plannerPassword = plannerPass ?? env["GRIDMAP_PLANNER_PASS"]
+        config.maxConnections = maxConnections
+        config.idleTimeout = idleTimeout
+        config.limits.maxRequestBytes = maxRequestBytes
+        config.limits.maxArrayLength = maxArrayLength
+        let directory = options.data ?? Dataset.defaultDirectory
+        config.dataDirectory = directory
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
+        let snapshot: Snapshot
+        do { snapshot = try Snapshot.load(directory: directory) } catch { throw Failure(error) }
+        let server = GridMapServer(store: SnapshotStore(snapshot), config: config, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

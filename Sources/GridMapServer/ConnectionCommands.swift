@@ -1,0 +1,133 @@
+import GridMapCore
+
+/// Commands about the connection and the server rather than the map.
+enum ConnectionCommands {
+    static func ping(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        guard a.count <= 1 else { throw CommandError("wrong number of arguments for 'ping' command") }
+        return a.count == 1 ? .bulkString(a.values[0].bytes ?? []) : .simpleString("PONG")
+    }
+
+    /// HELLO [protover [AUTH user pass] [SETNAME name]]
+    static func hello(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        var version = s.protocolVersion
+        var i = 0
+        if a.count > 0 {
+            guard let v = Int(try a.text(0)) else { throw CommandError("Protocol version is not an integer or out of range") }
+            guard v == 2 || v == 3 else { throw CommandError("unsupported protocol version", code: "NOPROTO") }
+            version = v
+            i = 1
+        }
+        while i < a.count {
+            switch try a.text(i).uppercased() {
+            case "AUTH" where i + 2 < a.count:
+                guard let role = s.config.authenticate(user: try a.text(i + 1), password: a.values[i + 2].bytes ?? []) else {
+                    throw CommandError("invalid username-password pair or user is disabled.", code: "WRONGPASS")
+                }
+                s.role = role
+                i += 3
+            case "SETNAME" where i + 1 < a.count:
+                s.clientName = try a.text(i + 1)
+                i += 2
+            default:
+                throw CommandError("syntax error in HELLO option '\(try a.text(i).prefix(20))'")
+            }
+        }
+        if s.role == .none { throw CommandError("HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time", code: "NOAUTH") }
+        s.protocolVersion = version
+        return .map([
+            (.bulk("server"), .bulk("gridmap")), (.bulk("version"), .bulk(version == 3 ? CommandTable.version : CommandTable.version)),
+            (.bulk("proto"), .integer(version)), (.bulk("id"), .integer(1)), (.bulk("mode"), .bulk("standalone")),
+            (.bulk("role"), .bulk("master")), (.bulk("modules"), .array([])),
+            (.bulk("data_version"), .bulk(s.store.current.version)),
+        ])
+    }
+
+    /// AUTH password | AUTH user password. The password is never logged or echoed.
+    static func auth(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        guard a.count <= 2 else { throw CommandError("syntax error", code: "ERR") }
+        if s.config.readerPassword == nil && s.config.plannerPassword == nil {
+            throw CommandError("AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+        }
+        let user = a.count == 2 ? try a.text(0) : nil
+        guard let role = s.config.authenticate(user: user, password: a.values[a.count - 1].bytes ?? []) else {
+            throw CommandError("invalid username-password pair or user is disabled.", code: "WRONGPASS")
+        }
+        s.role = role
+        return .ok
+    }
+
+    static func quit(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        s.shouldClose = true
+        return .ok
+    }
+
+    static func select(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        guard try a.text(0) == "0" else { throw CommandError("DB index is out of range") }
+        return .ok
+    }
+
+    /// CLIENT SETNAME/GETNAME/SETINFO/ID: what client libraries send on connect.
+    static func client(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        switch try a.text(0).uppercased() {
+        case "SETNAME": s.clientName = a.count > 1 ? try a.text(1) : nil; return .ok
+        case "GETNAME": return s.clientName.map { .bulk($0) } ?? .null
+        case "SETINFO": return .ok
+        case "ID": return .integer(1)
+        default: throw CommandError("unknown subcommand '\(try a.text(0).prefix(20))'. Try CLIENT SETNAME, GETNAME, SETINFO, ID.")
+        }
+    }
+
+    /// CONFIG GET answers empty (there is nothing to tune at run time); redis-benchmark asks.
+    static func config(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        guard try a.text(0).uppercased() == "GET" else { throw CommandError("only CONFIG GET is supported") }
+        return s.protocolVersion >= 3 ? .map([]) : .array([])
+    }
+
+    /// COMMAND, COMMAND COUNT, COMMAND DOCS, COMMAND INFO name…: enough for redis-cli.
+    static func command(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        func info(_ c: CommandSpec) -> RESPValue {
+            .array([.bulk(c.name), .integer(c.arity), .array(c.flags.map { .simpleString($0) }), .integer(0), .integer(0), .integer(0)])
+        }
+        let specs = CommandTable.all.values.sorted { $0.name < $1.name }
+        guard a.count > 0 else { return .array(specs.map(info)) }
+        switch try a.text(0).uppercased() {
+        case "COUNT": return .integer(specs.count)
+        case "DOCS": return s.protocolVersion >= 3 ? .map([]) : .array([])
+        case "INFO":
+            return .array(try (1..<a.count).map { i in CommandTable.all[try a.text(i).lowercased()].map(info) ?? .null })
+        case "LIST": return .array(specs.map { .bulk($0.name) })
+        default: throw CommandError("unknown subcommand '\(try a.text(0).prefix(20))'. Try COMMAND COUNT, DOCS, INFO, LIST.")
+        }
+    }
+
+    static func info(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let snapshot = s.store.current
+        let d = snapshot.dataset
+        var lines = [
+            "# Server", "gridmap_version:\(CommandTable.version)", "redis_version:7.0.0-compatible",
+            "uptime_in_seconds:\(s.stats.uptimeSeconds)", "",
+            "# Clients", "connected_clients:\(s.stats.connections.load(ordering: .relaxed))",
+            "total_connections_received:\(s.stats.totalConnections.load(ordering: .relaxed))",
+            "rejected_connections:\(s.stats.rejectedConnections.load(ordering: .relaxed))", "",
+            "# Data", "data_version:\(snapshot.version)", "district:\(d.districtID) \(d.districtName)",
+            "streets:\(d.streets.count)", "communities:\(d.communities.count)", "grids:\(d.grids.count)",
+            "resources:\(d.resources.count)", "addresses:\(d.addresses.count)", "",
+            "# Commandstats",
+        ]
+        lines += s.stats.commandLines()
+        return .bulk(lines.joined(separator: "\r\n") + "\r\n")
+    }
+
+    /// RELOAD: re-reads the data directory and publishes it as the new version. Readers in
+    /// flight finish on the old version; a failed read leaves the old version in place.
+    static func reload(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        guard let dir = s.config.dataDirectory else { throw CommandError("no data directory configured") }
+        do {
+            let next = try Snapshot.load(directory: dir)
+            s.store.publish(next)
+            return .simpleString("OK \(next.version)")
+        } catch {
+            throw CommandError("reload failed, still serving \(s.store.current.version): \(error)")
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import GridMapCore
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The RESP server as a ServiceLifecycle service: `run()` listens until graceful shutdown
+/// (SIGINT/SIGTERM through the ServiceGroup), then stops accepting, lets every connection
+/// answer what it has read, closes them and returns.
+public final class GridMapServer: Service, Sendable {
+    public let store: SnapshotStore
+    public let config: ServerConfig
+    public let stats = ServerStats()
+    private let logger: Logger
+    private let group: any EventLoopGroup
+    private let registry = ConnectionRegistry()
+    private let onListening: @Sendable (SocketAddress) -> Void
+
+    public init(store: SnapshotStore, config: ServerConfig, logger: Logger,
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }) {
+        self.store = store
+        self.config = config
+        self.logger = logger
+        self.group = group
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let (store, config, stats, registry) = (store, config, stats, registry)
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 32 << 10, high: 256 << 10))
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if config.idleTimeout > 0 { try sync.addHandler(IdleStateHandler(readTimeout: .seconds(config.idleTimeout))) }
+                    try sync.addHandler(ConnectionHandler(session: Session(store: store, config: config, stats: stats),
+                                                          registry: registry))
+                }
+            }
+            .bind(host: config.host, port: config.port).get()
+        let address = server.localAddress!
+        let d = store.current.dataset
+        logger.info("gridmap listening", metadata: [
+            "address": "\(address)", "data_version": "\(store.current.version)", "grids": "\(d.grids.count)",
+            "communities": "\(d.communities.count)", "streets": "\(d.streets.count)", "resources": "\(d.resources.count)",
+            "addresses": "\(d.addresses.count)", "auth": "\(config.readerPassword != nil ? "required" : "off")",
+        ])
+        onListening(address)
+
+        try? await gracefulShutdown()
+        logger.info("shutting down: no new connections; draining \(registry.count)")
+        try? await server.close()
+        for channel in registry.all { channel.pipeline.fireUserInboundEventTriggered(DrainEvent()) }
+        for _ in 0..<100 where registry.count > 0 { try? await Task.sleep(for: .milliseconds(20)) }
+        for channel in registry.all { try? await channel.close() }
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,141 @@
+import GridMapCore
+
+/// The map's commands: parse, call the engine, wrap its JSON in a bulk string. Every
+/// reply carries the `data_version` it was answered from.
+enum LookupCommands {
+    static func json(_ value: JSONValue) -> RESPValue { .bulk(value.serialized) }
+
+    /// lon lat at `i`, `i+1`, in the CRS named by the CRS option, as WGS 84.
+    static func point(_ a: Arguments, _ s: Session, at i: Int, crsIndex: Int?) throws -> (Coordinate, Coordinate, CRS) {
+        let raw = Coordinate(try a.number(i, "longitude"), try a.number(i + 1, "latitude"))
+        let crs: CRS
+        do { crs = try crsIndex.map { try CRS(parsing: try a.text($0)) } ?? .wgs84 } catch let e as CRSError { throw CommandError(e.message) }
+        do { return (try s.converter.toWGS84(raw, from: crs), raw, crs) } catch { throw CommandError("\(error)") }
+    }
+
+    static func locate(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let o = try a.options(from: 2, allowed: ["CRS"])
+        let (p, raw, crs) = try point(a, s, at: 0, crsIndex: o["CRS"])
+        let snapshot = s.store.current
+        return json(snapshot.locationJSON(grid: snapshot.locate(p), point: p, input: raw, crs: crs))
+    }
+
+    static func nearby(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let o = try a.options(from: 2, allowed: ["CRS", "KIND", "RADIUS", "LIMIT"])
+        let (p, _, _) = try point(a, s, at: 0, crsIndex: o["CRS"])
+        let snapshot = s.store.current
+        let kind = try o["KIND"].map { try a.text($0) }
+        if let kind, !snapshot.resources.kinds.contains(kind) {
+            throw CommandError("unknown kind '\(kind)'; known kinds: \(snapshot.resources.kinds.joined(separator: ", "))")
+        }
+        let radius = try o["RADIUS"].map { try a.number($0, "radius") }
+        if let radius, radius < 0 || radius > 100_000 { throw CommandError("radius must be 0 to 100000 metres") }
+        let limit = try o["LIMIT"].map { try a.integer($0, "limit", in: 1...1000) } ?? (radius == nil ? 5 : 100)
+        return json(snapshot.nearbyJSON(point: p, kind: kind, radius: radius, limit: limit))
+    }
+
+    static func grid(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let snapshot = s.store.current
+        let id = try a.text(0)
+        guard let g = snapshot.grid(id: id) else { throw CommandError("unknown grid '\(id.prefix(40))'") }
+        guard case .object(var o) = snapshot.gridJSON(g) else { throw CommandError("internal error") }
+        o["geometry"] = GeoJSON.json(snapshot.dataset.grids[g].shape)
+        o["data_version"] = .string(snapshot.version)
+        return json(.object(o))
+    }
+
+    static func grids(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let snapshot = s.store.current
+        let list: [Int]
+        if a.count == 0 {
+            list = Array(snapshot.dataset.grids.indices)
+        } else {
+            guard a.count == 2 else { throw CommandError("usage: GRIDS [STREET id | COMMUNITY id]", code: "ERR syntax error:") }
+            let id = try a.text(1)
+            switch try a.text(0).uppercased() {
+            case "STREET":
+                guard snapshot.dataset.streets.contains(where: { $0.id == id }) else { throw CommandError("unknown street '\(id.prefix(40))'") }
+                list = snapshot.grids(inStreet: id)
+            case "COMMUNITY":
+                guard snapshot.dataset.communities.contains(where: { $0.id == id }) else { throw CommandError("unknown community '\(id.prefix(40))'") }
+                list = snapshot.grids(inCommunity: id)
+            default: throw CommandError("usage: GRIDS [STREET id | COMMUNITY id]", code: "ERR syntax error:")
+            }
+        }
+        return json(["grids": .array(list.map(snapshot.gridJSON)), "data_version": .string(snapshot.version)])
+    }
+
+    static func neighbors(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let snapshot = s.store.current
+        let id = try a.text(0)
+        guard let g = snapshot.grid(id: id) else { throw CommandError("unknown grid '\(id.prefix(40))'") }
+        let list = try snapshot.neighbours(of: g, context: try s.measurer().context)
+        return json(["grid": .string(id), "neighbors": .array(list.map { h in
+            guard case .object(var o) = snapshot.gridJSON(h) else { return .null }
+            o["workers"] = .array(snapshot.workers(of: h).map(snapshot.resourceJSON))
+            return .object(o)
+        }), "data_version": .string(snapshot.version)])
+    }
+
+    /// INTERSECTS <WKT | GeoJSON> | CIRCLE lon lat metres | BOX minlon minlat maxlon maxlat
+    static func intersects(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let m = try s.measurer()
+        let area: Shape
+        switch try a.text(0).uppercased() {
+        case "CIRCLE":
+            guard a.count == 4 else { throw CommandError("usage: INTERSECTS CIRCLE lon lat metres", code: "ERR syntax error:") }
+            let c = Coordinate(try a.number(1, "longitude"), try a.number(2, "latitude"))
+            try s.converter.check(c, .wgs84)
+            let r = try a.number(3, "radius")
+            guard r > 0, r <= 50_000 else { throw CommandError("radius must be more than 0 and at most 50000 metres") }
+            area = Snapshot.circle(center: c, radius: r)
+        case "BOX":
+            guard a.count == 5 else { throw CommandError("usage: INTERSECTS BOX minlon minlat maxlon maxlat", code: "ERR syntax error:") }
+            let b = BoundingBox(minX: try a.number(1, "minlon"), minY: try a.number(2, "minlat"),
+                                maxX: try a.number(3, "maxlon"), maxY: try a.number(4, "maxlat"))
+            guard b.minX < b.maxX, b.minY < b.maxY else { throw CommandError("BOX needs minlon < maxlon and minlat < maxlat") }
+            try s.converter.check(Coordinate(b.minX, b.minY), .wgs84)
+            try s.converter.check(Coordinate(b.maxX, b.maxY), .wgs84)
+            area = .polygon([b.ring])
+        default:
+            guard a.count == 1 else { throw CommandError("INTERSECTS takes one geometry (quote it), or CIRCLE/BOX", code: "ERR syntax error:") }
+            let text = try a.text(0).trimmingCharacters(in: .whitespacesAndNewlines)
+            do {
+                if text.hasPrefix("{") {
+                    guard let shape = try GeoJSON.features(from: try JSONParser.parse(text, maxDepth: 16)).first?.geometry else {
+                        throw CommandError("the GeoJSON has no geometry")
+                    }
+                    area = shape
+                } else {
+                    area = try m.context.geometry(wkt: text).shape()
+                }
+            } catch let e as CommandError { throw e } catch {
+                throw CommandError("invalid geometry: \(error)")
+            }
+        }
+        let snapshot = s.store.current
+        let overlaps: [Overlap]
+        do { overlaps = try snapshot.grids(intersecting: area, measurer: m) } catch { throw CommandError("\(error)") }
+        return json([
+            "area_m2": JSONValue((try m.area(area) * 10).rounded() / 10),
+            "grids": .array(overlaps.map { o in
+                guard case .object(var j) = snapshot.gridJSON(o.grid) else { return .null }
+                j["overlap_m2"] = JSONValue((o.area * 10).rounded() / 10)
+                return .object(j)
+            }),
+            "data_version": .string(snapshot.version),
+        ])
+    }
+}
+
+extension Snapshot {
+    /// A grid's attributes (no geometry).
+    func gridJSON(_ g: Int) -> JSONValue {
+        let grid = dataset.grids[g]
+        return ["id": .string(grid.id), "name": .string(grid.name), "community_id": .string(grid.communityID),
+                "street_id": .string(grid.streetID), "households": JSONValue(grid.households),
+                "population": JSONValue(grid.population)]
+    }
+}
+
+import Foundation

@@ -1,0 +1,88 @@
+import NIOCore
+
+/// A RESP value: what requests are made of and what replies carry. RESP3-only kinds
+/// (map, null, double, boolean) are written in RESP2 as their customary fallbacks.
+public indirect enum RESPValue: Equatable, Sendable {
+    case simpleString(String)
+    case error(String)
+    case integer(Int)
+    case bulkString([UInt8])
+    case array([RESPValue])
+    /// RESP2 `$-1` / RESP3 `_`.
+    case null
+    case map([(RESPValue, RESPValue)])
+    case double(Double)
+    case boolean(Bool)
+
+    public static func bulk(_ s: String) -> RESPValue { .bulkString(Array(s.utf8)) }
+    public static let ok = RESPValue.simpleString("OK")
+
+    /// The argument as text, for bulk and simple strings and integers.
+    public var text: String? {
+        switch self {
+        case .bulkString(let b): return String(decoding: b, as: UTF8.self)
+        case .simpleString(let s): return s
+        case .integer(let i): return String(i)
+        default: return nil
+        }
+    }
+
+    public var bytes: [UInt8]? {
+        switch self {
+        case .bulkString(let b): return b
+        case .simpleString(let s): return Array(s.utf8)
+        case .integer(let i): return Array(String(i).utf8)
+        default: return nil
+        }
+    }
+
+    public static func == (a: RESPValue, b: RESPValue) -> Bool {
+        switch (a, b) {
+        case (.simpleString(let x), .simpleString(let y)), (.error(let x), .error(let y)): return x == y
+        case (.integer(let x), .integer(let y)): return x == y
+        case (.bulkString(let x), .bulkString(let y)): return x == y
+        case (.array(let x), .array(let y)): return x == y
+        case (.null, .null): return true
+        case (.map(let x), .map(let y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case (.double(let x), .double(let y)): return x == y
+        case (.boolean(let x), .boolean(let y)): return x == y
+        default: return false
+        }
+    }
+}
+
+extension ByteBuffer {
+    /// Writes a reply in RESP2 or RESP3.
+    public mutating func writeRESP(_ value: RESPValue, protocol version: Int) {
+        switch value {
+        case .simpleString(let s):
+            writeStaticString("+"); writeString(s); writeStaticString("\r\n")
+        case .error(let s):
+            // A newline would end the frame early: errors are one line.
+            writeStaticString("-"); writeString(s.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " "))
+            writeStaticString("\r\n")
+        case .integer(let i):
+            writeStaticString(":"); writeString(String(i)); writeStaticString("\r\n")
+        case .bulkString(let b):
+            writeStaticString("$"); writeString(String(b.count)); writeStaticString("\r\n")
+            writeBytes(b); writeStaticString("\r\n")
+        case .array(let items):
+            writeStaticString("*"); writeString(String(items.count)); writeStaticString("\r\n")
+            for item in items { writeRESP(item, protocol: version) }
+        case .null:
+            if version >= 3 { writeStaticString("_\r\n") } else { writeStaticString("$-1\r\n") }
+        case .map(let pairs):
+            if version >= 3 {
+                writeStaticString("%"); writeString(String(pairs.count)); writeStaticString("\r\n")
+            } else {
+                writeStaticString("*"); writeString(String(pairs.count * 2)); writeStaticString("\r\n")
+            }
+            for (k, v) in pairs { writeRESP(k, protocol: version); writeRESP(v, protocol: version) }
+        case .double(let d):
+            if version >= 3 { writeStaticString(","); writeString("\(d)"); writeStaticString("\r\n") }
+            else { writeRESP(.bulk("\(d)"), protocol: version) }
+        case .boolean(let b):
+            if version >= 3 { writeStaticString(b ? "#t\r\n" : "#f\r\n") } else { writeRESP(.integer(b ? 1 : 0), protocol: version) }
+        }
+    }
+}

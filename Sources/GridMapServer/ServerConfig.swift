@@ -1,0 +1,58 @@
+/// What a client may do once authenticated.
+public enum Role: Int, Comparable, Sendable {
+    case none = 0, reader = 1, planner = 2
+    public static func < (a: Role, b: Role) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Server settings, with safe defaults: loopback only, bounded requests and connections.
+public struct ServerConfig: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 6380
+    public var limits = RESPLimits()
+    public var maxConnections = 1024
+    /// Seconds a connection may stay silent before it is closed; 0 keeps it forever.
+    public var idleTimeout: Int64 = 300
+    /// Password of the `default` user (reader role). When set, an unauthenticated client may
+    /// only run AUTH, HELLO, PING and QUIT.
+    public var readerPassword: String?
+    /// Password of the `planner` user, needed for write commands (RELOAD, and the planning
+    /// commands to come).
+    public var plannerPassword: String?
+    /// Directory RELOAD reads.
+    public var dataDirectory: String?
+
+    public init() {}
+
+    /// The role granted by `AUTH [user] password`, or nil. Every configured password is
+    /// compared, in constant time, whichever matches.
+    func authenticate(user: String?, password: [UInt8]) -> Role? {
+        var granted: Role? = nil
+        let name = user ?? "default"
+        if let p = readerPassword, constantTimeEqual(Array(p.utf8), password), name == "default" || name == "reader" {
+            granted = .reader
+        }
+        if let p = plannerPassword, constantTimeEqual(Array(p.utf8), password), name == "planner" || (user == nil && readerPassword == nil) {
+            granted = .planner
+        }
+        return granted
+    }
+
+    /// The role of a client that has not authenticated.
+    var initialRole: Role {
+        if readerPassword != nil { return .none }
+        return plannerPassword != nil ? .reader : .planner
+    }
+}
+
+/// Compares without an early exit, so the time taken says nothing about where two passwords
+/// first differ. Lengths are folded into the result, not branched on.
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    var diff = UInt64(a.count ^ b.count)
+    let n = max(a.count, b.count)
+    for i in 0..<n {
+        let x = i < a.count ? a[i] : 0
+        let y = i < b.count ? b[i] : 0
+        diff |= UInt64(x ^ y)
+    }
+    return diff == 0
+}

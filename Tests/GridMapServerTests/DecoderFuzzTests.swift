@@ -1,0 +1,92 @@
+import NIOCore
+import Testing
+@testable import GridMapServer
+
+/// Feeds a million random and mutated frames to the request decoder: it must answer every
+/// one with a request, "need more bytes" or a protocol error, consume only whole frames,
+/// and never allocate beyond what the limits allow.
+@Suite struct DecoderFuzzTests {
+    struct Rng: RandomNumberGenerator {
+        var s: UInt64
+        mutating func next() -> UInt64 {
+            s &+= 0x9E37_79B9_7F4A_7C15
+            var z = s
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let seeds: [[UInt8]] = [
+        "*3\r\n$6\r\nLOCATE\r\n$6\r\n109.43\r\n$5\r\n24.30\r\n", "*1\r\n$4\r\nPING\r\n", "PING\r\n",
+        "LOCATE 109.43 24.3 CRS gcj02\r\n", "*2\r\n$4\r\nGRID\r\n$15\r\n450203001001001\r\n", "*0\r\n", "\r\n",
+        "*2\r\n$10\r\nINTERSECTS\r\n$36\r\nPOLYGON((0 0, 1 0, 1 1, 0 1, 0 0))\r\n", "hello \"a b\\x41\" 'c d'\n",
+        "*1\r\n*1\r\n$1\r\nx\r\n", "*2\r\n:12\r\n+OK\r\n", "$-1\r\n", "*-1\r\n",
+    ].map { Array($0.utf8) }
+
+    static func mutate(_ input: [UInt8], _ rng: inout Rng) -> [UInt8] {
+        var b = input
+        for _ in 0..<Int.random(in: 1...4, using: &rng) {
+            switch Int.random(in: 0..<7, using: &rng) {
+            case 0 where !b.isEmpty: b[Int.random(in: 0..<b.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            case 1 where !b.isEmpty: b.removeSubrange(Int.random(in: 0..<b.count, using: &rng)...)
+            case 2: b.insert(contentsOf: Array(["*", "$", "\r\n", "-1", "99999999999", "\"", "\\x", ":", "0"].randomElement(using: &rng)!.utf8),
+                             at: Int.random(in: 0...b.count, using: &rng))
+            case 3 where !b.isEmpty: b.remove(at: Int.random(in: 0..<b.count, using: &rng))
+            case 4: b += seeds.randomElement(using: &rng)!
+            case 5: b = (0..<Int.random(in: 0...64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            default: b.insert(contentsOf: Array("*1000000\r\n$2147483647\r\n".utf8), at: 0)
+            }
+        }
+        return b
+    }
+
+    @Test func aMillionFramesNeitherCrashNorHang() {
+        var rng = Rng(s: 2026)
+        var limits = RESPLimits()
+        limits.maxRequestBytes = 4096
+        limits.maxArrayLength = 64
+        limits.maxInlineBytes = 1024
+        var outcomes = (requests: 0, needMore: 0, errors: 0)
+        for n in 0..<1_000_000 {
+            let frame = n % 10 == 0 ? DecoderFuzzTests.seeds[n / 10 % DecoderFuzzTests.seeds.count]
+                : DecoderFuzzTests.mutate(DecoderFuzzTests.seeds.randomElement(using: &rng)!, &rng)
+            var buffer = ByteBuffer(bytes: frame)
+            // A frame holds at most one byte per request, so this bounds the loop.
+            for _ in 0...frame.count {
+                let before = buffer.readerIndex
+                do {
+                    guard let request = try RESPRequestDecoder.parseFrame(&buffer, limits: limits) else {
+                        outcomes.needMore += 1
+                        break
+                    }
+                    outcomes.requests += 1
+                    #expect(buffer.readerIndex > before)
+                    #expect(request.count <= limits.maxArrayLength)
+                } catch {
+                    #expect(error is RESPProtocolError)
+                    #expect(buffer.readerIndex == before)
+                    outcomes.errors += 1
+                    break
+                }
+                if buffer.readableBytes == 0 { break }
+            }
+        }
+        print("fuzz: 1,000,000 frames → \(outcomes.requests) requests, \(outcomes.needMore) incomplete, \(outcomes.errors) protocol errors")
+        #expect(outcomes.requests > 100_000 && outcomes.errors > 100_000 && outcomes.needMore > 10_000)
+    }
+
+    @Test func limitsAreEnforcedBeforeAllocation() throws {
+        var limits = RESPLimits()
+        limits.maxRequestBytes = 1024
+        var huge = ByteBuffer(string: "*1\r\n$2147483647\r\nabc")
+        #expect(throws: RESPProtocolError.self) { try RESPRequestDecoder.parseFrame(&huge, limits: limits) }
+        var long = ByteBuffer(string: "*2000\r\n")
+        #expect(throws: RESPProtocolError.self) { try RESPRequestDecoder.parseFrame(&long, limits: limits) }
+        var deep = ByteBuffer(string: "*1\r\n*1\r\n*1\r\n$1\r\nx\r\n")
+        #expect(throws: RESPProtocolError.self) { try RESPRequestDecoder.parseFrame(&deep, limits: limits) }
+        var partial = ByteBuffer(string: "*2\r\n$4\r\nPING\r\n$3\r\nab")
+        #expect(try RESPRequestDecoder.parseFrame(&partial, limits: limits) == nil)
+        #expect(partial.readerIndex == 0)
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import GridMapCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+@testable import GridMapServer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum Fixture {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let snapshot: Snapshot = try! Snapshot.load(directory: root + "/data/yufeng")
+}
+
+/// A real server on an ephemeral loopback port, run by a ServiceGroup as in production.
+final class TestServer: Sendable {
+    let server: GridMapServer
+    let group: ServiceGroup
+    let port: Int
+    let task: Task<Void, Error>
+
+    static func start(_ configure: (inout ServerConfig) -> Void = { _ in }) async throws -> TestServer {
+        var config = ServerConfig()
+        config.port = 0
+        config.dataDirectory = Fixture.root + "/data/yufeng"
+        configure(&config)
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let server = GridMapServer(store: SnapshotStore(Fixture.snapshot), config: config, logger: logger) { address in
+            continuation.yield(address.port ?? 0)
+        }
+        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger))
+        let task = Task { try await group.run() }
+        var port = 0
+        for await p in stream { port = p; break }
+        return TestServer(server: server, group: group, port: port, task: task)
+    }
+
+    private init(server: GridMapServer, group: ServiceGroup, port: Int, task: Task<Void, Error>) {
+        self.server = server; self.group = group; self.port = port; self.task = task
+    }
+
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+}
+
+/// A blocking RESP client over a plain POSIX socket: what any Redis client does on the wire.
+final class Client {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let r = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard r == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    func send(_ bytes: [UInt8]) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            sent += n
+        }
+    }
+    func send(_ text: String) { send(Array(text.utf8)) }
+
+    /// Sends what the socket takes now, without waiting; returns the bytes sent.
+    func sendWithoutBlocking(_ bytes: [UInt8]) -> Int {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var sent = 0
+        for _ in 0..<50 where sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n > 0 { sent += n } else { usleep(10_000) }
+        }
+        return sent
+    }
+
+    /// Sends a command as an array of bulk strings.
+    func command(_ args: String...) throws -> Reply { try command(args) }
+    func command(_ args: [String]) throws -> Reply {
+        send(Client.encode(args))
+        return try read()
+    }
+
+    static func encode(_ args: [String]) -> [UInt8] {
+        var out = Array("*\(args.count)\r\n".utf8)
+        for a in args { out += Array("$\(a.utf8.count)\r\n".utf8) + Array(a.utf8) + [13, 10] }
+        return out
+    }
+
+    /// Reads one reply; `.closed` when the server closed the connection.
+    func read() throws -> Reply {
+        while true {
+            var i = 0
+            if let reply = try Client.parse(buffer, &i) { buffer.removeFirst(i); return reply }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n == 0 { return .closed }
+            if n < 0 {
+                if errno == ECONNRESET { return .closed }
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
+            buffer += chunk[0..<n]
+        }
+    }
+
+    indirect enum Reply: Equatable {
+        case simple(String), error(String), integer(Int), bulk(String?), array([Reply]), map([Reply]), null, other(String), closed
+        var string: String? {
+            switch self { case .simple(let s): return s; case .bulk(let s): return s; default: return nil }
+        }
+        var json: JSONValue? { string.flatMap { try? JSONParser.parse($0) } }
+        var isError: Bool { if case .error = self { return true }; return false }
+    }
+
+    static func parse(_ b: [UInt8], _ i: inout Int) throws -> Reply? {
+        guard i < b.count else { return nil }
+        guard let lf = b[i...].firstIndex(of: 10) else { return nil }
+        let line = String(decoding: b[(i + 1)..<(lf - 1)], as: UTF8.self)
+        let type = b[i]
+        var j = lf + 1
+        switch type {
+        case UInt8(ascii: "+"): i = j; return .simple(line)
+        case UInt8(ascii: "-"): i = j; return .error(line)
+        case UInt8(ascii: ":"): i = j; return .integer(Int(line)!)
+        case UInt8(ascii: "_"): i = j; return .null
+        case UInt8(ascii: ","), UInt8(ascii: "#"): i = j; return .other(line)
+        case UInt8(ascii: "$"):
+            let n = Int(line)!
+            if n < 0 { i = j; return .bulk(nil) }
+            guard b.count >= j + n + 2 else { return nil }
+            i = j + n + 2
+            return .bulk(String(decoding: b[j..<(j + n)], as: UTF8.self))
+        case UInt8(ascii: "*"), UInt8(ascii: "%"):
+            let n = Int(line)! * (type == UInt8(ascii: "%") ? 2 : 1)
+            var items: [Reply] = []
+            for _ in 0..<max(0, n) {
+                guard let item = try parse(b, &j) else { return nil }
+                items.append(item)
+            }
+            i = j
+            return type == UInt8(ascii: "%") ? .map(items) : .array(items)
+        default: throw POSIXError(.EPROTO)
+        }
+    }
+}
