@@ -36,6 +36,8 @@ let package = Package(
             dependencies: ["GridMapCore", "GridMapServer",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "GridMapDataGen",

@@ -38,7 +38,7 @@ struct LocateCommand: ParsableCommand {
         do { point = try converter.toWGS84(raw, from: crs) } catch { throw ValidationError("\(error)") }
         let snapshot: Snapshot
         do { snapshot = try options.snapshot() } catch { throw Failure(error) }
-        print(snapshot.locationJSON(grid: snapshot.locate(point), point: point, input: raw, crs: crs).serialized)
+        print(snapshot.locationText(grid: snapshot.locate(point), point: point, input: raw, crs: crs))
     }
 
     private func bulk(_ path: String, crs: CRS, converter: CoordinateConverter, snapshot: Snapshot) throws {
@@ -72,7 +72,7 @@ struct LocateCommand: ParsableCommand {
             if let error = entry.error {
                 out.line(JSONValue.object(["line": JSONValue(entry.line), "error": .string(error)]).serialized)
             } else {
-                out.line(snapshot.locationJSON(grid: grid, point: entry.point!, input: entry.raw, crs: crs).serialized)
+                out.line(snapshot.locationText(grid: grid, point: entry.point!, input: entry.raw, crs: crs))
             }
         }
         out.flush()

@@ -3,6 +3,8 @@ import Foundation
 import GridMapCore
 import GridMapServer
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
@@ -20,6 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("planner-pass"), help: "Password of the 'planner' user, for write commands (RELOAD).") var plannerPass: String?
     @Option(help: "Most clients connected at once.") var maxConnections = 1024
     @Option(help: "Seconds of silence before a connection is closed (0: never).") var idleTimeout: Int64 = 300
+    @Option(help: "Event-loop threads (default: one per core).") var threads = System.coreCount
     @Option(help: "Largest request, bytes.") var maxRequestBytes = 4 << 20
     @Option(help: "Most elements in a request array.") var maxArrayLength = 1024
     @OptionGroup var options: DataOptions
@@ -42,9 +45,12 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
         let snapshot: Snapshot
         do { snapshot = try Snapshot.load(directory: directory) } catch { throw Failure(error) }
-        let server = GridMapServer(store: SnapshotStore(snapshot), config: config, logger: logger)
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let server = GridMapServer(store: SnapshotStore(snapshot), config: config, logger: logger, group: loops)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        try await loops.shutdownGracefully()
     }
 }

@@ -60,7 +60,7 @@ enum CommandTable {
         }
         var failed = false
         if case .error = reply { failed = true }
-        session.stats.record(name, nanos: DispatchTime.now().uptimeNanoseconds - started, failed: failed)
+        session.localStats[name, default: ServerStats.Command()].record(nanos: DispatchTime.now().uptimeNanoseconds - started, failed: failed)
         return reply
     }
 }

@@ -101,6 +101,7 @@ enum ConnectionCommands {
     }
 
     static func info(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        s.stats.merge(&s.localStats)
         let snapshot = s.store.current
         let d = snapshot.dataset
         var lines = [

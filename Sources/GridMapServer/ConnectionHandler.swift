@@ -77,6 +77,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             done += 1
         }
         if let i = input, i.readableBytes == 0 { input = nil } else { input?.discardReadBytes() }
+        session.stats.merge(&session.localStats)
         flush(context, thenClose: session.shouldClose)
         if done == batch, !scheduled, context.channel.isWritable {
             // More may be waiting: let other connections on this loop run first.
@@ -122,6 +123,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 if !request.isEmpty { reply(context, CommandTable.execute(request, session)) }
             }
             session.shouldClose = true
+            session.stats.merge(&session.localStats)
             flush(context, thenClose: true)
         } else if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
             context.close(promise: nil)

@@ -17,7 +17,7 @@ enum LookupCommands {
         let o = try a.options(from: 2, allowed: ["CRS"])
         let (p, raw, crs) = try point(a, s, at: 0, crsIndex: o["CRS"])
         let snapshot = s.store.current
-        return json(snapshot.locationJSON(grid: snapshot.locate(p), point: p, input: raw, crs: crs))
+        return .bulk(snapshot.locationText(grid: snapshot.locate(p), point: p, input: raw, crs: crs))
     }
 
     static func nearby(_ a: Arguments, _ s: Session) throws -> RESPValue {

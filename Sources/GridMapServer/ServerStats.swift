@@ -4,6 +4,16 @@ import Synchronization
 /// Per-command call counts and latency for INFO, shared by every connection.
 public final class ServerStats: Sendable {
     struct Command {
+        mutating func record(nanos: UInt64, failed: Bool) {
+            var bucket = 0
+            var micros = nanos / 1000
+            while micros > 0 && bucket < 23 { micros >>= 1; bucket += 1 }
+            calls += 1
+            totalNanos += nanos
+            buckets[bucket] += 1
+            if failed { errors += 1 }
+        }
+
         var calls = 0
         var errors = 0
         var totalNanos: UInt64 = 0
@@ -19,16 +29,20 @@ public final class ServerStats: Sendable {
 
     public init() {}
 
-    func record(_ name: String, nanos: UInt64, failed: Bool) {
-        var bucket = 0
-        var micros = nanos / 1000
-        while micros > 0 && bucket < 23 { micros >>= 1; bucket += 1 }
+    /// Adds a connection's counts (gathered without locking, one batch of requests at a time).
+    func merge(_ local: inout [String: Command]) {
+        guard !local.isEmpty else { return }
         commands.withLock { all in
-            all[name, default: Command()].calls += 1
-            all[name]!.totalNanos += nanos
-            all[name]!.buckets[bucket] += 1
-            if failed { all[name]!.errors += 1 }
+            for (name, c) in local {
+                var total = all[name, default: Command()]
+                total.calls += c.calls
+                total.errors += c.errors
+                total.totalNanos += c.totalNanos
+                for k in c.buckets.indices { total.buckets[k] += c.buckets[k] }
+                all[name] = total
+            }
         }
+        local.removeAll(keepingCapacity: true)
     }
 
     var uptimeSeconds: Int { Int((DispatchTime.now().uptimeNanoseconds - startedAt) / 1_000_000_000) }

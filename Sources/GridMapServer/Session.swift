@@ -10,6 +10,8 @@ final class Session {
     var protocolVersion = 2
     var clientName: String?
     var shouldClose = false
+    /// This connection's command statistics since the last merge into `stats`.
+    var localStats: [String: ServerStats.Command] = [:]
 
     private var _converter: CoordinateConverter?
     private var _measurer: MetricMeasurer?

@@ -12,6 +12,8 @@ public final class Snapshot: Sendable {
     let streetByID: [String: Int]
     /// Resource indices of each grid's workers, by grid index.
     let workers: [[Int]]
+    /// Each grid's share of a LOCATE reply, serialized once (see `locationText`).
+    let gridFragments: [String]
 
     /// Indexes the dataset. Grids are put in id order: the index's smallest-index boundary
     /// rule is then the documented smallest-id rule.
@@ -30,7 +32,14 @@ public final class Snapshot: Sendable {
         for (i, r) in data.resources.enumerated() where r.kind == "grid_worker" {
             if let g = r.gridID.flatMap({ gridByID[$0] }) { byGrid[g].append(i) }
         }
-        workers = byGrid.map { $0.sorted { data.resources[$0].id < data.resources[$1].id } }
+        let workers = byGrid.map { $0.sorted { data.resources[$0].id < data.resources[$1].id } }
+        self.workers = workers
+        let (communityByID, streetByID) = (self.communityByID, self.streetByID)
+        gridFragments = data.grids.indices.map { g in
+            Snapshot.gridFragment(data.grids[g], community: communityByID[data.grids[g].communityID].map { data.communities[$0] },
+                                  street: streetByID[data.grids[g].streetID].map { data.streets[$0] },
+                                  workers: workers[g].map { data.resources[$0] })
+        }
     }
 
     public static func load(directory: String) throws -> Snapshot { try Snapshot(dataset: Dataset.load(directory: directory)) }

@@ -1,0 +1,77 @@
+"""Load benchmark: gridmap serve vs redis-server on this machine, driven by redis-benchmark.
+
+Usage: python3 tools/loadbench.py [--requests N] [--data DIR]
+Needs redis-tools and redis-server (apt) and a release build (swift build -c release).
+Starts both servers on free loopback ports, loads the same resources into Redis with GEOADD,
+runs redis-benchmark at 50 connections unpipelined and with -P 16, prints a table and the
+ratios the README quotes, then stops both servers.
+"""
+import argparse, csv, io, json, os, signal, socket, subprocess, sys, time
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--requests", type=int, default=200_000)
+ap.add_argument("--data", default="data/yufeng")
+ap.add_argument("--binary", default=".build/release/gridmap")
+ap.add_argument("--threads", type=int, default=0, help="gridmap event loops (0: one per core)")
+args = ap.parse_args()
+
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+
+
+def wait_port(port):
+    for _ in range(400):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close(); return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"nothing listens on {port}")
+
+
+gport, rport = free_port(), free_port()
+gridmap = subprocess.Popen([args.binary, "serve", "--port", str(gport), "--data", args.data, "--max-connections", "4096"]
+                           + (["--threads", str(args.threads)] if args.threads else []),
+                           stderr=subprocess.DEVNULL)
+redis_server = subprocess.Popen(["redis-server", "--port", str(rport), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
+                                stdout=subprocess.DEVNULL)
+try:
+    wait_port(gport); wait_port(rport)
+    # The same resources, as a Redis geo set.
+    features = json.load(open(os.path.join(args.data, "resources.geojson")))["features"]
+    pipe = io.StringIO()
+    for f in features:
+        lon, lat = f["geometry"]["coordinates"]
+        parts = ["GEOADD", "resources", repr(lon), repr(lat), f["id"]]
+        pipe.write(f"*{len(parts)}\r\n" + "".join(f"${len(p.encode())}\r\n{p}\r\n" for p in parts))
+    subprocess.run(["redis-cli", "-p", str(rport), "--pipe"], input=pipe.getvalue().encode(), check=True, stdout=subprocess.DEVNULL)
+
+    def bench(port, pipeline, *command):
+        out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", "50", "-n", str(args.requests), "-P", str(pipeline),
+                              "--csv", *command], capture_output=True, text=True, check=True).stdout
+        row = list(csv.DictReader(io.StringIO(out)))[-1]
+        return float(row["rps"]), float(row["p50_latency_ms"]), float(row["p99_latency_ms"])
+
+    lon, lat = "109.4300", "24.3000"
+    cases = [
+        ("gridmap LOCATE", gport, ["LOCATE", lon, lat]),
+        ("gridmap NEARBY k=5", gport, ["NEARBY", lon, lat, "LIMIT", "5"]),
+        ("gridmap PING", gport, ["PING"]),
+        ("redis PING", rport, ["PING"]),
+        ("redis GEOSEARCH 500 m k=5", rport, ["GEOSEARCH", "resources", "FROMLONLAT", lon, lat, "BYRADIUS", "500", "m", "ASC", "COUNT", "5"]),
+    ]
+    results = {}
+    print(f"redis-benchmark -c 50 -n {args.requests}, data {args.data}, {os.cpu_count()} cores shared by server and client")
+    print(f"{'case':28} {'pipeline':>8} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
+    for pipeline in (1, 16):
+        for name, port, command in cases:
+            rps, p50, p99 = bench(port, pipeline, *command)
+            results[(name, pipeline)] = (rps, p50, p99)
+            print(f"{name:28} {pipeline:>8} {rps:>10.0f} {p50:>8.3f} {p99:>8.3f}")
+    for pipeline in (1, 16):
+        locate = results[("gridmap LOCATE", pipeline)][0]
+        print(f"-P {pipeline}: LOCATE / redis GEOSEARCH = {locate / results[('redis GEOSEARCH 500 m k=5', pipeline)][0]:.2f}, "
+              f"LOCATE / redis PING = {locate / results[('redis PING', pipeline)][0]:.2f}")
+finally:
+    gridmap.send_signal(signal.SIGTERM); redis_server.send_signal(signal.SIGTERM)
+    gridmap.wait(timeout=20); redis_server.wait(timeout=20)
