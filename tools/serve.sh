@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 swift build -c release --product gridmap
-exec .build/release/gridmap "${@:-locate}" 
+exec .build/release/gridmap "${@:-serve}"

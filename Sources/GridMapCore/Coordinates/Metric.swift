@@ -20,10 +20,42 @@ public enum Metric {
 
     /// Local-projection distance with the radii at the mean latitude: within 1e-5 of the
     /// geodesic over tens of kilometres, and ~30x cheaper than `geodesicDistance`.
-    public static func distance(_ p: Coordinate, _ q: Coordinate) -> Double {
-        let k = metresPerDegree(atLatitude: (p.y + q.y) / 2)
-        let dx = (q.x - p.x) * k.lon, dy = (q.y - p.y) * k.lat
-        return (dx * dx + dy * dy).squareRoot()
+    public static func distance(_ p: Coordinate, _ q: Coordinate) -> Double { Local(p).distance(to: q) }
+
+    /// Distances from one origin, with its sine and cosine computed once: nearest-neighbour
+    /// searches measure many points from the same query.
+    public struct Local: Sendable {
+        public let origin: Coordinate
+        private let s0: Double, c0: Double
+
+        public init(_ origin: Coordinate) {
+            self.origin = origin
+            s0 = sin(origin.y * degree)
+            c0 = cos(origin.y * degree)
+        }
+
+        /// Same formula as `metresPerDegree` at the mean latitude, its sine and cosine from
+        /// the origin's by a third-order expansion (exact to 1e-9 within 0.02 rad, about
+        /// 130 km; farther points take the direct path).
+        @inline(__always)
+        public func distance(to q: Coordinate) -> Double {
+            let d = (q.y - origin.y) * degree / 2
+            let s: Double, c: Double
+            if abs(d) < 0.01 {
+                let d2 = d * d
+                let sd = d * (1 - d2 / 6), cd = 1 - d2 / 2
+                s = s0 * cd + c0 * sd
+                c = c0 * cd - s0 * sd
+            } else {
+                s = sin(origin.y * degree + 2 * d)
+                c = cos(origin.y * degree + 2 * d)
+            }
+            let w = 1 - e2 * s * s
+            let n = a / w.squareRoot()
+            let m = a * (1 - e2) / (w * w.squareRoot())
+            let dx = (q.x - origin.x) * n * c * degree, dy = (q.y - origin.y) * m * degree
+            return (dx * dx + dy * dy).squareRoot()
+        }
     }
 
     /// The ellipsoidal geodesic distance (Karney's algorithm, from PROJ's geodesic.h).

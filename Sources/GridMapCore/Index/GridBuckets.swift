@@ -48,8 +48,7 @@ struct GridBuckets: Sendable {
         }
 
         // Assemble: a bucket with no edges and covering grids answers with the smallest
-        // (the boundary rule); otherwise every candidate is tested at lookup. `whole` is in
-        // grid order, so per bucket its grids come smallest first.
+        // (the boundary rule); otherwise its candidates are tested at lookup.
         var wholeCount = [Int32](repeating: 0, count: cells)
         for w in whole { wholeCount[Int(w.cell)] += 1 }
         var start = [Int32](repeating: 0, count: cells + 1)
@@ -57,21 +56,26 @@ struct GridBuckets: Sendable {
             let n = touchedCount[cell] == 0 ? min(wholeCount[cell], 1) : touchedCount[cell] + wholeCount[cell]
             start[cell + 1] = start[cell] + n
         }
+        // Fill grid by grid, so each bucket lists its grids in ascending order: a lookup can
+        // stop at the first grid that covers the point, which is then the smallest.
         var items = [Int32](repeating: 0, count: Int(start[cells]))
         var fill = Array(start.dropLast())
         mark = [Int32](repeating: -1, count: cells)
+        var w = 0
         for g in 0..<shapes.count where shapes.minX[g] <= shapes.maxX[g] {
             GridBuckets.forEachBucket(of: g, shapes, side, columns) { cell in
                 if mark[cell] != Int32(g) { mark[cell] = Int32(g); items[Int(fill[cell])] = Int32(g); fill[cell] += 1 }
             }
-        }
-        for w in whole {
-            let c = Int(w.cell)
-            if touchedCount[c] == 0 {
-                if fill[c] == start[c] { items[Int(fill[c])] = ~w.grid; fill[c] += 1 }
-            } else {
-                items[Int(fill[c])] = w.grid
-                fill[c] += 1
+            while w < whole.count && whole[w].grid == Int32(g) {
+                let c = Int(whole[w].cell)
+                if touchedCount[c] != 0 {
+                    items[Int(fill[c])] = Int32(g)
+                    fill[c] += 1
+                } else if fill[c] == start[c] {
+                    items[Int(fill[c])] = ~Int32(g)
+                    fill[c] += 1
+                }
+                w += 1
             }
         }
         self.start = start

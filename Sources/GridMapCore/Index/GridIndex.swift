@@ -36,7 +36,7 @@ public struct GridIndex: Sendable {
 
     /// Bytes held by the index's arrays.
     public var memoryBytes: Int {
-        shapes.minX.count * 4 * 5 + shapes.slabFirst.count * 4 + shapes.slabStart.count * 4
+        shapes.minX.count * 4 * 5 + shapes.meta.count * MemoryLayout<GridEdges.Meta>.stride + shapes.slabFirst.count * 4 + shapes.slabStart.count * 4
             + shapes.edges.count * MemoryLayout<GridEdges.Edge>.stride + buckets.start.count * 4 + buckets.items.count * 4
     }
 
@@ -56,12 +56,12 @@ public struct GridIndex: Sendable {
         if from == to { return nil }
         let first = buckets.items[from]
         if first < 0 { return Int(~first) }
-        var best = Int.max
+        // Candidates are in ascending order: the first that covers the point is the answer.
         for k in from..<to {
             let g = Int(buckets.items[k])
-            if g < best && shapes.covers(g, Int32(x), Int32(y)) { best = g }
+            if shapes.covers(g, Int32(x), Int32(y)) { return g }
         }
-        return best == Int.max ? nil : best
+        return nil
     }
 
     /// Every grid whose closed polygon contains the (snapped) point, in index order. More

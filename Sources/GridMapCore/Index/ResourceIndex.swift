@@ -72,12 +72,13 @@ public struct ResourceIndex: Sendable {
         best.reserveCapacity(k + 1)
         let (fx, fy) = slack(q)
         let qx = q.x * kx, qy = q.y * ky
+        let local = Metric.Local(q)
         var bound = radius
         func visit(_ lo: Int, _ hi: Int, _ depth: Int) {
             guard lo < hi else { return }
             let mid = lo + (hi - lo) / 2
             let item = t.item[mid]
-            let d = Metric.distance(q, location[Int(item)])
+            let d = local.distance(to: location[Int(item)])
             if d <= bound {
                 let r = rankOfID[Int(item)]
                 if best.count < k || d < best[best.count - 1].d || (d == best[best.count - 1].d && r < best[best.count - 1].rank) {
@@ -103,11 +104,12 @@ public struct ResourceIndex: Sendable {
         var hits: [(d: Double, rank: Int32, item: Int32)] = []
         let (fx, fy) = slack(q)
         let qx = q.x * kx, qy = q.y * ky
+        let local = Metric.Local(q)
         func visit(_ lo: Int, _ hi: Int, _ depth: Int) {
             guard lo < hi else { return }
             let mid = lo + (hi - lo) / 2
             let item = t.item[mid]
-            let d = Metric.distance(q, location[Int(item)])
+            let d = local.distance(to: location[Int(item)])
             if d <= radius { hits.append((d, rankOfID[Int(item)], item)) }
             let delta = depth % 2 == 0 ? (qx - t.x[mid]) * fx : (qy - t.y[mid]) * fy
             if delta >= -radius { visit(mid + 1, hi, depth + 1) }
