@@ -77,8 +77,41 @@ struct BenchCommand: ParsableCommand {
             overlaps += try snapshot.grids(intersecting: square, measurer: measurer).count
         }
         print("area query, 1 km² square: \(fmt(Double(now() - t) / Double(areaQueries) / 1000)) µs/query, \(fmt(Double(overlaps) / Double(areaQueries))) grids each on average")
+
+        t = now()
+        let library = try snapshot.addressLibrary()
+        let libraryMs = ms(since: t)
+        let geocoder = try Geocoder(library: library)
+        // Library addresses as typed: some with Chinese numerals, some with a wrong character
+        // in the road name, some with the prefixes dropped.
+        var times: [UInt64] = []
+        var matched = 0
+        for k in 0..<min(20_000, dataset.addresses.count) {
+            let a = dataset.addresses[random.int(dataset.addresses.count)]
+            var text = a.text
+            switch k % 4 {
+            case 1: text = text.replacingOccurrences(of: a.number + "号", with: chineseNumber(Int(a.number) ?? 0) + "号")
+            case 2: text = text.replacingOccurrences(of: a.road, with: "东" + a.road.dropFirst())
+            case 3: text = a.road + a.number + "号" + (a.building.isEmpty ? "" : a.building + "幢")
+            default: break
+            }
+            let start = now()
+            if case .addresses(let c) = try geocoder.geocode(text), c.first?.addressID == a.id { matched += 1 }
+            times.append(now() - start)
+        }
+        times.sort()
+        let p = { (q: Double) in Double(times[min(times.count - 1, Int(Double(times.count) * q))]) / 1000 }
+        print("geocoding: library of \(dataset.addresses.count) addresses opened/built in \(fmt(libraryMs)) ms; \(times.count) queries: median \(fmt(p(0.5))) µs, p99 \(fmt(p(0.99))) µs; exact address top-1 for \(matched) (some variants drop levels)")
         if found == 42 { print("") }  // keeps the loops from being optimized away
     }
+}
+
+private func chineseNumber(_ n: Int) -> String {
+    let d = Array("零一二三四五六七八九")
+    if n < 10 { return String(d[n]) }
+    if n < 20 { return "十" + (n % 10 == 0 ? "" : String(d[n % 10])) }
+    if n < 100 { return String(d[n / 10]) + "十" + (n % 10 == 0 ? "" : String(d[n % 10])) }
+    return String(n)
 }
 
 private func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }

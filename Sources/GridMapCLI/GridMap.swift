@@ -7,7 +7,7 @@ struct GridMap: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gridmap",
         abstract: "The one-map lookup for grid governance: which grid owns a place, who works it, what is near.",
-        subcommands: [LocateCommand.self, ServeCommand.self, NearbyCommand.self, ConvertCommand.self, BenchCommand.self])
+        subcommands: [LocateCommand.self, GeocodeCommand.self, ServeCommand.self, NearbyCommand.self, ConvertCommand.self, BenchCommand.self])
 }
 
 /// Options every data-reading command shares.

@@ -46,7 +46,10 @@ struct ServeCommand: AsyncParsableCommand {
         config.dataDirectory = directory
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
         let snapshot: Snapshot
-        do { snapshot = try Snapshot.load(directory: directory) } catch { throw Failure(error) }
+        do {
+            snapshot = try Snapshot.load(directory: directory)
+            _ = try snapshot.addressLibrary()  // built now, not on the first GEOCODE
+        } catch { throw Failure(error) }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let server = GridMapServer(store: SnapshotStore(snapshot), config: config, logger: logger, group: loops)

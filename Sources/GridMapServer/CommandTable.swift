@@ -30,6 +30,8 @@ enum CommandTable {
         CommandSpec(name: "grids", arity: -1, role: .reader, flags: ["readonly"], run: LookupCommands.grids),
         CommandSpec(name: "neighbors", arity: 2, role: .reader, flags: ["readonly"], run: LookupCommands.neighbors),
         CommandSpec(name: "intersects", arity: -2, role: .reader, flags: ["readonly"], run: LookupCommands.intersects),
+        CommandSpec(name: "geocode", arity: -2, role: .reader, flags: ["readonly"], run: LookupCommands.geocode),
+        CommandSpec(name: "locateaddr", arity: 2, role: .reader, flags: ["readonly"], run: LookupCommands.locateAddress),
         CommandSpec(name: "reload", arity: 1, role: .planner, flags: ["write"], run: ConnectionCommands.reload),
     ].map { ($0.name, $0) })
 

@@ -125,6 +125,7 @@ enum ConnectionCommands {
         guard let dir = s.config.dataDirectory else { throw CommandError("no data directory configured") }
         do {
             let next = try Snapshot.load(directory: dir)
+            _ = try next.addressLibrary()
             s.store.publish(next)
             return .simpleString("OK \(next.version)")
         } catch {

@@ -128,6 +128,28 @@ enum LookupCommands {
     }
 }
 
+extension LookupCommands {
+    /// GEOCODE address [LIMIT n]
+    static func geocode(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let o = try a.options(from: 1, allowed: ["LIMIT"])
+        let limit = try o["LIMIT"].map { try a.integer($0, "limit", in: 1...100) } ?? 5
+        let text = try a.text(0)
+        guard text.utf8.count <= 1024 else { throw CommandError("address longer than 1024 bytes") }
+        let snapshot = s.store.current
+        let geocoder = try s.geocoder(for: snapshot)
+        return .bulk(snapshot.geocodeText(text, try geocoder.geocode(text, limit: limit), parsed: geocoder.library.parse(text)))
+    }
+
+    /// LOCATEADDR address
+    static func locateAddress(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let text = try a.text(0)
+        guard text.utf8.count <= 1024 else { throw CommandError("address longer than 1024 bytes") }
+        let snapshot = s.store.current
+        let geocoder = try s.geocoder(for: snapshot)
+        return .bulk(snapshot.locateAddressText(text, try geocoder.geocode(text, limit: 5), parsed: geocoder.library.parse(text)))
+    }
+}
+
 extension Snapshot {
     /// A grid's attributes (no geometry).
     func gridJSON(_ g: Int) -> JSONValue {

@@ -30,6 +30,18 @@ final class Session {
         return c
     }
 
+    private var _geocoder: Geocoder?
+
+    /// This connection's geocoder (its own SQLite connection), for the snapshot's library;
+    /// replaced when a RELOAD has published another version.
+    func geocoder(for snapshot: Snapshot) throws -> Geocoder {
+        let library = try snapshot.addressLibrary()
+        if let g = _geocoder, g.library === library { return g }
+        let g = try Geocoder(library: library)
+        _geocoder = g
+        return g
+    }
+
     func measurer() throws -> MetricMeasurer {
         if let m = _measurer { return m }
         let m = try MetricMeasurer()

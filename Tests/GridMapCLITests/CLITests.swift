@@ -116,3 +116,18 @@ func json(_ text: String) throws -> JSONValue { try JSONParser.parse(text.trimmi
         #expect(bad.status != 0 && bad.err.contains("unknown kind 'dragons'"))
     }
 }
+
+@Suite struct GeocodeCLITests {
+    @Test func geocodeOneAndInBulk() throws {
+        let data = try Dataset.load(directory: root + "/data/yufeng")
+        let a = data.addresses[1234]
+        let r = try gridmap(["geocode", "柳州市 " + a.road + a.number + "号" + (a.compound.isEmpty ? "" : a.compound + a.building + "栋" + a.unit + "单元")])
+        #expect(r.status == 0)
+        #expect(try json(r.out)["candidates"]?.array?.first?["address_id"]?.string == a.id)
+        let bulk = try gridmap(["geocode", "--input", "-", "--limit", "1"], stdin: "\(a.road)\(a.number)号\n\n火星路1号\n\(a.road)\n")
+        let lines = try bulk.out.split(separator: "\n").map { try json(String($0)) }
+        #expect(lines.count == 3)
+        #expect(lines[0]["match"] == "address" && lines[1]["match"] == "none" && lines[2]["match"] == "road")
+        #expect(try gridmap(["geocode"]).status != 0)
+    }
+}

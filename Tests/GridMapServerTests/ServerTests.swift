@@ -205,3 +205,30 @@ import Testing
         try await server.stop()
     }
 }
+
+@Suite(.serialized) struct GeocodeServerTests {
+    @Test func geocodeAndLocateAddressOverRESP() async throws {
+        let server = try await TestServer.start()
+        let c = try Client(port: server.port)
+        let a = Fixture.snapshot.dataset.addresses.first { !$0.compound.isEmpty && $0.unit == "2" }!
+        let typed = "广西柳州市 " + a.road + a.number + "号" + a.compound + a.building + "幢" + a.unit + "单元门口"
+        let geocoded = try c.command("GEOCODE", typed, "LIMIT", "3").json
+        #expect(geocoded?["match"] == "address" && geocoded?["note"] == "门口")
+        let top = geocoded?["candidates"]?.array?.first
+        #expect(top?["address_id"]?.string == a.id && (top?["score"]?.number ?? 0) >= 0.9)
+        #expect(top?["grid"]?["id"]?.string == a.gridID)
+        let located = try c.command("LOCATEADDR", typed).json
+        #expect(located?["grid"]?["id"]?.string == a.gridID && located?["address"]?["address_id"]?.string == a.id)
+        #expect(located?["workers"]?.array?.isEmpty == false)
+        let road = try c.command("LOCATEADDR", a.road).json
+        #expect(road?["ambiguous"] == .bool(true) && road?["match"] == "road")
+        let none = try c.command("GEOCODE", "火星路1号").json
+        #expect(none?["match"] == "none" && none?["candidates"] == .array([]))
+        // Invalid UTF-8 is refused with a reason; the connection stays.
+        c.send([UInt8]("*2\r\n$7\r\nGEOCODE\r\n$2\r\n".utf8) + [0xE4, 0xB8] + [13, 10])
+        guard case .error(let e) = try c.read() else { Issue.record("invalid UTF-8 accepted"); return }
+        #expect(e.contains("not valid UTF-8"))
+        #expect(try c.command("PING") == .simple("PONG"))
+        try await server.stop()
+    }
+}

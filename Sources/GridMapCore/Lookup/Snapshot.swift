@@ -1,4 +1,6 @@
 import Dispatch
+import Foundation
+import Synchronization
 
 /// One published version of a district's data with its indexes: immutable, so any number
 /// of threads query it without locks. A new version is built beside it and swapped in
@@ -14,6 +16,8 @@ public final class Snapshot: Sendable {
     let workers: [[Int]]
     /// Each grid's share of a LOCATE reply, serialized once (see `locationText`).
     let gridFragments: [String]
+    /// The address library, built on first use (geocoding is optional work).
+    private let library = Mutex<AddressLibrary?>(nil)
 
     /// Indexes the dataset. Grids are put in id order: the index's smallest-index boundary
     /// rule is then the documented smallest-id rule.
@@ -39,6 +43,17 @@ public final class Snapshot: Sendable {
             Snapshot.gridFragment(data.grids[g], community: communityByID[data.grids[g].communityID].map { data.communities[$0] },
                                   street: streetByID[data.grids[g].streetID].map { data.streets[$0] },
                                   workers: workers[g].map { data.resources[$0] })
+        }
+    }
+
+    /// The standard address library of this version, built (into a SQLite file under
+    /// `directory`) the first time it is asked for.
+    public func addressLibrary(directory: String = NSTemporaryDirectory()) throws -> AddressLibrary {
+        try library.withLock { cached in
+            if let cached { return cached }
+            let built = try AddressLibrary(dataset: dataset, directory: directory)
+            cached = built
+            return built
         }
     }
 

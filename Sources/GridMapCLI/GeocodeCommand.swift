@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import GridMapCore
+
+struct GeocodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "geocode",
+        abstract: "Find the standard address, point and grid of a typed address (ranked candidates, as JSON).",
+        discussion: "With --input, reads one address per line ('-' for standard input) and prints one JSON object per line, in order.")
+
+    @Argument(help: "The address, e.g. 柳州市鱼峰区立岸大道十二号3幢2单元.") var address: String?
+    @Option(help: "At most this many candidates.") var limit = 5
+    @Option(help: "File of addresses, one per line ('-' for standard input).") var input: String?
+    @Option(help: "Where the address database is built (default: the temporary directory).") var cache: String?
+    @OptionGroup var options: DataOptions
+
+    func validate() throws {
+        if (address == nil) == (input == nil) { throw ValidationError("give an ADDRESS or --input FILE") }
+        guard (1...100).contains(limit) else { throw ValidationError("--limit must be 1…100") }
+    }
+
+    func run() throws {
+        let snapshot: Snapshot
+        let geocoder: Geocoder
+        do {
+            snapshot = try options.snapshot()
+            geocoder = try Geocoder(library: try snapshot.addressLibrary(directory: cache ?? NSTemporaryDirectory()))
+        } catch { throw Failure(error) }
+        func answer(_ text: String) throws -> String {
+            let result = try geocoder.geocode(text, limit: limit)
+            return snapshot.geocodeText(text, result, parsed: geocoder.library.parse(text))
+        }
+        guard let input else {
+            do { print(try answer(address!)) } catch { throw Failure(error) }
+            return
+        }
+        let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input)
+        guard let data else { throw ValidationError("cannot read \(input)") }
+        guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("\(input) is not UTF-8 text") }
+        let out = Output()
+        for (k, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { continue }
+            do { out.line(try answer(trimmed)) } catch {
+                out.line(JSONValue.object(["line": JSONValue(k + 1), "error": .string("\(error)")]).serialized)
+            }
+        }
+        out.flush()
+    }
+}

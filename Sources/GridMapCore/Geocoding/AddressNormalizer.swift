@@ -1,0 +1,127 @@
+/// Turns a typed or spoken address into one canonical spelling, so that
+/// "广西柳州市鱼峰区 立岸大道十二号 3幢2单元 旁边" and "立岸大道12号3栋2单元" compare equal:
+/// full-width → half-width; Chinese numerals before a unit word → Arabic (十二号 = 12号,
+/// 一百零五 = 105, 廿/卅); 栋/幢/座/号楼 → 栋; 号院/弄 → 号; punctuation and spaces removed;
+/// the province/city/district prefixes removed wherever they repeat; a trailing description
+/// ("旁边", "对面", "附近", "门口", …) split off as a note.
+public enum AddressNormalizer {
+    public struct Normalized: Equatable, Sendable {
+        public var text: String
+        public var note: String
+    }
+
+    /// Prefixes that carry no information inside one district (longest first).
+    public static let defaultPrefixes = ["广西壮族自治区", "广西自治区", "广西省", "广西", "柳州市", "柳州", "鱼峰区", "鱼峰"]
+    static let trailing = ["旁边", "对面", "附近", "门口", "边上", "隔壁", "后面", "前面", "楼下", "路口", "周边", "一带", "里面", "旁"]
+    static let numeralUnits: [String] = ["号楼", "号院", "号", "栋", "幢", "座", "单元", "室", "楼", "层", "弄", "户"]
+
+    public static func normalize(_ raw: String, prefixes: [String] = defaultPrefixes) -> Normalized {
+        var s = halfWidth(raw)
+        s = String(s.unicodeScalars.filter { !isSeparator($0) }.map(Character.init))
+        var note = ""
+        var changed = true
+        while changed {
+            changed = false
+            for t in trailing where s.hasSuffix(t) && s.count > t.count {
+                note = t + note
+                s.removeLast(t.count)
+                changed = true
+            }
+        }
+        s = arabicNumerals(s)
+        s = replaceAfterDigits(s, ["号楼": "栋", "幢": "栋", "座": "栋", "栋楼": "栋", "号院": "号", "弄": "号"])
+        // Longest first, starting over after each removal: "柳州市柳州市…" loses both.
+        let longestFirst = prefixes.sorted { $0.count > $1.count }
+        while let p = longestFirst.first(where: { s.hasPrefix($0) && s.count > $0.count }) {
+            s.removeFirst(p.count)
+        }
+        return Normalized(text: s, note: note)
+    }
+
+    /// Full-width ASCII (U+FF01–U+FF5E) and the ideographic space to their half-width forms.
+    static func halfWidth(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            if (0xFF01...0xFF5E).contains(u.value) { out.append(Unicode.Scalar(u.value - 0xFEE0)!) }
+            else if u.value == 0x3000 { out.append(" ") }
+            else { out.append(u) }
+        }
+        return String(out)
+    }
+
+    static func isSeparator(_ u: Unicode.Scalar) -> Bool {
+        if u.properties.isWhitespace { return true }
+        switch u {
+        case ",", ".", ";", ":", "!", "?", "(", ")", "[", "]", "{", "}", "\"", "'", "/", "\\", "|", "_", "~", "`", "*", "#", "@",
+             "，", "。", "、", "；", "：", "！", "？", "（", "）", "【", "】", "《", "》", "“", "”", "‘", "’", "·", "…", "—", "－":
+            return true
+        default:
+            return false
+        }
+    }
+
+    static let digitValue: [Character: Int] = ["零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+                                                "六": 6, "七": 7, "八": 8, "九": 9]
+    static let numeralChars: Set<Character> = Set("零〇一二两三四五六七八九十百千廿卅")
+
+    /// Runs of Chinese numerals directly before a unit word become Arabic digits. Elsewhere
+    /// numerals are left alone: they are part of names (五里亭, 三合村).
+    static func arabicNumerals(_ s: String) -> String {
+        let chars = Array(s)
+        var out = ""
+        var i = 0
+        while i < chars.count {
+            guard numeralChars.contains(chars[i]) else { out.append(chars[i]); i += 1; continue }
+            var j = i
+            while j < chars.count, numeralChars.contains(chars[j]) { j += 1 }
+            let rest = String(chars[j...])
+            if numeralUnits.contains(where: { rest.hasPrefix($0) }), let n = value(of: Array(chars[i..<j])) {
+                out += String(n)
+            } else {
+                out += String(chars[i..<j])
+            }
+            i = j
+        }
+        return out
+    }
+
+    /// 十二 → 12, 一百零五 → 105, 二十 → 20, 廿三 → 23, 一二三 → 123 (digit by digit).
+    static func value(of run: [Character]) -> Int? {
+        if !run.contains(where: { "十百千廿卅".contains($0) }) {
+            let digits = run.compactMap { digitValue[$0] }
+            guard digits.count == run.count else { return nil }
+            return digits.reduce(0) { $0 * 10 + $1 }
+        }
+        var total = 0, current = 0
+        for c in run {
+            if let d = digitValue[c] { current = d; continue }
+            switch c {
+            case "十": total += (current == 0 ? 1 : current) * 10; current = 0
+            case "百": total += (current == 0 ? 1 : current) * 100; current = 0
+            case "千": total += (current == 0 ? 1 : current) * 1000; current = 0
+            case "廿": total += 20; current = 0
+            case "卅": total += 30; current = 0
+            default: return nil
+            }
+        }
+        return total + current
+    }
+
+    /// Replaces each key by its value where it directly follows a digit or letter.
+    static func replaceAfterDigits(_ s: String, _ map: [String: String]) -> String {
+        var out = ""
+        var rest = Substring(s)
+        let keys = map.keys.sorted { $0.count > $1.count }
+        while let c = rest.first {
+            if let last = out.last, last.isASCII, last.isNumber || last.isLetter,
+               let k = keys.first(where: { rest.hasPrefix($0) }) {
+                out += map[k]!
+                rest = rest.dropFirst(k.count)
+            } else {
+                out.append(c)
+                rest = rest.dropFirst()
+            }
+        }
+        return out
+    }
+}

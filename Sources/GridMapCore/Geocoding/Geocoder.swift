@@ -1,0 +1,145 @@
+/// One candidate for a typed address.
+public struct GeocodeCandidate: Sendable {
+    public let addressID: String
+    public let text: String
+    public let point: Coordinate
+    public let gridID: String
+    public let score: Double
+    /// How each level matched: "exact", "fuzzy", "near", "missing", "different".
+    public let matched: [(String, String)]
+}
+
+/// What a query resolved to: addresses, or a road/compound as a whole, or nothing.
+public enum GeocodeResult: Sendable {
+    case addresses([GeocodeCandidate])
+    case place(AddressLibrary.Place, similarity: Double)
+    case none(reason: String)
+}
+
+/// Geocodes against the library. Holds its own read-only SQLite connection and prepared
+/// statements, so use one per thread (the library itself is shared).
+public final class Geocoder {
+    public let library: AddressLibrary
+    private let db: SQLiteDatabase
+    private let byRoadNumber: SQLiteStatement
+    private let byRoadNear: SQLiteStatement
+    private let byCompound: SQLiteStatement
+    static let columns = "id, text, street, community, road, number, compound, building, unit, lon, lat, grid_id"
+
+    public init(library: AddressLibrary) throws {
+        self.library = library
+        db = try SQLiteDatabase(path: library.databasePath, mode: .readOnly)
+        byRoadNumber = try db.prepare("SELECT \(Geocoder.columns) FROM address WHERE road = ? AND number = ? LIMIT 400")
+        byRoadNear = try db.prepare("SELECT \(Geocoder.columns) FROM address WHERE road = ? ORDER BY abs(number - ?), number LIMIT 40")
+        byCompound = try db.prepare("SELECT \(Geocoder.columns) FROM address WHERE compound = ? LIMIT 400")
+    }
+
+    struct Row {
+        let id, text, street, community, road: String
+        let number: Int?
+        let compound: String
+        let building, unit: Int?
+        let point: Coordinate
+        let grid: String
+    }
+
+    private func rows(_ stmt: SQLiteStatement) throws -> [Row] {
+        var out: [Row] = []
+        while try stmt.step() {
+            out.append(Row(id: stmt.text(0), text: stmt.text(1), street: stmt.text(2), community: stmt.text(3), road: stmt.text(4),
+                           number: stmt.isNull(5) ? nil : stmt.int(5), compound: stmt.text(6),
+                           building: stmt.isNull(7) ? nil : stmt.int(7), unit: stmt.isNull(8) ? nil : stmt.int(8),
+                           point: Coordinate(stmt.double(9), stmt.double(10)), grid: stmt.text(11)))
+        }
+        return out
+    }
+
+    /// Ranked candidates (best first, at most `limit`), a whole road or compound when the text
+    /// names nothing finer, or `.none` with the reason.
+    public func geocode(_ text: String, limit: Int = 5) throws -> GeocodeResult {
+        let q = library.parse(text)
+        guard !q.normalized.isEmpty else { return .none(reason: "the address is empty") }
+        let roads = q.placeText.isEmpty ? [] : library.matchPlaces(q.placeText, roadsOnly: true, limit: 5)
+        var candidates: [Row] = []
+        var roadSimilarity: [String: Double] = [:]
+        if let number = q.number {
+            for r in roads {
+                let name = library.places[r.place].name
+                roadSimilarity[name] = r.similarity
+                byRoadNumber.reset()
+                try byRoadNumber.bind(1, name)
+                try byRoadNumber.bind(2, number)
+                var found = try rows(byRoadNumber)
+                if found.isEmpty {
+                    byRoadNear.reset()
+                    try byRoadNear.bind(1, name)
+                    try byRoadNear.bind(2, number)
+                    found = try rows(byRoadNear)
+                }
+                candidates += found
+            }
+        }
+        if candidates.isEmpty {
+            // A compound named without a road, or a road or compound alone.
+            let placeText = q.compoundText.isEmpty ? q.placeText : q.compoundText
+            let compounds = placeText.isEmpty ? [] : library.matchPlaces(placeText, roadsOnly: false)
+            if let best = compounds.first, q.building != nil {
+                byCompound.reset()
+                try byCompound.bind(1, library.places[best.place].name)
+                candidates = try rows(byCompound)
+            } else if let best = (roads + compounds).max(by: { $0.similarity < $1.similarity }) {
+                return .place(library.places[best.place], similarity: best.similarity)
+            }
+        }
+        guard !candidates.isEmpty else {
+            return .none(reason: "no road or compound of the library matches '\(q.placeText.isEmpty ? q.normalized : q.placeText)'")
+        }
+        let compoundMatch = q.compoundText.isEmpty ? [] : library.matchPlaces(q.compoundText, roadsOnly: false)
+        let scored = candidates.map { score($0, q, roadSimilarity[$0.road], compoundMatch.first.map { library.places[$0.place].name }) }
+        let ranked = scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.addressID < $1.addressID }
+        var seen = Set<String>()
+        return .addresses(Array(ranked.filter { seen.insert($0.addressID).inserted }.prefix(limit)))
+    }
+
+    /// Road 0.5, door number 0.3, building 0.1, unit 0.05, street/community agreement 0.05.
+    /// A level the query leaves out earns half its weight when the address has it (the
+    /// query is then less precise than the address), all of it when neither has it.
+    private func score(_ r: Row, _ q: ParsedAddress, _ roadSimilarity: Double?, _ compound: String?) -> GeocodeCandidate {
+        var s = 0.0
+        var matched: [(String, String)] = []
+        if let sim = roadSimilarity {
+            s += 0.5 * sim
+            matched.append(("road", sim == 1 ? "exact" : "fuzzy"))
+        } else if let compound, compound == r.compound {
+            s += 0.45
+            matched.append(("compound", "exact"))
+        }
+        if let n = q.number, let rn = r.number {
+            if n == rn { s += 0.3; matched.append(("number", "exact")) }
+            else { s += 0.15 * max(0, 1 - Double(abs(n - rn)) / 10); matched.append(("number", "near")) }
+        } else if q.number == nil {
+            s += 0.15
+            matched.append(("number", "missing"))
+        }
+        func level(_ name: String, _ want: Int?, _ have: Int?, _ weight: Double) {
+            switch (want, have) {
+            case (nil, nil): s += weight
+            case (nil, _): s += weight / 2; matched.append((name, "missing"))
+            case (let w?, let h?) where w == h: s += weight; matched.append((name, "exact"))
+            default: matched.append((name, "different"))
+            }
+        }
+        level("building", q.building, r.building, 0.1)
+        level("unit", q.unit, r.unit, 0.05)
+        // A compound the query names breaks ties between fuzzily matched roads.
+        if roadSimilarity != nil, let compound, !compound.isEmpty {
+            if compound == r.compound { s += 0.03; matched.append(("compound", "exact")) } else { s -= 0.03 }
+        }
+        var agree = 0.05
+        if let street = q.street, street != r.street { agree = -0.1; matched.append(("street", "different")) }
+        if let community = q.community, community != r.community { agree = -0.1; matched.append(("community", "different")) }
+        s += agree
+        return GeocodeCandidate(addressID: r.id, text: r.text, point: r.point, gridID: r.grid,
+                                score: (max(0, min(1, s)) * 1000).rounded() / 1000, matched: matched)
+    }
+}

@@ -1,0 +1,117 @@
+import CSQLite
+
+/// A SQLite failure with SQLite's own message.
+public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    public let code: Int32
+    public let message: String
+    public var description: String { "SQLite error \(code): \(message)" }
+}
+
+/// One SQLite connection. SQLite connections are used from one thread at a time here (each
+/// thread or event loop opens its own), so this is not `Sendable`.
+public final class SQLiteDatabase {
+    let handle: OpaquePointer
+
+    public enum Mode { case readOnly, readWriteCreate }
+
+    public init(path: String, mode: Mode = .readWriteCreate) throws {
+        var db: OpaquePointer?
+        let flags = (mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(code: rc, message: "\(path): \(message)")
+        }
+        handle = db
+        NativeHandles.created()
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+        NativeHandles.destroyed()
+    }
+
+    func error(_ rc: Int32) -> SQLiteError { SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle))) }
+
+    /// Runs SQL that returns no rows (several statements allowed).
+    public func execute(_ sql: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &message)
+        if rc != SQLITE_OK {
+            let text = message.map { String(cString: $0) } ?? "error"
+            sqlite3_free(message)
+            throw SQLiteError(code: rc, message: text)
+        }
+    }
+
+    public func prepare(_ sql: String) throws -> SQLiteStatement { try SQLiteStatement(self, sql) }
+
+    /// Runs `body` in a transaction, rolled back if it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+/// A prepared statement: bind, step through rows, reset, reuse.
+public final class SQLiteStatement {
+    let db: SQLiteDatabase
+    let handle: OpaquePointer
+
+    init(_ db: SQLiteDatabase, _ sql: String) throws {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v2(db.handle, sql, -1, &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw db.error(rc) }
+        self.db = db
+        handle = stmt
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    // SQLITE_TRANSIENT: SQLite copies the bytes, so Swift strings may go away after binding.
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+    @discardableResult
+    public func reset() -> SQLiteStatement {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        return self
+    }
+
+    public func bind(_ index: Int32, _ value: String?) throws {
+        let rc = value.map { sqlite3_bind_text(handle, index, $0, -1, SQLiteStatement.transient) } ?? sqlite3_bind_null(handle, index)
+        guard rc == SQLITE_OK else { throw db.error(rc) }
+    }
+    public func bind(_ index: Int32, _ value: Int?) throws {
+        let rc = value.map { sqlite3_bind_int64(handle, index, Int64($0)) } ?? sqlite3_bind_null(handle, index)
+        guard rc == SQLITE_OK else { throw db.error(rc) }
+    }
+    public func bind(_ index: Int32, _ value: Double) throws {
+        let rc = sqlite3_bind_double(handle, index, value)
+        guard rc == SQLITE_OK else { throw db.error(rc) }
+    }
+
+    /// Advances to the next row: true while there is one.
+    public func step() throws -> Bool {
+        let rc = sqlite3_step(handle)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        throw db.error(rc)
+    }
+
+    public func text(_ column: Int32) -> String {
+        guard let p = sqlite3_column_text(handle, column) else { return "" }
+        return String(cString: p)
+    }
+    public func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
+    public func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+    public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+}
