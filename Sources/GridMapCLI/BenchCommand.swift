@@ -35,7 +35,7 @@ struct BenchCommand: ParsableCommand {
         print("  \(dataset.grids.count) grids (\(vertices) vertices), \(dataset.resources.count) resources, \(dataset.addresses.count) addresses; read in \(fmt(loadMs)) ms")
         print("index build: grid index \(fmt(gridBuildMs)) ms (\(snapshot.grids.bucketCount) buckets, \(mib(snapshot.grids.memoryBytes)) MiB); whole snapshot (grids + resources + lookups) \(fmt(snapshotMs)) ms; RSS +\(mib(rssAfter - rssBefore)) MiB")
 
-        var random = BenchRandom(seed: 42)
+        var random = SeededRandom(seed: 42)
         let box = dataset.outline.bounds!
         let sample = (0..<points).map { _ in Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY)) }
         var found = 0
@@ -49,7 +49,7 @@ struct BenchCommand: ParsableCommand {
         found &+= many.count
         print("point-in-grid (random points over the bounding box): \(fmt(pipNs)) ns/lookup single-threaded; \(fmt(Double(sample.count) / manySeconds / 1e6)) M lookups/s on \(ProcessInfo.processInfo.activeProcessorCount) cores (locateMany)")
 
-        let inside = dataset.addresses.isEmpty ? sample : (0..<points).map { _ in dataset.addresses[random.int(dataset.addresses.count)].location }
+        let inside = dataset.addresses.isEmpty ? sample : (0..<points).map { _ in dataset.addresses[random.int(0...(dataset.addresses.count - 1))].location }
         t = now()
         for p in inside { if snapshot.locate(p) != nil { found &+= 1 } }
         print("point-in-grid (address points, all inside the district): \(fmt(Double(now() - t) / Double(inside.count))) ns/lookup")
@@ -87,7 +87,7 @@ struct BenchCommand: ParsableCommand {
         var times: [UInt64] = []
         var matched = 0
         for k in 0..<min(20_000, dataset.addresses.count) {
-            let a = dataset.addresses[random.int(dataset.addresses.count)]
+            let a = dataset.addresses[random.int(0...(dataset.addresses.count - 1))]
             var text = a.text
             switch k % 4 {
             case 1: text = text.replacingOccurrences(of: a.number + "号", with: chineseNumber(Int(a.number) ?? 0) + "号")
@@ -125,18 +125,4 @@ func residentBytes() -> Int {
           let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
           let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
     return kb * 1024
-}
-
-struct BenchRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * Double(next() >> 11) / Double(1 << 53) }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

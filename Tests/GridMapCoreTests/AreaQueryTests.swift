@@ -83,7 +83,7 @@ import Testing
         shifted.version = "v2"
         let v2 = try Snapshot(dataset: shifted)
         let box = v1.dataset.outline.bounds!
-        var random = TestRandom(state: 11)
+        var random = TestRandom(seed: 11)
         let points = (0..<2000).map { _ in Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY)) }
         let expected = [v1.version: points.map { v1.locate($0).map { v1.dataset.grids[$0].id } },
                         v2.version: points.map { v2.locate($0).map { v2.dataset.grids[$0].id } }]

@@ -108,7 +108,7 @@ struct VariantMaker {
     @Test func noisyVariantsFindTheirAddress() throws {
         let data = Fixtures.dataset
         let geocoder = try Geocoder(library: GeocodingFixture.library)
-        var maker = VariantMaker(rng: TestRandom(state: 5))
+        var maker = VariantMaker(rng: TestRandom(seed: 5))
         let byID = Dictionary(uniqueKeysWithValues: data.addresses.map { ($0.id, $0) })
         var correct = 0, confidentWrong = 0, total = 0
         var failures: [String] = []

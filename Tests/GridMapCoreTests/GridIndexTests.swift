@@ -11,7 +11,7 @@ import Testing
     @Test func matchesGEOSOnRandomPoints() throws {
         let geo = try GridGeometries(snapshot.dataset.grids)
         let box = snapshot.dataset.outline.bounds!
-        var random = TestRandom(state: 1)
+        var random = TestRandom(seed: 1)
         var inside = 0
         for _ in 0..<100_000 {
             let c = GridIndex.snap(Coordinate(random.uniform(box.minX - 0.01, box.maxX + 0.01), random.uniform(box.minY - 0.01, box.maxY + 0.01)))
@@ -58,7 +58,7 @@ import Testing
 
     @Test func concurrentLookupsMatchSingleThreaded() {
         let box = snapshot.dataset.outline.bounds!
-        var random = TestRandom(state: 7)
+        var random = TestRandom(seed: 7)
         let points = (0..<200_000).map { _ in Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY)) }
         let single = points.map { snapshot.locate($0) }
         #expect(snapshot.locateMany(points) == single)

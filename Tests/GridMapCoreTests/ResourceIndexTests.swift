@@ -14,7 +14,7 @@ import Testing
 
     @Test func nearestAndRadiusMatchABruteForceScan() {
         let box = snapshot.dataset.outline.bounds!
-        var random = TestRandom(state: 3)
+        var random = TestRandom(seed: 3)
         for i in 0..<400 {
             let q = Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY))
             let kind: String? = [nil, "grid_worker", "enforcement", "camera"][i % 4]

@@ -1,3 +1,4 @@
+import GridMapCore
 import NIOCore
 import Testing
 @testable import GridMapServer
@@ -6,16 +7,7 @@ import Testing
 /// one with a request, "need more bytes" or a protocol error, consume only whole frames,
 /// and never allocate beyond what the limits allow.
 @Suite struct DecoderFuzzTests {
-    struct Rng: RandomNumberGenerator {
-        var s: UInt64
-        mutating func next() -> UInt64 {
-            s &+= 0x9E37_79B9_7F4A_7C15
-            var z = s
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Rng = SeededRandom
 
     static let seeds: [[UInt8]] = [
         "*3\r\n$6\r\nLOCATE\r\n$6\r\n109.43\r\n$5\r\n24.30\r\n", "*1\r\n$4\r\nPING\r\n", "PING\r\n",
@@ -42,7 +34,7 @@ import Testing
     }
 
     @Test func aMillionFramesNeitherCrashNorHang() {
-        var rng = Rng(s: 2026)
+        var rng = Rng(seed: 2026)
         var limits = RESPLimits()
         limits.maxRequestBytes = 4096
         limits.maxArrayLength = 64

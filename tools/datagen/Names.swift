@@ -1,3 +1,5 @@
+import GridMapCore
+
 /// Synthetic but plausible names. None of them is taken from the real district's records.
 enum Names {
     static let placeFirst = Array("东西南北新上下金银龙凤桂柳荣箭鹿屏驾天麒白静航文和兴光朝幸团建育民红阳双立九古三长高洛甘翠碧青秀云锦瑞祥")
