@@ -7,6 +7,9 @@ public indirect enum RESPValue: Equatable, Sendable {
     case error(String)
     case integer(Int)
     case bulkString([UInt8])
+    /// A bulk string held as text: replies are mostly JSON built as `String`, written to the
+    /// socket buffer without an intermediate byte array.
+    case bulkText(String)
     case array([RESPValue])
     /// RESP2 `$-1` / RESP3 `_`.
     case null
@@ -14,13 +17,14 @@ public indirect enum RESPValue: Equatable, Sendable {
     case double(Double)
     case boolean(Bool)
 
-    public static func bulk(_ s: String) -> RESPValue { .bulkString(Array(s.utf8)) }
+    public static func bulk(_ s: String) -> RESPValue { .bulkText(s) }
     public static let ok = RESPValue.simpleString("OK")
 
     /// The argument as text, for bulk and simple strings and integers.
     public var text: String? {
         switch self {
         case .bulkString(let b): return String(decoding: b, as: UTF8.self)
+        case .bulkText(let s): return s
         case .simpleString(let s): return s
         case .integer(let i): return String(i)
         default: return nil
@@ -30,6 +34,7 @@ public indirect enum RESPValue: Equatable, Sendable {
     public var bytes: [UInt8]? {
         switch self {
         case .bulkString(let b): return b
+        case .bulkText(let s): return Array(s.utf8)
         case .simpleString(let s): return Array(s.utf8)
         case .integer(let i): return Array(String(i).utf8)
         default: return nil
@@ -40,7 +45,8 @@ public indirect enum RESPValue: Equatable, Sendable {
         switch (a, b) {
         case (.simpleString(let x), .simpleString(let y)), (.error(let x), .error(let y)): return x == y
         case (.integer(let x), .integer(let y)): return x == y
-        case (.bulkString(let x), .bulkString(let y)): return x == y
+        case (.bulkString, .bulkString), (.bulkText, .bulkText), (.bulkString, .bulkText), (.bulkText, .bulkString):
+            return a.bytes == b.bytes
         case (.array(let x), .array(let y)): return x == y
         case (.null, .null): return true
         case (.map(let x), .map(let y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
@@ -66,6 +72,9 @@ extension ByteBuffer {
         case .bulkString(let b):
             writeStaticString("$"); writeString(String(b.count)); writeStaticString("\r\n")
             writeBytes(b); writeStaticString("\r\n")
+        case .bulkText(let s):
+            writeStaticString("$"); writeString(String(s.utf8.count)); writeStaticString("\r\n")
+            writeString(s); writeStaticString("\r\n")
         case .array(let items):
             writeStaticString("*"); writeString(String(items.count)); writeStaticString("\r\n")
             for item in items { writeRESP(item, protocol: version) }

@@ -89,7 +89,7 @@ struct Arguments {
     }
 
     /// `KEY value` options from `start` on, keys case-insensitive; unknown keys are errors.
-    func options(from start: Int, allowed: Set<String>) throws -> [String: Int] {
+    func options(from start: Int, allowed: [String]) throws -> [String: Int] {
         var found: [String: Int] = [:]
         var i = start
         while i < values.count {
