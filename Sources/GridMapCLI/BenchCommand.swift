@@ -62,6 +62,13 @@ struct BenchCommand: ParsableCommand {
         for q in qs { found &+= snapshot.resources.nearest(to: q, k: 5, kind: "grid_worker").count }
         print("nearest k=5 grid workers: \(fmt(Double(now() - t) / Double(qs.count))) ns/query")
         t = now()
+        var replyBytes = 0
+        for q in qs { replyBytes += snapshot.nearbyText(point: q, kind: nil, radius: nil, limit: 5).utf8.count }
+        print("NEARBY reply (k=5 and its JSON): \(fmt(Double(now() - t) / Double(qs.count))) ns/query, \(replyBytes / qs.count) bytes")
+        t = now()
+        for q in qs { replyBytes += snapshot.locationText(grid: snapshot.locate(q), point: q).utf8.count }
+        print("LOCATE reply (lookup and its JSON): \(fmt(Double(now() - t) / Double(qs.count))) ns/query")
+        t = now()
         var inRadius = 0
         for q in qs { inRadius += snapshot.resources.within(500, of: q).count }
         print("radius 500 m (any kind): \(fmt(Double(now() - t) / Double(qs.count))) ns/query, \(fmt(Double(inRadius) / Double(qs.count))) resources each on average")

@@ -25,6 +25,6 @@ struct NearbyCommand: ParsableCommand {
         if let kind, !snapshot.resources.kinds.contains(kind) {
             throw ValidationError("unknown kind '\(kind)'; this data has \(snapshot.resources.kinds.joined(separator: ", "))")
         }
-        print(snapshot.nearbyJSON(point: point, kind: kind, radius: radius, limit: limit).serialized)
+        print(snapshot.nearbyText(point: point, kind: kind, radius: radius, limit: limit))
     }
 }

@@ -25,13 +25,13 @@ enum LookupCommands {
         let (p, _, _) = try point(a, s, at: 0, crsIndex: o["CRS"])
         let snapshot = s.store.current
         let kind = try o["KIND"].map { try a.text($0) }
-        if let kind, !snapshot.resources.kinds.contains(kind) {
+        if let kind, !snapshot.resources.hasKind(kind) {
             throw CommandError("unknown kind '\(kind)'; known kinds: \(snapshot.resources.kinds.joined(separator: ", "))")
         }
         let radius = try o["RADIUS"].map { try a.number($0, "radius") }
         if let radius, radius < 0 || radius > 100_000 { throw CommandError("radius must be 0 to 100000 metres") }
         let limit = try o["LIMIT"].map { try a.integer($0, "limit", in: 1...1000) } ?? (radius == nil ? 5 : 100)
-        return json(snapshot.nearbyJSON(point: p, kind: kind, radius: radius, limit: limit))
+        return .bulk(snapshot.nearbyText(point: p, kind: kind, radius: radius, limit: limit))
     }
 
     static func grid(_ a: Arguments, _ s: Session) throws -> RESPValue {

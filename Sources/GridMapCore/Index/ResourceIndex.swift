@@ -46,6 +46,7 @@ public struct ResourceIndex: Sendable {
     }
 
     public var kinds: [String] { trees.keys.sorted() }
+    public func hasKind(_ kind: String) -> Bool { trees[kind] != nil }
 
     /// Median split in place: the node of a range is its middle element.
     private static func arrange(_ a: inout ArraySlice<(Int32, Double, Double)>, depth: Int) {

@@ -38,27 +38,52 @@ extension Snapshot {
     public func resourceJSON(_ r: Resource) -> JSONValue { Snapshot.resourceJSON(r) }
 
     static func resourceJSON(_ r: Resource) -> JSONValue {
-        var o: JSONObject = ["id": .string(r.id), "name": .string(r.name), "kind": .string(r.kind)]
-        if let c = r.contact { o["contact"] = .string(c) }
-        o["grid_id"] = JSONValue(r.gridID)
-        o["lon"] = JSONValue(r.location.x)
-        o["lat"] = JSONValue(r.location.y)
-        return .object(o)
+        var text = ""
+        appendResource(r, distance: nil, to: &text)
+        return try! JSONParser.parse(text)  // our own, well-formed text
+    }
+
+    /// One resource as JSON, written straight into `out`: NEARBY writes a handful per request.
+    static func appendResource(_ r: Resource, distance: Double?, to out: inout String) {
+        out += "{\"id\":"
+        JSONValue.writeString(r.id, to: &out)
+        out += ",\"name\":"
+        JSONValue.writeString(r.name, to: &out)
+        out += ",\"kind\":"
+        JSONValue.writeString(r.kind, to: &out)
+        if let c = r.contact {
+            out += ",\"contact\":"
+            JSONValue.writeString(c, to: &out)
+        }
+        out += ",\"grid_id\":"
+        if let g = r.gridID { JSONValue.writeString(g, to: &out) } else { out += "null" }
+        out += ",\"lon\":"
+        out += JSONValue.format(r.location.x)
+        out += ",\"lat\":"
+        out += JSONValue.format(r.location.y)
+        if let distance {
+            out += ",\"distance_m\":"
+            out += JSONValue.format((distance * 100).rounded() / 100)
+        }
+        out += "}"
     }
 }
 
 extension Snapshot {
     /// Nearest resources, with `distance_m`; `radius` limits the search, `limit` the count.
-    public func nearbyJSON(point: Coordinate, kind: String?, radius: Double?, limit: Int) -> JSONValue {
+    public func nearbyText(point: Coordinate, kind: String?, radius: Double?, limit: Int) -> String {
         let hits = resources.nearest(to: point, k: limit, kind: kind, within: radius ?? .infinity)
-        return .object([
-            "point": ["lon": JSONValue(point.x), "lat": JSONValue(point.y)],
-            "resources": .array(hits.map { hit in
-                guard case .object(var o) = resourceJSON(dataset.resources[hit.resource]) else { return .null }
-                o["distance_m"] = JSONValue((hit.distance * 100).rounded() / 100)
-                return .object(o)
-            }),
-            "data_version": .string(version),
-        ])
+        var out = "{\"point\":{\"lon\":"
+        out.reserveCapacity(1024)
+        out += JSONValue.format(point.x)
+        out += ",\"lat\":"
+        out += JSONValue.format(point.y)
+        out += "},\"resources\":["
+        for (k, hit) in hits.enumerated() {
+            if k > 0 { out += "," }
+            Snapshot.appendResource(dataset.resources[hit.resource], distance: hit.distance, to: &out)
+        }
+        out += "],\"data_version\":\"" + version + "\"}"
+        return out
     }
 }
