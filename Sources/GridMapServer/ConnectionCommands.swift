@@ -110,6 +110,7 @@ enum ConnectionCommands {
             "# Clients", "connected_clients:\(s.stats.connections.load(ordering: .relaxed))",
             "total_connections_received:\(s.stats.totalConnections.load(ordering: .relaxed))",
             "rejected_connections:\(s.stats.rejectedConnections.load(ordering: .relaxed))", "",
+            "# Memory", "native_handles:\(NativeHandles.live)", "",
             "# Data", "data_version:\(snapshot.version)", "district:\(d.districtID) \(d.districtName)",
             "streets:\(d.streets.count)", "communities:\(d.communities.count)", "grids:\(d.grids.count)",
             "resources:\(d.resources.count)", "addresses:\(d.addresses.count)", "",

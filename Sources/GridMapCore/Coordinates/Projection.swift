@@ -1,5 +1,6 @@
 import CPROJ
 import Foundation
+import Synchronization
 
 /// A PROJ transformation between two CRSs, with axis order normalized to (lon, lat) or
 /// (easting, northing) whatever the CRS's official order (EPSG:4326 and EPSG:4545 are both
@@ -60,8 +61,19 @@ public final class Transformer {
         return Coordinate(x, y)
     }
 
+    /// Answers so far: creating a PROJ context per question would cost milliseconds on every
+    /// request that names an EPSG code.
+    private static let known = Mutex<[String: Bool]>([:])
+
     /// Whether PROJ knows this CRS at all (e.g. "EPSG:4545").
     public static func knows(_ crs: String) -> Bool {
+        if let answer = known.withLock({ $0[crs] }) { return answer }
+        let answer = ask(crs)
+        known.withLock { if $0.count < 10_000 { $0[crs] = answer } }
+        return answer
+    }
+
+    private static func ask(_ crs: String) -> Bool {
         guard let context = proj_context_create() else { return false }
         defer { proj_context_destroy(context) }
         proj_log_level(context, PJ_LOG_NONE)

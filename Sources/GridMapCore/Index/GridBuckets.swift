@@ -14,7 +14,8 @@ struct GridBuckets: Sendable {
         // Side: a third of the median grid's extent, so most buckets in dense areas are
         // inside one grid; coarser when that would need too many buckets.
         let extents = (0..<shapes.count).map { g in
-            Double(max(0, Int64(shapes.maxX[g]) - Int64(shapes.minX[g]))) * Double(max(0, Int64(shapes.maxY[g]) - Int64(shapes.minY[g])))
+            let m = shapes.meta[g]
+            return Double(max(0, Int64(m.maxX) - Int64(m.minX))) * Double(max(0, Int64(m.maxY) - Int64(m.minY)))
         }.sorted()
         let median = max(1, extents.isEmpty ? 1 : extents[extents.count / 2])
         var side = max(16, Int64(median.squareRoot() / 3))
@@ -31,12 +32,13 @@ struct GridBuckets: Sendable {
         var touchedCount = [Int32](repeating: 0, count: cells)
         var whole = [(cell: Int32, grid: Int32)]()
         var mark = [Int32](repeating: -1, count: cells)
-        for g in 0..<shapes.count where shapes.minX[g] <= shapes.maxX[g] {
+        for g in 0..<shapes.count where !shapes.meta[g].isEmpty {
             GridBuckets.forEachBucket(of: g, shapes, side, columns) { cell in
                 if mark[cell] != Int32(g) { mark[cell] = Int32(g); touchedCount[cell] += 1 }
             }
-            let c0 = Int(Int64(shapes.minX[g]) / side), c1 = Int(Int64(shapes.maxX[g]) / side)
-            let r0 = Int(Int64(shapes.minY[g]) / side), r1 = Int(Int64(shapes.maxY[g]) / side)
+            let m = shapes.meta[g]
+            let c0 = Int(Int64(m.minX) / side), c1 = Int(Int64(m.maxX) / side)
+            let r0 = Int(Int64(m.minY) / side), r1 = Int(Int64(m.maxY) / side)
             for r in r0...r1 { for c in c0...c1 {
                 let cell = r * columns + c
                 if mark[cell] == Int32(g) { continue }
@@ -62,7 +64,7 @@ struct GridBuckets: Sendable {
         var fill = Array(start.dropLast())
         mark = [Int32](repeating: -1, count: cells)
         var w = 0
-        for g in 0..<shapes.count where shapes.minX[g] <= shapes.maxX[g] {
+        for g in 0..<shapes.count where !shapes.meta[g].isEmpty {
             GridBuckets.forEachBucket(of: g, shapes, side, columns) { cell in
                 if mark[cell] != Int32(g) { mark[cell] = Int32(g); items[Int(fill[cell])] = Int32(g); fill[cell] += 1 }
             }

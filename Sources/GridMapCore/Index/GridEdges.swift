@@ -11,20 +11,19 @@ struct GridEdges: Sendable {
 
     let originX: Int64, originY: Int64
     let width: Int64, height: Int64
-    let minX: [Int32], minY: [Int32], maxX: [Int32], maxY: [Int32]
-    let slabHeight: [Int32]
-    /// Grid g's slabs are slabStart[slabFirst[g] ..< slabFirst[g+1]] (+1 for the end bound).
-    let slabFirst: [Int32]
-    let slabStart: [Int32]
-    let edges: [Edge]
-    /// The same per-grid numbers packed together: a lookup reads one cache line per grid,
-    /// not six arrays (this matters once the index outgrows the CPU caches).
+    /// Per grid, packed so a lookup reads one cache line per grid (this matters once the
+    /// index outgrows the CPU caches). Grid g's slab k spans
+    /// edges[slabStart[slabFirst + k] ..< slabStart[slabFirst + k + 1]].
     struct Meta: Sendable {
         var minX, minY, maxX, maxY, slabHeight, slabFirst: Int32
+        /// An empty grid has an inverted box and matches nothing.
+        var isEmpty: Bool { minX > maxX }
     }
     let meta: [Meta]
+    let slabStart: [Int32]
+    let edges: [Edge]
 
-    var count: Int { minX.count }
+    var count: Int { meta.count }
 
     init(polygons: [Shape]) throws {
         let grids = polygons.map { $0.polygons.flatMap { $0 }.map { ring in ring.map(GridIndex.units) } }
@@ -39,8 +38,7 @@ struct GridEdges: Sendable {
         originX = lo.x; originY = lo.y
         width = hi.x - lo.x + 1; height = hi.y - lo.y + 1
 
-        var minX = [Int32](), minY = [Int32](), maxX = [Int32](), maxY = [Int32]()
-        var slabHeight = [Int32](), slabFirst: [Int32] = [0], slabStart: [Int32] = [0], edges = [Edge]()
+        var meta = [Meta](), slabStart: [Int32] = [0], edges = [Edge]()
         for rings in grids {
             var own = [Edge]()
             for r in rings where r.count > 1 {
@@ -55,11 +53,11 @@ struct GridEdges: Sendable {
                 by0 = min(by0, e.y1, e.y2); by1 = max(by1, e.y1, e.y2)
             }
             if own.isEmpty { bx0 = 1; by0 = 1; bx1 = 0; by1 = 0 }  // an empty box matches nothing
-            minX.append(bx0); minY.append(by0); maxX.append(bx1); maxY.append(by1)
             // About three edges per slab, so a ray test reads a handful of edges.
             let slabs = max(1, own.count / 3)
             let h = max(1, (Int64(by1) - Int64(by0) + Int64(slabs)) / Int64(slabs))
-            slabHeight.append(Int32(h))
+            meta.append(Meta(minX: bx0, minY: by0, maxX: bx1, maxY: by1, slabHeight: Int32(h),
+                             slabFirst: Int32(slabStart.count - 1)))
             var lists = [[Edge]](repeating: [], count: slabs)
             for e in own {
                 let s0 = Int((Int64(min(e.y1, e.y2)) - Int64(by0)) / h)
@@ -70,13 +68,8 @@ struct GridEdges: Sendable {
                 edges.append(contentsOf: l)
                 slabStart.append(Int32(edges.count))
             }
-            slabFirst.append(Int32(slabStart.count - 1))
         }
-        self.minX = minX; self.minY = minY; self.maxX = maxX; self.maxY = maxY
-        self.slabHeight = slabHeight; self.slabFirst = slabFirst; self.slabStart = slabStart; self.edges = edges
-        meta = minX.indices.map {
-            Meta(minX: minX[$0], minY: minY[$0], maxX: maxX[$0], maxY: maxY[$0], slabHeight: slabHeight[$0], slabFirst: slabFirst[$0])
-        }
+        self.meta = meta; self.slabStart = slabStart; self.edges = edges
     }
 
     /// Whether grid g's closed polygon (interior or boundary) contains the point.
@@ -109,6 +102,7 @@ struct GridEdges: Sendable {
 
     /// Edges of grid g, for building buckets.
     func edgeRange(_ g: Int) -> Range<Int> {
-        Int(slabStart[Int(slabFirst[g])])..<Int(slabStart[Int(slabFirst[g + 1])])
+        let end = g + 1 < meta.count ? Int(meta[g + 1].slabFirst) : slabStart.count - 1
+        return Int(slabStart[Int(meta[g].slabFirst)])..<Int(slabStart[end])
     }
 }

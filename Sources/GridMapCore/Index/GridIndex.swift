@@ -36,7 +36,7 @@ public struct GridIndex: Sendable {
 
     /// Bytes held by the index's arrays.
     public var memoryBytes: Int {
-        shapes.minX.count * 4 * 5 + shapes.meta.count * MemoryLayout<GridEdges.Meta>.stride + shapes.slabFirst.count * 4 + shapes.slabStart.count * 4
+        shapes.meta.count * MemoryLayout<GridEdges.Meta>.stride + shapes.slabStart.count * 4
             + shapes.edges.count * MemoryLayout<GridEdges.Edge>.stride + buckets.start.count * 4 + buckets.items.count * 4
     }
 
@@ -87,7 +87,8 @@ public struct GridIndex: Sendable {
         let a = GridIndex.units(Coordinate(box.minX, box.minY)), b = GridIndex.units(Coordinate(box.maxX, box.maxY))
         let x0 = a.x - shapes.originX, y0 = a.y - shapes.originY, x1 = b.x - shapes.originX, y1 = b.y - shapes.originY
         return (0..<shapes.count).filter { g in
-            Int64(shapes.minX[g]) <= x1 && Int64(shapes.maxX[g]) >= x0 && Int64(shapes.minY[g]) <= y1 && Int64(shapes.maxY[g]) >= y0
+            let m = shapes.meta[g]
+            return Int64(m.minX) <= x1 && Int64(m.maxX) >= x0 && Int64(m.minY) <= y1 && Int64(m.maxY) >= y0
         }
     }
 }
