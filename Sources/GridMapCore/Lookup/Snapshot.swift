@@ -77,11 +77,12 @@ public final class Snapshot: Sendable {
         let chunk = 4096
         let chunks = (count + chunk - 1) / chunk
         raw.withUnsafeMutableBufferPointer { out in
-            // Each chunk writes a disjoint range of `out`; the buffer outlives the call.
-            nonisolated(unsafe) let target = out
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                for i in (c * chunk)..<min(count, (c + 1) * chunk) {
-                    target[i] = grids.locate(points[i]).map(Int32.init) ?? -1
+            points.withUnsafeBufferPointer { input in
+                // Each chunk writes a disjoint range of `out`; both buffers outlive the call.
+                nonisolated(unsafe) let target = out, source = input
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    let range = (c * chunk)..<min(count, (c + 1) * chunk)
+                    grids.locate(UnsafeBufferPointer(rebasing: source[range]), into: UnsafeMutableBufferPointer(rebasing: target[range]))
                 }
             }
         }

@@ -1,0 +1,169 @@
+/// The point-in-grid half of `GridIndex`: a square cell lattice over the district in which
+/// every cell answers from one place in memory.
+///
+/// Why this shape: once the index outgrows the CPU caches (the 100× benchmark data is
+/// 67,400 grids), a lookup costs what its chain of dependent memory reads costs, about
+/// 150 ns each on this kind of machine. So a lookup reads one directory word and, for a
+/// cell crossed by a boundary, one contiguous record holding everything it needs: the
+/// candidate grids, their edges near the cell, and where the rest of each grid lies.
+///
+/// **Record.** For each candidate grid g, in ascending order:
+/// `[g] [edge count | wide << 31] [event count | parity << 31] [events…] [edges…]`.
+/// A point P in the cell casts the usual even-odd ray east, split at the cell's east side
+/// xE: crossings up to xE come from the edges stored here (each edge that meets the closed
+/// cell), and the parity of those beyond xE, a function of the row only, is stored as its
+/// value on the cell's first row plus the rows where it flips (`events`). Edges are two
+/// Int16 pairs relative to the cell's corner, or Int32 pairs ("wide") when an edge reaches
+/// too far. All arithmetic stays exact integers, so the answer is the one the plain
+/// ray cast over the whole polygon gives.
+struct GridCells: Sendable {
+    let shift: Int
+    let columns: Int, rows: Int
+    /// Per cell: `empty`, `whole | g` (all of the cell lies in grid g), or an offset into `records`.
+    let directory: [UInt32]
+    let records: [UInt32]
+
+    static let empty = UInt32.max
+    static let whole = UInt32(1) << 31
+
+    var side: Int64 { Int64(1) << Int64(shift) }
+    var count: Int { directory.count }
+
+    /// `shift`: cells are 2^shift lattice units wide; chosen from the data unless given.
+    init(_ shapes: GridEdges, shift forced: Int? = nil) throws {
+        let shift = forced ?? GridCells.defaultShift(shapes)
+        self.shift = shift
+        columns = Int((shapes.width - 1) >> Int64(shift)) + 1
+        rows = Int((shapes.height - 1) >> Int64(shift)) + 1
+        var builder = GridCellsBuilder(shapes: shapes, shift: shift, columns: columns)
+        for g in 0..<shapes.count where !shapes.boxes[g].isEmpty { builder.add(grid: g) }
+        (directory, records) = try builder.assemble(cells: columns * rows)
+    }
+
+    /// About a third of the median grid's extent, so most cells in dense areas lie inside
+    /// one grid; coarser when that would need too many cells. At most 2^14 units (about
+    /// 1.6 km), so the edges near a cell usually fit the compact Int16 form.
+    static func defaultShift(_ shapes: GridEdges) -> Int {
+        let extents = shapes.boxes.filter { !$0.isEmpty }.map { b in
+            Double(Int64(b.maxX) - Int64(b.minX)) * Double(Int64(b.maxY) - Int64(b.minY))
+        }.sorted()
+        let median = max(1, extents.isEmpty ? 1 : extents[extents.count / 2])
+        var shift = 4
+        while shift < 14 && Double(Int64(1) << Int64(shift + 1)) <= median.squareRoot() / 3 { shift += 1 }
+        let maxCells = max(1 << 21, 100 * shapes.count)
+        while shift < 30 && ((shapes.width >> Int64(shift)) + 1) * ((shapes.height >> Int64(shift)) + 1) > maxCells { shift += 1 }
+        return shift
+    }
+
+    /// A point part-way through a lookup. A lookup is three steps, each a memory read
+    /// that depends on the one before (directory, record head, record body); a batch runs
+    /// each step for a group of points before the next, so their cache misses overlap.
+    struct Probe {
+        var entry: UInt32
+        var candidates: UInt32 = 0
+        var dx: Int32 = 0, dy: Int32 = 0
+        static let outside = Probe(entry: GridCells.empty)
+    }
+
+    /// Step 1: the cell's directory entry, for lattice offsets inside the index's extent.
+    @inline(__always)
+    func probe(_ x: Int64, _ y: Int64) -> Probe {
+        let cx = Int(x >> Int64(shift)), cy = Int(y >> Int64(shift))
+        return Probe(entry: directory[cy * columns + cx],
+                     dx: Int32(x - (Int64(cx) << Int64(shift))), dy: Int32(y - (Int64(cy) << Int64(shift))))
+    }
+
+    /// Step 2: the head of the cell's record, if it has one.
+    @inline(__always)
+    func readHead(_ p: inout Probe) {
+        if p.entry < GridCells.whole { p.candidates = records[Int(p.entry) - 1] }
+    }
+
+    /// Step 3: the first (smallest) grid covering the point.
+    @inline(__always)
+    func firstCovering(_ p: Probe) -> Int? {
+        if p.entry >= GridCells.whole { return p.entry == GridCells.empty ? nil : Int(p.entry & ~GridCells.whole) }
+        return records.withUnsafeBufferPointer { r in
+            var at = Int(p.entry)
+            for _ in 0..<p.candidates {
+                if sectionCovers(r, at, Int64(p.dx), Int64(p.dy)) { return Int(r[at]) }
+                at = GridCells.next(r, at)
+            }
+            return nil
+        }
+    }
+
+    /// Every grid covering the point, ascending.
+    func allCovering(_ x: Int64, _ y: Int64) -> [Int] {
+        let p = probe(x, y)
+        if p.entry >= GridCells.whole { return p.entry == GridCells.empty ? [] : [Int(p.entry & ~GridCells.whole)] }
+        return records.withUnsafeBufferPointer { r in
+            var found = [Int](), at = Int(p.entry)
+            for _ in 0..<r[at - 1] {
+                if sectionCovers(r, at, Int64(p.dx), Int64(p.dy)) { found.append(Int(r[at])) }
+                at = GridCells.next(r, at)
+            }
+            return found
+        }
+    }
+
+    /// How many record sections there are, and how many use the wide (Int32) edge form.
+    func sectionCounts() -> (sections: Int, wide: Int) {
+        records.withUnsafeBufferPointer { r in
+            var at = 0, sections = 0, wide = 0
+            while at < r.count {
+                let n = Int(r[at]); at += 1
+                for _ in 0..<n {
+                    sections += 1
+                    if r[at + 1] >= GridCells.whole { wide += 1 }
+                    at = GridCells.next(r, at)
+                }
+            }
+            return (sections, wide)
+        }
+    }
+
+    /// Offset of the section after the one at `at`.
+    @inline(__always)
+    static func next(_ r: UnsafeBufferPointer<UInt32>, _ at: Int) -> Int {
+        let edges = Int(r[at + 1] & ~whole), events = Int(r[at + 2] & ~whole)
+        return at + 3 + events + edges * (r[at + 1] >= whole ? 4 : 2)
+    }
+
+    /// Whether the section's grid covers the point (dx, dy), relative to the cell's corner.
+    @inline(__always)
+    private func sectionCovers(_ r: UnsafeBufferPointer<UInt32>, _ at: Int, _ dx: Int64, _ dy: Int64) -> Bool {
+        let edgeWord = r[at + 1], eventWord = r[at + 2]
+        var inside = eventWord >= GridCells.whole
+        var k = at + 3
+        let eventsEnd = k + Int(eventWord & ~GridCells.whole)
+        while k < eventsEnd && Int64(r[k]) <= dy { inside.toggle(); k += 1 }
+        k = eventsEnd
+        let reach = side - dx
+        if edgeWord < GridCells.whole {
+            for _ in 0..<Int(edgeWord) {
+                let p = r[k], q = r[k + 1]
+                k += 2
+                switch GridEdges.meet(Int64(Int16(truncatingIfNeeded: p)) - dx, Int64(Int16(truncatingIfNeeded: p >> 16)) - dy,
+                                      Int64(Int16(truncatingIfNeeded: q)) - dx, Int64(Int16(truncatingIfNeeded: q >> 16)) - dy,
+                                      reach: reach) {
+                case .onEdge: return true
+                case .crossing: inside.toggle()
+                case .none: break
+                }
+            }
+        } else {
+            for _ in 0..<Int(edgeWord & ~GridCells.whole) {
+                switch GridEdges.meet(Int64(Int32(bitPattern: r[k])) - dx, Int64(Int32(bitPattern: r[k + 1])) - dy,
+                                      Int64(Int32(bitPattern: r[k + 2])) - dx, Int64(Int32(bitPattern: r[k + 3])) - dy,
+                                      reach: reach) {
+                case .onEdge: return true
+                case .crossing: inside.toggle()
+                case .none: break
+                }
+                k += 4
+            }
+        }
+        return inside
+    }
+}

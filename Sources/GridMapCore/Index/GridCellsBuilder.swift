@@ -1,0 +1,154 @@
+/// Builds `GridCells` grid by grid: the cells each grid's boundary meets get a record
+/// section, the cells it covers whole are noted, and `assemble` lays them out cell by cell.
+struct GridCellsBuilder {
+    let shapes: GridEdges
+    let shift: Int, columns: Int
+    var side: Int64 { Int64(1) << Int64(shift) }
+
+    /// Section contents in the order grids were added; `sections` says for which cell and
+    /// grid each is, with `start == nil` when the grid covers the whole cell.
+    private var blob: [UInt32] = []
+    private var sections: [(cell: Int32, grid: Int32, start: Int?)] = []
+
+    init(shapes: GridEdges, shift: Int, columns: Int) {
+        self.shapes = shapes; self.shift = shift; self.columns = columns
+    }
+
+    /// The first column whose closed cell (east side included) reaches x.
+    private func firstColumn(_ x: Int32) -> Int { max(0, Int((Int64(x) + side - 1) >> Int64(shift)) - 1) }
+
+    /// Adds grid g; grids must be added in ascending order so each cell lists them so.
+    mutating func add(grid g: Int) {
+        let box = shapes.boxes[g]
+        let r0 = Int(box.minY) >> shift, r1 = Int(box.maxY) >> shift
+        let c0 = firstColumn(box.minX), c1 = min(columns - 1, Int(box.maxX) >> shift)
+        // The edges meeting each row of cells (rows y0 ... y0 + side - 1, closed).
+        var bands = [[Int32]](repeating: [], count: r1 - r0 + 1)
+        for k in shapes.edgeRange(g) {
+            let e = shapes.edges[k]
+            for r in (Int(e.minY) >> shift)...(Int(e.maxY) >> shift) { bands[r - r0].append(Int32(k)) }
+        }
+        var near = [[Int32]](repeating: [], count: c1 - c0 + 1)
+        for r in r0...r1 {
+            let band = bands[r - r0]
+            for c in near.indices { near[c].removeAll(keepingCapacity: true) }
+            for k in band {
+                let e = shapes.edges[Int(k)]
+                for c in max(c0, firstColumn(e.minX))...min(c1, Int(e.maxX) >> shift) { near[c - c0].append(k) }
+            }
+            let y0 = Int64(r) << Int64(shift)
+            for c in c0...c1 {
+                let x0 = Int64(c) << Int64(shift)
+                let cell = Int32(r * columns + c)
+                if near[c - c0].isEmpty {
+                    // No edge of g meets the cell: it lies wholly inside g or wholly outside.
+                    let cx = x0 + side / 2, cy = y0 + side / 2
+                    if GridEdges.covers(shapes.edges, band, cx, cy, reach: Int64(box.maxX) - cx + 1) {
+                        sections.append((cell, Int32(g), nil))
+                    }
+                } else {
+                    sections.append((cell, Int32(g), blob.count))
+                    writeSection(g, near[c - c0], band, x0, y0, box)
+                }
+            }
+        }
+    }
+
+    private mutating func writeSection(_ g: Int, _ near: [Int32], _ band: [Int32], _ x0: Int64, _ y0: Int64, _ box: GridBox) {
+        let xE = x0 + side
+        // The parity of crossings beyond xE can change between rows y-1 and y only where an
+        // edge reaching past xE starts or ends (row y), or crosses x = xE between them
+        // (y is next to the crossing). Evaluating it exactly at those rows finds every flip.
+        var rows = Set<Int64>()
+        for k in band {
+            let e = shapes.edges[Int(k)]
+            guard Int64(e.maxX) > xE else { continue }
+            rows.insert(Int64(e.y1) - y0); rows.insert(Int64(e.y2) - y0)
+            if Int64(e.minX) <= xE {
+                let num = (xE - Int64(e.x1)) * (Int64(e.y2) - Int64(e.y1)), den = Int64(e.x2) - Int64(e.x1)
+                let y = Int64(e.y1) + floorDivision(num, den) - y0
+                rows.insert(y); rows.insert(y + 1)
+            }
+        }
+        let start = parityBeyond(band, xE, y0, box)
+        var flips: [UInt32] = [], current = start
+        for r in rows.sorted() where r > 0 && r < side {
+            let p = parityBeyond(band, xE, y0 + r, box)
+            if p != current { flips.append(UInt32(r)); current = p }
+        }
+
+        let relative = near.map { k -> (Int64, Int64, Int64, Int64) in
+            let e = shapes.edges[Int(k)]
+            return (Int64(e.x1) - x0, Int64(e.y1) - y0, Int64(e.x2) - x0, Int64(e.y2) - y0)
+        }
+        let fits = { (v: Int64) in v >= Int64(Int16.min) && v <= Int64(Int16.max) }
+        let wide = !relative.allSatisfy { fits($0.0) && fits($0.1) && fits($0.2) && fits($0.3) }
+        blob.append(UInt32(g))
+        blob.append(UInt32(near.count) | (wide ? GridCells.whole : 0))
+        blob.append(UInt32(flips.count) | (start ? GridCells.whole : 0))
+        blob.append(contentsOf: flips)
+        for (ax, ay, bx, by) in relative {
+            if wide {
+                blob.append(contentsOf: [ax, ay, bx, by].map { UInt32(bitPattern: Int32($0)) })
+            } else {
+                let pack = { (x: Int64, y: Int64) in UInt32(UInt16(bitPattern: Int16(x))) | UInt32(UInt16(bitPattern: Int16(y))) << 16 }
+                blob.append(pack(ax, ay)); blob.append(pack(bx, by))
+            }
+        }
+    }
+
+    /// Parity of g's boundary crossings on row y strictly east of xE (the band holds every
+    /// edge of g meeting that row).
+    private func parityBeyond(_ band: [Int32], _ xE: Int64, _ y: Int64, _ box: GridBox) -> Bool {
+        var odd = false
+        let reach = Int64(box.maxX) - xE + 1
+        for k in band {
+            let e = shapes.edges[Int(k)]
+            if GridEdges.meet(Int64(e.x1) - xE, Int64(e.y1) - y, Int64(e.x2) - xE, Int64(e.y2) - y, reach: reach) == .crossing {
+                odd.toggle()
+            }
+        }
+        return odd
+    }
+
+    /// Lays the sections out cell by cell: (directory, records).
+    func assemble(cells: Int) throws -> ([UInt32], [UInt32]) {
+        // A stable counting sort by cell keeps each cell's grids in ascending order.
+        var first = [Int](repeating: 0, count: cells + 1)
+        for s in sections { first[Int(s.cell) + 1] += 1 }
+        for c in 0..<cells { first[c + 1] += first[c] }
+        var order = [Int32](repeating: 0, count: sections.count), fill = first
+        for (i, s) in sections.enumerated() { order[fill[Int(s.cell)]] = Int32(i); fill[Int(s.cell)] += 1 }
+
+        var directory = [UInt32](repeating: GridCells.empty, count: cells)
+        var records: [UInt32] = []
+        records.reserveCapacity(blob.count + sections.count)
+        for cell in 0..<cells where first[cell] < first[cell + 1] {
+            let mine = order[first[cell]..<first[cell + 1]].map { sections[Int($0)] }
+            if mine.allSatisfy({ $0.start == nil }) {
+                directory[cell] = GridCells.whole | UInt32(mine[0].grid)  // the boundary rule: smallest
+                continue
+            }
+            records.append(UInt32(mine.count))
+            guard records.count < Int(GridCells.whole) else {
+                throw GridIndex.BuildError(description: "the grid index would exceed 8 GiB; split the data by region")
+            }
+            directory[cell] = UInt32(records.count)
+            for s in mine {
+                guard let start = s.start else {
+                    records.append(contentsOf: [UInt32(s.grid), 0, GridCells.whole])  // no edges; covered throughout
+                    continue
+                }
+                let end = blob.withUnsafeBufferPointer { GridCells.next($0, start) }
+                records.append(contentsOf: blob[start..<end])
+            }
+        }
+        return (directory, records)
+    }
+}
+
+/// Floor of a / b for b != 0 (Swift's `/` truncates toward zero).
+func floorDivision(_ a: Int64, _ b: Int64) -> Int64 {
+    let q = a / b
+    return (a % b != 0) && ((a < 0) != (b < 0)) ? q - 1 : q
+}
