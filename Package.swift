@@ -22,7 +22,8 @@ let package = Package(
                        providers: [.apt(["libproj-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "GridMapCore", dependencies: ["CGEOS", "CPROJ", "CSQLite"]),
+        .target(name: "CPrefetch"),
+        .target(name: "GridMapCore", dependencies: ["CGEOS", "CPROJ", "CSQLite", "CPrefetch"]),
         // The RESP server: a thin network skin over GridMapCore.
         .target(name: "GridMapServer", dependencies: [
             "GridMapCore",

@@ -33,7 +33,9 @@ struct BenchCommand: ParsableCommand {
         let vertices = dataset.grids.reduce(0) { $0 + $1.shape.vertexCount }
         print("data: \(dir)")
         print("  \(dataset.grids.count) grids (\(vertices) vertices), \(dataset.resources.count) resources, \(dataset.addresses.count) addresses; read in \(fmt(loadMs)) ms")
-        print("index build: grid index \(fmt(gridBuildMs)) ms (\(snapshot.grids.bucketCount) buckets, \(mib(snapshot.grids.memoryBytes)) MiB); whole snapshot (grids + resources + lookups) \(fmt(snapshotMs)) ms; RSS +\(mib(rssAfter - rssBefore)) MiB")
+        let layout = snapshot.grids.layout()
+        print("index build: grid index \(fmt(gridBuildMs)) ms, \(mib(snapshot.grids.memoryBytes)) MiB; whole snapshot (grids + resources + lookups) \(fmt(snapshotMs)) ms; RSS +\(mib(rssAfter - rssBefore)) MiB")
+        print("  \(layout.cells) cells, \(layout.cellsWithRecords) crossed by boundaries: records of \(layout.recordBytes / max(1, layout.cellsWithRecords)) bytes on average, \(layout.sections) grid sections (\(layout.wideSections) wide)")
 
         var random = SeededRandom(seed: 42)
         let box = dataset.outline.bounds!

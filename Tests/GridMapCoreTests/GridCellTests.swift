@@ -118,8 +118,8 @@ import Testing
         let covered = try GridCellTests.check(grids, shift: 12, points: points)
         #expect(covered > 30_000)
         let index = try GridIndex(polygons: grids.map(GridCellTests.shape), cellShift: 12)
-        let counts = index.cells.sectionCounts()
-        #expect(counts.wide > 10 && counts.wide < counts.sections, "both record forms are exercised")
+        let layout = index.layout()
+        #expect(layout.wideSections > 10 && layout.wideSections < layout.sections, "both record forms are exercised")
     }
 
     static func commonDivisor(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? Swift.max(a, 1) : commonDivisor(b, a % b) }
