@@ -3,8 +3,9 @@
 Usage: python3 tools/loadbench.py [--requests N] [--data DIR]
 Needs redis-tools and redis-server (apt) and a release build (swift build -c release).
 Starts both servers on free loopback ports, loads the same resources into Redis with GEOADD,
-runs redis-benchmark at 50 connections unpipelined and with -P 16, prints a table and the
-ratios the README quotes, then stops both servers.
+stores a value as long as a LOCATE reply in Redis (GET of it shows what replies of that size
+cost Redis and the client), runs redis-benchmark at 50 connections unpipelined and with -P 16,
+prints a table and the ratios the README quotes, then stops both servers.
 """
 import argparse, csv, io, json, os, signal, socket, subprocess, sys, time
 
@@ -45,6 +46,10 @@ try:
         parts = ["GEOADD", "resources", repr(lon), repr(lat), f["id"]]
         pipe.write(f"*{len(parts)}\r\n" + "".join(f"${len(p.encode())}\r\n{p}\r\n" for p in parts))
     subprocess.run(["redis-cli", "-p", str(rport), "--pipe"], input=pipe.getvalue().encode(), check=True, stdout=subprocess.DEVNULL)
+    # A stored value as long as a LOCATE reply: what Redis and the client do with replies that size.
+    locate_reply = subprocess.run(["redis-cli", "-p", str(gport), "LOCATE", "109.4300", "24.3000"],
+                                  capture_output=True, check=True).stdout.rstrip(b"\n")
+    subprocess.run(["redis-cli", "-p", str(rport), "-x", "SET", "reply"], input=locate_reply, check=True, stdout=subprocess.DEVNULL)
 
     def bench(port, pipeline, *command):
         out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", "50", "-n", str(args.requests), "-P", str(pipeline),
@@ -58,6 +63,7 @@ try:
         ("gridmap NEARBY k=5", gport, ["NEARBY", lon, lat, "LIMIT", "5"]),
         ("gridmap PING", gport, ["PING"]),
         ("redis PING", rport, ["PING"]),
+        (f"redis GET {len(locate_reply)}-byte value", rport, ["GET", "reply"]),
         ("redis GEOSEARCH 500 m k=5", rport, ["GEOSEARCH", "resources", "FROMLONLAT", lon, lat, "BYRADIUS", "500", "m", "ASC", "COUNT", "5"]),
     ]
     results = {}

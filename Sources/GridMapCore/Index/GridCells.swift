@@ -45,8 +45,9 @@ struct GridCells: Sendable {
     /// About a third of the median grid's extent, so most cells in dense areas lie inside
     /// one grid and a boundary cell holds a few short edges: the work per lookup then
     /// depends on how grids are drawn, not on how many there are. Coarser when that would
-    /// need more than 300 cells a grid (sparse data over a large empty box). At most 2^14
-    /// units (about 1.6 km), so the edges near a cell usually fit the compact Int16 form.
+    /// need more than 300 cells a grid (sparse data over a large empty box). The grid-size
+    /// rule stops at 2^14 units (about 1.6 km), so that the edges near a cell usually fit
+    /// the compact Int16 form; longer edges and coarser cells use the wide form.
     static func defaultShift(_ shapes: GridEdges) -> Int {
         let extents = shapes.boxes.filter { !$0.isEmpty }.map { b in
             Double(Int64(b.maxX) - Int64(b.minX)) * Double(Int64(b.maxY) - Int64(b.minY))

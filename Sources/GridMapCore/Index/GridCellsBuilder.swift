@@ -148,7 +148,7 @@ struct GridCellsBuilder {
 }
 
 /// Floor of a / b for b != 0 (Swift's `/` truncates toward zero).
-func floorDivision(_ a: Int64, _ b: Int64) -> Int64 {
+private func floorDivision(_ a: Int64, _ b: Int64) -> Int64 {
     let q = a / b
     return (a % b != 0) && ((a < 0) != (b < 0)) ? q - 1 : q
 }
