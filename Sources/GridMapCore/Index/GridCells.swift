@@ -20,7 +20,7 @@ import CPrefetch
 /// ray cast over the whole polygon gives.
 struct GridCells: Sendable {
     let shift: Int
-    let columns: Int, rows: Int
+    let columns: Int
     /// Per cell: `empty`, `whole | g` (all of the cell lies in grid g), or an offset into `records`.
     let directory: [UInt32]
     let records: [UInt32]
@@ -29,14 +29,13 @@ struct GridCells: Sendable {
     static let whole = UInt32(1) << 31
 
     var side: Int64 { Int64(1) << Int64(shift) }
-    var count: Int { directory.count }
 
     /// `shift`: cells are 2^shift lattice units wide; chosen from the data unless given.
     init(_ shapes: GridEdges, shift forced: Int? = nil) throws {
         let shift = forced ?? GridCells.defaultShift(shapes)
         self.shift = shift
         columns = Int((shapes.width - 1) >> Int64(shift)) + 1
-        rows = Int((shapes.height - 1) >> Int64(shift)) + 1
+        let rows = Int((shapes.height - 1) >> Int64(shift)) + 1
         var builder = GridCellsBuilder(shapes: shapes, shift: shift, columns: columns)
         for g in 0..<shapes.count where !shapes.boxes[g].isEmpty { builder.add(grid: g) }
         (directory, records) = try builder.assemble(cells: columns * rows)
