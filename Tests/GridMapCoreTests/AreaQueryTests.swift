@@ -44,6 +44,11 @@ import Testing
                                      Coordinate(109.43, 24.31), Coordinate(109.43, 24.30)]])
         #expect { try snapshot.grids(intersecting: bowTie, measurer: m) } throws: { "\($0)".contains("Self-intersection") }
         #expect { try snapshot.grids(intersecting: .point(c), measurer: m) } throws: { "\($0)".contains("Polygon") }
+        let huge = Shape.polygon([[Coordinate(1e300, 0), Coordinate(1e300, 1), Coordinate(1e301, 1), Coordinate(1e300, 0)]])
+        #expect { try snapshot.grids(intersecting: huge, measurer: m) } throws: { "\($0)".contains("longitude/latitude") }
+        // Boxes beyond the lon/lat ranges are clamped, not trapped on.
+        #expect(snapshot.grids.candidates(in: BoundingBox(minX: -1e300, minY: -1e300, maxX: 1e300, maxY: 1e300)).count == snapshot.dataset.grids.count)
+        #expect(snapshot.grids.candidates(in: BoundingBox(minX: .nan, minY: 0, maxX: 1, maxY: 1)).isEmpty)
     }
 
     @Test func neighboursAreSymmetricAndMatchBruteForce() throws {

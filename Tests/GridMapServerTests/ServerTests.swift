@@ -100,6 +100,8 @@ import Testing
         #expect(try error("GRIDS", "STREET", "1").contains("unknown street"))
         #expect(try error("INTERSECTS", "POLYGON((0 0, 1 1, 1 0, 0 1, 0 0))").contains("Self-intersection"))
         #expect(try error("INTERSECTS", "POLYGON((0 0, 1 1").contains("invalid geometry"))
+        #expect(try error("INTERSECTS", "POLYGON((1e300 0, 1e300 1, 1e301 1, 1e300 0))").contains("longitude/latitude"))
+        #expect(try error("INTERSECTS", "BOX", "109", "24", "1e300", "25").hasPrefix("ERR"))
         #expect(try error("INTERSECTS", "{\"type\":\"Point\",\"coordinates\":[1,2]}").contains("Polygon"))
         #expect(try error("INTERSECTS", "{\"type\":").contains("invalid geometry"))
         #expect(try error("NOSUCH").contains("unknown command 'nosuch'"))

@@ -131,14 +131,20 @@ public struct GridIndex: Sendable {
     }
 
     /// Snaps a coordinate to the lattice the index decides on.
+    /// (A coordinate that is not a longitude/latitude is returned as it is.)
     public static func snap(_ c: Coordinate) -> Coordinate {
+        guard c.x.isFinite, c.y.isFinite, abs(c.x) <= 180, abs(c.y) <= 90 else { return c }
         let u = units(c)
         return Coordinate(Double(u.x) / unitsPerDegree, Double(u.y) / unitsPerDegree)
     }
 
     /// Indices of grids whose bounding box meets `box` (lon/lat): candidates for area queries.
+    /// The box is clamped to longitude/latitude ranges first: no grid lies beyond them.
     public func candidates(in box: BoundingBox) -> [Int] {
-        let a = GridIndex.units(Coordinate(box.minX, box.minY)), b = GridIndex.units(Coordinate(box.maxX, box.maxY))
+        guard box.minX.isFinite, box.minY.isFinite, box.maxX.isFinite, box.maxY.isFinite else { return [] }
+        let clamp = { (v: Double, limit: Double) in min(max(v, -limit), limit) }
+        let a = GridIndex.units(Coordinate(clamp(box.minX, 180), clamp(box.minY, 90)))
+        let b = GridIndex.units(Coordinate(clamp(box.maxX, 180), clamp(box.maxY, 90)))
         let x0 = a.x - originX, y0 = a.y - originY, x1 = b.x - originX, y1 = b.y - originY
         return boxes.indices.filter { g in
             let m = boxes[g]
