@@ -14,7 +14,8 @@ struct CommandSpec: Sendable {
 enum CommandTable {
     static let version = "0.2.0"
 
-    static let all: [String: CommandSpec] = Dictionary(uniqueKeysWithValues: [
+    /// In name order; a command's position is its index in statistics.
+    static let specs: [CommandSpec] = [
         CommandSpec(name: "ping", arity: -1, role: .none, flags: ["fast"], run: ConnectionCommands.ping),
         CommandSpec(name: "hello", arity: -1, role: .none, flags: ["fast"], run: ConnectionCommands.hello),
         CommandSpec(name: "auth", arity: -2, role: .none, flags: ["fast", "no-auth"], run: ConnectionCommands.auth),
@@ -33,28 +34,42 @@ enum CommandTable {
         CommandSpec(name: "geocode", arity: -2, role: .reader, flags: ["readonly"], run: LookupCommands.geocode),
         CommandSpec(name: "locateaddr", arity: 2, role: .reader, flags: ["readonly"], run: LookupCommands.locateAddress),
         CommandSpec(name: "reload", arity: 1, role: .planner, flags: ["write"], run: ConnectionCommands.reload),
-    ].map { ($0.name, $0) })
+    ].sorted { $0.name < $1.name }
+
+    static let all: [String: CommandSpec] = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
+    private static let names: [[UInt8]] = specs.map { Array($0.name.utf8) }
+
+    /// The index of the command a request names, matched case-insensitively on its bytes
+    /// (every name is lowercase letters, so setting bit 5 folds case exactly).
+    static func index(named name: UnsafeRawBufferPointer) -> Int? {
+        search: for (k, candidate) in names.enumerated() where candidate.count == name.count {
+            for i in 0..<name.count where candidate[i] != name[i] | 0x20 { continue search }
+            return k
+        }
+        return nil
+    }
 
     /// Runs one request and returns its reply; never throws, so one bad request costs only
     /// an error reply.
-    static func execute(_ request: [RESPValue], _ session: Session) -> RESPValue {
-        guard let nameBytes = request.first?.bytes else { return .error("ERR Protocol error: expected a command name") }
-        let name = String(decoding: nameBytes, as: UTF8.self).lowercased()
-        guard let spec = all[name] else {
-            return .error("ERR unknown command '\(name.prefix(40))', with args beginning with: \(request.dropFirst().prefix(3).compactMap(\.text).map { "'\($0.prefix(20))'" }.joined(separator: " "))")
+    static func execute(_ request: RESPRequest, _ session: Session) -> RESPValue {
+        guard let index = request.withBytes(0, { $0.flatMap(index(named:)) }) else {
+            guard let name = request.text(0) else { return .error("ERR Protocol error: expected a command name") }
+            let args = (1..<max(1, min(request.count, 4))).compactMap(request.text).map { "'\($0.prefix(20))'" }
+            return .error("ERR unknown command '\(name.lowercased().prefix(40))', with args beginning with: \(args.joined(separator: " "))")
         }
+        let spec = specs[index]
         let argc = request.count
         guard spec.arity >= 0 ? argc == spec.arity : argc >= -spec.arity else {
-            return .error("ERR wrong number of arguments for '\(name)' command")
+            return .error("ERR wrong number of arguments for '\(spec.name)' command")
         }
         if session.role < spec.role {
             if session.role == .none { return .error("NOAUTH Authentication required.") }
-            return .error("NOPERM this user has no permissions to run the '\(name)' command")
+            return .error("NOPERM this user has no permissions to run the '\(spec.name)' command")
         }
-        let started = DispatchTime.now().uptimeNanoseconds
+        let started = monotonicNanos()
         let reply: RESPValue
         do {
-            reply = try spec.run(Arguments(command: name, values: Array(request.dropFirst())), session)
+            reply = try spec.run(Arguments(command: spec.name, request: request), session)
         } catch let e as CommandError {
             reply = e.reply
         } catch {
@@ -62,9 +77,7 @@ enum CommandTable {
         }
         var failed = false
         if case .error = reply { failed = true }
-        session.localStats[name, default: ServerStats.Command()].record(nanos: DispatchTime.now().uptimeNanoseconds - started, failed: failed)
+        session.localStats.record(index, nanos: monotonicNanos() &- started, failed: failed)
         return reply
     }
 }
-
-import Dispatch

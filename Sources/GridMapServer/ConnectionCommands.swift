@@ -4,7 +4,7 @@ import GridMapCore
 enum ConnectionCommands {
     static func ping(_ a: Arguments, _ s: Session) throws -> RESPValue {
         guard a.count <= 1 else { throw CommandError("wrong number of arguments for 'ping' command") }
-        return a.count == 1 ? .bulkString(a.values[0].bytes ?? []) : .simpleString("PONG")
+        return a.count == 1 ? .bulkString(a.bytes(0) ?? []) : .simpleString("PONG")
     }
 
     /// HELLO [protover [AUTH user pass] [SETNAME name]]
@@ -20,7 +20,7 @@ enum ConnectionCommands {
         while i < a.count {
             switch try a.text(i).uppercased() {
             case "AUTH" where i + 2 < a.count:
-                guard let role = s.config.authenticate(user: try a.text(i + 1), password: a.values[i + 2].bytes ?? []) else {
+                guard let role = s.config.authenticate(user: try a.text(i + 1), password: a.bytes(i + 2) ?? []) else {
                     throw CommandError("invalid username-password pair or user is disabled.", code: "WRONGPASS")
                 }
                 s.role = role
@@ -49,7 +49,7 @@ enum ConnectionCommands {
             throw CommandError("AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
         }
         let user = a.count == 2 ? try a.text(0) : nil
-        guard let role = s.config.authenticate(user: user, password: a.values[a.count - 1].bytes ?? []) else {
+        guard let role = s.config.authenticate(user: user, password: a.bytes(a.count - 1) ?? []) else {
             throw CommandError("invalid username-password pair or user is disabled.", code: "WRONGPASS")
         }
         s.role = role

@@ -20,6 +20,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let registry: ConnectionRegistry
     private var input: ByteBuffer?
     private var output: ByteBuffer?
+    /// Reused for every request, so decoding allocates nothing; between turns it must not
+    /// hold on to `input`'s bytes (appending to `input` would then copy them).
+    private var request = RESPRequest()
+    /// The size of the last turn's replies: the next output buffer starts that large.
+    private var outputCapacity = 512
     private var admitted = false
     private var scheduled = false
     private let batch = 64
@@ -35,9 +40,10 @@ final class ConnectionHandler: ChannelInboundHandler {
         if stats.connections.add(1, ordering: .relaxed).newValue > session.config.maxConnections {
             stats.connections.subtract(1, ordering: .relaxed)
             stats.rejectedConnections.add(1, ordering: .relaxed)
-            var b = context.channel.allocator.buffer(capacity: 64)
+            let channel = context.channel
+            var b = channel.allocator.buffer(capacity: 64)
             b.writeRESP(.error("ERR max number of clients reached"), protocol: 2)
-            context.writeAndFlush(wrapOutboundOut(b)).whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(b)).whenComplete { _ in channel.close(promise: nil) }
             return
         }
         admitted = true
@@ -62,45 +68,57 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Runs whole requests from `input` while the peer keeps up, up to `batch` per turn.
     private func process(_ context: ChannelHandlerContext) {
+        let channel = context.channel
+        let limits = session.config.limits
+        // Writability changes only when replies are flushed, so it is read again only then.
+        var writable = channel.isWritable
         var done = 0
-        while !session.shouldClose, context.channel.isWritable, done < batch, input != nil {
-            let request: [RESPValue]?
+        while writable, done < batch, !session.shouldClose, input != nil {
             do {
-                request = try RESPRequestDecoder.parseFrame(&input!, limits: session.config.limits)
+                guard try RESPRequestDecoder.parseFrame(&input!, limits: limits, into: &request) else { break }
             } catch {
                 protocolError(context, error)
                 return
             }
-            guard let request else { break }
             if request.isEmpty { continue }
-            reply(context, CommandTable.execute(request, session))
+            if reply(context, CommandTable.execute(request, session)) { writable = channel.isWritable }
             done += 1
         }
+        request.storage = ByteBuffer()
         if let i = input, i.readableBytes == 0 { input = nil } else { input?.discardReadBytes() }
         session.stats.merge(&session.localStats)
         flush(context, thenClose: session.shouldClose)
-        if done == batch, !scheduled, context.channel.isWritable {
+        if done == batch, !scheduled, channel.isWritable {
             // More may be waiting: let other connections on this loop run first.
             scheduled = true
+            // Runs on this same event loop, which NIOLoopBound checks.
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             context.eventLoop.execute {
-                self.scheduled = false
-                self.process(context)
+                let (handler, context) = bound.value
+                handler.scheduled = false
+                handler.process(context)
             }
         }
     }
 
-    private func reply(_ context: ChannelHandlerContext, _ value: RESPValue) {
-        if output == nil { output = context.channel.allocator.buffer(capacity: 512) }
+    /// Appends a reply; true when the output grew large enough to be flushed now.
+    @discardableResult
+    private func reply(_ context: ChannelHandlerContext, _ value: RESPValue) -> Bool {
+        if output == nil { output = context.channel.allocator.buffer(capacity: outputCapacity) }
         output!.writeRESP(value, protocol: session.protocolVersion)
-        if output!.readableBytes > 64 << 10 { flush(context, thenClose: false) }
+        guard output!.readableBytes > 64 << 10 else { return false }
+        flush(context, thenClose: false)
+        return true
     }
 
     private func flush(_ context: ChannelHandlerContext, thenClose: Bool) {
         let out = output ?? context.channel.allocator.buffer(capacity: 0)
         output = nil
+        if out.readableBytes > 0 { outputCapacity = min(max(512, out.readableBytes), 64 << 10) }
         if thenClose {
-            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in context.close(promise: nil) }
+            let channel = context.channel
+            channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
         } else if out.readableBytes > 0 {
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         }
@@ -119,9 +137,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             // replies), then close; take no new ones.
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
             while !session.shouldClose, input != nil, context.channel.isWritable,
-                  let request = try? RESPRequestDecoder.parseFrame(&input!, limits: session.config.limits) {
+                  (try? RESPRequestDecoder.parseFrame(&input!, limits: session.config.limits, into: &request)) == true {
                 if !request.isEmpty { reply(context, CommandTable.execute(request, session)) }
             }
+            request.storage = ByteBuffer()
             session.shouldClose = true
             session.stats.merge(&session.localStats)
             flush(context, thenClose: true)

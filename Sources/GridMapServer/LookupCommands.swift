@@ -14,10 +14,14 @@ enum LookupCommands {
     }
 
     static func locate(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        let o = try a.options(from: 2, allowed: ["CRS"])
-        let (p, raw, crs) = try point(a, s, at: 0, crsIndex: o["CRS"])
+        let crsIndex = a.count > 2 ? try a.options(from: 2, allowed: ["CRS"])["CRS"] : nil
+        let (p, raw, crs) = try point(a, s, at: 0, crsIndex: crsIndex)
         let snapshot = s.store.current
-        return .bulk(snapshot.locationText(grid: snapshot.locate(p), point: p, input: raw, crs: crs))
+        // The reply shares `scratch`'s storage until it is written; the next request then
+        // finds it unshared and refills it in place.
+        s.scratch.removeAll(keepingCapacity: true)
+        snapshot.writeLocation(grid: snapshot.locate(p), point: p, input: raw, crs: crs, to: &s.scratch)
+        return .bulkString(s.scratch)
     }
 
     static func nearby(_ a: Arguments, _ s: Session) throws -> RESPValue {

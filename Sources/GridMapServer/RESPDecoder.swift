@@ -23,29 +23,74 @@ public struct RESPProtocolError: Error, Equatable, CustomStringConvertible {
 /// (`PING`, `LOCATE 109.43 24.3` typed into nc or telnet). Stateless between frames: each
 /// call parses from the start of the buffer and consumes only a whole frame, which is cheap
 /// because a frame is bounded by `RESPLimits`.
-public struct RESPRequestDecoder: ByteToMessageDecoder {
-    public typealias InboundOut = [RESPValue]
-    let limits: RESPLimits
-
-    public init(limits: RESPLimits = RESPLimits()) { self.limits = limits }
-
-    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let frame = try RESPRequestDecoder.parseFrame(&buffer, limits: limits) else { return .needMoreData }
-        if !frame.isEmpty { context.fireChannelRead(wrapInboundOut(frame)) }
-        return .continue
+public enum RESPRequestDecoder {
+    /// One request from the front of `buffer` into `request` (no arguments for a blank
+    /// inline line): true when a whole frame was consumed, false when more bytes are needed.
+    public static func parseFrame(_ buffer: inout ByteBuffer, limits: RESPLimits, into request: inout RESPRequest) throws -> Bool {
+        if let end = parseBulkArray(buffer, limits: limits, into: &request) {
+            request.storage = buffer
+            buffer.moveReaderIndex(forwardBy: end)
+            return true
+        }
+        guard let arguments = try parseGeneral(&buffer, limits: limits) else { return false }
+        request.set(arguments)
+        return true
     }
 
-    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        while try decode(context: context, buffer: &buffer) == .continue {}
-        return .needMoreData
+    /// One request, in a request of its own (tests and tools; the server reuses one).
+    public static func parseFrame(_ buffer: inout ByteBuffer, limits: RESPLimits) throws -> RESPRequest? {
+        var request = RESPRequest()
+        guard try parseFrame(&buffer, limits: limits, into: &request) else { return nil }
+        return request
     }
 
-    /// One request from the front of `buffer`: its arguments (empty for a blank inline
-    /// line), or nil when more bytes are needed. Consumes the frame only when complete.
-    public static func parseFrame(_ buffer: inout ByteBuffer, limits: RESPLimits) throws -> [RESPValue]? {
+    /// The frame nearly every client sends, `*N` and N bulk strings, when it is complete and
+    /// within the limits: its arguments recorded as ranges of `buffer`, and the frame's
+    /// length returned. Anything else (incomplete, malformed, other element types) returns
+    /// nil and is left to `parseGeneral`, which tells "more bytes" from errors.
+    @inline(__always)
+    static func parseBulkArray(_ buffer: ByteBuffer, limits: RESPLimits, into request: inout RESPRequest) -> Int? {
+        let base = buffer.readerIndex
+        return buffer.withUnsafeReadableBytes { p -> Int? in
+            guard p.count >= 4, p[0] == UInt8(ascii: "*") else { return nil }
+            var i = 1
+            guard let count = decimal(p, &i), count > 0, count <= limits.maxArrayLength else { return nil }
+            request.bounds.removeAll(keepingCapacity: true)
+            for _ in 0..<count {
+                guard i < p.count, p[i] == UInt8(ascii: "$") else { return nil }
+                i += 1
+                guard let length = decimal(p, &i), length <= limits.maxRequestBytes,
+                      p.count - i >= length + 2, p[i + length] == UInt8(ascii: "\r"), p[i + length + 1] == UInt8(ascii: "\n")
+                else { return nil }
+                request.bounds.append((base + i)..<(base + i + length))
+                i += length + 2
+                guard i <= limits.maxRequestBytes else { return nil }
+            }
+            return i
+        }
+    }
+
+    /// Up to 18 decimal digits followed by CRLF, from `i`; nil (and `i` unmoved) otherwise.
+    @inline(__always)
+    private static func decimal(_ p: UnsafeRawBufferPointer, _ i: inout Int) -> Int? {
+        var k = i, value = 0
+        while k < p.count, k - i < 18 {
+            let digit = p[k] &- UInt8(ascii: "0")
+            guard digit <= 9 else { break }
+            value = value * 10 + Int(digit)
+            k += 1
+        }
+        guard k > i, k + 1 < p.count, p[k] == UInt8(ascii: "\r"), p[k + 1] == UInt8(ascii: "\n") else { return nil }
+        i = k + 2
+        return value
+    }
+
+    /// Every other frame: arrays holding other RESP types, inline commands, and all the
+    /// errors. Arguments that are not strings come back nil.
+    static func parseGeneral(_ buffer: inout ByteBuffer, limits: RESPLimits) throws -> [[UInt8]?]? {
         guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return nil }
         var cursor = buffer.readerIndex
-        let result: [RESPValue]?
+        let result: [[UInt8]?]
         if first == UInt8(ascii: "*") {
             guard let value = try parseValue(buffer, &cursor, depth: 0, limits: limits) else {
                 guard buffer.readableBytes <= limits.maxRequestBytes else {
@@ -54,7 +99,7 @@ public struct RESPRequestDecoder: ByteToMessageDecoder {
                 return nil
             }
             guard case .array(let items) = value else { throw RESPProtocolError(message: "expected an array of bulk strings") }
-            result = items
+            result = items.map(\.bytes)
         } else {
             guard let line = try readLine(buffer, &cursor, max: limits.maxInlineBytes) else {
                 guard buffer.readableBytes <= limits.maxInlineBytes else {
@@ -62,7 +107,7 @@ public struct RESPRequestDecoder: ByteToMessageDecoder {
                 }
                 return nil
             }
-            result = try splitInline(line).map { .bulkString($0) }
+            result = try splitInline(line)
         }
         guard cursor - buffer.readerIndex <= limits.maxRequestBytes else {
             throw RESPProtocolError(message: "request larger than \(limits.maxRequestBytes) bytes")

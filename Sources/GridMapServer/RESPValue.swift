@@ -2,7 +2,7 @@ import NIOCore
 
 /// A RESP value: what requests are made of and what replies carry. RESP3-only kinds
 /// (map, null, double, boolean) are written in RESP2 as their customary fallbacks.
-public indirect enum RESPValue: Equatable, Sendable {
+public enum RESPValue: Equatable, Sendable {
     case simpleString(String)
     case error(String)
     case integer(Int)
@@ -58,6 +58,27 @@ public indirect enum RESPValue: Equatable, Sendable {
 }
 
 extension ByteBuffer {
+    /// `$<count>\r\n<bytes>\r\n` in one write: the hot path of every JSON reply.
+    mutating func writeBulk(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { body in
+            _ = writeWithUnsafeMutableBytes(minimumWritableBytes: body.count + 32) { out in
+                var header: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for "$" + 20 digits + CRLF
+                return withUnsafeMutableBytes(of: &header) { h in
+                    var n = body.count, k = h.count
+                    h[k - 1] = UInt8(ascii: "\n"); h[k - 2] = UInt8(ascii: "\r"); k -= 2
+                    repeat { k -= 1; h[k] = UInt8(ascii: "0") + UInt8(n % 10); n /= 10 } while n > 0
+                    k -= 1; h[k] = UInt8(ascii: "$")
+                    let headerLength = h.count - k
+                    out.baseAddress!.copyMemory(from: h.baseAddress! + k, byteCount: headerLength)
+                    if body.count > 0 { (out.baseAddress! + headerLength).copyMemory(from: body.baseAddress!, byteCount: body.count) }
+                    out[headerLength + body.count] = UInt8(ascii: "\r")
+                    out[headerLength + body.count + 1] = UInt8(ascii: "\n")
+                    return headerLength + body.count + 2
+                }
+            }
+        }
+    }
+
     /// Writes a reply in RESP2 or RESP3.
     public mutating func writeRESP(_ value: RESPValue, protocol version: Int) {
         switch value {
@@ -70,8 +91,7 @@ extension ByteBuffer {
         case .integer(let i):
             writeStaticString(":"); writeString(String(i)); writeStaticString("\r\n")
         case .bulkString(let b):
-            writeStaticString("$"); writeString(String(b.count)); writeStaticString("\r\n")
-            writeBytes(b); writeStaticString("\r\n")
+            writeBulk(b)
         case .bulkText(let s):
             writeStaticString("$"); writeString(String(s.utf8.count)); writeStaticString("\r\n")
             writeString(s); writeStaticString("\r\n")

@@ -14,6 +14,20 @@ public final class ServerStats: Sendable {
             if failed { errors += 1 }
         }
 
+        mutating func add(_ other: Command) {
+            calls += other.calls
+            errors += other.errors
+            totalNanos += other.totalNanos
+            for k in buckets.indices { buckets[k] += other.buckets[k] }
+        }
+
+        mutating func reset() {
+            calls = 0
+            errors = 0
+            totalNanos = 0
+            for k in buckets.indices { buckets[k] = 0 }
+        }
+
         var calls = 0
         var errors = 0
         var totalNanos: UInt64 = 0
@@ -21,7 +35,20 @@ public final class ServerStats: Sendable {
         var buckets = [Int](repeating: 0, count: 24)
     }
 
-    private let commands = Mutex<[String: Command]>([:])
+    /// Every command's counts, indexed like `CommandTable.specs` so recording a call needs
+    /// no string hashing.
+    struct Counts {
+        var commands = [Command](repeating: Command(), count: CommandTable.specs.count)
+        var isEmpty = true
+
+        @inline(__always)
+        mutating func record(_ index: Int, nanos: UInt64, failed: Bool) {
+            commands[index].record(nanos: nanos, failed: failed)
+            isEmpty = false
+        }
+    }
+
+    private let commands = Mutex(Counts())
     let connections = Atomic<Int>(0)
     let totalConnections = Atomic<Int>(0)
     let rejectedConnections = Atomic<Int>(0)
@@ -29,20 +56,17 @@ public final class ServerStats: Sendable {
 
     public init() {}
 
-    /// Adds a connection's counts (gathered without locking, one batch of requests at a time).
-    func merge(_ local: inout [String: Command]) {
+    /// Adds a connection's counts (gathered without locking, one batch of requests at a
+    /// time) and zeroes them in place.
+    func merge(_ local: inout Counts) {
         guard !local.isEmpty else { return }
         commands.withLock { all in
-            for (name, c) in local {
-                var total = all[name, default: Command()]
-                total.calls += c.calls
-                total.errors += c.errors
-                total.totalNanos += c.totalNanos
-                for k in c.buckets.indices { total.buckets[k] += c.buckets[k] }
-                all[name] = total
+            for k in local.commands.indices where local.commands[k].calls > 0 {
+                all.commands[k].add(local.commands[k])
+                local.commands[k].reset()
             }
         }
-        local.removeAll(keepingCapacity: true)
+        local.isEmpty = true
     }
 
     var uptimeSeconds: Int { Int((DispatchTime.now().uptimeNanoseconds - startedAt) / 1_000_000_000) }
@@ -50,8 +74,8 @@ public final class ServerStats: Sendable {
     /// `cmdstat_<name>:calls=…,usec=…,usec_per_call=…,p99_usec_le=…,failed_calls=…` lines.
     func commandLines() -> [String] {
         commands.withLock { all in
-            all.keys.sorted().map { name in
-                let c = all[name]!
+            CommandTable.specs.indices.filter { all.commands[$0].calls > 0 }.map { k in
+                let (name, c) = (CommandTable.specs[k].name, all.commands[k])
                 var seen = 0, p99 = 0
                 for (k, n) in c.buckets.enumerated() {
                     seen += n
@@ -66,3 +90,12 @@ public final class ServerStats: Sendable {
 }
 
 import Foundation
+
+/// Monotonic nanoseconds from `clock_gettime` (a vDSO call): every request reads the clock
+/// twice, and `DispatchTime.now()` adds a layer to each read.
+@inline(__always)
+func monotonicNanos() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
+}

@@ -10,8 +10,11 @@ final class Session {
     var protocolVersion = 2
     var clientName: String?
     var shouldClose = false
-    /// This connection's command statistics since the last merge into `stats`.
-    var localStats: [String: ServerStats.Command] = [:]
+    /// This connection's command statistics since the last merge into `stats`, by
+    /// `CommandTable.specs` index.
+    var localStats = ServerStats.Counts()
+    /// Reused for replies built as bytes (LOCATE's JSON), so they allocate nothing.
+    var scratch: [UInt8] = []
 
     private var _converter: CoordinateConverter?
     private var _measurer: MetricMeasurer?
@@ -50,6 +53,42 @@ final class Session {
     }
 }
 
+/// A plain decimal (`-109.4300`: optional sign, digits, optional fraction, at most 15
+/// significant digits) converted without `strtod`. Its digits form an integer below 2^53
+/// and its scale a power of ten up to 10^15, both exact doubles, so one IEEE division
+/// gives the correctly rounded result, the same double `strtod` returns (Clinger's fast
+/// path). Anything else returns nil, for the general parser.
+func exactDecimal(_ bytes: UnsafeRawBufferPointer) -> Double? {
+    var i = 0
+    var negative = false
+    if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+        negative = bytes[i] == UInt8(ascii: "-")
+        i += 1
+    }
+    var mantissa: Int64 = 0
+    var digits = 0, fraction = 0
+    var seenPoint = false
+    while i < bytes.count {
+        let b = bytes[i]
+        if b == UInt8(ascii: "."), !seenPoint {
+            seenPoint = true
+        } else {
+            let d = b &- UInt8(ascii: "0")
+            guard d <= 9 else { return nil }
+            mantissa = mantissa * 10 + Int64(d)
+            digits += 1
+            if seenPoint { fraction += 1 }
+            guard digits <= 15 else { return nil }
+        }
+        i += 1
+    }
+    guard digits > 0 else { return nil }
+    let value = Double(mantissa) / exactPowersOfTen[fraction]
+    return negative ? -value : value
+}
+
+private let exactPowersOfTen: [Double] = (0...15).map { k in (0..<k).reduce(1.0) { r, _ in r * 10 } }
+
 /// A refused command: becomes `-<code> <message>`.
 struct CommandError: Error {
     let code: String
@@ -59,22 +98,31 @@ struct CommandError: Error {
 }
 
 /// A command's arguments after its name, with typed accessors whose errors say which
-/// argument is wrong and why.
+/// argument is wrong and why. They read the request's bytes where they lie.
 struct Arguments {
     let command: String
-    let values: [RESPValue]
+    let request: RESPRequest
 
-    var count: Int { values.count }
+    var count: Int { request.count - 1 }
+
+    /// Argument `i`'s bytes (a password, PING's message), copied.
+    func bytes(_ i: Int) -> [UInt8]? { request.bytes(i + 1) }
 
     func text(_ i: Int) throws -> String {
-        guard i < values.count, let bytes = values[i].bytes else { throw CommandError("argument \(i + 1) of '\(command)' must be a string") }
-        guard let s = String(validating: bytes, as: UTF8.self) else {
-            throw CommandError("argument \(i + 1) of '\(command)' is not valid UTF-8")
+        try request.withBytes(i + 1) { raw in
+            guard let raw else { throw CommandError("argument \(i + 1) of '\(command)' must be a string") }
+            let bytes = raw.assumingMemoryBound(to: UInt8.self)
+            // ASCII is valid UTF-8: skip the (generic, slower) validating initializer.
+            if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+            guard let s = String(validating: bytes, as: UTF8.self) else {
+                throw CommandError("argument \(i + 1) of '\(command)' is not valid UTF-8")
+            }
+            return s
         }
-        return s
     }
 
     func number(_ i: Int, _ what: String) throws -> Double {
+        if let v = request.withBytes(i + 1, { $0.flatMap(exactDecimal) }) { return v }
         let t = try text(i)
         guard let v = Double(t), v.isFinite else { throw CommandError("\(what) '\(t.prefix(40))' is not a number") }
         return v
@@ -92,12 +140,12 @@ struct Arguments {
     func options(from start: Int, allowed: [String]) throws -> [String: Int] {
         var found: [String: Int] = [:]
         var i = start
-        while i < values.count {
+        while i < count {
             let key = try text(i).uppercased()
             guard allowed.contains(key) else {
                 throw CommandError("unknown option '\(key)' for '\(command)'; expected \(allowed.sorted().joined(separator: ", "))", code: "ERR syntax error:")
             }
-            guard i + 1 < values.count else { throw CommandError("option \(key) of '\(command)' needs a value", code: "ERR syntax error:") }
+            guard i + 1 < count else { throw CommandError("option \(key) of '\(command)' needs a value", code: "ERR syntax error:") }
             found[key] = i + 1
             i += 2
         }

@@ -47,6 +47,7 @@ import Testing
             // A frame holds at most one byte per request, so this bounds the loop.
             for _ in 0...frame.count {
                 let before = buffer.readerIndex
+                var general = buffer
                 do {
                     guard let request = try RESPRequestDecoder.parseFrame(&buffer, limits: limits) else {
                         outcomes.needMore += 1
@@ -55,6 +56,10 @@ import Testing
                     outcomes.requests += 1
                     #expect(buffer.readerIndex > before)
                     #expect(request.count <= limits.maxArrayLength)
+                    // The in-place fast path and the general parser agree on every frame.
+                    let arguments = (0..<request.count).map(request.bytes)
+                    #expect(try RESPRequestDecoder.parseGeneral(&general, limits: limits) == arguments)
+                    #expect(general.readerIndex == buffer.readerIndex)
                 } catch {
                     #expect(error is RESPProtocolError)
                     #expect(buffer.readerIndex == before)
@@ -80,5 +85,53 @@ import Testing
         var partial = ByteBuffer(string: "*2\r\n$4\r\nPING\r\n$3\r\nab")
         #expect(try RESPRequestDecoder.parseFrame(&partial, limits: limits) == nil)
         #expect(partial.readerIndex == 0)
+    }
+
+    /// Random arrays of random byte strings (CRLF and binary inside, empty ones) come back
+    /// exactly, and every proper prefix of a frame asks for more bytes without consuming any.
+    @Test func bulkArraysRoundTripAndPrefixesWait() throws {
+        var rng = Rng(seed: 7)
+        let limits = RESPLimits()
+        for _ in 0..<2_000 {
+            let arguments: [[UInt8]] = (0..<Int.random(in: 1...6, using: &rng)).map { _ in
+                (0..<Int.random(in: 0...40, using: &rng)).map { _ in
+                    Bool.random(using: &rng) ? UInt8.random(in: 0...255, using: &rng) : Array("\r\n$*".utf8).randomElement(using: &rng)!
+                }
+            }
+            var frame = Array("*\(arguments.count)\r\n".utf8)
+            for a in arguments { frame += Array("$\(a.count)\r\n".utf8) + a + Array("\r\n".utf8) }
+            var whole = ByteBuffer(bytes: frame + Array("*1\r\n$4\r\nPING\r\n".utf8))
+            let request = try #require(try RESPRequestDecoder.parseFrame(&whole, limits: limits))
+            #expect((0..<request.count).map(request.bytes) == arguments)
+            #expect(whole.readableBytes == 14)
+            for cut in [0, 1, frame.count / 2, frame.count - 1] {
+                var prefix = ByteBuffer(bytes: frame[..<cut])
+                #expect(try RESPRequestDecoder.parseFrame(&prefix, limits: limits) == nil)
+                #expect(prefix.readerIndex == 0)
+            }
+        }
+    }
+
+    /// The server's number parser gives the very double `Double(String)` (strtod) gives, or
+    /// declines and leaves the input to it.
+    @Test func exactDecimalsMatchStrtod() {
+        var rng = Rng(seed: 11)
+        func parse(_ s: String) -> Double? { Array(s.utf8).withUnsafeBytes(exactDecimal) }
+        for _ in 0..<200_000 {
+            let whole = String(Int.random(in: 0...999_999, using: &rng))
+            let fraction = String((0..<Int.random(in: 0...10, using: &rng)).map { _ in "0123456789".randomElement(using: &rng)! })
+            let sign = ["", "-", "+"].randomElement(using: &rng)!
+            let text = sign + whole + (fraction.isEmpty && Bool.random(using: &rng) ? "" : "." + fraction)
+            let expected = Double(text)!
+            guard let v = parse(text) else {
+                #expect(whole.count + fraction.count > 15, "declined \(text)")
+                continue
+            }
+            #expect(v.bitPattern == expected.bitPattern, "\(text): \(v) vs \(expected)")
+        }
+        for declined in ["", "-", ".", "+.", "1e5", "1.2.3", "0x10", "12a", " 1", "1234567890123456", "inf", "nan"] {
+            #expect(parse(declined) == nil, "\(declined)")
+        }
+        #expect(parse("109.4300") == 109.43 && parse("-0")?.sign == .minus && parse(".5") == 0.5 && parse("7.") == 7)
     }
 }

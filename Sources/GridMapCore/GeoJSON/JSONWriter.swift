@@ -36,7 +36,7 @@ extension JSONValue {
     public static func format(_ n: Double) -> String {
         guard n.isFinite else { return "null" }
         if n == n.rounded(), abs(n) < 1e15 { return String(Int64(n)) }
-        return "\(n)"
+        return n.description
     }
 
     public static func writeString(_ s: String, to out: inout String) {

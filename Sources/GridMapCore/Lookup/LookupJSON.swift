@@ -1,20 +1,59 @@
 /// The JSON that `gridmap locate` prints and the server's LOCATE returns (one schema,
 /// documented in README and docs/PROTOCOL.md).
 extension Snapshot {
-    /// The answer as JSON text. The part that depends only on the grid (grid, community,
-    /// street, workers) is serialized once per snapshot, so a lookup's reply costs a few
-    /// string appends rather than building and writing a JSON tree.
+    /// The answer as JSON text.
     public func locationText(grid g: Int?, point: Coordinate, input: Coordinate? = nil, crs: CRS = .wgs84) -> String {
-        var out = "{"
+        var out: [UInt8] = []
+        writeLocation(grid: g, point: point, input: input, crs: crs, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The answer as UTF-8 JSON appended to `out`. The part that depends only on the grid
+    /// (grid, community, street, workers) is serialized once per snapshot, so a lookup's
+    /// reply costs a few appends and two number formats; the server reuses `out`, so it
+    /// allocates nothing.
+    public func writeLocation(grid g: Int?, point: Coordinate, input: Coordinate? = nil, crs: CRS = .wgs84,
+                              to out: inout [UInt8]) {
         if let input, crs != .wgs84 {
-            out += "\"input\":{\"x\":\(JSONValue.format(input.x)),\"y\":\(JSONValue.format(input.y)),\"crs\":"
-            JSONValue.writeString(crs.description, to: &out)
-            out += "},"
+            out.append(contentsOf: LocationKeys.inputX)
+            out.append(contentsOf: JSONValue.format(input.x).utf8)
+            out.append(contentsOf: LocationKeys.inputY)
+            out.append(contentsOf: JSONValue.format(input.y).utf8)
+            out.append(contentsOf: LocationKeys.inputCRS)
+            var name = ""
+            JSONValue.writeString(crs.description, to: &name)
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: LocationKeys.inputEnd)
+        } else {
+            out.append(contentsOf: LocationKeys.pointLon)
         }
-        out += "\"point\":{\"lon\":\(JSONValue.format(point.x)),\"lat\":\(JSONValue.format(point.y))},"
-        out += g.map { gridFragments[$0] } ?? #""grid":null,"community":null,"street":null,"workers":[]"#
-        out += ",\"data_version\":\"\(version)\"}"
-        return out
+        out.append(contentsOf: JSONValue.format(point.x).utf8)
+        out.append(contentsOf: LocationKeys.pointLat)
+        out.append(contentsOf: JSONValue.format(point.y).utf8)
+        out.append(contentsOf: locationTails[g ?? dataset.grids.count])
+    }
+
+    /// `"grid":{…},"community":{…},"street":{…},"workers":[…]` for one grid (GEOCODE's
+    /// candidates carry it too).
+    func gridFragment(_ g: Int) -> Substring {
+        Substring(decoding: locationTails[g].dropFirst(2).dropLast(locationTailEnding), as: UTF8.self)
+    }
+
+    /// The part of a LOCATE reply after the point, for each grid and (last) for none:
+    /// `},"grid":…,"workers":[…],"data_version":"…"}`.
+    static func locationTails(_ data: Dataset, communityByID: [String: Int], streetByID: [String: Int],
+                              workers: [[Int]]) -> (tails: [[UInt8]], ending: Int) {
+        var ending = Array(#","data_version":"#.utf8)
+        var version = ""
+        JSONValue.writeString(data.version, to: &version)
+        ending += Array(version.utf8) + [UInt8(ascii: "}")]
+        let none = Array(#""grid":null,"community":null,"street":null,"workers":[]"#.utf8)
+        let grids = data.grids.indices.map { g in
+            gridFragment(data.grids[g], community: communityByID[data.grids[g].communityID].map { data.communities[$0] },
+                         street: streetByID[data.grids[g].streetID].map { data.streets[$0] },
+                         workers: workers[g].map { data.resources[$0] })
+        }
+        return ((grids + [none]).map { Array("},".utf8) + $0 + ending }, ending.count)
     }
 
     public func locationJSON(grid g: Int?, point: Coordinate, input: Coordinate? = nil, crs: CRS = .wgs84) -> JSONValue {
@@ -23,7 +62,7 @@ extension Snapshot {
     }
 
     /// `"grid":{…},"community":{…},"street":{…},"workers":[…]` for one grid.
-    static func gridFragment(_ grid: Grid, community: Community?, street: Street?, workers: [Resource]) -> String {
+    private static func gridFragment(_ grid: Grid, community: Community?, street: Street?, workers: [Resource]) -> [UInt8] {
         let o: JSONObject = [
             "grid": ["id": .string(grid.id), "name": .string(grid.name), "households": JSONValue(grid.households),
                      "population": JSONValue(grid.population)],
@@ -31,8 +70,8 @@ extension Snapshot {
             "street": street.map { ["id": .string($0.id), "name": .string($0.name), "kind": .string($0.kind)] } ?? .null,
             "workers": .array(workers.map(Snapshot.resourceJSON)),
         ]
-        let text = JSONValue.object(o).serialized
-        return String(text.dropFirst().dropLast())
+        let text = JSONValue.object(o).serialized.utf8
+        return Array(text.dropFirst().dropLast())
     }
 
     public func resourceJSON(_ r: Resource) -> JSONValue { Snapshot.resourceJSON(r) }
@@ -67,6 +106,16 @@ extension Snapshot {
         }
         out += "}"
     }
+}
+
+/// The fixed parts of a LOCATE reply, as bytes (appending them is a copy, not a transcode).
+private enum LocationKeys {
+    static let inputX = Array(#"{"input":{"x":"#.utf8)
+    static let inputY = Array(#","y":"#.utf8)
+    static let inputCRS = Array(#","crs":"#.utf8)
+    static let inputEnd = Array(#"},"point":{"lon":"#.utf8)
+    static let pointLon = Array(#"{"point":{"lon":"#.utf8)
+    static let pointLat = Array(#","lat":"#.utf8)
 }
 
 extension Snapshot {

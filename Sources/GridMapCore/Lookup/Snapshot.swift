@@ -14,8 +14,11 @@ public final class Snapshot: Sendable {
     let streetByID: [String: Int]
     /// Resource indices of each grid's workers, by grid index.
     let workers: [[Int]]
-    /// Each grid's share of a LOCATE reply, serialized once (see `locationText`).
-    let gridFragments: [String]
+    /// Each grid's share of a LOCATE reply, serialized once (see `writeLocation`); the last
+    /// one is for a point in no grid.
+    let locationTails: [[UInt8]]
+    /// Bytes of the `,"data_version":…}` that ends each tail.
+    let locationTailEnding: Int
     /// The address library, built on first use (geocoding is optional work).
     private let library = Mutex<AddressLibrary?>(nil)
 
@@ -38,12 +41,8 @@ public final class Snapshot: Sendable {
         }
         let workers = byGrid.map { $0.sorted { data.resources[$0].id < data.resources[$1].id } }
         self.workers = workers
-        let (communityByID, streetByID) = (self.communityByID, self.streetByID)
-        gridFragments = data.grids.indices.map { g in
-            Snapshot.gridFragment(data.grids[g], community: communityByID[data.grids[g].communityID].map { data.communities[$0] },
-                                  street: streetByID[data.grids[g].streetID].map { data.streets[$0] },
-                                  workers: workers[g].map { data.resources[$0] })
-        }
+        (locationTails, locationTailEnding) = Snapshot.locationTails(data, communityByID: communityByID, streetByID: streetByID,
+                                                                     workers: workers)
     }
 
     /// The standard address library of this version, built (into a SQLite file under
