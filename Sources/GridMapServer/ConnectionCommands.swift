@@ -38,7 +38,7 @@ enum ConnectionCommands {
             (.bulk("server"), .bulk("gridmap")), (.bulk("version"), .bulk(version == 3 ? CommandTable.version : CommandTable.version)),
             (.bulk("proto"), .integer(version)), (.bulk("id"), .integer(1)), (.bulk("mode"), .bulk("standalone")),
             (.bulk("role"), .bulk("master")), (.bulk("modules"), .array([])),
-            (.bulk("data_version"), .bulk(s.store.current.version)),
+            (.bulk("data_version"), .bulk(s.snapshot.version)),
         ])
     }
 
@@ -102,7 +102,7 @@ enum ConnectionCommands {
 
     static func info(_ a: Arguments, _ s: Session) throws -> RESPValue {
         s.stats.merge(&s.localStats)
-        let snapshot = s.store.current
+        let snapshot = s.snapshot
         let d = snapshot.dataset
         var lines = [
             "# Server", "gridmap_version:\(CommandTable.version)", "redis_version:7.0.0-compatible",
@@ -128,9 +128,10 @@ enum ConnectionCommands {
             let next = try Snapshot.load(directory: dir)
             _ = try next.addressLibrary()
             s.store.publish(next)
+            s.endTurn()  // this client's next requests read what it just published
             return .simpleString("OK \(next.version)")
         } catch {
-            throw CommandError("reload failed, still serving \(s.store.current.version): \(error)")
+            throw CommandError("reload failed, still serving \(s.snapshot.version): \(error)")
         }
     }
 }

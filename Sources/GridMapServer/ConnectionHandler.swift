@@ -85,6 +85,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             done += 1
         }
         request.storage = ByteBuffer()
+        session.endTurn()
         if let i = input, i.readableBytes == 0 { input = nil } else { input?.discardReadBytes() }
         session.stats.merge(&session.localStats)
         flush(context, thenClose: session.shouldClose)
@@ -141,6 +142,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 if !request.isEmpty { reply(context, CommandTable.execute(request, session)) }
             }
             request.storage = ByteBuffer()
+            session.endTurn()
             session.shouldClose = true
             session.stats.merge(&session.localStats)
             flush(context, thenClose: true)

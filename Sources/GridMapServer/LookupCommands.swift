@@ -16,18 +16,23 @@ enum LookupCommands {
     static func locate(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let crsIndex = a.count > 2 ? try a.options(from: 2, allowed: ["CRS"])["CRS"] : nil
         let (p, raw, crs) = try point(a, s, at: 0, crsIndex: crsIndex)
-        let snapshot = s.store.current
-        // The reply shares `scratch`'s storage until it is written; the next request then
-        // finds it unshared and refills it in place.
+        let snapshot = s.snapshot
+        return bytes(s) { snapshot.writeLocation(grid: snapshot.locate(p), point: p, input: raw, crs: crs, to: &$0) }
+    }
+
+    /// A reply the engine writes as bytes, into the session's reused buffer. The reply shares
+    /// that buffer's storage until it is written out; the next request then finds it
+    /// unshared and refills it in place, so a steady stream of replies allocates nothing.
+    static func bytes(_ s: Session, _ write: (inout [UInt8]) -> Void) -> RESPValue {
         s.scratch.removeAll(keepingCapacity: true)
-        snapshot.writeLocation(grid: snapshot.locate(p), point: p, input: raw, crs: crs, to: &s.scratch)
+        write(&s.scratch)
         return .bulkString(s.scratch)
     }
 
     static func nearby(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        let o = try a.options(from: 2, allowed: ["CRS", "KIND", "RADIUS", "LIMIT"])
+        let o = a.count > 2 ? try a.options(from: 2, allowed: ["CRS", "KIND", "RADIUS", "LIMIT"]) : [:]
         let (p, _, _) = try point(a, s, at: 0, crsIndex: o["CRS"])
-        let snapshot = s.store.current
+        let snapshot = s.snapshot
         let kind = try o["KIND"].map { try a.text($0) }
         if let kind, !snapshot.resources.hasKind(kind) {
             throw CommandError("unknown kind '\(kind)'; known kinds: \(snapshot.resources.kinds.joined(separator: ", "))")
@@ -35,11 +40,11 @@ enum LookupCommands {
         let radius = try o["RADIUS"].map { try a.number($0, "radius") }
         if let radius, radius < 0 || radius > 100_000 { throw CommandError("radius must be 0 to 100000 metres") }
         let limit = try o["LIMIT"].map { try a.integer($0, "limit", in: 1...1000) } ?? (radius == nil ? 5 : 100)
-        return .bulk(snapshot.nearbyText(point: p, kind: kind, radius: radius, limit: limit))
+        return bytes(s) { snapshot.writeNearby(point: p, kind: kind, radius: radius, limit: limit, to: &$0) }
     }
 
     static func grid(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        let snapshot = s.store.current
+        let snapshot = s.snapshot
         let id = try a.text(0)
         guard let g = snapshot.grid(id: id) else { throw CommandError("unknown grid '\(id.prefix(40))'") }
         guard case .object(var o) = snapshot.gridJSON(g) else { throw CommandError("internal error") }
@@ -49,7 +54,7 @@ enum LookupCommands {
     }
 
     static func grids(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        let snapshot = s.store.current
+        let snapshot = s.snapshot
         let list: [Int]
         if a.count == 0 {
             list = Array(snapshot.dataset.grids.indices)
@@ -70,7 +75,7 @@ enum LookupCommands {
     }
 
     static func neighbors(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        let snapshot = s.store.current
+        let snapshot = s.snapshot
         let id = try a.text(0)
         guard let g = snapshot.grid(id: id) else { throw CommandError("unknown grid '\(id.prefix(40))'") }
         let list = try snapshot.neighbours(of: g, context: try s.measurer().context)
@@ -117,7 +122,7 @@ enum LookupCommands {
                 throw CommandError("invalid geometry: \(error)")
             }
         }
-        let snapshot = s.store.current
+        let snapshot = s.snapshot
         let overlaps: [Overlap]
         do { overlaps = try snapshot.grids(intersecting: area, measurer: m) } catch { throw CommandError("\(error)") }
         return json([
@@ -139,7 +144,7 @@ extension LookupCommands {
         let limit = try o["LIMIT"].map { try a.integer($0, "limit", in: 1...100) } ?? 5
         let text = try a.text(0)
         guard text.utf8.count <= 1024 else { throw CommandError("address longer than 1024 bytes") }
-        let snapshot = s.store.current
+        let snapshot = s.snapshot
         let geocoder = try s.geocoder(for: snapshot)
         return .bulk(snapshot.geocodeText(text, try geocoder.geocode(text, limit: limit), parsed: geocoder.library.parse(text)))
     }
@@ -148,7 +153,7 @@ extension LookupCommands {
     static func locateAddress(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let text = try a.text(0)
         guard text.utf8.count <= 1024 else { throw CommandError("address longer than 1024 bytes") }
-        let snapshot = s.store.current
+        let snapshot = s.snapshot
         let geocoder = try s.geocoder(for: snapshot)
         return .bulk(snapshot.locateAddressText(text, try geocoder.geocode(text, limit: 5), parsed: geocoder.library.parse(text)))
     }

@@ -16,6 +16,20 @@ final class Session {
     /// Reused for replies built as bytes (LOCATE's JSON), so they allocate nothing.
     var scratch: [UInt8] = []
 
+    private var pinned: Snapshot?
+
+    /// The version this turn of requests reads: taken from the store (under its lock) once
+    /// per turn rather than per request, and let go at the end of the turn, so an idle
+    /// connection keeps no old version alive.
+    var snapshot: Snapshot {
+        if let pinned { return pinned }
+        let current = store.current
+        pinned = current
+        return current
+    }
+
+    func endTurn() { pinned = nil }
+
     private var _converter: CoordinateConverter?
     private var _measurer: MetricMeasurer?
 

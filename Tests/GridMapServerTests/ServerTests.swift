@@ -104,11 +104,23 @@ import Testing
         #expect(try error("INTERSECTS", "BOX", "109", "24", "1e300", "25").hasPrefix("ERR"))
         #expect(try error("INTERSECTS", "{\"type\":\"Point\",\"coordinates\":[1,2]}").contains("Polygon"))
         #expect(try error("INTERSECTS", "{\"type\":").contains("invalid geometry"))
-        #expect(try error("NOSUCH").contains("unknown command 'nosuch'"))
-        #expect(try error("RELOAD").isEmpty == false || true)
+        #expect(try error("NOSUCH", "a", "b").contains("unknown command 'nosuch', with args beginning with: 'a' 'b'"))
+        // With no passwords every client is a planner: RELOAD re-reads the data directory.
+        #expect(try c.command("RELOAD") == .simple("OK \(Fixture.snapshot.version)"))
         c.send(Client.encode(["LOCATE", "\u{FF}", "1"]).map { $0 == 0xC3 ? 0xFF : $0 })
         #expect(try c.read().isError)
         #expect(try c.command("PING") == .simple("PONG"))
+        try await server.stop()
+    }
+
+    /// A RELOAD that cannot read its data says why and leaves the old version serving.
+    @Test func failedReloadKeepsServing() async throws {
+        let server = try await TestServer.start { $0.dataDirectory = "/nonexistent/gridmap-data" }
+        let c = try Client(port: server.port)
+        guard case .error(let e) = try c.command("RELOAD") else { Issue.record("RELOAD of a missing directory succeeded"); return }
+        #expect(e.contains("reload failed, still serving \(Fixture.snapshot.version)"))
+        guard case .bulk(let located?) = try c.command("LOCATE", "109.43", "24.3") else { Issue.record("no LOCATE reply"); return }
+        #expect(located.contains("\"data_version\":\"\(Fixture.snapshot.version)\""))
         try await server.stop()
     }
 

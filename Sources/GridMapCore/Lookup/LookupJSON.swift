@@ -36,24 +36,20 @@ extension Snapshot {
     /// `"grid":{…},"community":{…},"street":{…},"workers":[…]` for one grid (GEOCODE's
     /// candidates carry it too).
     func gridFragment(_ g: Int) -> Substring {
-        Substring(decoding: locationTails[g].dropFirst(2).dropLast(locationTailEnding), as: UTF8.self)
+        Substring(decoding: locationTails[g].dropFirst(2).dropLast(replyEnding.count), as: UTF8.self)
     }
 
     /// The part of a LOCATE reply after the point, for each grid and (last) for none:
     /// `},"grid":…,"workers":[…],"data_version":"…"}`.
     static func locationTails(_ data: Dataset, communityByID: [String: Int], streetByID: [String: Int],
-                              workers: [[Int]]) -> (tails: [[UInt8]], ending: Int) {
-        var ending = Array(#","data_version":"#.utf8)
-        var version = ""
-        JSONValue.writeString(data.version, to: &version)
-        ending += Array(version.utf8) + [UInt8(ascii: "}")]
+                              workers: [[Int]], ending: [UInt8]) -> [[UInt8]] {
         let none = Array(#""grid":null,"community":null,"street":null,"workers":[]"#.utf8)
         let grids = data.grids.indices.map { g in
             gridFragment(data.grids[g], community: communityByID[data.grids[g].communityID].map { data.communities[$0] },
                          street: streetByID[data.grids[g].streetID].map { data.streets[$0] },
                          workers: workers[g].map { data.resources[$0] })
         }
-        return ((grids + [none]).map { Array("},".utf8) + $0 + ending }, ending.count)
+        return (grids + [none]).map { Array("},".utf8) + $0 + ending }
     }
 
     public func locationJSON(grid g: Int?, point: Coordinate, input: Coordinate? = nil, crs: CRS = .wgs84) -> JSONValue {
@@ -121,18 +117,42 @@ private enum LocationKeys {
 extension Snapshot {
     /// Nearest resources, with `distance_m`; `radius` limits the search, `limit` the count.
     public func nearbyText(point: Coordinate, kind: String?, radius: Double?, limit: Int) -> String {
-        let hits = resources.nearest(to: point, k: limit, kind: kind, within: radius ?? .infinity)
-        var out = "{\"point\":{\"lon\":"
-        out.reserveCapacity(1024)
-        out += JSONValue.format(point.x)
-        out += ",\"lat\":"
-        out += JSONValue.format(point.y)
-        out += "},\"resources\":["
-        for (k, hit) in hits.enumerated() {
-            if k > 0 { out += "," }
-            Snapshot.appendResource(dataset.resources[hit.resource], distance: hit.distance, to: &out)
-        }
-        out += "],\"data_version\":\"" + version + "\"}"
-        return out
+        var out: [UInt8] = []
+        writeNearby(point: point, kind: kind, radius: radius, limit: limit, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
+
+    /// The same answer as UTF-8 JSON appended to `out`. Each resource's attributes were
+    /// serialized once per snapshot (`resourceHeads`); a reply adds only the distances.
+    public func writeNearby(point: Coordinate, kind: String?, radius: Double?, limit: Int, to out: inout [UInt8]) {
+        let hits = resources.nearest(to: point, k: limit, kind: kind, within: radius ?? .infinity)
+        out.append(contentsOf: LocationKeys.pointLon)
+        out.append(contentsOf: JSONValue.format(point.x).utf8)
+        out.append(contentsOf: LocationKeys.pointLat)
+        out.append(contentsOf: JSONValue.format(point.y).utf8)
+        out.append(contentsOf: NearbyKeys.resources)
+        for (k, hit) in hits.enumerated() {
+            if k > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: resourceHeads[hit.resource])
+            out.append(contentsOf: NearbyKeys.distance)
+            out.append(contentsOf: JSONValue.format((hit.distance * 100).rounded() / 100).utf8)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "]"))
+        out.append(contentsOf: replyEnding)
+    }
+
+    /// Every resource's JSON without its closing brace, for NEARBY to finish.
+    static func resourceHeads(_ resources: [Resource]) -> [[UInt8]] {
+        resources.map { r in
+            var text = ""
+            appendResource(r, distance: nil, to: &text)
+            return Array(text.utf8.dropLast())
+        }
+    }
+}
+
+private enum NearbyKeys {
+    static let resources = Array(#"},"resources":["#.utf8)
+    static let distance = Array(#","distance_m":"#.utf8)
 }

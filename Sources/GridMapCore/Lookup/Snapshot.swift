@@ -17,8 +17,10 @@ public final class Snapshot: Sendable {
     /// Each grid's share of a LOCATE reply, serialized once (see `writeLocation`); the last
     /// one is for a point in no grid.
     let locationTails: [[UInt8]]
-    /// Bytes of the `,"data_version":…}` that ends each tail.
-    let locationTailEnding: Int
+    /// `,"data_version":"…"}`, how every JSON reply of this version ends.
+    let replyEnding: [UInt8]
+    /// Each resource's JSON but its closing brace, serialized once (see `writeNearby`).
+    let resourceHeads: [[UInt8]]
     /// The address library, built on first use (geocoding is optional work).
     private let library = Mutex<AddressLibrary?>(nil)
 
@@ -41,8 +43,13 @@ public final class Snapshot: Sendable {
         }
         let workers = byGrid.map { $0.sorted { data.resources[$0].id < data.resources[$1].id } }
         self.workers = workers
-        (locationTails, locationTailEnding) = Snapshot.locationTails(data, communityByID: communityByID, streetByID: streetByID,
-                                                                     workers: workers)
+        var version = ""
+        JSONValue.writeString(data.version, to: &version)
+        let ending = Array(#","data_version":"#.utf8) + Array(version.utf8) + [UInt8(ascii: "}")]
+        replyEnding = ending
+        locationTails = Snapshot.locationTails(data, communityByID: communityByID, streetByID: streetByID, workers: workers,
+                                               ending: ending)
+        resourceHeads = Snapshot.resourceHeads(data.resources)
     }
 
     /// The standard address library of this version, built (into a SQLite file under
