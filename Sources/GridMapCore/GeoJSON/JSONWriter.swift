@@ -39,6 +39,51 @@ extension JSONValue {
         return n.description
     }
 
+    /// Appends `format(n)` as UTF-8. Coordinates and distances, the numbers of every LOCATE and
+    /// NEARBY reply, take a fast path; the rest goes through `format`.
+    @inline(__always)
+    public static func appendNumber(_ n: Double, to out: inout [UInt8]) {
+        if !appendShortDecimal(n, to: &out) { out.append(contentsOf: format(n).utf8) }
+    }
+
+    /// The shortest round-trip text of `n`, the digits `format` (Swift's `description`)
+    /// prints, for 1e-4 ≤ |n| < 1000 with at most 12 decimals; false for anything else.
+    ///
+    /// Why it is the same text: for the first k with m = round(|n|·10^k) and m / 10^k == |n|,
+    /// m < 10^15 < 2^53 and 10^k are exact doubles, so the division is correctly rounded and
+    /// the k-decimal number m·10^-k reads back as n. It is the shortest such decimal (no
+    /// smaller k did), and the only one with k decimals: neighbouring k-decimal numbers are
+    /// 10^-k ≥ 10^-12 apart, more than the ulp of any |n| < 1000 (1.1e-13). Swift prints
+    /// plain decimals (no exponent) in this range.
+    static func appendShortDecimal(_ n: Double, to out: inout [UInt8]) -> Bool {
+        let a = n.magnitude
+        guard a >= 1e-4, a < 1000 else { return false }
+        var k = 0
+        var m = a
+        while m.rounded() / decimalScales[k] != a {
+            k += 1
+            guard k <= 12 else { return false }
+            m = a * decimalScales[k]
+        }
+        var digits = UInt64(m.rounded())
+        // Digits from the right: k decimals, the point, then the integer part.
+        var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let count = withUnsafeMutableBytes(of: &text) { b -> Int in
+            var i = b.count
+            for _ in 0..<k {
+                i -= 1; b[i] = UInt8(ascii: "0") + UInt8(digits % 10); digits /= 10
+            }
+            if k > 0 { i -= 1; b[i] = UInt8(ascii: ".") }
+            repeat { i -= 1; b[i] = UInt8(ascii: "0") + UInt8(digits % 10); digits /= 10 } while digits > 0
+            if n < 0 { i -= 1; b[i] = UInt8(ascii: "-") }
+            return b.count - i
+        }
+        withUnsafeBytes(of: &text) { out.append(contentsOf: $0.suffix(count)) }
+        return true
+    }
+
+    private static let decimalScales: [Double] = (0...12).map { k in (0..<k).reduce(1.0) { r, _ in r * 10 } }
+
     public static func writeString(_ s: String, to out: inout String) {
         // Most strings need no escaping: append them whole (per-scalar appends are slow).
         if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {

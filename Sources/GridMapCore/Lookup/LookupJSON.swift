@@ -27,9 +27,9 @@ extension Snapshot {
         } else {
             out.append(contentsOf: LocationKeys.pointLon)
         }
-        out.append(contentsOf: JSONValue.format(point.x).utf8)
+        JSONValue.appendNumber(point.x, to: &out)
         out.append(contentsOf: LocationKeys.pointLat)
-        out.append(contentsOf: JSONValue.format(point.y).utf8)
+        JSONValue.appendNumber(point.y, to: &out)
         out.append(contentsOf: locationTails[g ?? dataset.grids.count])
     }
 
@@ -127,15 +127,15 @@ extension Snapshot {
     public func writeNearby(point: Coordinate, kind: String?, radius: Double?, limit: Int, to out: inout [UInt8]) {
         let hits = resources.nearest(to: point, k: limit, kind: kind, within: radius ?? .infinity)
         out.append(contentsOf: LocationKeys.pointLon)
-        out.append(contentsOf: JSONValue.format(point.x).utf8)
+        JSONValue.appendNumber(point.x, to: &out)
         out.append(contentsOf: LocationKeys.pointLat)
-        out.append(contentsOf: JSONValue.format(point.y).utf8)
+        JSONValue.appendNumber(point.y, to: &out)
         out.append(contentsOf: NearbyKeys.resources)
         for (k, hit) in hits.enumerated() {
             if k > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: resourceHeads[hit.resource])
             out.append(contentsOf: NearbyKeys.distance)
-            out.append(contentsOf: JSONValue.format((hit.distance * 100).rounded() / 100).utf8)
+            JSONValue.appendNumber((hit.distance * 100).rounded() / 100, to: &out)
             out.append(UInt8(ascii: "}"))
         }
         out.append(UInt8(ascii: "]"))
