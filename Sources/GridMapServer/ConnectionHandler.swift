@@ -73,6 +73,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         // Writability changes only when replies are flushed, so it is read again only then.
         var writable = channel.isWritable
         var done = 0
+        session.clock = monotonicNanos()
         while writable, done < batch, !session.shouldClose, input != nil {
             do {
                 guard try RESPRequestDecoder.parseFrame(&input!, limits: limits, into: &request) else { break }
@@ -137,6 +138,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             // Answer the whole requests already read (while the client still reads its
             // replies), then close; take no new ones.
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+            session.clock = monotonicNanos()
             while !session.shouldClose, input != nil, context.channel.isWritable,
                   (try? RESPRequestDecoder.parseFrame(&input!, limits: session.config.limits, into: &request)) == true {
                 if !request.isEmpty { reply(context, CommandTable.execute(request, session)) }

@@ -13,6 +13,8 @@ final class Session {
     /// This connection's command statistics since the last merge into `stats`, by
     /// `CommandTable.specs` index.
     var localStats = ServerStats.Counts()
+    /// When the last command of this turn finished (see `CommandTable.execute`).
+    var clock: UInt64 = 0
     /// Reused for replies built as bytes (LOCATE's JSON), so they allocate nothing.
     var scratch: [UInt8] = []
 
