@@ -60,15 +60,18 @@ extension JSONValue {
         guard a >= 1e-4, a < 1000 else { return false }
         var k = 0
         var m = a
-        while m.rounded() / decimalScales[k] != a {
+        // m < 2^52 here, so adding and taking away 2^52 rounds it to an integer in one
+        // addition (ties to even, which never matters: a tie cannot read back as `a`);
+        // `rounded()` would be a libm call.
+        while ((m + 0x1p52) - 0x1p52) / decimalScales[k] != a {
             k += 1
             guard k <= 12 else { return false }
             m = a * decimalScales[k]
         }
-        var digits = UInt64(m.rounded())
+        var digits = UInt64((m + 0x1p52) - 0x1p52)
         // Digits from the right: k decimals, the point, then the integer part.
         var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        let count = withUnsafeMutableBytes(of: &text) { b -> Int in
+        withUnsafeMutableBytes(of: &text) { b in
             var i = b.count
             for _ in 0..<k {
                 i -= 1; b[i] = UInt8(ascii: "0") + UInt8(digits % 10); digits /= 10
@@ -76,9 +79,8 @@ extension JSONValue {
             if k > 0 { i -= 1; b[i] = UInt8(ascii: ".") }
             repeat { i -= 1; b[i] = UInt8(ascii: "0") + UInt8(digits % 10); digits /= 10 } while digits > 0
             if n < 0 { i -= 1; b[i] = UInt8(ascii: "-") }
-            return b.count - i
+            out.append(contentsOf: UnsafeBufferPointer(start: b.baseAddress!.assumingMemoryBound(to: UInt8.self) + i, count: b.count - i))
         }
-        withUnsafeBytes(of: &text) { out.append(contentsOf: $0.suffix(count)) }
         return true
     }
 
