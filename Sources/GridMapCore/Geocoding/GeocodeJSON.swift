@@ -39,7 +39,7 @@ extension Snapshot {
         out += ",\"point\":{\"lon\":\(JSONValue.format(c.point.x)),\"lat\":\(JSONValue.format(c.point.y))}"
         if withGrid {
             out += ","
-            out += grid(id: c.gridID).map(gridFragment) ?? #""grid":null,"community":null,"street":null,"workers":[]"#
+            out += gridFragment(grid(id: c.gridID) ?? dataset.grids.count)
         }
         out += "}"
         return out

@@ -16,9 +16,9 @@ extension Snapshot {
                               to out: inout [UInt8]) {
         if let input, crs != .wgs84 {
             out.append(contentsOf: LocationKeys.inputX)
-            out.append(contentsOf: JSONValue.format(input.x).utf8)
+            JSONValue.appendNumber(input.x, to: &out)
             out.append(contentsOf: LocationKeys.inputY)
-            out.append(contentsOf: JSONValue.format(input.y).utf8)
+            JSONValue.appendNumber(input.y, to: &out)
             out.append(contentsOf: LocationKeys.inputCRS)
             var name = ""
             JSONValue.writeString(crs.description, to: &name)
@@ -33,8 +33,8 @@ extension Snapshot {
         out.append(contentsOf: locationTails[g ?? dataset.grids.count])
     }
 
-    /// `"grid":{…},"community":{…},"street":{…},"workers":[…]` for one grid (GEOCODE's
-    /// candidates carry it too).
+    /// `"grid":{…},"community":{…},"street":{…},"workers":[…]` for grid `g`, or all null for
+    /// `g == dataset.grids.count` (GEOCODE's candidates carry it too).
     func gridFragment(_ g: Int) -> Substring {
         Substring(decoding: locationTails[g].dropFirst(2).dropLast(replyEnding.count), as: UTF8.self)
     }
