@@ -2,6 +2,8 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import GridMapCore
+import GridMapServer
+import NIOCore
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -90,6 +92,26 @@ struct BenchCommand: ParsableCommand {
             replyBytes += reply.count
         }
         print("LOCATE reply (lookup and its JSON): \(fmt(Double(now() - t) / Double(qs.count))) ns/query, \(replyBytes / qs.count) bytes")
+        // The server's own work per pipelined request, without socket or event loop: decode,
+        // run, encode, 16 requests a turn as `redis-benchmark -P 16` sends them.
+        let path = ServerPath(store: SnapshotStore(snapshot))
+        for (name, frame) in [("LOCATE", ["LOCATE", "109.4300", "24.3000"]), ("NEARBY", ["NEARBY", "109.4300", "24.3000", "LIMIT", "5"]),
+                              ("PING", ["PING"])] {
+            var turn = ByteBuffer()
+            for _ in 0..<16 {
+                turn.writeString("*\(frame.count)\r\n")
+                for a in frame { turn.writeString("$\(a.utf8.count)\r\n\(a)\r\n") }
+            }
+            var out = ByteBuffer()
+            let turns = name == "NEARBY" ? 5_000 : 50_000
+            t = now()
+            for _ in 0..<turns {
+                out.clear()
+                found &+= try path.answer(turn, into: &out)
+            }
+            print("server path, \(name) pipelined by 16 (decode, run, encode; no socket): \(fmt(Double(now() - t) / Double(turns * 16))) ns/request")
+        }
+
         t = now()
         var inRadius = 0
         for q in qs { inRadius += snapshot.resources.within(500, of: q).count }

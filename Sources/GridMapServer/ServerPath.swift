@@ -1,0 +1,29 @@
+import GridMapCore
+import NIOCore
+
+/// Runs requests through a connection's decoder, command table and reply encoder, with no
+/// socket and no event loop: what a connection costs per request apart from the kernel and
+/// SwiftNIO's I/O, measurable without network noise (`gridmap bench`).
+public struct ServerPath {
+    private let session: Session
+
+    public init(store: SnapshotStore, config: ServerConfig = ServerConfig()) {
+        session = Session(store: store, config: config, stats: ServerStats())
+    }
+
+    /// Answers every whole request in `input` as a connection turn would; returns how many
+    /// requests it answered and the bytes of the replies.
+    public func answer(_ input: ByteBuffer, into output: inout ByteBuffer) throws -> Int {
+        var input = input
+        var request = RESPRequest()
+        var answered = 0
+        session.clock = monotonicNanos()
+        while try RESPRequestDecoder.parseFrame(&input, limits: session.config.limits, into: &request) {
+            if request.isEmpty { continue }
+            output.writeRESP(CommandTable.execute(request, session), protocol: session.protocolVersion)
+            answered += 1
+        }
+        session.endTurn()
+        return answered
+    }
+}
