@@ -55,14 +55,14 @@ public enum RESPRequestDecoder {
             guard p.count >= 4, p[0] == UInt8(ascii: "*") else { return nil }
             var i = 1
             guard let count = decimal(p, &i), count > 0, count <= limits.maxArrayLength else { return nil }
-            request.bounds.removeAll(keepingCapacity: true)
+            request.removeAll()
             for _ in 0..<count {
                 guard i < p.count, p[i] == UInt8(ascii: "$") else { return nil }
                 i += 1
                 guard let length = decimal(p, &i), length <= limits.maxRequestBytes,
                       p.count - i >= length + 2, p[i + length] == UInt8(ascii: "\r"), p[i + length + 1] == UInt8(ascii: "\n")
                 else { return nil }
-                request.bounds.append((base + i)..<(base + i + length))
+                request.append(start: base + i, length: length)
                 i += length + 2
                 guard i <= limits.maxRequestBytes else { return nil }
             }

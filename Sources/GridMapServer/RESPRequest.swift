@@ -8,9 +8,11 @@ import NIOCore
 /// and unusual frames are copied into a buffer of their own.
 public struct RESPRequest: Sendable {
     var storage = ByteBuffer()
-    /// Each argument's bytes in `storage`; nil for an element that is not a string (a
-    /// nested array or a null), which a command refuses as an argument.
-    var bounds: [Range<Int>?] = []
+    /// Each argument's bytes in `storage`, in the first `count` entries (the rest are kept
+    /// from longer requests, so refilling allocates nothing); a negative length marks an
+    /// element that is not a string (a nested array or a null), which commands refuse.
+    private var spans: [(start: Int, length: Int)] = []
+    public private(set) var count = 0
 
     public init() {}
 
@@ -23,27 +25,32 @@ public struct RESPRequest: Sendable {
     mutating func set(_ arguments: [[UInt8]?]) {
         storage = ByteBuffer()
         storage.reserveCapacity(arguments.reduce(0) { $0 + ($1?.count ?? 0) })
-        bounds.removeAll(keepingCapacity: true)
+        removeAll()
         for argument in arguments {
-            if let argument {
-                let start = storage.writerIndex
-                storage.writeBytes(argument)
-                bounds.append(start..<storage.writerIndex)
-            } else {
-                bounds.append(nil)
-            }
+            let start = storage.writerIndex
+            if let argument { storage.writeBytes(argument) }
+            append(start: start, length: argument?.count ?? -1)
         }
     }
 
-    public var count: Int { bounds.count }
-    public var isEmpty: Bool { bounds.isEmpty }
+    @inline(__always)
+    mutating func removeAll() { count = 0 }
+
+    @inline(__always)
+    mutating func append(start: Int, length: Int) {
+        if count < spans.count { spans[count] = (start, length) } else { spans.append((start, length)) }
+        count += 1
+    }
+
+    public var isEmpty: Bool { count == 0 }
 
     /// Calls `body` with argument `i`'s bytes, or nil when it is not a string.
     @inline(__always)
     func withBytes<R>(_ i: Int, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
-        guard i < bounds.count, let range = bounds[i] else { return try body(nil) }
+        guard i < count, spans[i].length >= 0 else { return try body(nil) }
+        let (start, length) = spans[i]
         return try storage.withVeryUnsafeBytes { all in
-            try body(UnsafeRawBufferPointer(rebasing: all[range]))
+            try body(UnsafeRawBufferPointer(rebasing: all[start..<(start + length)]))
         }
     }
 
