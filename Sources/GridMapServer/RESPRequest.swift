@@ -4,7 +4,7 @@ import NIOCore
 ///
 /// For the usual frame, an array of bulk strings, `storage` is the connection's input buffer
 /// itself (a `ByteBuffer` copy shares its bytes), so decoding copies and allocates nothing;
-/// a connection reuses one `RESPRequest`, keeping the capacity of `bounds`. Inline commands
+/// a connection reuses one `RESPRequest`, keeping the capacity of `spans`. Inline commands
 /// and unusual frames are copied into a buffer of their own.
 public struct RESPRequest: Sendable {
     var storage = ByteBuffer()
@@ -16,12 +16,7 @@ public struct RESPRequest: Sendable {
 
     public init() {}
 
-    /// Builds a request from whole arguments (tests, and the decoder's slow path).
-    public init(_ arguments: [[UInt8]?]) {
-        self.init()
-        set(arguments)
-    }
-
+    /// Holds copies of whole arguments: the decoder's slow path (inline commands, unusual frames).
     mutating func set(_ arguments: [[UInt8]?]) {
         storage = ByteBuffer()
         storage.reserveCapacity(arguments.reduce(0) { $0 + ($1?.count ?? 0) })
