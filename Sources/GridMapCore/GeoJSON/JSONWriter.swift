@@ -63,10 +63,10 @@ extension JSONValue {
         // m < 2^52 here, so adding and taking away 2^52 rounds it to an integer in one
         // addition (ties to even, which never matters: a tie cannot read back as `a`);
         // `rounded()` would be a libm call.
-        while ((m + 0x1p52) - 0x1p52) / decimalScales[k] != a {
+        while ((m + 0x1p52) - 0x1p52) / exactPowersOfTen[k] != a {
             k += 1
             guard k <= 12 else { return false }
-            m = a * decimalScales[k]
+            m = a * exactPowersOfTen[k]
         }
         var digits = UInt64((m + 0x1p52) - 0x1p52)
         // Digits from the right: k decimals, the point, then the integer part.
@@ -83,8 +83,6 @@ extension JSONValue {
         }
         return true
     }
-
-    private static let decimalScales: [Double] = (0...12).map { k in (0..<k).reduce(1.0) { r, _ in r * 10 } }
 
     public static func writeString(_ s: String, to out: inout String) {
         // Most strings need no escaping: append them whole (per-scalar appends are slow).
