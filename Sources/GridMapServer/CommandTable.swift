@@ -71,9 +71,10 @@ enum CommandTable {
             if session.role == .none { return .error("NOAUTH Authentication required.") }
             return .error("NOPERM this user has no permissions to run the '\(spec.name)' command")
         }
+        session.willRun(index)
         let reply: RESPValue
         do {
-            reply = try spec.run(Arguments(command: spec.name, request: request), session)
+            reply = try request.withArguments(command: spec.name) { try spec.run($0, session) }
         } catch let e as CommandError {
             reply = e.reply
         } catch {
@@ -81,11 +82,7 @@ enum CommandTable {
         }
         var failed = false
         if case .error = reply { failed = true }
-        // One clock read per request: a command's time runs from the previous one's end (or
-        // the start of the turn), so it covers decoding the request as well as running it.
-        let finished = monotonicNanos()
-        session.localStats.record(index, nanos: finished &- session.clock, failed: failed)
-        session.clock = finished
+        session.localStats.count(index, failed: failed)
         return reply
     }
 }

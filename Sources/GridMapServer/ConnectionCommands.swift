@@ -128,7 +128,7 @@ enum ConnectionCommands {
             let next = try Snapshot.load(directory: dir)
             _ = try next.addressLibrary()
             s.store.publish(next)
-            s.endTurn()  // this client's next requests read what it just published
+            s.releaseSnapshot()  // this client's next requests read what it just published
             return .simpleString("OK \(next.version)")
         } catch {
             throw CommandError("reload failed, still serving \(s.snapshot.version): \(error)")

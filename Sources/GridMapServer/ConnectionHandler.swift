@@ -73,7 +73,15 @@ final class ConnectionHandler: ChannelInboundHandler {
         // Writability changes only when replies are flushed, so it is read again only then.
         var writable = channel.isWritable
         var done = 0
-        session.clock = monotonicNanos()
+        // The request lives in a local for the turn: passing a stored property to `execute`
+        // would copy it (two reference counts) for every request.
+        var request = RESPRequest()
+        swap(&request, &self.request)
+        defer {
+            request.storage = ByteBuffer()
+            swap(&request, &self.request)
+        }
+        session.beginTurn()
         while writable, done < batch, !session.shouldClose, input != nil {
             do {
                 guard try RESPRequestDecoder.parseFrame(&input!, limits: limits, into: &request) else { break }
@@ -85,7 +93,6 @@ final class ConnectionHandler: ChannelInboundHandler {
             if reply(context, CommandTable.execute(request, session)) { writable = channel.isWritable }
             done += 1
         }
-        request.storage = ByteBuffer()
         session.endTurn()
         if let i = input, i.readableBytes == 0 { input = nil } else { input?.discardReadBytes() }
         session.stats.merge(&session.localStats)
@@ -138,7 +145,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             // Answer the whole requests already read (while the client still reads its
             // replies), then close; take no new ones.
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-            session.clock = monotonicNanos()
+            session.beginTurn()
             while !session.shouldClose, input != nil, context.channel.isWritable,
                   (try? RESPRequestDecoder.parseFrame(&input!, limits: session.config.limits, into: &request)) == true {
                 if !request.isEmpty { reply(context, CommandTable.execute(request, session)) }

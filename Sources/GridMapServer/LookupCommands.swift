@@ -10,7 +10,11 @@ enum LookupCommands {
         let raw = Coordinate(try a.number(i, "longitude"), try a.number(i + 1, "latitude"))
         let crs: CRS
         do { crs = try crsIndex.map { try CRS(parsing: try a.text($0)) } ?? .wgs84 } catch let e as CRSError { throw CommandError(e.message) }
-        do { return (try s.converter.toWGS84(raw, from: crs), raw, crs) } catch { throw CommandError("\(error)") }
+        do {
+            // WGS 84 needs no transformation, only the range check: skip the converter.
+            if crs == .wgs84 { try CoordinateConverter.check(raw, crs); return (raw, raw, crs) }
+            return (try s.converter.toWGS84(raw, from: crs), raw, crs)
+        } catch { throw CommandError("\(error)") }
     }
 
     static func locate(_ a: Arguments, _ s: Session) throws -> RESPValue {
@@ -94,7 +98,7 @@ enum LookupCommands {
         case "CIRCLE":
             guard a.count == 4 else { throw CommandError("usage: INTERSECTS CIRCLE lon lat metres", code: "ERR syntax error:") }
             let c = Coordinate(try a.number(1, "longitude"), try a.number(2, "latitude"))
-            try s.converter.check(c, .wgs84)
+            try CoordinateConverter.check(c, .wgs84)
             let r = try a.number(3, "radius")
             guard r > 0, r <= 50_000 else { throw CommandError("radius must be more than 0 and at most 50000 metres") }
             area = Snapshot.circle(center: c, radius: r)
@@ -103,8 +107,8 @@ enum LookupCommands {
             let b = BoundingBox(minX: try a.number(1, "minlon"), minY: try a.number(2, "minlat"),
                                 maxX: try a.number(3, "maxlon"), maxY: try a.number(4, "maxlat"))
             guard b.minX < b.maxX, b.minY < b.maxY else { throw CommandError("BOX needs minlon < maxlon and minlat < maxlat") }
-            try s.converter.check(Coordinate(b.minX, b.minY), .wgs84)
-            try s.converter.check(Coordinate(b.maxX, b.maxY), .wgs84)
+            try CoordinateConverter.check(Coordinate(b.minX, b.minY), .wgs84)
+            try CoordinateConverter.check(Coordinate(b.maxX, b.maxY), .wgs84)
             area = .polygon([b.ring])
         default:
             guard a.count == 1 else { throw CommandError("INTERSECTS takes one geometry (quote it), or CIRCLE/BOX", code: "ERR syntax error:") }

@@ -28,7 +28,9 @@ public enum RESPRequestDecoder {
     /// inline line): true when a whole frame was consumed, false when more bytes are needed.
     public static func parseFrame(_ buffer: inout ByteBuffer, limits: RESPLimits, into request: inout RESPRequest) throws -> Bool {
         if let end = parseBulkArray(buffer, limits: limits, into: &request) {
-            request.storage = buffer
+            // The frames of one read share its buffer: assigning it again for each would cost
+            // two reference counts a request.
+            if !request.storage.hasSameStorage(as: buffer) { request.storage = buffer }
             buffer.moveReaderIndex(forwardBy: end)
             return true
         }
@@ -247,3 +249,11 @@ public enum RESPRequestDecoder {
 }
 
 import Foundation
+
+extension ByteBuffer {
+    /// Whether both are views of the same bytes (the same storage and slice of it).
+    @inline(__always)
+    func hasSameStorage(as other: ByteBuffer) -> Bool {
+        withVeryUnsafeBytes { a in other.withVeryUnsafeBytes { b in a.baseAddress == b.baseAddress && a.count == b.count } }
+    }
+}

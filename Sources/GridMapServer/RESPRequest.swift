@@ -49,6 +49,16 @@ public struct RESPRequest: Sendable {
         }
     }
 
+    /// Calls `body` with a view of the arguments after the command name (see `Arguments`
+    /// for why the view must not outlive the call).
+    func withArguments<R>(command: String, _ body: (Arguments) throws -> R) rethrows -> R {
+        try storage.withVeryUnsafeBytes { all in
+            try spans.withUnsafeBufferPointer { spans in
+                try body(Arguments(command: command, storage: all, spans: UnsafeBufferPointer(rebasing: spans[1..<max(1, count)])))
+            }
+        }
+    }
+
     /// Argument `i`'s bytes, copied; nil when it is not a string.
     public func bytes(_ i: Int) -> [UInt8]? { withBytes(i) { $0.map(Array.init) } }
 

@@ -60,21 +60,38 @@ public enum RESPValue: Equatable, Sendable {
 extension ByteBuffer {
     /// `$<count>\r\n<bytes>\r\n` in one write: the hot path of every JSON reply.
     mutating func writeBulk(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { body in
-            _ = writeWithUnsafeMutableBytes(minimumWritableBytes: body.count + 32) { out in
-                var header: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for "$" + 20 digits + CRLF
-                return withUnsafeMutableBytes(of: &header) { h in
-                    var n = body.count, k = h.count
-                    h[k - 1] = UInt8(ascii: "\n"); h[k - 2] = UInt8(ascii: "\r"); k -= 2
-                    repeat { k -= 1; h[k] = UInt8(ascii: "0") + UInt8(n % 10); n /= 10 } while n > 0
-                    k -= 1; h[k] = UInt8(ascii: "$")
-                    let headerLength = h.count - k
-                    out.baseAddress!.copyMemory(from: h.baseAddress! + k, byteCount: headerLength)
-                    if body.count > 0 { (out.baseAddress! + headerLength).copyMemory(from: body.baseAddress!, byteCount: body.count) }
-                    out[headerLength + body.count] = UInt8(ascii: "\r")
-                    out[headerLength + body.count + 1] = UInt8(ascii: "\n")
-                    return headerLength + body.count + 2
-                }
+        bytes.withUnsafeBytes { writeBulk($0) }
+    }
+
+    mutating func writeBulk(_ body: UnsafeRawBufferPointer) {
+        _ = writeWithUnsafeMutableBytes(minimumWritableBytes: body.count + 32) { out in
+            var header: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for "$" + 20 digits + CRLF
+            return withUnsafeMutableBytes(of: &header) { h in
+                var n = body.count, k = h.count
+                h[k - 1] = UInt8(ascii: "\n"); h[k - 2] = UInt8(ascii: "\r"); k -= 2
+                repeat { k -= 1; h[k] = UInt8(ascii: "0") + UInt8(n % 10); n /= 10 } while n > 0
+                k -= 1; h[k] = UInt8(ascii: "$")
+                let headerLength = h.count - k
+                out.baseAddress!.copyMemory(from: h.baseAddress! + k, byteCount: headerLength)
+                if body.count > 0 { (out.baseAddress! + headerLength).copyMemory(from: body.baseAddress!, byteCount: body.count) }
+                out[headerLength + body.count] = UInt8(ascii: "\r")
+                out[headerLength + body.count + 1] = UInt8(ascii: "\n")
+                return headerLength + body.count + 2
+            }
+        }
+    }
+
+    /// `<prefix><text>\r\n` in one write. NIO's string writes cost a dynamic exclusivity
+    /// check each (its module is built with them), about as much as the rest of a PING.
+    mutating func writeLine(_ prefix: UInt8, _ text: String) {
+        var text = text
+        text.withUTF8 { body in
+            _ = writeWithUnsafeMutableBytes(minimumWritableBytes: body.count + 3) { out in
+                out[0] = prefix
+                if body.count > 0 { (out.baseAddress! + 1).copyMemory(from: body.baseAddress!, byteCount: body.count) }
+                out[body.count + 1] = UInt8(ascii: "\r")
+                out[body.count + 2] = UInt8(ascii: "\n")
+                return body.count + 3
             }
         }
     }
@@ -83,20 +100,18 @@ extension ByteBuffer {
     public mutating func writeRESP(_ value: RESPValue, protocol version: Int) {
         switch value {
         case .simpleString(let s):
-            writeStaticString("+"); writeString(s); writeStaticString("\r\n")
+            writeLine(UInt8(ascii: "+"), s)
         case .error(let s):
             // A newline would end the frame early: errors are one line.
-            writeStaticString("-"); writeString(s.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " "))
-            writeStaticString("\r\n")
+            writeLine(UInt8(ascii: "-"), s.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " "))
         case .integer(let i):
-            writeStaticString(":"); writeString(String(i)); writeStaticString("\r\n")
+            writeLine(UInt8(ascii: ":"), String(i))
         case .bulkString(let b):
             writeBulk(b)
-        case .bulkText(let s):
-            writeStaticString("$"); writeString(String(s.utf8.count)); writeStaticString("\r\n")
-            writeString(s); writeStaticString("\r\n")
+        case .bulkText(var s):
+            s.withUTF8 { writeBulk(UnsafeRawBufferPointer($0)) }
         case .array(let items):
-            writeStaticString("*"); writeString(String(items.count)); writeStaticString("\r\n")
+            writeLine(UInt8(ascii: "*"), String(items.count))
             for item in items { writeRESP(item, protocol: version) }
         case .null:
             if version >= 3 { writeStaticString("_\r\n") } else { writeStaticString("$-1\r\n") }

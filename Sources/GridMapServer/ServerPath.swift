@@ -17,7 +17,7 @@ public struct ServerPath {
         var input = input
         var request = RESPRequest()
         var answered = 0
-        session.clock = monotonicNanos()
+        session.beginTurn()
         while try RESPRequestDecoder.parseFrame(&input, limits: session.config.limits, into: &request) {
             if request.isEmpty { continue }
             output.writeRESP(CommandTable.execute(request, session), protocol: session.protocolVersion)

@@ -4,14 +4,13 @@ import Synchronization
 /// Per-command call counts and latency for INFO, shared by every connection.
 public final class ServerStats: Sendable {
     struct Command {
-        mutating func record(nanos: UInt64, failed: Bool) {
+        /// `calls` calls that took `nanos` together, each counted at their mean.
+        mutating func addTime(nanos: UInt64, calls: Int) {
             var bucket = 0
-            var micros = nanos / 1000
+            var micros = nanos / UInt64(calls) / 1000
             while micros > 0 && bucket < 23 { micros >>= 1; bucket += 1 }
-            calls += 1
             totalNanos += nanos
-            buckets[bucket] += 1
-            if failed { errors += 1 }
+            buckets[bucket] += calls
         }
 
         mutating func add(_ other: Command) {
@@ -42,9 +41,14 @@ public final class ServerStats: Sendable {
         var isEmpty = true
 
         @inline(__always)
-        mutating func record(_ index: Int, nanos: UInt64, failed: Bool) {
-            commands[index].record(nanos: nanos, failed: failed)
+        mutating func count(_ index: Int, failed: Bool) {
+            commands[index].calls += 1
+            if failed { commands[index].errors += 1 }
             isEmpty = false
+        }
+
+        mutating func addTime(_ index: Int, nanos: UInt64, calls: Int) {
+            commands[index].addTime(nanos: nanos, calls: calls)
         }
     }
 
@@ -69,6 +73,12 @@ public final class ServerStats: Sendable {
         local.isEmpty = true
     }
 
+    /// One command's totals so far.
+    func totals(of name: String) -> Command? {
+        guard let k = CommandTable.specs.firstIndex(where: { $0.name == name }) else { return nil }
+        return commands.withLock { $0.commands[k] }
+    }
+
     var uptimeSeconds: Int { Int((DispatchTime.now().uptimeNanoseconds - startedAt) / 1_000_000_000) }
 
     /// `cmdstat_<name>:calls=…,usec=…,usec_per_call=…,p99_usec_le=…,failed_calls=…` lines.
@@ -91,8 +101,8 @@ public final class ServerStats: Sendable {
 
 import Foundation
 
-/// Monotonic nanoseconds from `clock_gettime` (a vDSO call): every request reads the clock
-/// twice, and `DispatchTime.now()` adds a layer to each read.
+/// Monotonic nanoseconds from `clock_gettime` (a vDSO call; `DispatchTime.now()` adds a
+/// layer to each read).
 @inline(__always)
 func monotonicNanos() -> UInt64 {
     var t = timespec()

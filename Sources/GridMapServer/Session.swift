@@ -13,8 +13,13 @@ final class Session {
     /// This connection's command statistics since the last merge into `stats`, by
     /// `CommandTable.specs` index.
     var localStats = ServerStats.Counts()
-    /// When the last command of this turn finished (see `CommandTable.execute`).
-    var clock: UInt64 = 0
+    /// Commands are timed by runs: consecutive requests of one command in a turn (what a
+    /// pipelining client sends) share two clock reads, one where the run starts and one where
+    /// it ends, and split the run's time evenly. A clock read costs about as much as a whole
+    /// PING, so reading it once per request would be a tax on every pipelined reply.
+    private var runStart: UInt64 = 0
+    private var runCommand = -1
+    private var runCalls = 0
     /// Reused for replies built as bytes (LOCATE's JSON), so they allocate nothing.
     var scratch: [UInt8] = []
 
@@ -30,7 +35,34 @@ final class Session {
         return current
     }
 
-    func endTurn() { pinned = nil }
+    /// Starts a turn: a batch of requests read together.
+    func beginTurn() {
+        runStart = monotonicNanos()
+        runCalls = 0
+    }
+
+    /// Called before command `index` runs: a different command ends the current run.
+    @inline(__always)
+    func willRun(_ index: Int) {
+        if index != runCommand, runCalls > 0 { endRun(at: monotonicNanos()) }
+        runCommand = index
+        runCalls += 1
+    }
+
+    private func endRun(at now: UInt64) {
+        localStats.addTime(runCommand, nanos: now &- runStart, calls: runCalls)
+        runStart = now
+        runCalls = 0
+    }
+
+    /// Ends a turn: times its last run and lets go of the snapshot it read.
+    func endTurn() {
+        if runCalls > 0 { endRun(at: monotonicNanos()) }
+        releaseSnapshot()
+    }
+
+    /// The next request reads the store's current version (after a RELOAD published one).
+    func releaseSnapshot() { pinned = nil }
 
     private var _converter: CoordinateConverter?
     private var _measurer: MetricMeasurer?
@@ -75,60 +107,4 @@ struct CommandError: Error {
     let message: String
     init(_ message: String, code: String = "ERR") { self.code = code; self.message = message }
     var reply: RESPValue { .error("\(code) \(message)") }
-}
-
-/// A command's arguments after its name, with typed accessors whose errors say which
-/// argument is wrong and why. They read the request's bytes where they lie.
-struct Arguments {
-    let command: String
-    let request: RESPRequest
-
-    var count: Int { request.count - 1 }
-
-    /// Argument `i`'s bytes (a password, PING's message), copied.
-    func bytes(_ i: Int) -> [UInt8]? { request.bytes(i + 1) }
-
-    func text(_ i: Int) throws -> String {
-        try request.withBytes(i + 1) { raw in
-            guard let raw else { throw CommandError("argument \(i + 1) of '\(command)' must be a string") }
-            let bytes = raw.assumingMemoryBound(to: UInt8.self)
-            // ASCII is valid UTF-8: skip the (generic, slower) validating initializer.
-            if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
-            guard let s = String(validating: bytes, as: UTF8.self) else {
-                throw CommandError("argument \(i + 1) of '\(command)' is not valid UTF-8")
-            }
-            return s
-        }
-    }
-
-    func number(_ i: Int, _ what: String) throws -> Double {
-        if let v = request.withBytes(i + 1, { $0.flatMap(exactDecimal) }) { return v }
-        let t = try text(i)
-        guard let v = Double(t), v.isFinite else { throw CommandError("\(what) '\(t.prefix(40))' is not a number") }
-        return v
-    }
-
-    func integer(_ i: Int, _ what: String, in range: ClosedRange<Int>) throws -> Int {
-        let t = try text(i)
-        guard let v = Int(t), range.contains(v) else {
-            throw CommandError("\(what) must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(t.prefix(40))'")
-        }
-        return v
-    }
-
-    /// `KEY value` options from `start` on, keys case-insensitive; unknown keys are errors.
-    func options(from start: Int, allowed: [String]) throws -> [String: Int] {
-        var found: [String: Int] = [:]
-        var i = start
-        while i < count {
-            let key = try text(i).uppercased()
-            guard allowed.contains(key) else {
-                throw CommandError("unknown option '\(key)' for '\(command)'; expected \(allowed.sorted().joined(separator: ", "))", code: "ERR syntax error:")
-            }
-            guard i + 1 < count else { throw CommandError("option \(key) of '\(command)' needs a value", code: "ERR syntax error:") }
-            found[key] = i + 1
-            i += 2
-        }
-        return found
-    }
 }

@@ -71,12 +71,12 @@ public final class CoordinateConverter {
     public init() {}
 
     public func convert(_ c: Coordinate, from: CRS, to: CRS) throws -> Coordinate {
-        if from == to { try check(c, from); return c }
+        if from == to { try Self.check(c, from); return c }
         return try fromWGS84(try toWGS84(c, from: from), to: to)
     }
 
     public func toWGS84(_ c: Coordinate, from crs: CRS) throws -> Coordinate {
-        try check(c, crs)
+        try Self.check(c, crs)
         switch crs {
         case .wgs84: return c
         case .gcj02: return ChinaOffsets.gcj02ToWGS84(c)
@@ -95,7 +95,7 @@ public final class CoordinateConverter {
     }
 
     /// Rejects what cannot be a position in the CRS, with a message a person can act on.
-    public func check(_ c: Coordinate, _ crs: CRS) throws {
+    public static func check(_ c: Coordinate, _ crs: CRS) throws {
         guard c.x.isFinite, c.y.isFinite else { throw CRSError("coordinates must be finite numbers") }
         if crs.isGeographic {
             guard (-180...180).contains(c.x) else { throw CRSError("longitude \(c.x) is outside -180…180") }

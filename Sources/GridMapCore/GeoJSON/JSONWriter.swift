@@ -63,10 +63,10 @@ extension JSONValue {
         // m < 2^52 here, so adding and taking away 2^52 rounds it to an integer in one
         // addition (ties to even, which never matters: a tie cannot read back as `a`);
         // `rounded()` would be a libm call.
-        while ((m + 0x1p52) - 0x1p52) / exactPowersOfTen[k] != a {
+        while ((m + 0x1p52) - 0x1p52) / exactPowerOfTen(k) != a {
             k += 1
             guard k <= 12 else { return false }
-            m = a * exactPowersOfTen[k]
+            m = a * exactPowerOfTen(k)
         }
         var digits = UInt64((m + 0x1p52) - 0x1p52)
         // Digits from the right: k decimals, the point, then the integer part.
@@ -107,5 +107,13 @@ extension JSONValue {
             }
         }
         out += "\""
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends a static string's UTF-8 bytes: the fixed keys of the replies built as bytes.
+    @inline(__always)
+    mutating func appendText(_ text: StaticString) {
+        append(contentsOf: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }

@@ -15,22 +15,22 @@ extension Snapshot {
     public func writeLocation(grid g: Int?, point: Coordinate, input: Coordinate? = nil, crs: CRS = .wgs84,
                               to out: inout [UInt8]) {
         if let input, crs != .wgs84 {
-            out.append(contentsOf: LocationKeys.inputX)
+            out.appendText(LocationKeys.inputX)
             JSONValue.appendNumber(input.x, to: &out)
-            out.append(contentsOf: LocationKeys.inputY)
+            out.appendText(LocationKeys.inputY)
             JSONValue.appendNumber(input.y, to: &out)
-            out.append(contentsOf: LocationKeys.inputCRS)
+            out.appendText(LocationKeys.inputCRS)
             var name = ""
             JSONValue.writeString(crs.description, to: &name)
             out.append(contentsOf: name.utf8)
-            out.append(contentsOf: LocationKeys.inputEnd)
+            out.appendText(LocationKeys.inputEnd)
         } else {
-            out.append(contentsOf: LocationKeys.pointLon)
+            out.appendText(LocationKeys.pointLon)
         }
         JSONValue.appendNumber(point.x, to: &out)
-        out.append(contentsOf: LocationKeys.pointLat)
+        out.appendText(LocationKeys.pointLat)
         JSONValue.appendNumber(point.y, to: &out)
-        out.append(contentsOf: locationTails[g ?? dataset.grids.count])
+        locationTails.append(g ?? locationTails.count - 1, to: &out)
     }
 
     /// `"grid":{…},"community":{…},"street":{…},"workers":[…]` for grid `g`, or all null for
@@ -42,14 +42,14 @@ extension Snapshot {
     /// The part of a LOCATE reply after the point, for each grid and (last) for none:
     /// `},"grid":…,"workers":[…],"data_version":"…"}`.
     static func locationTails(_ data: Dataset, communityByID: [String: Int], streetByID: [String: Int],
-                              workers: [[Int]], ending: [UInt8]) -> [[UInt8]] {
+                              workers: [[Int]], ending: [UInt8]) -> PackedBytes {
         let none = Array(#""grid":null,"community":null,"street":null,"workers":[]"#.utf8)
         let grids = data.grids.indices.map { g in
             gridFragment(data.grids[g], community: communityByID[data.grids[g].communityID].map { data.communities[$0] },
                          street: streetByID[data.grids[g].streetID].map { data.streets[$0] },
                          workers: workers[g].map { data.resources[$0] })
         }
-        return (grids + [none]).map { Array("},".utf8) + $0 + ending }
+        return PackedBytes((grids + [none]).map { Array("},".utf8) + $0 + ending })
     }
 
     public func locationJSON(grid g: Int?, point: Coordinate, input: Coordinate? = nil, crs: CRS = .wgs84) -> JSONValue {
@@ -104,14 +104,15 @@ extension Snapshot {
     }
 }
 
-/// The fixed parts of a LOCATE reply, as bytes (appending them is a copy, not a transcode).
+/// The fixed parts of a LOCATE reply: static strings, so appending one is a copy with no
+/// lazy initialization and no reference counting.
 private enum LocationKeys {
-    static let inputX = Array(#"{"input":{"x":"#.utf8)
-    static let inputY = Array(#","y":"#.utf8)
-    static let inputCRS = Array(#","crs":"#.utf8)
-    static let inputEnd = Array(#"},"point":{"lon":"#.utf8)
-    static let pointLon = Array(#"{"point":{"lon":"#.utf8)
-    static let pointLat = Array(#","lat":"#.utf8)
+    static let inputX: StaticString = #"{"input":{"x":"#
+    static let inputY: StaticString = #","y":"#
+    static let inputCRS: StaticString = #","crs":"#
+    static let inputEnd: StaticString = #"},"point":{"lon":"#
+    static let pointLon: StaticString = #"{"point":{"lon":"#
+    static let pointLat: StaticString = #","lat":"#
 }
 
 extension Snapshot {
@@ -126,15 +127,15 @@ extension Snapshot {
     /// serialized once per snapshot (`resourceHeads`); a reply adds only the distances.
     public func writeNearby(point: Coordinate, kind: String?, radius: Double?, limit: Int, to out: inout [UInt8]) {
         let hits = resources.nearest(to: point, k: limit, kind: kind, within: radius ?? .infinity)
-        out.append(contentsOf: LocationKeys.pointLon)
+        out.appendText(LocationKeys.pointLon)
         JSONValue.appendNumber(point.x, to: &out)
-        out.append(contentsOf: LocationKeys.pointLat)
+        out.appendText(LocationKeys.pointLat)
         JSONValue.appendNumber(point.y, to: &out)
-        out.append(contentsOf: NearbyKeys.resources)
+        out.appendText(NearbyKeys.resources)
         for (k, hit) in hits.enumerated() {
             if k > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: resourceHeads[hit.resource])
-            out.append(contentsOf: NearbyKeys.distance)
+            resourceHeads.append(hit.resource, to: &out)
+            out.appendText(NearbyKeys.distance)
             JSONValue.appendNumber((hit.distance * 100).rounded() / 100, to: &out)
             out.append(UInt8(ascii: "}"))
         }
@@ -143,16 +144,16 @@ extension Snapshot {
     }
 
     /// Every resource's JSON without its closing brace, for NEARBY to finish.
-    static func resourceHeads(_ resources: [Resource]) -> [[UInt8]] {
-        resources.map { r in
+    static func resourceHeads(_ resources: [Resource]) -> PackedBytes {
+        PackedBytes(resources.map { r in
             var text = ""
             appendResource(r, distance: nil, to: &text)
             return Array(text.utf8.dropLast())
-        }
+        })
     }
 }
 
 private enum NearbyKeys {
-    static let resources = Array(#"},"resources":["#.utf8)
-    static let distance = Array(#","distance_m":"#.utf8)
+    static let resources: StaticString = #"},"resources":["#
+    static let distance: StaticString = #","distance_m":"#
 }

@@ -16,11 +16,11 @@ public final class Snapshot: Sendable {
     let workers: [[Int]]
     /// Each grid's share of a LOCATE reply, serialized once (see `writeLocation`); the last
     /// one is for a point in no grid.
-    let locationTails: [[UInt8]]
+    let locationTails: PackedBytes
     /// `,"data_version":"…"}`, how every JSON reply of this version ends.
     let replyEnding: [UInt8]
     /// Each resource's JSON but its closing brace, serialized once (see `writeNearby`).
-    let resourceHeads: [[UInt8]]
+    let resourceHeads: PackedBytes
     /// The address library, built on first use (geocoding is optional work).
     private let library = Mutex<AddressLibrary?>(nil)
 

@@ -31,10 +31,32 @@ public func exactDecimal(_ bytes: UnsafeRawBufferPointer) -> Double? {
         i += 1
     }
     guard digits > 0 else { return nil }
-    let value = Double(mantissa) / exactPowersOfTen[fraction]
+    let value = Double(mantissa) / exactPowerOfTen(fraction)
     return negative ? -value : value
 }
 
-/// 10^0 … 10^15: every one an exact double, which the fast paths above and in
-/// `JSONValue.appendShortDecimal` rely on.
-let exactPowersOfTen: [Double] = (0...15).map { k in (0..<k).reduce(1.0) { r, _ in r * 10 } }
+/// 10^k for 0 ≤ k ≤ 15: every one an exact double, which the fast paths above and in
+/// `JSONValue.appendShortDecimal` rely on. A switch of literals compiles to a constant
+/// table; a global array would cost a lazy-initialization check and a bounds check a read.
+@inline(__always)
+func exactPowerOfTen(_ k: Int) -> Double {
+    switch k {
+    case 0: 1
+    case 1: 1e1
+    case 2: 1e2
+    case 3: 1e3
+    case 4: 1e4
+    case 5: 1e5
+    case 6: 1e6
+    case 7: 1e7
+    case 8: 1e8
+    case 9: 1e9
+    case 10: 1e10
+    case 11: 1e11
+    case 12: 1e12
+    case 13: 1e13
+    case 14: 1e14
+    case 15: 1e15
+    default: .nan
+    }
+}
