@@ -22,8 +22,8 @@ let package = Package(
                        providers: [.apt(["libproj-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "CPrefetch"),
-        .target(name: "GridMapCore", dependencies: ["CGEOS", "CPROJ", "CSQLite", "CPrefetch"]),
+        .target(name: "CGridMapSupport"),
+        .target(name: "GridMapCore", dependencies: ["CGEOS", "CPROJ", "CSQLite", "CGridMapSupport"]),
         // The RESP server: a thin network skin over GridMapCore. Its release build skips Swift's
         // dynamic exclusivity checks: on the per-request path, SwiftNIO's inlined ByteBuffer
         // code included, they cost about 12% of pipelined LOCATE throughput (redis-benchmark

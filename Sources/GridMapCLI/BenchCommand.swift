@@ -23,13 +23,17 @@ struct BenchCommand: ParsableCommand {
         let dataset: Dataset
         do { dataset = try Dataset.load(directory: dir) } catch { throw Failure(error) }
         let loadMs = ms(since: t)
-        let rssBefore = residentBytes()
         t = now()
         let gridIndex = try GridIndex(polygons: dataset.grids.sorted { $0.id < $1.id }.map(\.shape))
         let gridBuildMs = ms(since: t)
+        // Resident size with the heap's freed pages handed back, before and after: what the
+        // snapshot itself holds, not the temporaries of building it.
+        releaseFreedMemory()
+        let rssBefore = residentBytes()
         t = now()
         let snapshot = try Snapshot(dataset: dataset)
         let snapshotMs = ms(since: t)
+        releaseFreedMemory()
         let rssAfter = residentBytes()
         _ = gridIndex
         let vertices = dataset.grids.reduce(0) { $0 + $1.shape.vertexCount }
@@ -66,6 +70,8 @@ struct BenchCommand: ParsableCommand {
         inside.withUnsafeBufferPointer { s in batchOut.withUnsafeMutableBufferPointer { snapshot.grids.locate(s, into: $0) } }
         found &+= Int(batchOut[points / 2])
         print("point-in-grid, address points (all inside the district): one at a time \(fmt(insideNs)) ns/lookup, batched \(fmt(Double(now() - t) / Double(inside.count))) ns/lookup")
+        let memory = MemoryLatency.measure(bytes: snapshot.grids.memoryBytes)
+        print("  for scale: a random read over \(mib(snapshot.grids.memoryBytes)) MiB (the grid index's size) costs \(fmt(memory.dependent)) ns when it waits on the previous read, \(fmt(memory.independent)) ns when reads overlap")
 
         let qs = Array(inside.prefix(queries))
         t = now()

@@ -77,22 +77,26 @@ final class ConnectionHandler: ChannelInboundHandler {
         // would copy it (two reference counts) for every request.
         var request = RESPRequest()
         swap(&request, &self.request)
-        defer {
-            request.storage = ByteBuffer()
-            swap(&request, &self.request)
-        }
         session.beginTurn()
         while writable, done < batch, !session.shouldClose, input != nil {
             do {
                 guard try RESPRequestDecoder.parseFrame(&input!, limits: limits, into: &request) else { break }
             } catch {
-                protocolError(context, error)
-                return
+                // A broken frame: say why, then close this connection only (the stream
+                // cannot be resynchronized after it). The turn still ends as usual below:
+                // its statistics are kept and the reply flushed before the close.
+                reply(context, .error("ERR \(error)"))
+                session.shouldClose = true
+                input = nil
+                break
             }
             if request.isEmpty { continue }
             if reply(context, CommandTable.execute(request, session)) { writable = channel.isWritable }
             done += 1
         }
+        // Let go of the input's bytes before compacting it, or compacting would copy them.
+        request.storage = ByteBuffer()
+        swap(&request, &self.request)
         session.endTurn()
         if let i = input, i.readableBytes == 0 { input = nil } else { input?.discardReadBytes() }
         session.stats.merge(&session.localStats)
@@ -160,15 +164,6 @@ final class ConnectionHandler: ChannelInboundHandler {
         } else {
             context.fireUserInboundEventTriggered(event)
         }
-    }
-
-    /// A broken frame: say why, then close this connection only (the stream cannot be
-    /// resynchronized after it).
-    private func protocolError(_ context: ChannelHandlerContext, _ error: Error) {
-        reply(context, .error("ERR \(error)"))
-        session.shouldClose = true
-        input = nil
-        flush(context, thenClose: true)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

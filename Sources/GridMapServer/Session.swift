@@ -15,8 +15,8 @@ final class Session {
     var localStats = ServerStats.Counts()
     /// Commands are timed by runs: consecutive requests of one command in a turn (what a
     /// pipelining client sends) share two clock reads, one where the run starts and one where
-    /// it ends, and split the run's time evenly. A clock read costs about as much as a whole
-    /// PING, so reading it once per request would be a tax on every pipelined reply.
+    /// it ends, and split the run's time evenly. A clock read costs a third of a PING's whole
+    /// server-side work, so reading it for every request would tax every pipelined reply.
     private var runStart: UInt64 = 0
     private var runCommand = -1
     private var runCalls = 0

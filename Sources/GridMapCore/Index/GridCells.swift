@@ -1,4 +1,4 @@
-import CPrefetch
+import CGridMapSupport
 
 /// The point-in-grid half of `GridIndex`: a square cell lattice over the district in which
 /// every cell answers from one place in memory.

@@ -44,12 +44,13 @@ extension Snapshot {
     static func locationTails(_ data: Dataset, communityByID: [String: Int], streetByID: [String: Int],
                               workers: [[Int]], ending: [UInt8]) -> PackedBytes {
         let none = Array(#""grid":null,"community":null,"street":null,"workers":[]"#.utf8)
-        let grids = data.grids.indices.map { g in
-            gridFragment(data.grids[g], community: communityByID[data.grids[g].communityID].map { data.communities[$0] },
-                         street: streetByID[data.grids[g].streetID].map { data.streets[$0] },
-                         workers: workers[g].map { data.resources[$0] })
+        return PackedBytes(count: data.grids.count + 1) { g in
+            let fragment = g == data.grids.count ? none :
+                gridFragment(data.grids[g], community: communityByID[data.grids[g].communityID].map { data.communities[$0] },
+                             street: streetByID[data.grids[g].streetID].map { data.streets[$0] },
+                             workers: workers[g].map { data.resources[$0] })
+            return Array("},".utf8) + fragment + ending
         }
-        return PackedBytes((grids + [none]).map { Array("},".utf8) + $0 + ending })
     }
 
     public func locationJSON(grid g: Int?, point: Coordinate, input: Coordinate? = nil, crs: CRS = .wgs84) -> JSONValue {
@@ -145,11 +146,11 @@ extension Snapshot {
 
     /// Every resource's JSON without its closing brace, for NEARBY to finish.
     static func resourceHeads(_ resources: [Resource]) -> PackedBytes {
-        PackedBytes(resources.map { r in
+        PackedBytes(count: resources.count) { i in
             var text = ""
-            appendResource(r, distance: nil, to: &text)
+            appendResource(resources[i], distance: nil, to: &text)
             return Array(text.utf8.dropLast())
-        })
+        }
     }
 }
 

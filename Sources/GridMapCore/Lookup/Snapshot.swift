@@ -63,7 +63,11 @@ public final class Snapshot: Sendable {
         }
     }
 
-    public static func load(directory: String) throws -> Snapshot { try Snapshot(dataset: Dataset.load(directory: directory)) }
+    public static func load(directory: String) throws -> Snapshot {
+        let snapshot = try Snapshot(dataset: Dataset.load(directory: directory))
+        releaseFreedMemory()
+        return snapshot
+    }
 
     public var version: String { dataset.version }
 

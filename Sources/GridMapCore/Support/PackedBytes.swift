@@ -6,13 +6,14 @@ struct PackedBytes: Sendable {
     /// Item i is `bytes[ends[i] - length ..< ends[i]]`, its start being the previous end.
     private let ends: [Int]
 
-    init(_ items: [[UInt8]]) {
+    /// Item i is `item(i)`, made one at a time and appended, so the items never all exist
+    /// as arrays of their own (on the 100× data that would be half a million of them).
+    init<Item: Collection<UInt8>>(count: Int, _ item: (Int) -> Item) {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(items.reduce(0) { $0 + $1.count })
         var ends: [Int] = []
-        ends.reserveCapacity(items.count)
-        for item in items {
-            bytes.append(contentsOf: item)
+        ends.reserveCapacity(count)
+        for i in 0..<count {
+            bytes.append(contentsOf: item(i))
             ends.append(bytes.count)
         }
         (self.bytes, self.ends) = (bytes, ends)

@@ -1,0 +1,9 @@
+import CGridMapSupport
+
+/// Hands the heap's free pages back to the system. Reading and indexing a dataset leaves
+/// freed temporaries behind (parsed GeoJSON, arrays outgrown while filling them): glibc keeps
+/// those pages, so a server holding one version would carry them for its whole life, and a
+/// resident-size measurement would count them.
+public func releaseFreedMemory() {
+    gridmap_release_freed_memory()
+}
