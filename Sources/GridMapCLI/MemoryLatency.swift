@@ -30,7 +30,7 @@ enum MemoryLatency {
             for k in targets { sum &+= p[k] }
         }
         let independent = Double(DispatchTime.now().uptimeNanoseconds - t) / Double(reads)
-        // Print-free use of the results, so the optimizer keeps both loops.
+        // A use of both results the optimizer cannot see through, so it keeps both loops.
         if at == -1 || sum == -1 { print(at, sum) }
         return (dependent, independent)
     }
