@@ -100,7 +100,7 @@ struct BenchCommand: ParsableCommand {
         print("LOCATE reply (lookup and its JSON): \(fmt(Double(now() - t) / Double(qs.count))) ns/query, \(replyBytes / qs.count) bytes")
         // The server's own work per pipelined request, without socket or event loop: decode,
         // run, encode, 16 requests a turn as `redis-benchmark -P 16` sends them.
-        let path = ServerPath(store: SnapshotStore(snapshot))
+        let path = ServerPath(service: MapService(snapshot: snapshot))
         for (name, frame) in [("LOCATE", ["LOCATE", "109.4300", "24.3000"]), ("NEARBY", ["NEARBY", "109.4300", "24.3000", "LIMIT", "5"]),
                               ("PING", ["PING"])] {
             var turn = ByteBuffer()
@@ -136,9 +136,9 @@ struct BenchCommand: ParsableCommand {
         print("area query, 1 km² square: \(fmt(Double(now() - t) / Double(areaQueries) / 1000)) µs/query, \(fmt(Double(overlaps) / Double(areaQueries))) grids each on average")
 
         t = now()
-        let library = try snapshot.addressLibrary()
+        let library = snapshot.addressLibrary
         let libraryMs = ms(since: t)
-        let geocoder = try Geocoder(library: library)
+        let geocoder = Geocoder(library: library)
         // Library addresses as typed: some with Chinese numerals, some with a wrong character
         // in the road name, some with the prefixes dropped.
         var times: [UInt64] = []

@@ -11,7 +11,6 @@ struct GeocodeCommand: ParsableCommand {
     @Argument(help: "The address, e.g. 柳州市鱼峰区立岸大道十二号3幢2单元.") var address: String?
     @Option(help: "At most this many candidates.") var limit = 5
     @Option(help: "File of addresses, one per line ('-' for standard input).") var input: String?
-    @Option(help: "Where the address database is built (default: the temporary directory).") var cache: String?
     @OptionGroup var options: DataOptions
 
     func validate() throws {
@@ -20,12 +19,8 @@ struct GeocodeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let snapshot: Snapshot
-        let geocoder: Geocoder
-        do {
-            snapshot = try options.snapshot()
-            geocoder = try Geocoder(library: try snapshot.addressLibrary(directory: cache ?? NSTemporaryDirectory()))
-        } catch { throw Failure(error) }
+        let snapshot = try options.snapshot()
+        let geocoder = snapshot.geocoder
         func answer(_ text: String) throws -> String {
             let result = try geocoder.geocode(text, limit: limit)
             return snapshot.geocodeText(text, result, parsed: geocoder.library.parse(text))

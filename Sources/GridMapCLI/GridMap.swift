@@ -7,16 +7,25 @@ struct GridMap: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gridmap",
         abstract: "The one-map lookup for grid governance: which grid owns a place, who works it, what is near.",
-        subcommands: [LocateCommand.self, GeocodeCommand.self, ServeCommand.self, NearbyCommand.self, ConvertCommand.self, BenchCommand.self])
+        subcommands: [LocateCommand.self, GeocodeCommand.self, ServeCommand.self, NearbyCommand.self, ConvertCommand.self,
+                      StoreCommand.self, BenchCommand.self])
 }
 
-/// Options every data-reading command shares.
+/// Options every data-reading command shares: which store to read.
 struct DataOptions: ParsableArguments {
-    @Option(help: "Data directory laid out like data/yufeng (default: the bundled Yufeng data).")
+    @Option(help: "The map store to read (default: $GRIDMAP_STORE, else the --data directory's store).")
+    var store: String?
+    @Option(help: "Data directory laid out like data/yufeng (default: the bundled Yufeng data); its store, DIR.gridmap, is created from it on first use.")
     var data: String?
 
+    /// The store's path, created from the data directory if it does not exist yet.
+    func storePath() throws -> String {
+        do { return try StoreLocation.resolve(store: store, data: data) } catch { throw Failure(error) }
+    }
+
     func snapshot() throws -> Snapshot {
-        try Snapshot.load(directory: data ?? Dataset.defaultDirectory)
+        let path = try storePath()
+        do { return try Snapshot.load(store: path) } catch { throw Failure(error) }
     }
 }
 

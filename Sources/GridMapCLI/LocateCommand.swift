@@ -16,6 +16,7 @@ struct LocateCommand: ParsableCommand {
     @Argument(help: "Latitude (or y in the given CRS).") var lat: String?
     @Option(help: "CRS of the input: wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>.") var crs = "wgs84"
     @Option(help: "CSV file of lon,lat lines to locate in bulk ('-' for standard input).") var input: String?
+    @Option(help: "Answer from the version live then: a version number or an ISO 8601 date or time.") var asof: String?
     @OptionGroup var options: DataOptions
 
     func validate() throws {
@@ -28,17 +29,23 @@ struct LocateCommand: ParsableCommand {
         do { crs = try CRS(parsing: self.crs) } catch { throw ValidationError("\(error)") }
         let converter = CoordinateConverter()
         if let input {
-            let snapshot: Snapshot
-            do { snapshot = try options.snapshot() } catch { throw Failure(error) }
-            try bulk(input, crs: crs, converter: converter, snapshot: snapshot)
+            try bulk(input, crs: crs, converter: converter, snapshot: try snapshot())
             return
         }
         let raw = Coordinate(try number(lon!, "longitude"), try number(lat!, "latitude"))
         let point: Coordinate
         do { point = try converter.toWGS84(raw, from: crs) } catch { throw ValidationError("\(error)") }
-        let snapshot: Snapshot
-        do { snapshot = try options.snapshot() } catch { throw Failure(error) }
+        let snapshot = try snapshot()
         print(snapshot.locationText(grid: snapshot.locate(point), point: point, input: raw, crs: crs))
+    }
+
+    private func snapshot() throws -> Snapshot {
+        guard let asof else { return try options.snapshot() }
+        let path = try options.storePath()
+        do {
+            let store = try MapStore(path: path, readOnly: true)
+            return try Snapshot(dataset: try store.dataset(version: try store.resolve(asOf: asof)))
+        } catch { throw Failure(error) }
     }
 
     private func bulk(_ path: String, crs: CRS, converter: CoordinateConverter, snapshot: Snapshot) throws {

@@ -19,7 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to bind (loopback unless told otherwise).") var host = "127.0.0.1"
     @Option(help: "TCP port.") var port = 6380
     @Option(help: "Password of the 'default' (reader) user; without it lookups need no AUTH.") var requirepass: String?
-    @Option(name: .customLong("planner-pass"), help: "Password of the 'planner' user, for write commands (RELOAD).") var plannerPass: String?
+    @Option(name: .customLong("planner-pass"), help: "Password of the 'planner' user, for write commands (ROLLBACK, RELOAD, planning).") var plannerPass: String?
     @Option(help: "Most clients connected at once.") var maxConnections = 1024
     @Option(help: "Seconds of silence before a connection is closed (0: never).") var idleTimeout: Int64 = 300
     // One core is left to the kernel's network work and local clients: on 2 cores, two event
@@ -27,6 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Event-loop threads (default: one per core but one).") var threads = max(1, System.coreCount - 1)
     @Option(help: "Largest request, bytes.") var maxRequestBytes = 4 << 20
     @Option(help: "Most elements in a request array.") var maxArrayLength = 1024
+    @Option(help: "Earlier versions kept built for ASOF queries.") var asofCache = MapService.defaultAsOfCapacity
     @OptionGroup var options: DataOptions
 
     func run() async throws {
@@ -42,17 +43,15 @@ struct ServeCommand: AsyncParsableCommand {
         config.idleTimeout = idleTimeout
         config.limits.maxRequestBytes = maxRequestBytes
         config.limits.maxArrayLength = maxArrayLength
-        let directory = options.data ?? Dataset.defaultDirectory
-        config.dataDirectory = directory
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
-        let snapshot: Snapshot
+        let service: MapService
         do {
-            snapshot = try Snapshot.load(directory: directory)
-            _ = try snapshot.addressLibrary()  // built now, not on the first GEOCODE
+            service = try MapService(storePath: try options.storePath(), asOfCapacity: asofCache)
+            _ = service.current.addressLibrary  // built now, not on the first GEOCODE
         } catch { throw Failure(error) }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        let server = GridMapServer(store: SnapshotStore(snapshot), config: config, logger: logger, group: loops)
+        let server = GridMapServer(service: service, config: config, logger: logger, group: loops)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -21,10 +21,10 @@ enum CommandTable {
 
     /// In name order; a command's position is its index in statistics.
     static let specs: [CommandSpec] = [
-        CommandSpec(name: "ping", arity: -1, role: .none, flags: ["fast"], run: ConnectionCommands.ping),
+        CommandSpec(name: "ping", arity: -1, role: .none, flags: ["fast", "pubsub"], run: ConnectionCommands.ping),
         CommandSpec(name: "hello", arity: -1, role: .none, flags: ["fast"], run: ConnectionCommands.hello),
         CommandSpec(name: "auth", arity: -2, role: .none, flags: ["fast", "no-auth"], run: ConnectionCommands.auth),
-        CommandSpec(name: "quit", arity: -1, role: .none, flags: ["fast"], run: ConnectionCommands.quit),
+        CommandSpec(name: "quit", arity: -1, role: .none, flags: ["fast", "pubsub"], run: ConnectionCommands.quit),
         CommandSpec(name: "command", arity: -1, role: .reader, flags: [], run: ConnectionCommands.command),
         CommandSpec(name: "info", arity: -1, role: .reader, flags: [], run: ConnectionCommands.info),
         CommandSpec(name: "client", arity: -2, role: .reader, flags: ["fast"], run: ConnectionCommands.client),
@@ -38,7 +38,15 @@ enum CommandTable {
         CommandSpec(name: "intersects", arity: -2, role: .reader, flags: ["readonly"], run: LookupCommands.intersects),
         CommandSpec(name: "geocode", arity: -2, role: .reader, flags: ["readonly"], run: LookupCommands.geocode),
         CommandSpec(name: "locateaddr", arity: 2, role: .reader, flags: ["readonly"], run: LookupCommands.locateAddress),
-        CommandSpec(name: "reload", arity: 1, role: .planner, flags: ["write"], run: ConnectionCommands.reload),
+        CommandSpec(name: "reload", arity: 1, role: .planner, flags: ["write"], run: StoreCommands.reload),
+        CommandSpec(name: "versions", arity: -1, role: .reader, flags: ["readonly"], run: StoreCommands.versions),
+        CommandSpec(name: "version", arity: 2, role: .reader, flags: ["readonly"], run: StoreCommands.version),
+        CommandSpec(name: "diff", arity: 3, role: .reader, flags: ["readonly"], run: StoreCommands.diff),
+        CommandSpec(name: "rollback", arity: -2, role: .planner, flags: ["write"], run: StoreCommands.rollback),
+        CommandSpec(name: "subscribe", arity: -2, role: .reader, flags: ["pubsub"], run: PubSubCommands.subscribe),
+        CommandSpec(name: "unsubscribe", arity: -1, role: .reader, flags: ["pubsub"], run: PubSubCommands.unsubscribe),
+        CommandSpec(name: "psubscribe", arity: -2, role: .reader, flags: ["pubsub"], run: PubSubCommands.psubscribe),
+        CommandSpec(name: "punsubscribe", arity: -1, role: .reader, flags: ["pubsub"], run: PubSubCommands.punsubscribe),
     ].sorted { $0.name < $1.name }
 
     static let all: [String: CommandSpec] = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
@@ -52,6 +60,16 @@ enum CommandTable {
             return k
         }
         return nil
+    }
+
+    /// The error reply for a failure: a command's own, a stale publish, or the engine's message.
+    static func reply(for error: Error) -> RESPValue {
+        switch error {
+        case let e as CommandError: return e.reply
+        case let e as StaleVersionError: return .error("STALE \(e.description)")
+        case let e as StoreError: return .error("ERR \(e.message)")
+        default: return .error("ERR \(error)")
+        }
     }
 
     /// Runs one request and returns its reply; never throws, so one bad request costs only
@@ -71,14 +89,16 @@ enum CommandTable {
             if session.role == .none { return .error("NOAUTH Authentication required.") }
             return .error("NOPERM this user has no permissions to run the '\(spec.name)' command")
         }
+        if !session.subscriptions.isEmpty && !spec.flags.contains("pubsub") {
+            return .error("ERR Can't execute '\(spec.name)': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / PING / QUIT / RESET "
+                + "are allowed in this context")
+        }
         session.willRun(index)
         let reply: RESPValue
         do {
             reply = try request.withArguments(command: spec.name) { try spec.run($0, session) }
-        } catch let e as CommandError {
-            reply = e.reply
         } catch {
-            reply = .error("ERR \(error)")
+            reply = CommandTable.reply(for: error)
         }
         var failed = false
         if case .error = reply { failed = true }

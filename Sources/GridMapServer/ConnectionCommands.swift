@@ -4,6 +4,7 @@ import GridMapCore
 enum ConnectionCommands {
     static func ping(_ a: Arguments, _ s: Session) throws -> RESPValue {
         guard a.count <= 1 else { throw CommandError("wrong number of arguments for 'ping' command") }
+        if !s.subscriptions.isEmpty && s.protocolVersion < 3 { return .push([.bulk("pong"), .bulkString(a.bytes(0) ?? [])]) }
         return a.count == 1 ? .bulkString(a.bytes(0) ?? []) : .simpleString("PONG")
     }
 
@@ -53,6 +54,7 @@ enum ConnectionCommands {
             throw CommandError("invalid username-password pair or user is disabled.", code: "WRONGPASS")
         }
         s.role = role
+        s.user = user ?? (role == .planner && s.config.readerPassword == nil ? "planner" : "default")
         return .ok
     }
 
@@ -112,26 +114,15 @@ enum ConnectionCommands {
             "rejected_connections:\(s.stats.rejectedConnections.load(ordering: .relaxed))", "",
             "# Memory", "native_handles:\(NativeHandles.live)", "",
             "# Data", "data_version:\(snapshot.version)", "district:\(d.districtID) \(d.districtName)",
+            "store:\(s.service.storePath)", "publishes_seen:\(s.service.publishes.load(ordering: .relaxed))",
+            "last_build_ms:\(Double(s.service.lastBuildNanos.load(ordering: .relaxed) / 100_000) / 10)",
+            "asof_cache_capacity:\(s.service.asOfCapacity)",
+            "asof_cache_versions:\(s.service.cachedVersions.map(String.init).joined(separator: ","))",
             "streets:\(d.streets.count)", "communities:\(d.communities.count)", "grids:\(d.grids.count)",
             "resources:\(d.resources.count)", "addresses:\(d.addresses.count)", "",
             "# Commandstats",
         ]
         lines += s.stats.commandLines()
         return .bulk(lines.joined(separator: "\r\n") + "\r\n")
-    }
-
-    /// RELOAD: re-reads the data directory and publishes it as the new version. Readers in
-    /// flight finish on the old version; a failed read leaves the old version in place.
-    static func reload(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        guard let dir = s.config.dataDirectory else { throw CommandError("no data directory configured") }
-        do {
-            let next = try Snapshot.load(directory: dir)
-            _ = try next.addressLibrary()
-            s.store.publish(next)
-            s.releaseSnapshot()  // this client's next requests read what it just published
-            return .simpleString("OK \(next.version)")
-        } catch {
-            throw CommandError("reload failed, still serving \(s.snapshot.version): \(error)")
-        }
     }
 }

@@ -1,8 +1,15 @@
 import GridMapCore
 import NIOCore
+import NIOPosix
+import Synchronization
 
 /// Sent down every connection's pipeline when the server shuts down.
 struct DrainEvent: Sendable {}
+
+/// A message for a subscribed connection, handed to its event loop.
+struct PushEvent: Sendable {
+    let value: RESPValue
+}
 
 /// Decodes a connection's requests, runs them in order and writes their replies.
 ///
@@ -27,6 +34,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var outputCapacity = 512
     private var admitted = false
     private var scheduled = false
+    /// A request's work is running on the thread pool: read no further request until its
+    /// reply is written, so replies keep the order of requests.
+    private var waiting = false
     private let batch = 64
 
     init(session: Session, registry: ConnectionRegistry) {
@@ -48,6 +58,10 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
         admitted = true
         registry.add(context.channel)
+        let channel = context.channel
+        session.deliver = { value in
+            channel.eventLoop.execute { channel.pipeline.fireUserInboundEventTriggered(PushEvent(value: value)) }
+        }
         context.fireChannelActive()
     }
 
@@ -56,6 +70,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             session.stats.connections.subtract(1, ordering: .relaxed)
             registry.remove(context.channel)
         }
+        session.close()
         context.fireChannelInactive()
     }
 
@@ -68,6 +83,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Runs whole requests from `input` while the peer keeps up, up to `batch` per turn.
     private func process(_ context: ChannelHandlerContext) {
+        guard !waiting else { return }
         let channel = context.channel
         let limits = session.config.limits
         // Writability changes only when replies are flushed, so it is read again only then.
@@ -77,6 +93,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         // would copy it (two reference counts) for every request.
         var request = RESPRequest()
         swap(&request, &self.request)
+        var pending: PendingWork?
         session.beginTurn()
         while writable, done < batch, !session.shouldClose, input != nil {
             do {
@@ -91,8 +108,13 @@ final class ConnectionHandler: ChannelInboundHandler {
                 break
             }
             if request.isEmpty { continue }
-            if reply(context, CommandTable.execute(request, session)) { writable = channel.isWritable }
+            let value = CommandTable.execute(request, session)
             done += 1
+            if case .pending(let work) = value {
+                pending = work
+                break
+            }
+            if reply(context, value) { writable = channel.isWritable }
         }
         // Let go of the input's bytes before compacting it, or compacting would copy them.
         request.storage = ByteBuffer()
@@ -101,7 +123,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         if let i = input, i.readableBytes == 0 { input = nil } else { input?.discardReadBytes() }
         session.stats.merge(&session.localStats)
         flush(context, thenClose: session.shouldClose)
-        if done == batch, !scheduled, channel.isWritable {
+        if let pending {
+            runOffLoop(pending, context)
+        } else if done == batch, !scheduled, channel.isWritable {
             // More may be waiting: let other connections on this loop run first.
             scheduled = true
             // Runs on this same event loop, which NIOLoopBound checks.
@@ -111,6 +135,29 @@ final class ConnectionHandler: ChannelInboundHandler {
                 handler.scheduled = false
                 handler.process(context)
             }
+        }
+    }
+
+    /// Runs a request's work on the thread pool with reading paused, then writes its reply
+    /// and goes on with the requests already read.
+    private func runOffLoop(_ work: PendingWork, _ context: ChannelHandlerContext) {
+        waiting = true
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        // The completion runs on this same event loop, which NIOLoopBound checks.
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { work.run() }.whenComplete { result in
+            let (handler, context) = bound.value
+            handler.waiting = false
+            let value: RESPValue
+            switch result {
+            case .success(let v): value = v
+            case .failure(let e): value = .error("ERR the server could not run this request: \(e)")
+            }
+            handler.reply(context, value)
+            handler.flush(context, thenClose: handler.session.shouldClose)
+            guard context.channel.isActive, !handler.session.shouldClose else { return }
+            context.channel.setOption(ChannelOptions.autoRead, value: context.channel.isWritable).whenFailure { _ in }
+            handler.process(context)
         }
     }
 
@@ -145,14 +192,21 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is DrainEvent {
+        if let push = event as? PushEvent {
+            guard !session.subscriptions.isEmpty else { return }
+            reply(context, push.value)
+            if !waiting { flush(context, thenClose: false) }
+        } else if event is DrainEvent {
             // Answer the whole requests already read (while the client still reads its
             // replies), then close; take no new ones.
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
             session.beginTurn()
-            while !session.shouldClose, input != nil, context.channel.isWritable,
+            while !waiting, !session.shouldClose, input != nil, context.channel.isWritable,
                   (try? RESPRequestDecoder.parseFrame(&input!, limits: session.config.limits, into: &request)) == true {
-                if !request.isEmpty { reply(context, CommandTable.execute(request, session)) }
+                guard !request.isEmpty else { continue }
+                let value = CommandTable.execute(request, session)
+                if case .pending = value { reply(context, .error("ERR the server is shutting down")); continue }
+                reply(context, value)
             }
             request.storage = ByteBuffer()
             session.endTurn()
@@ -171,7 +225,6 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 }
 
-import Synchronization
 
 /// The open connections, so shutdown can drain them.
 final class ConnectionRegistry: Sendable {

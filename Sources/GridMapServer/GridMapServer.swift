@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// (SIGINT/SIGTERM through the ServiceGroup), then stops accepting, lets every connection
 /// answer what it has read, closes them and returns.
 public final class GridMapServer: Service, Sendable {
-    public let store: SnapshotStore
+    public let service: MapService
     public let config: ServerConfig
     public let stats = ServerStats()
     private let logger: Logger
@@ -16,10 +16,10 @@ public final class GridMapServer: Service, Sendable {
     private let registry = ConnectionRegistry()
     private let onListening: @Sendable (SocketAddress) -> Void
 
-    public init(store: SnapshotStore, config: ServerConfig, logger: Logger,
+    public init(service: MapService, config: ServerConfig, logger: Logger,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }) {
-        self.store = store
+        self.service = service
         self.config = config
         self.logger = logger
         self.group = group
@@ -27,7 +27,7 @@ public final class GridMapServer: Service, Sendable {
     }
 
     public func run() async throws {
-        let (store, config, stats, registry) = (store, config, stats, registry)
+        let (service, config, stats, registry) = (service, config, stats, registry)
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -37,15 +37,17 @@ public final class GridMapServer: Service, Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if config.idleTimeout > 0 { try sync.addHandler(IdleStateHandler(readTimeout: .seconds(config.idleTimeout))) }
-                    try sync.addHandler(ConnectionHandler(session: Session(store: store, config: config, stats: stats),
+                    try sync.addHandler(ConnectionHandler(session: Session(service: service, config: config, stats: stats),
                                                           registry: registry))
                 }
             }
             .bind(host: config.host, port: config.port).get()
         let address = server.localAddress!
-        let d = store.current.dataset
+        let d = service.current.dataset
+        service.startWatching()
+        defer { service.stopWatching() }
         logger.info("gridmap listening", metadata: [
-            "address": "\(address)", "data_version": "\(store.current.version)", "grids": "\(d.grids.count)",
+            "address": "\(address)", "store": "\(service.storePath)", "data_version": "\(service.current.version)", "grids": "\(d.grids.count)",
             "communities": "\(d.communities.count)", "streets": "\(d.streets.count)", "resources": "\(d.resources.count)",
             "addresses": "\(d.addresses.count)", "auth": "\(config.readerPassword != nil ? "required" : "off")",
         ])

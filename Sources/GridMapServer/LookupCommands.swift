@@ -17,11 +17,26 @@ enum LookupCommands {
         } catch { throw CommandError("\(error)") }
     }
 
+    /// LOCATE lon lat [CRS c] [ASOF version|date]
     static func locate(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        let crsIndex = a.count > 2 ? try a.options(from: 2, allowed: ["CRS"])["CRS"] : nil
-        let (p, raw, crs) = try point(a, s, at: 0, crsIndex: crsIndex)
-        let snapshot = s.snapshot
-        return bytes(s) { snapshot.writeLocation(grid: snapshot.locate(p), point: p, input: raw, crs: crs, to: &$0) }
+        let o = a.count > 2 ? try a.options(from: 2, allowed: ["CRS", "ASOF"]) : [:]
+        let (p, raw, crs) = try point(a, s, at: 0, crsIndex: o["CRS"])
+        guard let asOf = o["ASOF"] else {
+            let snapshot = s.snapshot
+            return bytes(s) { snapshot.writeLocation(grid: snapshot.locate(p), point: p, input: raw, crs: crs, to: &$0) }
+        }
+        let service = s.service
+        let version = try service.resolve(asOf: try a.text(asOf))
+        if let snapshot = service.cachedSnapshot(version: version) {
+            return bytes(s) { snapshot.writeLocation(grid: snapshot.locate(p), point: p, input: raw, crs: crs, to: &$0) }
+        }
+        // The first as-of query of a version builds it: off the event loop.
+        return s.offLoop {
+            let snapshot = try service.snapshot(version: version)
+            var out: [UInt8] = []
+            snapshot.writeLocation(grid: snapshot.locate(p), point: p, input: raw, crs: crs, to: &out)
+            return .bulkString(out)
+        }
     }
 
     /// A reply the engine writes as bytes, into the session's reused buffer. The reply shares
@@ -112,18 +127,8 @@ enum LookupCommands {
             area = .polygon([b.ring])
         default:
             guard a.count == 1 else { throw CommandError("INTERSECTS takes one geometry (quote it), or CIRCLE/BOX", code: "ERR syntax error:") }
-            let text = try a.text(0).trimmingCharacters(in: .whitespacesAndNewlines)
-            do {
-                if text.hasPrefix("{") {
-                    guard let shape = try GeoJSON.features(from: try JSONParser.parse(text, maxDepth: 16)).first?.geometry else {
-                        throw CommandError("the GeoJSON has no geometry")
-                    }
-                    area = shape
-                } else {
-                    area = try m.context.geometry(wkt: text).shape()
-                }
-            } catch let e as CommandError { throw e } catch {
-                throw CommandError("invalid geometry: \(error)")
+            do { area = try GeometryInput.parse(try a.text(0)) } catch let e as GeometryError {
+                throw CommandError("invalid geometry: \(e.message)")
             }
         }
         let snapshot = s.snapshot
@@ -149,7 +154,7 @@ extension LookupCommands {
         let text = try a.text(0)
         guard text.utf8.count <= 1024 else { throw CommandError("address longer than 1024 bytes") }
         let snapshot = s.snapshot
-        let geocoder = try s.geocoder(for: snapshot)
+        let geocoder = snapshot.geocoder
         return .bulk(snapshot.geocodeText(text, try geocoder.geocode(text, limit: limit), parsed: geocoder.library.parse(text)))
     }
 
@@ -158,7 +163,7 @@ extension LookupCommands {
         let text = try a.text(0)
         guard text.utf8.count <= 1024 else { throw CommandError("address longer than 1024 bytes") }
         let snapshot = s.snapshot
-        let geocoder = try s.geocoder(for: snapshot)
+        let geocoder = snapshot.geocoder
         return .bulk(snapshot.locateAddressText(text, try geocoder.geocode(text, limit: 5), parsed: geocoder.library.parse(text)))
     }
 }

@@ -1,5 +1,11 @@
 import NIOCore
 
+/// Work a command hands to the thread pool (see `RESPValue.pending`).
+public struct PendingWork: Sendable {
+    public let run: @Sendable () -> RESPValue
+    public init(_ run: @escaping @Sendable () -> RESPValue) { self.run = run }
+}
+
 /// A RESP value: what requests are made of and what replies carry. RESP3-only kinds
 /// (map, null, double, boolean) are written in RESP2 as their customary fallbacks.
 public enum RESPValue: Equatable, Sendable {
@@ -16,6 +22,14 @@ public enum RESPValue: Equatable, Sendable {
     case map([(RESPValue, RESPValue)])
     case double(Double)
     case boolean(Bool)
+    /// RESP3 push `>` (an array in RESP2): subscription confirmations and messages.
+    case push([RESPValue])
+    /// Several replies to one request (SUBSCRIBE a b confirms each channel).
+    case several([RESPValue])
+    /// Work that must not hold the event loop (store access, builds, long geometry work):
+    /// the connection runs it on the thread pool, writes the reply it returns, and only then
+    /// reads its next request. Never written as such.
+    case pending(PendingWork)
 
     public static func bulk(_ s: String) -> RESPValue { .bulkText(s) }
     public static let ok = RESPValue.simpleString("OK")
@@ -52,6 +66,7 @@ public enum RESPValue: Equatable, Sendable {
         case (.map(let x), .map(let y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         case (.double(let x), .double(let y)): return x == y
         case (.boolean(let x), .boolean(let y)): return x == y
+        case (.push(let x), .push(let y)), (.several(let x), .several(let y)): return x == y
         default: return false
         }
     }
@@ -127,6 +142,13 @@ extension ByteBuffer {
             else { writeRESP(.bulk("\(d)"), protocol: version) }
         case .boolean(let b):
             if version >= 3 { writeStaticString(b ? "#t\r\n" : "#f\r\n") } else { writeRESP(.integer(b ? 1 : 0), protocol: version) }
+        case .push(let items):
+            writeLine(UInt8(ascii: version >= 3 ? ">" : "*"), String(items.count))
+            for item in items { writeRESP(item, protocol: version) }
+        case .several(let replies):
+            for reply in replies { writeRESP(reply, protocol: version) }
+        case .pending:
+            writeRESP(.error("ERR internal error: unfinished work written as a reply"), protocol: version)
         }
     }
 }

@@ -18,8 +18,6 @@ public struct ServerConfig: Sendable {
     /// Password of the `planner` user, needed for write commands (RELOAD, and the planning
     /// commands to come).
     public var plannerPassword: String?
-    /// Directory RELOAD reads.
-    public var dataDirectory: String?
 
     public init() {}
 

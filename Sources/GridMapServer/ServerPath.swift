@@ -7,8 +7,8 @@ import NIOCore
 public struct ServerPath {
     private let session: Session
 
-    public init(store: SnapshotStore, config: ServerConfig = ServerConfig()) {
-        session = Session(store: store, config: config, stats: ServerStats())
+    public init(service: MapService, config: ServerConfig = ServerConfig()) {
+        session = Session(service: service, config: config, stats: ServerStats())
     }
 
     /// Answers every whole request in `input` as a connection turn would; returns how many

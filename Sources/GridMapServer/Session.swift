@@ -1,12 +1,21 @@
 import GridMapCore
 
-/// One connection's state. Lives on the connection's event loop only, which is also where
-/// its GEOS and PROJ handles are made and used (they are per-thread by design).
+/// One connection's state. Lives on the connection's event loop only; the GEOS and PROJ
+/// handles it uses are that thread's (`ThreadResources`), shared by its connections.
 final class Session {
-    let store: SnapshotStore
+    let service: MapService
+    var store: SnapshotStore { service.snapshots }
     let config: ServerConfig
     let stats: ServerStats
     var role: Role
+    /// The user AUTH named (recorded as the author of what this connection publishes).
+    var user = "default"
+    /// Channels this connection is subscribed to; while there are any, it takes only
+    /// subscription commands, PING and QUIT (as Redis does in RESP2).
+    var subscriptions: [String] = []
+    var subscriptionListener: Int?
+    /// Hands a message to this connection's event loop to be written (set by its handler).
+    var deliver: (@Sendable (RESPValue) -> Void)?
     var protocolVersion = 2
     var clientName: String?
     var shouldClose = false
@@ -64,40 +73,32 @@ final class Session {
     /// The next request reads the store's current version (after a RELOAD published one).
     func releaseSnapshot() { pinned = nil }
 
-    private var _converter: CoordinateConverter?
-    private var _measurer: MetricMeasurer?
 
-    init(store: SnapshotStore, config: ServerConfig, stats: ServerStats) {
-        self.store = store
+    init(service: MapService, config: ServerConfig, stats: ServerStats) {
+        self.service = service
         self.config = config
         self.stats = stats
         role = config.initialRole
     }
 
-    var converter: CoordinateConverter {
-        if let c = _converter { return c }
-        let c = CoordinateConverter()
-        _converter = c
-        return c
+    /// The event loop thread's converter: PROJ handles belong to the thread, not to each
+    /// connection (see `ThreadResources`).
+    var converter: CoordinateConverter { ThreadResources.current.converter }
+
+    func measurer() throws -> MetricMeasurer { try ThreadResources.current.measurer() }
+
+    /// Runs `work` on the thread pool (see `RESPValue.pending`); its errors become replies as
+    /// any command's do. `work` must capture only values that may cross threads.
+    func offLoop(_ work: @escaping @Sendable () throws -> RESPValue) -> RESPValue {
+        .pending(PendingWork {
+            do { return try work() } catch { return CommandTable.reply(for: error) }
+        })
     }
 
-    private var _geocoder: Geocoder?
-
-    /// This connection's geocoder (its own SQLite connection), for the snapshot's library;
-    /// replaced when a RELOAD has published another version.
-    func geocoder(for snapshot: Snapshot) throws -> Geocoder {
-        let library = try snapshot.addressLibrary()
-        if let g = _geocoder, g.library === library { return g }
-        let g = try Geocoder(library: library)
-        _geocoder = g
-        return g
-    }
-
-    func measurer() throws -> MetricMeasurer {
-        if let m = _measurer { return m }
-        let m = try MetricMeasurer()
-        _measurer = m
-        return m
+    /// Lets go of what the connection holds outside itself when it closes.
+    func close() {
+        if let id = subscriptionListener { service.unsubscribe(id) }
+        subscriptionListener = nil
     }
 }
 

@@ -43,7 +43,7 @@ func json(_ text: String) throws -> JSONValue { try JSONParser.parse(text.trimmi
         #expect((o["workers"]?.array?.count ?? 0) >= 1)
         #expect(o["workers"]?.array?.first?["contact"]?.string?.count == 11)
         #expect(o["point"]?["lon"]?.number == address.location.x)
-        #expect(o["data_version"]?.string?.count == 16)
+        #expect(Int(o["data_version"]?.string ?? "") != nil)  // the store's version number
     }
 
     @Test func locateAcceptsGCJ02AndBD09() throws {

@@ -3,11 +3,7 @@ import Testing
 @testable import GridMapCore
 
 enum GeocodingFixture {
-    static let library: AddressLibrary = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gridmap-tests-\(ProcessInfo.processInfo.processIdentifier)").path
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return try! AddressLibrary(dataset: Fixtures.dataset, directory: dir)
-    }()
+    static let library = Fixtures.snapshot.addressLibrary
 }
 
 @Suite struct AddressNormalizerTests {

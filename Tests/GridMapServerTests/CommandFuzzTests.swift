@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func everyRequestGetsOneWellFormedReply() throws {
-        let path = ServerPath(store: SnapshotStore(Fixture.snapshot))
+        let path = ServerPath(service: MapService(snapshot: Fixture.snapshot))
         var rng = SeededRandom(seed: 4)
         var errors = 0
         let frames = 20_000

@@ -10,7 +10,7 @@ import Testing
 @Suite struct CommandStatsTests {
     @Test func aMixedPipelineCountsEveryCallAndSplitsItsTime() throws {
         let stats = ServerStats()
-        let session = Session(store: SnapshotStore(Fixture.snapshot), config: ServerConfig(), stats: stats)
+        let session = Session(service: MapService(snapshot: Fixture.snapshot), config: ServerConfig(), stats: stats)
         let frames: [[String]] = [
             ["PING"], ["PING"], ["LOCATE", "109.43", "24.3"], ["LOCATE", "abc", "24.3"], ["PING"],
             ["LOCATE", "109.43", "24.3"], ["NOSUCH"], ["LOCATE", "1"],

@@ -11,7 +11,22 @@ import Glibc
 enum Fixture {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
-    static let snapshot: Snapshot = try! Snapshot.load(directory: root + "/data/yufeng")
+    /// A store made from the committed data once per test run; each server gets a copy.
+    static let templateStore: String = {
+        let path = NSTemporaryDirectory() + "/gridmap-server-tests-\(getpid()).gridmap"
+        try? FileManager.default.removeItem(atPath: path)
+        try! MapStore.create(path: path, from: try! Dataset.load(directory: root + "/data/yufeng"), author: "test",
+                             message: "the committed data")
+        return path
+    }()
+    static let snapshot: Snapshot = try! Snapshot.load(store: templateStore)
+
+    /// A private copy of the template store, for a server that may publish.
+    static func freshStore() -> String {
+        let path = NSTemporaryDirectory() + "/gridmap-server-test-\(UUID().uuidString).gridmap"
+        try! FileManager.default.copyItem(atPath: templateStore, toPath: path)
+        return path
+    }
 }
 
 /// A real server on an ephemeral loopback port, run by a ServiceGroup as in production.
@@ -21,15 +36,15 @@ final class TestServer: Sendable {
     let port: Int
     let task: Task<Void, Error>
 
-    static func start(_ configure: (inout ServerConfig) -> Void = { _ in }) async throws -> TestServer {
+    static func start(store: String? = nil, _ configure: (inout ServerConfig) -> Void = { _ in }) async throws -> TestServer {
         var config = ServerConfig()
         config.port = 0
-        config.dataDirectory = Fixture.root + "/data/yufeng"
         configure(&config)
+        let service = try MapService(storePath: store ?? Fixture.freshStore())
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let server = GridMapServer(store: SnapshotStore(Fixture.snapshot), config: config, logger: logger) { address in
+        let server = GridMapServer(service: service, config: config, logger: logger) { address in
             continuation.yield(address.port ?? 0)
         }
         let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger))

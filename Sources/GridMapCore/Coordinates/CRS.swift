@@ -63,12 +63,24 @@ public struct CRSError: Error, CustomStringConvertible, Equatable, Sendable {
 
 import Foundation
 
-/// Converts coordinates between any two `CRS`s through WGS 84. Caches its PROJ
-/// transformers, so keep one per thread (it is not `Sendable`).
+/// Converts coordinates between any two `CRS`s through WGS 84. Keeps the PROJ transformers
+/// it made, at most `capacity` of them (the least recently used goes first), so a client that
+/// names a new EPSG code with every request costs a bounded amount of memory. Not `Sendable`:
+/// one per thread (`ThreadResources.current.converter`).
 public final class CoordinateConverter {
-    private var transformers: [String: Transformer] = [:]
+    public static let defaultCapacity = 16
+    private let context: ProjContext
+    public let capacity: Int
+    private var transformers: [String: (transformer: Transformer, used: UInt64)] = [:]
+    private var clock: UInt64 = 0
 
-    public init() {}
+    public init(context: ProjContext = ProjContext(), capacity: Int = CoordinateConverter.defaultCapacity) {
+        self.context = context
+        self.capacity = max(1, capacity)
+    }
+
+    /// Transformers held now (at most `capacity`).
+    public var cachedTransformers: Int { transformers.count }
 
     public func convert(_ c: Coordinate, from: CRS, to: CRS) throws -> Coordinate {
         if from == to { try Self.check(c, from); return c }
@@ -105,9 +117,16 @@ public final class CoordinateConverter {
 
     private func transformer(_ from: String, _ to: String) throws -> Transformer {
         let key = from + ">" + to
-        if let t = transformers[key] { return t }
-        let t = try Transformer(from: from, to: to)
-        transformers[key] = t
+        clock &+= 1
+        if let t = transformers[key] {
+            transformers[key]!.used = clock
+            return t.transformer
+        }
+        let t = try Transformer(from: from, to: to, in: context)
+        if transformers.count >= capacity, let oldest = transformers.min(by: { $0.value.used < $1.value.used })?.key {
+            transformers[oldest] = nil
+        }
+        transformers[key] = (t, clock)
         return t
     }
 }

@@ -75,8 +75,8 @@ public final class MetricMeasurer {
     public let projection: Transformer
     public let context: GEOSContext
 
-    public init(crs: String = "EPSG:4545", context: GEOSContext = GEOSContext()) throws {
-        projection = try Transformer(from: "EPSG:4326", to: crs)
+    public init(crs: String = "EPSG:4545", context: GEOSContext = GEOSContext(), proj: ProjContext = ProjContext()) throws {
+        projection = try Transformer(from: "EPSG:4326", to: crs, in: proj)
         self.context = context
     }
 

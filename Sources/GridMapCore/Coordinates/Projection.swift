@@ -2,37 +2,59 @@ import CPROJ
 import Foundation
 import Synchronization
 
+/// A PROJ context: PROJ's per-thread state, with its open proj.db. Making one and its first
+/// look-up cost tens of milliseconds, so a thread keeps one (`ThreadResources`) and makes all
+/// its transformers in it. Not thread-safe, like everything made in it.
+public final class ProjContext {
+    let handle: OpaquePointer
+
+    public init() {
+        guard let handle = proj_context_create() else { fatalError("proj_context_create returned NULL (out of memory)") }
+        proj_context_set_enable_network(handle, 0)
+        proj_log_level(handle, PJ_LOG_NONE)
+        self.handle = handle
+        NativeHandles.created()
+    }
+
+    deinit {
+        proj_context_destroy(handle)
+        NativeHandles.destroyed()
+    }
+
+    /// Whether PROJ knows this CRS at all (e.g. "EPSG:4545").
+    public func knows(_ crs: String) -> Bool {
+        guard let pj = proj_create(handle, crs) else { return false }
+        proj_destroy(pj)
+        return true
+    }
+}
+
 /// A PROJ transformation between two CRSs, with axis order normalized to (lon, lat) or
 /// (easting, northing) whatever the CRS's official order (EPSG:4326 and EPSG:4545 are both
-/// "northing first" officially). Owns its PROJ context: PROJ contexts and PJ objects are
-/// not thread-safe, so a `Transformer` stays on one thread, like a `GEOSContext`.
+/// "northing first" officially). Made in a `ProjContext`, which it keeps alive; PROJ objects
+/// are not thread-safe, so a `Transformer` stays on its context's thread.
 public final class Transformer {
-    private let context: OpaquePointer
+    private let owner: ProjContext
+    private var context: OpaquePointer { owner.handle }
     private let pj: OpaquePointer
     public let source: String
     public let target: String
 
-    public init(from source: String, to target: String) throws {
-        guard let context = proj_context_create() else { throw GeometryError("PROJ: cannot create a context") }
-        proj_context_set_enable_network(context, 0)
-        proj_log_level(context, PJ_LOG_NONE)
+    public init(from source: String, to target: String, in owner: ProjContext) throws {
+        let context = owner.handle
         func failure(_ what: String) -> GeometryError {
             let code = proj_context_errno(context)
             let message = code == 0 ? "unknown error" : String(cString: proj_context_errno_string(context, code))
             return GeometryError("PROJ \(what): \(message)")
         }
         guard let raw = proj_create_crs_to_crs(context, source, target, nil) else {
-            let error = failure("cannot transform \(source) → \(target)")
-            proj_context_destroy(context)
-            throw error
+            throw failure("cannot transform \(source) → \(target)")
         }
         defer { proj_destroy(raw) }
         guard let normalized = proj_normalize_for_visualization(context, raw) else {
-            let error = failure("cannot normalize axis order for \(source) → \(target)")
-            proj_context_destroy(context)
-            throw error
+            throw failure("cannot normalize axis order for \(source) → \(target)")
         }
-        self.context = context
+        self.owner = owner
         pj = normalized
         self.source = source
         self.target = target
@@ -41,7 +63,6 @@ public final class Transformer {
 
     deinit {
         proj_destroy(pj)
-        proj_context_destroy(context)
         NativeHandles.destroyed()
     }
 
@@ -61,24 +82,15 @@ public final class Transformer {
         return Coordinate(x, y)
     }
 
-    /// Answers so far: creating a PROJ context per question would cost milliseconds on every
-    /// request that names an EPSG code.
+    /// Answers so far (a few bytes each, at most 10,000): asking PROJ costs a look-up in
+    /// proj.db on every request that names an EPSG code.
     private static let known = Mutex<[String: Bool]>([:])
 
-    /// Whether PROJ knows this CRS at all (e.g. "EPSG:4545").
+    /// Whether PROJ knows this CRS at all (e.g. "EPSG:4545"), asked in this thread's context.
     public static func knows(_ crs: String) -> Bool {
         if let answer = known.withLock({ $0[crs] }) { return answer }
-        let answer = ask(crs)
+        let answer = ThreadResources.current.proj.knows(crs)
         known.withLock { if $0.count < 10_000 { $0[crs] = answer } }
         return answer
-    }
-
-    private static func ask(_ crs: String) -> Bool {
-        guard let context = proj_context_create() else { return false }
-        defer { proj_context_destroy(context) }
-        proj_log_level(context, PJ_LOG_NONE)
-        guard let pj = proj_create(context, crs) else { return false }
-        defer { proj_destroy(pj) }
-        return true
     }
 }

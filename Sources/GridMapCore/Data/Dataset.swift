@@ -35,13 +35,39 @@ public struct Resource: Sendable {
     public var name: String
     /// grid_worker, enforcement, service_company, camera, venue, service_point, …
     public var kind: String
+    /// The grid it is assigned to (grid workers, enforcement staff): planners' data.
     public var gridID: String?
     public var contact: String?
     public var location: Coordinate
     public var properties: JSONObject
+    /// The grid it stands in, derived when a version is built.
+    public var locatedGridID: String? = nil
+
+    /// Kinds assigned to a grid by planners (their `grid_id`); other kinds' grid is derived.
+    public static let assignedKinds: Set<String> = ["grid_worker", "enforcement"]
+
+    /// The properties as stored: derived grids left out (an export writes them; an import of
+    /// that export must not take them for planners' data).
+    var storedProperties: JSONObject {
+        var p = properties
+        p["located_grid_id"] = nil
+        if !Resource.assignedKinds.contains(kind) { p["grid_id"] = nil }
+        return p
+    }
+
+    /// The properties as exported: the assignment and where it stands.
+    public var exportedProperties: JSONObject {
+        var p = storedProperties
+        if Resource.assignedKinds.contains(kind) {
+            p["located_grid_id"] = JSONValue(locatedGridID)
+        } else {
+            p["grid_id"] = JSONValue(locatedGridID)
+        }
+        return p
+    }
 }
 
-public struct Address: Sendable {
+public struct Address: Equatable, Sendable {
     public var id: String
     public var text: String
     public var street: String
@@ -84,6 +110,34 @@ public struct DataError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public init(_ file: String, _ message: String) { self.file = file; self.message = message }
     public var description: String { "\(file): \(message)" }
+}
+
+/// The layers of a district's map, as the store and the data directory name them.
+public enum Layer: String, CaseIterable, Sendable {
+    case outline, streets, communities, grids, resources, addresses
+
+    public var fileName: String {
+        switch self {
+        case .outline: DataFiles.outline
+        case .streets: DataFiles.streets
+        case .communities: DataFiles.communities
+        case .grids: DataFiles.grids
+        case .resources: DataFiles.resources
+        case .addresses: DataFiles.addresses
+        }
+    }
+
+    /// The layers stored as features (addresses have a table of their own).
+    public static let featureLayers: [Layer] = [.outline, .streets, .communities, .grids, .resources]
+}
+
+/// The features of each feature layer, as read from files or a store, before checking.
+public struct LayerFeatures: Sendable {
+    public var outline, streets, communities, grids, resources: [Feature]
+    public init(outline: [Feature], streets: [Feature], communities: [Feature], grids: [Feature], resources: [Feature]) {
+        self.outline = outline; self.streets = streets; self.communities = communities
+        self.grids = grids; self.resources = resources
+    }
 }
 
 /// The data directory layout (see README, "Data layout").

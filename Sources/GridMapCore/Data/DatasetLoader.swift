@@ -36,40 +36,104 @@ extension Dataset {
         }
 
         let manifest = try? JSONParser.parse(try read(DataFiles.manifest))
-        let outlineFeatures = try features(DataFiles.outline)
-        guard let outline = outlineFeatures.first?.geometry, !outline.polygons.isEmpty else {
-            throw DataError(directory + "/" + DataFiles.outline, "needs one polygon feature")
-        }
-        let streets = try features(DataFiles.streets).enumerated().map { k, f in
-            let r = FeatureReader(f, k, directory + "/" + DataFiles.streets)
-            return Street(id: try r.id(), name: try r.text("name"), kind: r.optionalText("kind") ?? "street",
-                          shape: try r.polygonal(), properties: f.properties)
-        }
-        let communities = try features(DataFiles.communities).enumerated().map { k, f in
-            let r = FeatureReader(f, k, directory + "/" + DataFiles.communities)
-            return Community(id: try r.id(), name: try r.text("name"), kind: r.optionalText("kind") ?? "community",
-                             streetID: try r.text("street_id"), shape: try r.polygonal(), properties: f.properties)
-        }
-        let grids = try features(DataFiles.grids).enumerated().map { k, f in
-            let r = FeatureReader(f, k, directory + "/" + DataFiles.grids)
-            return Grid(id: try r.id(), name: try r.text("name"), communityID: try r.text("community_id"),
-                        streetID: try r.text("street_id"), households: try r.int("households"),
-                        population: try r.int("population"), shape: try r.polygonal(), properties: f.properties)
-        }
-        let resources = try features(DataFiles.resources).enumerated().map { k, f in
-            let r = FeatureReader(f, k, directory + "/" + DataFiles.resources)
-            return Resource(id: try r.id(), name: try r.text("name"), kind: try r.text("kind"),
-                            gridID: r.optionalText("grid_id"), contact: r.optionalText("contact"),
-                            location: try r.point(), properties: f.properties)
-        }
+        let layers = LayerFeatures(
+            outline: try features(DataFiles.outline), streets: try features(DataFiles.streets),
+            communities: try features(DataFiles.communities), grids: try features(DataFiles.grids),
+            resources: try features(DataFiles.resources))
         let addresses = try readAddresses(try read(DataFiles.addresses), path: directory + "/" + DataFiles.addresses)
+        return try assemble(layers, addresses: addresses, districtID: manifest?["district_id"]?.idText ?? "",
+                            districtName: manifest?["district_name"]?.string ?? "", version: hasher.hex,
+                            source: { directory + "/" + $0.fileName })
+    }
+
+    /// Builds and checks a dataset from its layers' features; `source` names where a layer
+    /// came from (a file, or a store and version) in every error.
+    public static func assemble(_ layers: LayerFeatures, addresses: [Address], districtID: String, districtName: String,
+                                version: String, source: (Layer) -> String) throws -> Dataset {
+        guard let outline = layers.outline.first?.geometry, !outline.polygons.isEmpty else {
+            throw DataError(source(.outline), "needs one polygon feature")
+        }
+        let streets = try layers.streets.enumerated().map { try street($1, $0, source(.streets)) }
+        let communities = try layers.communities.enumerated().map { try community($1, $0, source(.communities)) }
+        let grids = try layers.grids.enumerated().map { try grid($1, $0, source(.grids)) }
+        let resources = try layers.resources.enumerated().map { try resource($1, $0, source(.resources)) }
         let dataset = Dataset(
-            districtID: manifest?["district_id"]?.idText ?? "", districtName: manifest?["district_name"]?.string ?? "",
-            outline: outline, streets: streets, communities: communities, grids: grids, resources: resources,
-            addresses: addresses, version: hasher.hex)
-        try dataset.checkReferences(directory: directory)
-        try dataset.checkGeometries(directory: directory)
+            districtID: districtID, districtName: districtName, outline: outline, streets: streets,
+            communities: communities, grids: grids, resources: resources, addresses: addresses, version: version)
+        try dataset.checkReferences(source: source)
+        try dataset.checkGeometries(source: source)
         return dataset
+    }
+
+    // One feature of each layer, read with errors naming the source and the feature.
+    static func street(_ f: Feature, _ k: Int, _ source: String) throws -> Street {
+        let r = FeatureReader(f, k, source)
+        return Street(id: try r.id(), name: try r.text("name"), kind: r.optionalText("kind") ?? "street",
+                      shape: r.optionalPolygonal(), properties: f.properties)
+    }
+    static func community(_ f: Feature, _ k: Int, _ source: String) throws -> Community {
+        let r = FeatureReader(f, k, source)
+        return Community(id: try r.id(), name: try r.text("name"), kind: r.optionalText("kind") ?? "community",
+                         streetID: try r.text("street_id"), shape: r.optionalPolygonal(), properties: f.properties)
+    }
+    static func grid(_ f: Feature, _ k: Int, _ source: String) throws -> Grid {
+        let r = FeatureReader(f, k, source)
+        return Grid(id: try r.id(), name: try r.text("name"), communityID: try r.text("community_id"),
+                    streetID: try r.text("street_id"), households: try r.int("households"),
+                    population: try r.int("population"), shape: try r.polygonal(), properties: f.properties)
+    }
+    /// A resource; `grid_id` is kept only for staff (the grid assigned), for anything else
+    /// the grid is where it stands, derived per version.
+    static func resource(_ f: Feature, _ k: Int, _ source: String) throws -> Resource {
+        let r = FeatureReader(f, k, source)
+        let kind = try r.text("kind")
+        return Resource(id: try r.id(), name: try r.text("name"), kind: kind,
+                        gridID: Resource.assignedKinds.contains(kind) ? r.optionalText("grid_id") : nil,
+                        contact: r.optionalText("contact"), location: try r.point(), properties: f.properties)
+    }
+
+    /// This dataset with `changes` applied, reading only the changed features, and checked:
+    /// references in full, geometries of the changed grids (the others were checked when
+    /// their version was built). Items stay sorted by id.
+    public func applying(_ changes: ChangeSet, version: String, source: (Layer) -> String) throws -> Dataset {
+        var out = self
+        out.version = version
+        func apply<T>(_ items: inout [T], _ layer: Layer, _ id: (T) -> String,
+                      _ read: (Feature, Int, String) throws -> T) throws {
+            guard let rows = changes.features[layer], !rows.isEmpty else { return }
+            var byID = Dictionary(items.map { (id($0), $0) }, uniquingKeysWith: { a, _ in a })
+            for (fid, row) in rows {
+                byID[fid] = try row.map { row in
+                    do { return try read(try row.feature(id: fid), 0, source(layer)) } catch let e as DataError { throw e } catch {
+                        throw DataError(source(layer), "\(fid): \(error)")
+                    }
+                }
+            }
+            items = byID.keys.sorted().map { byID[$0]! }
+        }
+        try apply(&out.streets, .streets, \.id, Dataset.street)
+        try apply(&out.communities, .communities, \.id, Dataset.community)
+        try apply(&out.grids, .grids, \.id, Dataset.grid)
+        try apply(&out.resources, .resources, \.id, Dataset.resource)
+        if let row = changes.features[.outline]?["outline"] {
+            guard let shape = try row?.feature(id: "outline").geometry, !shape.polygons.isEmpty else {
+                throw DataError(source(.outline), "needs one polygon feature")
+            }
+            out.outline = shape
+        }
+        if !changes.addresses.isEmpty {
+            var byID = Dictionary(out.addresses.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            for (id, a) in changes.addresses { byID[id] = a }
+            out.addresses = byID.keys.sorted().map { byID[$0]! }
+        }
+        try out.checkReferences(source: source)
+        let geos = ThreadResources.current.geos
+        for g in out.grids where changes.features[.grids]?[g.id] != nil {
+            let validity: Validity
+            do { validity = try geos.geometry(g.shape).validity() } catch { throw DataError(source(.grids), "\(g.id): \(error)") }
+            if !validity.isValid { throw DataError(source(.grids), "\(g.id): invalid polygon: \(validity.description)") }
+        }
+        return out
     }
 
     private static func readAddresses(_ bytes: [UInt8], path: String) throws -> [Address] {
@@ -96,45 +160,47 @@ extension Dataset {
     }
 
     /// Every polygon valid by GEOS, or the file, feature and GEOS's reason and location.
-    func checkGeometries(directory: String) throws {
-        let ctx = GEOSContext()
-        func check(_ file: String, _ id: String, _ shape: Shape) throws {
+    /// (Street and community shapes are derived from the grids, so only grids and the outline
+    /// are checked.)
+    func checkGeometries(source: (Layer) -> String) throws {
+        let ctx = ThreadResources.current.geos
+        func check(_ layer: Layer, _ id: String, _ shape: Shape) throws {
             let validity: Validity
-            do { validity = try ctx.geometry(shape).validity() } catch { throw DataError(directory + "/" + file, "\(id): \(error)") }
-            if !validity.isValid { throw DataError(directory + "/" + file, "\(id): invalid polygon: \(validity.description)") }
+            do { validity = try ctx.geometry(shape).validity() } catch { throw DataError(source(layer), "\(id): \(error)") }
+            if !validity.isValid { throw DataError(source(layer), "\(id): invalid polygon: \(validity.description)") }
         }
-        try check(DataFiles.outline, "outline", outline)
-        for s in streets { try check(DataFiles.streets, s.id, s.shape) }
-        for c in communities { try check(DataFiles.communities, c.id, c.shape) }
-        for g in grids { try check(DataFiles.grids, g.id, g.shape) }
+        try check(.outline, "outline", outline)
+        for g in grids { try check(.grids, g.id, g.shape) }
     }
 
     /// Ids unique and every reference pointing at something that exists.
-    func checkReferences(directory: String) throws {
-        func unique<T>(_ items: [T], _ id: (T) -> String, _ file: String) throws -> Set<String> {
+    func checkReferences(source: (Layer) -> String) throws {
+        func unique<T>(_ items: [T], _ id: (T) -> String, _ file: Layer) throws -> Set<String> {
             var seen = Set<String>()
             for item in items where !seen.insert(id(item)).inserted {
-                throw DataError(directory + "/" + file, "duplicate id \(id(item))")
+                throw DataError(source(file), "duplicate id \(id(item))")
             }
             return seen
         }
-        let streetIDs = try unique(streets, \.id, DataFiles.streets)
-        let communityIDs = try unique(communities, \.id, DataFiles.communities)
-        let gridIDs = try unique(grids, \.id, DataFiles.grids)
-        _ = try unique(resources, \.id, DataFiles.resources)
+        let streetIDs = try unique(streets, \.id, .streets)
+        let communityIDs = try unique(communities, \.id, .communities)
+        let gridIDs = try unique(grids, \.id, .grids)
+        _ = try unique(resources, \.id, .resources)
         for c in communities where !streetIDs.contains(c.streetID) {
-            throw DataError(directory + "/" + DataFiles.communities, "community \(c.id) names unknown street \(c.streetID)")
+            throw DataError(source(.communities), "community \(c.id) names unknown street \(c.streetID)")
         }
         for g in grids where !communityIDs.contains(g.communityID) || !streetIDs.contains(g.streetID) {
-            throw DataError(directory + "/" + DataFiles.grids, "grid \(g.id) names unknown community \(g.communityID) or street \(g.streetID)")
+            throw DataError(source(.grids), "grid \(g.id) names unknown community \(g.communityID) or street \(g.streetID)")
         }
         for r in resources {
             if let g = r.gridID, !gridIDs.contains(g) {
-                throw DataError(directory + "/" + DataFiles.resources, "resource \(r.id) names unknown grid \(g)")
+                throw DataError(source(.resources), "\(r.kind) \(r.id) is assigned to grid \(g), which does not exist "
+                                + "(reassign it when a grid is retired)")
             }
         }
-        for a in addresses where !a.gridID.isEmpty && !gridIDs.contains(a.gridID) {
-            throw DataError(directory + "/" + DataFiles.addresses, "address \(a.id) names unknown grid \(a.gridID)")
+        var addressIDs = Set<String>()
+        for a in addresses where !addressIDs.insert(a.id).inserted {
+            throw DataError(source(.addresses), "duplicate address id \(a.id)")
         }
     }
 }
@@ -163,6 +229,14 @@ private struct FeatureReader {
     func int(_ key: String) throws -> Int {
         guard let n = feature.properties[key]?.int, n >= 0 else { throw fail("property '\(key)' must be a whole number ≥ 0") }
         return n
+    }
+    /// Street and community shapes are derived from their grids; a file's own is kept only
+    /// until then.
+    func optionalPolygonal() -> Shape {
+        switch feature.geometry {
+        case .polygon?, .multiPolygon?: return feature.geometry!
+        default: return .multiPolygon([])
+        }
     }
     func polygonal() throws -> Shape {
         guard let g = feature.geometry else { throw fail("has no geometry") }

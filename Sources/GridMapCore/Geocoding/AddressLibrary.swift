@@ -1,18 +1,16 @@
-import Foundation
-
-/// The standard address library (标准地址库): every address of the dataset in SQLite, with
-/// B-tree indexes on (road, number, building, unit) and (compound, building, unit), plus an
-/// in-memory gazetteer of road and compound names with a character-bigram index.
+/// The standard address library (标准地址库): every address of one version, indexed in
+/// memory by (road, number) and by compound, plus a gazetteer of road and compound names with
+/// a character-bigram index.
 ///
-/// Why bigrams over names, not FTS5 over whole addresses: a Chinese address is a few
-/// structured levels, and what goes wrong in typed addresses is mostly the *name* (one wrong
-/// character, 幢 for 栋, a dropped level). So the free-text part of a query is matched against
-/// a few thousand names (any name sharing a character pair with it, scored by edit distance),
-/// and the numbered levels are then exact B-tree lookups: O(log n) in the library size, where
-/// an FTS5 trigram query would fetch every address on a road whose name shares a trigram.
+/// Why bigrams over names, not full-text search over whole addresses: a Chinese address is a
+/// few structured levels, and what goes wrong in typed addresses is mostly the *name* (one
+/// wrong character, 幢 for 栋, a dropped level). So the free-text part of a query is matched
+/// against a few thousand names (any name sharing a character pair with it, scored by edit
+/// distance), and the numbered levels are then exact look-ups in sorted lists.
 ///
-/// The database is built from the dataset, never edited by hand: into a temporary file that is
-/// renamed into place only when complete, so a killed build leaves no half-written library.
+/// Built from the version's addresses (their grids derived by that version's index) when the
+/// version is first geocoded; nothing is cached on disk, so nothing on disk can be stale,
+/// edited or half-written. Immutable, so every thread shares one.
 public final class AddressLibrary: Sendable {
     public struct Place: Sendable {
         public let name: String
@@ -23,8 +21,14 @@ public final class AddressLibrary: Sendable {
         public let street: String
     }
 
-    public let databasePath: String
     public let version: String
+    let addresses: [Address]
+    /// Door number, building and unit of each address as numbers (nil when not a number).
+    let numbers: [Int32], buildings: [Int32], units: [Int32]
+    /// Addresses of each road, by number then building, unit and id.
+    let byRoad: [String: [Int32]]
+    /// Addresses of each compound, by building, unit and id.
+    let byCompound: [String: [Int32]]
     let places: [Place]
     let placeByName: [String: Int]
     let bigrams: [String: [Int32]]
@@ -35,15 +39,34 @@ public final class AddressLibrary: Sendable {
     let communitySet: Set<String>, communityLengths: [Int]
     public let prefixes: [String]
 
-    /// Opens the library for a dataset, building its database under `directory` if needed.
-    public init(dataset: Dataset, directory: String = NSTemporaryDirectory()) throws {
+    static let none = Int32.min
+
+    /// Indexes a dataset's addresses (their `gridID` as the snapshot derived it).
+    public init(dataset: Dataset) {
         version = dataset.version
-        databasePath = directory + "/gridmap-addresses-\(dataset.version).sqlite"
-        if !FileManager.default.fileExists(atPath: databasePath) {
-            try AddressLibrary.build(dataset.addresses, at: databasePath, version: dataset.version)
+        let addresses = dataset.addresses
+        self.addresses = addresses
+        func int(_ s: String) -> Int32 { Int32(s).map { $0 } ?? AddressLibrary.none }
+        let numbers = addresses.map { int($0.number) }, buildings = addresses.map { int($0.building) }
+        let units = addresses.map { int($0.unit) }
+        self.numbers = numbers; self.buildings = buildings; self.units = units
+        var byRoad: [String: [Int32]] = [:], byCompound: [String: [Int32]] = [:]
+        for (k, a) in addresses.enumerated() {
+            byRoad[a.road, default: []].append(Int32(k))
+            if !a.compound.isEmpty { byCompound[a.compound, default: []].append(Int32(k)) }
+        }
+        func key(_ k: Int32) -> (Int32, Int32, Int32) { (numbers[Int(k)], buildings[Int(k)], units[Int(k)]) }
+        self.byRoad = byRoad.mapValues { list in
+            list.sorted { a, b in key(a) != key(b) ? key(a) < key(b) : addresses[Int(a)].id < addresses[Int(b)].id }
+        }
+        self.byCompound = byCompound.mapValues { list in
+            list.sorted { a, b in
+                let x = (buildings[Int(a)], units[Int(a)]), y = (buildings[Int(b)], units[Int(b)])
+                return x != y ? x < y : addresses[Int(a)].id < addresses[Int(b)].id
+            }
         }
         var byPlace: [String: (isRoad: Bool, points: [Coordinate], grids: Set<String>, street: String)] = [:]
-        for a in dataset.addresses {
+        for a in addresses {
             byPlace[a.road, default: (true, [], [], a.street)].points.append(a.location)
             byPlace[a.road]!.grids.insert(a.gridID)
             if !a.compound.isEmpty {
@@ -56,7 +79,8 @@ public final class AddressLibrary: Sendable {
             let mid = Coordinate(p.points.reduce(0) { $0 + $1.x } / Double(p.points.count),
                                  p.points.reduce(0) { $0 + $1.y } / Double(p.points.count))
             let representative = p.points.min { Metric.distance(mid, $0) < Metric.distance(mid, $1) }!
-            return Place(name: name, isRoad: p.isRoad, point: representative, grids: p.grids.sorted(), street: p.street)
+            return Place(name: name, isRoad: p.isRoad, point: representative, grids: p.grids.filter { !$0.isEmpty }.sorted(),
+                         street: p.street)
         }
         placeByName = Dictionary(uniqueKeysWithValues: places.enumerated().map { ($1.name, $0) })
         var index: [String: [Int32]] = [:]
@@ -79,41 +103,32 @@ public final class AddressLibrary: Sendable {
         return (0..<(c.count - 1)).map { String(c[$0...($0 + 1)]) }
     }
 
-    static func build(_ addresses: [Address], at path: String, version: String) throws {
-        let partial = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
-        try? FileManager.default.removeItem(atPath: partial)
-        do {
-            let db = try SQLiteDatabase(path: partial)
-            try db.execute("""
-                PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-                CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
-                CREATE TABLE address(id TEXT PRIMARY KEY, text TEXT, street TEXT, community TEXT, road TEXT,
-                    number INTEGER, compound TEXT, building INTEGER, unit INTEGER, room TEXT,
-                    lon REAL, lat REAL, grid_id TEXT) WITHOUT ROWID;
-                """)
-            try db.transaction {
-                let insert = try db.prepare("INSERT INTO address VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
-                for a in addresses {
-                    insert.reset()
-                    try insert.bind(1, a.id); try insert.bind(2, a.text); try insert.bind(3, a.street)
-                    try insert.bind(4, a.community); try insert.bind(5, a.road); try insert.bind(6, Int(a.number))
-                    try insert.bind(7, a.compound); try insert.bind(8, Int(a.building)); try insert.bind(9, Int(a.unit))
-                    try insert.bind(10, a.room); try insert.bind(11, a.location.x); try insert.bind(12, a.location.y)
-                    try insert.bind(13, a.gridID)
-                    _ = try insert.step()
-                }
-                let meta = try db.prepare("INSERT INTO meta VALUES ('version', ?)")
-                try meta.bind(1, version)
-                _ = try meta.step()
-            }
-            try db.execute("""
-                CREATE INDEX address_road ON address(road, number, building, unit);
-                CREATE INDEX address_compound ON address(compound, building, unit);
-                ANALYZE;
-                """)
-        }
-        try FileManager.default.moveItem(atPath: partial, toPath: path)
+    /// Addresses on `road` with door number `number` (at most `limit`).
+    func onRoad(_ road: String, number: Int, limit: Int = 400) -> [Int32] {
+        guard let list = byRoad[road] else { return [] }
+        let n = Int32(clamping: number)
+        var lo = 0, hi = list.count
+        while lo < hi { let mid = (lo + hi) / 2; if numbers[Int(list[mid])] < n { lo = mid + 1 } else { hi = mid } }
+        var out: [Int32] = []
+        var k = lo
+        while k < list.count, numbers[Int(list[k])] == n, out.count < limit { out.append(list[k]); k += 1 }
+        return out
     }
+
+    /// The addresses on `road` whose numbers are nearest `number` (at most `limit`).
+    func nearOnRoad(_ road: String, number: Int, limit: Int = 40) -> [Int32] {
+        guard let list = byRoad[road] else { return [] }
+        let n = Int64(number)
+        func distance(_ k: Int32) -> Int64 {
+            let v = numbers[Int(k)]
+            return v == AddressLibrary.none ? Int64.max : abs(Int64(v) - n)
+        }
+        return Array(list.sorted { distance($0) != distance($1) ? distance($0) < distance($1) : numbers[Int($0)] < numbers[Int($1)] }
+            .prefix(limit))
+    }
+
+    /// The addresses of a compound (at most `limit`).
+    func inCompound(_ compound: String, limit: Int = 400) -> [Int32] { Array((byCompound[compound] ?? []).prefix(limit)) }
 
     /// Names in the gazetteer that best match `text`: exact first, else by edit distance
     /// among names sharing a character pair with it. (similarity in 0…1, index)

@@ -16,23 +16,11 @@ public enum GeocodeResult: Sendable {
     case none(reason: String)
 }
 
-/// Geocodes against the library. Holds its own read-only SQLite connection and prepared
-/// statements, so use one per thread (the library itself is shared).
-public final class Geocoder {
+/// Geocodes against the library. Holds nothing but the library, so one serves every thread.
+public struct Geocoder: Sendable {
     public let library: AddressLibrary
-    private let db: SQLiteDatabase
-    private let byRoadNumber: SQLiteStatement
-    private let byRoadNear: SQLiteStatement
-    private let byCompound: SQLiteStatement
-    static let columns = "id, text, street, community, road, number, compound, building, unit, lon, lat, grid_id"
 
-    public init(library: AddressLibrary) throws {
-        self.library = library
-        db = try SQLiteDatabase(path: library.databasePath, mode: .readOnly)
-        byRoadNumber = try db.prepare("SELECT \(Geocoder.columns) FROM address WHERE road = ? AND number = ? LIMIT 400")
-        byRoadNear = try db.prepare("SELECT \(Geocoder.columns) FROM address WHERE road = ? ORDER BY abs(number - ?), number LIMIT 40")
-        byCompound = try db.prepare("SELECT \(Geocoder.columns) FROM address WHERE compound = ? LIMIT 400")
-    }
+    public init(library: AddressLibrary) { self.library = library }
 
     struct Row {
         let id, text, street, community, road: String
@@ -43,15 +31,14 @@ public final class Geocoder {
         let grid: String
     }
 
-    private func rows(_ stmt: SQLiteStatement) throws -> [Row] {
-        var out: [Row] = []
-        while try stmt.step() {
-            out.append(Row(id: stmt.text(0), text: stmt.text(1), street: stmt.text(2), community: stmt.text(3), road: stmt.text(4),
-                           number: stmt.isNull(5) ? nil : stmt.int(5), compound: stmt.text(6),
-                           building: stmt.isNull(7) ? nil : stmt.int(7), unit: stmt.isNull(8) ? nil : stmt.int(8),
-                           point: Coordinate(stmt.double(9), stmt.double(10)), grid: stmt.text(11)))
+    private func rows(_ indices: [Int32]) -> [Row] {
+        indices.map { k in
+            let a = library.addresses[Int(k)]
+            func int(_ v: Int32) -> Int? { v == AddressLibrary.none ? nil : Int(v) }
+            return Row(id: a.id, text: a.text, street: a.street, community: a.community, road: a.road,
+                       number: int(library.numbers[Int(k)]), compound: a.compound, building: int(library.buildings[Int(k)]),
+                       unit: int(library.units[Int(k)]), point: a.location, grid: a.gridID)
         }
-        return out
     }
 
     /// Ranked candidates (best first, at most `limit`), a whole road or compound when the text
@@ -66,16 +53,8 @@ public final class Geocoder {
             for r in roads {
                 let name = library.places[r.place].name
                 roadSimilarity[name] = r.similarity
-                byRoadNumber.reset()
-                try byRoadNumber.bind(1, name)
-                try byRoadNumber.bind(2, number)
-                var found = try rows(byRoadNumber)
-                if found.isEmpty {
-                    byRoadNear.reset()
-                    try byRoadNear.bind(1, name)
-                    try byRoadNear.bind(2, number)
-                    found = try rows(byRoadNear)
-                }
+                var found = rows(library.onRoad(name, number: number))
+                if found.isEmpty { found = rows(library.nearOnRoad(name, number: number)) }
                 candidates += found
             }
         }
@@ -84,9 +63,7 @@ public final class Geocoder {
             let placeText = q.compoundText.isEmpty ? q.placeText : q.compoundText
             let compounds = placeText.isEmpty ? [] : library.matchPlaces(placeText, roadsOnly: false)
             if let best = compounds.first, q.building != nil {
-                byCompound.reset()
-                try byCompound.bind(1, library.places[best.place].name)
-                candidates = try rows(byCompound)
+                candidates = rows(library.inCompound(library.places[best.place].name))
             } else if let best = (roads + compounds).max(by: { $0.similarity < $1.similarity }) {
                 return .place(library.places[best.place], similarity: best.similarity)
             }

@@ -85,6 +85,13 @@ public final class Geometry {
         try context.wrap(GEOSSymDifference_r(h, pointer, other.pointer), "symmetric difference")
     }
     public func unaryUnion() throws -> Geometry { try context.wrap(GEOSUnaryUnion_r(h, pointer), "union") }
+    /// Union of a collection of polygons that form a coverage (edges matched exactly, no
+    /// overlaps): much faster than `unaryUnion`, which it falls back to when GEOS refuses.
+    public func coverageUnion() throws -> Geometry {
+        if let p = GEOSCoverageUnion_r(h, pointer) { return Geometry(owning: p, in: context) }
+        _ = context.error("coverage union")  // clears the message of the refused attempt
+        return try unaryUnion()
+    }
     public func boundary() throws -> Geometry { try context.wrap(GEOSBoundary_r(h, pointer), "boundary") }
     public func centroid() throws -> Geometry { try context.wrap(GEOSGetCentroid_r(h, pointer), "centroid") }
     public func pointOnSurface() throws -> Geometry {

@@ -65,6 +65,19 @@ public indirect enum Shape: Equatable, Sendable {
         }
     }
 
+    /// A one-part MultiPolygon as the Polygon it is; anything else unchanged. The store keeps
+    /// grids this way, so that a layer written as MultiPolygons (a GeoPackage) reads back equal.
+    public var simplestPolygonal: Shape {
+        if case .multiPolygon(let parts) = self, parts.count == 1 { return .polygon(parts[0]) }
+        return self
+    }
+
+    /// A Polygon as a one-part MultiPolygon; anything else unchanged.
+    public var asMultiPolygon: Shape {
+        if case .polygon(let rings) = self { return .multiPolygon([rings]) }
+        return self
+    }
+
     /// Number of vertices, counting closing points.
     public var vertexCount: Int { allCoordinates.count }
 

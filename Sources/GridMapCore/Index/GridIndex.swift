@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Point-in-grid lookup over an immutable copy of the grid boundaries.
 ///
 /// Why not GEOS on the query path: GEOS 3.11 prepared geometries are not thread-safe
@@ -121,6 +123,25 @@ public struct GridIndex: Sendable {
                 }
             }
         }
+    }
+
+    /// Locates many points, spread over every core: out[i] is the grid of points[i], or -1.
+    public func locateAll(_ points: [Coordinate]) -> [Int32] {
+        let count = points.count
+        var raw = [Int32](repeating: -1, count: count)
+        let chunk = 4096
+        let chunks = (count + chunk - 1) / chunk
+        raw.withUnsafeMutableBufferPointer { out in
+            points.withUnsafeBufferPointer { input in
+                // Each chunk writes a disjoint range of `out`; both buffers outlive the call.
+                nonisolated(unsafe) let target = out, source = input
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    let range = (c * chunk)..<min(count, (c + 1) * chunk)
+                    locate(UnsafeBufferPointer(rebasing: source[range]), into: UnsafeMutableBufferPointer(rebasing: target[range]))
+                }
+            }
+        }
+        return raw
     }
 
     /// Every grid whose closed polygon contains the (snapped) point, in index order. More

@@ -92,7 +92,11 @@ extension Snapshot {
             JSONValue.writeString(c, to: &out)
         }
         out += ",\"grid_id\":"
-        if let g = r.gridID { JSONValue.writeString(g, to: &out) } else { out += "null" }
+        if let g = r.locatedGridID { JSONValue.writeString(g, to: &out) } else { out += "null" }
+        if let g = r.gridID {
+            out += ",\"assigned_grid_id\":"
+            JSONValue.writeString(g, to: &out)
+        }
         out += ",\"lon\":"
         out += JSONValue.format(r.location.x)
         out += ",\"lat\":"

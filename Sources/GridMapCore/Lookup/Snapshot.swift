@@ -29,8 +29,15 @@ public final class Snapshot: Sendable {
     public init(dataset: Dataset) throws {
         var data = dataset
         data.grids.sort { $0.id < $1.id }
+        let grids = try GridIndex(polygons: data.grids.map(\.shape))
+        self.grids = grids
+        // Derived for each version, never read from input: the grid each address and each
+        // resource stands in (a worker's assigned grid, `gridID`, is planners' data).
+        let addressGrids = grids.locateAll(data.addresses.map(\.location))
+        for (k, g) in addressGrids.enumerated() { data.addresses[k].gridID = g < 0 ? "" : data.grids[Int(g)].id }
+        let resourceGrids = grids.locateAll(data.resources.map(\.location))
+        for (k, g) in resourceGrids.enumerated() { data.resources[k].locatedGridID = g < 0 ? nil : data.grids[Int(g)].id }
         self.dataset = data
-        grids = try GridIndex(polygons: data.grids.map(\.shape))
         resources = ResourceIndex(locations: data.resources.map(\.location), kinds: data.resources.map(\.kind),
                                   ids: data.resources.map(\.id))
         let gridByID = Dictionary(uniqueKeysWithValues: data.grids.enumerated().map { ($1.id, $0) })
@@ -52,16 +59,18 @@ public final class Snapshot: Sendable {
         resourceHeads = Snapshot.resourceHeads(data.resources)
     }
 
-    /// The standard address library of this version, built (into a SQLite file under
-    /// `directory`) the first time it is asked for.
-    public func addressLibrary(directory: String = NSTemporaryDirectory()) throws -> AddressLibrary {
-        try library.withLock { cached in
+    /// The standard address library of this version, built the first time it is asked for.
+    public var addressLibrary: AddressLibrary {
+        library.withLock { cached in
             if let cached { return cached }
-            let built = try AddressLibrary(dataset: dataset, directory: directory)
+            let built = AddressLibrary(dataset: dataset)
             cached = built
             return built
         }
     }
+
+    /// A geocoder over this version's library.
+    public var geocoder: Geocoder { Geocoder(library: addressLibrary) }
 
     public static func load(directory: String) throws -> Snapshot {
         let snapshot = try Snapshot(dataset: Dataset.load(directory: directory))
@@ -82,20 +91,6 @@ public final class Snapshot: Sendable {
 
     /// Locates many points, spread over every core. Same answers as `locate`, in order.
     public func locateMany(_ points: [Coordinate]) -> [Int?] {
-        let count = points.count
-        var raw = [Int32](repeating: -1, count: count)
-        let chunk = 4096
-        let chunks = (count + chunk - 1) / chunk
-        raw.withUnsafeMutableBufferPointer { out in
-            points.withUnsafeBufferPointer { input in
-                // Each chunk writes a disjoint range of `out`; both buffers outlive the call.
-                nonisolated(unsafe) let target = out, source = input
-                DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                    let range = (c * chunk)..<min(count, (c + 1) * chunk)
-                    grids.locate(UnsafeBufferPointer(rebasing: source[range]), into: UnsafeMutableBufferPointer(rebasing: target[range]))
-                }
-            }
-        }
-        return raw.map { $0 < 0 ? nil : Int($0) }
+        grids.locateAll(points).map { $0 < 0 ? nil : Int($0) }
     }
 }

@@ -47,6 +47,33 @@ public final class SQLiteDatabase {
 
     public func prepare(_ sql: String) throws -> SQLiteStatement { try SQLiteStatement(self, sql) }
 
+    /// Runs one statement with the given arguments and returns its rows through `row`.
+    public func query(_ sql: String, _ arguments: [SQLiteValue] = [], row: (SQLiteStatement) throws -> Void = { _ in }) throws {
+        let stmt = try prepare(sql)
+        for (i, a) in arguments.enumerated() { try stmt.bind(Int32(i + 1), a) }
+        while try stmt.step() { try row(stmt) }
+    }
+
+    /// The first column of the first row, as an integer (nil when there is no row or it is NULL).
+    public func scalar(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> Int? {
+        var value: Int?
+        try query(sql, arguments) { if value == nil && !$0.isNull(0) { value = $0.int(0) } }
+        return value
+    }
+
+    /// The first column of the first row, as text.
+    public func text(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> String? {
+        var value: String?
+        try query(sql, arguments) { if value == nil && !$0.isNull(0) { value = $0.text(0) } }
+        return value
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Sets how long a statement waits for another connection's lock before SQLITE_BUSY.
+    public func busyTimeout(milliseconds: Int32) { sqlite3_busy_timeout(handle, milliseconds) }
+
     /// Runs `body` in a transaction, rolled back if it throws.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN IMMEDIATE")
@@ -59,6 +86,16 @@ public final class SQLiteDatabase {
             throw error
         }
     }
+}
+
+/// A value bound to a statement's parameter.
+public enum SQLiteValue: Sendable {
+    case integer(Int), real(Double), text(String), blob([UInt8]), null
+}
+
+extension SQLiteValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(integerLiteral value: Int) { self = .integer(value) }
 }
 
 /// A prepared statement: bind, step through rows, reset, reuse.
@@ -94,9 +131,28 @@ public final class SQLiteStatement {
         let rc = value.map { sqlite3_bind_int64(handle, index, Int64($0)) } ?? sqlite3_bind_null(handle, index)
         guard rc == SQLITE_OK else { throw db.error(rc) }
     }
+    public func bind(_ index: Int32, _ value: [UInt8]?) throws {
+        let rc: Int32
+        if let value {
+            rc = value.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), SQLiteStatement.transient) }
+        } else {
+            rc = sqlite3_bind_null(handle, index)
+        }
+        guard rc == SQLITE_OK else { throw db.error(rc) }
+    }
     public func bind(_ index: Int32, _ value: Double) throws {
         let rc = sqlite3_bind_double(handle, index, value)
         guard rc == SQLITE_OK else { throw db.error(rc) }
+    }
+
+    public func bind(_ index: Int32, _ value: SQLiteValue) throws {
+        switch value {
+        case .integer(let v): try bind(index, v)
+        case .real(let v): try bind(index, v)
+        case .text(let v): try bind(index, v)
+        case .blob(let v): try bind(index, v)
+        case .null: try bind(index, nil as String?)
+        }
     }
 
     /// Advances to the next row: true while there is one.
@@ -113,5 +169,21 @@ public final class SQLiteStatement {
     }
     public func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
     public func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+    public func blob(_ column: Int32) -> [UInt8]? {
+        guard let p = sqlite3_column_blob(handle, column) else { return nil }
+        return Array(UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, column))))
+    }
+    public enum ColumnType { case integer, real, text, blob, null }
+    public func columnType(_ column: Int32) -> ColumnType {
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_INTEGER: .integer
+        case SQLITE_FLOAT: .real
+        case SQLITE_TEXT: .text
+        case SQLITE_BLOB: .blob
+        default: .null
+        }
+    }
+    public var columnCount: Int32 { sqlite3_column_count(handle) }
+    public func columnName(_ column: Int32) -> String { String(cString: sqlite3_column_name(handle, column)) }
     public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 }

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import GridMapCore
+
+/// `gridmap store bench`: what the store costs at a dataset's scale.
+struct StoreBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the store: import, size, start-up to a first lookup, and versions that each change one grid.")
+
+    @Option(help: "Data directory to import (default: the bundled Yufeng data).") var data: String?
+    @Option(help: "Versions to publish, each moving one grid's vertex.") var versions = 1000
+    @Option(help: "Where to build the benchmark store (deleted first).") var scratch = NSTemporaryDirectory() + "/gridmap-bench.gridmap"
+
+    func run() throws {
+        #if DEBUG
+        print("warning: a debug build; figures are meaningful only with `swift build -c release`")
+        #endif
+        let dir = data ?? Dataset.defaultDirectory
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
+        do {
+            var t = Date()
+            let dataset = try Dataset.load(directory: dir)
+            let readSeconds = -t.timeIntervalSinceNow
+            t = Date()
+            let store = try MapStore.create(path: scratch, from: dataset, author: "bench", message: "import")
+            let importSeconds = -t.timeIntervalSinceNow
+            let size0 = fileSize(scratch)
+            print("data: \(dir): \(dataset.grids.count) grids, \(dataset.addresses.count) addresses")
+            print("import: read files \(fmt(readSeconds)) s, create store \(fmt(importSeconds)) s, store \(mib(size0)) MiB")
+
+            t = Date()
+            let snapshot = try Snapshot.load(store: scratch)
+            _ = snapshot.locate(dataset.grids[0].shape.polygons[0][0][0])
+            print("start-up: open the store, build the current version, first LOCATE: \(fmt(-t.timeIntervalSinceNow)) s")
+
+            // Each version changes one grid's boundary: a new vertex 10 cm outside the middle of
+            // its first edge, so that its community's and street's derived shapes change too
+            // (the worst case for what a version stores).
+            var publishTimes: [Double] = []
+            var grids = dataset.grids.sorted { $0.id < $1.id }
+            for k in 0..<versions {
+                let i = k % grids.count
+                grids[i].shape = StoreBenchCommand.bumped(grids[i].shape)
+                let g = grids[i]
+                var changes = ChangeSet()
+                changes.features[.grids] = [g.id: FeatureRow(Feature(id: g.id, properties: g.properties, geometry: g.shape))]
+                let start = Date()
+                try store.publish(changes, parent: try store.head(), author: "bench", message: "population of \(g.id)")
+                publishTimes.append(-start.timeIntervalSinceNow)
+            }
+            publishTimes.sort()
+            let size1 = fileSize(scratch) + fileSize(scratch + "-wal")
+            print("\(versions) versions, each changing one grid: store grew \(mib(size1 - size0)) MiB, "
+                  + "\((size1 - size0) / max(1, versions)) bytes per version; publish median \(fmt(publishTimes[publishTimes.count / 2] * 1000)) ms, "
+                  + "p99 \(fmt(publishTimes[publishTimes.count * 99 / 100] * 1000)) ms")
+        } catch { throw Failure(error) }
+    }
+
+    /// The shape with a vertex added 1e-6° outside the middle of its exterior ring's first edge.
+    static func bumped(_ shape: Shape) -> Shape {
+        guard case .polygon(var rings) = shape.simplestPolygonal, rings[0].count >= 4 else { return shape }
+        let ring = rings[0]
+        var area2 = 0.0
+        for k in 0..<(ring.count - 1) { area2 += ring[k].x * ring[k + 1].y - ring[k + 1].x * ring[k].y }
+        let a = ring[0], b = ring[1]
+        let dx = b.x - a.x, dy = b.y - a.y, length = (dx * dx + dy * dy).squareRoot()
+        guard length > 0 else { return shape }
+        // Outward is to the right of an edge of a counter-clockwise ring.
+        let sign = area2 > 0 ? 1.0 : -1.0
+        let mid = Coordinate((a.x + b.x) / 2 + sign * dy / length * 1e-6, (a.y + b.y) / 2 - sign * dx / length * 1e-6)
+        rings[0].insert(mid, at: 1)
+        return .polygon(rings)
+    }
+
+    private func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+    private func fmt(_ v: Double) -> String { String(format: v < 10 ? "%.3f" : "%.1f", v) }
+    private func mib(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1_048_576) }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import GridMapCore
+
+/// `gridmap store …`: the map store's versions, imports, exports, diffs and rollbacks.
+struct StoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "The map store: every version of the map, imported, exported, compared and rolled back.",
+        subcommands: [Import.self, Export.self, Versions.self, Show.self, Diff.self, Rollback.self, Verify.self,
+                      StoreBenchCommand.self])
+
+    /// Options of the commands that write a version.
+    struct Authorship: ParsableArguments {
+        @Option(help: "Who publishes (recorded with the version; default: $USER).") var author: String?
+        @Option(help: "Why (recorded with the version).") var message: String?
+        var who: String { author ?? ProcessInfo.processInfo.environment["USER"] ?? "gridmap" }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a data directory or a GeoPackage: a new store, or a new version of an existing one.",
+            discussion: "Only what differs from the current version is recorded. Street and community shapes are "
+                + "derived from the grids (the file's own are ignored).")
+        @Argument(help: "A data directory laid out like data/yufeng, or a .gpkg file.") var source: String
+        @Option(help: "The store (created if it does not exist).") var store: String
+        @OptionGroup var authorship: Authorship
+
+        func run() throws {
+            do {
+                let dataset = source.hasSuffix(".gpkg") ? try GeoPackage.read(source) : try Dataset.load(directory: source)
+                let message = authorship.message ?? "imported from \(source)"
+                let info: VersionInfo
+                if FileManager.default.fileExists(atPath: store) {
+                    info = try MapStore(path: store).importVersion(dataset, author: authorship.who, message: message)
+                } else {
+                    let created = try MapStore.create(path: store, from: dataset, author: authorship.who, message: message)
+                    info = try created.version(created.head())
+                }
+                print(info.json.serialized)
+            } catch { throw Failure(error) }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a version as a data directory or, for a path ending in .gpkg, a GeoPackage (QGIS, GDAL).")
+        @Argument(help: "Output directory, or a .gpkg file.") var output: String
+        @Option(help: "A version number or an ISO 8601 date (default: the current version).") var version: String?
+        @OptionGroup var options: DataOptions
+
+        func run() throws {
+            let path = try options.storePath()
+            do {
+                let store = try MapStore(path: path, readOnly: true)
+                let v = try version.map { try store.resolve(asOf: $0) } ?? store.head()
+                let dataset = try Snapshot(dataset: try store.dataset(version: v)).dataset
+                if output.hasSuffix(".gpkg") { try GeoPackage.write(dataset, to: output) } else { try dataset.write(directory: output) }
+                print("version \(v) of \(path) written to \(output)")
+            } catch { throw Failure(error) }
+        }
+    }
+
+    struct Versions: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the versions, newest first, one JSON object per line.")
+        @Option(help: "At most this many.") var limit = 20
+        @OptionGroup var options: DataOptions
+
+        func run() throws {
+            let path = try options.storePath()
+            do {
+                for v in try MapStore(path: path, readOnly: true).versions().reversed().prefix(limit) { print(v.json.serialized) }
+            } catch { throw Failure(error) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one version (a number, or the one live at an ISO 8601 date).")
+        @Argument var version: String
+        @OptionGroup var options: DataOptions
+
+        func run() throws {
+            let path = try options.storePath()
+            do {
+                let store = try MapStore(path: path, readOnly: true)
+                print(try store.version(try store.resolve(asOf: version)).json.serialized)
+            } catch { throw Failure(error) }
+        }
+    }
+
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What changed between two versions, feature by feature (added, removed, attributes, area moved).")
+        @Argument var from: String
+        @Argument var to: String
+        @OptionGroup var options: DataOptions
+
+        func run() throws {
+            let path = try options.storePath()
+            do {
+                let store = try MapStore(path: path, readOnly: true)
+                print(try store.diff(from: try store.resolve(asOf: from), to: try store.resolve(asOf: to)).serialized)
+            } catch { throw Failure(error) }
+        }
+    }
+
+    struct Rollback: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish an earlier version's content as a new version (history is never rewritten).")
+        @Argument var version: String
+        @OptionGroup var authorship: Authorship
+        @OptionGroup var options: DataOptions
+
+        func run() throws {
+            let path = try options.storePath()
+            do {
+                let store = try MapStore(path: path)
+                let info = try store.rollback(to: try store.resolve(asOf: version), author: authorship.who, message: authorship.message)
+                print(info.json.serialized)
+            } catch { throw Failure(error) }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the store: SQLite's integrity check, and every version read back with the counts it recorded.")
+        @OptionGroup var options: DataOptions
+
+        func run() throws {
+            let path = try options.storePath()
+            do {
+                let report = try MapStore(path: path, readOnly: true).verify()
+                print(report.serialized)
+            } catch { throw Failure(error) }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import Synchronization
+
+/// A published version as subscribers hear of it.
+public struct VersionEvent: Sendable {
+    public let version: Int
+    public let parent: Int?
+    public let changedGrids: [String]
+    public let author: String
+    public let message: String
+
+    /// The message SUBSCRIBE delivers: `{"version":…,"parent":…,"changed_grids":[…],…}`.
+    public var json: JSONValue {
+        ["version": JSONValue(version), "parent": parent.map { JSONValue($0) } ?? .null,
+         "changed_grids": .array(changedGrids.map { .string($0) }), "author": .string(author), "message": .string(message)]
+    }
+}
+
+/// Serves a map store: the current version as a `Snapshot` readers take without waiting,
+/// versions published by anyone (this process or another on the same file) picked up by a
+/// watcher thread that polls the store, built beside the current one and swapped in, earlier
+/// versions for as-of queries from a bounded cache, and a notification per new version.
+///
+/// Every skin (RESP, HTTP, CLI) goes through this: store access, publishes and builds happen
+/// here, off any event loop, one at a time (the store connection is behind a lock).
+public final class MapService: Sendable {
+    public static let defaultAsOfCapacity = 4
+    public static let defaultPollInterval = Duration.milliseconds(100)
+
+    public let storePath: String
+    public let snapshots: SnapshotStore
+    public let asOfCapacity: Int
+    private let store: LockedStore?
+    private let asOf = Mutex<[(version: Int, snapshot: Snapshot, used: UInt64)]>([])
+    private let clock = Atomic<UInt64>(0)
+    private let listeners = Mutex<[Int: @Sendable (VersionEvent) -> Void]>([:])
+    private let nextListener = Atomic<Int>(0)
+    private let watching = Atomic<Bool>(false)
+    /// Every version's id and publish time, so as-of queries resolve without the store.
+    private let versionTimes: Mutex<[(id: Int, ms: Int64)]>
+    /// Publishes picked up, and the time of the last build (nanoseconds).
+    public let publishes = Atomic<Int>(0)
+    public let lastBuildNanos = Atomic<UInt64>(0)
+
+    /// Opens the store and builds its current version.
+    public init(storePath: String, asOfCapacity: Int = MapService.defaultAsOfCapacity) throws {
+        self.storePath = storePath
+        self.asOfCapacity = max(1, asOfCapacity)
+        let store = try MapStore(path: storePath)
+        let snapshot = try Snapshot(dataset: try store.dataset(version: try store.head()))
+        versionTimes = Mutex(try store.versions().map { ($0.id, $0.publishedMs) })
+        releaseFreedMemory()
+        self.store = LockedStore(store)
+        snapshots = SnapshotStore(snapshot)
+    }
+
+    /// Serves one snapshot held in memory, with no store behind it (benchmarks and tests of
+    /// the lookup path): store commands answer that there is no store.
+    public init(snapshot: Snapshot) {
+        storePath = "(memory)"
+        asOfCapacity = 1
+        store = nil
+        versionTimes = Mutex([(Int(snapshot.version) ?? 0, 0)])
+        snapshots = SnapshotStore(snapshot)
+    }
+
+    public var current: Snapshot { snapshots.current }
+
+    /// Runs `body` with the store connection, one caller at a time.
+    public func withStore<T>(_ body: (MapStore) throws -> T) throws -> T {
+        guard let store else { throw StoreError(storePath, "this map is served from memory, not from a store") }
+        return try store.withLock(body)
+    }
+
+    /// Checks the store now: when it holds a newer version, builds it and makes it current.
+    /// Returns the version now current. Requests already running finish on the old one.
+    @discardableResult
+    public func refresh() throws -> Int {
+        let (built, infos): (Snapshot?, [VersionInfo]) = try withStore { store in
+            let head = try store.head()
+            let current = Int(snapshots.current.version) ?? 0
+            guard head > current else { return (nil, []) }
+            let start = DispatchTime.now().uptimeNanoseconds
+            let snapshot = try Snapshot(dataset: try store.dataset(version: head))
+            lastBuildNanos.store(DispatchTime.now().uptimeNanoseconds - start, ordering: .relaxed)
+            let infos = try ((current + 1)...head).map { try store.version($0) }
+            versionTimes.withLock { times in
+                for info in infos where !times.contains(where: { $0.id == info.id }) { times.append((info.id, info.publishedMs)) }
+            }
+            return (snapshot, infos)
+        }
+        guard let built else { return Int(snapshots.current.version) ?? 0 }
+        snapshots.publish(built)
+        releaseFreedMemory()
+        publishes.add(1, ordering: .relaxed)
+        let callbacks = listeners.withLock { Array($0.values) }
+        for info in infos {
+            let event = VersionEvent(version: info.id, parent: info.parent, changedGrids: info.changedGrids,
+                                     author: info.author, message: info.message)
+            for f in callbacks { f(event) }
+        }
+        return Int(built.version) ?? 0
+    }
+
+    /// Polls the store every `interval` on a thread of its own until `stop()`, so that a
+    /// version published by any process is served within about that long.
+    public func startWatching(every interval: Duration = MapService.defaultPollInterval) {
+        guard watching.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        let thread = Thread { [self] in
+            while watching.load(ordering: .relaxed) {
+                _ = try? refresh()
+                let ms = interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000
+                Thread.sleep(forTimeInterval: Double(ms) / 1000)
+            }
+        }
+        thread.name = "gridmap-store-watcher"
+        thread.start()
+    }
+
+    public func stopWatching() { watching.store(false, ordering: .relaxed) }
+
+    /// Calls `listener` (on the watcher's thread) for every version published from now on.
+    public func subscribe(_ listener: @escaping @Sendable (VersionEvent) -> Void) -> Int {
+        let id = nextListener.add(1, ordering: .relaxed).newValue
+        listeners.withLock { $0[id] = listener }
+        return id
+    }
+
+    public func unsubscribe(_ id: Int) { listeners.withLock { _ = $0.removeValue(forKey: id) } }
+
+    /// The version `text` names or that was live at the moment it names (see `AsOf`),
+    /// resolved in memory: no store access, so it may run on an event loop.
+    public func resolve(asOf text: String) throws -> Int {
+        let parsed = AsOf.parse(text)
+        let times = versionTimes.withLock { $0 }
+        if let v = parsed.version {
+            guard times.contains(where: { $0.id == v }) else {
+                throw StoreError(storePath, "no version \(v); versions are 1 to \(times.last?.id ?? 0)")
+            }
+            return v
+        }
+        guard let ms = parsed.ms else {
+            throw StoreError(storePath, "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time")
+        }
+        guard let v = times.filter({ $0.ms <= ms }).map(\.id).max() else {
+            throw StoreError(storePath, "no version was live at \(text.prefix(40)): the first was published at "
+                + VersionInfo.iso(times.first?.ms ?? 0))
+        }
+        return v
+    }
+
+    /// Version `version`'s snapshot if it is current or cached (no build, no store access).
+    public func cachedSnapshot(version: Int) -> Snapshot? {
+        let current = snapshots.current
+        if current.version == String(version) { return current }
+        let tick = clock.add(1, ordering: .relaxed).newValue
+        return asOf.withLock { cache -> Snapshot? in
+            guard let k = cache.firstIndex(where: { $0.version == version }) else { return nil }
+            cache[k].used = tick
+            return cache[k].snapshot
+        }
+    }
+
+    /// The version live at the moment `text` names (a version id or an ISO 8601 date or
+    /// time). The current version costs nothing; another is built the first time it is asked
+    /// for and kept in a cache of `asOfCapacity` versions (least recently used out first).
+    public func snapshot(asOf text: String) throws -> Snapshot {
+        try snapshot(version: try resolve(asOf: text))
+    }
+
+    /// Version `version`'s snapshot, built (slow: call it off any event loop) when not cached.
+    public func snapshot(version: Int) throws -> Snapshot {
+        if let hit = cachedSnapshot(version: version) { return hit }
+        let tick = clock.add(1, ordering: .relaxed).newValue
+        let built = try Snapshot(dataset: try withStore { try $0.dataset(version: version) })
+        asOf.withLock { cache in
+            if cache.contains(where: { $0.version == version }) { return }
+            if cache.count >= asOfCapacity, let oldest = cache.indices.min(by: { cache[$0].used < cache[$1].used }) {
+                cache.remove(at: oldest)
+            }
+            cache.append((version, built, tick))
+        }
+        return built
+    }
+
+    /// The versions in the as-of cache, for INFO.
+    public var cachedVersions: [Int] { asOf.withLock { $0.map(\.version).sorted() } }
+}
+
+/// The store connection behind a lock. `@unchecked Sendable` because of this invariant: a
+/// SQLite connection may be used by one thread at a time, and `withLock` is the only way to
+/// reach it, holding the lock for the whole use; the connection never escapes the closure.
+private final class LockedStore: @unchecked Sendable {
+    private let lock = NSLock()
+    private let store: MapStore
+    init(_ store: MapStore) { self.store = store }
+    func withLock<T>(_ body: (MapStore) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(store)
+    }
+}

@@ -1,0 +1,307 @@
+import Foundation
+
+/// A store that cannot be opened or used, named by its file.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public let file: String
+    public let message: String
+    public init(_ file: String, _ message: String) { self.file = file; self.message = message }
+    public var description: String { "\(file): \(message)" }
+}
+
+/// A publish that expected another version to be current.
+public struct StaleVersionError: Error, CustomStringConvertible, Sendable {
+    public let expected: Int
+    public let current: Int
+    public var description: String {
+        "stale publish: it expects to replace version \(expected), but the current version is \(current)"
+    }
+}
+
+/// The map store: one SQLite file (WAL) holding every version of a district's map.
+///
+/// **Layout.** `version` has one row per published version (parent, time, author, message,
+/// the grids it changed, counts). `feature` holds the streets, communities, grids, resources
+/// (with their grid-worker assignments) and the outline, and `address` the addresses, as rows
+/// `(id, since, props, geometry)`: a version inserts a row for each feature it adds or
+/// changes and a tombstone (no properties) for each it removes, so a version costs what it
+/// changes, like a commit. Version v's content is, per feature, its latest row with
+/// `since <= v` unless that is a tombstone. History is append-only: triggers refuse any
+/// UPDATE or DELETE.
+///
+/// **Consistency.** A version's rows and its `version` row are written in one transaction, and
+/// readers only read versions up to the largest id in `version`, so a half-written version is
+/// never visible, whatever happens to the writer. Several processes may read one store, and
+/// any may publish: `BEGIN IMMEDIATE` makes publishes one at a time, and each states the
+/// version it expects to replace.
+///
+/// One `MapStore` is one SQLite connection: use it from one thread at a time.
+public final class MapStore {
+    public static let applicationID: Int32 = 0x474D_4150  // "GMAP"
+    public static let schemaVersion = 1
+
+    public let path: String
+    let db: SQLiteDatabase
+    /// The last version read or written, kept so that consecutive publishes from this
+    /// process do not reread the whole map.
+    private var cached: (version: Int, content: StoreContent)?
+    /// The last version read as a dataset, from which a later one is made by its changes.
+    private var cachedDataset: Dataset?
+
+    /// Opens an existing store, checking that it is one and that this build can read it.
+    public init(path: String, readOnly: Bool = false) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError(path, "no such store file") }
+        self.path = path
+        do {
+            db = try SQLiteDatabase(path: path, mode: readOnly ? .readOnly : .readWriteCreate)
+            db.busyTimeout(milliseconds: 10_000)
+            let app = try db.scalar("PRAGMA application_id") ?? 0
+            let schema = try db.scalar("PRAGMA user_version") ?? 0
+            guard app == Int(MapStore.applicationID) else {
+                throw StoreError(path, "not a gridmap store (SQLite application_id \(app)); create one with 'gridmap store import'")
+            }
+            guard schema <= MapStore.schemaVersion else {
+                throw StoreError(path, "written by a newer gridmap (store schema \(schema); this build reads up to \(MapStore.schemaVersion))")
+            }
+            if !readOnly { try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL") }
+        } catch let e as StoreError { throw e } catch let e as SQLiteError {
+            throw StoreError(path, e.code == 26 ? "not a SQLite database, or corrupt (\(e.message))" : "\(e)")
+        }
+    }
+
+    /// Creates a new store at `path` holding `dataset` as version 1. The file is built beside
+    /// its final name and renamed into place when complete: a killed import leaves no store.
+    @discardableResult
+    public static func create(path: String, from dataset: Dataset, author: String, message: String) throws -> MapStore {
+        guard !FileManager.default.fileExists(atPath: path) else { throw StoreError(path, "already exists") }
+        let partial = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
+        for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: partial + suffix) }
+        do {
+            let derived = try dataset.derivingShapes()
+            let content = StoreContent(derived)
+            let db = try SQLiteDatabase(path: partial)
+            try db.execute(schema)
+            try db.transaction {
+                try db.query("INSERT INTO meta VALUES ('district_id', ?), ('district_name', ?)",
+                             [.text(dataset.districtID), .text(dataset.districtName)])
+                let empty = StoreContent(layers: [:], addresses: [:], districtID: "", districtName: "")
+                try insertVersion(db, id: 1, parent: nil, author: author, message: message,
+                                  changes: empty.changes(to: content), base: empty, content: content)
+            }
+            try db.execute("PRAGMA journal_mode = DELETE")
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
+        // link(2) fails if another process created the store meanwhile: the first one wins.
+        guard link(partial, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: partial)
+            throw StoreError(path, "cannot create: \(reason)")
+        }
+        try? FileManager.default.removeItem(atPath: partial)
+        return try MapStore(path: path)
+    }
+
+    static let schema = """
+        PRAGMA application_id = \(applicationID);
+        PRAGMA user_version = \(schemaVersion);
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE version(
+            id INTEGER PRIMARY KEY, parent INTEGER, published_ms INTEGER NOT NULL,
+            author TEXT NOT NULL, message TEXT NOT NULL, changed_grids TEXT NOT NULL, summary TEXT NOT NULL);
+        CREATE TABLE feature(
+            layer TEXT NOT NULL, id TEXT NOT NULL, since INTEGER NOT NULL, props TEXT, geom BLOB,
+            PRIMARY KEY (layer, id, since)) WITHOUT ROWID;
+        CREATE INDEX feature_since ON feature(since, layer);
+        CREATE TABLE address(
+            id TEXT NOT NULL, since INTEGER NOT NULL, live INTEGER NOT NULL, text TEXT, street TEXT,
+            community TEXT, road TEXT, number TEXT, compound TEXT, building TEXT, unit TEXT, room TEXT,
+            lon REAL, lat REAL, PRIMARY KEY (id, since)) WITHOUT ROWID;
+        CREATE INDEX address_since ON address(since);
+        CREATE TRIGGER version_append_only_u BEFORE UPDATE ON version BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+        CREATE TRIGGER version_append_only_d BEFORE DELETE ON version BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+        CREATE TRIGGER feature_append_only_u BEFORE UPDATE ON feature BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+        CREATE TRIGGER feature_append_only_d BEFORE DELETE ON feature BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+        CREATE TRIGGER address_append_only_u BEFORE UPDATE ON address BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+        CREATE TRIGGER address_append_only_d BEFORE DELETE ON address BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+        """
+
+    /// Runs a store operation, naming the file in any SQLite error.
+    func named<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as SQLiteError {
+            throw StoreError(path, e.code == 26 ? "not a SQLite database, or corrupt (\(e.message))" : "\(e)")
+        }
+    }
+
+    /// The current (latest) version.
+    public func head() throws -> Int {
+        try named {
+            guard let v = try db.scalar("SELECT max(id) FROM version") else { throw StoreError(path, "holds no version") }
+            return v
+        }
+    }
+
+    /// Moves the write-ahead log into the database file (sizes are then the file's).
+    public func checkpoint() throws { try named { try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") } }
+
+    public var districtID: String { (try? db.text("SELECT value FROM meta WHERE key = 'district_id'")) ?? "" }
+    public var districtName: String { (try? db.text("SELECT value FROM meta WHERE key = 'district_name'")) ?? "" }
+
+    /// Version `v`'s content, read row by row: per feature, its latest row up to v. From
+    /// the version this connection read last, when v is later, only the rows since then.
+    public func content(version v: Int) throws -> StoreContent {
+        if let c = cached, c.version == v { return c.content }
+        let content: StoreContent = try named {
+            guard try db.scalar("SELECT id FROM version WHERE id = ?", [.integer(v)]) != nil else {
+                throw StoreError(path, "no version \(v)")
+            }
+            var base = StoreContent(layers: [:], addresses: [:], districtID: districtID, districtName: districtName)
+            var after = 0
+            if let c = cached, c.version < v { base = c.content; after = c.version }
+            let stmt = try db.prepare("""
+                SELECT layer, id, props, geom FROM feature WHERE since > ? AND since <= ? ORDER BY since
+                """)
+            try stmt.bind(1, after)
+            try stmt.bind(2, v)
+            while try stmt.step() {
+                guard let layer = Layer(rawValue: stmt.text(0)) else { continue }
+                base.layers[layer, default: [:]][stmt.text(1)] = stmt.isNull(2) ? nil : FeatureRow(props: stmt.text(2), geom: stmt.blob(3))
+            }
+            try db.query("""
+                SELECT id, live, text, street, community, road, number, compound, building, unit, room, lon, lat
+                FROM address WHERE since > ? AND since <= ? ORDER BY since
+                """, [.integer(after), .integer(v)]) { s in
+                let id = s.text(0)
+                base.addresses[id] = s.int(1) == 0 ? nil : Address(
+                    id: id, text: s.text(2), street: s.text(3), community: s.text(4), road: s.text(5), number: s.text(6),
+                    compound: s.text(7), building: s.text(8), unit: s.text(9), room: s.text(10),
+                    location: Coordinate(s.double(11), s.double(12)), gridID: "")
+            }
+            return base
+        }
+        cached = (v, content)
+        return content
+    }
+
+    /// Version `v` as a checked dataset (its `version` is v's id).
+    public func dataset(version v: Int) throws -> Dataset {
+        if let d = cachedDataset, d.version == String(v) { return d }
+        let made: Dataset
+        if let d = cachedDataset, let from = Int(d.version), from < v {
+            let old = try content(version: from)
+            made = try d.applying(old.changes(to: try content(version: v)), version: String(v),
+                                  source: { "\(self.path) version \(v) (\($0.rawValue))" })
+        } else {
+            made = try content(version: v).dataset(version: String(v), source: "\(path) version \(v)")
+        }
+        cachedDataset = made
+        return made
+    }
+
+    /// Publishes `changes` on top of version `parent` as the new current version, with
+    /// community and street shapes re-derived where grids changed. Refused, with nothing
+    /// written, when `parent` is not current, when the result does not check, or when a grid
+    /// code that was retired comes back (unless `revive`, which rollbacks use: the grid coming
+    /// back is the same grid).
+    @discardableResult
+    public func publish(_ changes: ChangeSet, parent: Int, author: String, message: String,
+                        revive: Bool = false) throws -> VersionInfo {
+        let result: (VersionInfo, StoreContent, Dataset) = try named {
+            try db.transaction {
+                let head = try self.head()
+                guard head == parent else { throw StaleVersionError(expected: parent, current: head) }
+                let base = try content(version: head)
+                var next = base.applying(changes)
+                let id = head + 1
+                // Re-derive the communities and streets whose grids changed.
+                let touchedGrids = Set(changes.changedGrids)
+                var communities = Set<String>(), streets = Set<String>()
+                for g in touchedGrids {
+                    for row in [base.layers[.grids]?[g], next.layers[.grids]?[g]] {
+                        guard let row, let f = try? row.feature(id: g) else { continue }
+                        if let c = f.properties["community_id"]?.idText { communities.insert(c) }
+                        if let s = f.properties["street_id"]?.idText { streets.insert(s) }
+                    }
+                }
+                for c in communities {
+                    if let row = next.layers[.communities]?[c], let s = try? row.feature(id: c).properties["street_id"]?.idText {
+                        streets.insert(s)
+                    }
+                }
+                let effective = changes.filtered(against: base)
+                let dataset = try dataset(version: head).applying(
+                    effective, version: String(id), source: { "\(self.path) version \(id) (unpublished, \($0.rawValue))" })
+                let derived = try dataset.derivingShapes(communities: communities, streets: streets)
+                var all = effective
+                for c in derived.communities where communities.contains(c.id) {
+                    let row = FeatureRow(Feature(id: c.id, properties: c.properties, geometry: c.shape))
+                    if next.layers[.communities]?[c.id] != row { all.features[.communities, default: [:]][c.id] = row }
+                }
+                for s in derived.streets where streets.contains(s.id) {
+                    let row = FeatureRow(Feature(id: s.id, properties: s.properties, geometry: s.shape))
+                    if next.layers[.streets]?[s.id] != row { all.features[.streets, default: [:]][s.id] = row }
+                }
+                next = base.applying(all)
+                guard !all.isEmpty else { throw StoreError(path, "nothing to publish: the content equals version \(head)") }
+                if !revive {
+                    let check = try db.prepare("SELECT max(since) FROM feature WHERE layer = 'grids' AND id = ?")
+                    for (g, row) in all.features[.grids] ?? [:] where row != nil && base.layers[.grids]?[g] == nil {
+                        check.reset()
+                        try check.bind(1, g)
+                        if try check.step(), !check.isNull(0) {
+                            throw StoreError(path, "grid code \(g) was retired in version \(check.int(0)); a retired code is never reused")
+                        }
+                    }
+                }
+                let info = try MapStore.insertVersion(db, id: id, parent: head, author: author, message: message,
+                                                      changes: all, base: base, content: next)
+                return (info, next, derived)
+            }
+        }
+        // Only once committed: the caches then describe a version that exists.
+        cached = (result.0.id, result.1)
+        cachedDataset = result.2
+        return result.0
+    }
+
+    /// Writes version `id`: its row, then a row per changed feature and address.
+    static func insertVersion(_ db: SQLiteDatabase, id: Int, parent: Int?, author: String, message: String,
+                              changes: ChangeSet, base: StoreContent, content: StoreContent) throws -> VersionInfo {
+        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        let summary = VersionInfo.summary(changes, base: base, content: content)
+        let changed = changes.changedGrids
+        try db.query("INSERT INTO version VALUES (?, ?, ?, ?, ?, ?, ?)", [
+            .integer(id), parent.map { .integer($0) } ?? .null, .integer(Int(now)), .text(author), .text(message),
+            .text(JSONValue.array(changed.map { .string($0) }).serialized), .text(JSONValue.object(summary).serialized),
+        ])
+        let feature = try db.prepare("INSERT INTO feature VALUES (?, ?, ?, ?, ?)")
+        for (layer, rows) in changes.features {
+            for (fid, row) in rows {
+                feature.reset()
+                try feature.bind(1, layer.rawValue)
+                try feature.bind(2, fid)
+                try feature.bind(3, id)
+                try feature.bind(4, row?.props)
+                try feature.bind(5, row?.geom)
+                _ = try feature.step()
+            }
+        }
+        let address = try db.prepare("INSERT INTO address VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        for (aid, a) in changes.addresses {
+            address.reset()
+            try address.bind(1, aid)
+            try address.bind(2, id)
+            try address.bind(3, a == nil ? 0 : 1)
+            if let a {
+                for (k, v) in [a.text, a.street, a.community, a.road, a.number, a.compound, a.building, a.unit, a.room].enumerated() {
+                    try address.bind(Int32(4 + k), v)
+                }
+                try address.bind(13, a.location.x)
+                try address.bind(14, a.location.y)
+            }
+            _ = try address.step()
+        }
+        return VersionInfo(id: id, parent: parent, publishedMs: now, author: author, message: message,
+                           changedGrids: changed, summary: summary)
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+
+/// One published version: who published it, when, why, and what it changed.
+public struct VersionInfo: Sendable {
+    public let id: Int
+    public let parent: Int?
+    public let publishedMs: Int64
+    public let author: String
+    public let message: String
+    public let changedGrids: [String]
+    /// `added`/`changed`/`removed` counts per layer, and `counts`, the live features per layer.
+    public let summary: JSONObject
+
+    public var publishedAt: String { VersionInfo.iso(publishedMs) }
+
+    public var json: JSONValue {
+        ["version": JSONValue(id), "parent": parent.map { JSONValue($0) } ?? .null, "published_at": .string(publishedAt),
+         "author": .string(author), "message": .string(message),
+         "changed_grids": .array(changedGrids.map { .string($0) }), "summary": .object(summary)]
+    }
+
+    static func iso(_ ms: Int64) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+    }
+
+    static func summary(_ changes: ChangeSet, base: StoreContent, content: StoreContent) -> JSONObject {
+        var added = JSONObject(), changed = JSONObject(), removed = JSONObject(), counts = JSONObject()
+        func count(_ name: String, _ ids: some Collection<String>, was: (String) -> Bool, now: (String) -> Bool) {
+            added[name] = JSONValue(ids.filter { !was($0) && now($0) }.count)
+            changed[name] = JSONValue(ids.filter { was($0) && now($0) }.count)
+            removed[name] = JSONValue(ids.filter { was($0) && !now($0) }.count)
+        }
+        for layer in Layer.featureLayers {
+            count(layer.rawValue, (changes.features[layer] ?? [:]).keys,
+                  was: { base.layers[layer]?[$0] != nil }, now: { content.layers[layer]?[$0] != nil })
+            counts[layer.rawValue] = JSONValue(content.layers[layer]?.count ?? 0)
+        }
+        count("addresses", changes.addresses.keys, was: { base.addresses[$0] != nil }, now: { content.addresses[$0] != nil })
+        counts["addresses"] = JSONValue(content.addresses.count)
+        return ["added": .object(added), "changed": .object(changed), "removed": .object(removed), "counts": .object(counts)]
+    }
+}
+
+/// The version a moment names: a version id (`12`, `v12`) or an ISO 8601 date or time. A date
+/// alone means the start of that day, and a time without a zone China Standard Time (+08:00),
+/// the district's own.
+public enum AsOf {
+    public static func parse(_ text: String) -> (version: Int?, ms: Int64?) {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let digits = t.hasPrefix("v") || t.hasPrefix("V") ? String(t.dropFirst()) : t
+        if !digits.isEmpty, digits.count < 10, digits.allSatisfy(\.isASCII), let v = Int(digits), v > 0 { return (v, nil) }
+        var s = t.replacingOccurrences(of: " ", with: "T")
+        if s.count == 10 { s += "T00:00:00" }
+        if s.count == 16 { s += ":00" }
+        let hasZone = s.hasSuffix("Z") || s.dropFirst(19).contains("+") || s.dropFirst(19).contains("-")
+        if !hasZone { s += "+08:00" }
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        if let d = f.date(from: s) { return (nil, Int64((d.timeIntervalSince1970 * 1000).rounded())) }
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = f.date(from: s) { return (nil, Int64((d.timeIntervalSince1970 * 1000).rounded())) }
+        return (nil, nil)
+    }
+}
+
+extension MapStore {
+    /// Every version, oldest first.
+    public func versions() throws -> [VersionInfo] {
+        try named {
+            var out: [VersionInfo] = []
+            try db.query("SELECT id, parent, published_ms, author, message, changed_grids, summary FROM version ORDER BY id") {
+                out.append(MapStore.versionInfo($0))
+            }
+            return out
+        }
+    }
+
+    public func version(_ id: Int) throws -> VersionInfo {
+        try named {
+            var found: VersionInfo?
+            try db.query("SELECT id, parent, published_ms, author, message, changed_grids, summary FROM version WHERE id = ?",
+                         [.integer(id)]) { found = MapStore.versionInfo($0) }
+            guard let found else { throw StoreError(path, "no version \(id)") }
+            return found
+        }
+    }
+
+    private static func versionInfo(_ s: SQLiteStatement) -> VersionInfo {
+        let grids = (try? JSONParser.parse(s.text(5)))?.array?.compactMap(\.string) ?? []
+        let summary = (try? JSONParser.parse(s.text(6)))?.object ?? JSONObject()
+        return VersionInfo(id: s.int(0), parent: s.isNull(1) ? nil : s.int(1), publishedMs: Int64(s.int(2)),
+                           author: s.text(3), message: s.text(4), changedGrids: grids, summary: summary)
+    }
+
+    /// The version live at the moment `text` names (see `AsOf`), or the version it names.
+    public func resolve(asOf text: String) throws -> Int {
+        let parsed = AsOf.parse(text)
+        if let v = parsed.version {
+            _ = try version(v)
+            return v
+        }
+        guard let ms = parsed.ms else {
+            throw StoreError(path, "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time")
+        }
+        return try named {
+            guard let v = try db.scalar("SELECT max(id) FROM version WHERE published_ms <= ?", [.integer(Int(ms))]) else {
+                throw StoreError(path, "no version was live at \(text.prefix(40)): the first was published at \(try version(1).publishedAt)")
+            }
+            return v
+        }
+    }
+
+    /// Publishes version `target`'s content as a new version (history is never rewritten).
+    @discardableResult
+    public func rollback(to target: Int, author: String, message: String? = nil) throws -> VersionInfo {
+        let head = try self.head()
+        guard target != head else { throw StoreError(path, "version \(target) is already the current version") }
+        let wanted = try content(version: target)
+        let current = try content(version: head)
+        return try publish(current.changes(to: wanted), parent: head, author: author,
+                           message: message ?? "roll back to version \(target)", revive: true)
+    }
+
+    /// Publishes the content of `dataset` (a data directory or a GeoPackage read back) on
+    /// top of the current version: only what differs is recorded.
+    @discardableResult
+    public func importVersion(_ dataset: Dataset, author: String, message: String) throws -> VersionInfo {
+        let head = try self.head()
+        let next = StoreContent(try dataset.derivingShapes())
+        return try publish(try content(version: head).changes(to: next), parent: head, author: author, message: message)
+    }
+}
+
+extension MapStore {
+    /// What changed from version `a` to version `b`, feature by feature: per layer the ids
+    /// added and removed, and for each changed feature the attributes that changed (old and
+    /// new values) and, where its geometry changed, the area that moved (the area of the
+    /// symmetric difference, m²). Addresses are counted, with the first 100 ids of each kind.
+    public func diff(from a: Int, to b: Int) throws -> JSONValue {
+        let old = try content(version: a), new = try content(version: b)
+        let changes = old.changes(to: new)
+        let measurer = try ThreadResources.current.measurer()
+        var layers = JSONObject()
+        for layer in Layer.featureLayers {
+            let rows = changes.features[layer] ?? [:]
+            var added: [JSONValue] = [], removed: [JSONValue] = [], changed: [JSONValue] = []
+            for id in rows.keys.sorted() {
+                guard let before = old.layers[layer]?[id] else { added.append(.string(id)); continue }
+                guard let after = new.layers[layer]?[id] else { removed.append(.string(id)); continue }
+                var entry: JSONObject = ["id": .string(id)]
+                let p0 = (try? JSONParser.parse(before.props))?.object ?? JSONObject()
+                let p1 = (try? JSONParser.parse(after.props))?.object ?? JSONObject()
+                var attributes = JSONObject()
+                for key in Set(p0.map(\.0)).union(p1.map(\.0)).sorted() where p0[key] != p1[key] {
+                    attributes[key] = .array([p0[key] ?? .null, p1[key] ?? .null])
+                }
+                if attributes.count > 0 { entry["attributes"] = .object(attributes) }
+                if before.geom != after.geom, let g0 = before.geom, let g1 = after.geom {
+                    let geos = measurer.context
+                    let moved = try geos.geometry(try WKB.decode(g0)).symmetricDifference(geos.geometry(try WKB.decode(g1)))
+                    entry["geometry"] = ["area_moved_m2": JSONValue((try measurer.area(moved) * 10).rounded() / 10)]
+                }
+                changed.append(.object(entry))
+            }
+            layers[layer.rawValue] = ["added": .array(added), "removed": .array(removed), "changed": .array(changed)]
+        }
+        let addressIDs = changes.addresses.keys.sorted()
+        func ids(_ keep: (String) -> Bool) -> JSONValue {
+            let list = addressIDs.filter(keep)
+            return ["count": JSONValue(list.count), "ids": .array(list.prefix(100).map { .string($0) })]
+        }
+        layers["addresses"] = [
+            "added": ids { old.addresses[$0] == nil }, "removed": ids { new.addresses[$0] == nil },
+            "changed": ids { old.addresses[$0] != nil && new.addresses[$0] != nil },
+        ]
+        return ["from": JSONValue(a), "to": JSONValue(b), "layers": .object(layers)]
+    }
+}
+
+extension MapStore {
+    /// SQLite's integrity check, then every version read back and compared with the counts it
+    /// recorded when it was published. Throws on the first problem.
+    public func verify() throws -> JSONValue {
+        try named {
+            let integrity = try db.text("PRAGMA integrity_check") ?? "no answer"
+            guard integrity == "ok" else { throw StoreError(path, "integrity check failed: \(integrity)") }
+            let all = try versions()
+            for v in all {
+                let content = try content(version: v.id)
+                guard case .object(let counts)? = v.summary["counts"] else { continue }
+                for layer in Layer.featureLayers {
+                    let want = counts[layer.rawValue]?.int, have = content.layers[layer]?.count ?? 0
+                    guard want == have else {
+                        throw StoreError(path, "version \(v.id) recorded \(want ?? -1) \(layer.rawValue) but holds \(have)")
+                    }
+                }
+                guard counts["addresses"]?.int == content.addresses.count else {
+                    throw StoreError(path, "version \(v.id) recorded \(counts["addresses"]?.int ?? -1) addresses but holds \(content.addresses.count)")
+                }
+            }
+            return ["integrity": "ok", "versions": JSONValue(all.count), "head": JSONValue(all.last?.id ?? 0)]
+        }
+    }
+}

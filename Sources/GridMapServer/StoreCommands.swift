@@ -1,0 +1,108 @@
+import GridMapCore
+
+/// The map store's commands: history, diff, rollback, reload. Everything that touches the
+/// store runs on the thread pool (`Session.offLoop`): the store connection is shared and a
+/// publish builds a whole version.
+enum StoreCommands {
+    /// VERSIONS [LIMIT n]: the newest n versions (default 20), newest first.
+    static func versions(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let o = try a.options(from: 0, allowed: ["LIMIT"])
+        let limit = try o["LIMIT"].map { try a.integer($0, "limit", in: 1...10_000) } ?? 20
+        let service = s.service
+        return s.offLoop {
+            let all = try service.withStore { try $0.versions() }
+            return .bulk(JSONValue.object([
+                "current": JSONValue(Int(service.current.version) ?? 0),
+                "versions": .array(all.reversed().prefix(limit).map(\.json)),
+            ]).serialized)
+        }
+    }
+
+    /// VERSION id|date: one version's record.
+    static func version(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let text = try a.text(0)
+        let service = s.service
+        return s.offLoop {
+            .bulk(try service.withStore { store in try store.version(try store.resolve(asOf: text)) }.json.serialized)
+        }
+    }
+
+    /// DIFF from to: feature by feature.
+    static func diff(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let from = try a.text(0), to = try a.text(1)
+        let service = s.service
+        return s.offLoop {
+            .bulk(try service.withStore { store in
+                try store.diff(from: try store.resolve(asOf: from), to: try store.resolve(asOf: to))
+            }.serialized)
+        }
+    }
+
+    /// ROLLBACK version [MESSAGE text]: publishes that version's content as a new version.
+    static func rollback(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let target = try a.text(0)
+        let o = try a.options(from: 1, allowed: ["MESSAGE"])
+        let message = try o["MESSAGE"].map { try a.text($0) }
+        let service = s.service, author = s.user
+        return s.offLoop {
+            let info = try service.withStore { store in
+                try store.rollback(to: try store.resolve(asOf: target), author: author, message: message)
+            }
+            try service.refresh()
+            return .bulk(info.json.serialized)
+        }
+    }
+
+    /// RELOAD: picks up a version published to the store by another process now, rather than
+    /// at the next poll; answers the version now served.
+    static func reload(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let service = s.service
+        return s.offLoop {
+            do { return .simpleString("OK \(try service.refresh())") } catch {
+                throw CommandError("reload failed, still serving \(service.current.version): \(error)")
+            }
+        }
+    }
+}
+
+/// Publish/subscribe as Redis speaks it, for one channel: `gridmap:versions` carries a JSON
+/// message per published version. Other channel names are accepted and stay silent.
+enum PubSubCommands {
+    static let versionsChannel = "gridmap:versions"
+
+    static func subscribe(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        var replies: [RESPValue] = []
+        for i in 0..<a.count {
+            let channel = try a.text(i)
+            if !s.subscriptions.contains(channel) { s.subscriptions.append(channel) }
+            replies.append(.push([.bulk("subscribe"), .bulk(channel), .integer(s.subscriptions.count)]))
+        }
+        if s.subscriptionListener == nil, s.subscriptions.contains(versionsChannel), let deliver = s.deliver {
+            s.subscriptionListener = s.service.subscribe { event in
+                deliver(.push([.bulk("message"), .bulk(versionsChannel), .bulk(event.json.serialized)]))
+            }
+        }
+        return .several(replies)
+    }
+
+    static func unsubscribe(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let channels = a.count == 0 ? s.subscriptions : try (0..<a.count).map { try a.text($0) }
+        if channels.isEmpty { return .push([.bulk("unsubscribe"), .null, .integer(0)]) }
+        var replies: [RESPValue] = []
+        for channel in channels {
+            s.subscriptions.removeAll { $0 == channel }
+            replies.append(.push([.bulk("unsubscribe"), .bulk(channel), .integer(s.subscriptions.count)]))
+        }
+        if !s.subscriptions.contains(versionsChannel) { s.close() }
+        return .several(replies)
+    }
+
+    /// Patterns are not supported: PSUBSCRIBE says so rather than staying silent for ever.
+    static func psubscribe(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        throw CommandError("pattern subscriptions are not supported; SUBSCRIBE \(versionsChannel)")
+    }
+
+    static func punsubscribe(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        .push([.bulk("punsubscribe"), .null, .integer(s.subscriptions.count)])
+    }
+}

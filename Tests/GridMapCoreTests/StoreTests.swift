@@ -1,0 +1,196 @@
+import Foundation
+import Testing
+@testable import GridMapCore
+
+/// A store made from the committed data, one per test (each may publish).
+func makeStore() throws -> (MapStore, String) {
+    let path = NSTemporaryDirectory() + "/gridmap-store-test-\(UUID().uuidString).gridmap"
+    return (try MapStore.create(path: path, from: StoreFixture.dataset, author: "test", message: "the committed data"), path)
+}
+
+enum StoreFixture {
+    static let dataset: Dataset = try! Dataset.load(directory: Fixtures.dataDirectory)
+}
+
+/// Runs a command-line tool; nil when it is not installed.
+func run(_ tool: String, _ arguments: [String]) -> String? {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = [tool] + arguments
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = Pipe()
+    guard (try? p.run()) != nil else { return nil }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+}
+
+@Suite struct StoreTests {
+    @Test func exportsRoundTripThroughGeoJSONAndGeoPackage() throws {
+        let (store, _) = try makeStore()
+        let v1 = try store.dataset(version: 1)
+        let dir = NSTemporaryDirectory() + "/gridmap-export-\(UUID().uuidString)"
+        let gpkg = dir + ".gpkg"
+        let built = try Snapshot(dataset: v1).dataset
+        try built.write(directory: dir)
+        try GeoPackage.write(built, to: gpkg)
+        // GDAL reads the GeoPackage: every layer with its count.
+        let info = try #require(run("ogrinfo", ["-so", "-al", gpkg]), "ogrinfo (gdal-bin) must be installed")
+        for (layer, count) in [("outline", 1), ("streets", 9), ("communities", 70), ("grids", 674), ("resources", 5165),
+                               ("addresses", v1.addresses.count)] {
+            #expect(info.contains("Layer name: \(layer)\n") && info.contains("Feature Count: \(count)\n"), "\(layer)")
+        }
+        // Both read back to the same content: importing them publishes nothing.
+        for source in [try Dataset.load(directory: dir), try GeoPackage.read(gpkg)] {
+            #expect(throws: StoreError.self) { try store.importVersion(source, author: "t", message: "same") }
+            #expect(StoreContent(try source.derivingShapes()).changes(to: try store.content(version: 1)).isEmpty)
+        }
+        // A planner's edit in the GeoPackage (here through SQLite, as QGIS writes it) comes
+        // back as exactly that change.
+        let db = try SQLiteDatabase(path: gpkg)
+        try db.execute("UPDATE grids SET name = '新网格名' WHERE id = '450203001001001'")
+        let v2 = try store.importVersion(try GeoPackage.read(gpkg), author: "planner", message: "renamed in QGIS")
+        #expect(v2.changedGrids == ["450203001001001"])
+        let diff = try store.diff(from: 1, to: 2)
+        #expect(diff["layers"]?["grids"]?["changed"]?.array?.count == 1)
+        #expect(diff["layers"]?["grids"]?["changed"]?.array?.first?["attributes"]?["name"]?.array?.last?.string == "新网格名")
+    }
+
+    /// Merging grid B into its neighbour A: the derived data follows (addresses, resources,
+    /// community shape), B's code is retired, a rollback brings the old map back as a new
+    /// version, and every version stays readable as it was.
+    @Test func aRedrawRederivesAndHistoryStays() throws {
+        let (store, path) = try makeStore()
+        let v1 = try Snapshot(dataset: try store.dataset(version: 1))
+        let grids = v1.dataset.grids
+        // Two grids of one community that share an edge.
+        let geos = ThreadResources.current.geos
+        var pair: (Int, Int)?
+        search: for i in grids.indices {
+            for j in grids.indices where j > i && grids[j].communityID == grids[i].communityID {
+                let shared = try geos.geometry(grids[i].shape).intersection(geos.geometry(grids[j].shape))
+                if try shared.length() > 1e-4 { pair = (i, j); break search }
+            }
+        }
+        let (a, b) = try #require(pair)
+        let merged = try geos.geometry(grids[a].shape).union(geos.geometry(grids[b].shape)).shape()
+        var changes = ChangeSet()
+        changes.features[.grids] = [
+            grids[a].id: FeatureRow(Feature(id: grids[a].id, properties: grids[a].properties, geometry: merged)),
+        ]
+        changes.features[.grids]![grids[b].id] = .some(nil)
+        // B's staff are reassigned to A (a merge must; see the error otherwise).
+        for r in v1.dataset.resources where r.gridID == grids[b].id {
+            var p = r.properties
+            p["grid_id"] = .string(grids[a].id)
+            changes.features[.resources, default: [:]][r.id] = FeatureRow(Feature(id: r.id, properties: p, geometry: .point(r.location)))
+        }
+        let info = try store.publish(changes, parent: 1, author: "planner", message: "merge")
+        #expect(info.id == 2 && info.changedGrids == [grids[a].id, grids[b].id].sorted())
+        let v2 = try Snapshot(dataset: try store.dataset(version: 2))
+        let movedAddresses = v1.dataset.addresses.filter { $0.gridID == grids[b].id }
+        #expect(!movedAddresses.isEmpty)
+        let byID = Dictionary(uniqueKeysWithValues: v2.dataset.addresses.map { ($0.id, $0) })
+        #expect(movedAddresses.allSatisfy { byID[$0.id]?.gridID == grids[a].id })
+        let geocoded = v2.geocoder
+        if case .addresses(let top) = try geocoded.geocode(movedAddresses[0].text) {
+            #expect(top.first?.gridID == grids[a].id)
+        } else { Issue.record("geocode of \(movedAddresses[0].text)") }
+        let resources = v1.dataset.resources.filter { $0.locatedGridID == grids[b].id }.map(\.id)
+        #expect(v2.dataset.resources.filter { resources.contains($0.id) }.allSatisfy { $0.locatedGridID == grids[a].id })
+        // The community's shape is derived: same area, one grid fewer.
+        let community = grids[a].communityID
+        let c1 = try #require(v1.dataset.communities.first { $0.id == community })
+        let c2 = try #require(v2.dataset.communities.first { $0.id == community })
+        let m = try ThreadResources.current.measurer()
+        #expect(abs(try m.area(c1.shape) - m.area(c2.shape)) < 1)
+        #expect(c2.properties["grid_count"]?.int == (c1.properties["grid_count"]?.int ?? 0) - 1)
+        // The diff says what moved.
+        let diff = try store.diff(from: 1, to: 2)
+        #expect(diff["layers"]?["grids"]?["removed"] == .array([.string(grids[b].id)]))
+        let moved = diff["layers"]?["grids"]?["changed"]?.array?.first?["geometry"]?["area_moved_m2"]?.number ?? 0
+        #expect(abs(moved - (try m.area(grids[b].shape))) < 1)
+        // B's code is retired: it cannot come back as a new grid ...
+        var again = ChangeSet()
+        again.features[.grids] = [grids[b].id: FeatureRow(Feature(id: grids[b].id, properties: grids[b].properties,
+                                                                   geometry: grids[b].shape))]
+        #expect(throws: StoreError.self) { try store.publish(again, parent: 2, author: "p", message: "reuse") }
+        // ... but a rollback restores the map as it was, as version 3.
+        let back = try store.rollback(to: 1, author: "planner")
+        #expect(back.id == 3)
+        #expect(StoreContent(try store.dataset(version: 3)).changes(to: try store.content(version: 1)).isEmpty)
+        // As of version 2 (or the moment it was published) the merge still answers.
+        let service = try MapService(storePath: path)
+        #expect(service.current.version == "3")
+        let asOf = try service.snapshot(asOf: "2")
+        #expect(asOf.locate(movedAddresses[0].location).map { asOf.dataset.grids[$0].id } == grids[a].id)
+        #expect(service.current.locate(movedAddresses[0].location).map { service.current.dataset.grids[$0].id } == grids[b].id)
+        #expect(service.cachedVersions == [2])
+        #expect(try service.resolve(asOf: VersionInfo.iso(info.publishedMs)) == 2)
+        #expect(try store.verify()["versions"]?.int == 3)
+    }
+
+    @Test func historyIsAppendOnly() throws {
+        let (store, path) = try makeStore()
+        _ = store
+        let db = try SQLiteDatabase(path: path)
+        for sql in ["UPDATE feature SET props = '{}'", "DELETE FROM feature", "DELETE FROM version", "UPDATE address SET text = ''"] {
+            #expect(throws: SQLiteError.self) { try db.execute(sql) }
+            do { try db.execute(sql) } catch { #expect("\(error)".contains("append-only"), "\(sql)") }
+        }
+    }
+
+    @Test func filesThatAreNotStoresAreNamed() throws {
+        let dir = NSTemporaryDirectory()
+        let garbage = dir + "/gridmap-garbage-\(UUID().uuidString).gridmap"
+        FileManager.default.createFile(atPath: garbage, contents: Data(repeating: 0x42, count: 10_000))
+        let other = dir + "/gridmap-other-\(UUID().uuidString).sqlite"
+        try SQLiteDatabase(path: other).execute("CREATE TABLE t(x)")
+        let (_, newer) = try makeStore()
+        try SQLiteDatabase(path: newer).execute("PRAGMA user_version = 99")
+        for (path, words) in [(garbage, "not a SQLite database"), (other, "not a gridmap store"),
+                              (newer, "newer gridmap"), (dir + "/nothing-here.gridmap", "no such store file")] {
+            do { _ = try MapStore(path: path); Issue.record("opened \(path)") } catch {
+                #expect("\(error)".contains(path) && "\(error)".contains(words), "\(error)")
+            }
+        }
+    }
+
+    /// What a version costs: each of these changes one grid's boundary (and so its
+    /// community's and street's derived shapes). `gridmap store bench` runs 1,000 of them.
+    @Test func aVersionStoresWhatItChanges() throws {
+        let (store, path) = try makeStore()
+        func size() -> Int {
+            ["", "-wal"].reduce(0) { $0 + (((try? FileManager.default.attributesOfItem(atPath: path + $1))?[.size] as? Int) ?? 0) }
+        }
+        try store.checkpoint()
+        let before = size()
+        var grids = try store.dataset(version: 1).grids.sorted { $0.id < $1.id }
+        let count = 40
+        for k in 0..<count {
+            grids[k].shape = bumpedShape(grids[k].shape)
+            var changes = ChangeSet()
+            changes.features[.grids] = [grids[k].id: FeatureRow(Feature(id: grids[k].id, properties: grids[k].properties,
+                                                                        geometry: grids[k].shape))]
+            try store.publish(changes, parent: k + 1, author: "t", message: "bump")
+        }
+        try store.checkpoint()
+        let perVersion = (size() - before) / count
+        print("store: \(perVersion) bytes per version that changes one grid's boundary")
+        #expect(perVersion < 50_000, "1,000 such versions would take more than 50 MB")
+    }
+}
+
+/// The shape with a vertex added 1e-6° outside the middle of its exterior ring's first edge.
+func bumpedShape(_ shape: Shape) -> Shape {
+    guard case .polygon(var rings) = shape.simplestPolygonal, rings[0].count >= 4 else { return shape }
+    let ring = rings[0]
+    var area2 = 0.0
+    for k in 0..<(ring.count - 1) { area2 += ring[k].x * ring[k + 1].y - ring[k + 1].x * ring[k].y }
+    let a = ring[0], b = ring[1]
+    let dx = b.x - a.x, dy = b.y - a.y, length = (dx * dx + dy * dy).squareRoot()
+    let sign = area2 > 0 ? 1.0 : -1.0
+    rings[0].insert(Coordinate((a.x + b.x) / 2 + sign * dy / length * 1e-6, (a.y + b.y) / 2 - sign * dx / length * 1e-6), at: 1)
+    return .polygon(rings)
+}

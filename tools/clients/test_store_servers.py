@@ -1,0 +1,111 @@
+"""Two `gridmap serve` processes on one store file, and a third process publishing to it.
+
+Usage: python3 tools/clients/test_store_servers.py PATH/TO/gridmap
+Imports the bundled data into a new store, starts two servers on it, subscribes to
+gridmap:versions on both with redis-py's pubsub(), publishes a version with the CLI (an
+exported directory with one grid renamed, imported back), and checks that both servers
+answer from the new version within 1 s of the publish (the time is printed) and that both
+subscribers hear of it. Prints 'N passed, N failed'.
+"""
+import json, os, signal, socket, subprocess, sys, tempfile, time
+
+import redis
+
+binary = sys.argv[1] if len(sys.argv) > 1 else ".build/release/gridmap"
+work = tempfile.mkdtemp(prefix="gridmap-two-servers-")
+store = os.path.join(work, "map.gridmap")
+passed = failed = 0
+
+
+def check(name, condition, detail=""):
+    global passed, failed
+    if condition:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAILED: {name} {detail}", file=sys.stderr)
+
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    return port
+
+
+def gridmap(*args):
+    return subprocess.run([binary, *args], check=True, capture_output=True, text=True).stdout
+
+
+gridmap("store", "import", "data/yufeng", "--store", store, "--author", "test")
+ports = [free_port(), free_port()]
+servers = [subprocess.Popen([binary, "serve", "--port", str(p), "--store", store], stderr=subprocess.DEVNULL)
+           for p in ports]
+try:
+    clients = []
+    for port in ports:
+        for _ in range(400):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        clients.append(redis.Redis(port=port, decode_responses=True))
+    subscribers = []
+    for c in clients:
+        p = c.pubsub()
+        p.subscribe("gridmap:versions")
+        confirm = p.get_message(timeout=5)
+        check("subscribe confirmed", confirm and confirm["type"] == "subscribe" and confirm["data"] == 1, confirm)
+        subscribers.append(p)
+
+    lon, lat = 109.4310043995815, 24.29999569041801
+    before = [json.loads(c.execute_command("LOCATE", lon, lat)) for c in clients]
+    check("both serve version 1", [b["data_version"] for b in before] == ["1", "1"])
+    grid, name = before[0]["grid"]["id"], before[0]["grid"]["name"]
+
+    # A planner's round trip: export, edit one grid's name, import as the next version.
+    edited = os.path.join(work, "edited")
+    gridmap("store", "export", edited, "--store", store)
+    path = os.path.join(edited, "grids.geojson")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace(f'"name":"{name}"', f'"name":"{name}（新）"', 1))
+    published = json.loads(gridmap("store", "import", edited, "--store", store, "--message", "rename"))
+    t0 = time.monotonic()
+    check("the import publishes version 2 changing one grid", published["version"] == 2
+          and published["changed_grids"] == [grid], published.get("changed_grids"))
+
+    seen = [None, None]
+    while time.monotonic() - t0 < 5 and None in seen:
+        for k, c in enumerate(clients):
+            if seen[k] is None:
+                answer = json.loads(c.execute_command("LOCATE", lon, lat))
+                if answer["data_version"] == "2":
+                    seen[k] = time.monotonic() - t0
+                    check("new name served", answer["grid"]["name"] == f"{name}（新）")
+        time.sleep(0.005)
+    print(f"publish → first answer from version 2: server A {seen[0]:.3f} s, server B {seen[1]:.3f} s"
+          if None not in seen else f"publish → first answer: {seen}")
+    check("both servers answer from version 2 within 1 s", None not in seen and max(seen) < 1.0, seen)
+
+    for k, p in enumerate(subscribers):
+        message = p.get_message(timeout=5)
+        while message and message["type"] != "message":
+            message = p.get_message(timeout=5)
+        event = json.loads(message["data"]) if message else {}
+        check(f"subscriber {k} heard of version 2", message and message["channel"] == "gridmap:versions"
+              and event.get("version") == 2 and event.get("parent") == 1 and event.get("changed_grids") == [grid], message)
+        p.unsubscribe()
+    check("as of version 1 the old name", json.loads(clients[1].execute_command(
+        "LOCATE", lon, lat, "ASOF", "1"))["grid"]["name"] == name)
+finally:
+    for s in servers:
+        s.send_signal(signal.SIGTERM)
+    for s in servers:
+        try:
+            s.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            s.kill()
+
+print(f"two servers, one store: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
