@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the C libraries gridmap builds against (Debian/Ubuntu), if they are missing.
+# Installs the C libraries gridmap builds against (Debian/Ubuntu), if they are missing; with
+# --test also what the tests use (gdal-bin's ogrinfo reads gridmap's GeoPackages).
 # Needs a Swift 6 toolchain on PATH (swift.org builds for Debian 12).
 set -euo pipefail
 packages=(libgeos-dev libproj-dev proj-data libsqlite3-dev pkg-config)
+if [ "${1:-}" = "--test" ]; then packages+=(gdal-bin python3-pip); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,9 +2,14 @@
 # Sets up (apt packages) and runs every test. The README's test command; .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/setup.sh
+bash tools/setup.sh --test
 swift build --build-tests
 swift test --skip-build
 # Another language's client, unmodified, over a real socket.
 python3 -c "import redis" 2>/dev/null || python3 -m pip install -q redis
 python3 tools/clients/test_redis_py.py .build/debug/gridmap
+# The store across processes, on the release build whose timing they check: two servers on
+# one store answering a new version within a second, and publishes killed with SIGKILL.
+swift build -c release --product gridmap
+python3 tools/clients/test_store_servers.py .build/release/gridmap
+python3 tools/clients/test_store_durability.py .build/release/gridmap
