@@ -102,29 +102,53 @@ struct GridCells: Sendable {
         }
     }
 
-    /// The first (smallest) grid covering the point, once its directory word is read.
+    /// What `firstCovering` answers for a point in no grid, and for a point the lattice
+    /// cannot decide (see `sectionCovers`).
+    static let noGrid: Int32 = -1, undecided: Int32 = -2
+
+    /// Whether the point lies at least one unit inside its cell, so that every edge within
+    /// one unit of it meets the closed cell (and is in the cell's record, when it has one).
     @inline(__always)
-    func firstCovering(_ p: Probe) -> Int? {
-        if p.entry >= GridCells.whole { return p.entry == GridCells.empty ? nil : Int(p.entry & ~GridCells.whole) }
+    private func wellInside(_ p: Probe) -> Bool {
+        let far = Int32(truncatingIfNeeded: side - 1)
+        return p.dx >= 1 && p.dy >= 1 && p.dx <= far && p.dy <= far
+    }
+
+    /// The first (smallest) grid covering the point, once its directory word is read;
+    /// `noGrid`, or `undecided` when a boundary passes within one unit of the point.
+    @inline(__always)
+    func firstCovering(_ p: Probe) -> Int32 {
+        if p.cell < 0 { return GridCells.noGrid }
+        guard wellInside(p) else { return GridCells.undecided }
+        if p.entry >= GridCells.whole { return p.entry == GridCells.empty ? GridCells.noGrid : Int32(p.entry & ~GridCells.whole) }
         return records.withUnsafeBufferPointer { r in
             var at = Int(p.entry)
             for _ in 0..<r[at - 1] {
-                if sectionCovers(r, at, Int64(p.dx), Int64(p.dy)) { return Int(r[at]) }
+                switch sectionCovers(r, at, Int64(p.dx), Int64(p.dy)) {
+                case .inside: return Int32(r[at])
+                case .undecided: return GridCells.undecided
+                case .outside: break
+                }
                 at = GridCells.next(r, at)
             }
-            return nil
+            return GridCells.noGrid
         }
     }
 
-    /// Every grid covering the point, ascending.
-    func allCovering(_ x: Int64, _ y: Int64) -> [Int] {
+    /// Every grid covering the point, ascending; nil when the lattice cannot decide.
+    func allCovering(_ x: Int64, _ y: Int64) -> [Int]? {
         var p = probe(x, y)
         readDirectory(&p)
+        guard wellInside(p) else { return nil }
         if p.entry >= GridCells.whole { return p.entry == GridCells.empty ? [] : [Int(p.entry & ~GridCells.whole)] }
         return records.withUnsafeBufferPointer { r in
             var found = [Int](), at = Int(p.entry)
             for _ in 0..<r[at - 1] {
-                if sectionCovers(r, at, Int64(p.dx), Int64(p.dy)) { found.append(Int(r[at])) }
+                switch sectionCovers(r, at, Int64(p.dx), Int64(p.dy)) {
+                case .inside: found.append(Int(r[at]))
+                case .undecided: return nil
+                case .outside: break
+                }
                 at = GridCells.next(r, at)
             }
             return found
@@ -157,9 +181,28 @@ struct GridCells: Sendable {
         return at + 3 + events + edges * (r[at + 1] >= whole ? 4 : 2)
     }
 
-    /// Whether the section's grid covers the point (dx, dy), relative to the cell's corner.
+    enum Verdict { case inside, outside, undecided }
+
+    /// How an edge (relative to the point P) meets P's eastward ray, noting in `near` an edge
+    /// that passes within one unit of P (L∞): the true point, up to half a unit from P, and
+    /// the true edge, up to half a unit from its lattice copy, may then lie either side.
     @inline(__always)
-    private func sectionCovers(_ r: UnsafeBufferPointer<UInt32>, _ at: Int, _ dx: Int64, _ dy: Int64) -> Bool {
+    private static func meet(_ ax: Int64, _ ay: Int64, _ bx: Int64, _ by: Int64, reach: Int64,
+                             near: inout Bool) -> GridEdges.Meeting {
+        if min(ay, by) > 1 || max(ay, by) < -1 { return .none }
+        if min(ax, bx) <= 1 && max(ax, bx) >= -1 {
+            // The line's signed distance at P, scaled; over the unit square around P it varies
+            // by |Δx| + |Δy|.
+            let cross = ax * by - bx * ay
+            if abs(cross) <= abs(bx - ax) + abs(by - ay) { near = true }
+        }
+        return GridEdges.meet(ax, ay, bx, by, reach: reach)
+    }
+
+    /// Whether the section's grid covers the point (dx, dy), relative to the cell's corner;
+    /// `undecided` when one of its edges passes within one unit of the point.
+    @inline(__always)
+    private func sectionCovers(_ r: UnsafeBufferPointer<UInt32>, _ at: Int, _ dx: Int64, _ dy: Int64) -> Verdict {
         let edgeWord = r[at + 1], eventWord = r[at + 2]
         var inside = eventWord >= GridCells.whole
         var k = at + 3
@@ -167,30 +210,31 @@ struct GridCells: Sendable {
         while k < eventsEnd && Int64(r[k]) <= dy { inside.toggle(); k += 1 }
         k = eventsEnd
         let reach = side - dx
+        var near = false
         if edgeWord < GridCells.whole {
             for _ in 0..<Int(edgeWord) {
                 let p = r[k], q = r[k + 1]
                 k += 2
-                switch GridEdges.meet(Int64(Int16(truncatingIfNeeded: p)) - dx, Int64(Int16(truncatingIfNeeded: p >> 16)) - dy,
+                switch GridCells.meet(Int64(Int16(truncatingIfNeeded: p)) - dx, Int64(Int16(truncatingIfNeeded: p >> 16)) - dy,
                                       Int64(Int16(truncatingIfNeeded: q)) - dx, Int64(Int16(truncatingIfNeeded: q >> 16)) - dy,
-                                      reach: reach) {
-                case .onEdge: return true
+                                      reach: reach, near: &near) {
+                case .onEdge: return .undecided
                 case .crossing: inside.toggle()
                 case .none: break
                 }
             }
         } else {
             for _ in 0..<Int(edgeWord & ~GridCells.whole) {
-                switch GridEdges.meet(Int64(Int32(bitPattern: r[k])) - dx, Int64(Int32(bitPattern: r[k + 1])) - dy,
+                switch GridCells.meet(Int64(Int32(bitPattern: r[k])) - dx, Int64(Int32(bitPattern: r[k + 1])) - dy,
                                       Int64(Int32(bitPattern: r[k + 2])) - dx, Int64(Int32(bitPattern: r[k + 3])) - dy,
-                                      reach: reach) {
-                case .onEdge: return true
+                                      reach: reach, near: &near) {
+                case .onEdge: return .undecided
                 case .crossing: inside.toggle()
                 case .none: break
                 }
                 k += 4
             }
         }
-        return inside
+        return near ? .undecided : inside ? .inside : .outside
     }
 }

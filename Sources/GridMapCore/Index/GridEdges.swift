@@ -32,6 +32,10 @@ struct GridEdges {
         guard hi.x - lo.x < 1 << 30, hi.y - lo.y < 1 << 30 else {
             throw GridIndex.BuildError(description: "the grids span more than 100 degrees; split the data by region")
         }
+        // One unit of margin all round: a point within a unit of the outermost boundary then
+        // lies inside the extent, where the index can tell that it is near that boundary.
+        lo = (lo.x - 1, lo.y - 1)
+        hi = (hi.x + 1, hi.y + 1)
         originX = lo.x; originY = lo.y
         width = hi.x - lo.x + 1; height = hi.y - lo.y + 1
 

@@ -8,14 +8,21 @@ import Dispatch
 /// boundaries, validated by GEOS when the data is read or published, are copied into plain
 /// arrays (`GridEdges` while building, `GridCells` after) that any number of threads read without locks.
 ///
-/// **Boundary rule.** The query point is snapped to the 1e-7° lattice (about 1 cm). It
-/// belongs to the grid with the smallest index, that is the smallest grid id when grids are
-/// given sorted by id, among the grids whose closed polygon (interior plus boundary)
-/// contains it. A point on an edge shared by two grids, or on a vertex shared by several,
-/// thus goes to the lowest-numbered of them, whatever the thread or query order.
+/// **Boundary rule.** A point belongs to the grid with the smallest index, that is the
+/// smallest grid id when grids are given sorted by id, among the grids whose closed polygon
+/// (interior plus boundary) covers it, decided exactly on the doubles of the polygons and of
+/// the point: the answer GEOS's `covers` gives. A point on an edge shared by two grids, or on
+/// a vertex shared by several, thus goes to the lowest-numbered of them.
 ///
-/// Cost: one directory read; a cell crossed by a boundary then reads one contiguous record
-/// (`GridCells`). The work per lookup does not grow with the number of grids.
+/// **How.** The cell lattice (`GridCells`) decides on integer copies of the point and the
+/// vertices, snapped to the 1e-7° lattice (about 1 cm), and says when that cannot be trusted:
+/// when a boundary passes within one lattice unit of the snapped point (the true point and
+/// the true edge may then lie either side). Those points, a few in a thousand, are decided by
+/// exact predicates on the true coordinates (`ExactPredicates`) over the grids whose boxes
+/// hold them (`candidates`).
+///
+/// Cost: one directory read; a cell crossed by a boundary then reads one contiguous record.
+/// The work per lookup does not grow with the number of grids.
 public struct GridIndex: Sendable {
     public static let unitsPerDegree = 1e7
 
@@ -23,6 +30,10 @@ public struct GridIndex: Sendable {
     let width: Int64, height: Int64
     let boxes: [GridBox]
     let cells: GridCells
+    /// Each grid's polygons as given: what undecided points are tested against.
+    let polygons: [[[[Coordinate]]]]
+    /// Grids by coarse bucket of the lattice, for undecided points.
+    let buckets: GridBuckets
 
     public struct BuildError: Error, CustomStringConvertible, Sendable {
         public let description: String
@@ -38,6 +49,8 @@ public struct GridIndex: Sendable {
         width = shapes.width; height = shapes.height
         boxes = shapes.boxes
         cells = try GridCells(shapes, shift: cellShift)
+        self.polygons = polygons.map(\.polygons)
+        buckets = GridBuckets(boxes: shapes.boxes, width: width, height: height, shift: cells.shift + 3)
     }
 
     public var gridCount: Int { boxes.count }
@@ -81,7 +94,25 @@ public struct GridIndex: Sendable {
     public func locate(_ c: Coordinate) -> Int? {
         var probe = self.probe(c)
         cells.readDirectory(&probe)
-        return cells.firstCovering(probe)
+        let g = cells.firstCovering(probe)
+        if g >= 0 { return Int(g) }
+        return g == GridCells.noGrid ? nil : exactlyCovering(c).first
+    }
+
+    /// The grids covering a point, decided on the true coordinates, ascending.
+    func exactlyCovering(_ c: Coordinate, all: Bool = false) -> [Int] {
+        guard let p = offsets(c) else { return [] }
+        var found: [Int] = []
+        for g in buckets.grids(at: p.x, p.y) {
+            let b = boxes[Int(g)]
+            guard Int64(b.minX) - 1 <= p.x, p.x <= Int64(b.maxX) + 1, Int64(b.minY) - 1 <= p.y, p.y <= Int64(b.maxY) + 1
+            else { continue }
+            if ExactPredicates.covers(polygons[Int(g)], c) {
+                found.append(Int(g))
+                if !all { break }
+            }
+        }
+        return found
     }
 
     @inline(__always)
@@ -118,10 +149,13 @@ public struct GridIndex: Sendable {
                 if g >= 2 {
                     let base = ((g - 2) % 3) * group
                     for i in range(g - 2) {
-                        out[i] = cells.firstCovering(ring[base + i - (g - 2) * group]).map(Int32.init) ?? -1
+                        out[i] = cells.firstCovering(ring[base + i - (g - 2) * group])
                     }
                 }
             }
+        }
+        for i in 0..<points.count where out[i] == GridCells.undecided {
+            out[i] = exactlyCovering(points[i]).first.map(Int32.init) ?? GridCells.noGrid
         }
     }
 
@@ -144,11 +178,11 @@ public struct GridIndex: Sendable {
         return raw
     }
 
-    /// Every grid whose closed polygon contains the (snapped) point, in index order. More
-    /// than one only on shared boundaries (or in overlapping data).
+    /// Every grid whose closed polygon covers the point, in index order. More than one only
+    /// on shared boundaries (or in overlapping data).
     public func coveringGrids(_ c: Coordinate) -> [Int] {
         guard let p = offsets(c) else { return [] }
-        return cells.allCovering(p.x, p.y)
+        return cells.allCovering(p.x, p.y) ?? exactlyCovering(c, all: true)
     }
 
     /// Snaps a coordinate to the lattice the index decides on.
@@ -171,5 +205,38 @@ public struct GridIndex: Sendable {
             let m = boxes[g]
             return Int64(m.minX) <= x1 && Int64(m.maxX) >= x0 && Int64(m.minY) <= y1 && Int64(m.maxY) >= y0
         }
+    }
+}
+
+/// Grids by square bucket of the lattice (CSR: `offsets` into `grids`), each listing in
+/// ascending order the grids whose box, widened by a unit, meets it.
+struct GridBuckets: Sendable {
+    let shift: Int
+    let columns: Int, rows: Int
+    let offsets: [Int32]
+    let grids: [Int32]
+
+    init(boxes: [GridBox], width: Int64, height: Int64, shift: Int) {
+        self.shift = shift
+        columns = Int((width - 1) >> Int64(shift)) + 1
+        rows = Int((height - 1) >> Int64(shift)) + 1
+        var lists = [[Int32]](repeating: [], count: columns * rows)
+        for (g, b) in boxes.enumerated() where !b.isEmpty {
+            let c0 = max(0, Int((Int64(b.minX) - 1) >> Int64(shift))), c1 = min(columns - 1, Int((Int64(b.maxX) + 1) >> Int64(shift)))
+            let r0 = max(0, Int((Int64(b.minY) - 1) >> Int64(shift))), r1 = min(rows - 1, Int((Int64(b.maxY) + 1) >> Int64(shift)))
+            for r in r0...r1 { for c in c0...c1 { lists[r * columns + c].append(Int32(g)) } }
+        }
+        var offsets = [Int32(0)]
+        offsets.reserveCapacity(lists.count + 1)
+        for l in lists { offsets.append(offsets.last! + Int32(l.count)) }
+        self.offsets = offsets
+        grids = lists.flatMap { $0 }
+    }
+
+    func grids(at x: Int64, _ y: Int64) -> ArraySlice<Int32> {
+        let c = Int(x >> Int64(shift)), r = Int(y >> Int64(shift))
+        guard c >= 0, r >= 0, c < columns, r < rows else { return [] }
+        let k = r * columns + c
+        return grids[Int(offsets[k])..<Int(offsets[k + 1])]
     }
 }
