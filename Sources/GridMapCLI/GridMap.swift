@@ -46,7 +46,7 @@ final class Output {
 
 /// Parses a coordinate argument with a message naming which one is wrong.
 func number(_ text: String, _ what: String) throws -> Double {
-    guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+    guard let v = parseDecimal(text.trimmingCharacters(in: .whitespaces)) else {
         throw ValidationError("\(what) '\(text)' is not a number")
     }
     return v

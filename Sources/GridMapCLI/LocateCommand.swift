@@ -62,8 +62,8 @@ struct LocateCommand: ParsableCommand {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
             let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            if k == 0 && fields.count >= 2 && Double(fields[0]) == nil && Double(fields[1]) == nil { continue }  // header
-            guard fields.count >= 2, let x = Double(fields[0]), let y = Double(fields[1]) else {
+            if k == 0 && fields.count >= 2 && parseDecimal(fields[0]) == nil && parseDecimal(fields[1]) == nil { continue }  // header
+            guard fields.count >= 2, let x = parseDecimal(fields[0]), let y = parseDecimal(fields[1]) else {
                 parsed.append((k + 1, nil, nil, "expected 'lon,lat' numbers, got '\(trimmed.prefix(80))'"))
                 continue
             }

@@ -41,7 +41,7 @@ struct StoreBenchCommand: ParsableCommand {
             var grids = dataset.grids.sorted { $0.id < $1.id }
             for k in 0..<versions {
                 let i = k % grids.count
-                grids[i].shape = StoreBenchCommand.bumped(grids[i].shape)
+                grids[i].shape = grids[i].shape.bumpedOutward()
                 let g = grids[i]
                 var changes = ChangeSet()
                 changes.features[.grids] = [g.id: FeatureRow(Feature(id: g.id, properties: g.properties, geometry: g.shape))]
@@ -55,22 +55,6 @@ struct StoreBenchCommand: ParsableCommand {
                   + "\((size1 - size0) / max(1, versions)) bytes per version; publish median \(fmt(publishTimes[publishTimes.count / 2] * 1000)) ms, "
                   + "p99 \(fmt(publishTimes[publishTimes.count * 99 / 100] * 1000)) ms")
         } catch { throw Failure(error) }
-    }
-
-    /// The shape with a vertex added 1e-6° outside the middle of its exterior ring's first edge.
-    static func bumped(_ shape: Shape) -> Shape {
-        guard case .polygon(var rings) = shape.simplestPolygonal, rings[0].count >= 4 else { return shape }
-        let ring = rings[0]
-        var area2 = 0.0
-        for k in 0..<(ring.count - 1) { area2 += ring[k].x * ring[k + 1].y - ring[k + 1].x * ring[k].y }
-        let a = ring[0], b = ring[1]
-        let dx = b.x - a.x, dy = b.y - a.y, length = (dx * dx + dy * dy).squareRoot()
-        guard length > 0 else { return shape }
-        // Outward is to the right of an edge of a counter-clockwise ring.
-        let sign = area2 > 0 ? 1.0 : -1.0
-        let mid = Coordinate((a.x + b.x) / 2 + sign * dy / length * 1e-6, (a.y + b.y) / 2 - sign * dx / length * 1e-6)
-        rings[0].insert(mid, at: 1)
-        return .polygon(rings)
     }
 
     private func fileSize(_ path: String) -> Int {

@@ -46,7 +46,9 @@ struct Arguments {
     func number(_ i: Int, _ what: String) throws -> Double {
         if let v = withBytes(i, { $0.flatMap(exactDecimal) }) { return v }
         let t = try text(i)
-        guard let v = Double(t), v.isFinite else { throw CommandError("\(what) '\(t.prefix(40))' is not a number") }
+        guard let v = parseDecimal(t) else {
+            throw CommandError("\(what) '\(t.prefix(40).replacingOccurrences(of: "\0", with: "\\0"))' is not a number")
+        }
         return v
     }
 

@@ -169,7 +169,7 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         var grids = try store.dataset(version: 1).grids.sorted { $0.id < $1.id }
         let count = 40
         for k in 0..<count {
-            grids[k].shape = bumpedShape(grids[k].shape)
+            grids[k].shape = grids[k].shape.bumpedOutward()
             var changes = ChangeSet()
             changes.features[.grids] = [grids[k].id: FeatureRow(Feature(id: grids[k].id, properties: grids[k].properties,
                                                                         geometry: grids[k].shape))]
@@ -182,15 +182,3 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
     }
 }
 
-/// The shape with a vertex added 1e-6° outside the middle of its exterior ring's first edge.
-func bumpedShape(_ shape: Shape) -> Shape {
-    guard case .polygon(var rings) = shape.simplestPolygonal, rings[0].count >= 4 else { return shape }
-    let ring = rings[0]
-    var area2 = 0.0
-    for k in 0..<(ring.count - 1) { area2 += ring[k].x * ring[k + 1].y - ring[k + 1].x * ring[k].y }
-    let a = ring[0], b = ring[1]
-    let dx = b.x - a.x, dy = b.y - a.y, length = (dx * dx + dy * dy).squareRoot()
-    let sign = area2 > 0 ? 1.0 : -1.0
-    rings[0].insert(Coordinate((a.x + b.x) / 2 + sign * dy / length * 1e-6, (a.y + b.y) / 2 - sign * dx / length * 1e-6), at: 1)
-    return .polygon(rings)
-}

@@ -8,29 +8,16 @@ import json, os, signal, socket, subprocess, sys, time
 
 import redis
 
+from harness import Checks, free_port, wait_port
+
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/gridmap"
-sock = socket.socket(); sock.bind(("127.0.0.1", 0)); port = sock.getsockname()[1]; sock.close()
+port = free_port()
 env = dict(os.environ, GRIDMAP_REQUIREPASS="reader-secret", GRIDMAP_PLANNER_PASS="planner-secret")
 server = subprocess.Popen([binary, "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True)
-passed = failed = 0
-
-
-def check(name, condition):
-    global passed, failed
-    if condition:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAILED: {name}", file=sys.stderr)
-
+check = Checks()
 
 try:
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_port(port)
 
     # Without credentials only AUTH, HELLO, PING and QUIT run (raw RESP: client libraries
     # send CLIENT SETINFO on connect, which is refused too).
@@ -87,5 +74,4 @@ finally:
     check("password never logged", "reader-secret" not in log and "planner-secret" not in log)
     check("start line logged", "gridmap listening" in log)
 
-print(f"redis-py: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish("redis-py")

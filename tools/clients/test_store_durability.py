@@ -11,26 +11,16 @@ from the head. Prints how many kills landed before and after the commit, and
 """
 import json, os, random, sqlite3, subprocess, sys, tempfile, time
 
+from harness import Checks, run
+
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/release/gridmap"
 work = tempfile.mkdtemp(prefix="gridmap-durability-")
 store = os.path.join(work, "map.gridmap")
-passed = failed = 0
-
-
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAILED: {name} {detail}", file=sys.stderr)
+check = Checks()
 
 
 def gridmap(*args, ok=True):
-    r = subprocess.run([binary, *args], capture_output=True, text=True)
-    if ok and r.returncode != 0:
-        raise RuntimeError(f"gridmap {' '.join(args)}: {r.stderr}")
-    return r
+    return run(binary, *args, ok=ok)
 
 
 gridmap("store", "import", "data/yufeng", "--store", store)
@@ -79,5 +69,4 @@ print(f"{committed + interrupted} kills within {usual * 1.3:.2f} s of starting a
       f"{interrupted} before its commit, {committed} after")
 check("some kills interrupted a publish", interrupted > 0)
 check("some publishes committed", committed > 0)
-print(f"durability: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish("durability")

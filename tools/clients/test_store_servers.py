@@ -7,32 +7,20 @@ exported directory with one grid renamed, imported back), and checks that both s
 answer from the new version within 1 s of the publish (the time is printed) and that both
 subscribers hear of it. Prints 'N passed, N failed'.
 """
-import json, os, signal, socket, subprocess, sys, tempfile, time
+import json, os, signal, subprocess, sys, tempfile, time
 
 import redis
+
+from harness import Checks, free_port, run, wait_port
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/release/gridmap"
 work = tempfile.mkdtemp(prefix="gridmap-two-servers-")
 store = os.path.join(work, "map.gridmap")
-passed = failed = 0
-
-
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAILED: {name} {detail}", file=sys.stderr)
-
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-    return port
+check = Checks()
 
 
 def gridmap(*args):
-    return subprocess.run([binary, *args], check=True, capture_output=True, text=True).stdout
+    return run(binary, *args).stdout
 
 
 gridmap("store", "import", "data/yufeng", "--store", store, "--author", "test")
@@ -42,12 +30,7 @@ servers = [subprocess.Popen([binary, "serve", "--port", str(p), "--store", store
 try:
     clients = []
     for port in ports:
-        for _ in range(400):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_port(port)
         clients.append(redis.Redis(port=port, decode_responses=True))
     subscribers = []
     for c in clients:
@@ -107,5 +90,4 @@ finally:
         except subprocess.TimeoutExpired:
             s.kill()
 
-print(f"two servers, one store: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish("two servers, one store")

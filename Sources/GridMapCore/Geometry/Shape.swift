@@ -72,6 +72,24 @@ public indirect enum Shape: Equatable, Sendable {
         return self
     }
 
+    /// The polygon with one vertex added `degrees` outside the middle of its exterior ring's
+    /// first edge: a change of one grid's boundary that moves its community's and street's
+    /// too, which the store's benchmark and tests publish. Anything else unchanged.
+    public func bumpedOutward(by degrees: Double = 1e-6) -> Shape {
+        guard case .polygon(var rings) = simplestPolygonal, rings[0].count >= 4 else { return self }
+        let ring = rings[0]
+        var area2 = 0.0
+        for k in 0..<(ring.count - 1) { area2 += ring[k].x * ring[k + 1].y - ring[k + 1].x * ring[k].y }
+        let a = ring[0], b = ring[1]
+        let dx = b.x - a.x, dy = b.y - a.y, length = (dx * dx + dy * dy).squareRoot()
+        guard length > 0 else { return self }
+        // Outward is to the right of an edge of a counter-clockwise ring.
+        let sign = area2 > 0 ? 1.0 : -1.0
+        let mid = Coordinate((a.x + b.x) / 2 + sign * dy / length * degrees, (a.y + b.y) / 2 - sign * dx / length * degrees)
+        rings[0].insert(mid, at: 1)
+        return .polygon(rings)
+    }
+
     /// A Polygon as a one-part MultiPolygon; anything else unchanged.
     public var asMultiPolygon: Shape {
         if case .polygon(let rings) = self { return .multiPolygon([rings]) }

@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import CGridMapSupport
 
 /// The point-in-grid half of `GridIndex`: a square cell lattice over the district in which
@@ -36,8 +38,22 @@ struct GridCells: Sendable {
         self.shift = shift
         columns = Int((shapes.width - 1) >> Int64(shift)) + 1
         let rows = Int((shapes.height - 1) >> Int64(shift)) + 1
-        var builder = GridCellsBuilder(shapes: shapes, shift: shift, columns: columns)
-        for g in 0..<shapes.count where !shapes.boxes[g].isEmpty { builder.add(grid: g) }
+        // Consecutive ranges of grids on every core, then joined in order: each cell still
+        // lists its grids in ascending order (the counting sort in `assemble` is stable).
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, shapes.count / 512))
+        var builders = [GridCellsBuilder](repeating: GridCellsBuilder(shapes: shapes, shift: shift, columns: columns),
+                                          count: parts)
+        let count = shapes.count
+        builders.withUnsafeMutableBufferPointer { buffer in
+            // Each iteration mutates only its own builder; `shapes` is only read.
+            nonisolated(unsafe) let all = buffer
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                for g in (count * p / parts)..<(count * (p + 1) / parts) where !shapes.boxes[g].isEmpty { all[p].add(grid: g) }
+            }
+        }
+        var builder = builders[0]
+        for p in 1..<parts { builder.absorb(builders[p]) }
+        builders = []
         (directory, records) = try builder.assemble(cells: columns * rows)
     }
 

@@ -111,6 +111,14 @@ struct GridCellsBuilder {
         return odd
     }
 
+    /// Takes over the sections of a builder that added later grids (all above this one's),
+    /// so that builders run over consecutive ranges of grids in parallel and are then joined.
+    mutating func absorb(_ other: GridCellsBuilder) {
+        let offset = blob.count
+        blob.append(contentsOf: other.blob)
+        sections.append(contentsOf: other.sections.map { ($0.cell, $0.grid, $0.start.map { $0 + offset }) })
+    }
+
     /// Lays the sections out cell by cell: (directory, records).
     func assemble(cells: Int) throws -> ([UInt32], [UInt32]) {
         // A stable counting sort by cell keeps each cell's grids in ascending order.

@@ -192,7 +192,7 @@ public final class MapStore {
             made = try d.applying(old.changes(to: try content(version: v)), version: String(v),
                                   source: { "\(self.path) version \(v) (\($0.rawValue))" })
         } else {
-            made = try content(version: v).dataset(version: String(v), source: "\(path) version \(v)")
+            made = try content(version: v).dataset(version: String(v), checkGeometry: false, source: "\(path) version \(v)")
         }
         cachedDataset = made
         return made

@@ -50,9 +50,10 @@ public struct StoreContent: Sendable {
         districtName = d.districtName
     }
 
-    /// The dataset this content describes, checked as a data directory is; `source` names
-    /// the store and version in errors.
-    public func dataset(version: String, source: String) throws -> Dataset {
+    /// The dataset this content describes, checked as a data directory is (but for the
+    /// grids' validity when `checkGeometry` is false: a stored version was checked when it was
+    /// published); `source` names the store and version in errors.
+    public func dataset(version: String, checkGeometry: Bool = true, source: String) throws -> Dataset {
         func features(_ layer: Layer) throws -> [Feature] {
             try (layers[layer] ?? [:]).sorted { $0.key < $1.key }.map { id, row in
                 do { return try row.feature(id: id) } catch { throw DataError(source, "\(layer.rawValue) \(id): \(error)") }
@@ -62,7 +63,8 @@ public struct StoreContent: Sendable {
                               communities: try features(.communities), grids: try features(.grids),
                               resources: try features(.resources))
         return try Dataset.assemble(l, addresses: addresses.values.sorted { $0.id < $1.id }, districtID: districtID,
-                                    districtName: districtName, version: version, source: { "\(source) (\($0.rawValue))" })
+                                    districtName: districtName, version: version, checkGeometry: checkGeometry,
+                                    source: { "\(source) (\($0.rawValue))" })
     }
 
     /// What turns `self` into `target`, feature by feature.

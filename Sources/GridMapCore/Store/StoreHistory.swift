@@ -66,6 +66,46 @@ public enum AsOf {
 }
 
 extension MapStore {
+    /// What takes version `head`'s content back to version `target`'s (target < head): only
+    /// the features and addresses touched after `target`, each as it was then (nil where it
+    /// did not exist), so a rollback reads what it undoes, not the whole map.
+    func changes(since target: Int, upTo head: Int) throws -> ChangeSet {
+        try named {
+            var set = ChangeSet()
+            let then = try db.prepare("SELECT props, geom FROM feature WHERE layer = ? AND id = ? AND since <= ? ORDER BY since DESC LIMIT 1")
+            try db.query("SELECT DISTINCT layer, id FROM feature WHERE since > ? AND since <= ?",
+                         [.integer(target), .integer(head)]) { s in
+                guard let layer = Layer(rawValue: s.text(0)) else { return }
+                let id = s.text(1)
+                then.reset()
+                try then.bind(1, layer.rawValue)
+                try then.bind(2, id)
+                try then.bind(3, target)
+                let row: FeatureRow? = try then.step() && !then.isNull(0) ? FeatureRow(props: then.text(0), geom: then.blob(1)) : nil
+                set.features[layer, default: [:]][id] = .some(row)
+            }
+            let address = try db.prepare("""
+                SELECT live, text, street, community, road, number, compound, building, unit, room, lon, lat
+                FROM address WHERE id = ? AND since <= ? ORDER BY since DESC LIMIT 1
+                """)
+            try db.query("SELECT DISTINCT id FROM address WHERE since > ? AND since <= ?", [.integer(target), .integer(head)]) { s in
+                let id = s.text(0)
+                address.reset()
+                try address.bind(1, id)
+                try address.bind(2, target)
+                var a: Address?
+                if try address.step(), address.int(0) == 1 {
+                    let t = { (k: Int32) in address.text(k) }
+                    a = Address(id: id, text: t(1), street: t(2), community: t(3), road: t(4), number: t(5), compound: t(6),
+                                building: t(7), unit: t(8), room: t(9), location: Coordinate(address.double(10), address.double(11)),
+                                gridID: "")
+                }
+                set.addresses[id] = .some(a)
+            }
+            return set
+        }
+    }
+
     /// Every version, oldest first.
     public func versions() throws -> [VersionInfo] {
         try named {
@@ -117,9 +157,7 @@ extension MapStore {
     public func rollback(to target: Int, author: String, message: String? = nil) throws -> VersionInfo {
         let head = try self.head()
         guard target != head else { throw StoreError(path, "version \(target) is already the current version") }
-        let wanted = try content(version: target)
-        let current = try content(version: head)
-        return try publish(current.changes(to: wanted), parent: head, author: author,
+        return try publish(try changes(since: target, upTo: head), parent: head, author: author,
                            message: message ?? "roll back to version \(target)", revive: true)
     }
 

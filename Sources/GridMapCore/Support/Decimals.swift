@@ -60,3 +60,32 @@ func exactPowerOfTen(_ k: Int) -> Double {
     default: .nan
     }
 }
+
+/// A number as a request or a CSV field may write it: an optional sign, digits with an
+/// optional fraction, an optional exponent (`1.5e-3`), nothing else: no hexadecimal (`0x1p3`),
+/// no `inf` or `nan`, no byte after it (`109.43\0abc` is not 109.43, as `strtod` would read
+/// it). Finite, or nil. The one definition every skin parses coordinates with.
+public func parseDecimal(_ text: some StringProtocol) -> Double? {
+    var sawDigit = false, sawPoint = false, sawExponent = false, exponentDigit = true
+    var previous: UInt8 = 0
+    for (k, b) in text.utf8.enumerated() {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"):
+            if sawExponent { exponentDigit = true } else { sawDigit = true }
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            guard k == 0 || previous == UInt8(ascii: "e") || previous == UInt8(ascii: "E") else { return nil }
+        case UInt8(ascii: "."):
+            guard !sawPoint, !sawExponent else { return nil }
+            sawPoint = true
+        case UInt8(ascii: "e"), UInt8(ascii: "E"):
+            guard sawDigit, !sawExponent else { return nil }
+            sawExponent = true
+            exponentDigit = false
+        default:
+            return nil
+        }
+        previous = b
+    }
+    guard sawDigit, exponentDigit, let v = Double(String(text)), v.isFinite else { return nil }
+    return v
+}
