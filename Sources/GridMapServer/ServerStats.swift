@@ -8,7 +8,7 @@ public final class ServerStats: Sendable {
         mutating func addTime(nanos: UInt64, calls: Int) {
             var bucket = 0
             var micros = nanos / UInt64(calls) / 1000
-            while micros > 0 && bucket < 23 { micros >>= 1; bucket += 1 }
+            while micros > 0 && bucket < Command.bucketCount - 1 { micros >>= 1; bucket += 1 }
             totalNanos += nanos
             buckets[bucket] += calls
         }
@@ -30,8 +30,10 @@ public final class ServerStats: Sendable {
         var calls = 0
         var errors = 0
         var totalNanos: UInt64 = 0
-        /// Latency histogram: bucket k counts calls under 2^k µs.
-        var buckets = [Int](repeating: 0, count: 24)
+        /// Latency histogram: bucket k counts calls under 2^k µs. 40 buckets reach 2^39 µs
+        /// (six days), so no real duration is clamped into the last (24 once stopped at 8.4 s).
+        static let bucketCount = 40
+        var buckets = [Int](repeating: 0, count: bucketCount)
     }
 
     /// Every command's counts, indexed like `CommandTable.specs` so recording a call needs

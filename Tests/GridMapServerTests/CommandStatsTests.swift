@@ -46,4 +46,16 @@ import Testing
         #expect(c.calls == 4 && c.totalNanos == 12_000)
         #expect(c.buckets[2] == 4 && c.buckets.reduce(0, +) == 4)
     }
+
+    /// A call of 20 s once showed as `p99_usec_le=8388608`: the histogram stopped at 2^23 µs.
+    @Test func longCallsAreNotClampedInP99() throws {
+        let stats = ServerStats()
+        var counts = ServerStats.Counts()
+        let locate = try #require(CommandTable.specs.firstIndex { $0.name == "locate" })
+        counts.count(locate, failed: false)
+        counts.addTime(locate, nanos: 20_000_000_000, calls: 1)
+        stats.merge(&counts)
+        let line = try #require(stats.commandLines().first { $0.hasPrefix("cmdstat_locate:") })
+        #expect(line.contains("p99_usec_le=33554432"), "\(line)")
+    }
 }
