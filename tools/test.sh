@@ -13,3 +13,4 @@ python3 tools/clients/test_redis_py.py .build/debug/gridmap
 swift build -c release --product gridmap
 python3 tools/clients/test_store_servers.py .build/release/gridmap
 python3 tools/clients/test_store_durability.py .build/release/gridmap
+python3 tools/clients/test_hardening.py .build/release/gridmap

@@ -37,6 +37,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// A request's work is running on the thread pool: read no further request until its
     /// reply is written, so replies keep the order of requests.
     private var waiting = false
+    /// Requests read so far, and the deadline of the request now arriving (if any).
+    private var requestsRead = 0
+    private var frameDeadline: Scheduled<Void>?
+    private var authenticated = true
     private let batch = 64
 
     init(session: Session, registry: ConnectionRegistry) {
@@ -47,7 +51,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         let stats = session.stats
         stats.totalConnections.add(1, ordering: .relaxed)
-        if stats.connections.add(1, ordering: .relaxed).newValue > session.config.maxConnections {
+        if stats.connections.add(1, ordering: .relaxed).newValue > session.config.maxConnections,
+           !registry.evictOldestUnauthenticated() {
             stats.connections.subtract(1, ordering: .relaxed)
             stats.rejectedConnections.add(1, ordering: .relaxed)
             let channel = context.channel
@@ -57,8 +62,18 @@ final class ConnectionHandler: ChannelInboundHandler {
             return
         }
         admitted = true
-        registry.add(context.channel)
+        authenticated = session.role != .none
+        registry.add(context.channel, authenticated: authenticated)
         let channel = context.channel
+        if !authenticated {
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .seconds(session.config.authTimeout)) {
+                let (handler, context) = bound.value
+                guard !handler.authenticated, context.channel.isActive else { return }
+                handler.reply(context, .error("ERR authentication timeout: AUTH within \(handler.session.config.authTimeout) s"))
+                handler.flush(context, thenClose: true)
+            }
+        }
         session.deliver = { value in
             channel.eventLoop.execute { channel.pipeline.fireUserInboundEventTriggered(PushEvent(value: value)) }
         }
@@ -70,6 +85,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             session.stats.connections.subtract(1, ordering: .relaxed)
             registry.remove(context.channel)
         }
+        frameDeadline?.cancel()
         session.close()
         context.fireChannelInactive()
     }
@@ -107,6 +123,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 input = nil
                 break
             }
+            requestsRead += 1
             if request.isEmpty { continue }
             let value = CommandTable.execute(request, session)
             done += 1
@@ -122,6 +139,11 @@ final class ConnectionHandler: ChannelInboundHandler {
         session.endTurn()
         if let i = input, i.readableBytes == 0 { input = nil } else { input?.discardReadBytes() }
         session.stats.merge(&session.localStats)
+        if !authenticated && session.role != .none {
+            authenticated = true
+            registry.authenticated(channel)
+        }
+        watchPartialRequest(context)
         flush(context, thenClose: session.shouldClose)
         if let pending {
             runOffLoop(pending, context)
@@ -135,6 +157,32 @@ final class ConnectionHandler: ChannelInboundHandler {
                 handler.scheduled = false
                 handler.process(context)
             }
+        }
+    }
+
+    /// Gives a request that has begun to arrive `frameTimeout` seconds to arrive whole; one
+    /// that does not is answered with an error and its connection closed.
+    private func watchPartialRequest(_ context: ChannelHandlerContext) {
+        guard let pendingBytes = input?.readableBytes, pendingBytes > 0, !session.shouldClose else {
+            frameDeadline?.cancel()
+            frameDeadline = nil
+            return
+        }
+        let started = requestsRead
+        if frameDeadline != nil { return }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        frameDeadline = context.eventLoop.scheduleTask(in: .seconds(session.config.frameTimeout)) {
+            let (handler, context) = bound.value
+            handler.frameDeadline = nil
+            guard context.channel.isActive else { return }
+            guard !handler.waiting, handler.requestsRead == started, (handler.input?.readableBytes ?? 0) > 0 else {
+                handler.watchPartialRequest(context)
+                return
+            }
+            handler.input = nil
+            handler.session.shouldClose = true
+            handler.reply(context, .error("ERR Protocol error: a request stayed incomplete for \(handler.session.config.frameTimeout) s"))
+            handler.flush(context, thenClose: true)
         }
     }
 
@@ -226,12 +274,41 @@ final class ConnectionHandler: ChannelInboundHandler {
 }
 
 
-/// The open connections, so shutdown can drain them.
+/// The open connections, so shutdown can drain them, with the time each that has not yet
+/// authenticated arrived, so the oldest of those can make room at the connection limit.
 final class ConnectionRegistry: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private struct State {
+        var channels: [ObjectIdentifier: any Channel] = [:]
+        var unauthenticated: [ObjectIdentifier: UInt64] = [:]
+    }
+    private let state = Mutex(State())
 
-    func add(_ c: any Channel) { channels.withLock { $0[ObjectIdentifier(c)] = c } }
-    func remove(_ c: any Channel) { channels.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(c)) } }
-    var count: Int { channels.withLock { $0.count } }
-    var all: [any Channel] { channels.withLock { Array($0.values) } }
+    func add(_ c: any Channel, authenticated: Bool) {
+        state.withLock {
+            $0.channels[ObjectIdentifier(c)] = c
+            if !authenticated { $0.unauthenticated[ObjectIdentifier(c)] = monotonicNanos() }
+        }
+    }
+    func remove(_ c: any Channel) {
+        state.withLock {
+            _ = $0.channels.removeValue(forKey: ObjectIdentifier(c))
+            _ = $0.unauthenticated.removeValue(forKey: ObjectIdentifier(c))
+        }
+    }
+    func authenticated(_ c: any Channel) { state.withLock { _ = $0.unauthenticated.removeValue(forKey: ObjectIdentifier(c)) } }
+
+    /// Closes the longest-waiting connection that has not authenticated; false when there is none.
+    func evictOldestUnauthenticated() -> Bool {
+        let victim: (any Channel)? = state.withLock { s in
+            guard let oldest = s.unauthenticated.min(by: { $0.value < $1.value })?.key else { return nil }
+            s.unauthenticated[oldest] = nil
+            return s.channels[oldest]
+        }
+        guard let victim else { return false }
+        victim.close(promise: nil)
+        return true
+    }
+
+    var count: Int { state.withLock { $0.channels.count } }
+    var all: [any Channel] { state.withLock { Array($0.channels.values) } }
 }

@@ -5,34 +5,46 @@ import GridMapCore
 enum LookupCommands {
     static func json(_ value: JSONValue) -> RESPValue { .bulk(value.serialized) }
 
-    /// lon lat at `i`, `i+1`, in the CRS named by the CRS option, as WGS 84.
-    static func point(_ a: Arguments, _ s: Session, at i: Int, crsIndex: Int?) throws -> (Coordinate, Coordinate, CRS) {
-        let raw = Coordinate(try a.number(i, "longitude"), try a.number(i + 1, "latitude"))
-        let crs: CRS
-        do { crs = try crsIndex.map { try CRS(parsing: try a.text($0)) } ?? .wgs84 } catch let e as CRSError { throw CommandError(e.message) }
-        do {
-            // WGS 84 needs no transformation, only the range check: skip the converter.
-            if crs == .wgs84 { try CoordinateConverter.check(raw, crs); return (raw, raw, crs) }
-            return (try s.converter.toWGS84(raw, from: crs), raw, crs)
-        } catch { throw CommandError("\(error)") }
+    /// A point as a request gives it: `lon lat` at `i`, `i+1`, and the CRS option's text.
+    struct PointQuery: Sendable {
+        let raw: Coordinate
+        let crsName: String?
+
+        init(_ a: Arguments, at i: Int, crsIndex: Int?) throws {
+            raw = Coordinate(try a.number(i, "longitude"), try a.number(i + 1, "latitude"))
+            crsName = try crsIndex.map { try a.text($0) }
+        }
+
+        /// Whether converting it would set up PROJ (slow): then it is done off the event loop.
+        func needsSetUp(_ converter: CoordinateConverter) -> Bool { crsName.map { !converter.isReady(forName: $0) } ?? false }
+
+        /// (WGS 84 point, the input, its CRS), converted with this thread's converter.
+        func resolved() throws -> (Coordinate, Coordinate, CRS) {
+            let crs: CRS
+            do { crs = try crsName.map { try CRS(parsing: $0) } ?? .wgs84 } catch let e as CRSError { throw CommandError(e.message) }
+            do {
+                // WGS 84 needs no transformation, only the range check: skip the converter.
+                if crs == .wgs84 { try CoordinateConverter.check(raw, crs); return (raw, raw, crs) }
+                return (try ThreadResources.current.converter.toWGS84(raw, from: crs), raw, crs)
+            } catch { throw CommandError("\(error)") }
+        }
     }
 
     /// LOCATE lon lat [CRS c] [ASOF version|date]
     static func locate(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let o = a.count > 2 ? try a.options(from: 2, allowed: ["CRS", "ASOF"]) : [:]
-        let (p, raw, crs) = try point(a, s, at: 0, crsIndex: o["CRS"])
-        guard let asOf = o["ASOF"] else {
-            let snapshot = s.snapshot
-            return bytes(s) { snapshot.writeLocation(grid: snapshot.locate(p), point: p, input: raw, crs: crs, to: &$0) }
-        }
+        let query = try PointQuery(a, at: 0, crsIndex: o["CRS"])
         let service = s.service
-        let version = try service.resolve(asOf: try a.text(asOf))
-        if let snapshot = service.cachedSnapshot(version: version) {
+        let version = try o["ASOF"].map { try service.resolve(asOf: try a.text($0)) }
+        let ready = version.map { service.cachedSnapshot(version: $0) } ?? s.snapshot
+        if let snapshot = ready, !query.needsSetUp(s.converter) {
+            let (p, raw, crs) = try query.resolved()
             return bytes(s) { snapshot.writeLocation(grid: snapshot.locate(p), point: p, input: raw, crs: crs, to: &$0) }
         }
-        // The first as-of query of a version builds it: off the event loop.
+        // A CRS to set up, or the first as-of query of a version (which builds it).
         return s.offLoop {
-            let snapshot = try service.snapshot(version: version)
+            let (p, raw, crs) = try query.resolved()
+            let snapshot = try ready ?? service.snapshot(version: version!)
             var out: [UInt8] = []
             snapshot.writeLocation(grid: snapshot.locate(p), point: p, input: raw, crs: crs, to: &out)
             return .bulkString(out)
@@ -50,7 +62,7 @@ enum LookupCommands {
 
     static func nearby(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let o = a.count > 2 ? try a.options(from: 2, allowed: ["CRS", "KIND", "RADIUS", "LIMIT"]) : [:]
-        let (p, _, _) = try point(a, s, at: 0, crsIndex: o["CRS"])
+        let query = try PointQuery(a, at: 0, crsIndex: o["CRS"])
         let snapshot = s.snapshot
         let kind = try o["KIND"].map { try a.text($0) }
         if let kind, !snapshot.resources.hasKind(kind) {
@@ -59,6 +71,14 @@ enum LookupCommands {
         let radius = try o["RADIUS"].map { try a.number($0, "radius") }
         if let radius, radius < 0 || radius > 100_000 { throw CommandError("radius must be 0 to 100000 metres") }
         let limit = try o["LIMIT"].map { try a.integer($0, "limit", in: 1...1000) } ?? (radius == nil ? 5 : 100)
+        guard !query.needsSetUp(s.converter) else {
+            return s.offLoop {
+                var out: [UInt8] = []
+                snapshot.writeNearby(point: try query.resolved().0, kind: kind, radius: radius, limit: limit, to: &out)
+                return .bulkString(out)
+            }
+        }
+        let p = try query.resolved().0
         return bytes(s) { snapshot.writeNearby(point: p, kind: kind, radius: radius, limit: limit, to: &$0) }
     }
 
@@ -97,18 +117,22 @@ enum LookupCommands {
         let snapshot = s.snapshot
         let id = try a.text(0)
         guard let g = snapshot.grid(id: id) else { throw CommandError("unknown grid '\(id.prefix(40))'") }
-        let list = try snapshot.neighbours(of: g, context: try s.measurer().context)
-        return json(["grid": .string(id), "neighbors": .array(list.map { h in
-            guard case .object(var o) = snapshot.gridJSON(h) else { return .null }
-            o["workers"] = .array(snapshot.workers(of: h).map(snapshot.resourceJSON))
-            return .object(o)
-        }), "data_version": .string(snapshot.version)])
+        // GEOS overlays take milliseconds: off the event loop, with that thread's context.
+        return s.offLoop {
+            let list = try snapshot.neighbours(of: g, context: ThreadResources.current.geos)
+            return json(["grid": .string(id), "neighbors": .array(list.map { h in
+                guard case .object(var o) = snapshot.gridJSON(h) else { return .null }
+                o["workers"] = .array(snapshot.workers(of: h).map(snapshot.resourceJSON))
+                return .object(o)
+            }), "data_version": .string(snapshot.version)])
+        }
     }
 
     /// INTERSECTS <WKT | GeoJSON> | CIRCLE lon lat metres | BOX minlon minlat maxlon maxlat
+    /// The arguments are read on the event loop; the geometry is parsed (within
+    /// `GeometryInput`'s limits) and overlaid off it.
     static func intersects(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        let m = try s.measurer()
-        let area: Shape
+        var area: Shape? = nil, text = ""
         switch try a.text(0).uppercased() {
         case "CIRCLE":
             guard a.count == 4 else { throw CommandError("usage: INTERSECTS CIRCLE lon lat metres", code: "ERR syntax error:") }
@@ -127,22 +151,28 @@ enum LookupCommands {
             area = .polygon([b.ring])
         default:
             guard a.count == 1 else { throw CommandError("INTERSECTS takes one geometry (quote it), or CIRCLE/BOX", code: "ERR syntax error:") }
-            do { area = try GeometryInput.parse(try a.text(0)) } catch let e as GeometryError {
-                throw CommandError("invalid geometry: \(e.message)")
-            }
+            text = try a.text(0)
         }
         let snapshot = s.snapshot
-        let overlaps: [Overlap]
-        do { overlaps = try snapshot.grids(intersecting: area, measurer: m) } catch { throw CommandError("\(error)") }
-        return json([
-            "area_m2": JSONValue((try m.area(area) * 10).rounded() / 10),
-            "grids": .array(overlaps.map { o in
-                guard case .object(var j) = snapshot.gridJSON(o.grid) else { return .null }
-                j["overlap_m2"] = JSONValue((o.area * 10).rounded() / 10)
-                return .object(j)
-            }),
-            "data_version": .string(snapshot.version),
-        ])
+        let given = area, geometryText = text
+        return s.offLoop {
+            let shape: Shape
+            do { shape = try given ?? GeometryInput.parse(geometryText) } catch let e as GeometryError {
+                throw CommandError("invalid geometry: \(e.message)")
+            }
+            let m = try ThreadResources.current.measurer()
+            let overlaps: [Overlap]
+            do { overlaps = try snapshot.grids(intersecting: shape, measurer: m) } catch { throw CommandError("\(error)") }
+            return json([
+                "area_m2": JSONValue((try m.area(shape) * 10).rounded() / 10),
+                "grids": .array(overlaps.map { o in
+                    guard case .object(var j) = snapshot.gridJSON(o.grid) else { return .null }
+                    j["overlap_m2"] = JSONValue((o.area * 10).rounded() / 10)
+                    return .object(j)
+                }),
+                "data_version": .string(snapshot.version),
+            ])
+        }
     }
 }
 

@@ -12,6 +12,13 @@ public struct ServerConfig: Sendable {
     public var maxConnections = 1024
     /// Seconds a connection may stay silent before it is closed; 0 keeps it forever.
     public var idleTimeout: Int64 = 300
+    /// Seconds a request may take to arrive whole from its first byte. Bytes trickled one at
+    /// a time keep a connection from being idle, not a half-sent request from being dropped.
+    public var frameTimeout: Int64 = 10
+    /// Seconds a client has to authenticate when a password is set. At the connection limit,
+    /// the oldest client that has not authenticated makes room for a new one, so clients that
+    /// never authenticate cannot keep out those that do.
+    public var authTimeout: Int64 = 5
     /// Password of the `default` user (reader role). When set, an unauthenticated client may
     /// only run AUTH, HELLO, PING and QUIT.
     public var readerPassword: String?

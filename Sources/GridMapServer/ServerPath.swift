@@ -20,7 +20,10 @@ public struct ServerPath {
         session.beginTurn()
         while try RESPRequestDecoder.parseFrame(&input, limits: session.config.limits, into: &request) {
             if request.isEmpty { continue }
-            output.writeRESP(CommandTable.execute(request, session), protocol: session.protocolVersion)
+            var reply = CommandTable.execute(request, session)
+            // No thread pool here: work meant for it runs in line.
+            if case .pending(let work) = reply { reply = work.run() }
+            output.writeRESP(reply, protocol: session.protocolVersion)
             answered += 1
         }
         session.endTurn()

@@ -79,6 +79,23 @@ public final class CoordinateConverter {
         self.capacity = max(1, capacity)
     }
 
+    /// Whether converting from the CRS named `text` to WGS 84 is ready on this converter: a
+    /// built-in one, or a PROJ one whose transformer it holds. When it is not, the first
+    /// conversion opens PROJ's database and builds a transformer (milliseconds), which a
+    /// server does off its event loops.
+    public func isReady(forName text: String) -> Bool {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let code: String
+        if t == "cgcs2000" || t == "4490" || t == "epsg:4490" {
+            code = "EPSG:4490"
+        } else if t.hasPrefix("epsg:"), let n = Int(t.dropFirst(5)), n > 0, n != 4326, n != 4490 {
+            code = "EPSG:\(n)"
+        } else {
+            return true  // a built-in CRS, or a name CRS(parsing:) refuses at once
+        }
+        return transformers[code + ">EPSG:4326"] != nil
+    }
+
     /// Transformers held now (at most `capacity`).
     public var cachedTransformers: Int { transformers.count }
 
