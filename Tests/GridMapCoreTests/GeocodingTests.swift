@@ -103,7 +103,7 @@ struct VariantMaker {
 @Suite struct GeocodingAccuracyTests {
     @Test func noisyVariantsFindTheirAddress() throws {
         let data = Fixtures.dataset
-        let geocoder = try Geocoder(library: GeocodingFixture.library)
+        let geocoder = Geocoder(library: GeocodingFixture.library)
         var maker = VariantMaker(rng: TestRandom(seed: 5))
         let byID = Dictionary(uniqueKeysWithValues: data.addresses.map { ($0.id, $0) })
         var correct = 0, confidentWrong = 0, total = 0
@@ -134,7 +134,7 @@ struct VariantMaker {
     }
 
     @Test func roadsAloneAndNonsense() throws {
-        let geocoder = try Geocoder(library: GeocodingFixture.library)
+        let geocoder = Geocoder(library: GeocodingFixture.library)
         let road = Fixtures.dataset.addresses[3000].road
         guard case .place(let place, let similarity) = try geocoder.geocode("鱼峰区" + road) else { Issue.record("road alone"); return }
         #expect(place.name == road && similarity == 1 && !place.grids.isEmpty)

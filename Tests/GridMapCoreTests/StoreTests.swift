@@ -144,7 +144,7 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
     @Test func filesThatAreNotStoresAreNamed() throws {
         let dir = NSTemporaryDirectory()
         let garbage = dir + "/gridmap-garbage-\(UUID().uuidString).gridmap"
-        FileManager.default.createFile(atPath: garbage, contents: Data(repeating: 0x42, count: 10_000))
+        #expect(FileManager.default.createFile(atPath: garbage, contents: Data(repeating: 0x42, count: 10_000)))
         let other = dir + "/gridmap-other-\(UUID().uuidString).sqlite"
         try SQLiteDatabase(path: other).execute("CREATE TABLE t(x)")
         let (_, newer) = try makeStore()

@@ -265,6 +265,7 @@ public final class MapStore {
     }
 
     /// Writes version `id`: its row, then a row per changed feature and address.
+    @discardableResult
     static func insertVersion(_ db: SQLiteDatabase, id: Int, parent: Int?, author: String, message: String,
                               changes: ChangeSet, base: StoreContent, content: StoreContent) throws -> VersionInfo {
         let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
