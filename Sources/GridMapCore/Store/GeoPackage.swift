@@ -35,9 +35,12 @@ public enum GeoPackage {
                 CREATE TABLE gridmap_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 """)
             try db.transaction {
-                try db.query("INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)", [
-                    "Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system",
-                    "Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system",
+                let row = "(?, ?, ?, ?, ?, ?)"
+                try db.query("INSERT INTO gpkg_spatial_ref_sys VALUES \(row), \(row), \(row)", [
+                    "Undefined cartesian SRS", -1, "NONE", -1, "undefined",
+                    "undefined cartesian coordinate reference system",
+                    "Undefined geographic SRS", 0, "NONE", 0, "undefined",
+                    "undefined geographic coordinate reference system",
                     "WGS 84 geodetic", 4326, "EPSG", 4326, .text(wgs84), "longitude/latitude in decimal degrees on WGS 84",
                 ])
                 try db.query("INSERT INTO gridmap_meta VALUES ('district_id', ?), ('district_name', ?), ('version', ?)",
@@ -48,7 +51,8 @@ public enum GeoPackage {
                               _ shape: (T) -> Shape) throws {
                     try writeLayer(db, name.rawValue, type, items.map { (id($0), props($0), shape($0)) })
                 }
-                try layer(.outline, "MULTIPOLYGON", [dataset.outline], { _ in "outline" }, { _ in ["id": "outline"] }, { $0 })
+                try layer(.outline, "MULTIPOLYGON", [dataset.outline], { _ in "outline" }, { _ in ["id": "outline"] },
+                          { $0 })
                 try layer(.streets, "MULTIPOLYGON", dataset.streets, \.id, \.properties, \.shape)
                 try layer(.communities, "MULTIPOLYGON", dataset.communities, \.id, \.properties, \.shape)
                 try layer(.grids, "MULTIPOLYGON", dataset.grids, \.id, \.properties, \.shape)
@@ -75,7 +79,8 @@ public enum GeoPackage {
         // Columns: every property key, in order of first appearance, typed by its first value.
         var columns: [(name: String, type: String)] = []
         for row in rows {
-            for (key, value) in row.props where !columns.contains(where: { $0.name == key }) && key != "fid" && key != "geom" {
+            for (key, value) in row.props where key != "fid" && key != "geom" {
+                guard !columns.contains(where: { $0.name == key }) else { continue }
                 let sqlType: String
                 switch value {
                 case .number(let n): sqlType = n == n.rounded() && abs(n) < 1e15 ? "INTEGER" : "REAL"
@@ -89,7 +94,8 @@ public enum GeoPackage {
         try db.execute("CREATE TABLE \(quoted(table)) (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom \(type)"
             + definitions.map { ", " + $0 }.joined() + ")")
         let names = (["geom"] + columns.map(\.name)).map(quoted).joined(separator: ", ")
-        let insert = try db.prepare("INSERT INTO \(quoted(table)) (\(names)) VALUES (\(Array(repeating: "?", count: columns.count + 1).joined(separator: ", ")))")
+        let marks = Array(repeating: "?", count: columns.count + 1).joined(separator: ", ")
+        let insert = try db.prepare("INSERT INTO \(quoted(table)) (\(names)) VALUES (\(marks))")
         var extent: BoundingBox?
         for row in rows {
             insert.reset()
@@ -122,7 +128,13 @@ public enum GeoPackage {
     static func blob(_ shape: Shape, box: BoundingBox?) -> [UInt8] {
         var out: [UInt8] = [0x47, 0x50, 0]
         let envelope: [Double]
-        if case .point = shape { envelope = [] } else if let box { envelope = [box.minX, box.maxX, box.minY, box.maxY] } else { envelope = [] }
+        if case .point = shape {
+            envelope = []
+        } else if let box {
+            envelope = [box.minX, box.maxX, box.minY, box.maxY]
+        } else {
+            envelope = []
+        }
         out.append(envelope.isEmpty ? 0x01 : 0x03)
         withUnsafeBytes(of: Int32(4326).littleEndian) { out.append(contentsOf: $0) }
         for v in envelope { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
@@ -155,7 +167,8 @@ public enum GeoPackage {
             }
         } catch let e as SQLiteError { throw DataError(path, "not a GeoPackage: \(e)") }
         func features(_ layer: Layer) throws -> [Feature] {
-            guard try db.scalar("SELECT count(*) FROM gpkg_contents WHERE table_name = ?", [.text(layer.rawValue)]) == 1 else {
+            let registered = try db.scalar("SELECT count(*) FROM gpkg_contents WHERE table_name = ?", [.text(layer.rawValue)])
+            guard registered == 1 else {
                 throw DataError(path, "has no layer '\(layer.rawValue)'")
             }
             let geometryColumn = try db.text("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
@@ -170,7 +183,9 @@ public enum GeoPackage {
                     if name == "fid" { continue }
                     if name == geometryColumn {
                         if let b = stmt.blob(c) {
-                            do { shape = try GeoPackage.shape(blob: b).simplestPolygonal } catch { throw DataError(path, "\(layer.rawValue): \(error)") }
+                            do { shape = try GeoPackage.shape(blob: b).simplestPolygonal } catch {
+                                throw DataError(path, "\(layer.rawValue): \(error)")
+                            }
                         }
                         continue
                     }
@@ -196,7 +211,9 @@ public enum GeoPackage {
                                number: t("number"), compound: t("compound"), building: t("building"), unit: t("unit"),
                                room: t("room"), location: c, gridID: "")
             }
-            let meta = { (key: String) in (try? db.text("SELECT value FROM gridmap_meta WHERE key = ?", [.text(key)])) ?? nil }
+            let meta = { (key: String) in
+                (try? db.text("SELECT value FROM gridmap_meta WHERE key = ?", [.text(key)])) ?? nil
+            }
             return try Dataset.assemble(layers, addresses: addresses, districtID: meta("district_id") ?? "",
                                         districtName: meta("district_name") ?? "", version: "gpkg",
                                         source: { "\(path) (layer \($0.rawValue))" })

@@ -85,7 +85,9 @@ public final class MapService: Sendable {
             lastBuildNanos.store(DispatchTime.now().uptimeNanoseconds - start, ordering: .relaxed)
             let infos = try ((current + 1)...head).map { try store.version($0) }
             versionTimes.withLock { times in
-                for info in infos where !times.contains(where: { $0.id == info.id }) { times.append((info.id, info.publishedMs)) }
+                for info in infos where !times.contains(where: { $0.id == info.id }) {
+                    times.append((info.id, info.publishedMs))
+                }
             }
             return (snapshot, infos)
         }
@@ -140,7 +142,8 @@ public final class MapService: Sendable {
             return v
         }
         guard let ms = parsed.ms else {
-            throw StoreError(storePath, "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time")
+            throw StoreError(storePath,
+                             "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time")
         }
         guard let v = times.filter({ $0.ms <= ms }).map(\.id).max() else {
             throw StoreError(storePath, "no version was live at \(text.prefix(40)): the first was published at "

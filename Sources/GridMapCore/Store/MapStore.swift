@@ -57,10 +57,12 @@ public final class MapStore {
             let app = try db.scalar("PRAGMA application_id") ?? 0
             let schema = try db.scalar("PRAGMA user_version") ?? 0
             guard app == Int(MapStore.applicationID) else {
-                throw StoreError(path, "not a gridmap store (SQLite application_id \(app)); create one with 'gridmap store import'")
+                throw StoreError(path, "not a gridmap store (SQLite application_id \(app)); "
+                                 + "create one with 'gridmap store import'")
             }
             guard schema <= MapStore.schemaVersion else {
-                throw StoreError(path, "written by a newer gridmap (store schema \(schema); this build reads up to \(MapStore.schemaVersion))")
+                throw StoreError(path, "written by a newer gridmap (store schema \(schema); "
+                                 + "this build reads up to \(MapStore.schemaVersion))")
             }
             if !readOnly { try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL") }
         } catch let e as StoreError { throw e } catch let e as SQLiteError {
@@ -118,13 +120,17 @@ public final class MapStore {
             community TEXT, road TEXT, number TEXT, compound TEXT, building TEXT, unit TEXT, room TEXT,
             lon REAL, lat REAL, PRIMARY KEY (id, since)) WITHOUT ROWID;
         CREATE INDEX address_since ON address(since);
-        CREATE TRIGGER version_append_only_u BEFORE UPDATE ON version BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
-        CREATE TRIGGER version_append_only_d BEFORE DELETE ON version BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
-        CREATE TRIGGER feature_append_only_u BEFORE UPDATE ON feature BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
-        CREATE TRIGGER feature_append_only_d BEFORE DELETE ON feature BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
-        CREATE TRIGGER address_append_only_u BEFORE UPDATE ON address BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
-        CREATE TRIGGER address_append_only_d BEFORE DELETE ON address BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
-        """
+        """ + appendOnly(["version", "feature", "address"])
+
+    /// Triggers that refuse every UPDATE and DELETE of the tables: history is never rewritten.
+    static func appendOnly(_ tables: [String]) -> String {
+        tables.flatMap { table in
+            ["UPDATE", "DELETE"].map { verb in
+                "CREATE TRIGGER \(table)_no_\(verb.lowercased()) BEFORE \(verb) ON \(table) "
+                    + "BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;"
+            }
+        }.joined(separator: "\n")
+    }
 
     /// Runs a store operation, naming the file in any SQLite error.
     func named<T>(_ body: () throws -> T) throws -> T {
@@ -136,7 +142,9 @@ public final class MapStore {
     /// The current (latest) version.
     public func head() throws -> Int {
         try named {
-            guard let v = try db.scalar("SELECT max(id) FROM version") else { throw StoreError(path, "holds no version") }
+            guard let v = try db.scalar("SELECT max(id) FROM version") else {
+                throw StoreError(path, "holds no version")
+            }
             return v
         }
     }
@@ -165,7 +173,8 @@ public final class MapStore {
             try stmt.bind(2, v)
             while try stmt.step() {
                 guard let layer = Layer(rawValue: stmt.text(0)) else { continue }
-                base.layers[layer, default: [:]][stmt.text(1)] = stmt.isNull(2) ? nil : FeatureRow(props: stmt.text(2), geom: stmt.blob(3))
+                let row = stmt.isNull(2) ? nil : FeatureRow(props: stmt.text(2), geom: stmt.blob(3))
+                base.layers[layer, default: [:]][stmt.text(1)] = row
             }
             try db.query("""
                 SELECT id, live, text, street, community, road, number, compound, building, unit, room, lon, lat
@@ -173,8 +182,8 @@ public final class MapStore {
                 """, [.integer(after), .integer(v)]) { s in
                 let id = s.text(0)
                 base.addresses[id] = s.int(1) == 0 ? nil : Address(
-                    id: id, text: s.text(2), street: s.text(3), community: s.text(4), road: s.text(5), number: s.text(6),
-                    compound: s.text(7), building: s.text(8), unit: s.text(9), room: s.text(10),
+                    id: id, text: s.text(2), street: s.text(3), community: s.text(4), road: s.text(5),
+                    number: s.text(6), compound: s.text(7), building: s.text(8), unit: s.text(9), room: s.text(10),
                     location: Coordinate(s.double(11), s.double(12)), gridID: "")
             }
             return base
@@ -192,7 +201,8 @@ public final class MapStore {
             made = try d.applying(old.changes(to: try content(version: v)), version: String(v),
                                   source: { "\(self.path) version \(v) (\($0.rawValue))" })
         } else {
-            made = try content(version: v).dataset(version: String(v), checkGeometry: false, source: "\(path) version \(v)")
+            made = try content(version: v).dataset(version: String(v), checkGeometry: false,
+                                                   source: "\(path) version \(v)")
         }
         cachedDataset = made
         return made
@@ -224,13 +234,15 @@ public final class MapStore {
                     }
                 }
                 for c in communities {
-                    if let row = next.layers[.communities]?[c], let s = try? row.feature(id: c).properties["street_id"]?.idText {
+                    if let row = next.layers[.communities]?[c],
+                       let s = try? row.feature(id: c).properties["street_id"]?.idText {
                         streets.insert(s)
                     }
                 }
                 let effective = changes.filtered(against: base)
                 let dataset = try dataset(version: head).applying(
-                    effective, version: String(id), source: { "\(self.path) version \(id) (unpublished, \($0.rawValue))" })
+                    effective, version: String(id),
+                    source: { "\(self.path) version \(id) (unpublished, \($0.rawValue))" })
                 let derived = try dataset.derivingShapes(communities: communities, streets: streets)
                 var all = effective
                 for c in derived.communities where communities.contains(c.id) {
@@ -242,14 +254,17 @@ public final class MapStore {
                     if next.layers[.streets]?[s.id] != row { all.features[.streets, default: [:]][s.id] = row }
                 }
                 next = base.applying(all)
-                guard !all.isEmpty else { throw StoreError(path, "nothing to publish: the content equals version \(head)") }
+                guard !all.isEmpty else {
+                    throw StoreError(path, "nothing to publish: the content equals version \(head)")
+                }
                 if !revive {
                     let check = try db.prepare("SELECT max(since) FROM feature WHERE layer = 'grids' AND id = ?")
                     for (g, row) in all.features[.grids] ?? [:] where row != nil && base.layers[.grids]?[g] == nil {
                         check.reset()
                         try check.bind(1, g)
                         if try check.step(), !check.isNull(0) {
-                            throw StoreError(path, "grid code \(g) was retired in version \(check.int(0)); a retired code is never reused")
+                            throw StoreError(path, "grid code \(g) was retired in version \(check.int(0)); "
+                                             + "a retired code is never reused")
                         }
                     }
                 }
@@ -294,7 +309,8 @@ public final class MapStore {
             try address.bind(2, id)
             try address.bind(3, a == nil ? 0 : 1)
             if let a {
-                for (k, v) in [a.text, a.street, a.community, a.road, a.number, a.compound, a.building, a.unit, a.room].enumerated() {
+                let fields = [a.text, a.street, a.community, a.road, a.number, a.compound, a.building, a.unit, a.room]
+                for (k, v) in fields.enumerated() {
                     try address.bind(Int32(4 + k), v)
                 }
                 try address.bind(13, a.location.x)

@@ -25,7 +25,8 @@ public struct StoreContent: Sendable {
     public var districtID: String
     public var districtName: String
 
-    public init(layers: [Layer: [String: FeatureRow]], addresses: [String: Address], districtID: String, districtName: String) {
+    public init(layers: [Layer: [String: FeatureRow]], addresses: [String: Address], districtID: String,
+                districtName: String) {
         self.layers = layers; self.addresses = addresses
         self.districtID = districtID; self.districtName = districtName
     }
@@ -33,7 +34,8 @@ public struct StoreContent: Sendable {
     /// A dataset's content: every feature with its own properties; addresses without their
     /// grid (derived per version).
     public init(_ d: Dataset) {
-        func rows<T>(_ items: [T], _ id: (T) -> String, _ props: (T) -> JSONObject, _ shape: (T) -> Shape) -> [String: FeatureRow] {
+        func rows<T>(_ items: [T], _ id: (T) -> String, _ props: (T) -> JSONObject,
+                     _ shape: (T) -> Shape) -> [String: FeatureRow] {
             Dictionary(items.map { (id($0), FeatureRow(Feature(id: id($0), properties: props($0), geometry: shape($0)))) },
                        uniquingKeysWith: { a, _ in a })
         }
@@ -45,7 +47,8 @@ public struct StoreContent: Sendable {
             .grids: rows(d.grids, \.id, \.properties, { $0.shape.simplestPolygonal }),
             .resources: rows(d.resources, \.id, \.storedProperties, { .point($0.location) }),
         ]
-        addresses = Dictionary(d.addresses.map { a in var a = a; a.gridID = ""; return (a.id, a) }, uniquingKeysWith: { a, _ in a })
+        addresses = Dictionary(d.addresses.map { a in var a = a; a.gridID = ""; return (a.id, a) },
+                               uniquingKeysWith: { a, _ in a })
         districtID = d.districtID
         districtName = d.districtName
     }
@@ -108,7 +111,9 @@ public struct ChangeSet: Sendable {
     public func filtered(against base: StoreContent) -> ChangeSet {
         var out = ChangeSet()
         for (layer, rows) in features {
-            for (id, row) in rows where base.layers[layer]?[id] != row { out.features[layer, default: [:]][id] = .some(row) }
+            for (id, row) in rows where base.layers[layer]?[id] != row {
+                out.features[layer, default: [:]][id] = .some(row)
+            }
         }
         for (id, a) in addresses where base.addresses[id] != a { out.addresses[id] = .some(a) }
         return out

@@ -72,7 +72,9 @@ extension MapStore {
     func changes(since target: Int, upTo head: Int) throws -> ChangeSet {
         try named {
             var set = ChangeSet()
-            let then = try db.prepare("SELECT props, geom FROM feature WHERE layer = ? AND id = ? AND since <= ? ORDER BY since DESC LIMIT 1")
+            let then = try db.prepare("""
+                SELECT props, geom FROM feature WHERE layer = ? AND id = ? AND since <= ? ORDER BY since DESC LIMIT 1
+                """)
             try db.query("SELECT DISTINCT layer, id FROM feature WHERE since > ? AND since <= ?",
                          [.integer(target), .integer(head)]) { s in
                 guard let layer = Layer(rawValue: s.text(0)) else { return }
@@ -81,14 +83,16 @@ extension MapStore {
                 try then.bind(1, layer.rawValue)
                 try then.bind(2, id)
                 try then.bind(3, target)
-                let row: FeatureRow? = try then.step() && !then.isNull(0) ? FeatureRow(props: then.text(0), geom: then.blob(1)) : nil
+                let existed = try then.step() && !then.isNull(0)
+                let row: FeatureRow? = existed ? FeatureRow(props: then.text(0), geom: then.blob(1)) : nil
                 set.features[layer, default: [:]][id] = .some(row)
             }
             let address = try db.prepare("""
                 SELECT live, text, street, community, road, number, compound, building, unit, room, lon, lat
                 FROM address WHERE id = ? AND since <= ? ORDER BY since DESC LIMIT 1
                 """)
-            try db.query("SELECT DISTINCT id FROM address WHERE since > ? AND since <= ?", [.integer(target), .integer(head)]) { s in
+            let touched = "SELECT DISTINCT id FROM address WHERE since > ? AND since <= ?"
+            try db.query(touched, [.integer(target), .integer(head)]) { s in
                 let id = s.text(0)
                 address.reset()
                 try address.bind(1, id)
@@ -96,9 +100,9 @@ extension MapStore {
                 var a: Address?
                 if try address.step(), address.int(0) == 1 {
                     let t = { (k: Int32) in address.text(k) }
-                    a = Address(id: id, text: t(1), street: t(2), community: t(3), road: t(4), number: t(5), compound: t(6),
-                                building: t(7), unit: t(8), room: t(9), location: Coordinate(address.double(10), address.double(11)),
-                                gridID: "")
+                    a = Address(id: id, text: t(1), street: t(2), community: t(3), road: t(4), number: t(5),
+                                compound: t(6), building: t(7), unit: t(8), room: t(9),
+                                location: Coordinate(address.double(10), address.double(11)), gridID: "")
                 }
                 set.addresses[id] = .some(a)
             }
@@ -146,7 +150,8 @@ extension MapStore {
         }
         return try named {
             guard let v = try db.scalar("SELECT max(id) FROM version WHERE published_ms <= ?", [.integer(Int(ms))]) else {
-                throw StoreError(path, "no version was live at \(text.prefix(40)): the first was published at \(try version(1).publishedAt)")
+                throw StoreError(path, "no version was live at \(text.prefix(40)): "
+                                 + "the first was published at \(try version(1).publishedAt)")
             }
             return v
         }
@@ -197,7 +202,8 @@ extension MapStore {
                 if attributes.count > 0 { entry["attributes"] = .object(attributes) }
                 if before.geom != after.geom, let g0 = before.geom, let g1 = after.geom {
                     let geos = measurer.context
-                    let moved = try geos.geometry(try WKB.decode(g0)).symmetricDifference(geos.geometry(try WKB.decode(g1)))
+                    let before = try geos.geometry(try WKB.decode(g0)), after = try geos.geometry(try WKB.decode(g1))
+                    let moved = try before.symmetricDifference(after)
                     entry["geometry"] = ["area_moved_m2": JSONValue((try measurer.area(moved) * 10).rounded() / 10)]
                 }
                 changed.append(.object(entry))
@@ -235,7 +241,8 @@ extension MapStore {
                     }
                 }
                 guard counts["addresses"]?.int == content.addresses.count else {
-                    throw StoreError(path, "version \(v.id) recorded \(counts["addresses"]?.int ?? -1) addresses but holds \(content.addresses.count)")
+                    let recorded = counts["addresses"]?.int ?? -1
+                    throw StoreError(path, "version \(v.id) recorded \(recorded) addresses but holds \(content.addresses.count)")
                 }
             }
             return ["integrity": "ok", "versions": JSONValue(all.count), "head": JSONValue(all.last?.id ?? 0)]
