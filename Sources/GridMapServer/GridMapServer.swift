@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import GridMapCore
 import Logging
 import NIOCore
@@ -28,7 +31,15 @@ public final class GridMapServer: Service, Sendable {
 
     public func run() async throws {
         let (service, config, stats, registry) = (service, config, stats, registry)
+        let logger = self.logger
         let server = try await ServerBootstrap(group: group)
+            // Out of file descriptors, accept fails and the listening socket stays readable:
+            // without a pause the loop would retry at once, for ever, at 100% CPU.
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptPause(logger: logger))
+                }
+            }
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
@@ -60,5 +71,34 @@ public final class GridMapServer: Service, Sendable {
         for _ in 0..<100 where registry.count > 0 { try? await Task.sleep(for: .milliseconds(20)) }
         for channel in registry.all { try? await channel.close() }
         logger.info("stopped")
+    }
+}
+
+/// When accepting fails for want of resources (file descriptors, memory), stops watching the
+/// listening socket for a second (NIO's `AcceptBackoffHandler` only delays the next read,
+/// while epoll keeps reporting the socket readable, and the loop spins), and logs why once.
+private final class AcceptPause: ChannelInboundHandler {
+    typealias InboundIn = Any
+    private let logger: Logger
+    private var paused = false
+
+    init(logger: Logger) { self.logger = logger }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard let io = error as? IOError, [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(io.errnoCode) else {
+            context.fireErrorCaught(error)
+            return
+        }
+        guard !paused else { return }
+        paused = true
+        logger.error("cannot accept connections, pausing for 1 s: \(error)")
+        let channel = context.channel
+        channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        // Runs on the server channel's own event loop, which NIOLoopBound checks.
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .seconds(1)) {
+            bound.value.paused = false
+            channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        }
     }
 }

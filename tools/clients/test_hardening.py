@@ -1,12 +1,16 @@
 """Abusive clients against a real `gridmap serve` process, measured from outside.
 
 Usage: python3 tools/clients/test_hardening.py PATH/TO/gridmap
-A client naming a new EPSG code with every LOCATE (three passes over 184 codes) once grew
-the server by hundreds of MB for good. Checks that its resident memory grows by less than
-40 MB, that a second and third pass over the same codes add no native handles (INFO), and
-that memory does not keep growing once the client has left. Prints 'N passed, N failed'.
+- A client naming a new EPSG code with every LOCATE (three passes over 184 codes) once grew
+  the server by hundreds of MB for good. Checks that its resident memory grows by less than
+  40 MB, that a second and third pass over the same codes add no native handles (INFO), and
+  that memory does not keep growing once the client has left.
+- With fewer file descriptors than connections (RLIMIT_NOFILE 64, 120 clients), the server
+  once spun at 100% CPU. Checks that it uses under a fifth of a core meanwhile, logs why,
+  and serves a new client once descriptors are free again.
+Prints 'N passed, N failed'.
 """
-import os, signal, subprocess, sys, time
+import os, resource, signal, socket, subprocess, sys, time
 
 import redis
 
@@ -52,5 +56,50 @@ try:
 finally:
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=20)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+port = free_port()
+limited = subprocess.Popen([binary, "serve", "--port", str(port)], stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)))
+try:
+    wait_port(port)
+    clients = []
+    for _ in range(120):
+        s = socket.socket()
+        s.settimeout(2)
+        try:
+            s.connect(("127.0.0.1", port))
+        except OSError:
+            pass
+        clients.append(s)
+    time.sleep(0.5)
+    t0, c0 = time.monotonic(), cpu_seconds(limited.pid)
+    time.sleep(3)
+    share = (cpu_seconds(limited.pid) - c0) / (time.monotonic() - t0)
+    print(f"out of descriptors (RLIMIT_NOFILE 64, 120 clients): server CPU {share * 100:.1f}% of a core")
+    check("no spinning when out of descriptors", share < 0.2, f"{share:.2f}")
+    for s in clients[:100]:
+        s.close()
+    r = redis.Redis(port=port, socket_timeout=10)
+    started = time.monotonic()
+    located = r.execute_command("LOCATE", "109.43", "24.30")
+    check("a new client is served once descriptors are free", b"grid" in located)
+    print(f"  a new client served {time.monotonic() - started:.2f} s after 100 clients left")
+    for s in clients[100:]:
+        s.close()
+finally:
+    limited.send_signal(signal.SIGTERM)
+    try:
+        limited.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        limited.kill()
+    log = limited.stderr.read()
+check("the failure is logged", "cannot accept connections" in log, log[-300:])
 
 check.finish("hardening")
