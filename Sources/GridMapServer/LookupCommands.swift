@@ -1,3 +1,4 @@
+import Foundation
 import GridMapCore
 
 /// The map's commands: parse, call the engine, wrap its JSON in a bulk string. Every
@@ -102,10 +103,14 @@ enum LookupCommands {
             let id = try a.text(1)
             switch try a.text(0).uppercased() {
             case "STREET":
-                guard snapshot.dataset.streets.contains(where: { $0.id == id }) else { throw CommandError("unknown street '\(id.prefix(40))'") }
+                guard snapshot.dataset.streets.contains(where: { $0.id == id }) else {
+                    throw CommandError("unknown street '\(id.prefix(40))'")
+                }
                 list = snapshot.grids(inStreet: id)
             case "COMMUNITY":
-                guard snapshot.dataset.communities.contains(where: { $0.id == id }) else { throw CommandError("unknown community '\(id.prefix(40))'") }
+                guard snapshot.dataset.communities.contains(where: { $0.id == id }) else {
+                    throw CommandError("unknown community '\(id.prefix(40))'")
+                }
                 list = snapshot.grids(inCommunity: id)
             default: throw CommandError("usage: GRIDS [STREET id | COMMUNITY id]", code: "ERR syntax error:")
             }
@@ -142,7 +147,9 @@ enum LookupCommands {
             guard r > 0, r <= 50_000 else { throw CommandError("radius must be more than 0 and at most 50000 metres") }
             area = Snapshot.circle(center: c, radius: r)
         case "BOX":
-            guard a.count == 5 else { throw CommandError("usage: INTERSECTS BOX minlon minlat maxlon maxlat", code: "ERR syntax error:") }
+            guard a.count == 5 else {
+                throw CommandError("usage: INTERSECTS BOX minlon minlat maxlon maxlat", code: "ERR syntax error:")
+            }
             let b = BoundingBox(minX: try a.number(1, "minlon"), minY: try a.number(2, "minlat"),
                                 maxX: try a.number(3, "maxlon"), maxY: try a.number(4, "maxlat"))
             guard b.minX < b.maxX, b.minY < b.maxY else { throw CommandError("BOX needs minlon < maxlon and minlat < maxlat") }
@@ -150,7 +157,9 @@ enum LookupCommands {
             try CoordinateConverter.check(Coordinate(b.maxX, b.maxY), .wgs84)
             area = .polygon([b.ring])
         default:
-            guard a.count == 1 else { throw CommandError("INTERSECTS takes one geometry (quote it), or CIRCLE/BOX", code: "ERR syntax error:") }
+            guard a.count == 1 else {
+                throw CommandError("INTERSECTS takes one geometry (quote it), or CIRCLE/BOX", code: "ERR syntax error:")
+            }
             text = try a.text(0)
         }
         let snapshot = s.snapshot
@@ -208,4 +217,3 @@ extension Snapshot {
     }
 }
 
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The coordinate reference systems a caller can speak. Everything inside gridmap is
 /// WGS 84 lon/lat (`wgs84`).
 public enum CRS: Hashable, Sendable, CustomStringConvertible {
@@ -60,8 +62,6 @@ public struct CRSError: Error, CustomStringConvertible, Equatable, Sendable {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
-
-import Foundation
 
 /// Converts coordinates between any two `CRS`s through WGS 84. Keeps the PROJ transformers
 /// it made, at most `capacity` of them (the least recently used goes first), so a client that

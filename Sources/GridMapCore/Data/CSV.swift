@@ -1,3 +1,5 @@
+import Foundation
+
 /// RFC 4180 CSV: fields separated by commas, quoted with double quotes when they hold a
 /// comma, quote or newline.
 public enum CSV {
@@ -67,4 +69,3 @@ public enum CSV {
     public static func line(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") }
 }
 
-import Foundation

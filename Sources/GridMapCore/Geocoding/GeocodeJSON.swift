@@ -1,3 +1,5 @@
+import Foundation
+
 /// The JSON of `gridmap geocode` and the server's GEOCODE and LOCATEADDR (docs/PROTOCOL.md).
 extension Snapshot {
     public func geocodeText(_ query: String, _ result: GeocodeResult, parsed: ParsedAddress) -> String {
@@ -78,4 +80,3 @@ extension GeocodeResult {
     public var isNone: Bool { if case .none = self { return true }; return false }
 }
 
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A grid touched by an area query, with how much of the area lies in it.
 public struct Overlap: Equatable, Sendable {
     public let grid: Int
@@ -66,6 +68,5 @@ extension Snapshot {
     }
 }
 
-import Foundation
 @inline(__always) func _cos(_ x: Double) -> Double { Foundation.cos(x) }
 @inline(__always) func _sin(_ x: Double) -> Double { Foundation.sin(x) }
