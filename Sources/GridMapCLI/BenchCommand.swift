@@ -136,7 +136,7 @@ struct BenchCommand: ParsableCommand {
         print("area query, 1 km² square: \(fmt(Double(now() - t) / Double(areaQueries) / 1000)) µs/query, \(fmt(Double(overlaps) / Double(areaQueries))) grids each on average")
 
         t = now()
-        let library = snapshot.addressLibrary
+        let library = try snapshot.addressLibrary
         let libraryMs = ms(since: t)
         let geocoder = Geocoder(library: library)
         // Library addresses as typed: some with Chinese numerals, some with a wrong character

@@ -20,7 +20,7 @@ struct GeocodeCommand: ParsableCommand {
 
     func run() throws {
         let snapshot = try options.snapshot()
-        let geocoder = snapshot.geocoder
+        let geocoder = try snapshot.geocoder
         func answer(_ text: String) throws -> String {
             let result = try geocoder.geocode(text, limit: limit)
             return snapshot.geocodeText(text, result, parsed: geocoder.library.parse(text))

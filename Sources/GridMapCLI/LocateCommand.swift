@@ -43,8 +43,7 @@ struct LocateCommand: ParsableCommand {
         guard let asof else { return try options.snapshot() }
         let path = try options.storePath()
         do {
-            let store = try MapStore(path: path, readOnly: true)
-            return try Snapshot(dataset: try store.dataset(version: try store.resolve(asOf: asof)))
+            return try Snapshot.load(store: path, version: try MapStore(path: path, readOnly: true).resolve(asOf: asof))
         } catch { throw Failure(error) }
     }
 

@@ -52,7 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
         let service: MapService
         do {
             service = try MapService(storePath: try options.storePath(), asOfCapacity: asofCache)
-            _ = service.current.addressLibrary  // built now, not on the first GEOCODE
+            service.prepareGeocoding()
         } catch { throw Failure(error) }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: threads)

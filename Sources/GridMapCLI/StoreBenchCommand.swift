@@ -11,11 +11,16 @@ struct StoreBenchCommand: ParsableCommand {
     @Option(help: "Data directory to import (default: the bundled Yufeng data).") var data: String?
     @Option(help: "Versions to publish, each moving one grid's vertex.") var versions = 1000
     @Option(help: "Where to build the benchmark store (deleted first).") var scratch = NSTemporaryDirectory() + "/gridmap-bench.gridmap"
+    @Option(help: "Only measure the start-up of this existing store, phase by phase.") var startup: String?
 
     func run() throws {
         #if DEBUG
         print("warning: a debug build; figures are meaningful only with `swift build -c release`")
         #endif
+        if let startup {
+            do { try measureStartup(startup) } catch { throw Failure(error) }
+            return
+        }
         let dir = data ?? Dataset.defaultDirectory
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
         do {
@@ -55,6 +60,27 @@ struct StoreBenchCommand: ParsableCommand {
                   + "\((size1 - size0) / max(1, versions)) bytes per version; publish median \(fmt(publishTimes[publishTimes.count / 2] * 1000)) ms, "
                   + "p99 \(fmt(publishTimes[publishTimes.count * 99 / 100] * 1000)) ms")
         } catch { throw Failure(error) }
+    }
+
+    /// Start-up to a first LOCATE, phase by phase, then the addresses read for geocoding.
+    private func measureStartup(_ path: String) throws {
+        let start = Date()
+        var t = start
+        func lap() -> String { defer { t = Date() }; return fmt(-t.timeIntervalSinceNow) }
+        let store = try MapStore(path: path, readOnly: true)
+        let v = try store.head()
+        let content = try store.content(version: v, addresses: false)
+        let rows = lap()
+        let dataset = try store.dataset(version: v, addresses: false)
+        let made = lap()
+        let snapshot = try Snapshot(dataset: dataset, addresses: try store.addressSource(version: v))
+        _ = snapshot.locate(dataset.grids[0].shape.polygons[0][0][0])
+        let built = lap()
+        print("start-up of \(path) version \(v) (\(content.layers[.grids]?.count ?? 0) grids, "
+              + "\(content.layers[.resources]?.count ?? 0) resources): read rows \(rows) s, make the dataset \(made) s, "
+              + "build the indexes and first LOCATE \(built) s; total \(fmt(-start.timeIntervalSinceNow)) s")
+        _ = try snapshot.addressLibrary
+        print("then, beside serving: \(snapshot.addressCount) addresses read and indexed for geocoding in \(lap()) s")
     }
 
     private func fileSize(_ path: String) -> Int {

@@ -119,7 +119,7 @@ enum ConnectionCommands {
             "asof_cache_capacity:\(s.service.asOfCapacity)",
             "asof_cache_versions:\(s.service.cachedVersions.map(String.init).joined(separator: ","))",
             "streets:\(d.streets.count)", "communities:\(d.communities.count)", "grids:\(d.grids.count)",
-            "resources:\(d.resources.count)", "addresses:\(d.addresses.count)", "",
+            "resources:\(d.resources.count)", "addresses:\(snapshot.addressCount)", "",
             "# Commandstats",
         ]
         lines += s.stats.commandLines()

@@ -60,7 +60,7 @@ public final class GridMapServer: Service, Sendable {
         logger.info("gridmap listening", metadata: [
             "address": "\(address)", "store": "\(service.storePath)", "data_version": "\(service.current.version)", "grids": "\(d.grids.count)",
             "communities": "\(d.communities.count)", "streets": "\(d.streets.count)", "resources": "\(d.resources.count)",
-            "addresses": "\(d.addresses.count)", "auth": "\(config.readerPassword != nil ? "required" : "off")",
+            "addresses": "\(service.current.addressCount)", "auth": "\(config.readerPassword != nil ? "required" : "off")",
         ])
         onListening(address)
 

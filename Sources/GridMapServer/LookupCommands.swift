@@ -192,18 +192,32 @@ extension LookupCommands {
         let limit = try o["LIMIT"].map { try a.integer($0, "limit", in: 1...100) } ?? 5
         let text = try a.text(0)
         guard text.utf8.count <= 1024 else { throw CommandError("address longer than 1024 bytes") }
-        let snapshot = s.snapshot
-        let geocoder = snapshot.geocoder
-        return .bulk(snapshot.geocodeText(text, try geocoder.geocode(text, limit: limit), parsed: geocoder.library.parse(text)))
+        return withGeocoder(s) { snapshot, geocoder in
+            .bulk(snapshot.geocodeText(text, try geocoder.geocode(text, limit: limit), parsed: geocoder.library.parse(text)))
+        }
     }
 
     /// LOCATEADDR address
     static func locateAddress(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let text = try a.text(0)
         guard text.utf8.count <= 1024 else { throw CommandError("address longer than 1024 bytes") }
+        return withGeocoder(s) { snapshot, geocoder in
+            .bulk(snapshot.locateAddressText(text, try geocoder.geocode(text, limit: 5),
+                                             parsed: geocoder.library.parse(text)))
+        }
+    }
+
+    /// Runs `body` with the session's version and its geocoder: on the loop when the address
+    /// library is built, else on the thread pool (reading and indexing addresses takes seconds
+    /// at 100×, after start-up and after a publish).
+    private static func withGeocoder(_ s: Session,
+                                     _ body: @escaping @Sendable (Snapshot, Geocoder) throws -> RESPValue) -> RESPValue {
         let snapshot = s.snapshot
-        let geocoder = snapshot.geocoder
-        return .bulk(snapshot.locateAddressText(text, try geocoder.geocode(text, limit: 5), parsed: geocoder.library.parse(text)))
+        let work = { @Sendable in try body(snapshot, try snapshot.geocoder) }
+        if snapshot.addressLibraryIsReady {
+            do { return try work() } catch { return CommandTable.reply(for: error) }
+        }
+        return s.offLoop(work)
     }
 }
 

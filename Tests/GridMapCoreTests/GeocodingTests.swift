@@ -3,7 +3,7 @@ import Testing
 @testable import GridMapCore
 
 enum GeocodingFixture {
-    static let library = Fixtures.snapshot.addressLibrary
+    static let library = try! Fixtures.snapshot.addressLibrary  // the bundled data: reading it cannot fail
 }
 
 @Suite struct AddressNormalizerTests {

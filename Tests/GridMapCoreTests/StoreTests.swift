@@ -4,8 +4,21 @@ import Testing
 
 /// A store made from the committed data, one per test (each may publish).
 func makeStore() throws -> (MapStore, String) {
-    let path = NSTemporaryDirectory() + "/gridmap-store-test-\(UUID().uuidString).gridmap"
+    let path = Scratch.directory + "/store-\(UUID().uuidString).gridmap"
     return (try MapStore.create(path: path, from: StoreFixture.dataset, author: "test", message: "the committed data"), path)
+}
+
+/// The test run's scratch directory, removed when the process exits: the stores tests make
+/// (8 MB each) must not pile up in the temporary directory run after run.
+enum Scratch {
+    static let directory: String = {
+        let dir = NSTemporaryDirectory() + "/gridmap-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        atexit {
+            try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "/gridmap-tests-\(getpid())")
+        }
+        return dir
+    }()
 }
 
 enum StoreFixture {
@@ -30,7 +43,7 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
     @Test func exportsRoundTripThroughGeoJSONAndGeoPackage() throws {
         let (store, _) = try makeStore()
         let v1 = try store.dataset(version: 1)
-        let dir = NSTemporaryDirectory() + "/gridmap-export-\(UUID().uuidString)"
+        let dir = Scratch.directory + "/export-\(UUID().uuidString)"
         let gpkg = dir + ".gpkg"
         let built = try Snapshot(dataset: v1).dataset
         try built.write(directory: dir)
@@ -93,7 +106,7 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         #expect(!movedAddresses.isEmpty)
         let byID = Dictionary(uniqueKeysWithValues: v2.dataset.addresses.map { ($0.id, $0) })
         #expect(movedAddresses.allSatisfy { byID[$0.id]?.gridID == grids[a].id })
-        let geocoded = v2.geocoder
+        let geocoded = try v2.geocoder
         if case .addresses(let top) = try geocoded.geocode(movedAddresses[0].text) {
             #expect(top.first?.gridID == grids[a].id)
         } else { Issue.record("geocode of \(movedAddresses[0].text)") }
@@ -131,6 +144,43 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         #expect(try store.verify()["versions"]?.int == 3)
     }
 
+    /// Served versions read their addresses only when geocoding, in one pass over the table:
+    /// the same addresses as the version's content, shared by versions that change none, and
+    /// located in the version's own grids.
+    @Test func addressesAreReadWhenFirstGeocoded() throws {
+        let (store, path) = try makeStore()
+        let all = try store.addresses(version: 1)
+        #expect(all.count == StoreFixture.dataset.addresses.count && all.map(\.id) == all.map(\.id).sorted())
+        var moved = all[0]
+        moved.text += "（新）"
+        moved.location = Coordinate(moved.location.x + 1e-5, moved.location.y)
+        var changes = ChangeSet()
+        changes.addresses[moved.id] = .some(moved)
+        changes.addresses[all[1].id] = .some(nil)
+        try store.publish(changes, parent: 1, author: "test", message: "an address moved, another gone")
+        let v2 = try store.addresses(version: 2)
+        #expect(v2 == (try store.content(version: 2).addresses ?? [:]).values.sorted { $0.id < $1.id })
+        #expect(v2.count == all.count - 1 && v2.first { $0.id == moved.id } == moved)
+        #expect(try store.addresses(version: 1) == all)
+
+        let g = StoreFixture.dataset.grids[0]
+        var renamed = g.properties
+        renamed["name"] = "改名网格"
+        changes = ChangeSet()
+        changes.features[.grids] = [g.id: FeatureRow(Feature(id: g.id, properties: renamed, geometry: g.shape))]
+        try store.publish(changes, parent: 2, author: "test", message: "a grid renamed")
+        let source = try store.addressSource(version: 2)
+        #expect(try store.addressSource(version: 3, reuse: source) === source)
+        #expect(try store.addressSource(version: 1, reuse: source) !== source)
+
+        let served = try Snapshot.load(store: path, version: 2)
+        #expect(served.dataset.addresses.isEmpty && served.addressCount == v2.count && !served.addressLibraryIsReady)
+        let eager = try Snapshot(dataset: try store.dataset(version: 2))
+        #expect(try served.addresses() == eager.dataset.addresses)
+        _ = try served.geocoder
+        #expect(served.addressLibraryIsReady)
+    }
+
     @Test func historyIsAppendOnly() throws {
         let (store, path) = try makeStore()
         _ = store
@@ -142,7 +192,7 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
     }
 
     @Test func filesThatAreNotStoresAreNamed() throws {
-        let dir = NSTemporaryDirectory()
+        let dir = Scratch.directory
         let garbage = dir + "/gridmap-garbage-\(UUID().uuidString).gridmap"
         #expect(FileManager.default.createFile(atPath: garbage, contents: Data(repeating: 0x42, count: 10_000)))
         let other = dir + "/gridmap-other-\(UUID().uuidString).sqlite"

@@ -12,7 +12,7 @@ import Testing
 
     static let seeds: [[String]] = {
         let grid = Fixture.snapshot.dataset.grids[17].id
-        let address = Fixture.snapshot.dataset.addresses[42].text
+        let address = Fixture.addresses[42].text
         return [
             ["PING"], ["PING", "hello"], ["ECHO", "x"], ["LOCATE", "109.43", "24.3"], ["LOCATE", "109.43", "24.3", "CRS", "gcj02"],
             ["LOCATE", "500000", "2700000", "CRS", "EPSG:4547"], ["NEARBY", "109.43", "24.3", "LIMIT", "5"],

@@ -8,7 +8,7 @@ import Testing
 @Suite(.serialized) struct ServerStoreTests {
     /// A point inside a grid, and that grid's id (a library address of it).
     static func pointInGrid() -> (Coordinate, String) {
-        let a = Fixture.snapshot.dataset.addresses[100]
+        let a = Fixture.addresses[100]
         return (a.location, a.gridID)
     }
 

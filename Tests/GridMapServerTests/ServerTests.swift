@@ -12,7 +12,7 @@ import Testing
         #expect(try c.command("ping", "hi") == .bulk("hi"))
 
         // An address whose 600 m square below lies inside the district (corners and sides).
-        let address = snapshot.dataset.addresses[500...].first { a in
+        let address = Fixture.addresses[500...].first { a in
             [(-1, -1), (1, -1), (1, 1), (-1, 1), (0, -1), (1, 0), (0, 1), (-1, 0)].allSatisfy { dx, dy in
                 snapshot.locate(Coordinate(a.location.x + Double(dx) * 0.0031, a.location.y + Double(dy) * 0.0031)) != nil
             }
@@ -72,7 +72,7 @@ import Testing
         let server = try await TestServer.start()
         let c = try Client(port: server.port)
         var batch: [UInt8] = []
-        let points = Fixture.snapshot.dataset.addresses.prefix(200).map(\.location)
+        let points = Fixture.addresses.prefix(200).map(\.location)
         for p in points { batch += Client.encode(["LOCATE", "\(p.x)", "\(p.y)"]) }
         batch += Array("PING\r\nLOCATE \(points[0].x) \(points[0].y)\r\n  \r\nping \"a b\"\n".utf8)
         c.send(batch)
@@ -238,7 +238,7 @@ import Testing
     @Test func geocodeAndLocateAddressOverRESP() async throws {
         let server = try await TestServer.start()
         let c = try Client(port: server.port)
-        let a = Fixture.snapshot.dataset.addresses.first { !$0.compound.isEmpty && $0.unit == "2" }!
+        let a = Fixture.addresses.first { !$0.compound.isEmpty && $0.unit == "2" }!
         let typed = "广西柳州市 " + a.road + a.number + "号" + a.compound + a.building + "幢" + a.unit + "单元门口"
         let geocoded = try c.command("GEOCODE", typed, "LIMIT", "3").json
         #expect(geocoded?["match"] == "address" && geocoded?["note"] == "门口")

@@ -8,22 +8,37 @@ import ServiceLifecycle
 import Glibc
 #endif
 
+/// The test run's scratch directory, removed when the process exits: the stores tests make
+/// (8 MB each) must not pile up in the temporary directory run after run.
+enum Scratch {
+    static let directory: String = {
+        let dir = NSTemporaryDirectory() + "/gridmap-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        atexit {
+            try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "/gridmap-tests-\(getpid())")
+        }
+        return dir
+    }()
+}
+
 enum Fixture {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
     /// A store made from the committed data once per test run; each server gets a copy.
     static let templateStore: String = {
-        let path = NSTemporaryDirectory() + "/gridmap-server-tests-\(getpid()).gridmap"
+        let path = Scratch.directory + "/template.gridmap"
         try? FileManager.default.removeItem(atPath: path)
         try! MapStore.create(path: path, from: try! Dataset.load(directory: root + "/data/yufeng"), author: "test",
                              message: "the committed data")
         return path
     }()
     static let snapshot: Snapshot = try! Snapshot.load(store: templateStore)
+    /// Its addresses with their grids (a store's snapshot reads them when first asked).
+    static let addresses: [Address] = try! snapshot.addresses()
 
     /// A private copy of the template store, for a server that may publish.
     static func freshStore() -> String {
-        let path = NSTemporaryDirectory() + "/gridmap-server-test-\(UUID().uuidString).gridmap"
+        let path = Scratch.directory + "/store-\(UUID().uuidString).gridmap"
         try! FileManager.default.copyItem(atPath: templateStore, toPath: path)
         return path
     }

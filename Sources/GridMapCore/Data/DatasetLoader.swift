@@ -57,8 +57,9 @@ extension Dataset {
         }
         let streets = try layers.streets.enumerated().map { try street($1, $0, source(.streets)) }
         let communities = try layers.communities.enumerated().map { try community($1, $0, source(.communities)) }
-        let grids = try layers.grids.enumerated().map { try grid($1, $0, source(.grids)) }
-        let resources = try layers.resources.enumerated().map { try resource($1, $0, source(.resources)) }
+        let gridSource = source(.grids), resourceSource = source(.resources)
+        let grids = try layers.grids.concurrentMap { try grid($1, $0, gridSource) }
+        let resources = try layers.resources.concurrentMap { try resource($1, $0, resourceSource) }
         let dataset = Dataset(
             districtID: districtID, districtName: districtName, outline: outline, streets: streets,
             communities: communities, grids: grids, resources: resources, addresses: addresses, version: version)

@@ -59,40 +59,54 @@ struct GridCellsBuilder {
         // The parity of crossings beyond xE can change between rows y-1 and y only where an
         // edge reaching past xE starts or ends (row y), or crosses x = xE between them
         // (y is next to the crossing). Evaluating it exactly at those rows finds every flip.
-        var rows = Set<Int64>()
+        // A sorted array rather than a set: a section has a handful of rows, and this runs
+        // millions of times at 100× (hashing and per-section allocations dominated the build).
+        var rows: [Int64] = []
+        rows.reserveCapacity(4 * band.count)
         for k in band {
             let e = shapes.edges[Int(k)]
             guard Int64(e.maxX) > xE else { continue }
-            rows.insert(Int64(e.y1) - y0); rows.insert(Int64(e.y2) - y0)
+            rows.append(Int64(e.y1) - y0)
+            rows.append(Int64(e.y2) - y0)
             if Int64(e.minX) <= xE {
                 let num = (xE - Int64(e.x1)) * (Int64(e.y2) - Int64(e.y1)), den = Int64(e.x2) - Int64(e.x1)
                 let y = Int64(e.y1) + floorDivision(num, den) - y0
-                rows.insert(y); rows.insert(y + 1)
+                rows.append(y)
+                rows.append(y + 1)
             }
         }
+        rows.sort()
         let start = parityBeyond(band, xE, y0, box)
-        var flips: [UInt32] = [], current = start
-        for r in rows.sorted() where r > 0 && r < side {
-            let p = parityBeyond(band, xE, y0 + r, box)
-            if p != current { flips.append(UInt32(r)); current = p }
-        }
-
-        let relative = near.map { k -> (Int64, Int64, Int64, Int64) in
-            let e = shapes.edges[Int(k)]
-            return (Int64(e.x1) - x0, Int64(e.y1) - y0, Int64(e.x2) - x0, Int64(e.y2) - y0)
-        }
-        let fits = { (v: Int64) in v >= Int64(Int16.min) && v <= Int64(Int16.max) }
-        let wide = !relative.allSatisfy { fits($0.0) && fits($0.1) && fits($0.2) && fits($0.3) }
+        let header = blob.count
         blob.append(UInt32(g))
-        blob.append(UInt32(near.count) | (wide ? GridCells.whole : 0))
-        blob.append(UInt32(flips.count) | (start ? GridCells.whole : 0))
-        blob.append(contentsOf: flips)
-        for (ax, ay, bx, by) in relative {
+        blob.append(0)  // edge count and width, below
+        blob.append(0)  // flip count and starting parity, below
+        var flips: UInt32 = 0, current = start, previous = Int64.min
+        for r in rows where r > 0 && r < side && r != previous {
+            previous = r
+            let p = parityBeyond(band, xE, y0 + r, box)
+            if p != current { blob.append(UInt32(r)); flips += 1; current = p }
+        }
+        @inline(__always) func fits(_ v: Int64) -> Bool { v >= Int64(Int16.min) && v <= Int64(Int16.max) }
+        var wide = false
+        for k in near {
+            let e = shapes.edges[Int(k)]
+            if !(fits(Int64(e.x1) - x0) && fits(Int64(e.y1) - y0) && fits(Int64(e.x2) - x0) && fits(Int64(e.y2) - y0)) {
+                wide = true
+                break
+            }
+        }
+        blob[header + 1] = UInt32(near.count) | (wide ? GridCells.whole : 0)
+        blob[header + 2] = flips | (start ? GridCells.whole : 0)
+        for k in near {
+            let e = shapes.edges[Int(k)]
+            let (ax, ay, bx, by) = (Int64(e.x1) - x0, Int64(e.y1) - y0, Int64(e.x2) - x0, Int64(e.y2) - y0)
             if wide {
-                blob.append(contentsOf: [ax, ay, bx, by].map { UInt32(bitPattern: Int32($0)) })
+                for v in [ax, ay, bx, by] { blob.append(UInt32(bitPattern: Int32(v))) }
             } else {
                 let pack = { (x: Int64, y: Int64) in UInt32(UInt16(bitPattern: Int16(x))) | UInt32(UInt16(bitPattern: Int16(y))) << 16 }
-                blob.append(pack(ax, ay)); blob.append(pack(bx, by))
+                blob.append(pack(ax, ay))
+                blob.append(pack(bx, by))
             }
         }
     }
@@ -132,9 +146,9 @@ struct GridCellsBuilder {
         var records: [UInt32] = []
         records.reserveCapacity(blob.count + sections.count)
         for cell in 0..<cells where first[cell] < first[cell + 1] {
-            let mine = order[first[cell]..<first[cell + 1]].map { sections[Int($0)] }
+            let mine = order[first[cell]..<first[cell + 1]].lazy.map { sections[Int($0)] }
             if mine.allSatisfy({ $0.start == nil }) {
-                directory[cell] = GridCells.whole | UInt32(mine[0].grid)  // the boundary rule: smallest
+                directory[cell] = GridCells.whole | UInt32(mine.first!.grid)  // the boundary rule: smallest
                 continue
             }
             records.append(UInt32(mine.count))

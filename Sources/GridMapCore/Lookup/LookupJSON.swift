@@ -65,10 +65,17 @@ extension Snapshot {
                      "population": JSONValue(grid.population)],
             "community": community.map { ["id": .string($0.id), "name": .string($0.name), "kind": .string($0.kind)] } ?? .null,
             "street": street.map { ["id": .string($0.id), "name": .string($0.name), "kind": .string($0.kind)] } ?? .null,
-            "workers": .array(workers.map(Snapshot.resourceJSON)),
         ]
-        let text = JSONValue.object(o).serialized.utf8
-        return Array(text.dropFirst().dropLast())
+        // The workers go last, written as NEARBY writes resources (no JSONValue round trip).
+        var text = JSONValue.object(o).serialized
+        text.removeLast()
+        text += #","workers":["#
+        for (k, w) in workers.enumerated() {
+            if k > 0 { text += "," }
+            appendResource(w, distance: nil, to: &text)
+        }
+        text += "]"
+        return Array(text.utf8.dropFirst())
     }
 
     public func resourceJSON(_ r: Resource) -> JSONValue { Snapshot.resourceJSON(r) }
@@ -152,6 +159,7 @@ extension Snapshot {
     static func resourceHeads(_ resources: [Resource]) -> PackedBytes {
         PackedBytes(count: resources.count) { i in
             var text = ""
+            text.reserveCapacity(256)
             appendResource(resources[i], distance: nil, to: &text)
             return Array(text.utf8.dropLast())
         }

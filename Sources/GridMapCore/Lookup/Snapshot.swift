@@ -21,25 +21,38 @@ public final class Snapshot: Sendable {
     let replyEnding: [UInt8]
     /// Each resource's JSON but its closing brace, serialized once (see `writeNearby`).
     let resourceHeads: PackedBytes
+    /// Where the addresses come from when they are not in `dataset` (served from a store).
+    let addressSource: AddressSource?
     /// The address library, built on first use (geocoding is optional work).
     private let library = Mutex<AddressLibrary?>(nil)
+    private let libraryBuilt = Atomic<Bool>(false)
 
     /// Indexes the dataset. Grids are put in id order: the index's smallest-index boundary
-    /// rule is then the documented smallest-id rule.
-    public init(dataset: Dataset) throws {
+    /// rule is then the documented smallest-id rule. With an `addressSource`, the dataset's
+    /// own addresses are ignored and the source's are read when first geocoding.
+    public init(dataset: Dataset, addresses addressSource: AddressSource? = nil) throws {
         var data = dataset
         data.grids.sort { $0.id < $1.id }
-        let grids = try GridIndex(polygons: data.grids.map(\.shape))
+        // The resources' tree needs only their locations: built beside the grid index, whose
+        // set-up and assembly use one core.
+        let resourcesInput = data.resources
+        let (resources, grids) = try inParallel({
+            ResourceIndex(locations: resourcesInput.map(\.location), kinds: resourcesInput.map(\.kind),
+                          ids: resourcesInput.map(\.id))
+        }, { try GridIndex(polygons: data.grids.map(\.shape)) })
         self.grids = grids
+        self.resources = resources
+        self.addressSource = addressSource
         // Derived for each version, never read from input: the grid each address and each
         // resource stands in (a worker's assigned grid, `gridID`, is planners' data).
-        let addressGrids = grids.locateAll(data.addresses.map(\.location))
-        for (k, g) in addressGrids.enumerated() { data.addresses[k].gridID = g < 0 ? "" : data.grids[Int(g)].id }
+        if addressSource == nil {
+            data.addresses = Snapshot.located(data.addresses, grids: grids, ids: data.grids.map(\.id))
+        } else {
+            data.addresses = []
+        }
         let resourceGrids = grids.locateAll(data.resources.map(\.location))
         for (k, g) in resourceGrids.enumerated() { data.resources[k].locatedGridID = g < 0 ? nil : data.grids[Int(g)].id }
         self.dataset = data
-        resources = ResourceIndex(locations: data.resources.map(\.location), kinds: data.resources.map(\.kind),
-                                  ids: data.resources.map(\.id))
         let gridByID = Dictionary(uniqueKeysWithValues: data.grids.enumerated().map { ($1.id, $0) })
         self.gridByID = gridByID
         communityByID = Dictionary(uniqueKeysWithValues: data.communities.enumerated().map { ($1.id, $0) })
@@ -59,18 +72,48 @@ public final class Snapshot: Sendable {
         resourceHeads = Snapshot.resourceHeads(data.resources)
     }
 
-    /// The standard address library of this version, built the first time it is asked for.
+    private static func located(_ addresses: [Address], grids: GridIndex, ids: [String]) -> [Address] {
+        var out = addresses
+        for (k, g) in grids.locateAll(addresses.map(\.location)).enumerated() { out[k].gridID = g < 0 ? "" : ids[Int(g)] }
+        return out
+    }
+
+    /// How many addresses this version has (known before they are read).
+    public var addressCount: Int { addressSource?.count ?? dataset.addresses.count }
+
+    /// This version's addresses, each with the grid it stands in.
+    public func addresses() throws -> [Address] {
+        guard let addressSource else { return dataset.addresses }
+        return Snapshot.located(try addressSource.addresses(), grids: grids, ids: dataset.grids.map(\.id))
+    }
+
+    /// The dataset with its addresses (read from the store if they are not yet).
+    public func completeDataset() throws -> Dataset {
+        var d = dataset
+        if addressSource != nil { d.addresses = try addresses() }
+        return d
+    }
+
+    /// The standard address library of this version, built the first time it is asked for
+    /// (reading the addresses then if they come from a store).
     public var addressLibrary: AddressLibrary {
-        library.withLock { cached in
-            if let cached { return cached }
-            let built = AddressLibrary(dataset: dataset)
-            cached = built
-            return built
+        get throws {
+            try library.withLock { cached in
+                if let cached { return cached }
+                let built = AddressLibrary(dataset: try completeDataset())
+                cached = built
+                libraryBuilt.store(true, ordering: .releasing)
+                return built
+            }
         }
     }
 
+    /// Whether the library is built, so that geocoding costs microseconds (else it may cost
+    /// seconds: call it off any event loop). Never waits.
+    public var addressLibraryIsReady: Bool { libraryBuilt.load(ordering: .acquiring) }
+
     /// A geocoder over this version's library.
-    public var geocoder: Geocoder { Geocoder(library: addressLibrary) }
+    public var geocoder: Geocoder { get throws { Geocoder(library: try addressLibrary) } }
 
     public static func load(directory: String) throws -> Snapshot {
         let snapshot = try Snapshot(dataset: Dataset.load(directory: directory))

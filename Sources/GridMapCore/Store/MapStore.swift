@@ -44,8 +44,9 @@ public final class MapStore {
     /// The last version read or written, kept so that consecutive publishes from this
     /// process do not reread the whole map.
     private var cached: (version: Int, content: StoreContent)?
-    /// The last version read as a dataset, from which a later one is made by its changes.
-    private var cachedDataset: Dataset?
+    /// The last version read as a dataset (with its addresses or not), from which a later one
+    /// is made by its changes.
+    private var cachedDataset: (dataset: Dataset, addresses: Bool)?
 
     /// Opens an existing store, checking that it is one and that this build can read it.
     public init(path: String, readOnly: Bool = false) throws {
@@ -157,34 +158,44 @@ public final class MapStore {
 
     /// Version `v`'s content, read row by row: per feature, its latest row up to v. From
     /// the version this connection read last, when v is later, only the rows since then.
-    public func content(version v: Int) throws -> StoreContent {
-        if let c = cached, c.version == v { return c.content }
+    /// Without `addresses` (serving reads them when first geocoding, see `addressSource`) the
+    /// content's `addresses` is nil, unless the cached content already holds them.
+    public func content(version v: Int, addresses withAddresses: Bool = true) throws -> StoreContent {
+        if let c = cached, c.version == v, c.content.addresses != nil || !withAddresses { return c.content }
         let content: StoreContent = try named {
             guard try db.scalar("SELECT id FROM version WHERE id = ?", [.integer(v)]) != nil else {
                 throw StoreError(path, "no version \(v)")
             }
-            var base = StoreContent(layers: [:], addresses: [:], districtID: districtID, districtName: districtName)
+            var base = StoreContent(layers: [:], addresses: withAddresses ? [:] : nil, districtID: districtID,
+                                    districtName: districtName)
             var after = 0
-            if let c = cached, c.version < v { base = c.content; after = c.version }
-            let stmt = try db.prepare("""
-                SELECT layer, id, props, geom FROM feature WHERE since > ? AND since <= ? ORDER BY since
-                """)
-            try stmt.bind(1, after)
-            try stmt.bind(2, v)
-            while try stmt.step() {
-                guard let layer = Layer(rawValue: stmt.text(0)) else { continue }
-                let row = stmt.isNull(2) ? nil : FeatureRow(props: stmt.text(2), geom: stmt.blob(3))
-                base.layers[layer, default: [:]][stmt.text(1)] = row
+            if let c = cached, c.version < v, c.content.addresses != nil || !withAddresses {
+                base = c.content
+                after = c.version
             }
-            try db.query("""
-                SELECT id, live, text, street, community, road, number, compound, building, unit, room, lon, lat
-                FROM address WHERE since > ? AND since <= ? ORDER BY since
-                """, [.integer(after), .integer(v)]) { s in
-                let id = s.text(0)
-                base.addresses[id] = s.int(1) == 0 ? nil : Address(
-                    id: id, text: s.text(2), street: s.text(3), community: s.text(4), road: s.text(5),
-                    number: s.text(6), compound: s.text(7), building: s.text(8), unit: s.text(9), room: s.text(10),
-                    location: Coordinate(s.double(11), s.double(12)), gridID: "")
+            if after == 0 {
+                // Everything: one pass in key order (a feature's rows together, oldest first),
+                // keeping each one's last row; no lookup per row through the `since` index.
+                var last: (layer: Layer, id: String, row: FeatureRow?)?
+                try db.query("SELECT layer, id, props, geom FROM feature WHERE since <= ? ORDER BY layer, id, since",
+                             [.integer(v)]) { s in
+                    guard let layer = Layer(rawValue: s.text(0)) else { return }
+                    let id = s.text(1), row = s.isNull(2) ? nil : FeatureRow(props: s.text(2), geom: s.blob(3))
+                    if let l = last, l.id != id || l.layer != layer { base.layers[l.layer, default: [:]][l.id] = l.row }
+                    last = (layer, id, row)
+                }
+                if let l = last { base.layers[l.layer, default: [:]][l.id] = l.row }
+            } else {
+                try db.query("SELECT layer, id, props, geom FROM feature WHERE since > ? AND since <= ? ORDER BY since",
+                             [.integer(after), .integer(v)]) { s in
+                    guard let layer = Layer(rawValue: s.text(0)) else { return }
+                    base.layers[layer, default: [:]][s.text(1)] = s.isNull(2) ? nil : FeatureRow(props: s.text(2), geom: s.blob(3))
+                }
+            }
+            guard base.addresses != nil else { return base }
+            try db.query("SELECT \(MapStore.addressColumns) FROM address WHERE since > ? AND since <= ? ORDER BY since",
+                         [.integer(after), .integer(v)]) { s in
+                base.addresses![s.text(0)] = MapStore.address(s)
             }
             return base
         }
@@ -192,19 +203,70 @@ public final class MapStore {
         return content
     }
 
-    /// Version `v` as a checked dataset (its `version` is v's id).
-    public func dataset(version v: Int) throws -> Dataset {
-        if let d = cachedDataset, d.version == String(v) { return d }
-        let made: Dataset
-        if let d = cachedDataset, let from = Int(d.version), from < v {
-            let old = try content(version: from)
-            made = try d.applying(old.changes(to: try content(version: v)), version: String(v),
-                                  source: { "\(self.path) version \(v) (\($0.rawValue))" })
-        } else {
-            made = try content(version: v).dataset(version: String(v), checkGeometry: false,
-                                                   source: "\(path) version \(v)")
+    static let addressColumns = "id, live, text, street, community, road, number, compound, building, unit, room, lon, lat"
+
+    /// The address a row of `addressColumns` holds, nil for a tombstone.
+    static func address(_ s: SQLiteStatement) -> Address? {
+        guard s.int(1) != 0 else { return nil }
+        return Address(id: s.text(0), text: s.text(2), street: s.text(3), community: s.text(4), road: s.text(5),
+                       number: s.text(6), compound: s.text(7), building: s.text(8), unit: s.text(9), room: s.text(10),
+                       location: Coordinate(s.double(11), s.double(12)), gridID: "")
+    }
+
+    /// Version `v`'s live addresses in id order, in one pass over the table's key order (an
+    /// id's rows come together, oldest first, so its last row up to v is the one that counts):
+    /// no dictionary of millions of addresses.
+    public func addresses(version v: Int) throws -> [Address] {
+        try named {
+            var out: [Address] = []
+            var pending: Address?, pendingID = ""
+            try db.query("SELECT \(MapStore.addressColumns) FROM address WHERE since <= ? ORDER BY id, since",
+                         [.integer(v)]) { s in
+                let id = s.text(0)
+                if id != pendingID, let a = pending { out.append(a) }
+                pendingID = id
+                pending = MapStore.address(s)
+            }
+            if let pending { out.append(pending) }
+            return out
         }
-        cachedDataset = made
+    }
+
+    /// The last version up to `v` that changed any address: versions with the same revision
+    /// have the same addresses.
+    public func addressRevision(version v: Int) throws -> Int {
+        try named { try db.scalar("SELECT max(since) FROM address WHERE since <= ?", [.integer(v)]) ?? 0 }
+    }
+
+    /// Version `v`'s addresses, read from the store (on a connection of their own) when first
+    /// asked for: at 100× they are most of what a start-up would read. `reuse` is returned
+    /// when it describes the same addresses, so a publish that changes no address keeps them.
+    public func addressSource(version v: Int, reuse: AddressSource? = nil) throws -> AddressSource {
+        let revision = try addressRevision(version: v)
+        if let reuse, reuse.revision == revision { return reuse }
+        let count = try version(v).summary["counts"]?["addresses"]?.int ?? 0
+        let path = self.path
+        return AddressSource(revision: revision, count: count) {
+            try MapStore(path: path, readOnly: true).addresses(version: v)
+        }
+    }
+
+    /// Version `v` as a checked dataset (its `version` is v's id), with its addresses or not.
+    public func dataset(version v: Int, addresses withAddresses: Bool = true) throws -> Dataset {
+        if let d = cachedDataset, d.dataset.version == String(v), d.addresses || !withAddresses { return d.dataset }
+        let made: Dataset
+        if let d = cachedDataset, let from = Int(d.dataset.version), from < v, d.addresses || !withAddresses {
+            let old = try content(version: from, addresses: d.addresses)
+            var changes = old.changes(to: try content(version: v, addresses: d.addresses))
+            if !d.addresses { changes.addresses = [:] }
+            made = try d.dataset.applying(changes, version: String(v),
+                                          source: { "\(self.path) version \(v) (\($0.rawValue))" })
+            cachedDataset = (made, d.addresses)
+        } else {
+            made = try content(version: v, addresses: withAddresses).dataset(
+                version: String(v), checkGeometry: false, source: "\(path) version \(v)")
+            cachedDataset = (made, withAddresses)
+        }
         return made
     }
 
@@ -275,7 +337,7 @@ public final class MapStore {
         }
         // Only once committed: the caches then describe a version that exists.
         cached = (result.0.id, result.1)
-        cachedDataset = result.2
+        cachedDataset = (result.2, true)
         return result.0
     }
 

@@ -18,14 +18,15 @@ public struct FeatureRow: Equatable, Sendable {
     }
 }
 
-/// One version's content as stored: each feature layer by id, and the addresses.
+/// One version's content as stored: each feature layer by id, and the addresses (nil when
+/// they were not read).
 public struct StoreContent: Sendable {
     public var layers: [Layer: [String: FeatureRow]]
-    public var addresses: [String: Address]
+    public var addresses: [String: Address]?
     public var districtID: String
     public var districtName: String
 
-    public init(layers: [Layer: [String: FeatureRow]], addresses: [String: Address], districtID: String,
+    public init(layers: [Layer: [String: FeatureRow]], addresses: [String: Address]?, districtID: String,
                 districtName: String) {
         self.layers = layers; self.addresses = addresses
         self.districtID = districtID; self.districtName = districtName
@@ -58,14 +59,15 @@ public struct StoreContent: Sendable {
     /// published); `source` names the store and version in errors.
     public func dataset(version: String, checkGeometry: Bool = true, source: String) throws -> Dataset {
         func features(_ layer: Layer) throws -> [Feature] {
-            try (layers[layer] ?? [:]).sorted { $0.key < $1.key }.map { id, row in
+            try (layers[layer] ?? [:]).sorted { $0.key < $1.key }.concurrentMap { _, item in
+                let (id, row) = item
                 do { return try row.feature(id: id) } catch { throw DataError(source, "\(layer.rawValue) \(id): \(error)") }
             }
         }
         let l = LayerFeatures(outline: try features(.outline), streets: try features(.streets),
                               communities: try features(.communities), grids: try features(.grids),
                               resources: try features(.resources))
-        return try Dataset.assemble(l, addresses: addresses.values.sorted { $0.id < $1.id }, districtID: districtID,
+        return try Dataset.assemble(l, addresses: (addresses ?? [:]).values.sorted { $0.id < $1.id }, districtID: districtID,
                                     districtName: districtName, version: version, checkGeometry: checkGeometry,
                                     source: { "\(source) (\($0.rawValue))" })
     }
@@ -78,8 +80,9 @@ public struct StoreContent: Sendable {
             for (id, row) in new where old[id] != row { set.features[layer, default: [:]][id] = .some(row) }
             for id in old.keys where new[id] == nil { set.features[layer, default: [:]][id] = .some(nil) }
         }
-        for (id, a) in target.addresses where addresses[id] != a { set.addresses[id] = .some(a) }
-        for id in addresses.keys where target.addresses[id] == nil { set.addresses[id] = .some(nil) }
+        guard let old = addresses, let new = target.addresses else { return set }
+        for (id, a) in new where old[id] != a { set.addresses[id] = .some(a) }
+        for id in old.keys where new[id] == nil { set.addresses[id] = .some(nil) }
         return set
     }
 
@@ -89,7 +92,9 @@ public struct StoreContent: Sendable {
         for (layer, rows) in changes.features {
             for (id, row) in rows { out.layers[layer, default: [:]][id] = row }
         }
-        for (id, a) in changes.addresses { out.addresses[id] = a }
+        if out.addresses != nil {
+            for (id, a) in changes.addresses { out.addresses![id] = a }
+        }
         return out
     }
 }
@@ -115,7 +120,7 @@ public struct ChangeSet: Sendable {
                 out.features[layer, default: [:]][id] = .some(row)
             }
         }
-        for (id, a) in addresses where base.addresses[id] != a { out.addresses[id] = .some(a) }
+        for (id, a) in addresses where base.addresses?[id] != a { out.addresses[id] = .some(a) }
         return out
     }
 }

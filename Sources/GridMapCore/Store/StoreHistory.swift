@@ -37,8 +37,9 @@ public struct VersionInfo: Sendable {
                   was: { base.layers[layer]?[$0] != nil }, now: { content.layers[layer]?[$0] != nil })
             counts[layer.rawValue] = JSONValue(content.layers[layer]?.count ?? 0)
         }
-        count("addresses", changes.addresses.keys, was: { base.addresses[$0] != nil }, now: { content.addresses[$0] != nil })
-        counts["addresses"] = JSONValue(content.addresses.count)
+        count("addresses", changes.addresses.keys, was: { base.addresses?[$0] != nil },
+              now: { content.addresses?[$0] != nil })
+        counts["addresses"] = JSONValue(content.addresses?.count ?? 0)
         return ["added": .object(added), "changed": .object(changed), "removed": .object(removed), "counts": .object(counts)]
     }
 }
@@ -216,8 +217,8 @@ extension MapStore {
             return ["count": JSONValue(list.count), "ids": .array(list.prefix(100).map { .string($0) })]
         }
         layers["addresses"] = [
-            "added": ids { old.addresses[$0] == nil }, "removed": ids { new.addresses[$0] == nil },
-            "changed": ids { old.addresses[$0] != nil && new.addresses[$0] != nil },
+            "added": ids { old.addresses?[$0] == nil }, "removed": ids { new.addresses?[$0] == nil },
+            "changed": ids { old.addresses?[$0] != nil && new.addresses?[$0] != nil },
         ]
         return ["from": JSONValue(a), "to": JSONValue(b), "layers": .object(layers)]
     }
@@ -240,9 +241,10 @@ extension MapStore {
                         throw StoreError(path, "version \(v.id) recorded \(want ?? -1) \(layer.rawValue) but holds \(have)")
                     }
                 }
-                guard counts["addresses"]?.int == content.addresses.count else {
+                let held = content.addresses?.count ?? 0
+                guard counts["addresses"]?.int == held else {
                     let recorded = counts["addresses"]?.int ?? -1
-                    throw StoreError(path, "version \(v.id) recorded \(recorded) addresses but holds \(content.addresses.count)")
+                    throw StoreError(path, "version \(v.id) recorded \(recorded) addresses but holds \(held)")
                 }
             }
             return ["integrity": "ok", "versions": JSONValue(all.count), "head": JSONValue(all.last?.id ?? 0)]

@@ -25,10 +25,13 @@ public enum StoreLocation {
 }
 
 extension Snapshot {
-    /// The current version of a store, built for lookups.
-    public static func load(store path: String) throws -> Snapshot {
+    /// A version of a store (the current one by default), built for lookups; its addresses
+    /// are read when first geocoding.
+    public static func load(store path: String, version: Int? = nil) throws -> Snapshot {
         let store = try MapStore(path: path, readOnly: true)
-        let snapshot = try Snapshot(dataset: try store.dataset(version: try store.head()))
+        let v = try version ?? store.head()
+        let snapshot = try Snapshot(dataset: try store.dataset(version: v, addresses: false),
+                                    addresses: try store.addressSource(version: v))
         releaseFreedMemory()
         return snapshot
     }

@@ -1,3 +1,6 @@
+import Dispatch
+import Foundation
+
 /// Byte strings stored back to back in one array. Reading one from an array of arrays
 /// retains and releases the inner array; here it is a range of one buffer, which is what
 /// the per-reply fragments (LOCATE tails, NEARBY resources) need on the hot path.
@@ -6,15 +9,32 @@ struct PackedBytes: Sendable {
     /// Item i is `bytes[ends[i] - length ..< ends[i]]`, its start being the previous end.
     private let ends: [Int]
 
-    /// Item i is `item(i)`, made one at a time and appended, so the items never all exist
-    /// as arrays of their own (on the 100× data that would be half a million of them).
-    init<Item: Collection<UInt8>>(count: Int, _ item: (Int) -> Item) {
-        var bytes: [UInt8] = []
-        var ends: [Int] = []
+    /// Item i is `item(i)`, appended as it is made, so the items never all exist as arrays
+    /// of their own (on the 100× data that would be half a million of them). Large sets are
+    /// made in chunks on every core (`item` is called from several threads at once), then
+    /// joined.
+    init(count: Int, _ item: @Sendable (Int) -> [UInt8]) {
+        let chunks = count < 4096 ? 1 : ProcessInfo.processInfo.activeProcessorCount * 4
+        var parts = [(bytes: [UInt8], ends: [Int])](repeating: ([], []), count: chunks)
+        parts.withUnsafeMutableBufferPointer { buffer in
+            // Each iteration writes only its own element of `parts`.
+            nonisolated(unsafe) let out = buffer
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                var bytes: [UInt8] = [], ends: [Int] = []
+                for i in (count * c / chunks)..<(count * (c + 1) / chunks) {
+                    bytes.append(contentsOf: item(i))
+                    ends.append(bytes.count)
+                }
+                out[c] = (bytes, ends)
+            }
+        }
+        var bytes = parts[0].bytes, ends = parts[0].ends
+        bytes.reserveCapacity(parts.reduce(0) { $0 + $1.bytes.count })
         ends.reserveCapacity(count)
-        for i in 0..<count {
-            bytes.append(contentsOf: item(i))
-            ends.append(bytes.count)
+        for part in parts.dropFirst() {
+            let base = bytes.count
+            bytes.append(contentsOf: part.bytes)
+            ends.append(contentsOf: part.ends.lazy.map { $0 + base })
         }
         (self.bytes, self.ends) = (bytes, ends)
     }
