@@ -1,15 +1,16 @@
 """Publishing while serving: LOCATE under load with a new version published every second.
 
-Usage: python3 tools/publishbench.py [--data DIR] [--requests N] [--rounds R]
+Usage: python3 tools/publishbench.py [--data DIR | --store FILE] [--requests N] [--rounds R]
 Needs redis-tools (apt), redis-py (pip) and a release build (swift build -c release).
 Imports DIR into a new store, serves it, and runs redis-benchmark (50 connections,
 unpipelined LOCATE) in interleaved rounds: quiet, then with a planner connection publishing a
 version every second (ROLLBACK alternately to versions 1 and 2, each a new version changing
-one grid). Prints throughput and p99 of each, the drop, and the time from each publish to
+one grid). With --store, a copy of that store is served instead (its versions 1 and 2 must
+differ, as those of `gridmap store bench` do: use it for the 100× data). Prints throughput and p99 of each, the drop, and the time from each publish to
 the first LOCATE answered from the new version (a separate connection polls from the moment
 the publish is sent).
 """
-import argparse, csv, io, json, os, signal, socket, subprocess, sys, tempfile, threading, time
+import argparse, csv, io, json, os, shutil, signal, socket, subprocess, sys, tempfile, threading, time
 
 import redis
 
@@ -18,18 +19,22 @@ ap.add_argument("--data", default="data/yufeng")
 ap.add_argument("--requests", type=int, default=300_000)
 ap.add_argument("--rounds", type=int, default=3)
 ap.add_argument("--binary", default=".build/release/gridmap")
+ap.add_argument("--store", help="serve a copy of this store instead of importing --data")
 args = ap.parse_args()
 
 work = tempfile.mkdtemp(prefix="gridmap-publishbench-")
 store = os.path.join(work, "map.gridmap")
-subprocess.run([args.binary, "store", "import", args.data, "--store", store], check=True, stdout=subprocess.DEVNULL)
-# Version 2: one grid renamed (export, edit, import), so that rollbacks alternate.
-edited = os.path.join(work, "edited")
-subprocess.run([args.binary, "store", "export", edited, "--store", store], check=True, stdout=subprocess.DEVNULL)
-path = os.path.join(edited, "grids.geojson")
-text = open(path, encoding="utf-8").read()
-open(path, "w", encoding="utf-8").write(text.replace('"name":"', '"name":"新', 1))
-subprocess.run([args.binary, "store", "import", edited, "--store", store], check=True, stdout=subprocess.DEVNULL)
+if args.store:
+    shutil.copyfile(args.store, store)
+else:
+    subprocess.run([args.binary, "store", "import", args.data, "--store", store], check=True, stdout=subprocess.DEVNULL)
+    # Version 2: one grid renamed (export, edit, import), so that rollbacks alternate.
+    edited = os.path.join(work, "edited")
+    subprocess.run([args.binary, "store", "export", edited, "--store", store], check=True, stdout=subprocess.DEVNULL)
+    path = os.path.join(edited, "grids.geojson")
+    text = open(path, encoding="utf-8").read()
+    open(path, "w", encoding="utf-8").write(text.replace('"name":"', '"name":"新', 1))
+    subprocess.run([args.binary, "store", "import", edited, "--store", store], check=True, stdout=subprocess.DEVNULL)
 
 s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
 server = subprocess.Popen([args.binary, "serve", "--port", str(port), "--store", store], stderr=subprocess.DEVNULL)
@@ -71,7 +76,7 @@ def publisher(stop, delays):
 
 
 try:
-    for _ in range(400):
+    for _ in range(1200):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close(); break
         except OSError:
@@ -87,7 +92,8 @@ try:
         stop.set(); t.join()
     median = lambda xs: sorted(xs)[len(xs) // 2]
     info = redis.Redis(port=port, decode_responses=True).info()
-    print(f"redis-benchmark -c 50 -n {args.requests} LOCATE, {args.rounds} interleaved rounds; data {args.data}")
+    print(f"redis-benchmark -c 50 -n {args.requests} LOCATE, {args.rounds} interleaved rounds; "
+          f"{'store ' + args.store if args.store else 'data ' + args.data}")
     for name, runs in (("quiet", quiet), ("publishing every second", busy)):
         print(f"  {name:24} req/s {median([r[0] for r in runs]):>9.0f}   p99 {median([r[1] for r in runs]):.3f} ms "
               f"(worst round {max(r[1] for r in runs):.3f})   max {max(r[2] for r in runs):.3f} ms   "
@@ -100,3 +106,4 @@ try:
 finally:
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=20)
+    shutil.rmtree(work, ignore_errors=True)

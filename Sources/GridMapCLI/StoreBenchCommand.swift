@@ -11,7 +11,9 @@ struct StoreBenchCommand: ParsableCommand {
     @Option(help: "Data directory to import (default: the bundled Yufeng data).") var data: String?
     @Option(help: "Versions to publish, each moving one grid's vertex.") var versions = 1000
     @Option(help: "Where to build the benchmark store (deleted first).") var scratch = NSTemporaryDirectory() + "/gridmap-bench.gridmap"
-    @Option(help: "Only measure the start-up of this existing store, phase by phase.") var startup: String?
+    @Option(help: ArgumentHelp("Measure a copy of this existing store instead (made at --scratch): start-up phase by "
+                               + "phase, then publishes of one-grid changes and the rebuilds of the served version."))
+    var startup: String?
 
     func run() throws {
         #if DEBUG
@@ -62,8 +64,12 @@ struct StoreBenchCommand: ParsableCommand {
         } catch { throw Failure(error) }
     }
 
-    /// Start-up to a first LOCATE, phase by phase, then the addresses read for geocoding.
-    private func measureStartup(_ path: String) throws {
+    /// Start-up to a first LOCATE, phase by phase, then the addresses read for geocoding, then
+    /// publishes of one-grid changes each followed by the rebuild a server makes.
+    private func measureStartup(_ original: String) throws {
+        let path = scratch
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        try FileManager.default.copyItem(atPath: original, toPath: path)
         let start = Date()
         var t = start
         func lap() -> String { defer { t = Date() }; return fmt(-t.timeIntervalSinceNow) }
@@ -81,6 +87,25 @@ struct StoreBenchCommand: ParsableCommand {
               + "build the indexes and first LOCATE \(built) s; total \(fmt(-start.timeIntervalSinceNow)) s")
         _ = try snapshot.addressLibrary
         print("then, beside serving: \(snapshot.addressCount) addresses read and indexed for geocoding in \(lap()) s")
+
+        let writer = try MapStore(path: path)
+        var served = snapshot
+        var grids = dataset.grids
+        for k in 0..<min(versions, 5) {
+            let i = (k * 7919) % grids.count
+            grids[i].shape = grids[i].shape.bumpedOutward()
+            var changes = ChangeSet()
+            changes.features[.grids] = [grids[i].id: FeatureRow(Feature(id: grids[i].id, properties: grids[i].properties,
+                                                                         geometry: grids[i].shape))]
+            _ = lap()
+            let info = try writer.publish(changes, parent: try writer.head(), author: "bench", message: "one grid")
+            let published = lap()
+            let next = try store.dataset(version: info.id, addresses: false)
+            let read = lap()
+            served = try Snapshot(dataset: next, addresses: try store.addressSource(version: info.id, reuse: served.addressSource),
+                                  reusing: served)
+            print("publish of a one-grid change \(published) s; the server then reads it \(read) s and builds it \(lap()) s")
+        }
     }
 
     private func fileSize(_ path: String) -> Int {

@@ -8,6 +8,29 @@ import Testing
     /// The boundary rule, computed the slow way: smallest id among grids GEOS says cover it.
     func bruteForce(_ geo: GridGeometries, _ c: Coordinate) throws -> Int? { try geo.covering(c).min() }
 
+    /// A publish updates the index only around the grids it changed; the result must be, byte
+    /// for byte, the index a fresh build makes (small and large moves, one grid or several).
+    @Test func anUpdatedIndexIsTheIndexBuiltAfresh() throws {
+        var shapes = snapshot.dataset.grids.map(\.shape)
+        var index = try GridIndex(polygons: shapes)
+        var random = SeededRandom(seed: 11)
+        for (round, reach) in [1e-6, 1e-3, 3e-3, 1e-6].enumerated() {
+            let changed = (0...round).map { _ in random.int(0...(shapes.count - 1)) }
+            for g in changed { shapes[g] = shapes[g].bumpedOutward(by: reach) }
+            let edges = try GridEdges(polygons: shapes)
+            // The update path, not the fallback to a fresh build, is what is being tested.
+            #expect(GridCells.defaultShift(edges) == index.cells.shift && edges.originX == index.originX
+                    && edges.width == index.width && edges.height == index.height)
+            let updated = try GridIndex(polygons: shapes, updating: index, changed: changed)
+            let fresh = try GridIndex(polygons: shapes)
+            // Compared as booleans: on a failure, printing the arrays would be megabytes.
+            let sameDirectory = updated.cells.directory == fresh.cells.directory
+            let sameRecords = updated.cells.records == fresh.cells.records
+            #expect(sameDirectory && sameRecords, "round \(round): grids \(changed) moved \(reach)°")
+            index = updated
+        }
+    }
+
     @Test func matchesGEOSOnRandomPoints() throws {
         let geo = try GridGeometries(snapshot.dataset.grids)
         let box = snapshot.dataset.outline.bounds!

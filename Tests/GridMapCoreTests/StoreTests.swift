@@ -119,6 +119,15 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         let m = try ThreadResources.current.measurer()
         #expect(abs(try m.area(c1.shape) - m.area(c2.shape)) < 1)
         #expect(c2.properties["grid_count"]?.int == (c1.properties["grid_count"]?.int ?? 0) - 1)
+        // Built from version 1's parts where they hold, version 2 answers as if built afresh.
+        let rebuilt = try Snapshot(dataset: try store.dataset(version: 2), reusing: v1)
+        #expect(rebuilt.locationTails.count == v2.locationTails.count && v2.locationTails.count == grids.count)
+        #expect((0..<v2.locationTails.count).allSatisfy { rebuilt.locationTails[$0] == v2.locationTails[$0] })
+        #expect((0..<v2.resourceHeads.count).allSatisfy { rebuilt.resourceHeads[$0] == v2.resourceHeads[$0] })
+        for r in v2.dataset.resources.indices.filter({ $0 % 97 == 0 }).map({ v2.dataset.resources[$0].location }) {
+            #expect(rebuilt.nearbyText(point: r, kind: nil, radius: nil, limit: 5)
+                    == v2.nearbyText(point: r, kind: nil, radius: nil, limit: 5))
+        }
         // The diff says what moved.
         let diff = try store.diff(from: 1, to: 2)
         #expect(diff["layers"]?["grids"]?["removed"] == .array([.string(grids[b].id)]))

@@ -1,6 +1,6 @@
 import Foundation
 
-public struct Street: Sendable {
+public struct Street: Equatable, Sendable {
     public var id: String
     public var name: String
     /// "street" (街道) or "town" (镇).
@@ -9,7 +9,7 @@ public struct Street: Sendable {
     public var properties: JSONObject
 }
 
-public struct Community: Sendable {
+public struct Community: Equatable, Sendable {
     public var id: String
     public var name: String
     /// "community" (社区) or "village" (村).
@@ -19,7 +19,16 @@ public struct Community: Sendable {
     public var properties: JSONObject
 }
 
-public struct Grid: Sendable {
+extension Street {
+    /// What a reply says of it (id, name, kind): compared to tell whether a reply changes.
+    var named: [String] { [id, name, kind] }
+}
+
+extension Community {
+    var named: [String] { [id, name, kind] }
+}
+
+public struct Grid: Equatable, Sendable {
     public var id: String
     public var name: String
     public var communityID: String
@@ -30,7 +39,7 @@ public struct Grid: Sendable {
     public var properties: JSONObject
 }
 
-public struct Resource: Sendable {
+public struct Resource: Equatable, Sendable {
     public var id: String
     public var name: String
     /// grid_worker, enforcement, service_company, camera, venue, service_point, …

@@ -57,6 +57,51 @@ struct GridCells: Sendable {
         (directory, records) = try builder.assemble(cells: columns * rows)
     }
 
+    /// The cells of `shapes` when only the grids `changed` differ from those `old` was built
+    /// from, on the same lattice with the same grid numbering (the caller checks both): the
+    /// cells that those grids' old or new shapes come near are built afresh from every grid
+    /// that reaches them, and every other cell is copied. A publish that moves one boundary
+    /// then costs a copy of the index, not a build of it.
+    init(_ shapes: GridEdges, updating old: GridCells, oldBoxes: [GridBox], changed: [Int]) throws {
+        shift = old.shift
+        columns = old.columns
+        let rows = old.directory.count / columns
+        // Rectangles of cells (rows, columns), one cell wider all round than the boxes.
+        var areas: [(r0: Int, r1: Int, c0: Int, c1: Int)] = []
+        for g in changed {
+            for box in [oldBoxes[g], shapes.boxes[g]] where !box.isEmpty {
+                areas.append((max(0, Int(box.minY) >> shift - 1), min(rows - 1, Int(box.maxY) >> shift + 1),
+                              max(0, Int(box.minX) >> shift - 1), min(columns - 1, Int(box.maxX) >> shift + 1)))
+            }
+        }
+        var rebuilt = [Bool](repeating: false, count: old.directory.count)
+        for a in areas {
+            for r in a.r0...a.r1 { for c in a.c0...a.c1 { rebuilt[r * columns + c] = true } }
+        }
+        var builder = GridCellsBuilder(shapes: shapes, shift: shift, columns: columns)
+        for g in 0..<shapes.count where !shapes.boxes[g].isEmpty {
+            let b = shapes.boxes[g]
+            let (r0, r1) = (Int(b.minY) >> shift - 1, Int(b.maxY) >> shift + 1)
+            let (c0, c1) = (Int(b.minX) >> shift - 1, Int(b.maxX) >> shift + 1)
+            if areas.contains(where: { $0.r0 <= r1 && r0 <= $0.r1 && $0.c0 <= c1 && c0 <= $0.c1 }) { builder.add(grid: g) }
+        }
+        (directory, records) = try builder.assemble(cells: old.directory.count, rebuilt: rebuilt, old: old)
+    }
+
+    /// Appends cell `cell`'s record to `out` and returns its directory entry there.
+    func copyCell(_ cell: Int, to out: inout [UInt32]) -> UInt32 {
+        let entry = directory[cell]
+        guard entry != GridCells.empty, entry & GridCells.whole == 0 else { return entry }
+        let start = Int(entry) - 1
+        let end = records.withUnsafeBufferPointer { r in
+            var at = Int(entry)
+            for _ in 0..<Int(r[start]) { at = GridCells.next(r, at) }
+            return at
+        }
+        out.append(contentsOf: records[start..<end])
+        return UInt32(out.count - (end - start) + 1)
+    }
+
     /// About a third of the median grid's extent, so most cells in dense areas lie inside
     /// one grid and a boundary cell holds a few short edges: the work per lookup then
     /// depends on how grids are drawn, not on how many there are. Coarser when that would

@@ -133,19 +133,31 @@ struct GridCellsBuilder {
         sections.append(contentsOf: other.sections.map { ($0.cell, $0.grid, $0.start.map { $0 + offset }) })
     }
 
-    /// Lays the sections out cell by cell: (directory, records).
-    func assemble(cells: Int) throws -> ([UInt32], [UInt32]) {
+    /// Lays the sections out cell by cell: (directory, records). With `old`, only the cells
+    /// `rebuilt` marks come from the sections (the others' are dropped); every other cell's
+    /// entry and record are copied from `old`, built on the same lattice and grid numbering.
+    func assemble(cells: Int, rebuilt: [Bool]? = nil, old: GridCells? = nil) throws -> ([UInt32], [UInt32]) {
         // A stable counting sort by cell keeps each cell's grids in ascending order.
+        let kept = rebuilt.map { mask in sections.indices.filter { mask[Int(sections[$0].cell)] } } ?? Array(sections.indices)
         var first = [Int](repeating: 0, count: cells + 1)
-        for s in sections { first[Int(s.cell) + 1] += 1 }
+        for i in kept { first[Int(sections[i].cell) + 1] += 1 }
         for c in 0..<cells { first[c + 1] += first[c] }
-        var order = [Int32](repeating: 0, count: sections.count), fill = first
-        for (i, s) in sections.enumerated() { order[fill[Int(s.cell)]] = Int32(i); fill[Int(s.cell)] += 1 }
+        var order = [Int32](repeating: 0, count: kept.count), fill = first
+        for i in kept {
+            let cell = Int(sections[i].cell)
+            order[fill[cell]] = Int32(i)
+            fill[cell] += 1
+        }
 
         var directory = [UInt32](repeating: GridCells.empty, count: cells)
         var records: [UInt32] = []
-        records.reserveCapacity(blob.count + sections.count)
-        for cell in 0..<cells where first[cell] < first[cell + 1] {
+        records.reserveCapacity(blob.count + sections.count + (old?.records.count ?? 0))
+        for cell in 0..<cells {
+            if let old, let rebuilt, !rebuilt[cell] {
+                directory[cell] = old.copyCell(cell, to: &records)
+                continue
+            }
+            guard first[cell] < first[cell + 1] else { continue }
             let mine = order[first[cell]..<first[cell + 1]].lazy.map { sections[Int($0)] }
             if mine.allSatisfy({ $0.start == nil }) {
                 directory[cell] = GridCells.whole | UInt32(mine.first!.grid)  // the boundary rule: smallest

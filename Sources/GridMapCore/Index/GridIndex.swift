@@ -53,6 +53,25 @@ public struct GridIndex: Sendable {
         buckets = GridBuckets(boxes: shapes.boxes, width: width, height: height, shift: cells.shift + 3)
     }
 
+    /// The index of `polygons` when only those at `changed` differ from the ones `old`
+    /// indexes (same count, same order): `old`'s cells are updated where those grids were and
+    /// are, when the lattice stays the same; otherwise it is built afresh.
+    init(polygons: [Shape], updating old: GridIndex, changed: [Int]) throws {
+        let shapes = try GridEdges(polygons: polygons)
+        originX = shapes.originX; originY = shapes.originY
+        width = shapes.width; height = shapes.height
+        boxes = shapes.boxes
+        if polygons.count == old.boxes.count, (originX, originY, width, height) == (old.originX, old.originY, old.width,
+                                                                                   old.height),
+           GridCells.defaultShift(shapes) == old.cells.shift {
+            cells = try GridCells(shapes, updating: old.cells, oldBoxes: old.boxes, changed: changed)
+        } else {
+            cells = try GridCells(shapes)
+        }
+        self.polygons = polygons.map(\.polygons)
+        buckets = GridBuckets(boxes: shapes.boxes, width: width, height: height, shift: cells.shift + 3)
+    }
+
     public var gridCount: Int { boxes.count }
 
     /// The shape of the cell lattice, for benchmarks and tuning.

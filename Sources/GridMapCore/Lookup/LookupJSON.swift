@@ -41,15 +41,23 @@ extension Snapshot {
 
     /// The part of a LOCATE reply after the point, for each grid and (last) for none:
     /// `},"grid":…,"workers":[…],"data_version":"…"}`.
+    /// Each grid's tail; one that `previous` holds with the same inputs is copied from it, with
+    /// this version's ending.
     static func locationTails(_ data: Dataset, communityByID: [String: Int], streetByID: [String: Int],
-                              workers: [[Int]], ending: [UInt8]) -> PackedBytes {
+                              workers: [[Int]], ending: [UInt8], previous: Snapshot?) -> PackedBytes {
         let none = Array(#""grid":null,"community":null,"street":null,"workers":[]"#.utf8)
         return PackedBytes(count: data.grids.count + 1) { g in
-            let fragment = g == data.grids.count ? none :
-                gridFragment(data.grids[g], community: communityByID[data.grids[g].communityID].map { data.communities[$0] },
-                             street: streetByID[data.grids[g].streetID].map { data.streets[$0] },
-                             workers: workers[g].map { data.resources[$0] })
-            return Array("},".utf8) + fragment + ending
+            guard g < data.grids.count else { return Array("},".utf8) + none + ending }
+            let grid = data.grids[g]
+            let community = communityByID[grid.communityID].map { data.communities[$0] }
+            let street = streetByID[grid.streetID].map { data.streets[$0] }
+            let staff = workers[g].map { data.resources[$0] }
+            if let p = previous, let pg = p.gridByID[grid.id], p.dataset.grids[pg] == grid,
+               p.community(of: pg).map(\.named) == community.map(\.named), p.street(of: pg).map(\.named) == street.map(\.named),
+               p.workers(of: pg) == staff {
+                return Array(p.locationTails[pg].dropLast(p.replyEnding.count)) + ending
+            }
+            return Array("},".utf8) + gridFragment(grid, community: community, street: street, workers: staff) + ending
         }
     }
 

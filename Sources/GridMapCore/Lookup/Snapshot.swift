@@ -22,24 +22,32 @@ public final class Snapshot: Sendable {
     /// Each resource's JSON but its closing brace, serialized once (see `writeNearby`).
     let resourceHeads: PackedBytes
     /// Where the addresses come from when they are not in `dataset` (served from a store).
-    let addressSource: AddressSource?
+    public let addressSource: AddressSource?
     /// The address library, built on first use (geocoding is optional work).
     private let library = Mutex<AddressLibrary?>(nil)
     private let libraryBuilt = Atomic<Bool>(false)
 
     /// Indexes the dataset. Grids are put in id order: the index's smallest-index boundary
     /// rule is then the documented smallest-id rule. With an `addressSource`, the dataset's
-    /// own addresses are ignored and the source's are read when first geocoding.
-    public init(dataset: Dataset, addresses addressSource: AddressSource? = nil) throws {
+    /// own addresses are ignored and the source's are read when first geocoding. Parts of
+    /// `previous` (another version, usually the one this replaces) that this version would
+    /// build the same are taken over: a publish changing one grid rebuilds little but the
+    /// grid index.
+    public init(dataset: Dataset, addresses addressSource: AddressSource? = nil, reusing previous: Snapshot? = nil) throws {
         var data = dataset
         data.grids.sort { $0.id < $1.id }
         // The resources' tree needs only their locations: built beside the grid index, whose
         // set-up and assembly use one core.
         let resourcesInput = data.resources
+        let sameTree = previous.map { p in
+            p.dataset.resources.count == resourcesInput.count && zip(p.dataset.resources, resourcesInput).allSatisfy {
+                $0.id == $1.id && $0.kind == $1.kind && $0.location == $1.location
+            }
+        } ?? false
         let (resources, grids) = try inParallel({
-            ResourceIndex(locations: resourcesInput.map(\.location), kinds: resourcesInput.map(\.kind),
-                          ids: resourcesInput.map(\.id))
-        }, { try GridIndex(polygons: data.grids.map(\.shape)) })
+            sameTree ? previous!.resources : ResourceIndex(locations: resourcesInput.map(\.location),
+                                                           kinds: resourcesInput.map(\.kind), ids: resourcesInput.map(\.id))
+        }, { try Snapshot.gridIndex(data.grids, previous: previous) })
         self.grids = grids
         self.resources = resources
         self.addressSource = addressSource
@@ -68,8 +76,24 @@ public final class Snapshot: Sendable {
         let ending = Array(#","data_version":"#.utf8) + Array(version.utf8) + [UInt8(ascii: "}")]
         replyEnding = ending
         locationTails = Snapshot.locationTails(data, communityByID: communityByID, streetByID: streetByID, workers: workers,
-                                               ending: ending)
-        resourceHeads = Snapshot.resourceHeads(data.resources)
+                                               ending: ending, previous: previous)
+        if let previous, previous.dataset.resources == data.resources {
+            resourceHeads = previous.resourceHeads
+        } else {
+            resourceHeads = Snapshot.resourceHeads(data.resources)
+        }
+    }
+
+    /// The grid index, updated from `previous`'s when the same grids (by id, in order) are
+    /// indexed and only some of their shapes changed.
+    private static func gridIndex(_ grids: [Grid], previous: Snapshot?) throws -> GridIndex {
+        guard let previous, previous.dataset.grids.count == grids.count,
+              zip(previous.dataset.grids, grids).allSatisfy({ $0.id == $1.id }) else {
+            return try GridIndex(polygons: grids.map(\.shape))
+        }
+        let changed = grids.indices.filter { previous.dataset.grids[$0].shape != grids[$0].shape }
+        if changed.isEmpty { return previous.grids }
+        return try GridIndex(polygons: grids.map(\.shape), updating: previous.grids, changed: changed)
     }
 
     private static func located(_ addresses: [Address], grids: GridIndex, ids: [String]) -> [Address] {

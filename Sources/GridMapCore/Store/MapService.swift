@@ -70,7 +70,7 @@ public final class MapService: Sendable {
     /// `reuse` already read, when they are the same).
     private static func build(version: Int, store: MapStore, reuse: Snapshot?) throws -> Snapshot {
         try Snapshot(dataset: try store.dataset(version: version, addresses: false),
-                     addresses: try store.addressSource(version: version, reuse: reuse?.addressSource))
+                     addresses: try store.addressSource(version: version, reuse: reuse?.addressSource), reusing: reuse)
     }
 
     /// Runs `body` with the store connection, one caller at a time.

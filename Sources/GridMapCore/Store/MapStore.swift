@@ -88,7 +88,8 @@ public final class MapStore {
                              [.text(dataset.districtID), .text(dataset.districtName)])
                 let empty = StoreContent(layers: [:], addresses: [:], districtID: "", districtName: "")
                 try insertVersion(db, id: 1, parent: nil, author: author, message: message,
-                                  changes: empty.changes(to: content), base: empty, content: content)
+                                  changes: empty.changes(to: content), base: empty, content: content,
+                                  addressCount: content.addresses?.count ?? 0)
             }
             try db.execute("PRAGMA journal_mode = DELETE")
         } catch {
@@ -278,11 +279,17 @@ public final class MapStore {
     @discardableResult
     public func publish(_ changes: ChangeSet, parent: Int, author: String, message: String,
                         revive: Bool = false) throws -> VersionInfo {
-        let result: (VersionInfo, StoreContent, Dataset) = try named {
+        let result: (VersionInfo, StoreContent, Dataset, Bool) = try named {
             try db.transaction {
                 let head = try self.head()
                 guard head == parent else { throw StaleVersionError(expected: parent, current: head) }
-                let base = try content(version: head)
+                // Addresses are read only when the publish changes some (at 100× reading them
+                // costs seconds); otherwise their count carries over from the parent.
+                let withAddresses = !changes.addresses.isEmpty
+                let base = try content(version: head, addresses: withAddresses)
+                let parentData = try dataset(version: head, addresses: withAddresses)
+                let dataHasAddresses = cachedDataset?.addresses ?? withAddresses
+                let parentAddresses = try version(head).summary["counts"]?["addresses"]?.int ?? 0
                 var next = base.applying(changes)
                 let id = head + 1
                 // Re-derive the communities and streets whose grids changed.
@@ -302,7 +309,7 @@ public final class MapStore {
                     }
                 }
                 let effective = changes.filtered(against: base)
-                let dataset = try dataset(version: head).applying(
+                let dataset = try parentData.applying(
                     effective, version: String(id),
                     source: { "\(self.path) version \(id) (unpublished, \($0.rawValue))" })
                 let derived = try dataset.derivingShapes(communities: communities, streets: streets)
@@ -331,22 +338,24 @@ public final class MapStore {
                     }
                 }
                 let info = try MapStore.insertVersion(db, id: id, parent: head, author: author, message: message,
-                                                      changes: all, base: base, content: next)
-                return (info, next, derived)
+                                                      changes: all, base: base, content: next,
+                                                      addressCount: next.addresses?.count ?? parentAddresses)
+                return (info, next, derived, dataHasAddresses)
             }
         }
         // Only once committed: the caches then describe a version that exists.
         cached = (result.0.id, result.1)
-        cachedDataset = (result.2, true)
+        cachedDataset = (result.2, result.3)
         return result.0
     }
 
     /// Writes version `id`: its row, then a row per changed feature and address.
     @discardableResult
     static func insertVersion(_ db: SQLiteDatabase, id: Int, parent: Int?, author: String, message: String,
-                              changes: ChangeSet, base: StoreContent, content: StoreContent) throws -> VersionInfo {
+                              changes: ChangeSet, base: StoreContent, content: StoreContent,
+                              addressCount: Int) throws -> VersionInfo {
         let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
-        let summary = VersionInfo.summary(changes, base: base, content: content)
+        let summary = VersionInfo.summary(changes, base: base, content: content, addressCount: addressCount)
         let changed = changes.changedGrids
         try db.query("INSERT INTO version VALUES (?, ?, ?, ?, ?, ?, ?)", [
             .integer(id), parent.map { .integer($0) } ?? .null, .integer(Int(now)), .text(author), .text(message),

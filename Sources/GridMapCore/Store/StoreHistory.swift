@@ -25,7 +25,9 @@ public struct VersionInfo: Sendable {
         return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
     }
 
-    static func summary(_ changes: ChangeSet, base: StoreContent, content: StoreContent) -> JSONObject {
+    /// What a version changed, and how many of each it holds (`addressCount`: its addresses,
+    /// counted by the caller when `content` was read without them).
+    static func summary(_ changes: ChangeSet, base: StoreContent, content: StoreContent, addressCount: Int) -> JSONObject {
         var added = JSONObject(), changed = JSONObject(), removed = JSONObject(), counts = JSONObject()
         func count(_ name: String, _ ids: some Collection<String>, was: (String) -> Bool, now: (String) -> Bool) {
             added[name] = JSONValue(ids.filter { !was($0) && now($0) }.count)
@@ -39,7 +41,7 @@ public struct VersionInfo: Sendable {
         }
         count("addresses", changes.addresses.keys, was: { base.addresses?[$0] != nil },
               now: { content.addresses?[$0] != nil })
-        counts["addresses"] = JSONValue(content.addresses?.count ?? 0)
+        counts["addresses"] = JSONValue(addressCount)
         return ["added": .object(added), "changed": .object(changed), "removed": .object(removed), "counts": .object(counts)]
     }
 }
