@@ -45,10 +45,9 @@ enum StoreCommands {
         let message = try o["MESSAGE"].map { try a.text($0) }
         let service = s.service, author = s.user
         return s.offLoop {
-            let info = try service.withStore { store in
+            let info = try service.publishing { store in
                 try store.rollback(to: try store.resolve(asOf: target), author: author, message: message)
             }
-            try service.refresh()
             return .bulk(info.json.serialized)
         }
     }
@@ -58,7 +57,10 @@ enum StoreCommands {
     static func reload(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let service = s.service
         return s.offLoop {
-            do { return .simpleString("OK \(try service.refresh())") } catch {
+            do {
+                try service.publishing { _ in () }  // nothing to write: the refresh that follows
+                return .simpleString("OK \(service.current.version)")
+            } catch {
                 throw CommandError("reload failed, still serving \(service.current.version): \(error)")
             }
         }

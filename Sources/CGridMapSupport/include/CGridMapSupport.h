@@ -19,4 +19,18 @@ static inline void gridmap_release_freed_memory(void) { malloc_trim(0); }
 static inline void gridmap_release_freed_memory(void) {}
 #endif
 
+/* Lowers the calling thread's scheduling priority to `nice` (Linux: a thread's nice value is
+   its own). For the thread that builds versions: on a small machine it then takes the CPU
+   time the event loops leave, instead of delaying their replies. Returns 0 or -1. */
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static inline int gridmap_lower_thread_priority(int nice) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
+}
+#else
+static inline int gridmap_lower_thread_priority(int nice) { (void)nice; return -1; }
+#endif
+
 #endif

@@ -1,3 +1,4 @@
+import CGridMapSupport
 import Foundation
 import Synchronization
 
@@ -26,6 +27,8 @@ public struct VersionEvent: Sendable {
 public final class MapService: Sendable {
     public static let defaultAsOfCapacity = 4
     public static let defaultPollInterval = Duration.milliseconds(100)
+    /// The nice value of the thread that publishes and builds versions (see `startWatching`).
+    public static let builderNice: Int32 = 10
 
     public let storePath: String
     public let snapshots: SnapshotStore
@@ -36,6 +39,9 @@ public final class MapService: Sendable {
     private let listeners = Mutex<[Int: @Sendable (VersionEvent) -> Void]>([:])
     private let nextListener = Atomic<Int>(0)
     private let watching = Atomic<Bool>(false)
+    /// Work for the watcher's thread (publishes), and what wakes it early.
+    private let jobs = Mutex<[@Sendable () -> Void]>([])
+    private let wake = DispatchSemaphore(value: 0)
     /// Every version's id and publish time, so as-of queries resolve without the store.
     private let versionTimes: Mutex<[(id: Int, ms: Int64)]>
     /// Publishes picked up, and the time of the last build (nanoseconds).
@@ -111,22 +117,59 @@ public final class MapService: Sendable {
         return Int(built.version) ?? 0
     }
 
-    /// Polls the store every `interval` on a thread of its own until `stop()`, so that a
-    /// version published by any process is served within about that long.
+    /// Polls the store every `interval` on a thread of its own until `stopWatching()`, so
+    /// that a version published by any process is served within about that long. The thread
+    /// also runs this process's publishes (`publishing`), and runs at a lower priority
+    /// (`builderNice`): on a small machine, building a version then takes the CPU time the
+    /// event loops leave instead of delaying their replies.
     public func startWatching(every interval: Duration = MapService.defaultPollInterval) {
         guard watching.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        let ms = interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000
         let thread = Thread { [self] in
+            _ = gridmap_lower_thread_priority(MapService.builderNice)
             while watching.load(ordering: .relaxed) {
+                for job in jobs.withLock({ j in defer { j = [] }; return j }) { job() }
                 _ = try? refresh()
-                let ms = interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000
-                Thread.sleep(forTimeInterval: Double(ms) / 1000)
+                _ = wake.wait(timeout: .now() + .milliseconds(Int(ms)))
             }
+            for job in jobs.withLock({ j in defer { j = [] }; return j }) { job() }
         }
         thread.name = "gridmap-store-watcher"
         thread.start()
     }
 
-    public func stopWatching() { watching.store(false, ordering: .relaxed) }
+    public func stopWatching() {
+        watching.store(false, ordering: .relaxed)
+        wake.signal()
+    }
+
+    /// Runs `body` with the store, then makes the store's newest version current, and returns
+    /// what `body` returned: a publish (ROLLBACK) whose reply must come from the new version.
+    /// With the watcher running, both happen on its thread (one at a time, at its priority)
+    /// and the caller (off any event loop) waits; otherwise here.
+    public func publishing<T: Sendable>(_ body: @escaping @Sendable (MapStore) throws -> T) throws -> T {
+        guard watching.load(ordering: .relaxed) else {
+            let result = try withStore(body)
+            try refresh()
+            return result
+        }
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        jobs.withLock {
+            $0.append { [self] in
+                let result = Result { () throws -> T in
+                    let value = try withStore(body)
+                    try refresh()
+                    return value
+                }
+                outcome.withLock { $0 = result }
+                done.signal()
+            }
+        }
+        wake.signal()
+        done.wait()
+        return try outcome.withLock { $0! }.get()
+    }
 
     /// Reads the current version's addresses and builds its address library on a thread of
     /// its own: LOCATE is served meanwhile, and GEOCODE waits (off the event loops) only if it
