@@ -84,6 +84,19 @@ extension JSONValue {
         return true
     }
 
+    /// `writeString` as UTF-8 bytes.
+    public static func appendString(_ s: String, to out: inout [UInt8]) {
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: s.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        var text = ""
+        writeString(s, to: &text)
+        out.append(contentsOf: text.utf8)
+    }
+
     public static func writeString(_ s: String, to out: inout String) {
         // Most strings need no escaping: append them whole (per-scalar appends are slow).
         if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {

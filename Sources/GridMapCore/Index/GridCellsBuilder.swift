@@ -1,3 +1,6 @@
+import Dispatch
+import Foundation
+
 /// Builds `GridCells` grid by grid: the cells each grid's boundary meets get a record
 /// section, the cells it covers whole are noted, and `assemble` lays them out cell by cell.
 struct GridCellsBuilder {
@@ -136,48 +139,75 @@ struct GridCellsBuilder {
     /// Lays the sections out cell by cell: (directory, records). With `old`, only the cells
     /// `rebuilt` marks come from the sections (the others' are dropped); every other cell's
     /// entry and record are copied from `old`, built on the same lattice and grid numbering.
+    /// Ranges of cells are laid out on every core, then joined.
     func assemble(cells: Int, rebuilt: [Bool]? = nil, old: GridCells? = nil) throws -> ([UInt32], [UInt32]) {
         // A stable counting sort by cell keeps each cell's grids in ascending order.
         let kept = rebuilt.map { mask in sections.indices.filter { mask[Int(sections[$0].cell)] } } ?? Array(sections.indices)
-        var first = [Int](repeating: 0, count: cells + 1)
-        for i in kept { first[Int(sections[i].cell) + 1] += 1 }
-        for c in 0..<cells { first[c + 1] += first[c] }
-        var order = [Int32](repeating: 0, count: kept.count), fill = first
+        var counts = [Int](repeating: 0, count: cells + 1)
+        for i in kept { counts[Int(sections[i].cell) + 1] += 1 }
+        for c in 0..<cells { counts[c + 1] += counts[c] }
+        var sorted = [Int32](repeating: 0, count: kept.count), fill = counts
         for i in kept {
             let cell = Int(sections[i].cell)
-            order[fill[cell]] = Int32(i)
+            sorted[fill[cell]] = Int32(i)
             fill[cell] += 1
         }
+        let (first, order) = (counts, sorted)  // read by every part below
 
+        let parts = cells < 65536 ? 1 : ProcessInfo.processInfo.activeProcessorCount * 2
         var directory = [UInt32](repeating: GridCells.empty, count: cells)
-        var records: [UInt32] = []
-        records.reserveCapacity(blob.count + sections.count + (old?.records.count ?? 0))
-        for cell in 0..<cells {
-            if let old, let rebuilt, !rebuilt[cell] {
-                directory[cell] = old.copyCell(cell, to: &records)
-                continue
-            }
-            guard first[cell] < first[cell + 1] else { continue }
-            let mine = order[first[cell]..<first[cell + 1]].lazy.map { sections[Int($0)] }
-            if mine.allSatisfy({ $0.start == nil }) {
-                directory[cell] = GridCells.whole | UInt32(mine.first!.grid)  // the boundary rule: smallest
-                continue
-            }
-            records.append(UInt32(mine.count))
-            guard records.count < Int(GridCells.whole) else {
-                throw GridIndex.BuildError(description: "the grid index would exceed 8 GiB; split the data by region")
-            }
-            directory[cell] = UInt32(records.count)
-            for s in mine {
-                guard let start = s.start else {
-                    records.append(contentsOf: [UInt32(s.grid), 0, GridCells.whole])  // no edges; covered throughout
-                    continue
+        var pieces = [[UInt32]](repeating: [], count: parts)
+        directory.withUnsafeMutableBufferPointer { dir in
+            pieces.withUnsafeMutableBufferPointer { out in
+                // Each part writes only its own range of cells and its own piece.
+                nonisolated(unsafe) let (dir, out) = (dir, out)
+                DispatchQueue.concurrentPerform(iterations: parts) { p in
+                    var records: [UInt32] = []
+                    for cell in (cells * p / parts)..<(cells * (p + 1) / parts) {
+                        if let old, let rebuilt, !rebuilt[cell] {
+                            dir[cell] = old.copyCell(cell, to: &records)
+                        } else if first[cell] < first[cell + 1] {
+                            dir[cell] = layOut(order[first[cell]..<first[cell + 1]], to: &records)
+                        }
+                    }
+                    out[p] = records
                 }
-                let end = blob.withUnsafeBufferPointer { GridCells.next($0, start) }
-                records.append(contentsOf: blob[start..<end])
             }
         }
+        // Join the pieces: entries that point into a piece move by the records before it.
+        var records = pieces[0]
+        for p in 1..<parts {
+            let base = UInt32(records.count)
+            for cell in (cells * p / parts)..<(cells * (p + 1) / parts) where directory[cell] & GridCells.whole == 0 {
+                directory[cell] += base
+            }
+            records.append(contentsOf: pieces[p])
+        }
+        guard records.count < Int(GridCells.whole) else {
+            throw GridIndex.BuildError(description: "the grid index would exceed 8 GiB; split the data by region")
+        }
         return (directory, records)
+    }
+
+    /// Appends one cell's record (its sections `mine`, in grid order) to `records` and returns
+    /// the cell's directory entry: `whole | g` when every section covers the cell whole (g the
+    /// smallest: the boundary rule), else the record's offset past its count.
+    private func layOut(_ mine: ArraySlice<Int32>, to records: inout [UInt32]) -> UInt32 {
+        if mine.allSatisfy({ sections[Int($0)].start == nil }) {
+            return GridCells.whole | UInt32(sections[Int(mine.first!)].grid)
+        }
+        records.append(UInt32(mine.count))
+        let entry = UInt32(records.count)
+        for k in mine {
+            let s = sections[Int(k)]
+            guard let start = s.start else {
+                records.append(contentsOf: [UInt32(s.grid), 0, GridCells.whole])  // no edges; covered throughout
+                continue
+            }
+            let end = blob.withUnsafeBufferPointer { GridCells.next($0, start) }
+            records.append(contentsOf: blob[start..<end])
+        }
+        return entry
     }
 }
 

@@ -75,52 +75,51 @@ extension Snapshot {
             "street": street.map { ["id": .string($0.id), "name": .string($0.name), "kind": .string($0.kind)] } ?? .null,
         ]
         // The workers go last, written as NEARBY writes resources (no JSONValue round trip).
-        var text = JSONValue.object(o).serialized
-        text.removeLast()
-        text += #","workers":["#
+        var out = Array(JSONValue.object(o).serialized.utf8.dropFirst().dropLast())
+        out.appendText(#","workers":["#)
         for (k, w) in workers.enumerated() {
-            if k > 0 { text += "," }
-            appendResource(w, distance: nil, to: &text)
+            if k > 0 { out.append(UInt8(ascii: ",")) }
+            appendResource(w, distance: nil, to: &out)
         }
-        text += "]"
-        return Array(text.utf8.dropFirst())
+        out.append(UInt8(ascii: "]"))
+        return out
     }
 
     public func resourceJSON(_ r: Resource) -> JSONValue { Snapshot.resourceJSON(r) }
 
     static func resourceJSON(_ r: Resource) -> JSONValue {
-        var text = ""
-        appendResource(r, distance: nil, to: &text)
-        return try! JSONParser.parse(text)  // our own, well-formed text
+        var bytes: [UInt8] = []
+        appendResource(r, distance: nil, to: &bytes)
+        return try! JSONParser.parse(bytes)  // our own, well-formed text
     }
 
     /// One resource as JSON, written straight into `out`: NEARBY writes a handful per request.
-    static func appendResource(_ r: Resource, distance: Double?, to out: inout String) {
-        out += "{\"id\":"
-        JSONValue.writeString(r.id, to: &out)
-        out += ",\"name\":"
-        JSONValue.writeString(r.name, to: &out)
-        out += ",\"kind\":"
-        JSONValue.writeString(r.kind, to: &out)
+    static func appendResource(_ r: Resource, distance: Double?, to out: inout [UInt8]) {
+        out.appendText(#"{"id":"#)
+        JSONValue.appendString(r.id, to: &out)
+        out.appendText(#","name":"#)
+        JSONValue.appendString(r.name, to: &out)
+        out.appendText(#","kind":"#)
+        JSONValue.appendString(r.kind, to: &out)
         if let c = r.contact {
-            out += ",\"contact\":"
-            JSONValue.writeString(c, to: &out)
+            out.appendText(#","contact":"#)
+            JSONValue.appendString(c, to: &out)
         }
-        out += ",\"grid_id\":"
-        if let g = r.locatedGridID { JSONValue.writeString(g, to: &out) } else { out += "null" }
+        out.appendText(#","grid_id":"#)
+        if let g = r.locatedGridID { JSONValue.appendString(g, to: &out) } else { out.appendText("null") }
         if let g = r.gridID {
-            out += ",\"assigned_grid_id\":"
-            JSONValue.writeString(g, to: &out)
+            out.appendText(#","assigned_grid_id":"#)
+            JSONValue.appendString(g, to: &out)
         }
-        out += ",\"lon\":"
-        out += JSONValue.format(r.location.x)
-        out += ",\"lat\":"
-        out += JSONValue.format(r.location.y)
+        out.appendText(#","lon":"#)
+        JSONValue.appendNumber(r.location.x, to: &out)
+        out.appendText(#","lat":"#)
+        JSONValue.appendNumber(r.location.y, to: &out)
         if let distance {
-            out += ",\"distance_m\":"
-            out += JSONValue.format((distance * 100).rounded() / 100)
+            out.appendText(#","distance_m":"#)
+            JSONValue.appendNumber((distance * 100).rounded() / 100, to: &out)
         }
-        out += "}"
+        out.append(UInt8(ascii: "}"))
     }
 }
 
@@ -166,10 +165,11 @@ extension Snapshot {
     /// Every resource's JSON without its closing brace, for NEARBY to finish.
     static func resourceHeads(_ resources: [Resource]) -> PackedBytes {
         PackedBytes(count: resources.count) { i in
-            var text = ""
-            text.reserveCapacity(256)
-            appendResource(resources[i], distance: nil, to: &text)
-            return Array(text.utf8.dropLast())
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(256)
+            appendResource(resources[i], distance: nil, to: &bytes)
+            bytes.removeLast()
+            return bytes
         }
     }
 }
