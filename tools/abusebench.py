@@ -1,12 +1,14 @@
 """One healthy client's latency while abusive clients run against the same `gridmap serve`.
 
-Usage: python3 tools/abusebench.py [--binary PATH] [--seconds S] [--pattern NAME ... | --soak]
+Usage: python3 tools/abusebench.py [--binary PATH] [--seconds S] [--pattern NAME ... | --soak | --idle N]
 Needs a release build (swift build -c release) and redis-py (pip) for INFO.
 
 Without --soak, runs each abusive pattern in turn for S seconds (default 20) and prints the
 healthy client's p50/p99/max for it, and for a quiet period first. With --soak, runs every
 pattern at once for S seconds (use 600 for the 10-minute soak) and also prints the server's
-resident memory at the start, at the end, and after the abusers have left.
+resident memory at the start, at the end, and after the abusers have left. With --idle N,
+opens N authenticated connections that then stay idle, and prints the server's resident
+memory per connection (and once they are closed).
 
 The server runs as `gridmap serve` does by default, but with a reader password (so that
 unauthenticated connections can be abusive), 256 connections at most and RLIMIT_NOFILE 200
@@ -262,28 +264,48 @@ def main():
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--pattern", action="append", choices=sorted(PATTERNS))
     ap.add_argument("--soak", action="store_true")
+    ap.add_argument("--idle", type=int, default=0)
     args = ap.parse_args()
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="gridmap-abusebench-", suffix=".log", delete=False)
 
+    files = args.idle + 200 if args.idle else 200
+
     def limits():
-        resource.setrlimit(resource.RLIMIT_NOFILE, (200, 200))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
 
     server = subprocess.Popen([args.binary, "serve", "--port", str(port), "--requirepass", PASSWORD,
-                               "--max-connections", "256"], stderr=log, preexec_fn=limits)
+                               "--max-connections", str(args.idle + 100 if args.idle else 256)],
+                              stderr=log, preexec_fn=limits)
     try:
         wait_port(port)
         time.sleep(1)
-        print(f"gridmap serve (RLIMIT_NOFILE 200, --max-connections 256, a password); healthy client: "
-              f"one LOCATE at a time, 1 ms apart")
-        if args.soak:
+        print(f"gridmap serve (RLIMIT_NOFILE {files}, --max-connections {args.idle + 100 if args.idle else 256}, "
+              f"a password); healthy client: one LOCATE at a time, 1 ms apart")
+        if args.idle:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (args.idle + 200, args.idle + 200))
+            warm = connect(port)
+            warm.sendall(command("LOCATE", LON, LAT))
+            read_reply(warm)
+            time.sleep(1)
+            before = rss_mib(server.pid)
+            idle = [connect(port) for _ in range(args.idle)]
+            time.sleep(2)
+            during = rss_mib(server.pid)
+            for c in idle:
+                c.close()
+            time.sleep(3)
+            after = rss_mib(server.pid)
+            print(f"{args.idle} idle authenticated connections: RSS {before:.1f} → {during:.1f} MiB, "
+                  f"{(during - before) * 1024 / args.idle:.1f} KiB each; {after:.1f} MiB once they closed")
+        elif args.soak:
             start = rss_mib(server.pid)
             times = run(port, sorted(PATTERNS), args.seconds)
             end = rss_mib(server.pid)
-            time.sleep(3)
+            time.sleep(35)  # the server hands freed pages back every 30 s
             after = rss_mib(server.pid)
             print(f"soak, every pattern at once for {args.seconds:.0f} s: {summary(times)}")
-            print(f"server RSS: {start:.1f} MiB at the start, {end:.1f} MiB at the end, {after:.1f} MiB 3 s after "
+            print(f"server RSS: {start:.1f} MiB at the start, {end:.1f} MiB at the end, {after:.1f} MiB 35 s after "
                   f"the abusers left")
         else:
             print(f"{'quiet':12} {summary(run(port, [], args.seconds))}")

@@ -65,22 +65,19 @@ enum LookupCommands {
         let o = a.count > 2 ? try a.options(from: 2, allowed: ["CRS", "KIND", "RADIUS", "LIMIT"]) : [:]
         let query = try PointQuery(a, at: 0, crsIndex: o["CRS"])
         let snapshot = s.snapshot
-        let kind = try o["KIND"].map { try a.text($0) }
-        if let kind, !snapshot.resources.hasKind(kind) {
-            throw CommandError("unknown kind '\(kind)'; known kinds: \(snapshot.resources.kinds.joined(separator: ", "))")
-        }
-        let radius = try o["RADIUS"].map { try a.number($0, "radius") }
-        if let radius, radius < 0 || radius > 100_000 { throw CommandError("radius must be 0 to 100000 metres") }
-        let limit = try o["LIMIT"].map { try a.integer($0, "limit", in: 1...1000) } ?? (radius == nil ? 5 : 100)
+        let request = try NearbyRequest(kind: try o["KIND"].map { try a.text($0) },
+                                        radius: try o["RADIUS"].map { try a.number($0, "radius") },
+                                        limit: try o["LIMIT"].map { try a.integer($0, "limit", in: Int.min...Int.max) },
+                                        in: snapshot)
         guard !query.needsSetUp(s.converter) else {
             return s.offLoop {
                 var out: [UInt8] = []
-                snapshot.writeNearby(point: try query.resolved().0, kind: kind, radius: radius, limit: limit, to: &out)
+                snapshot.writeNearby(request, point: try query.resolved().0, to: &out)
                 return .bulkString(out)
             }
         }
         let p = try query.resolved().0
-        return bytes(s) { snapshot.writeNearby(point: p, kind: kind, radius: radius, limit: limit, to: &$0) }
+        return bytes(s) { snapshot.writeNearby(request, point: p, to: &$0) }
     }
 
     static func grid(_ a: Arguments, _ s: Session) throws -> RESPValue {

@@ -114,6 +114,11 @@ func json(_ text: String) throws -> JSONValue { try JSONParser.parse(text.trimmi
         #expect(d == d.sorted() && list.allSatisfy { $0["kind"] == "enforcement" })
         let bad = try gridmap(["nearby", "109.43", "24.30", "--kind", "dragons"])
         #expect(bad.status != 0 && bad.err.contains("unknown kind 'dragons'"))
+        // The server's defaults and limits (one definition, `NearbyRequest`).
+        let tooMany = try gridmap(["nearby", "109.43", "24.30", "--limit", "5000"])
+        #expect(tooMany.status != 0 && tooMany.err.contains("limit must be 1 to 1000"))
+        let within = try gridmap(["nearby", "109.43", "24.30", "--radius", "3000"])
+        #expect(try json(within.out)["resources"]?.array?.count == NearbyRequest.defaultLimitWithinRadius)
     }
 }
 

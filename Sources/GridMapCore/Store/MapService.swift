@@ -29,6 +29,9 @@ public final class MapService: Sendable {
     public static let defaultPollInterval = Duration.milliseconds(100)
     /// The nice value of the thread that publishes and builds versions (see `startWatching`).
     public static let builderNice: Int32 = 10
+    /// How often the watcher hands the heap's freed pages back to the system: what a burst of
+    /// clients (or abusive ones) made the heap grow to is returned within about this long.
+    public static let trimIntervalSeconds = 30.0
 
     public let storePath: String
     public let snapshots: SnapshotStore
@@ -127,9 +130,14 @@ public final class MapService: Sendable {
         let ms = interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000
         let thread = Thread { [self] in
             _ = gridmap_lower_thread_priority(MapService.builderNice)
+            var trimmed = Date()
             while watching.load(ordering: .relaxed) {
                 for job in jobs.withLock({ j in defer { j = [] }; return j }) { job() }
                 _ = try? refresh()
+                if -trimmed.timeIntervalSinceNow >= MapService.trimIntervalSeconds {
+                    releaseFreedMemory()
+                    trimmed = Date()
+                }
                 _ = wake.wait(timeout: .now() + .milliseconds(Int(ms)))
             }
             for job in jobs.withLock({ j in defer { j = [] }; return j }) { job() }
