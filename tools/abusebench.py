@@ -95,14 +95,17 @@ def forever(deadline, body):
             time.sleep(0.05)
 
 
-def nesting(port, deadline):
-    wkt = b"GEOMETRYCOLLECTION(" * 30000
+def intersects_again_and_again(port, deadline, wkt):
     def body():
         s = connect(port)
         while time.monotonic() < deadline:
             s.sendall(command("INTERSECTS", wkt))
             read_reply(s)
     forever(deadline, body)
+
+
+def nesting(port, deadline):
+    intersects_again_and_again(port, deadline, b"GEOMETRYCOLLECTION(" * 30000)
 
 
 CODES = list(range(32601, 32661)) + list(range(32701, 32761)) + list(range(4491, 4555)) + list(range(2326, 2391))
@@ -140,13 +143,7 @@ def polygon(port, deadline):
     ring = ", ".join(f"{109.43 + 0.01 * math.cos(2 * math.pi * k / n):.7f} {24.3 + 0.01 * math.sin(2 * math.pi * k / n):.7f}"
                      for k in range(n))
     first = ring.split(", ")[0]
-    wkt = f"POLYGON(({ring}, {first}))".encode()
-    def body():
-        s = connect(port)
-        while time.monotonic() < deadline:
-            s.sendall(command("INTERSECTS", wkt))
-            read_reply(s)
-    forever(deadline, body)
+    intersects_again_and_again(port, deadline, f"POLYGON(({ring}, {first}))".encode())
 
 
 def churn(port, deadline):
