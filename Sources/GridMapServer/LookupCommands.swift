@@ -100,12 +100,12 @@ enum LookupCommands {
             let id = try a.text(1)
             switch try a.text(0).uppercased() {
             case "STREET":
-                guard snapshot.dataset.streets.contains(where: { $0.id == id }) else {
+                guard snapshot.hasStreet(id) else {
                     throw CommandError("unknown street '\(id.prefix(40))'")
                 }
                 list = snapshot.grids(inStreet: id)
             case "COMMUNITY":
-                guard snapshot.dataset.communities.contains(where: { $0.id == id }) else {
+                guard snapshot.hasCommunity(id) else {
                     throw CommandError("unknown community '\(id.prefix(40))'")
                 }
                 list = snapshot.grids(inCommunity: id)
@@ -217,14 +217,3 @@ extension LookupCommands {
         return s.offLoop(work)
     }
 }
-
-extension Snapshot {
-    /// A grid's attributes (no geometry).
-    func gridJSON(_ g: Int) -> JSONValue {
-        let grid = dataset.grids[g]
-        return ["id": .string(grid.id), "name": .string(grid.name), "community_id": .string(grid.communityID),
-                "street_id": .string(grid.streetID), "households": JSONValue(grid.households),
-                "population": JSONValue(grid.population)]
-    }
-}
-

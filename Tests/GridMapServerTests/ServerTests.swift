@@ -34,6 +34,9 @@ import Testing
         let community = snapshot.dataset.grids[snapshot.grid(id: address.gridID)!].communityID
         let grids = try c.command("GRIDS", "COMMUNITY", community).json?["grids"]?.array ?? []
         #expect(grids.contains { $0["id"]?.string == address.gridID })
+        // Exactly the community's grids, in id order.
+        #expect(grids.compactMap { $0["id"]?.string }
+                == snapshot.dataset.grids.filter { $0.communityID == community }.map(\.id))
         #expect(try c.command("GRIDS", "STREET", "450203103").json?["grids"]?.array?.isEmpty == false)
         #expect(try c.command("GRIDS").json?["grids"]?.array?.count == 674)
         let neighbors = try c.command("NEIGHBORS", address.gridID).json?["neighbors"]?.array ?? []

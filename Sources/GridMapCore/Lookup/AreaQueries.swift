@@ -52,8 +52,10 @@ extension Snapshot {
     }
 
     /// Grid indices of a community or a street, by grid id.
-    public func grids(inCommunity id: String) -> [Int] { dataset.grids.indices.filter { dataset.grids[$0].communityID == id } }
-    public func grids(inStreet id: String) -> [Int] { dataset.grids.indices.filter { dataset.grids[$0].streetID == id } }
+    public func grids(inCommunity id: String) -> [Int] { gridsByCommunity[id] ?? [] }
+    public func grids(inStreet id: String) -> [Int] { gridsByStreet[id] ?? [] }
+    public func hasCommunity(_ id: String) -> Bool { communityByID[id] != nil }
+    public func hasStreet(_ id: String) -> Bool { streetByID[id] != nil }
 
     /// Grids that share a stretch of boundary with `grid` (touching at a point does not count),
     /// so a dispatcher can reach the next grid worker.

@@ -87,6 +87,14 @@ extension Snapshot {
 
     public func resourceJSON(_ r: Resource) -> JSONValue { Snapshot.resourceJSON(r) }
 
+    /// A grid's attributes (no geometry), as GRID, GRIDS and NEIGHBORS give them.
+    public func gridJSON(_ g: Int) -> JSONValue {
+        let grid = dataset.grids[g]
+        return ["id": .string(grid.id), "name": .string(grid.name), "community_id": .string(grid.communityID),
+                "street_id": .string(grid.streetID), "households": JSONValue(grid.households),
+                "population": JSONValue(grid.population)]
+    }
+
     static func resourceJSON(_ r: Resource) -> JSONValue {
         var bytes: [UInt8] = []
         appendResource(r, distance: nil, to: &bytes)

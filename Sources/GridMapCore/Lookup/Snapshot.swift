@@ -12,6 +12,9 @@ public final class Snapshot: Sendable {
     let gridByID: [String: Int]
     let communityByID: [String: Int]
     let streetByID: [String: Int]
+    /// Grid indices of each community and street, in id order (GRIDS answers from these).
+    let gridsByCommunity: [String: [Int]]
+    let gridsByStreet: [String: [Int]]
     /// Resource indices of each grid's workers, by grid index.
     let workers: [[Int]]
     /// Each grid's share of a LOCATE reply, serialized once (see `writeLocation`); the last
@@ -65,6 +68,8 @@ public final class Snapshot: Sendable {
         self.gridByID = gridByID
         communityByID = Dictionary(uniqueKeysWithValues: data.communities.enumerated().map { ($1.id, $0) })
         streetByID = Dictionary(uniqueKeysWithValues: data.streets.enumerated().map { ($1.id, $0) })
+        gridsByCommunity = Dictionary(grouping: data.grids.indices, by: { data.grids[$0].communityID })
+        gridsByStreet = Dictionary(grouping: data.grids.indices, by: { data.grids[$0].streetID })
         var byGrid = [[Int]](repeating: [], count: data.grids.count)
         for (i, r) in data.resources.enumerated() where r.kind == "grid_worker" {
             if let g = r.gridID.flatMap({ gridByID[$0] }) { byGrid[g].append(i) }
