@@ -95,16 +95,17 @@ struct StoreBenchCommand: ParsableCommand {
             let i = (k * 7919) % grids.count
             grids[i].shape = grids[i].shape.bumpedOutward()
             var changes = ChangeSet()
-            changes.features[.grids] = [grids[i].id: FeatureRow(Feature(id: grids[i].id, properties: grids[i].properties,
-                                                                         geometry: grids[i].shape))]
+            let row = FeatureRow(Feature(id: grids[i].id, properties: grids[i].properties, geometry: grids[i].shape))
+            changes.features[.grids] = [grids[i].id: row]
             _ = lap()
             let info = try writer.publish(changes, parent: try writer.head(), author: "bench", message: "one grid")
             let published = lap()
             let next = try store.dataset(version: info.id, addresses: false)
             let read = lap()
-            served = try Snapshot(dataset: next, addresses: try store.addressSource(version: info.id, reuse: served.addressSource),
-                                  reusing: served)
-            print("publish of a one-grid change \(published) s; the server then reads it \(read) s and builds it \(lap()) s")
+            let addresses = try store.addressSource(version: info.id, reuse: served.addressSource)
+            served = try Snapshot(dataset: next, addresses: addresses, reusing: served)
+            print("publish of a one-grid change \(published) s; the server then reads it \(read) s "
+                  + "and builds it \(lap()) s")
         }
     }
 

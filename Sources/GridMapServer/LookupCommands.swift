@@ -190,7 +190,8 @@ extension LookupCommands {
         let text = try a.text(0)
         guard text.utf8.count <= 1024 else { throw CommandError("address longer than 1024 bytes") }
         return withGeocoder(s) { snapshot, geocoder in
-            .bulk(snapshot.geocodeText(text, try geocoder.geocode(text, limit: limit), parsed: geocoder.library.parse(text)))
+            .bulk(snapshot.geocodeText(text, try geocoder.geocode(text, limit: limit),
+                                       parsed: geocoder.library.parse(text)))
         }
     }
 

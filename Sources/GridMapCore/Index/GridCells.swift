@@ -83,7 +83,9 @@ struct GridCells: Sendable {
             let b = shapes.boxes[g]
             let (r0, r1) = (Int(b.minY) >> shift - 1, Int(b.maxY) >> shift + 1)
             let (c0, c1) = (Int(b.minX) >> shift - 1, Int(b.maxX) >> shift + 1)
-            if areas.contains(where: { $0.r0 <= r1 && r0 <= $0.r1 && $0.c0 <= c1 && c0 <= $0.c1 }) { builder.add(grid: g) }
+            if areas.contains(where: { $0.r0 <= r1 && r0 <= $0.r1 && $0.c0 <= c1 && c0 <= $0.c1 }) {
+                builder.add(grid: g)
+            }
         }
         (directory, records) = try builder.assemble(cells: old.directory.count, rebuilt: rebuilt, old: old)
     }

@@ -142,7 +142,8 @@ struct GridCellsBuilder {
     /// Ranges of cells are laid out on every core, then joined.
     func assemble(cells: Int, rebuilt: [Bool]? = nil, old: GridCells? = nil) throws -> ([UInt32], [UInt32]) {
         // A stable counting sort by cell keeps each cell's grids in ascending order.
-        let kept = rebuilt.map { mask in sections.indices.filter { mask[Int(sections[$0].cell)] } } ?? Array(sections.indices)
+        let kept = rebuilt.map { mask in sections.indices.filter { mask[Int(sections[$0].cell)] } }
+            ?? Array(sections.indices)
         var counts = [Int](repeating: 0, count: cells + 1)
         for i in kept { counts[Int(sections[i].cell) + 1] += 1 }
         for c in 0..<cells { counts[c + 1] += counts[c] }

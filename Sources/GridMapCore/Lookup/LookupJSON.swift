@@ -53,7 +53,8 @@ extension Snapshot {
             let street = streetByID[grid.streetID].map { data.streets[$0] }
             let staff = workers[g].map { data.resources[$0] }
             if let p = previous, let pg = p.gridByID[grid.id], p.dataset.grids[pg] == grid,
-               p.community(of: pg).map(\.named) == community.map(\.named), p.street(of: pg).map(\.named) == street.map(\.named),
+               p.community(of: pg).map(\.named) == community.map(\.named),
+               p.street(of: pg).map(\.named) == street.map(\.named),
                p.workers(of: pg) == staff {
                 return Array(p.locationTails[pg].dropLast(p.replyEnding.count)) + ending
             }

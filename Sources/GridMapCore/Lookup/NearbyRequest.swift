@@ -19,7 +19,8 @@ public struct NearbyRequest: Sendable {
 
     public init(kind: String?, radius: Double?, limit: Int?, in snapshot: Snapshot) throws {
         if let kind, !snapshot.resources.hasKind(kind) {
-            throw LookupError("unknown kind '\(kind.prefix(40))'; known kinds: \(snapshot.resources.kinds.joined(separator: ", "))")
+            let known = snapshot.resources.kinds.joined(separator: ", ")
+            throw LookupError("unknown kind '\(kind.prefix(40))'; known kinds: \(known)")
         }
         if let radius, !(0...NearbyRequest.maxRadius).contains(radius) {
             throw LookupError("radius must be 0 to \(Int(NearbyRequest.maxRadius)) metres")

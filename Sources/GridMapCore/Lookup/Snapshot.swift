@@ -36,7 +36,8 @@ public final class Snapshot: Sendable {
     /// `previous` (another version, usually the one this replaces) that this version would
     /// build the same are taken over: a publish changing one grid rebuilds little but the
     /// grid index.
-    public init(dataset: Dataset, addresses addressSource: AddressSource? = nil, reusing previous: Snapshot? = nil) throws {
+    public init(dataset: Dataset, addresses addressSource: AddressSource? = nil,
+                reusing previous: Snapshot? = nil) throws {
         var data = dataset
         data.grids.sort { $0.id < $1.id }
         // The resources' tree needs only their locations: built beside the grid index, whose
@@ -103,7 +104,9 @@ public final class Snapshot: Sendable {
 
     private static func located(_ addresses: [Address], grids: GridIndex, ids: [String]) -> [Address] {
         var out = addresses
-        for (k, g) in grids.locateAll(addresses.map(\.location)).enumerated() { out[k].gridID = g < 0 ? "" : ids[Int(g)] }
+        for (k, g) in grids.locateAll(addresses.map(\.location)).enumerated() {
+            out[k].gridID = g < 0 ? "" : ids[Int(g)]
+        }
         return out
     }
 

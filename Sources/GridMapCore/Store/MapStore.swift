@@ -190,7 +190,8 @@ public final class MapStore {
                 try db.query("SELECT layer, id, props, geom FROM feature WHERE since > ? AND since <= ? ORDER BY since",
                              [.integer(after), .integer(v)]) { s in
                     guard let layer = Layer(rawValue: s.text(0)) else { return }
-                    base.layers[layer, default: [:]][s.text(1)] = s.isNull(2) ? nil : FeatureRow(props: s.text(2), geom: s.blob(3))
+                    let row = s.isNull(2) ? nil : FeatureRow(props: s.text(2), geom: s.blob(3))
+                    base.layers[layer, default: [:]][s.text(1)] = row
                 }
             }
             guard base.addresses != nil else { return base }
@@ -204,7 +205,8 @@ public final class MapStore {
         return content
     }
 
-    static let addressColumns = "id, live, text, street, community, road, number, compound, building, unit, room, lon, lat"
+    static let addressColumns =
+        "id, live, text, street, community, road, number, compound, building, unit, room, lon, lat"
 
     /// The address a row of `addressColumns` holds, nil for a tombstone.
     static func address(_ s: SQLiteStatement) -> Address? {

@@ -67,7 +67,8 @@ public struct StoreContent: Sendable {
         let l = LayerFeatures(outline: try features(.outline), streets: try features(.streets),
                               communities: try features(.communities), grids: try features(.grids),
                               resources: try features(.resources))
-        return try Dataset.assemble(l, addresses: (addresses ?? [:]).values.sorted { $0.id < $1.id }, districtID: districtID,
+        let sorted = (addresses ?? [:]).values.sorted { $0.id < $1.id }
+        return try Dataset.assemble(l, addresses: sorted, districtID: districtID,
                                     districtName: districtName, version: version, checkGeometry: checkGeometry,
                                     source: { "\(source) (\($0.rawValue))" })
     }

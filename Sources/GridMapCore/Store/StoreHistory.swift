@@ -27,7 +27,8 @@ public struct VersionInfo: Sendable {
 
     /// What a version changed, and how many of each it holds (`addressCount`: its addresses,
     /// counted by the caller when `content` was read without them).
-    static func summary(_ changes: ChangeSet, base: StoreContent, content: StoreContent, addressCount: Int) -> JSONObject {
+    static func summary(_ changes: ChangeSet, base: StoreContent, content: StoreContent,
+                        addressCount: Int) -> JSONObject {
         var added = JSONObject(), changed = JSONObject(), removed = JSONObject(), counts = JSONObject()
         func count(_ name: String, _ ids: some Collection<String>, was: (String) -> Bool, now: (String) -> Bool) {
             added[name] = JSONValue(ids.filter { !was($0) && now($0) }.count)

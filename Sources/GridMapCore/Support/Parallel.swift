@@ -16,7 +16,8 @@ extension Array where Element: Sendable {
                 // Each iteration writes only its own element of `parts` and reads `items`.
                 nonisolated(unsafe) let out = buffer, input = items
                 DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                    out[c] = Result { try ((n * c / chunks)..<(n * (c + 1) / chunks)).map { try transform($0, input[$0]) } }
+                    let range = (n * c / chunks)..<(n * (c + 1) / chunks)
+                    out[c] = Result { try range.map { try transform($0, input[$0]) } }
                 }
             }
         }
