@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// Bounds on what one request may be. A client past them gets an error and is disconnected:
@@ -248,7 +249,6 @@ public enum RESPRequestDecoder {
     }
 }
 
-import Foundation
 
 extension ByteBuffer {
     /// Whether both are views of the same bytes (the same storage and slice of it).

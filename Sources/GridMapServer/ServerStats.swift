@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 import Synchronization
 
@@ -101,7 +102,6 @@ public final class ServerStats: Sendable {
     }
 }
 
-import Foundation
 
 /// Monotonic nanoseconds from `clock_gettime` (a vDSO call; `DispatchTime.now()` adds a
 /// layer to each read).

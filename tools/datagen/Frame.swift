@@ -1,3 +1,4 @@
+import Foundation
 import GridMapCore
 
 /// A local metric frame (metres east and north of a centre) for generating shapes; an
@@ -53,7 +54,6 @@ struct Warp {
     }
 }
 
-import Foundation
 @inline(__always) func _exp(_ x: Double) -> Double { Foundation.exp(x) }
 @inline(__always) func _sind(_ x: Double) -> Double { Foundation.sin(x) }
 @inline(__always) func _cosd(_ x: Double) -> Double { Foundation.cos(x) }
