@@ -1,12 +1,13 @@
 """One healthy client's latency while abusive clients run against the same `gridmap serve`.
 
-Usage: python3 tools/abusebench.py [--binary PATH] [--seconds S] [--pattern NAME ... | --soak | --idle N]
+Usage: python3 tools/abusebench.py [--binary PATH] [--seconds S] [--pattern NAME ...] [--soak] [--idle N]
 Needs a release build (swift build -c release) and redis-py (pip) for INFO.
 
 Without --soak, runs each abusive pattern in turn for S seconds (default 20) and prints the
 healthy client's p50/p99/max for it, and for a quiet period first. With --soak, runs every
-pattern at once for S seconds (use 600 for the 10-minute soak) and also prints the server's
-resident memory at the start, at the end, and after the abusers have left. With --idle N,
+pattern (or those named) at once for S seconds (use 600 for the 10-minute soak) and also prints
+the server's resident memory at the start, after 10 s of healthy traffic (the baseline), at
+the end, and --settle seconds (default 100) after the abusers have left. With --idle N,
 opens N authenticated connections that then stay idle, and prints the server's resident
 memory per connection (and once they are closed).
 
@@ -262,6 +263,7 @@ def main():
     ap.add_argument("--pattern", action="append", choices=sorted(PATTERNS))
     ap.add_argument("--soak", action="store_true")
     ap.add_argument("--idle", type=int, default=0)
+    ap.add_argument("--settle", type=float, default=100, help="seconds to wait after a soak before measuring RSS")
     args = ap.parse_args()
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="gridmap-abusebench-", suffix=".log", delete=False)
@@ -296,14 +298,20 @@ def main():
             print(f"{args.idle} idle authenticated connections: RSS {before:.1f} → {during:.1f} MiB, "
                   f"{(during - before) * 1024 / args.idle:.1f} KiB each; {after:.1f} MiB once they closed")
         elif args.soak:
+            names = args.pattern or sorted(PATTERNS)
             start = rss_mib(server.pid)
-            times = run(port, sorted(PATTERNS), args.seconds)
+            run(port, [], 10)  # the baseline: a server that has answered healthy traffic
+            baseline = rss_mib(server.pid)
+            times = run(port, names, args.seconds)
             end = rss_mib(server.pid)
-            time.sleep(35)  # the server hands freed pages back every 30 s
+            # Idle native caches are released after a minute, freed pages handed back every 30 s.
+            time.sleep(args.settle)
             after = rss_mib(server.pid)
-            print(f"soak, every pattern at once for {args.seconds:.0f} s: {summary(times)}")
-            print(f"server RSS: {start:.1f} MiB at the start, {end:.1f} MiB at the end, {after:.1f} MiB 35 s after "
-                  f"the abusers left")
+            which = "every pattern" if names == sorted(PATTERNS) else ", ".join(names)
+            print(f"soak, {which} at once for {args.seconds:.0f} s: {summary(times)}")
+            print(f"server RSS: {start:.1f} MiB at the start, {baseline:.1f} MiB after 10 s of healthy traffic "
+                  f"(the baseline), {end:.1f} MiB at the end, {after:.1f} MiB {args.settle:.0f} s after the "
+                  f"abusers left")
         else:
             print(f"{'quiet':12} {summary(run(port, [], args.seconds))}")
             for name in args.pattern or sorted(PATTERNS):

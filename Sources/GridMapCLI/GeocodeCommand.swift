@@ -9,21 +9,19 @@ struct GeocodeCommand: ParsableCommand {
         discussion: "With --input, reads one address per line ('-' for standard input) and prints one JSON object per line, in order.")
 
     @Argument(help: "The address, e.g. 柳州市鱼峰区立岸大道十二号3幢2单元.") var address: String?
-    @Option(help: "At most this many candidates.") var limit = 5
+    @Option(help: "At most this many candidates, 1 to 100 (default: 5).") var limit: Int?
     @Option(help: "File of addresses, one per line ('-' for standard input).") var input: String?
     @OptionGroup var options: DataOptions
 
     func validate() throws {
         if (address == nil) == (input == nil) { throw ValidationError("give an ADDRESS or --input FILE") }
-        guard (1...100).contains(limit) else { throw ValidationError("--limit must be 1…100") }
+        do { _ = try GeocodeRequest("", limit: limit) } catch { throw ValidationError("--\(error)") }
     }
 
     func run() throws {
         let snapshot = try options.snapshot()
-        let geocoder = try snapshot.geocoder
         func answer(_ text: String) throws -> String {
-            let result = try geocoder.geocode(text, limit: limit)
-            return snapshot.geocodeText(text, result, parsed: geocoder.library.parse(text))
+            String(decoding: try snapshot.geocodeJSON(GeocodeRequest(text, limit: limit)), as: UTF8.self)
         }
         guard let input else {
             do { print(try answer(address!)) } catch { throw Failure(error) }

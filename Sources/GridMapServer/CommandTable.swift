@@ -68,6 +68,7 @@ enum CommandTable {
         case let e as CommandError: return e.reply
         case let e as StaleVersionError: return .error("STALE \(e.description)")
         case let e as StoreError: return .error("ERR \(e.message)")
+        case let e as LookupError: return .error("ERR \(e.description)")
         default: return .error("ERR \(error)")
         }
     }

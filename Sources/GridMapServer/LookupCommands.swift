@@ -17,7 +17,7 @@ enum LookupCommands {
         }
 
         /// Whether converting it would set up PROJ (slow): then it is done off the event loop.
-        func needsSetUp(_ converter: CoordinateConverter) -> Bool { crsName.map { !converter.isReady(forName: $0) } ?? false }
+        var needsSetUp: Bool { crsName.map { !ThreadResources.current.isReady(forCRSNamed: $0) } ?? false }
 
         /// (WGS 84 point, the input, its CRS), converted with this thread's converter.
         func resolved() throws -> (Coordinate, Coordinate, CRS) {
@@ -38,7 +38,7 @@ enum LookupCommands {
         let service = s.service
         let version = try o["ASOF"].map { try service.resolve(asOf: try a.text($0)) }
         let ready = version.map { service.cachedSnapshot(version: $0) } ?? s.snapshot
-        if let snapshot = ready, !query.needsSetUp(s.converter) {
+        if let snapshot = ready, !query.needsSetUp {
             let (p, raw, crs) = try query.resolved()
             return bytes(s) { snapshot.writeLocation(grid: snapshot.locate(p), point: p, input: raw, crs: crs, to: &$0) }
         }
@@ -69,7 +69,7 @@ enum LookupCommands {
                                         radius: try o["RADIUS"].map { try a.number($0, "radius") },
                                         limit: try o["LIMIT"].map { try a.integer($0, "limit", in: Int.min...Int.max) },
                                         in: snapshot)
-        guard !query.needsSetUp(s.converter) else {
+        guard !query.needsSetUp else {
             return s.offLoop {
                 var out: [UInt8] = []
                 snapshot.writeNearby(request, point: try query.resolved().0, to: &out)
@@ -186,32 +186,22 @@ extension LookupCommands {
     /// GEOCODE address [LIMIT n]
     static func geocode(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let o = try a.options(from: 1, allowed: ["LIMIT"])
-        let limit = try o["LIMIT"].map { try a.integer($0, "limit", in: 1...100) } ?? 5
-        let text = try a.text(0)
-        guard text.utf8.count <= 1024 else { throw CommandError("address longer than 1024 bytes") }
-        return withGeocoder(s) { snapshot, geocoder in
-            .bulk(snapshot.geocodeText(text, try geocoder.geocode(text, limit: limit),
-                                       parsed: geocoder.library.parse(text)))
-        }
+        let request = try GeocodeRequest(try a.text(0), limit: try o["LIMIT"].map { try a.integer($0, "limit", in: Int.min...Int.max) })
+        return withGeocoder(s) { snapshot in .bulkString(try snapshot.geocodeJSON(request)) }
     }
 
     /// LOCATEADDR address
     static func locateAddress(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        let text = try a.text(0)
-        guard text.utf8.count <= 1024 else { throw CommandError("address longer than 1024 bytes") }
-        return withGeocoder(s) { snapshot, geocoder in
-            .bulk(snapshot.locateAddressText(text, try geocoder.geocode(text, limit: 5),
-                                             parsed: geocoder.library.parse(text)))
-        }
+        let request = try GeocodeRequest(try a.text(0))
+        return withGeocoder(s) { snapshot in .bulkString(try snapshot.locateAddressJSON(request)) }
     }
 
     /// Runs `body` with the session's version and its geocoder: on the loop when the address
     /// library is built, else on the thread pool (reading and indexing addresses takes seconds
     /// at 100×, after start-up and after a publish).
-    private static func withGeocoder(_ s: Session,
-                                     _ body: @escaping @Sendable (Snapshot, Geocoder) throws -> RESPValue) -> RESPValue {
+    private static func withGeocoder(_ s: Session, _ body: @escaping @Sendable (Snapshot) throws -> RESPValue) -> RESPValue {
         let snapshot = s.snapshot
-        let work = { @Sendable in try body(snapshot, try snapshot.geocoder) }
+        let work = { @Sendable in try body(snapshot) }
         if snapshot.addressLibraryIsReady {
             do { return try work() } catch { return CommandTable.reply(for: error) }
         }

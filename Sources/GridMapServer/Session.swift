@@ -81,10 +81,6 @@ final class Session {
         role = config.initialRole
     }
 
-    /// The event loop thread's converter: PROJ handles belong to the thread, not to each
-    /// connection (see `ThreadResources`).
-    var converter: CoordinateConverter { ThreadResources.current.converter }
-
     func measurer() throws -> MetricMeasurer { try ThreadResources.current.measurer() }
 
     /// Runs `work` on the thread pool (see `RESPValue.pending`); its errors become replies as

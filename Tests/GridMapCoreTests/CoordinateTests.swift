@@ -40,6 +40,27 @@ import Testing
         #expect(try CRS(parsing: "epsg:4326") == .wgs84)
     }
 
+    /// A thread's PROJ context is freed when idle and made again when next needed; PROJ's
+    /// process-wide caches are freed only when no context is alive.
+    @Test func idlePROJContextsAreReleasedAndRemade() throws {
+        let here = ThreadResources.current  // a synchronous test stays on one thread
+        let gk = Coordinate(500_000, 2_700_000)
+        let before = try here.converter.toWGS84(gk, from: .epsg(4545))
+        #expect(here.isReady(forCRSNamed: "EPSG:4545"))
+        #expect(ThreadResources.projContexts >= 1)
+        #expect(ProjContext.releaseProcessCaches() == false, "a context is alive: PROJ's caches must stay")
+
+        ThreadResources.releaseIdle(idleFor: 3600)
+        #expect(here.isReady(forCRSNamed: "EPSG:4545"), "used just now: not idle")
+        #expect(ThreadResources.releaseIdle(idleFor: 0) >= 1)
+        #expect(!here.isReady(forCRSNamed: "EPSG:4545"), "released: the transformer is gone")
+        #expect(here.isReady(forCRSNamed: "gcj02"), "built-in CRSs need no PROJ")
+
+        let after = try here.converter.toWGS84(gk, from: .epsg(4545))
+        #expect(after == before)
+        #expect(here.isReady(forCRSNamed: "EPSG:4545"))
+    }
+
     @Test func badInputIsRefusedWithAReason() {
         let conv = CoordinateConverter()
         #expect { try CRS(parsing: "mercator") } throws: { "\($0)".contains("unknown CRS") }

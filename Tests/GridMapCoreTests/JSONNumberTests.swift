@@ -38,3 +38,20 @@ import Testing
         #expect(fast((1e-4).nextDown) == nil && fast(1000) == nil && fast(0.1 + 0.2) == nil && fast(.nan) == nil)
     }
 }
+
+/// Every answer's strings go through `appendString`: what needs escaping is escaped, the rest
+/// (CJK included) passes whole, and the parser reads back what was written.
+@Suite struct JSONStringTests {
+    @Test func stringsAreEscapedAndReadBack() throws {
+        let texts = ["鱼峰区 网格", "say \"hi\"", #"C:\grid"#, "line\nnext\r\ttab", "\u{1}\u{1f}", "", "é😀"]
+        for text in texts {
+            let bytes = JSONValue.object(["k": .string(text), "list": .array([.string(text), .null])]).bytes
+            #expect(!bytes.contains { $0 < 0x20 }, "a control byte left unescaped in \(text.debugDescription)")
+            let back = try JSONParser.parse(bytes)
+            #expect(back["k"]?.string == text && back["list"]?.array?.first?.string == text)
+        }
+        var out: [UInt8] = []
+        JSONValue.appendString("\u{1}\"", to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == #""\u0001\"""#)
+    }
+}

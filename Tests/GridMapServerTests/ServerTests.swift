@@ -252,6 +252,7 @@ import Testing
         let located = try c.command("LOCATEADDR", typed).json
         #expect(located?["grid"]?["id"]?.string == a.gridID && located?["address"]?["address_id"]?.string == a.id)
         #expect(located?["workers"]?.array?.isEmpty == false)
+        #expect(located?["data_version"]?.string == server.server.service.snapshots.current.version)
         let road = try c.command("LOCATEADDR", a.road).json
         #expect(road?["ambiguous"] == .bool(true) && road?["match"] == "road")
         let none = try c.command("GEOCODE", "火星路1号").json

@@ -11,12 +11,19 @@ static inline void gridmap_prefetch(const void *address) {
 }
 
 /* Hands the heap's free pages back to the system (glibc's malloc_trim, which Swift's Glibc
-   module does not export); a no-op elsewhere. */
+   module does not export); a no-op elsewhere. stdlib.h first: it defines __GLIBC__. */
+#include <stdlib.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 static inline void gridmap_release_freed_memory(void) { malloc_trim(0); }
+/* Caps the free memory kept at the top of each heap arena at `bytes` (M_TRIM_THRESHOLD).
+   glibc raises that threshold by itself after a large block is freed (up to 64 MiB), and
+   malloc_trim does not shrink the top of a thread's arena, so without a fixed cap a burst of
+   work on a pool thread leaves its arena's pages resident for good. */
+static inline void gridmap_cap_retained_free_memory(int bytes) { mallopt(M_TRIM_THRESHOLD, bytes); }
 #else
 static inline void gridmap_release_freed_memory(void) {}
+static inline void gridmap_cap_retained_free_memory(int bytes) { (void)bytes; }
 #endif
 
 /* Lowers the calling thread's scheduling priority to `nice` (Linux: a thread's nice value is

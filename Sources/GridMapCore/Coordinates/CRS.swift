@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The coordinate reference systems a caller can speak. Everything inside gridmap is
 /// WGS 84 lon/lat (`wgs84`).
@@ -84,20 +85,30 @@ public final class CoordinateConverter {
     /// conversion opens PROJ's database and builds a transformer (milliseconds), which a
     /// server does off its event loops.
     public func isReady(forName text: String) -> Bool {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let code: String
-        if t == "cgcs2000" || t == "4490" || t == "epsg:4490" {
-            code = "EPSG:4490"
-        } else if t.hasPrefix("epsg:"), let n = Int(t.dropFirst(5)), n > 0, n != 4326, n != 4490 {
-            code = "EPSG:\(n)"
-        } else {
-            return true  // a built-in CRS, or a name CRS(parsing:) refuses at once
-        }
+        guard let code = Self.projCode(forName: text) else { return true }
         return transformers[code + ">EPSG:4326"] != nil
+    }
+
+    /// Whether the CRS named `text` converts without PROJ (or is refused at once).
+    public static func isBuiltIn(_ text: String) -> Bool { projCode(forName: text) == nil }
+
+    /// The PROJ code that converting from the CRS named `text` needs, or nil for a built-in
+    /// CRS and for a name that `CRS(parsing:)` refuses without asking PROJ.
+    private static func projCode(forName text: String) -> String? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if t == "cgcs2000" || t == "4490" || t == "epsg:4490" { return "EPSG:4490" }
+        if t.hasPrefix("epsg:"), let n = Int(t.dropFirst(5)), n > 0, n != 4326, n != 4490 { return "EPSG:\(n)" }
+        return nil
     }
 
     /// Transformers held now (at most `capacity`).
     public var cachedTransformers: Int { transformers.count }
+
+    /// Transformers held now by every converter in the process.
+    public static var transformersHeld: Int { held.load(ordering: .relaxed) }
+    private static let held = Atomic<Int>(0)
+
+    deinit { Self.held.subtract(transformers.count, ordering: .relaxed) }
 
     public func convert(_ c: Coordinate, from: CRS, to: CRS) throws -> Coordinate {
         if from == to { try Self.check(c, from); return c }
@@ -142,8 +153,10 @@ public final class CoordinateConverter {
         let t = try Transformer(from: from, to: to, in: context)
         if transformers.count >= capacity, let oldest = transformers.min(by: { $0.value.used < $1.value.used })?.key {
             transformers[oldest] = nil
+            Self.held.subtract(1, ordering: .relaxed)
         }
         transformers[key] = (t, clock)
+        Self.held.add(1, ordering: .relaxed)
         return t
     }
 }

@@ -9,7 +9,12 @@ public final class ProjContext {
     let handle: OpaquePointer
 
     public init() {
-        guard let handle = proj_context_create() else { fatalError("proj_context_create returned NULL (out of memory)") }
+        let made = ProjContext.live.withLock { live -> OpaquePointer? in
+            guard let handle = proj_context_create() else { return nil }
+            live += 1
+            return handle
+        }
+        guard let handle = made else { fatalError("proj_context_create returned NULL (out of memory)") }
         proj_context_set_enable_network(handle, 0)
         proj_log_level(handle, PJ_LOG_NONE)
         self.handle = handle
@@ -18,7 +23,25 @@ public final class ProjContext {
 
     deinit {
         proj_context_destroy(handle)
+        ProjContext.live.withLock { $0 -= 1 }
         NativeHandles.destroyed()
+    }
+
+    /// Contexts alive now. Every PROJ object gridmap makes keeps its context alive, so while
+    /// this is 0 and its lock is held, no PROJ call can be running or start.
+    private static let live = Mutex<Int>(0)
+
+    /// Frees what PROJ keeps for the whole process (its cache of proj.db's contents: megabytes
+    /// once any CRS was set up) when no context is alive; the next context starts cold (tens
+    /// of milliseconds). Returns whether it did. `proj_cleanup` must not overlap any other
+    /// PROJ call: making a context waits for the same lock, and none other exists.
+    @discardableResult
+    public static func releaseProcessCaches() -> Bool {
+        live.withLock { live in
+            guard live == 0 else { return false }
+            proj_cleanup()
+            return true
+        }
     }
 
     /// Whether PROJ knows this CRS at all (e.g. "EPSG:4545").
@@ -90,7 +113,11 @@ public final class Transformer {
     public static func knows(_ crs: String) -> Bool {
         if let answer = known.withLock({ $0[crs] }) { return answer }
         let answer = ThreadResources.current.proj.knows(crs)
-        known.withLock { if $0.count < 10_000 { $0[crs] = answer } }
+        known.withLock { if $0.count < knownCapacity { $0[crs] = answer } }
         return answer
     }
+
+    /// At most this many answers of `knows` are kept.
+    public static let knownCapacity = 10_000
+    public static var knownAnswers: Int { known.withLock { $0.count } }
 }

@@ -110,12 +110,14 @@ public enum GeoJSON {
     /// A FeatureCollection with one feature per line, so that a changed feature is a
     /// changed line in a diff.
     public static func text(_ features: [Feature]) -> String {
-        var out = "{\"type\":\"FeatureCollection\",\"features\":[\n"
+        var out: [UInt8] = []
+        out.appendText(#"{"type":"FeatureCollection","features":["#)
+        out.appendText("\n")
         for (k, f) in features.enumerated() {
-            json(f).write(to: &out)
-            out += k + 1 < features.count ? ",\n" : "\n"
+            json(f).append(to: &out)
+            k + 1 < features.count ? out.appendText(",\n") : out.appendText("\n")
         }
-        out += "]}\n"
-        return out
+        out.appendText("]}\n")
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,33 +1,46 @@
+/// Every JSON answer gridmap gives is written here, one way: UTF-8 bytes appended to a
+/// `[UInt8]`. Replies on the hot path (LOCATE, NEARBY) append their fixed keys and fragments
+/// made once per snapshot; the rest compose a `JSONValue` and append it. Nothing edits JSON
+/// text after it is written.
 extension JSONValue {
     /// Compact JSON text.
-    public var serialized: String {
-        var out = ""
-        write(to: &out)
+    public var serialized: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Compact JSON as UTF-8.
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        append(to: &out)
         return out
     }
 
-    public func write(to out: inout String) {
+    public func append(to out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let n): out += JSONValue.format(n)
-        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .null: out.appendText("null")
+        case .bool(let b): b ? out.appendText("true") : out.appendText("false")
+        case .number(let n): JSONValue.appendNumber(n, to: &out)
+        case .string(let s): JSONValue.appendString(s, to: &out)
         case .array(let items):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (k, item) in items.enumerated() {
-                if k > 0 { out += "," }
-                item.write(to: &out)
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                item.append(to: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let o):
-            out += "{"
-            for (k, (key, value)) in o.pairs.enumerated() {
-                if k > 0 { out += "," }
-                JSONValue.writeString(key, to: &out)
-                out += ":"
-                value.write(to: &out)
-            }
-            out += "}"
+            out.append(UInt8(ascii: "{"))
+            JSONValue.appendMembers(o, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// An object's members without its braces (`"a":1,"b":2`), for replies that go on with
+    /// members of their own.
+    public static func appendMembers(_ o: JSONObject, to out: inout [UInt8]) {
+        for (k, (key, value)) in o.pairs.enumerated() {
+            if k > 0 { out.append(UInt8(ascii: ",")) }
+            appendString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            value.append(to: &out)
         }
     }
 
@@ -84,49 +97,38 @@ extension JSONValue {
         return true
     }
 
-    /// `writeString` as UTF-8 bytes.
+    /// A JSON string literal of `s`, escaped where JSON requires it.
     public static func appendString(_ s: String, to out: inout [UInt8]) {
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: "\""))
+        // Most strings need no escaping: append them whole.
+        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
             out.append(contentsOf: s.utf8)
             out.append(UInt8(ascii: "\""))
             return
         }
-        var text = ""
-        writeString(s, to: &text)
-        out.append(contentsOf: text.utf8)
-    }
-
-    public static func writeString(_ s: String, to out: inout String) {
-        // Most strings need no escaping: append them whole (per-scalar appends are slow).
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out += "\""
-            out += s
-            out += "\""
-            return
-        }
-        out += "\""
-        for u in s.unicodeScalars {
+        for u in s.utf8 {
             switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
+            case 0x22: out.appendText("\\\"")
+            case 0x5C: out.appendText("\\\\")
+            case 0x0A: out.appendText("\\n")
+            case 0x0D: out.appendText("\\r")
+            case 0x09: out.appendText("\\t")
+            case ..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.appendText("\\u00")
+                out.append(hex[Int(u >> 4)])
+                out.append(hex[Int(u & 15)])
+            default: out.append(u)  // UTF-8 continuation and lead bytes pass through whole
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
 
 extension Array where Element == UInt8 {
     /// Appends a static string's UTF-8 bytes: the fixed keys of the replies built as bytes.
     @inline(__always)
-    mutating func appendText(_ text: StaticString) {
+    public mutating func appendText(_ text: StaticString) {
         append(contentsOf: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }

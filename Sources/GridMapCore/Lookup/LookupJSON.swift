@@ -11,18 +11,17 @@ extension Snapshot {
     /// The answer as UTF-8 JSON appended to `out`. The part that depends only on the grid
     /// (grid, community, street, workers) is serialized once per snapshot, so a lookup's
     /// reply costs a few appends and two number formats; the server reuses `out`, so it
-    /// allocates nothing.
+    /// allocates nothing. `more` appends members of the caller's (`,"key":value…`) before
+    /// the closing `data_version`.
     public func writeLocation(grid g: Int?, point: Coordinate, input: Coordinate? = nil, crs: CRS = .wgs84,
-                              to out: inout [UInt8]) {
+                              to out: inout [UInt8], more: ((inout [UInt8]) -> Void)? = nil) {
         if let input, crs != .wgs84 {
             out.appendText(LocationKeys.inputX)
             JSONValue.appendNumber(input.x, to: &out)
             out.appendText(LocationKeys.inputY)
             JSONValue.appendNumber(input.y, to: &out)
             out.appendText(LocationKeys.inputCRS)
-            var name = ""
-            JSONValue.writeString(crs.description, to: &name)
-            out.append(contentsOf: name.utf8)
+            JSONValue.appendString(crs.description, to: &out)
             out.appendText(LocationKeys.inputEnd)
         } else {
             out.appendText(LocationKeys.pointLon)
@@ -30,13 +29,19 @@ extension Snapshot {
         JSONValue.appendNumber(point.x, to: &out)
         out.appendText(LocationKeys.pointLat)
         JSONValue.appendNumber(point.y, to: &out)
-        locationTails.append(g ?? locationTails.count - 1, to: &out)
+        guard let more else {
+            locationTails.append(g ?? locationTails.count - 1, to: &out)
+            return
+        }
+        out.append(contentsOf: locationTails[g ?? locationTails.count - 1].dropLast(replyEnding.count))
+        more(&out)
+        out.append(contentsOf: replyEnding)
     }
 
     /// `"grid":{…},"community":{…},"street":{…},"workers":[…]` for grid `g`, or all null for
     /// `g == dataset.grids.count` (GEOCODE's candidates carry it too).
-    func gridFragment(_ g: Int) -> Substring {
-        Substring(decoding: locationTails[g].dropFirst(2).dropLast(replyEnding.count), as: UTF8.self)
+    func appendGridFragment(_ g: Int, to out: inout [UInt8]) {
+        out.append(contentsOf: locationTails[g].dropFirst(2).dropLast(replyEnding.count))
     }
 
     /// The part of a LOCATE reply after the point, for each grid and (last) for none:
@@ -76,7 +81,8 @@ extension Snapshot {
             "street": street.map { ["id": .string($0.id), "name": .string($0.name), "kind": .string($0.kind)] } ?? .null,
         ]
         // The workers go last, written as NEARBY writes resources (no JSONValue round trip).
-        var out = Array(JSONValue.object(o).serialized.utf8.dropFirst().dropLast())
+        var out: [UInt8] = []
+        JSONValue.appendMembers(o, to: &out)
         out.appendText(#","workers":["#)
         for (k, w) in workers.enumerated() {
             if k > 0 { out.append(UInt8(ascii: ",")) }

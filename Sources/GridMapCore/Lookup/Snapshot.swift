@@ -77,9 +77,10 @@ public final class Snapshot: Sendable {
         }
         let workers = byGrid.map { $0.sorted { data.resources[$0].id < data.resources[$1].id } }
         self.workers = workers
-        var version = ""
-        JSONValue.writeString(data.version, to: &version)
-        let ending = Array(#","data_version":"#.utf8) + Array(version.utf8) + [UInt8(ascii: "}")]
+        var ending: [UInt8] = []
+        ending.appendText(#","data_version":"#)
+        JSONValue.appendString(data.version, to: &ending)
+        ending.append(UInt8(ascii: "}"))
         replyEnding = ending
         locationTails = Snapshot.locationTails(data, communityByID: communityByID, streetByID: streetByID, workers: workers,
                                                ending: ending, previous: previous)

@@ -128,6 +128,7 @@ public final class MapService: Sendable {
     public func startWatching(every interval: Duration = MapService.defaultPollInterval) {
         guard watching.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
         let ms = interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000
+        capRetainedFreeMemory()
         let thread = Thread { [self] in
             _ = gridmap_lower_thread_priority(MapService.builderNice)
             var trimmed = Date()
@@ -135,6 +136,7 @@ public final class MapService: Sendable {
                 for job in jobs.withLock({ j in defer { j = [] }; return j }) { job() }
                 _ = try? refresh()
                 if -trimmed.timeIntervalSinceNow >= MapService.trimIntervalSeconds {
+                    ThreadResources.releaseIdle()
                     releaseFreedMemory()
                     trimmed = Date()
                 }

@@ -7,3 +7,9 @@ import CGridMapSupport
 public func releaseFreedMemory() {
     gridmap_release_freed_memory()
 }
+
+/// Caps the free memory that the heap keeps at the top of each thread's arena (see
+/// `gridmap_cap_retained_free_memory`); a long-running server calls it once it has loaded.
+public func capRetainedFreeMemory(bytes: Int = 1 << 20) {
+    gridmap_cap_retained_free_memory(Int32(bytes))
+}
