@@ -8,7 +8,9 @@ import NIOCore
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure index build, point-in-grid, nearest, radius and area queries on a dataset (build with -c release).")
+        abstract:
+            "Measure index build, point-in-grid, nearest, radius and area queries on a dataset (build with -c release)."
+    )
 
     @Option(help: "Point lookups to time.") var points = 2_000_000
     @Option(help: "Nearest/radius queries to time.") var queries = 200_000
@@ -45,7 +47,9 @@ struct BenchCommand: ParsableCommand {
 
         var random = SeededRandom(seed: 42)
         let box = dataset.outline.bounds!
-        let sample = (0..<points).map { _ in Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY)) }
+        let sample = (0..<points).map { _ in
+            Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY))
+        }
         var found = 0
         for p in sample.prefix(100_000) { if snapshot.locate(p) != nil { found &+= 1 } }  // warm up
         t = now()
@@ -53,7 +57,9 @@ struct BenchCommand: ParsableCommand {
         let pipNs = Double(now() - t) / Double(sample.count)
         var batchOut = [Int32](repeating: -1, count: sample.count)
         t = now()
-        sample.withUnsafeBufferPointer { s in batchOut.withUnsafeMutableBufferPointer { snapshot.grids.locate(s, into: $0) } }
+        sample.withUnsafeBufferPointer { s in
+            batchOut.withUnsafeMutableBufferPointer { snapshot.grids.locate(s, into: $0) }
+        }
         let batchNs = Double(now() - t) / Double(sample.count)
         t = now()
         let many = snapshot.locateMany(sample)
@@ -62,12 +68,17 @@ struct BenchCommand: ParsableCommand {
         found &+= Int(batchOut[points / 2])
         print("point-in-grid, random points over the bounding box: one at a time \(fmt(pipNs)) ns/lookup, batched \(fmt(batchNs)) ns/lookup (single-threaded); \(fmt(Double(sample.count) / manySeconds / 1e6)) M lookups/s on \(ProcessInfo.processInfo.activeProcessorCount) cores (locateMany)")
 
-        let inside = dataset.addresses.isEmpty ? sample : (0..<points).map { _ in dataset.addresses[random.int(0...(dataset.addresses.count - 1))].location }
+        let inside =
+            dataset.addresses.isEmpty
+            ? sample
+            : (0..<points).map { _ in dataset.addresses[random.int(0...(dataset.addresses.count - 1))].location }
         t = now()
         for p in inside { if snapshot.locate(p) != nil { found &+= 1 } }
         let insideNs = Double(now() - t) / Double(inside.count)
         t = now()
-        inside.withUnsafeBufferPointer { s in batchOut.withUnsafeMutableBufferPointer { snapshot.grids.locate(s, into: $0) } }
+        inside.withUnsafeBufferPointer { s in
+            batchOut.withUnsafeMutableBufferPointer { snapshot.grids.locate(s, into: $0) }
+        }
         found &+= Int(batchOut[points / 2])
         print("point-in-grid, address points (all inside the district): one at a time \(fmt(insideNs)) ns/lookup, batched \(fmt(Double(now() - t) / Double(inside.count))) ns/lookup")
         let memory = MemoryLatency.measure(bytes: snapshot.grids.memoryBytes)
@@ -101,8 +112,10 @@ struct BenchCommand: ParsableCommand {
         // The server's own work per pipelined request, without socket or event loop: decode,
         // run, encode, 16 requests a turn as `redis-benchmark -P 16` sends them.
         let path = ServerPath(service: MapService(snapshot: snapshot))
-        for (name, frame) in [("LOCATE", ["LOCATE", "109.4300", "24.3000"]), ("NEARBY", ["NEARBY", "109.4300", "24.3000", "LIMIT", "5"]),
-                              ("PING", ["PING"])] {
+        for (name, frame) in [
+            ("LOCATE", ["LOCATE", "109.4300", "24.3000"]), ("NEARBY", ["NEARBY", "109.4300", "24.3000", "LIMIT", "5"]),
+            ("PING", ["PING"]),
+        ] {
             var turn = ByteBuffer()
             for _ in 0..<16 {
                 turn.writeString("*\(frame.count)\r\n")
@@ -130,7 +143,9 @@ struct BenchCommand: ParsableCommand {
         for q in qs.prefix(areaQueries) {
             let k = Metric.metresPerDegree(atLatitude: q.y)
             let half = Coordinate(500 / k.lon, 500 / k.lat)
-            let square = Shape.polygon([BoundingBox(minX: q.x - half.x, minY: q.y - half.y, maxX: q.x + half.x, maxY: q.y + half.y).ring])
+            let square = Shape.polygon([
+                BoundingBox(minX: q.x - half.x, minY: q.y - half.y, maxX: q.x + half.x, maxY: q.y + half.y).ring
+            ])
             overlaps += try snapshot.grids(intersecting: square, measurer: measurer).count
         }
         print("area query, 1 km² square: \(fmt(Double(now() - t) / Double(areaQueries) / 1000)) µs/query, \(fmt(Double(overlaps) / Double(areaQueries))) grids each on average")
@@ -179,7 +194,8 @@ private func mib(_ b: Int) -> String { String(format: "%.1f", Double(b) / 1_048_
 /// Resident set size from /proc (Linux), for memory figures.
 func residentBytes() -> Int {
     guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-          let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+        let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+        let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+    else { return 0 }
     return kb * 1024
 }

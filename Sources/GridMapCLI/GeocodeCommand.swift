@@ -27,9 +27,12 @@ struct GeocodeCommand: ParsableCommand {
             do { print(try answer(address!)) } catch { throw Failure(error) }
             return
         }
-        let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input)
+        let data =
+            input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input)
         guard let data else { throw ValidationError("cannot read \(input)") }
-        guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("\(input) is not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("\(input) is not UTF-8 text")
+        }
         let out = Output()
         for (k, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -7,8 +7,10 @@ struct GridMap: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gridmap",
         abstract: "The one-map lookup for grid governance: which grid owns a place, who works it, what is near.",
-        subcommands: [LocateCommand.self, GeocodeCommand.self, ServeCommand.self, NearbyCommand.self, ConvertCommand.self,
-                      StoreCommand.self, BenchCommand.self])
+        subcommands: [
+            LocateCommand.self, GeocodeCommand.self, ServeCommand.self, NearbyCommand.self, ConvertCommand.self,
+            StoreCommand.self, BenchCommand.self,
+        ])
 }
 
 /// Options every data-reading command shares: which store to read.

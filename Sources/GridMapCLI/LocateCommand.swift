@@ -52,7 +52,9 @@ struct LocateCommand: ParsableCommand {
         if path == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
-            guard let d = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+            guard let d = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read \(path)")
+            }
             data = d
         }
         let text = String(decoding: data, as: UTF8.self)
@@ -60,8 +62,12 @@ struct LocateCommand: ParsableCommand {
         for (k, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
-            let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            if k == 0 && fields.count >= 2 && parseDecimal(fields[0]) == nil && parseDecimal(fields[1]) == nil { continue }  // header
+            let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            if k == 0 && fields.count >= 2 && parseDecimal(fields[0]) == nil && parseDecimal(fields[1]) == nil {
+                continue
+            }  // header
             guard fields.count >= 2, let x = parseDecimal(fields[0]), let y = parseDecimal(fields[1]) else {
                 parsed.append((k + 1, nil, nil, "expected 'lon,lat' numbers, got '\(trimmed.prefix(80))'"))
                 continue

@@ -8,7 +8,9 @@ struct NearbyCommand: ParsableCommand {
 
     @Argument(help: "Longitude (or x in the given CRS).") var lon: String
     @Argument(help: "Latitude (or y in the given CRS).") var lat: String
-    @Option(help: "Only resources of this kind (grid_worker, enforcement, service_company, camera, venue, service_point).") var kind: String?
+    @Option(
+        help: "Only resources of this kind (grid_worker, enforcement, service_company, camera, venue, service_point).")
+    var kind: String?
     @Option(help: "Only resources within this many metres (at most 100,000).") var radius: Double?
     @Option(help: "At most this many resources, 1 to 1,000 (default: 5, or 100 within a radius).") var limit: Int?
     @Option(help: "CRS of the input.") var crs = "wgs84"
@@ -17,7 +19,9 @@ struct NearbyCommand: ParsableCommand {
     func run() throws {
         let raw = Coordinate(try number(lon, "longitude"), try number(lat, "latitude"))
         let point: Coordinate
-        do { point = try CoordinateConverter().toWGS84(raw, from: try CRS(parsing: crs)) } catch { throw ValidationError("\(error)") }
+        do { point = try CoordinateConverter().toWGS84(raw, from: try CRS(parsing: crs)) } catch {
+            throw ValidationError("\(error)")
+        }
         let snapshot: Snapshot
         do { snapshot = try options.snapshot() } catch { throw Failure(error) }
         let request: NearbyRequest

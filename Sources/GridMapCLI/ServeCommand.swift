@@ -19,11 +19,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to bind (loopback unless told otherwise).") var host = "127.0.0.1"
     @Option(help: "TCP port.") var port = 6380
     @Option(help: "Password of the 'default' (reader) user; without it lookups need no AUTH.") var requirepass: String?
-    @Option(name: .customLong("planner-pass"), help: "Password of the 'planner' user, for write commands (ROLLBACK, RELOAD, planning).") var plannerPass: String?
+    @Option(
+        name: .customLong("planner-pass"),
+        help: "Password of the 'planner' user, for write commands (ROLLBACK, RELOAD, planning).") var plannerPass:
+        String?
     @Option(help: "Most clients connected at once.") var maxConnections = 1024
     @Option(help: "Seconds of silence before a connection is closed (0: never).") var idleTimeout: Int64 = 300
     @Option(help: "Seconds a request may take to arrive whole.") var frameTimeout: Int64 = ServerConfig().frameTimeout
-    @Option(help: "Seconds a client has to authenticate when a password is set.") var authTimeout: Int64 = ServerConfig().authTimeout
+    @Option(help: "Seconds a client has to authenticate when a password is set.") var authTimeout: Int64 =
+        ServerConfig().authTimeout
     // One core is left to the kernel's network work and local clients: on 2 cores, two event
     // loops took LOCATE's p99 from 1.3 ms to 4.5 ms under redis-benchmark (tools/loadbench.py).
     @Option(help: "Event-loop threads (default: one per core but one).") var threads = max(1, System.coreCount - 1)
@@ -43,7 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
         config.plannerPassword = plannerPass ?? env["GRIDMAP_PLANNER_PASS"]
         config.maxConnections = maxConnections
         config.idleTimeout = idleTimeout
-        guard frameTimeout >= 1, authTimeout >= 1 else { throw ValidationError("--frame-timeout and --auth-timeout must be at least 1 s") }
+        guard frameTimeout >= 1, authTimeout >= 1 else {
+            throw ValidationError("--frame-timeout and --auth-timeout must be at least 1 s")
+        }
         config.frameTimeout = frameTimeout
         config.authTimeout = authTimeout
         config.limits.maxRequestBytes = maxRequestBytes

@@ -6,13 +6,17 @@ import GridMapCore
 struct StoreBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the store: import, size, start-up to a first lookup, and versions that each change one grid.")
+        abstract: "Measure the store: import, size, start-up to a first lookup, and versions that each change one grid."
+    )
 
     @Option(help: "Data directory to import (default: the bundled Yufeng data).") var data: String?
     @Option(help: "Versions to publish, each moving one grid's vertex.") var versions = 1000
-    @Option(help: "Where to build the benchmark store (deleted first).") var scratch = NSTemporaryDirectory() + "/gridmap-bench.gridmap"
-    @Option(help: ArgumentHelp("Measure a copy of this existing store instead (made at --scratch): start-up phase by "
-                               + "phase, then publishes of one-grid changes and the rebuilds of the served version."))
+    @Option(help: "Where to build the benchmark store (deleted first).") var scratch =
+        NSTemporaryDirectory() + "/gridmap-bench.gridmap"
+    @Option(
+        help: ArgumentHelp(
+            "Measure a copy of this existing store instead (made at --scratch): start-up phase by "
+                + "phase, then publishes of one-grid changes and the rebuilds of the served version."))
     var startup: String?
 
     func run() throws {
@@ -39,7 +43,8 @@ struct StoreBenchCommand: ParsableCommand {
             t = Date()
             let snapshot = try Snapshot.load(store: scratch)
             _ = snapshot.locate(dataset.grids[0].shape.polygons[0][0][0])
-            print("start-up: open the store, build the current version, first LOCATE: \(fmt(-t.timeIntervalSinceNow)) s")
+            print(
+                "start-up: open the store, build the current version, first LOCATE: \(fmt(-t.timeIntervalSinceNow)) s")
 
             // Each version changes one grid's boundary: a new vertex 10 cm outside the middle of
             // its first edge, so that its community's and street's derived shapes change too
@@ -51,7 +56,9 @@ struct StoreBenchCommand: ParsableCommand {
                 grids[i].shape = grids[i].shape.bumpedOutward()
                 let g = grids[i]
                 var changes = ChangeSet()
-                changes.features[.grids] = [g.id: FeatureRow(Feature(id: g.id, properties: g.properties, geometry: g.shape))]
+                changes.features[.grids] = [
+                    g.id: FeatureRow(Feature(id: g.id, properties: g.properties, geometry: g.shape))
+                ]
                 let start = Date()
                 try store.publish(changes, parent: try store.head(), author: "bench", message: "population of \(g.id)")
                 publishTimes.append(-start.timeIntervalSinceNow)

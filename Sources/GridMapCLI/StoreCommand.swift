@@ -28,13 +28,15 @@ struct StoreCommand: ParsableCommand {
 
         func run() throws {
             do {
-                let dataset = source.hasSuffix(".gpkg") ? try GeoPackage.read(source) : try Dataset.load(directory: source)
+                let dataset =
+                    source.hasSuffix(".gpkg") ? try GeoPackage.read(source) : try Dataset.load(directory: source)
                 let message = authorship.message ?? "imported from \(source)"
                 let info: VersionInfo
                 if FileManager.default.fileExists(atPath: store) {
                     info = try MapStore(path: store).importVersion(dataset, author: authorship.who, message: message)
                 } else {
-                    let created = try MapStore.create(path: store, from: dataset, author: authorship.who, message: message)
+                    let created = try MapStore.create(
+                        path: store, from: dataset, author: authorship.who, message: message)
                     info = try created.version(created.head())
                 }
                 print(info.json.serialized)
@@ -55,27 +57,35 @@ struct StoreCommand: ParsableCommand {
                 let store = try MapStore(path: path, readOnly: true)
                 let v = try version.map { try store.resolve(asOf: $0) } ?? store.head()
                 let dataset = try Snapshot(dataset: try store.dataset(version: v)).dataset
-                if output.hasSuffix(".gpkg") { try GeoPackage.write(dataset, to: output) } else { try dataset.write(directory: output) }
+                if output.hasSuffix(".gpkg") {
+                    try GeoPackage.write(dataset, to: output)
+                } else {
+                    try dataset.write(directory: output)
+                }
                 print("version \(v) of \(path) written to \(output)")
             } catch { throw Failure(error) }
         }
     }
 
     struct Versions: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the versions, newest first, one JSON object per line.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the versions, newest first, one JSON object per line.")
         @Option(help: "At most this many.") var limit = 20
         @OptionGroup var options: DataOptions
 
         func run() throws {
             let path = try options.storePath()
             do {
-                for v in try MapStore(path: path, readOnly: true).versions().reversed().prefix(limit) { print(v.json.serialized) }
+                for v in try MapStore(path: path, readOnly: true).versions().reversed().prefix(limit) {
+                    print(v.json.serialized)
+                }
             } catch { throw Failure(error) }
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one version (a number, or the one live at an ISO 8601 date).")
+        static let configuration = CommandConfiguration(
+            abstract: "Show one version (a number, or the one live at an ISO 8601 date).")
         @Argument var version: String
         @OptionGroup var options: DataOptions
 
@@ -115,7 +125,8 @@ struct StoreCommand: ParsableCommand {
             let path = try options.storePath()
             do {
                 let store = try MapStore(path: path)
-                let info = try store.rollback(to: try store.resolve(asOf: version), author: authorship.who, message: authorship.message)
+                let info = try store.rollback(
+                    to: try store.resolve(asOf: version), author: authorship.who, message: authorship.message)
                 print(info.json.serialized)
             } catch { throw Failure(error) }
         }
@@ -123,7 +134,8 @@ struct StoreCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the store: SQLite's integrity check, and every version read back with the counts it recorded.")
+            abstract:
+                "Check the store: SQLite's integrity check, and every version read back with the counts it recorded.")
         @OptionGroup var options: DataOptions
 
         func run() throws {

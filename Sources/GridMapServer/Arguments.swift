@@ -55,7 +55,8 @@ struct Arguments {
     func integer(_ i: Int, _ what: String, in range: ClosedRange<Int>) throws -> Int {
         let t = try text(i)
         guard let v = Int(t), range.contains(v) else {
-            throw CommandError("\(what) must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(t.prefix(40))'")
+            throw CommandError(
+                "\(what) must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(t.prefix(40))'")
         }
         return v
     }
@@ -67,9 +68,13 @@ struct Arguments {
         while i < count {
             let key = try text(i).uppercased()
             guard allowed.contains(key) else {
-                throw CommandError("unknown option '\(key)' for '\(command)'; expected \(allowed.sorted().joined(separator: ", "))", code: "ERR syntax error:")
+                throw CommandError(
+                    "unknown option '\(key)' for '\(command)'; expected \(allowed.sorted().joined(separator: ", "))",
+                    code: "ERR syntax error:")
             }
-            guard i + 1 < count else { throw CommandError("option \(key) of '\(command)' needs a value", code: "ERR syntax error:") }
+            guard i + 1 < count else {
+                throw CommandError("option \(key) of '\(command)' needs a value", code: "ERR syntax error:")
+            }
             found[key] = i + 1
             i += 2
         }

@@ -10,7 +10,10 @@ final class CommandSpec: Sendable {
     let flags: [String]
     let run: @Sendable (Arguments, Session) throws -> RESPValue
 
-    init(name: String, arity: Int, role: Role, flags: [String], run: @escaping @Sendable (Arguments, Session) throws -> RESPValue) {
+    init(
+        name: String, arity: Int, role: Role, flags: [String],
+        run: @escaping @Sendable (Arguments, Session) throws -> RESPValue
+    ) {
         (self.name, self.arity, self.role, self.flags, self.run) = (name, arity, role, flags, run)
     }
 }
@@ -37,7 +40,8 @@ enum CommandTable {
         CommandSpec(name: "neighbors", arity: 2, role: .reader, flags: ["readonly"], run: LookupCommands.neighbors),
         CommandSpec(name: "intersects", arity: -2, role: .reader, flags: ["readonly"], run: LookupCommands.intersects),
         CommandSpec(name: "geocode", arity: -2, role: .reader, flags: ["readonly"], run: LookupCommands.geocode),
-        CommandSpec(name: "locateaddr", arity: 2, role: .reader, flags: ["readonly"], run: LookupCommands.locateAddress),
+        CommandSpec(
+            name: "locateaddr", arity: 2, role: .reader, flags: ["readonly"], run: LookupCommands.locateAddress),
         CommandSpec(name: "reload", arity: 1, role: .planner, flags: ["write"], run: StoreCommands.reload),
         CommandSpec(name: "versions", arity: -1, role: .reader, flags: ["readonly"], run: StoreCommands.versions),
         CommandSpec(name: "version", arity: 2, role: .reader, flags: ["readonly"], run: StoreCommands.version),
@@ -46,7 +50,8 @@ enum CommandTable {
         CommandSpec(name: "subscribe", arity: -2, role: .reader, flags: ["pubsub"], run: PubSubCommands.subscribe),
         CommandSpec(name: "unsubscribe", arity: -1, role: .reader, flags: ["pubsub"], run: PubSubCommands.unsubscribe),
         CommandSpec(name: "psubscribe", arity: -2, role: .reader, flags: ["pubsub"], run: PubSubCommands.psubscribe),
-        CommandSpec(name: "punsubscribe", arity: -1, role: .reader, flags: ["pubsub"], run: PubSubCommands.punsubscribe),
+        CommandSpec(
+            name: "punsubscribe", arity: -1, role: .reader, flags: ["pubsub"], run: PubSubCommands.punsubscribe),
     ].sorted { $0.name < $1.name }
 
     static let all: [String: CommandSpec] = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })

@@ -4,7 +4,9 @@ import GridMapCore
 enum ConnectionCommands {
     static func ping(_ a: Arguments, _ s: Session) throws -> RESPValue {
         guard a.count <= 1 else { throw CommandError("wrong number of arguments for 'ping' command") }
-        if !s.subscriptions.isEmpty && s.protocolVersion < 3 { return .push([.bulk("pong"), .bulkString(a.bytes(0) ?? [])]) }
+        if !s.subscriptions.isEmpty && s.protocolVersion < 3 {
+            return .push([.bulk("pong"), .bulkString(a.bytes(0) ?? [])])
+        }
         return a.count == 1 ? .bulkString(a.bytes(0) ?? []) : .simpleString("PONG")
     }
 
@@ -13,7 +15,9 @@ enum ConnectionCommands {
         var version = s.protocolVersion
         var i = 0
         if a.count > 0 {
-            guard let v = Int(try a.text(0)) else { throw CommandError("Protocol version is not an integer or out of range") }
+            guard let v = Int(try a.text(0)) else {
+                throw CommandError("Protocol version is not an integer or out of range")
+            }
             guard v == 2 || v == 3 else { throw CommandError("unsupported protocol version", code: "NOPROTO") }
             version = v
             i = 1
@@ -36,7 +40,8 @@ enum ConnectionCommands {
         if s.role == .none { throw CommandError("HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time", code: "NOAUTH") }
         s.protocolVersion = version
         return .map([
-            (.bulk("server"), .bulk("gridmap")), (.bulk("version"), .bulk(version == 3 ? CommandTable.version : CommandTable.version)),
+            (.bulk("server"), .bulk("gridmap")),
+            (.bulk("version"), .bulk(version == 3 ? CommandTable.version : CommandTable.version)),
             (.bulk("proto"), .integer(version)), (.bulk("id"), .integer(1)), (.bulk("mode"), .bulk("standalone")),
             (.bulk("role"), .bulk("master")), (.bulk("modules"), .array([])),
             (.bulk("data_version"), .bulk(s.snapshot.version)),
@@ -75,7 +80,9 @@ enum ConnectionCommands {
         case "GETNAME": return s.clientName.map { .bulk($0) } ?? .null
         case "SETINFO": return .ok
         case "ID": return .integer(1)
-        default: throw CommandError("unknown subcommand '\(try a.text(0).prefix(20))'. Try CLIENT SETNAME, GETNAME, SETINFO, ID.")
+        default:
+            throw CommandError(
+                "unknown subcommand '\(try a.text(0).prefix(20))'. Try CLIENT SETNAME, GETNAME, SETINFO, ID.")
         }
     }
 
@@ -88,7 +95,10 @@ enum ConnectionCommands {
     /// COMMAND, COMMAND COUNT, COMMAND DOCS, COMMAND INFO name…: enough for redis-cli.
     static func command(_ a: Arguments, _ s: Session) throws -> RESPValue {
         func info(_ c: CommandSpec) -> RESPValue {
-            .array([.bulk(c.name), .integer(c.arity), .array(c.flags.map { .simpleString($0) }), .integer(0), .integer(0), .integer(0)])
+            .array([
+                .bulk(c.name), .integer(c.arity), .array(c.flags.map { .simpleString($0) }), .integer(0), .integer(0),
+                .integer(0),
+            ])
         }
         let specs = CommandTable.all.values.sorted { $0.name < $1.name }
         guard a.count > 0 else { return .array(specs.map(info)) }
@@ -96,9 +106,11 @@ enum ConnectionCommands {
         case "COUNT": return .integer(specs.count)
         case "DOCS": return s.protocolVersion >= 3 ? .map([]) : .array([])
         case "INFO":
-            return .array(try (1..<a.count).map { i in CommandTable.all[try a.text(i).lowercased()].map(info) ?? .null })
+            return .array(
+                try (1..<a.count).map { i in CommandTable.all[try a.text(i).lowercased()].map(info) ?? .null })
         case "LIST": return .array(specs.map { .bulk($0.name) })
-        default: throw CommandError("unknown subcommand '\(try a.text(0).prefix(20))'. Try COMMAND COUNT, DOCS, INFO, LIST.")
+        default:
+            throw CommandError("unknown subcommand '\(try a.text(0).prefix(20))'. Try COMMAND COUNT, DOCS, INFO, LIST.")
         }
     }
 

@@ -70,7 +70,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             context.eventLoop.scheduleTask(in: .seconds(session.config.authTimeout)) {
                 let (handler, context) = bound.value
                 guard !handler.authenticated, context.channel.isActive else { return }
-                handler.reply(context, .error("ERR authentication timeout: AUTH within \(handler.session.config.authTimeout) s"))
+                handler.reply(
+                    context, .error("ERR authentication timeout: AUTH within \(handler.session.config.authTimeout) s"))
                 handler.flush(context, thenClose: true)
             }
         }
@@ -181,7 +182,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             handler.input = nil
             handler.session.shouldClose = true
-            handler.reply(context, .error("ERR Protocol error: a request stayed incomplete for \(handler.session.config.frameTimeout) s"))
+            handler.reply(
+                context,
+                .error("ERR Protocol error: a request stayed incomplete for \(handler.session.config.frameTimeout) s"))
             handler.flush(context, thenClose: true)
         }
     }
@@ -295,7 +298,9 @@ final class ConnectionRegistry: Sendable {
             _ = $0.unauthenticated.removeValue(forKey: ObjectIdentifier(c))
         }
     }
-    func authenticated(_ c: any Channel) { state.withLock { _ = $0.unauthenticated.removeValue(forKey: ObjectIdentifier(c)) } }
+    func authenticated(_ c: any Channel) {
+        state.withLock { _ = $0.unauthenticated.removeValue(forKey: ObjectIdentifier(c)) }
+    }
 
     /// Closes the longest-waiting connection that has not authenticated; false when there is none.
     func evictOldestUnauthenticated() -> Bool {

@@ -47,9 +47,13 @@ public final class GridMapServer: Service, Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    if config.idleTimeout > 0 { try sync.addHandler(IdleStateHandler(readTimeout: .seconds(config.idleTimeout))) }
-                    try sync.addHandler(ConnectionHandler(session: Session(service: service, config: config, stats: stats),
-                                                          registry: registry))
+                    if config.idleTimeout > 0 {
+                        try sync.addHandler(IdleStateHandler(readTimeout: .seconds(config.idleTimeout)))
+                    }
+                    try sync.addHandler(
+                        ConnectionHandler(
+                            session: Session(service: service, config: config, stats: stats),
+                            registry: registry))
                 }
             }
             .bind(host: config.host, port: config.port).get()
@@ -57,11 +61,16 @@ public final class GridMapServer: Service, Sendable {
         let d = service.current.dataset
         service.startWatching()
         defer { service.stopWatching() }
-        logger.info("gridmap listening", metadata: [
-            "address": "\(address)", "store": "\(service.storePath)", "data_version": "\(service.current.version)", "grids": "\(d.grids.count)",
-            "communities": "\(d.communities.count)", "streets": "\(d.streets.count)", "resources": "\(d.resources.count)",
-            "addresses": "\(service.current.addressCount)", "auth": "\(config.readerPassword != nil ? "required" : "off")",
-        ])
+        logger.info(
+            "gridmap listening",
+            metadata: [
+                "address": "\(address)", "store": "\(service.storePath)", "data_version": "\(service.current.version)",
+                "grids": "\(d.grids.count)",
+                "communities": "\(d.communities.count)", "streets": "\(d.streets.count)",
+                "resources": "\(d.resources.count)",
+                "addresses": "\(service.current.addressCount)",
+                "auth": "\(config.readerPassword != nil ? "required" : "off")",
+            ])
         onListening(address)
 
         try? await gracefulShutdown()

@@ -22,7 +22,9 @@ enum LookupCommands {
         /// (WGS 84 point, the input, its CRS), converted with this thread's converter.
         func resolved() throws -> (Coordinate, Coordinate, CRS) {
             let crs: CRS
-            do { crs = try crsName.map { try CRS(parsing: $0) } ?? .wgs84 } catch let e as CRSError { throw CommandError(e.message) }
+            do { crs = try crsName.map { try CRS(parsing: $0) } ?? .wgs84 } catch let e as CRSError {
+                throw CommandError(e.message)
+            }
             do {
                 // WGS 84 needs no transformation, only the range check: skip the converter.
                 if crs == .wgs84 { try CoordinateConverter.check(raw, crs); return (raw, raw, crs) }
@@ -40,7 +42,9 @@ enum LookupCommands {
         let ready = version.map { service.cachedSnapshot(version: $0) } ?? s.snapshot
         if let snapshot = ready, !query.needsSetUp {
             let (p, raw, crs) = try query.resolved()
-            return bytes(s) { snapshot.writeLocation(grid: snapshot.locate(p), point: p, input: raw, crs: crs, to: &$0) }
+            return bytes(s) {
+                snapshot.writeLocation(grid: snapshot.locate(p), point: p, input: raw, crs: crs, to: &$0)
+            }
         }
         // A CRS to set up, or the first as-of query of a version (which builds it).
         return s.offLoop {
@@ -96,7 +100,9 @@ enum LookupCommands {
         if a.count == 0 {
             list = Array(snapshot.dataset.grids.indices)
         } else {
-            guard a.count == 2 else { throw CommandError("usage: GRIDS [STREET id | COMMUNITY id]", code: "ERR syntax error:") }
+            guard a.count == 2 else {
+                throw CommandError("usage: GRIDS [STREET id | COMMUNITY id]", code: "ERR syntax error:")
+            }
             let id = try a.text(1)
             switch try a.text(0).uppercased() {
             case "STREET":
@@ -137,7 +143,9 @@ enum LookupCommands {
         var area: Shape? = nil, text = ""
         switch try a.text(0).uppercased() {
         case "CIRCLE":
-            guard a.count == 4 else { throw CommandError("usage: INTERSECTS CIRCLE lon lat metres", code: "ERR syntax error:") }
+            guard a.count == 4 else {
+                throw CommandError("usage: INTERSECTS CIRCLE lon lat metres", code: "ERR syntax error:")
+            }
             let c = Coordinate(try a.number(1, "longitude"), try a.number(2, "latitude"))
             try CoordinateConverter.check(c, .wgs84)
             let r = try a.number(3, "radius")
@@ -147,9 +155,12 @@ enum LookupCommands {
             guard a.count == 5 else {
                 throw CommandError("usage: INTERSECTS BOX minlon minlat maxlon maxlat", code: "ERR syntax error:")
             }
-            let b = BoundingBox(minX: try a.number(1, "minlon"), minY: try a.number(2, "minlat"),
-                                maxX: try a.number(3, "maxlon"), maxY: try a.number(4, "maxlat"))
-            guard b.minX < b.maxX, b.minY < b.maxY else { throw CommandError("BOX needs minlon < maxlon and minlat < maxlat") }
+            let b = BoundingBox(
+                minX: try a.number(1, "minlon"), minY: try a.number(2, "minlat"),
+                maxX: try a.number(3, "maxlon"), maxY: try a.number(4, "maxlat"))
+            guard b.minX < b.maxX, b.minY < b.maxY else {
+                throw CommandError("BOX needs minlon < maxlon and minlat < maxlat")
+            }
             try CoordinateConverter.check(Coordinate(b.minX, b.minY), .wgs84)
             try CoordinateConverter.check(Coordinate(b.maxX, b.maxY), .wgs84)
             area = .polygon([b.ring])
@@ -168,7 +179,9 @@ enum LookupCommands {
             }
             let m = try ThreadResources.current.measurer()
             let overlaps: [Overlap]
-            do { overlaps = try snapshot.grids(intersecting: shape, measurer: m) } catch { throw CommandError("\(error)") }
+            do { overlaps = try snapshot.grids(intersecting: shape, measurer: m) } catch {
+                throw CommandError("\(error)")
+            }
             return json([
                 "area_m2": JSONValue((try m.area(shape) * 10).rounded() / 10),
                 "grids": .array(overlaps.map { o in
@@ -186,7 +199,8 @@ extension LookupCommands {
     /// GEOCODE address [LIMIT n]
     static func geocode(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let o = try a.options(from: 1, allowed: ["LIMIT"])
-        let request = try GeocodeRequest(try a.text(0), limit: try o["LIMIT"].map { try a.integer($0, "limit", in: Int.min...Int.max) })
+        let request = try GeocodeRequest(
+            try a.text(0), limit: try o["LIMIT"].map { try a.integer($0, "limit", in: Int.min...Int.max) })
         return withGeocoder(s) { snapshot in .bulkString(try snapshot.geocodeJSON(request)) }
     }
 
@@ -199,7 +213,9 @@ extension LookupCommands {
     /// Runs `body` with the session's version and its geocoder: on the loop when the address
     /// library is built, else on the thread pool (reading and indexing addresses takes seconds
     /// at 100×, after start-up and after a publish).
-    private static func withGeocoder(_ s: Session, _ body: @escaping @Sendable (Snapshot) throws -> RESPValue) -> RESPValue {
+    private static func withGeocoder(
+        _ s: Session, _ body: @escaping @Sendable (Snapshot) throws -> RESPValue
+    ) -> RESPValue {
         let snapshot = s.snapshot
         let work = { @Sendable in try body(snapshot) }
         if snapshot.addressLibraryIsReady {

@@ -27,7 +27,9 @@ public struct RESPProtocolError: Error, Equatable, CustomStringConvertible {
 public enum RESPRequestDecoder {
     /// One request from the front of `buffer` into `request` (no arguments for a blank
     /// inline line): true when a whole frame was consumed, false when more bytes are needed.
-    public static func parseFrame(_ buffer: inout ByteBuffer, limits: RESPLimits, into request: inout RESPRequest) throws -> Bool {
+    public static func parseFrame(
+        _ buffer: inout ByteBuffer, limits: RESPLimits, into request: inout RESPRequest
+    ) throws -> Bool {
         if let end = parseBulkArray(buffer, limits: limits, into: &request) {
             // The frames of one read share its buffer: assigning it again for each would cost
             // two reference counts a request.
@@ -63,7 +65,8 @@ public enum RESPRequestDecoder {
                 guard i < p.count, p[i] == UInt8(ascii: "$") else { return nil }
                 i += 1
                 guard let length = decimal(p, &i), length <= limits.maxRequestBytes,
-                      p.count - i >= length + 2, p[i + length] == UInt8(ascii: "\r"), p[i + length + 1] == UInt8(ascii: "\n")
+                    p.count - i >= length + 2, p[i + length] == UInt8(ascii: "\r"),
+                    p[i + length + 1] == UInt8(ascii: "\n")
                 else { return nil }
                 request.append(start: base + i, length: length)
                 i += length + 2
@@ -101,7 +104,9 @@ public enum RESPRequestDecoder {
                 }
                 return nil
             }
-            guard case .array(let items) = value else { throw RESPProtocolError(message: "expected an array of bulk strings") }
+            guard case .array(let items) = value else {
+                throw RESPProtocolError(message: "expected an array of bulk strings")
+            }
             result = items.map(\.bytes)
         } else {
             guard let line = try readLine(buffer, &cursor, max: limits.maxInlineBytes) else {
@@ -126,7 +131,9 @@ public enum RESPRequestDecoder {
         while i < end {
             if buffer.getInteger(at: i, as: UInt8.self) == UInt8(ascii: "\n") {
                 var lineEnd = i
-                if lineEnd > cursor, buffer.getInteger(at: lineEnd - 1, as: UInt8.self) == UInt8(ascii: "\r") { lineEnd -= 1 }
+                if lineEnd > cursor, buffer.getInteger(at: lineEnd - 1, as: UInt8.self) == UInt8(ascii: "\r") {
+                    lineEnd -= 1
+                }
                 let line = buffer.getBytes(at: cursor, length: lineEnd - cursor) ?? []
                 cursor = i + 1
                 return line
@@ -144,7 +151,9 @@ public enum RESPRequestDecoder {
         return n
     }
 
-    static func parseValue(_ buffer: ByteBuffer, _ cursor: inout Int, depth: Int, limits: RESPLimits) throws -> RESPValue? {
+    static func parseValue(
+        _ buffer: ByteBuffer, _ cursor: inout Int, depth: Int, limits: RESPLimits
+    ) throws -> RESPValue? {
         guard let type = buffer.getInteger(at: cursor, as: UInt8.self) else { return nil }
         var at = cursor + 1
         guard let line = try readLine(buffer, &at, max: 64) else { return nil }
@@ -154,7 +163,9 @@ public enum RESPRequestDecoder {
             guard n <= limits.maxArrayLength else {
                 throw RESPProtocolError(message: "array of \(n) elements exceeds the limit of \(limits.maxArrayLength)")
             }
-            guard depth < limits.maxNesting else { throw RESPProtocolError(message: "arrays nested deeper than \(limits.maxNesting)") }
+            guard depth < limits.maxNesting else {
+                throw RESPProtocolError(message: "arrays nested deeper than \(limits.maxNesting)")
+            }
             if n < 0 { cursor = at; return .null }
             var items: [RESPValue] = []
             items.reserveCapacity(n)
@@ -172,7 +183,8 @@ public enum RESPRequestDecoder {
             if n == -1 { cursor = at; return .null }
             guard n >= 0 else { throw RESPProtocolError(message: "invalid bulk length") }
             guard n <= limits.maxRequestBytes else {
-                throw RESPProtocolError(message: "bulk string of \(n) bytes exceeds the limit of \(limits.maxRequestBytes)")
+                throw RESPProtocolError(
+                    message: "bulk string of \(n) bytes exceeds the limit of \(limits.maxRequestBytes)")
             }
             guard buffer.writerIndex - at >= n + 2 else { return nil }
             guard buffer.getInteger(at: at + n, as: UInt8.self) == UInt8(ascii: "\r"),
@@ -214,7 +226,9 @@ public enum RESPRequestDecoder {
                     guard i < line.count else { throw RESPProtocolError(message: "unbalanced quotes in request") }
                     let c = line[i]
                     if c == UInt8(ascii: "\""), i + 1 == line.count || isSpace(line[i + 1]) { i += 1; break }
-                    if c == UInt8(ascii: "\""), !isSpace(line[i + 1]) { throw RESPProtocolError(message: "unbalanced quotes in request") }
+                    if c == UInt8(ascii: "\""), !isSpace(line[i + 1]) {
+                        throw RESPProtocolError(message: "unbalanced quotes in request")
+                    }
                     if c == UInt8(ascii: "\\"), i + 1 < line.count {
                         let e = line[i + 1]
                         if e == UInt8(ascii: "x"), i + 3 < line.count,
@@ -254,6 +268,8 @@ extension ByteBuffer {
     /// Whether both are views of the same bytes (the same storage and slice of it).
     @inline(__always)
     func hasSameStorage(as other: ByteBuffer) -> Bool {
-        withVeryUnsafeBytes { a in other.withVeryUnsafeBytes { b in a.baseAddress == b.baseAddress && a.count == b.count } }
+        withVeryUnsafeBytes { a in
+            other.withVeryUnsafeBytes { b in a.baseAddress == b.baseAddress && a.count == b.count }
+        }
     }
 }

@@ -54,7 +54,9 @@ public struct RESPRequest: Sendable {
     func withArguments<R>(command: String, _ body: (Arguments) throws -> R) rethrows -> R {
         try storage.withVeryUnsafeBytes { all in
             try spans.withUnsafeBufferPointer { spans in
-                let arguments = count > 1 ? UnsafeBufferPointer(rebasing: spans[1..<count]) : UnsafeBufferPointer(start: nil, count: 0)
+                let arguments =
+                    count > 1
+                    ? UnsafeBufferPointer(rebasing: spans[1..<count]) : UnsafeBufferPointer(start: nil, count: 0)
                 return try body(Arguments(command: command, storage: all, spans: arguments))
             }
         }

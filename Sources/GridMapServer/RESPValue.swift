@@ -63,7 +63,8 @@ public enum RESPValue: Equatable, Sendable {
             return a.bytes == b.bytes
         case (.array(let x), .array(let y)): return x == y
         case (.null, .null): return true
-        case (.map(let x), .map(let y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case (.map(let x), .map(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         case (.double(let x), .double(let y)): return x == y
         case (.boolean(let x), .boolean(let y)): return x == y
         case (.push(let x), .push(let y)), (.several(let x), .several(let y)): return x == y
@@ -88,7 +89,9 @@ extension ByteBuffer {
                 k -= 1; h[k] = UInt8(ascii: "$")
                 let headerLength = h.count - k
                 out.baseAddress!.copyMemory(from: h.baseAddress! + k, byteCount: headerLength)
-                if body.count > 0 { (out.baseAddress! + headerLength).copyMemory(from: body.baseAddress!, byteCount: body.count) }
+                if body.count > 0 {
+                    (out.baseAddress! + headerLength).copyMemory(from: body.baseAddress!, byteCount: body.count)
+                }
                 out[headerLength + body.count] = UInt8(ascii: "\r")
                 out[headerLength + body.count + 1] = UInt8(ascii: "\n")
                 return headerLength + body.count + 2
@@ -118,7 +121,9 @@ extension ByteBuffer {
             writeLine(UInt8(ascii: "+"), s)
         case .error(let s):
             // A newline would end the frame early: errors are one line.
-            writeLine(UInt8(ascii: "-"), s.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " "))
+            writeLine(
+                UInt8(ascii: "-"), s.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+            )
         case .integer(let i):
             writeLine(UInt8(ascii: ":"), String(i))
         case .bulkString(let b):
@@ -141,7 +146,11 @@ extension ByteBuffer {
             if version >= 3 { writeStaticString(","); writeString("\(d)"); writeStaticString("\r\n") }
             else { writeRESP(.bulk("\(d)"), protocol: version) }
         case .boolean(let b):
-            if version >= 3 { writeStaticString(b ? "#t\r\n" : "#f\r\n") } else { writeRESP(.integer(b ? 1 : 0), protocol: version) }
+            if version >= 3 {
+                writeStaticString(b ? "#t\r\n" : "#f\r\n")
+            } else {
+                writeRESP(.integer(b ? 1 : 0), protocol: version)
+            }
         case .push(let items):
             writeLine(UInt8(ascii: version >= 3 ? ">" : "*"), String(items.count))
             for item in items { writeRESP(item, protocol: version) }

@@ -36,7 +36,9 @@ public struct ServerConfig: Sendable {
         if let p = readerPassword, constantTimeEqual(Array(p.utf8), password), name == "default" || name == "reader" {
             granted = .reader
         }
-        if let p = plannerPassword, constantTimeEqual(Array(p.utf8), password), name == "planner" || (user == nil && readerPassword == nil) {
+        if let p = plannerPassword, constantTimeEqual(Array(p.utf8), password),
+            name == "planner" || (user == nil && readerPassword == nil)
+        {
             granted = .planner
         }
         return granted

@@ -4,9 +4,12 @@ import GridMapCore
 
 /// Runs `gridmap` from the build directory (beside this test bundle).
 func gridmap(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, out: String, err: String) {
-    let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gridmap")
-    let candidates = [bin.path, Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("gridmap").path,
-                      Bundle.main.bundleURL.appendingPathComponent("gridmap").path]
+    let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+        "gridmap")
+    let candidates = [
+        bin.path, Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("gridmap").path,
+        Bundle.main.bundleURL.appendingPathComponent("gridmap").path,
+    ]
     guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates.joined(separator: ", ")])
     }
@@ -26,9 +29,12 @@ func gridmap(_ arguments: [String], stdin: String? = nil) throws -> (status: Int
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
 
-let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
 
-func json(_ text: String) throws -> JSONValue { try JSONParser.parse(text.trimmingCharacters(in: .whitespacesAndNewlines)) }
+func json(_ text: String) throws -> JSONValue {
+    try JSONParser.parse(text.trimmingCharacters(in: .whitespacesAndNewlines))
+}
 
 @Suite struct CLITests {
     @Test func locatePrintsGridCommunityStreetAndWorkers() throws {
@@ -88,7 +94,9 @@ func json(_ text: String) throws -> JSONValue { try JSONParser.parse(text.trimmi
         #expect(lines[2]["grid"] == .null)
         #expect(lines[3]["line"] == 5 && lines[3]["error"]?.string?.contains("latitude") == true)
         #expect(lines[4]["point"]?["lon"] == 109.45)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gridmap-bulk-\(UUID().uuidString).csv").path
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridmap-bulk-\(UUID().uuidString).csv"
+        ).path
         try input.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         #expect(try gridmap(["locate", "--input", file]).out == r.out)
@@ -97,8 +105,11 @@ func json(_ text: String) throws -> JSONValue { try JSONParser.parse(text.trimmi
     @Test func convertBetweenFrames() throws {
         let r = try gridmap(["convert", "116.404", "39.915", "--from", "gcj02", "--to", "bd09"])
         #expect(r.status == 0)
-        let parts = r.out.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        #expect(parts.count == 2 && abs(parts[0] - 116.41036949371029) < 1e-9 && abs(parts[1] - 39.92133699351021) < 1e-9)
+        let parts = r.out.split(separator: " ").compactMap {
+            Double($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        #expect(
+            parts.count == 2 && abs(parts[0] - 116.41036949371029) < 1e-9 && abs(parts[1] - 39.92133699351021) < 1e-9)
         let gk = try gridmap(["convert", "109.43", "24.3", "--from", "wgs84", "--to", "EPSG:4545"])
         #expect(gk.status == 0 && gk.out.hasPrefix("64"))
         let bad = try gridmap(["convert", "1", "2", "--from", "EPSG:0", "--to", "wgs84"])
@@ -126,10 +137,15 @@ func json(_ text: String) throws -> JSONValue { try JSONParser.parse(text.trimmi
     @Test func geocodeOneAndInBulk() throws {
         let data = try Dataset.load(directory: root + "/data/yufeng")
         let a = data.addresses[1234]
-        let r = try gridmap(["geocode", "柳州市 " + a.road + a.number + "号" + (a.compound.isEmpty ? "" : a.compound + a.building + "栋" + a.unit + "单元")])
+        let r = try gridmap([
+            "geocode",
+            "柳州市 " + a.road + a.number + "号" + (a.compound.isEmpty ? "" : a.compound + a.building + "栋" + a.unit + "单元")
+            ,
+        ])
         #expect(r.status == 0)
         #expect(try json(r.out)["candidates"]?.array?.first?["address_id"]?.string == a.id)
-        let bulk = try gridmap(["geocode", "--input", "-", "--limit", "1"], stdin: "\(a.road)\(a.number)号\n\n火星路1号\n\(a.road)\n")
+        let bulk = try gridmap(
+            ["geocode", "--input", "-", "--limit", "1"], stdin: "\(a.road)\(a.number)号\n\n火星路1号\n\(a.road)\n")
         let lines = try bulk.out.split(separator: "\n").map { try json(String($0)) }
         #expect(lines.count == 3)
         #expect(lines[0]["match"] == "address" && lines[1]["match"] == "none" && lines[2]["match"] == "road")

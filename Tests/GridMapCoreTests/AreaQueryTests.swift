@@ -40,14 +40,26 @@ import Testing
         #expect(abs(try m.area(circle) / (Double.pi * 300 * 300) - 1) < 0.003)
         let hits = try snapshot.grids(intersecting: circle, measurer: m)
         #expect(hits.contains { $0.grid == snapshot.locate(c) })
-        let bowTie = Shape.polygon([[Coordinate(109.43, 24.30), Coordinate(109.44, 24.31), Coordinate(109.44, 24.30),
-                                     Coordinate(109.43, 24.31), Coordinate(109.43, 24.30)]])
-        #expect { try snapshot.grids(intersecting: bowTie, measurer: m) } throws: { "\($0)".contains("Self-intersection") }
+        let bowTie = Shape.polygon([
+            [
+                Coordinate(109.43, 24.30), Coordinate(109.44, 24.31), Coordinate(109.44, 24.30),
+                Coordinate(109.43, 24.31), Coordinate(109.43, 24.30),
+            ]
+        ])
+        #expect { try snapshot.grids(intersecting: bowTie, measurer: m) } throws: {
+            "\($0)".contains("Self-intersection")
+        }
         #expect { try snapshot.grids(intersecting: .point(c), measurer: m) } throws: { "\($0)".contains("Polygon") }
-        let huge = Shape.polygon([[Coordinate(1e300, 0), Coordinate(1e300, 1), Coordinate(1e301, 1), Coordinate(1e300, 0)]])
-        #expect { try snapshot.grids(intersecting: huge, measurer: m) } throws: { "\($0)".contains("longitude/latitude") }
+        let huge = Shape.polygon([
+            [Coordinate(1e300, 0), Coordinate(1e300, 1), Coordinate(1e301, 1), Coordinate(1e300, 0)]
+        ])
+        #expect { try snapshot.grids(intersecting: huge, measurer: m) } throws: {
+            "\($0)".contains("longitude/latitude")
+        }
         // Boxes beyond the lon/lat ranges are clamped, not trapped on.
-        #expect(snapshot.grids.candidates(in: BoundingBox(minX: -1e300, minY: -1e300, maxX: 1e300, maxY: 1e300)).count == snapshot.dataset.grids.count)
+        #expect(
+            snapshot.grids.candidates(in: BoundingBox(minX: -1e300, minY: -1e300, maxX: 1e300, maxY: 1e300)).count
+                == snapshot.dataset.grids.count)
         #expect(snapshot.grids.candidates(in: BoundingBox(minX: .nan, minY: 0, maxX: 1, maxY: 1)).isEmpty)
     }
 
@@ -89,9 +101,13 @@ import Testing
         let v2 = try Snapshot(dataset: shifted)
         let box = v1.dataset.outline.bounds!
         var random = TestRandom(seed: 11)
-        let points = (0..<2000).map { _ in Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY)) }
-        let expected = [v1.version: points.map { v1.locate($0).map { v1.dataset.grids[$0].id } },
-                        v2.version: points.map { v2.locate($0).map { v2.dataset.grids[$0].id } }]
+        let points = (0..<2000).map { _ in
+            Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY))
+        }
+        let expected = [
+            v1.version: points.map { v1.locate($0).map { v1.dataset.grids[$0].id } },
+            v2.version: points.map { v2.locate($0).map { v2.dataset.grids[$0].id } },
+        ]
         #expect(expected[v1.version]! != expected[v2.version]!)
         let store = SnapshotStore(v1)
         let mismatches = Mutex(0)

@@ -24,10 +24,16 @@ import Testing
     }
 
     @Test func codesAreUniqueAndWellFormed() {
-        func digits(_ s: String, _ n: Int) -> Bool { s.count == n && s.allSatisfy(\.isASCII) && s.allSatisfy(\.isNumber) }
+        func digits(_ s: String, _ n: Int) -> Bool {
+            s.count == n && s.allSatisfy(\.isASCII) && s.allSatisfy(\.isNumber)
+        }
         let streets = Set(data.streets.map(\.id))
         #expect(streets.count == 9)
-        #expect(streets == ["450203001", "450203002", "450203003", "450203004", "450203005", "450203006", "450203007", "450203102", "450203103"])
+        #expect(
+            streets == [
+                "450203001", "450203002", "450203003", "450203004", "450203005", "450203006", "450203007", "450203102",
+                "450203103",
+            ])
         let communities = Dictionary(uniqueKeysWithValues: data.communities.map { ($0.id, $0) })
         for c in data.communities {
             #expect(digits(c.id, 12) && c.id.hasPrefix(c.streetID))
@@ -55,10 +61,12 @@ import Testing
         }
         let m = try MetricMeasurer(context: geo.ctx)
         var worstOverlap = 0.0
-        for a in geo.geometries.indices { for b in (a + 1)..<geo.geometries.count where geo.boxes[a].intersects(geo.boxes[b]) {
-            let i = try geo.geometries[a].intersection(geo.geometries[b])
-            if !i.isEmpty { worstOverlap = max(worstOverlap, try m.area(i)) }
-        } }
+        for a in geo.geometries.indices {
+            for b in (a + 1)..<geo.geometries.count where geo.boxes[a].intersects(geo.boxes[b]) {
+                let i = try geo.geometries[a].intersection(geo.geometries[b])
+                if !i.isEmpty { worstOverlap = max(worstOverlap, try m.area(i)) }
+            }
+        }
         #expect(worstOverlap < 1, "largest overlap \(worstOverlap) m²")
 
         let outline = try geo.ctx.geometry(data.outline)
@@ -76,7 +84,8 @@ import Testing
     @Test func layersNest() throws {
         let ctx = GEOSContext()
         let m = try MetricMeasurer(context: ctx)
-        let communities = try Dictionary(uniqueKeysWithValues: data.communities.map { ($0.id, try ctx.geometry($0.shape)) })
+        let communities = try Dictionary(
+            uniqueKeysWithValues: data.communities.map { ($0.id, try ctx.geometry($0.shape)) })
         let streets = try Dictionary(uniqueKeysWithValues: data.streets.map { ($0.id, try ctx.geometry($0.shape)) })
         for g in data.grids {
             let outside = try ctx.geometry(g.shape).difference(communities[g.communityID]!)
@@ -106,11 +115,15 @@ import Testing
     }
 
     @Test func loaderNamesTheBrokenFile() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gridmap-broken-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gridmap-broken-\(UUID().uuidString)")
+            .path
         try FileManager.default.copyItem(atPath: Fixtures.dataDirectory, toPath: dir)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try "{\"type\":\"FeatureCollection\",\"features\":[".write(toFile: dir + "/grids.geojson", atomically: true, encoding: .utf8)
-        #expect { try Dataset.load(directory: dir) } throws: { "\($0)".contains("grids.geojson") && "\($0)".contains("JSON") }
+        try "{\"type\":\"FeatureCollection\",\"features\":[".write(
+            toFile: dir + "/grids.geojson", atomically: true, encoding: .utf8)
+        #expect { try Dataset.load(directory: dir) } throws: {
+            "\($0)".contains("grids.geojson") && "\($0)".contains("JSON")
+        }
         try FileManager.default.removeItem(atPath: dir + "/streets.geojson")
         #expect { try Dataset.load(directory: dir) } throws: { "\($0)".contains("streets.geojson: file not found") }
     }
@@ -118,7 +131,8 @@ import Testing
 
 @Suite struct InvalidDataTests {
     @Test func anInvalidGridIsRefusedWithGEOSReason() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gridmap-invalid-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gridmap-invalid-\(UUID().uuidString)")
+            .path
         try FileManager.default.copyItem(atPath: Fixtures.dataDirectory, toPath: dir)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var features = try GeoJSON.features(fromText: String(contentsOfFile: dir + "/grids.geojson", encoding: .utf8))
@@ -128,7 +142,8 @@ import Testing
         try GeoJSON.text(features).write(toFile: dir + "/grids.geojson", atomically: true, encoding: .utf8)
         #expect { try Dataset.load(directory: dir) } throws: { error in
             let text = "\(error)"
-            return text.contains("grids.geojson") && text.contains(features[5].id!) && text.contains("Self-intersection")
+            return text.contains("grids.geojson") && text.contains(features[5].id!)
+                && text.contains("Self-intersection")
         }
     }
 }

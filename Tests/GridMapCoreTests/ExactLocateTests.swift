@@ -45,7 +45,9 @@ import Testing
     @Test func locateAgreesWithGEOSCoversEverywhere() throws {
         let original = Self.mesh()
         // Through gridmap's exports: GeoJSON text (files) and WKB (the store, GeoPackage).
-        let features = original.enumerated().map { Feature(id: String(format: "g%04d", $0), properties: JSONObject(), geometry: $1) }
+        let features = original.enumerated().map {
+            Feature(id: String(format: "g%04d", $0), properties: JSONObject(), geometry: $1)
+        }
         let shapes = try GeoJSON.features(fromText: GeoJSON.text(features)).map { $0.geometry! }
         #expect(shapes == original)
         #expect(try original.map { try WKB.decode(WKB.encode($0)) } == original)
@@ -83,7 +85,9 @@ import Testing
             points.append(Coordinate(109.4125 + Double(k) * 0.000_17, y0))
         }
         let box = BoundingBox(points)!
-        for _ in 0..<5000 { points.append(Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY))) }
+        for _ in 0..<5000 {
+            points.append(Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY)))
+        }
 
         var batch = [Int32](repeating: -3, count: points.count)
         points.withUnsafeBufferPointer { p in batch.withUnsafeMutableBufferPointer { index.locate(p, into: $0) } }

@@ -37,7 +37,8 @@ final class GridGeometries {
         let p = try ctx.geometry(.point(c))
         return try boxes.indices.filter { i in
             let b = boxes[i]
-            guard c.x >= b.minX - tolerance, c.x <= b.maxX + tolerance, c.y >= b.minY - tolerance, c.y <= b.maxY + tolerance
+            guard c.x >= b.minX - tolerance, c.x <= b.maxX + tolerance, c.y >= b.minY - tolerance,
+                c.y <= b.maxY + tolerance
             else { return false }
             return try geometries[i].distance(to: p) <= tolerance
         }

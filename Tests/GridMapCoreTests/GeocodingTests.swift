@@ -52,7 +52,8 @@ struct VariantMaker {
         if n < 100 { return String(chinese[n / 10]) + "十" + (n % 10 == 0 ? "" : String(chinese[n % 10])) }
         if n < 1000 {
             let rest = n % 100
-            return String(chinese[n / 100]) + "百" + (rest == 0 ? "" : rest < 10 ? "零" + String(chinese[rest]) : (rest < 20 ? "一" : "") + numeral(rest))
+            return String(chinese[n / 100]) + "百"
+                + (rest == 0 ? "" : rest < 10 ? "零" + String(chinese[rest]) : (rest < 20 ? "一" : "") + numeral(rest))
         }
         return String(n)
     }
@@ -69,7 +70,9 @@ struct VariantMaker {
         func num(_ s: String) -> String {
             guard let n = Int(s) else { return s }
             if chance(0.35) { return numeral(n) }
-            if chance(0.2) { return String(String(n).unicodeScalars.map { Character(Unicode.Scalar($0.value + 0xFEE0)!) }) }
+            if chance(0.2) {
+                return String(String(n).unicodeScalars.map { Character(Unicode.Scalar($0.value + 0xFEE0)!) })
+            }
             return String(n)
         }
         var text = ""
@@ -136,7 +139,9 @@ struct VariantMaker {
     @Test func roadsAloneAndNonsense() throws {
         let geocoder = Geocoder(library: GeocodingFixture.library)
         let road = Fixtures.dataset.addresses[3000].road
-        guard case .place(let place, let similarity) = try geocoder.geocode("鱼峰区" + road) else { Issue.record("road alone"); return }
+        guard case .place(let place, let similarity) = try geocoder.geocode("鱼峰区" + road) else {
+            Issue.record("road alone"); return
+        }
         #expect(place.name == road && similarity == 1 && !place.grids.isEmpty)
         guard case .none(let reason) = try geocoder.geocode("火星基地99号") else { Issue.record("nonsense matched"); return }
         #expect(reason.contains("no road"))

@@ -22,8 +22,9 @@ import Testing
         }
         #expect(throws: GeometryError.self) { try ctx.geometry(wkb: [1, 2, 3]) }
         // An unclosed ring never reaches GEOS: our own message says what is wrong.
-        #expect { try ctx.geometry(.polygon([[Coordinate(0, 0), Coordinate(1, 0), Coordinate(1, 1), Coordinate(0, 1)]])) }
-            throws: { "\($0)".contains("closed") }
+        #expect {
+            try ctx.geometry(.polygon([[Coordinate(0, 0), Coordinate(1, 0), Coordinate(1, 1), Coordinate(0, 1)]]))
+        } throws: { "\($0)".contains("closed") }
     }
 
     @Test func validityReportsReasonAndLocation() throws {
@@ -49,7 +50,9 @@ import Testing
         #expect(features[0].properties["name"] == "鱼峰")
         let again = try GeoJSON.features(fromText: GeoJSON.text(features))
         #expect(again == [Feature(id: "7", properties: features[0].properties, geometry: features[0].geometry)])
-        #expect(throws: GeoJSONError.self) { try GeoJSON.features(fromText: #"{"type":"Feature","geometry":{"type":"Point","coordinates":[1]}}"#) }
+        #expect(throws: GeoJSONError.self) {
+            try GeoJSON.features(fromText: #"{"type":"Feature","geometry":{"type":"Point","coordinates":[1]}}"#)
+        }
         #expect { try JSONParser.parse("{\"a\": [1, 2,]}") } throws: { ($0 as? JSONError)?.column == 13 }
     }
 
@@ -79,7 +82,10 @@ import Testing
             _ = try a.validity()
             _ = try local.geometry(wkt: "POLYGON ((0 0, 2 2, 2 0, 0 2, 0 0))").makeValid().parts()
             _ = try? local.geometry(wkt: "nonsense")
-            _ = try? local.geometry(.polygon([[Coordinate(0, 0), Coordinate(1, 0), Coordinate(1, 1), Coordinate(0, 0)], [Coordinate(0, 0)]]))
+            _ = try? local.geometry(
+                .polygon([
+                    [Coordinate(0, 0), Coordinate(1, 0), Coordinate(1, 1), Coordinate(0, 0)], [Coordinate(0, 0)],
+                ]))
             _ = try MetricMeasurer(context: local).area(try a.shape())
             #expect(local.liveGeometries >= 2)
         }

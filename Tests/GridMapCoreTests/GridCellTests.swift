@@ -17,10 +17,16 @@ import Testing
             for k in 0..<(ring.count - 1) {
                 let a = ring[k], b = ring[k + 1]
                 let side = (b.x - a.x) * (p.y - a.y) - (p.x - a.x) * (b.y - a.y)
-                if side == 0 && min(a.x, b.x) <= p.x && p.x <= max(a.x, b.x) && min(a.y, b.y) <= p.y && p.y <= max(a.y, b.y) {
+                if side == 0 && min(a.x, b.x) <= p.x && p.x <= max(a.x, b.x) && min(a.y, b.y) <= p.y
+                    && p.y <= max(a.y, b.y)
+                {
                     return true
                 }
-                if a.y <= p.y { if b.y > p.y && side > 0 { winding += 1 } } else if b.y <= p.y && side < 0 { winding -= 1 }
+                if a.y <= p.y {
+                    if b.y > p.y && side > 0 { winding += 1 }
+                } else if b.y <= p.y && side < 0 {
+                    winding -= 1
+                }
             }
         }
         return winding != 0
@@ -34,7 +40,10 @@ import Testing
         let index = try GridIndex(polygons: grids.map(shape), cellShift: shift)
         #expect(index.cells.side == Int64(1) << Int64(shift))
         var covered = 0
-        let coordinates = points.map { Coordinate(Double(base.x + $0.x) / 1e7, Double(base.y + $0.y) / 1e7) } + [Coordinate(.nan, 24), Coordinate(109, .infinity)]
+        let coordinates =
+            points.map { Coordinate(Double(base.x + $0.x) / 1e7, Double(base.y + $0.y) / 1e7) } + [
+                Coordinate(.nan, 24), Coordinate(109, .infinity),
+            ]
         var batch = [Int32](repeating: -2, count: coordinates.count)
         coordinates.withUnsafeBufferPointer { c in batch.withUnsafeMutableBufferPointer { index.locate(c, into: $0) } }
         #expect(batch.suffix(2) == [-1, -1])
@@ -77,7 +86,10 @@ import Testing
                 grids.append([[a, b, c, d, a]])
             }
         } }
-        grids.append([[(200, 0), (264, 0), (264, 64), (200, 64), (200, 0)], [(216, 16), (216, 48), (248, 48), (248, 16), (216, 16)]])
+        grids.append([
+            [(200, 0), (264, 0), (264, 64), (200, 64), (200, 0)],
+            [(216, 16), (216, 48), (248, 48), (248, 16), (216, 16)],
+        ])
         grids.append([[(216, 16), (248, 16), (248, 48), (216, 48), (216, 16)]])
         grids.shuffle(using: &random)  // ids no longer follow position
 
@@ -94,17 +106,27 @@ import Testing
     @Test func longEdgesAndCellSides() throws {
         let side: Int64 = 1 << 12
         let hub: P = (4 * side, 4 * side)
-        let rim: [P] = [(0, 0), (9 * side, 3), (20 * side, 2 * side + 1), (20 * side, 12 * side), (11 * side, 20 * side - 7),
-                        (3, 13 * side), (0, 6 * side)]
+        let rim: [P] = [
+            (0, 0), (9 * side, 3), (20 * side, 2 * side + 1), (20 * side, 12 * side), (11 * side, 20 * side - 7),
+            (3, 13 * side), (0, 6 * side),
+        ]
         var grids = [[[P]]]()
         for k in rim.indices { grids.append([[hub, rim[k], rim[(k + 1) % rim.count], hub]]) }
         // A comb whose teeth end on cell sides, inside the fan's far part.
-        grids.append([[(12 * side, 8 * side), (18 * side, 8 * side), (18 * side, 9 * side), (17 * side, 9 * side), (16 * side, 10 * side + 5),
-                       (15 * side, 9 * side), (14 * side, 11 * side), (13 * side, 9 * side), (12 * side, 9 * side), (12 * side, 8 * side)]])
+        grids.append([
+            [
+                (12 * side, 8 * side), (18 * side, 8 * side), (18 * side, 9 * side), (17 * side, 9 * side),
+                (16 * side, 10 * side + 5),
+                (15 * side, 9 * side), (14 * side, 11 * side), (13 * side, 9 * side), (12 * side, 9 * side),
+                (12 * side, 8 * side),
+            ]
+        ])
 
         var random = TestRandom(seed: 9)
         var points = [P]()
-        for _ in 0..<40_000 { points.append((Int64(random.int(-10...Int(21 * side))), Int64(random.int(-10...Int(21 * side))))) }
+        for _ in 0..<40_000 {
+            points.append((Int64(random.int(-10...Int(21 * side))), Int64(random.int(-10...Int(21 * side)))))
+        }
         for _ in 0..<20_000 {  // on cell sides and corners
             let a = Int64(random.int(0...21)) * side, b = Int64(random.int(-2...Int(21 * side)))
             points.append(random.int(0...1) == 0 ? (a, b) : (b, a))

@@ -37,7 +37,9 @@ import Testing
         var random = TestRandom(seed: 1)
         var inside = 0
         for _ in 0..<100_000 {
-            let c = GridIndex.snap(Coordinate(random.uniform(box.minX - 0.01, box.maxX + 0.01), random.uniform(box.minY - 0.01, box.maxY + 0.01)))
+            let c = GridIndex.snap(
+                Coordinate(
+                    random.uniform(box.minX - 0.01, box.maxX + 0.01), random.uniform(box.minY - 0.01, box.maxY + 0.01)))
             let expected = try bruteForce(geo, c)
             let got = snapshot.locate(c)
             #expect(got == expected, "at \(c.x) \(c.y)")
@@ -49,7 +51,9 @@ import Testing
     @Test func sharedVerticesAndEdgesGoToTheSmallestID() throws {
         let geo = try GridGeometries(snapshot.dataset.grids)
         var owners: [Coordinate: Set<Int>] = [:]
-        for (g, grid) in snapshot.dataset.grids.enumerated() { for c in grid.shape.allCoordinates { owners[c, default: []].insert(g) } }
+        for (g, grid) in snapshot.dataset.grids.enumerated() {
+            for c in grid.shape.allCoordinates { owners[c, default: []].insert(g) }
+        }
         let shared = owners.filter { $0.value.count >= 2 }.sorted { ($0.key.x, $0.key.y) < ($1.key.x, $1.key.y) }
         #expect(shared.count > 1000)
         var multi = 0
@@ -85,7 +89,9 @@ import Testing
     @Test func concurrentLookupsMatchSingleThreaded() {
         let box = snapshot.dataset.outline.bounds!
         var random = TestRandom(seed: 7)
-        let points = (0..<200_000).map { _ in Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY)) }
+        let points = (0..<200_000).map { _ in
+            Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY))
+        }
         let single = points.map { snapshot.locate($0) }
         #expect(snapshot.locateMany(points) == single)
         let threads = 4

@@ -12,13 +12,16 @@ import Testing
     @Test func fastPathPrintsWhatFormatPrints() {
         var rng = SeededRandom(seed: 42)
         var taken = 0
-        var samples: [Double] = [1e-4, (1e-4).nextDown, (1e-4).nextUp, 999.999999999999, 1000, (1000.0).nextDown, 0, -0.0,
-                                 .nan, .infinity, -.infinity, 0.1, 0.2, 0.3, 109.43, -24.3, 180, -180, 1e-12, 123.456789012345,
-                                 1e-5, 0.00005, 3e-7, 0.00001234, -0.000099]
+        var samples: [Double] = [
+            1e-4, (1e-4).nextDown, (1e-4).nextUp, 999.999999999999, 1000, (1000.0).nextDown, 0, -0.0,
+            .nan, .infinity, -.infinity, 0.1, 0.2, 0.3, 109.43, -24.3, 180, -180, 1e-12, 123.456789012345,
+            1e-5, 0.00005, 3e-7, 0.00001234, -0.000099,
+        ]
         for _ in 0..<300_000 {
             // Short decimals as clients type them and as distances are rounded, and their neighbours.
             let whole = String(Int.random(in: 0...999, using: &rng))
-            let decimals = String((0..<Int.random(in: 0...13, using: &rng)).map { _ in "0123456789".randomElement(using: &rng)! })
+            let decimals = String(
+                (0..<Int.random(in: 0...13, using: &rng)).map { _ in "0123456789".randomElement(using: &rng)! })
             let v = Double((Bool.random(using: &rng) ? "-" : "") + whole + "." + decimals + "0")!
             let small = v / [1, 1e3, 1e5, 1e7].randomElement(using: &rng)!
             samples += [v, v.nextUp, v.nextDown, small, Double.random(in: -1000...1000, using: &rng)]

@@ -7,9 +7,14 @@ import Testing
     func scan(_ q: Coordinate, kind: String?) -> [ResourceIndex.Hit] {
         snapshot.dataset.resources.indices
             .filter { kind == nil || snapshot.dataset.resources[$0].kind == kind }
-            .map { ResourceIndex.Hit(resource: $0, distance: Metric.distance(q, snapshot.dataset.resources[$0].location)) }
-            .sorted { $0.distance != $1.distance ? $0.distance < $1.distance
-                : snapshot.dataset.resources[$0.resource].id < snapshot.dataset.resources[$1.resource].id }
+            .map {
+                ResourceIndex.Hit(resource: $0, distance: Metric.distance(q, snapshot.dataset.resources[$0].location))
+            }
+            .sorted {
+                $0.distance != $1.distance
+                    ? $0.distance < $1.distance
+                    : snapshot.dataset.resources[$0.resource].id < snapshot.dataset.resources[$1.resource].id
+            }
     }
 
     @Test func nearestAndRadiusMatchABruteForceScan() {
@@ -21,7 +26,9 @@ import Testing
             let all = scan(q, kind: kind)
             #expect(snapshot.resources.nearest(to: q, k: 5, kind: kind) == Array(all.prefix(5)))
             #expect(snapshot.resources.within(500, of: q, kind: kind) == all.filter { $0.distance <= 500 })
-            #expect(snapshot.resources.nearest(to: q, k: 3, kind: kind, within: 800) == Array(all.filter { $0.distance <= 800 }.prefix(3)))
+            #expect(
+                snapshot.resources.nearest(to: q, k: 3, kind: kind, within: 800)
+                    == Array(all.filter { $0.distance <= 800 }.prefix(3)))
         }
     }
 

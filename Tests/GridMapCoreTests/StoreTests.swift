@@ -5,7 +5,9 @@ import Testing
 /// A store made from the committed data, one per test (each may publish).
 func makeStore() throws -> (MapStore, String) {
     let path = Scratch.directory + "/store-\(UUID().uuidString).gridmap"
-    return (try MapStore.create(path: path, from: StoreFixture.dataset, author: "test", message: "the committed data"), path)
+    return (
+        try MapStore.create(path: path, from: StoreFixture.dataset, author: "test", message: "the committed data"), path
+    )
 }
 
 /// The test run's scratch directory, removed when the process exits: the stores tests make
@@ -67,7 +69,8 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         #expect(v2.changedGrids == ["450203001001001"])
         let diff = try store.diff(from: 1, to: 2)
         #expect(diff["layers"]?["grids"]?["changed"]?.array?.count == 1)
-        #expect(diff["layers"]?["grids"]?["changed"]?.array?.first?["attributes"]?["name"]?.array?.last?.string == "新网格名")
+        #expect(
+            diff["layers"]?["grids"]?["changed"]?.array?.first?["attributes"]?["name"]?.array?.last?.string == "新网格名")
     }
 
     /// Merging grid B into its neighbour A: the derived data follows (addresses, resources,
@@ -97,7 +100,8 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         for r in v1.dataset.resources where r.gridID == grids[b].id {
             var p = r.properties
             p["grid_id"] = .string(grids[a].id)
-            changes.features[.resources, default: [:]][r.id] = FeatureRow(Feature(id: r.id, properties: p, geometry: .point(r.location)))
+            changes.features[.resources, default: [:]][r.id] = FeatureRow(
+                Feature(id: r.id, properties: p, geometry: .point(r.location)))
         }
         let info = try store.publish(changes, parent: 1, author: "planner", message: "merge")
         #expect(info.id == 2 && info.changedGrids == [grids[a].id, grids[b].id].sorted())
@@ -111,7 +115,8 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
             #expect(top.first?.gridID == grids[a].id)
         } else { Issue.record("geocode of \(movedAddresses[0].text)") }
         let resources = v1.dataset.resources.filter { $0.locatedGridID == grids[b].id }.map(\.id)
-        #expect(v2.dataset.resources.filter { resources.contains($0.id) }.allSatisfy { $0.locatedGridID == grids[a].id })
+        #expect(
+            v2.dataset.resources.filter { resources.contains($0.id) }.allSatisfy { $0.locatedGridID == grids[a].id })
         // The community's shape is derived: same area, one grid fewer.
         let community = grids[a].communityID
         let c1 = try #require(v1.dataset.communities.first { $0.id == community })
@@ -147,7 +152,9 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         #expect(service.current.version == "3")
         let asOf = try service.snapshot(asOf: "2")
         #expect(asOf.locate(movedAddresses[0].location).map { asOf.dataset.grids[$0].id } == grids[a].id)
-        #expect(service.current.locate(movedAddresses[0].location).map { service.current.dataset.grids[$0].id } == grids[b].id)
+        #expect(
+            service.current.locate(movedAddresses[0].location).map { service.current.dataset.grids[$0].id }
+                == grids[b].id)
         #expect(service.cachedVersions == [2])
         #expect(try service.resolve(asOf: VersionInfo.iso(info.publishedMs)) == 2)
         #expect(try store.verify()["versions"]?.int == 3)
@@ -194,7 +201,10 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         let (store, path) = try makeStore()
         _ = store
         let db = try SQLiteDatabase(path: path)
-        for sql in ["UPDATE feature SET props = '{}'", "DELETE FROM feature", "DELETE FROM version", "UPDATE address SET text = ''"] {
+        for sql in [
+            "UPDATE feature SET props = '{}'", "DELETE FROM feature", "DELETE FROM version",
+            "UPDATE address SET text = ''",
+        ] {
             #expect(throws: SQLiteError.self) { try db.execute(sql) }
             do { try db.execute(sql) } catch { #expect("\(error)".contains("append-only"), "\(sql)") }
         }
@@ -221,7 +231,9 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
     @Test func aVersionStoresWhatItChanges() throws {
         let (store, path) = try makeStore()
         func size() -> Int {
-            ["", "-wal"].reduce(0) { $0 + (((try? FileManager.default.attributesOfItem(atPath: path + $1))?[.size] as? Int) ?? 0) }
+            ["", "-wal"].reduce(0) {
+                $0 + (((try? FileManager.default.attributesOfItem(atPath: path + $1))?[.size] as? Int) ?? 0)
+            }
         }
         try store.checkpoint()
         let before = size()
@@ -230,8 +242,12 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         for k in 0..<count {
             grids[k].shape = grids[k].shape.bumpedOutward()
             var changes = ChangeSet()
-            changes.features[.grids] = [grids[k].id: FeatureRow(Feature(id: grids[k].id, properties: grids[k].properties,
-                                                                        geometry: grids[k].shape))]
+            changes.features[.grids] = [
+                grids[k].id: FeatureRow(
+                    Feature(
+                        id: grids[k].id, properties: grids[k].properties,
+                        geometry: grids[k].shape))
+            ]
             try store.publish(changes, parent: k + 1, author: "t", message: "bump")
         }
         try store.checkpoint()

@@ -14,11 +14,13 @@ import Testing
         let grid = Fixture.snapshot.dataset.grids[17].id
         let address = Fixture.addresses[42].text
         return [
-            ["PING"], ["PING", "hello"], ["ECHO", "x"], ["LOCATE", "109.43", "24.3"], ["LOCATE", "109.43", "24.3", "CRS", "gcj02"],
+            ["PING"], ["PING", "hello"], ["ECHO", "x"], ["LOCATE", "109.43", "24.3"],
+            ["LOCATE", "109.43", "24.3", "CRS", "gcj02"],
             ["LOCATE", "500000", "2700000", "CRS", "EPSG:4547"], ["NEARBY", "109.43", "24.3", "LIMIT", "5"],
             ["NEARBY", "109.43", "24.3", "KIND", "grid_worker", "RADIUS", "300"], ["GRID", grid], ["NEIGHBORS", grid],
             ["GRIDS", "STREET", "450203103"], ["GRIDS", "COMMUNITY", String(grid.prefix(12))],
-            ["INTERSECTS", "BOX", "109.42", "24.29", "109.43", "24.30"], ["INTERSECTS", "CIRCLE", "109.43", "24.3", "200"],
+            ["INTERSECTS", "BOX", "109.42", "24.29", "109.43", "24.30"],
+            ["INTERSECTS", "CIRCLE", "109.43", "24.3", "200"],
             ["INTERSECTS", "POLYGON((109.42 24.29, 109.43 24.29, 109.43 24.3, 109.42 24.29))"],
             ["GEOCODE", address, "LIMIT", "2"], ["LOCATEADDR", address], ["INFO"], ["COMMAND", "COUNT"],
             ["CLIENT", "GETNAME"], ["CONFIG", "GET", "save"], ["SELECT", "0"], ["HELLO", "2"], ["AUTH", "x"],
@@ -35,12 +37,18 @@ import Testing
             let k = Int.random(in: 0..<args.count, using: &rng)
             switch Int.random(in: 0..<8, using: &rng) {
             case 0: args[k] = .text(oddValues.randomElement(using: &rng)!)
-            case 1: args[k] = .bytes((0..<Int.random(in: 0...24, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
+            case 1:
+                args[k] = .bytes(
+                    (0..<Int.random(in: 0...24, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
             case 2 where k > 0: args.remove(at: k)
-            case 3: args.insert(.text(oddValues.randomElement(using: &rng)!), at: Int.random(in: 1...args.count, using: &rng))
-            case 4 where k > 0: args[k] = [.integer(Int.random(in: -5...5, using: &rng)), .null, .nested].randomElement(using: &rng)!
+            case 3:
+                args.insert(
+                    .text(oddValues.randomElement(using: &rng)!), at: Int.random(in: 1...args.count, using: &rng))
+            case 4 where k > 0:
+                args[k] = [.integer(Int.random(in: -5...5, using: &rng)), .null, .nested].randomElement(using: &rng)!
             case 5: if case .text(let s) = args[k] { args[k] = .text(String(s.reversed())) }
-            case 6: if case .text(let s) = args[0] { args[0] = .text(Bool.random(using: &rng) ? s.lowercased() : s + "x") }
+            case 6:
+                if case .text(let s) = args[0] { args[0] = .text(Bool.random(using: &rng) ? s.lowercased() : s + "x") }
             default: args.append(.text(oddValues.randomElement(using: &rng)!))
             }
         }
@@ -81,7 +89,9 @@ import Testing
             }
             // The seeds as written are all answered, but AUTH (no password is set) and ECHO (not
             // a command here, there to take the unknown-command path).
-            if n < Self.seeds.count, seed[0] != "AUTH", seed[0] != "ECHO" { #expect(!(reply?.isError ?? true), "\(seed): \(String(describing: reply))") }
+            if n < Self.seeds.count, seed[0] != "AUTH", seed[0] != "ECHO" {
+                #expect(!(reply?.isError ?? true), "\(seed): \(String(describing: reply))")
+            }
         }
         print("command fuzz: \(frames) requests, \(errors) error replies")
         #expect(errors > frames / 4 && errors < frames)

@@ -35,7 +35,9 @@ import Testing
         #expect(ping.buckets.reduce(0, +) == 3 && locate.buckets.reduce(0, +) == 3)
         #expect(ping.totalNanos > 0 && locate.totalNanos > 0)
         #expect(ping.totalNanos + locate.totalNanos <= elapsed)
-        #expect(stats.commandLines().contains { $0.hasPrefix("cmdstat_locate:calls=3,") && $0.hasSuffix(",failed_calls=1") })
+        #expect(
+            stats.commandLines().contains { $0.hasPrefix("cmdstat_locate:calls=3,") && $0.hasSuffix(",failed_calls=1") }
+        )
     }
 
     @Test func aRunsTimeIsSplitEvenlyIntoTheHistogram() {

@@ -20,7 +20,8 @@ import Testing
         var b = input
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
             switch Int.random(in: 0..<7, using: &rng) {
-            case 0 where !b.isEmpty: b[Int.random(in: 0..<b.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            case 0 where !b.isEmpty:
+                b[Int.random(in: 0..<b.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
             case 1 where !b.isEmpty: b.removeSubrange(Int.random(in: 0..<b.count, using: &rng)...)
             case 2: b.insert(contentsOf: Array(["*", "$", "\r\n", "-1", "99999999999", "\"", "\\x", ":", "0"].randomElement(using: &rng)!.utf8),
                              at: Int.random(in: 0...b.count, using: &rng))
@@ -95,7 +96,8 @@ import Testing
         for _ in 0..<2_000 {
             let arguments: [[UInt8]] = (0..<Int.random(in: 1...6, using: &rng)).map { _ in
                 (0..<Int.random(in: 0...40, using: &rng)).map { _ in
-                    Bool.random(using: &rng) ? UInt8.random(in: 0...255, using: &rng) : Array("\r\n$*".utf8).randomElement(using: &rng)!
+                    Bool.random(using: &rng)
+                        ? UInt8.random(in: 0...255, using: &rng) : Array("\r\n$*".utf8).randomElement(using: &rng)!
                 }
             }
             var frame = Array("*\(arguments.count)\r\n".utf8)
@@ -119,7 +121,8 @@ import Testing
         func parse(_ s: String) -> Double? { Array(s.utf8).withUnsafeBytes(exactDecimal) }
         for _ in 0..<200_000 {
             let whole = String(Int.random(in: 0...999_999, using: &rng))
-            let fraction = String((0..<Int.random(in: 0...10, using: &rng)).map { _ in "0123456789".randomElement(using: &rng)! })
+            let fraction = String(
+                (0..<Int.random(in: 0...10, using: &rng)).map { _ in "0123456789".randomElement(using: &rng)! })
             let sign = ["", "-", "+"].randomElement(using: &rng)!
             let text = sign + whole + (fraction.isEmpty && Bool.random(using: &rng) ? "" : "." + fraction)
             let expected = Double(text)!

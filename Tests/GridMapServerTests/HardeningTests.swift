@@ -11,13 +11,18 @@ import Testing
     @Test func deeplyNestedGeometryIsRefusedNotFollowed() async throws {
         let server = try await TestServer.start()
         let bad = try Client(port: server.port), healthy = try Client(port: server.port)
-        for text in [String(repeating: "GEOMETRYCOLLECTION(", count: 30_000),
-                     String(repeating: "[", count: 30_000), "{\"type\":\"Polygon\",\"coordinates\":" + String(repeating: "[", count: 5000)] {
+        for text in [
+            String(repeating: "GEOMETRYCOLLECTION(", count: 30_000),
+            String(repeating: "[", count: 30_000),
+            "{\"type\":\"Polygon\",\"coordinates\":" + String(repeating: "[", count: 5000),
+        ] {
             guard case .error(let e) = try bad.command("INTERSECTS", text) else { Issue.record("accepted"); continue }
             #expect(e.contains("nested deeper than 8 levels"), "\(e)")
         }
         let many = "POLYGON((" + (0..<20_001).map { "\(109 + Double($0) * 1e-6) 24.3" }.joined(separator: ",") + "))"
-        guard case .error(let e) = try bad.command("INTERSECTS", many) else { Issue.record("20,001 vertices accepted"); return }
+        guard case .error(let e) = try bad.command("INTERSECTS", many) else {
+            Issue.record("20,001 vertices accepted"); return
+        }
         #expect(e.contains("more than 10000 vertices"))
         #expect(try healthy.command("PING") == .simple("PONG"))
         #expect(try bad.command("PING") == .simple("PONG"))
@@ -61,7 +66,9 @@ import Testing
         let server = try await TestServer.start()
         let c = try Client(port: server.port)
         for bad in ["109.43\u{0}abc", "0x1.b5p6", "inf", "nan", "1e400", "1.2.3", "--1", "1e", "+", ""] {
-            guard case .error(let e) = try c.command("LOCATE", bad, "24.3") else { Issue.record("'\(bad)' accepted"); continue }
+            guard case .error(let e) = try c.command("LOCATE", bad, "24.3") else {
+                Issue.record("'\(bad)' accepted"); continue
+            }
             #expect(e.contains("is not a number"), "\(e)")
         }
         for good in ["109.43", "+109.43", "1.0943e2", "109.430000000000000001"] {
@@ -104,7 +111,9 @@ import Testing
         // One idle client made room (closed at once); the others are closed at the timeout.
         let replies = try idle.map { try $0.read() }
         #expect(replies.filter { $0 == .closed }.count == 1, "\(replies)")
-        #expect(replies.filter { if case .error(let e) = $0 { e.contains("authentication timeout") } else { false } }.count == 2)
+        #expect(
+            replies.filter { if case .error(let e) = $0 { e.contains("authentication timeout") } else { false } }.count
+                == 2)
         #expect(try user.command("PING") == .simple("PONG"))
         try await server.stop()
     }

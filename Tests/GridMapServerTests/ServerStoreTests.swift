@@ -30,8 +30,12 @@ import Testing
         let (point, grid) = Self.pointInGrid()
         let reader = try Client(port: server.port)
         let subscriber = try Client(port: server.port)
-        #expect(try subscriber.command("SUBSCRIBE", "gridmap:versions") == .array([.bulk("subscribe"), .bulk("gridmap:versions"), .integer(1)]))
-        guard case .error(let e) = try subscriber.command("LOCATE", "1", "2") else { Issue.record("LOCATE while subscribed"); return }
+        #expect(
+            try subscriber.command("SUBSCRIBE", "gridmap:versions")
+                == .array([.bulk("subscribe"), .bulk("gridmap:versions"), .integer(1)]))
+        guard case .error(let e) = try subscriber.command("LOCATE", "1", "2") else {
+            Issue.record("LOCATE while subscribed"); return
+        }
         #expect(e.contains("only (P)SUBSCRIBE"))
         #expect(try subscriber.command("PING") == .array([.bulk("pong"), .bulk("")]))
 
@@ -50,7 +54,9 @@ import Testing
         // Within a second on a release build (tools/clients/test_store_servers.py, two processes);
         // this debug build only has to get there.
         #expect(served == "\(info.id)")
-        guard case .array(let message) = try subscriber.read(), message.count == 3 else { Issue.record("no message"); return }
+        guard case .array(let message) = try subscriber.read(), message.count == 3 else {
+            Issue.record("no message"); return
+        }
         #expect(message[0] == .bulk("message"))
         let event = try #require(message[2].json)
         #expect(event["version"]?.int == info.id)
@@ -76,7 +82,9 @@ import Testing
         guard case .bulk(let info?) = try other.command("INFO") else { Issue.record("INFO"); return }
         #expect(info.contains("asof_cache_versions:1"))
         let today = ISO8601DateFormatter().string(from: Date().addingTimeInterval(60))
-        #expect(try other.command("LOCATE", "\(point.x)", "\(point.y)", "ASOF", today).json?["data_version"]?.string == "\(renamed.id)")
+        #expect(
+            try other.command("LOCATE", "\(point.x)", "\(point.y)", "ASOF", today).json?["data_version"]?.string
+                == "\(renamed.id)")
         #expect(try other.command("LOCATE", "1", "2", "ASOF", "2001-01-01").isError)
         #expect(try other.command("LOCATE", "1", "2", "ASOF", "99").isError)
 
@@ -95,7 +103,9 @@ import Testing
         #expect(after?["grid"]?["name"]?.string == oldName)
         let versions = try #require(try other.command("VERSIONS").json?["versions"]?.array)
         #expect(versions.map { $0["version"]?.int } == [newVersion, renamed.id, 1])
-        guard case .error(let e) = try planner.command("ROLLBACK", "77") else { Issue.record("rollback to nothing"); return }
+        guard case .error(let e) = try planner.command("ROLLBACK", "77") else {
+            Issue.record("rollback to nothing"); return
+        }
         #expect(e.contains("no version 77"))
         try await server.stop()
     }
@@ -106,7 +116,9 @@ import Testing
         let server = try await TestServer.start(store: path) { $0.readerPassword = "r"; $0.plannerPassword = "p" }
         let c = try Client(port: server.port)
         #expect(try c.command("AUTH", "r") == .simple("OK"))
-        guard case .error(let noperm) = try c.command("ROLLBACK", "1") else { Issue.record("reader rolled back"); return }
+        guard case .error(let noperm) = try c.command("ROLLBACK", "1") else {
+            Issue.record("reader rolled back"); return
+        }
         #expect(noperm.hasPrefix("NOPERM"))
         let store = try MapStore(path: path)
         _ = try Self.rename(Self.pointInGrid().1, to: "甲", in: path)

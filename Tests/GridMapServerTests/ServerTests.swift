@@ -14,7 +14,8 @@ import Testing
         // An address whose 600 m square below lies inside the district (corners and sides).
         let address = Fixture.addresses[500...].first { a in
             [(-1, -1), (1, -1), (1, 1), (-1, 1), (0, -1), (1, 0), (0, 1), (-1, 0)].allSatisfy { dx, dy in
-                snapshot.locate(Coordinate(a.location.x + Double(dx) * 0.0031, a.location.y + Double(dy) * 0.0031)) != nil
+                snapshot.locate(Coordinate(a.location.x + Double(dx) * 0.0031, a.location.y + Double(dy) * 0.0031))
+                    != nil
             }
         }!
         let located = try c.command("LOCATE", "\(address.location.x)", "\(address.location.y)")
@@ -50,8 +51,11 @@ import Testing
         #expect(abs(overlapSum - (viaWKT?["area_m2"]?.number ?? 0)) < 10)
         let geojson = GeoJSON.json(try GEOSContext().geometry(wkt: wkt).shape()).serialized
         #expect(try c.command("INTERSECTS", geojson).json?["grids"] == viaWKT?["grids"])
-        #expect((try c.command("INTERSECTS", "CIRCLE", "\(p.x)", "\(p.y)", "250").json?["grids"]?.array?.count ?? 0) >= 1)
-        #expect((try c.command("INTERSECTS", "BOX", "109.42", "24.29", "109.43", "24.30").json?["grids"]?.array?.count ?? 0) >= 1)
+        #expect(
+            (try c.command("INTERSECTS", "CIRCLE", "\(p.x)", "\(p.y)", "250").json?["grids"]?.array?.count ?? 0) >= 1)
+        #expect(
+            (try c.command("INTERSECTS", "BOX", "109.42", "24.29", "109.43", "24.30").json?["grids"]?.array?.count ?? 0)
+                >= 1)
 
         guard case .bulk(let info?) = try c.command("INFO") else { Issue.record("INFO"); return }
         #expect(info.contains("data_version:\(snapshot.version)") && info.contains("grids:674"))
@@ -62,7 +66,9 @@ import Testing
         #expect(try c.command("COMMAND", "DOCS") == .array([]))
         #expect(try c.command("CLIENT", "SETNAME", "dispatch") == .simple("OK"))
         #expect(try c.command("SELECT", "0") == .simple("OK"))
-        guard case .map(let hello) = try c.command("HELLO", "3") else { Issue.record("HELLO 3 must answer a RESP3 map"); return }
+        guard case .map(let hello) = try c.command("HELLO", "3") else {
+            Issue.record("HELLO 3 must answer a RESP3 map"); return
+        }
         #expect(hello.contains(.bulk("gridmap")))
         // RESP3 now: null is `_`.
         #expect(try c.command("CLIENT", "GETNAME") == .bulk("dispatch"))
@@ -134,10 +140,14 @@ import Testing
             INSERT INTO version VALUES (2, 1, 0, 'a foreign tool', 'broken', '[]', '{}');
             INSERT INTO feature VALUES ('grids', '450203001001001', 2, '{not json', NULL);
             """)
-        guard case .error(let e) = try c.command("RELOAD") else { Issue.record("RELOAD of a broken version succeeded"); return }
+        guard case .error(let e) = try c.command("RELOAD") else {
+            Issue.record("RELOAD of a broken version succeeded"); return
+        }
         #expect(e.contains("450203001001001"))
         #expect(e.contains("reload failed, still serving \(Fixture.snapshot.version)"))
-        guard case .bulk(let located?) = try c.command("LOCATE", "109.43", "24.3") else { Issue.record("no LOCATE reply"); return }
+        guard case .bulk(let located?) = try c.command("LOCATE", "109.43", "24.3") else {
+            Issue.record("no LOCATE reply"); return
+        }
         #expect(located.contains("\"data_version\":\"\(Fixture.snapshot.version)\""))
         try await server.stop()
     }
@@ -145,10 +155,15 @@ import Testing
     @Test func brokenFramesCloseOnlyThatConnection() async throws {
         let server = try await TestServer.start { $0.limits.maxRequestBytes = 64 << 10; $0.limits.maxArrayLength = 16 }
         let healthy = try Client(port: server.port)
-        for garbage in ["*2\r\n$4\r\nPING\r\n:x\r\n", "*1\r\n$abc\r\n", "*99\r\n", "*1\r\n$4\r\nPINGxx", "*1\r\n:abc\r\n", "*1\r\n*1\r\n*1\r\n$1\r\nx\r\n"] {
+        for garbage in [
+            "*2\r\n$4\r\nPING\r\n:x\r\n", "*1\r\n$abc\r\n", "*99\r\n", "*1\r\n$4\r\nPINGxx", "*1\r\n:abc\r\n",
+            "*1\r\n*1\r\n*1\r\n$1\r\nx\r\n",
+        ] {
             let bad = try Client(port: server.port)
             bad.send(garbage)
-            guard case .error(let e) = try bad.read() else { Issue.record("no error for \(garbage.debugDescription)"); continue }
+            guard case .error(let e) = try bad.read() else {
+                Issue.record("no error for \(garbage.debugDescription)"); continue
+            }
             #expect(e.contains("Protocol error"), "\(garbage.debugDescription): \(e)")
             #expect(try bad.read() == .closed)
             #expect(try healthy.command("PING") == .simple("PONG"))
@@ -169,9 +184,13 @@ import Testing
         let server = try await TestServer.start { $0.readerPassword = "r3ader"; $0.plannerPassword = "pl4nner" }
         let c = try Client(port: server.port)
         #expect(try c.command("PING") == .simple("PONG"))
-        guard case .error(let noauth) = try c.command("LOCATE", "109.43", "24.3") else { Issue.record("LOCATE without AUTH"); return }
+        guard case .error(let noauth) = try c.command("LOCATE", "109.43", "24.3") else {
+            Issue.record("LOCATE without AUTH"); return
+        }
         #expect(noauth.hasPrefix("NOAUTH"))
-        guard case .error(let wrong) = try c.command("AUTH", "guess") else { Issue.record("wrong password accepted"); return }
+        guard case .error(let wrong) = try c.command("AUTH", "guess") else {
+            Issue.record("wrong password accepted"); return
+        }
         #expect(wrong.hasPrefix("WRONGPASS"))
         #expect(try c.command("AUTH", "r3ader") == .simple("OK"))
         #expect(try c.command("LOCATE", "109.43", "24.3").json?["grid"] != nil)
@@ -180,7 +199,9 @@ import Testing
         #expect(try c.command("AUTH", "planner", "pl4nner") == .simple("OK"))
         #expect(try c.command("RELOAD") == .simple("OK \(Fixture.snapshot.version)"))
         let viaHello = try Client(port: server.port)
-        guard case .map = try viaHello.command("HELLO", "3", "AUTH", "default", "r3ader") else { Issue.record("HELLO AUTH"); return }
+        guard case .map = try viaHello.command("HELLO", "3", "AUTH", "default", "r3ader") else {
+            Issue.record("HELLO AUTH"); return
+        }
         #expect(try viaHello.command("GRID", "450203001001001").json?["id"] == "450203001001001")
         try await server.stop()
     }
@@ -230,7 +251,8 @@ import Testing
         var random = SystemRandomNumberGenerator()
         for round in 0..<200 {
             let bad = try Client(port: server.port)
-            bad.send((0..<Int.random(in: 1...2000, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) })
+            bad.send(
+                (0..<Int.random(in: 1...2000, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) })
             if round % 10 == 0 { #expect(try healthy.command("PING") == .simple("PONG")) }
         }
         #expect(try healthy.command("LOCATE", "109.43", "24.3").json?["grid"] != nil)

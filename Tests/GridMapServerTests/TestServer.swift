@@ -51,7 +51,9 @@ final class TestServer: Sendable {
     let port: Int
     let task: Task<Void, Error>
 
-    static func start(store: String? = nil, _ configure: (inout ServerConfig) -> Void = { _ in }) async throws -> TestServer {
+    static func start(
+        store: String? = nil, _ configure: (inout ServerConfig) -> Void = { _ in }
+    ) async throws -> TestServer {
         var config = ServerConfig()
         config.port = 0
         configure(&config)
@@ -90,7 +92,11 @@ final class Client {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let r = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let r = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         guard r == 0 else { throw POSIXError(.ECONNREFUSED) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -149,7 +155,8 @@ final class Client {
     }
 
     indirect enum Reply: Equatable {
-        case simple(String), error(String), integer(Int), bulk(String?), array([Reply]), map([Reply]), null, other(String), closed
+        case simple(String), error(String), integer(Int), bulk(String?), array([Reply]), map([Reply]), null, other(
+            String), closed
         var string: String? {
             switch self { case .simple(let s): return s; case .bulk(let s): return s; default: return nil }
         }

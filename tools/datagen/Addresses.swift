@@ -46,9 +46,12 @@ func makeRoads(_ d: District, inside: (Coordinate) -> Bool, random: inout Seeded
             inTree[j] = true
             let a = stops[i], b = stops[j]
             let n = max(2, Int((d2(a, b).squareRoot() / 25).rounded(.up)))
-            lines.append((0...n).map { k in
-                d.warp.apply(Coordinate(a.x + (b.x - a.x) * Double(k) / Double(n), a.y + (b.y - a.y) * Double(k) / Double(n)))
-            })
+            lines.append(
+                (0...n).map { k in
+                    d.warp.apply(
+                        Coordinate(a.x + (b.x - a.x) * Double(k) / Double(n), a.y + (b.y - a.y) * Double(k) / Double(n))
+                    )
+                })
         }
     }
     // Keep the longest run of each line inside the district (urban lines: inside the town too).
@@ -76,7 +79,9 @@ struct AddressDraft {
 /// Door numbers along each road, odd on the left and even on the right; in towns about a
 /// fifth of the doors are residential compounds whose buildings and units get addresses of
 /// their own.
-func makeAddresses(_ roads: [Road], stride: Int, urban: (Coordinate) -> Bool, random: inout SeededRandom) -> [AddressDraft] {
+func makeAddresses(
+    _ roads: [Road], stride: Int, urban: (Coordinate) -> Bool, random: inout SeededRandom
+) -> [AddressDraft] {
     // Road points are 25 m apart; a door on each side every `stride` points.
     var out: [AddressDraft] = []
     var compoundNames = Names.places(4096, random: &random)
@@ -96,11 +101,14 @@ func makeAddresses(_ roads: [Road], stride: Int, urban: (Coordinate) -> Bool, ra
                     let name = compoundNames.popLast() ?? "幸福"
                     let suffix = random.pick(Names.compoundSuffixes)
                     for b in 1...random.int(2...9) {
-                        let centre = Coordinate(door.x + normal.x * sign * random.uniform(20, 90) + random.uniform(-40, 40),
-                                                door.y + normal.y * sign * random.uniform(20, 90) + random.uniform(-40, 40))
+                        let centre = Coordinate(
+                            door.x + normal.x * sign * random.uniform(20, 90) + random.uniform(-40, 40),
+                            door.y + normal.y * sign * random.uniform(20, 90) + random.uniform(-40, 40))
                         for u in 1...random.int(1...3) {
-                            out.append(.init(road: road.name, number: number, compound: name + suffix, building: b, unit: u,
-                                             point: Coordinate(centre.x + Double(u) * 6, centre.y)))
+                            out.append(
+                                .init(
+                                    road: road.name, number: number, compound: name + suffix, building: b, unit: u,
+                                    point: Coordinate(centre.x + Double(u) * 6, centre.y)))
                         }
                     }
                 } else {

@@ -14,7 +14,8 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Output directory.")
     var out = "data/yufeng"
 
-    @Option(help: "Linear scale: 10 makes an area 100x larger with 100x the grids, addresses and resources (benchmarks).")
+    @Option(
+        help: "Linear scale: 10 makes an area 100x larger with 100x the grids, addresses and resources (benchmarks).")
     var scale = 1
 
     @Option(help: "Random seed.")
@@ -35,7 +36,8 @@ struct GenerateCommand: ParsableCommand {
         let density = makeDensity(frame: frame, scale: scale, outline: repaired.geometry, random: &random)
         let warp = Warp(random: &random)
 
-        let seeds = try sampleSeeds(count: layout.gridsTotal, inside: repaired.geometry, frame: frame, density: density, random: &random)
+        let seeds = try sampleSeeds(
+            count: layout.gridsTotal, inside: repaired.geometry, frame: frame, density: density, random: &random)
         log("\(seeds.count) grid seeds")
         // Vertex spacing along boundaries: ~20 m in town, ~60 m in the countryside.
         let shapes = try partition(seeds: seeds, outline: repaired.geometry, frame: frame, warp: warp) { p in
@@ -64,7 +66,8 @@ struct GenerateCommand: ParsableCommand {
         var stride = 8, located: [(point: Coordinate, grid: Int)] = []
         while located.count < layout.addresses && stride > 0 {
             var attempt = random
-            let drafts = makeAddresses(roads, stride: stride, urban: { density.at($0) > 12 * density.rural }, random: &attempt)
+            let drafts = makeAddresses(
+                roads, stride: stride, urban: { density.at($0) > 12 * density.rural }, random: &attempt)
             located = try writer.writeAddresses(drafts, index: index)
             if located.count >= layout.addresses || stride == 1 { random = attempt }
             stride -= 1
@@ -88,7 +91,9 @@ struct GenerateCommand: ParsableCommand {
 /// not territory. Snapped to the 1e-7° lattice every other layer uses.
 func repairOutline(path: String, scale: Int, context ctx: GEOSContext) throws -> (shape: Shape, geometry: Geometry) {
     let text = try String(contentsOfFile: path, encoding: .utf8)
-    guard let source = try GeoJSON.features(fromText: text).first?.geometry else { throw GeometryError("\(path): no geometry") }
+    guard let source = try GeoJSON.features(fromText: text).first?.geometry else {
+        throw GeometryError("\(path): no geometry")
+    }
     let valid = try ctx.geometry(source).makeValid()
     let polygons = valid.polygonsDeep()
     guard var largest = polygons.max(by: { ($0.first.map(ringArea) ?? 0) < ($1.first.map(ringArea) ?? 0) }) else {
@@ -101,7 +106,9 @@ func repairOutline(path: String, scale: Int, context ctx: GEOSContext) throws ->
         shape = shape.mapCoordinates { Coordinate(c.x + (s * ($0.x - c.x)), c.y + (s * ($0.y - c.y))) }
     }
     let snapped = try onLattice(try ctx.geometry(shape))
-    guard try snapped.validity().isValid, snapped.typeID == 3 else { throw GeometryError("repaired outline is not one valid polygon") }
+    guard try snapped.validity().isValid, snapped.typeID == 3 else {
+        throw GeometryError("repaired outline is not one valid polygon")
+    }
     return (try snapped.shape(), snapped)
 }
 

@@ -13,7 +13,8 @@ func adjacency(_ shapes: [Shape]) -> [[Int: Double]] {
                 let q = (Int64((ring[k + 1].x * 1e7).rounded()), Int64((ring[k + 1].y * 1e7).rounded()))
                 let key = p < q ? Key(ax: p.0, ay: p.1, bx: q.0, by: q.1) : Key(ax: q.0, ay: q.1, bx: p.0, by: p.1)
                 if let h = owner[key], h != g {
-                    let len = (Double(p.0 - q.0) * Double(p.0 - q.0) + Double(p.1 - q.1) * Double(p.1 - q.1)).squareRoot()
+                    let len = (Double(p.0 - q.0) * Double(p.0 - q.0) + Double(p.1 - q.1) * Double(p.1 - q.1))
+                        .squareRoot()
                     result[g][h, default: 0] += len
                     result[h][g, default: 0] += len
                 } else {
@@ -39,7 +40,9 @@ func growRegions(members: [Int], seeds: [Int], targets: [Int], neighbours: [[Int
     func claim(_ g: Int, _ r: Int) {
         region[g] = r
         counts[r] += 1
-        for h in neighbours[g].keys where memberSet.contains(h) && region[h] == nil && allowed(r, h) { frontier[r].insert(h) }
+        for h in neighbours[g].keys where memberSet.contains(h) && region[h] == nil && allowed(r, h) {
+            frontier[r].insert(h)
+        }
     }
     for (r, s) in seeds.enumerated() where region[s] == nil { claim(s, r) }
     // Frontier sets may hold grids another region has taken since; they are dropped when met.
@@ -73,8 +76,10 @@ func growRegions(members: [Int], seeds: [Int], targets: [Int], neighbours: [[Int
         }
         if still.count == left.count {  // an island: join the region with the nearest seed
             for g in still {
-                let r = seeds.indices.min { (at[seeds[$0]].x - at[g].x).magnitude + (at[seeds[$0]].y - at[g].y).magnitude
-                    < (at[seeds[$1]].x - at[g].x).magnitude + (at[seeds[$1]].y - at[g].y).magnitude }!
+                let r = seeds.indices.min {
+                    (at[seeds[$0]].x - at[g].x).magnitude + (at[seeds[$0]].y - at[g].y).magnitude
+                        < (at[seeds[$1]].x - at[g].x).magnitude + (at[seeds[$1]].y - at[g].y).magnitude
+                }!
                 region[g] = r
                 counts[r] += 1
             }
@@ -104,7 +109,8 @@ func readingOrder(_ items: [Int], at: [Coordinate]) -> [Int] {
     guard let box = BoundingBox(items.map { at[$0] }), items.count > 1 else { return items }
     let band = max(1, (((box.maxX - box.minX) * (box.maxY - box.minY)) / Double(items.count)).squareRoot())
     return items.sorted { a, b in
-        let ra = Int(((box.maxY - at[a].y) / band).rounded(.down)), rb = Int(((box.maxY - at[b].y) / band).rounded(.down))
+        let ra = Int(((box.maxY - at[a].y) / band).rounded(.down)),
+            rb = Int(((box.maxY - at[b].y) / band).rounded(.down))
         return ra != rb ? ra < rb : (at[a].x != at[b].x ? at[a].x < at[b].x : a < b)
     }
 }
@@ -116,7 +122,8 @@ func apportion(_ total: Int, _ weights: [Double], floor: Int = 1) -> [Int] {
     let exact = weights.map { Double(free) * $0 / sum }
     var parts = exact.map { Int($0.rounded(.down)) + floor }
     var remainder = total - parts.reduce(0, +)
-    for i in exact.indices.sorted(by: { exact[$0] - exact[$0].rounded(.down) > exact[$1] - exact[$1].rounded(.down) }) where remainder > 0 {
+    for i in exact.indices.sorted(by: { exact[$0] - exact[$0].rounded(.down) > exact[$1] - exact[$1].rounded(.down) })
+    where remainder > 0 {
         parts[i] += 1
         remainder -= 1
     }

@@ -4,7 +4,8 @@ import GridMapCore
 enum Names {
     static let placeFirst = Array("东西南北新上下金银龙凤桂柳荣箭鹿屏驾天麒白静航文和兴光朝幸团建育民红阳双立九古三长高洛甘翠碧青秀云锦瑞祥")
     static let placeSecond = Array("山湖塘岭江桥湾坡冲苑城田园门亭岗台林岩河洲岸源峰盘马莲兰环石安平华丰福旺宁明")
-    static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃")
+    static let surnames = Array(
+        "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃")
     static let given = Array("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉海燕鹏飞琳丹斌宇浩凯婷雪梅鑫晨思佳欣怡俊峰志")
     static let roadSuffixes = ["路", "路", "路", "街", "大道", "巷"]
     static let compoundSuffixes = ["小区", "花园", "苑", "家园", "新村", "公寓"]
@@ -18,16 +19,21 @@ enum Names {
             .filter { !used.contains($0) }
         pool.shuffle(using: &random)
         if pool.isEmpty { pool = ["新"] }
-        return (0..<count).map { i in i < pool.count ? pool[i] : pool[i % pool.count] + Names.chineseNumber(i / pool.count + 1) }
+        return (0..<count).map { i in
+            i < pool.count ? pool[i] : pool[i % pool.count] + Names.chineseNumber(i / pool.count + 1)
+        }
     }
 
     static func person(_ random: inout SeededRandom) -> String {
-        String(random.pick(surnames)) + String(random.pick(given)) + (random.unit() < 0.6 ? String(random.pick(given)) : "")
+        String(random.pick(surnames)) + String(random.pick(given))
+            + (random.unit() < 0.6 ? String(random.pick(given)) : "")
     }
 
     static func phone(_ random: inout SeededRandom) -> String {
-        let prefix = random.pick(["130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "157", "158",
-                                  "159", "177", "180", "181", "182", "183", "186", "187", "188", "189", "199"])
+        let prefix = random.pick([
+            "130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "157", "158",
+            "159", "177", "180", "181", "182", "183", "186", "187", "188", "189", "199",
+        ])
         return prefix + (0..<8).map { _ in String(random.int(0...9)) }.joined()
     }
 

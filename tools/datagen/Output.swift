@@ -83,11 +83,13 @@ struct DatasetWriter {
             let street = d.streets[community.street]
             var text = "柳州市鱼峰区" + street.name + community.name + a.road + "\(a.number)号"
             if !a.compound.isEmpty { text += a.compound + "\(a.building)栋\(a.unit)单元" }
-            lines.append(CSV.line([
-                "a" + String(located.count + 1), text, street.name, community.name, a.road, String(a.number), a.compound,
-                a.building > 0 ? String(a.building) : "", a.unit > 0 ? String(a.unit) : "", "",
-                JSONValue.format(p.x), JSONValue.format(p.y), grid.code,
-            ]))
+            lines.append(
+                CSV.line([
+                    "a" + String(located.count + 1), text, street.name, community.name, a.road, String(a.number),
+                    a.compound,
+                    a.building > 0 ? String(a.building) : "", a.unit > 0 ? String(a.unit) : "", "",
+                    JSONValue.format(p.x), JSONValue.format(p.y), grid.code,
+                ]))
             located.append((p, order[k]))
         }
         try write(DataFiles.addresses, lines.joined(separator: "\n") + "\n")
@@ -95,12 +97,17 @@ struct DatasetWriter {
     }
 
     func writeResources(_ resources: [ResourceDraft]) throws {
-        try write(DataFiles.resources, GeoJSON.text(resources.map { r in
-            var properties: [(String, JSONValue)] = [("id", .string(r.id)), ("name", .string(r.name)), ("kind", .string(r.kind)),
-                                                     ("grid_id", .string(district.grids[r.grid].code))]
-            if let c = r.contact { properties.append(("contact", .string(c))) }
-            return Feature(id: r.id, properties: JSONObject(properties), geometry: .point(r.point))
-        }))
+        try write(
+            DataFiles.resources,
+            GeoJSON.text(
+                resources.map { r in
+                    var properties: [(String, JSONValue)] = [
+                        ("id", .string(r.id)), ("name", .string(r.name)), ("kind", .string(r.kind)),
+                        ("grid_id", .string(district.grids[r.grid].code)),
+                    ]
+                    if let c = r.contact { properties.append(("contact", .string(c))) }
+                    return Feature(id: r.id, properties: JSONObject(properties), geometry: .point(r.point))
+                }))
     }
 
     func writeManifest(seed: UInt64, scale: Int, counts: [String: Int]) throws {

@@ -18,7 +18,9 @@ func partition(seeds: [Coordinate], outline: Geometry, frame: Frame, warp: Warp,
     // GEOS returns cells in its own order: match each to the seed inside it.
     var bucket: [Int64: [Int]] = [:]
     let side = 500.0
-    func key(_ p: Coordinate) -> Int64 { Int64((p.x / side).rounded(.down)) << 32 ^ (Int64((p.y / side).rounded(.down)) & 0xFFFF_FFFF) }
+    func key(_ p: Coordinate) -> Int64 {
+        Int64((p.x / side).rounded(.down)) << 32 ^ (Int64((p.y / side).rounded(.down)) & 0xFFFF_FFFF)
+    }
     for (i, s) in seeds.enumerated() { bucket[key(s), default: []].append(i) }
     var cellOf = [Shape?](repeating: nil, count: seeds.count)
     for cell in cells {
@@ -67,7 +69,9 @@ func partition(seeds: [Coordinate], outline: Geometry, frame: Frame, warp: Warp,
         let clipped = try ctx.geometry(bent).intersection(outline)
         var pieces = try clipped.parts().filter { $0.typeID == 3 }
         let seed = try ctx.geometry(.point(frame.lonLat(warp.apply(seeds[i]))))
-        let home = try pieces.firstIndex { try $0.covers(seed) } ?? pieces.indices.max { try! pieces[$0].area() < pieces[$1].area() }
+        let home =
+            try pieces.firstIndex { try $0.covers(seed) }
+            ?? pieces.indices.max { try! pieces[$0].area() < pieces[$1].area() }
         guard let home else { throw GeometryError("cell \(i) lies outside the outline") }
         mains.append(pieces.remove(at: home))
         orphans.append(contentsOf: pieces)
@@ -81,7 +85,8 @@ func partition(seeds: [Coordinate], outline: Geometry, frame: Frame, warp: Warp,
             guard let ob = try orphan.bounds() else { continue }
             var best: (Int, Double)? = nil
             for (j, m) in mains.enumerated() {
-                guard let mb = try m.bounds(), mb.minX <= ob.maxX, mb.maxX >= ob.minX, mb.minY <= ob.maxY, mb.maxY >= ob.minY
+                guard let mb = try m.bounds(), mb.minX <= ob.maxX, mb.maxX >= ob.minX, mb.minY <= ob.maxY,
+                    mb.maxY >= ob.minY
                 else { continue }
                 let shared = try edge.intersection(m).length()
                 if shared > 0, shared > (best?.1 ?? 0) { best = (j, shared) }

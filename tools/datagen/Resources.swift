@@ -7,8 +7,10 @@ struct ResourceDraft {
 /// Grid workers (at least one per grid, the extra ones in the most populous grids), law
 /// enforcement staff spread over the streets by grid count, service companies in towns,
 /// cameras along roads, small venues (九小场所) at doors, a service point per community.
-func makeResources(_ d: District, layout: Layout, gridAt: (Coordinate) -> Int?, addresses: [(point: Coordinate, grid: Int)],
-                   random: inout SeededRandom) -> [ResourceDraft] {
+func makeResources(
+    _ d: District, layout: Layout, gridAt: (Coordinate) -> Int?, addresses: [(point: Coordinate, grid: Int)],
+    random: inout SeededRandom
+) -> [ResourceDraft] {
     func pointIn(_ g: Int) -> Coordinate {
         let box = d.grids[g].shape.bounds!
         while true {
@@ -22,8 +24,10 @@ func makeResources(_ d: District, layout: Layout, gridAt: (Coordinate) -> Int?, 
     }
     var out: [ResourceDraft] = []
     var workerGrids = Array(d.grids.indices)
-    workerGrids += d.grids.indices.sorted { d.grids[$0].population > d.grids[$1].population || (d.grids[$0].population == d.grids[$1].population && $0 < $1) }
-        .prefix(layout.workers - d.grids.count)
+    workerGrids += d.grids.indices.sorted {
+        d.grids[$0].population > d.grids[$1].population || (d.grids[$0].population == d.grids[$1].population && $0 < $1)
+    }
+    .prefix(layout.workers - d.grids.count)
     for (k, g) in workerGrids.sorted(by: { d.grids[$0].code < d.grids[$1].code }).enumerated() {
         out.append(.init(id: id("gw", k + 1, 5), name: Names.person(&random), kind: "grid_worker", grid: g,
                          contact: Names.phone(&random), point: pointIn(g)))
@@ -42,8 +46,11 @@ func makeResources(_ d: District, layout: Layout, gridAt: (Coordinate) -> Int?, 
     let names = Names.places(layout.companies, random: &random)
     for k in 0..<layout.companies {
         let g = random.pick(urban.isEmpty ? Array(d.grids.indices) : urban)
-        out.append(.init(id: id("sc", k + 1, 3), name: "柳州市" + names[k] + random.pick(Names.companyKinds), kind: "service_company",
-                         grid: g, contact: "0772-" + String(random.int(2_000_000...3_999_999)), point: pointIn(g)))
+        out.append(
+            .init(
+                id: id("sc", k + 1, 3), name: "柳州市" + names[k] + random.pick(Names.companyKinds),
+                kind: "service_company",
+                grid: g, contact: "0772-" + String(random.int(2_000_000...3_999_999)), point: pointIn(g)))
     }
     for (k, c) in d.communities.enumerated() {
         let g = c.grids[0]
@@ -58,8 +65,10 @@ func makeResources(_ d: District, layout: Layout, gridAt: (Coordinate) -> Int?, 
     }
     for k in 0..<(addresses.count / 12) {
         let a = random.pick(addresses)
-        out.append(.init(id: id("ven", k + 1, 5), name: Names.person(&random).prefix(1) + "记" + random.pick(Names.venueKinds),
-                         kind: "venue", grid: a.grid, contact: Names.phone(&random), point: a.point))
+        out.append(
+            .init(
+                id: id("ven", k + 1, 5), name: Names.person(&random).prefix(1) + "记" + random.pick(Names.venueKinds),
+                kind: "venue", grid: a.grid, contact: Names.phone(&random), point: a.point))
     }
     return out
 }

@@ -10,7 +10,9 @@ func sampleSeeds(count: Int, inside outline: Geometry, frame: Frame, density: De
     let lo = frame.metres(Coordinate(box.minX, box.minY)), hi = frame.metres(Coordinate(box.maxX, box.maxY))
     let outlineIndex = try GridIndex(polygons: [try outline.shape()])
     var peak = 0.0
-    for _ in 0..<4000 { peak = max(peak, density.at(Coordinate(random.uniform(lo.x, hi.x), random.uniform(lo.y, hi.y)))) }
+    for _ in 0..<4000 {
+        peak = max(peak, density.at(Coordinate(random.uniform(lo.x, hi.x), random.uniform(lo.y, hi.y))))
+    }
     for c in density.cores { peak = max(peak, density.at(c.center)) }
     var total = 0.0, n = 0
     for _ in 0..<20000 {

@@ -75,7 +75,9 @@ public final class MetricMeasurer {
     public let projection: Transformer
     public let context: GEOSContext
 
-    public init(crs: String = "EPSG:4545", context: GEOSContext = GEOSContext(), proj: ProjContext = ProjContext()) throws {
+    public init(
+        crs: String = "EPSG:4545", context: GEOSContext = GEOSContext(), proj: ProjContext = ProjContext()
+    ) throws {
         projection = try Transformer(from: "EPSG:4326", to: crs, in: proj)
         self.context = context
     }

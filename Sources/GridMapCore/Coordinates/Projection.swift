@@ -99,7 +99,9 @@ public final class Transformer {
         let x = out.xy.x, y = out.xy.y
         guard x.isFinite, y.isFinite, x != Double.infinity, abs(x) < 1e30, abs(y) < 1e30 else {
             let code = proj_errno(pj)
-            let message = code == 0 ? "coordinate outside the CRS's domain" : String(cString: proj_context_errno_string(context, code))
+            let message =
+                code == 0
+                ? "coordinate outside the CRS's domain" : String(cString: proj_context_errno_string(context, code))
             throw GeometryError("PROJ \(source) → \(target) of (\(c.x), \(c.y)): \(message)")
         }
         return Coordinate(x, y)

@@ -27,8 +27,14 @@ public enum CSV {
             if inQuotes {
                 if c == "\"" {
                     if let n = next() {
-                        if n == "\"" { field.unicodeScalars.append("\"") } else { inQuotes = false; afterQuote = true; pending = n }
-                    } else { inQuotes = false; afterQuote = true }
+                        if n == "\"" {
+                            field.unicodeScalars.append("\"")
+                        } else {
+                            inQuotes = false; afterQuote = true; pending = n
+                        }
+                    } else {
+                        inQuotes = false; afterQuote = true
+                    }
                 } else {
                     if c == "\n" { line += 1 }
                     field.unicodeScalars.append(c)
@@ -46,7 +52,9 @@ public enum CSV {
                 line += 1
                 rowLine = line
             case "\"":
-                guard field.isEmpty, !afterQuote else { throw ParseError(line: line, message: "stray quote inside a field") }
+                guard field.isEmpty, !afterQuote else {
+                    throw ParseError(line: line, message: "stray quote inside a field")
+                }
                 inQuotes = true
             default:
                 guard !afterQuote else { throw ParseError(line: line, message: "text after a closing quote") }

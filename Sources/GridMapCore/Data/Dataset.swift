@@ -143,7 +143,8 @@ public enum Layer: String, CaseIterable, Sendable {
 /// The features of each feature layer, as read from files or a store, before checking.
 public struct LayerFeatures: Sendable {
     public var outline, streets, communities, grids, resources: [Feature]
-    public init(outline: [Feature], streets: [Feature], communities: [Feature], grids: [Feature], resources: [Feature]) {
+    public init(outline: [Feature], streets: [Feature], communities: [Feature], grids: [Feature], resources: [Feature])
+    {
         self.outline = outline; self.streets = streets; self.communities = communities
         self.grids = grids; self.resources = resources
     }

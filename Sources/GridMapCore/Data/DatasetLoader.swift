@@ -7,7 +7,8 @@ extension Dataset {
         if let env = ProcessInfo.processInfo.environment["GRIDMAP_DATA"], !env.isEmpty { return env }
         let fm = FileManager.default
         var candidates = [fm.currentDirectoryPath]
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         for _ in 0..<6 { candidates.append(dir.path); dir.deleteLastPathComponent() }
         for c in candidates {
             let path = c + "/data/yufeng"
@@ -22,7 +23,8 @@ extension Dataset {
         func read(_ name: String) throws -> [UInt8] {
             let path = directory + "/" + name
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw DataError(path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "file not found")
+                throw DataError(
+                    path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "file not found")
             }
             let bytes = [UInt8](data)
             hasher.add(bytes)
@@ -50,8 +52,10 @@ extension Dataset {
     /// came from (a file, or a store and version) in every error.
     /// `checkGeometry: false` skips GEOS's validity check of every grid: a store's versions
     /// were checked when they were published, and at 100× the check costs seconds of start-up.
-    public static func assemble(_ layers: LayerFeatures, addresses: [Address], districtID: String, districtName: String,
-                                version: String, checkGeometry: Bool = true, source: (Layer) -> String) throws -> Dataset {
+    public static func assemble(
+        _ layers: LayerFeatures, addresses: [Address], districtID: String, districtName: String,
+        version: String, checkGeometry: Bool = true, source: (Layer) -> String
+    ) throws -> Dataset {
         guard let outline = layers.outline.first?.geometry, !outline.polygons.isEmpty else {
             throw DataError(source(.outline), "needs one polygon feature")
         }
@@ -107,7 +111,9 @@ extension Dataset {
             var byID = Dictionary(items.map { (id($0), $0) }, uniquingKeysWith: { a, _ in a })
             for (fid, row) in rows {
                 byID[fid] = try row.map { row in
-                    do { return try read(try row.feature(id: fid), 0, source(layer)) } catch let e as DataError { throw e } catch {
+                    do { return try read(try row.feature(id: fid), 0, source(layer)) } catch let e as DataError {
+                        throw e
+                    } catch {
                         throw DataError(source(layer), "\(fid): \(error)")
                     }
                 }
@@ -133,8 +139,12 @@ extension Dataset {
         let geos = ThreadResources.current.geos
         for g in out.grids where changes.features[.grids]?[g.id] != nil {
             let validity: Validity
-            do { validity = try geos.geometry(g.shape).validity() } catch { throw DataError(source(.grids), "\(g.id): \(error)") }
-            if !validity.isValid { throw DataError(source(.grids), "\(g.id): invalid polygon: \(validity.description)") }
+            do { validity = try geos.geometry(g.shape).validity() } catch {
+                throw DataError(source(.grids), "\(g.id): \(error)")
+            }
+            if !validity.isValid {
+                throw DataError(source(.grids), "\(g.id): invalid polygon: \(validity.description)")
+            }
         }
         return out
     }
@@ -147,7 +157,9 @@ extension Dataset {
         var column: [String: Int] = [:]
         for (i, name) in header.enumerated() { column[name] = i }
         let missing = DataFiles.addressColumns.filter { column[$0] == nil }
-        guard missing.isEmpty else { throw DataError(path, "header lacks column(s) \(missing.joined(separator: ", "))") }
+        guard missing.isEmpty else {
+            throw DataError(path, "header lacks column(s) \(missing.joined(separator: ", "))")
+        }
         return try rows.dropFirst().map { row in
             func f(_ name: String) -> String { let i = column[name]!; return i < row.fields.count ? row.fields[i] : "" }
             guard row.fields.count == header.count else {
@@ -169,7 +181,9 @@ extension Dataset {
         let ctx = ThreadResources.current.geos
         func check(_ layer: Layer, _ id: String, _ shape: Shape) throws {
             let validity: Validity
-            do { validity = try ctx.geometry(shape).validity() } catch { throw DataError(source(layer), "\(id): \(error)") }
+            do { validity = try ctx.geometry(shape).validity() } catch {
+                throw DataError(source(layer), "\(id): \(error)")
+            }
             if !validity.isValid { throw DataError(source(layer), "\(id): invalid polygon: \(validity.description)") }
         }
         try check(.outline, "outline", outline)
@@ -193,7 +207,8 @@ extension Dataset {
             throw DataError(source(.communities), "community \(c.id) names unknown street \(c.streetID)")
         }
         for g in grids where !communityIDs.contains(g.communityID) || !streetIDs.contains(g.streetID) {
-            throw DataError(source(.grids), "grid \(g.id) names unknown community \(g.communityID) or street \(g.streetID)")
+            throw DataError(
+                source(.grids), "grid \(g.id) names unknown community \(g.communityID) or street \(g.streetID)")
         }
         for r in resources {
             if let g = r.gridID, !gridIDs.contains(g) {
@@ -214,7 +229,9 @@ private struct FeatureReader {
     let index: Int
     let path: String
 
-    init(_ feature: Feature, _ index: Int, _ path: String) { self.feature = feature; self.index = index; self.path = path }
+    init(_ feature: Feature, _ index: Int, _ path: String) {
+        self.feature = feature; self.index = index; self.path = path
+    }
 
     private func fail(_ message: String) -> DataError {
         DataError(path, "feature \(index)\(feature.identifier.map { " (id \($0))" } ?? ""): \(message)")
@@ -225,12 +242,16 @@ private struct FeatureReader {
         return id
     }
     func text(_ key: String) throws -> String {
-        guard let value = feature.properties[key], let s = value.idText, !s.isEmpty else { throw fail("lacks property '\(key)'") }
+        guard let value = feature.properties[key], let s = value.idText, !s.isEmpty else {
+            throw fail("lacks property '\(key)'")
+        }
         return s
     }
     func optionalText(_ key: String) -> String? { feature.properties[key]?.idText }
     func int(_ key: String) throws -> Int {
-        guard let n = feature.properties[key]?.int, n >= 0 else { throw fail("property '\(key)' must be a whole number ≥ 0") }
+        guard let n = feature.properties[key]?.int, n >= 0 else {
+            throw fail("property '\(key)' must be a whole number ≥ 0")
+        }
         return n
     }
     /// Street and community shapes are derived from their grids; a file's own is kept only

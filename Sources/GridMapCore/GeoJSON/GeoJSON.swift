@@ -26,9 +26,13 @@ public enum GeoJSON {
     public static func features(from json: JSONValue) throws -> [Feature] {
         switch json["type"]?.string {
         case "FeatureCollection":
-            guard let list = json["features"]?.array else { throw GeoJSONError("FeatureCollection without a 'features' array") }
+            guard let list = json["features"]?.array else {
+                throw GeoJSONError("FeatureCollection without a 'features' array")
+            }
             return try list.enumerated().map { k, item in
-                do { return try feature(item) } catch let e as GeoJSONError { throw GeoJSONError("feature \(k): \(e.message)") }
+                do { return try feature(item) } catch let e as GeoJSONError {
+                    throw GeoJSONError("feature \(k): \(e.message)")
+                }
             }
         case "Feature": return [try feature(json)]
         case .some: return [Feature(id: nil, properties: JSONObject(), geometry: try shape(json))]
@@ -51,7 +55,9 @@ public enum GeoJSON {
     public static func shape(_ json: JSONValue) throws -> Shape {
         guard let type = json["type"]?.string else { throw GeoJSONError("geometry without a 'type'") }
         if type == "GeometryCollection" {
-            guard let list = json["geometries"]?.array else { throw GeoJSONError("GeometryCollection without 'geometries'") }
+            guard let list = json["geometries"]?.array else {
+                throw GeoJSONError("GeometryCollection without 'geometries'")
+            }
             return .collection(try list.map(shape))
         }
         guard let c = json["coordinates"] else { throw GeoJSONError("\(type) without 'coordinates'") }

@@ -92,7 +92,9 @@ extension JSONValue {
             if k > 0 { i -= 1; b[i] = UInt8(ascii: ".") }
             repeat { i -= 1; b[i] = UInt8(ascii: "0") + UInt8(digits % 10); digits /= 10 } while digits > 0
             if n < 0 { i -= 1; b[i] = UInt8(ascii: "-") }
-            out.append(contentsOf: UnsafeBufferPointer(start: b.baseAddress!.assumingMemoryBound(to: UInt8.self) + i, count: b.count - i))
+            out.append(
+                contentsOf: UnsafeBufferPointer(
+                    start: b.baseAddress!.assumingMemoryBound(to: UInt8.self) + i, count: b.count - i))
         }
         return true
     }

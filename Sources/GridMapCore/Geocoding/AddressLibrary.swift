@@ -79,8 +79,9 @@ public final class AddressLibrary: Sendable {
             let mid = Coordinate(p.points.reduce(0) { $0 + $1.x } / Double(p.points.count),
                                  p.points.reduce(0) { $0 + $1.y } / Double(p.points.count))
             let representative = p.points.min { Metric.distance(mid, $0) < Metric.distance(mid, $1) }!
-            return Place(name: name, isRoad: p.isRoad, point: representative, grids: p.grids.filter { !$0.isEmpty }.sorted(),
-                         street: p.street)
+            return Place(
+                name: name, isRoad: p.isRoad, point: representative, grids: p.grids.filter { !$0.isEmpty }.sorted(),
+                street: p.street)
         }
         placeByName = Dictionary(uniqueKeysWithValues: places.enumerated().map { ($1.name, $0) })
         var index: [String: [Int32]] = [:]
@@ -123,12 +124,17 @@ public final class AddressLibrary: Sendable {
             let v = numbers[Int(k)]
             return v == AddressLibrary.none ? Int64.max : abs(Int64(v) - n)
         }
-        return Array(list.sorted { distance($0) != distance($1) ? distance($0) < distance($1) : numbers[Int($0)] < numbers[Int($1)] }
+        return Array(
+            list.sorted {
+                distance($0) != distance($1) ? distance($0) < distance($1) : numbers[Int($0)] < numbers[Int($1)]
+            }
             .prefix(limit))
     }
 
     /// The addresses of a compound (at most `limit`).
-    func inCompound(_ compound: String, limit: Int = 400) -> [Int32] { Array((byCompound[compound] ?? []).prefix(limit)) }
+    func inCompound(_ compound: String, limit: Int = 400) -> [Int32] {
+        Array((byCompound[compound] ?? []).prefix(limit))
+    }
 
     /// Names in the gazetteer that best match `text`: exact first, else by edit distance
     /// among names sharing a character pair with it. (similarity in 0…1, index)
@@ -140,7 +146,9 @@ public final class AddressLibrary: Sendable {
         let grams = Set(AddressLibrary.bigrams(of: text))
         for b in grams { for i in bigrams[b] ?? [] { shared[i, default: 0] += 1 } }
         let need = max(1, grams.count - 2)
-        let likely = shared.filter { $0.value >= need }.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(200)
+        let likely = shared.filter { $0.value >= need }.sorted {
+            $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key
+        }.prefix(200)
         let query = Array(text)
         var scored: [(Double, Int)] = []
         for (i, _) in likely {

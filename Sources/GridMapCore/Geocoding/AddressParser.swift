@@ -25,7 +25,9 @@ extension AddressLibrary {
         var p = ParsedAddress(note: n.note, normalized: n.text)
         var s = n.text
         for _ in 0..<2 {  // street then community, in either order, each possibly repeated
-            if let street = longestPrefix(of: s, in: streetSet, lengths: streetLengths) { p.street = street; s.removeFirst(street.count) }
+            if let street = longestPrefix(of: s, in: streetSet, lengths: streetLengths) {
+                p.street = street; s.removeFirst(street.count)
+            }
             if let community = longestPrefix(of: s, in: communitySet, lengths: communityLengths) {
                 p.community = community
                 s.removeFirst(community.count)
@@ -67,7 +69,11 @@ extension AddressLibrary {
             }
             i = j
         }
-        if p.number == nil { p.placeText = text } else if p.compoundText.isEmpty, p.building == nil { p.compoundText = text }
+        if p.number == nil {
+            p.placeText = text
+        } else if p.compoundText.isEmpty, p.building == nil {
+            p.compoundText = text
+        }
         return p
     }
 }

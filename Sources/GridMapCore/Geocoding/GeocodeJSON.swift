@@ -81,7 +81,8 @@ extension Snapshot {
             grid(id: id).map { g in ["id": .string(id), "name": .string(dataset.grids[g].name)] }
         }
         return [
-            "name": .string(p.name), "kind": .string(p.isRoad ? "road" : "compound"), "similarity": JSONValue(similarity),
+            "name": .string(p.name), "kind": .string(p.isRoad ? "road" : "compound"),
+            "similarity": JSONValue(similarity),
             "point": ["lon": JSONValue(p.point.x), "lat": JSONValue(p.point.y)], "street": .string(p.street),
             "grids": .array(grids),
         ]

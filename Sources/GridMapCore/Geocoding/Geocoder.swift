@@ -35,9 +35,10 @@ public struct Geocoder: Sendable {
         indices.map { k in
             let a = library.addresses[Int(k)]
             func int(_ v: Int32) -> Int? { v == AddressLibrary.none ? nil : Int(v) }
-            return Row(id: a.id, text: a.text, street: a.street, community: a.community, road: a.road,
-                       number: int(library.numbers[Int(k)]), compound: a.compound, building: int(library.buildings[Int(k)]),
-                       unit: int(library.units[Int(k)]), point: a.location, grid: a.gridID)
+            return Row(
+                id: a.id, text: a.text, street: a.street, community: a.community, road: a.road,
+                number: int(library.numbers[Int(k)]), compound: a.compound, building: int(library.buildings[Int(k)]),
+                unit: int(library.units[Int(k)]), point: a.location, grid: a.gridID)
         }
     }
 
@@ -69,10 +70,14 @@ public struct Geocoder: Sendable {
             }
         }
         guard !candidates.isEmpty else {
-            return .none(reason: "no road or compound of the library matches '\(q.placeText.isEmpty ? q.normalized : q.placeText)'")
+            return .none(
+                reason:
+                    "no road or compound of the library matches '\(q.placeText.isEmpty ? q.normalized : q.placeText)'")
         }
         let compoundMatch = q.compoundText.isEmpty ? [] : library.matchPlaces(q.compoundText, roadsOnly: false)
-        let scored = candidates.map { score($0, q, roadSimilarity[$0.road], compoundMatch.first.map { library.places[$0.place].name }) }
+        let scored = candidates.map {
+            score($0, q, roadSimilarity[$0.road], compoundMatch.first.map { library.places[$0.place].name })
+        }
         let ranked = scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.addressID < $1.addressID }
         var seen = Set<String>()
         return .addresses(Array(ranked.filter { seen.insert($0.addressID).inserted }.prefix(limit)))
@@ -81,7 +86,8 @@ public struct Geocoder: Sendable {
     /// Road 0.5, door number 0.3, building 0.1, unit 0.05, street/community agreement 0.05.
     /// A level the query leaves out earns half its weight when the address has it (the
     /// query is then less precise than the address), all of it when neither has it.
-    private func score(_ r: Row, _ q: ParsedAddress, _ roadSimilarity: Double?, _ compound: String?) -> GeocodeCandidate {
+    private func score(_ r: Row, _ q: ParsedAddress, _ roadSimilarity: Double?, _ compound: String?) -> GeocodeCandidate
+    {
         var s = 0.0
         var matched: [(String, String)] = []
         if let sim = roadSimilarity {
@@ -114,7 +120,9 @@ public struct Geocoder: Sendable {
         }
         var agree = 0.05
         if let street = q.street, street != r.street { agree = -0.1; matched.append(("street", "different")) }
-        if let community = q.community, community != r.community { agree = -0.1; matched.append(("community", "different")) }
+        if let community = q.community, community != r.community {
+            agree = -0.1; matched.append(("community", "different"))
+        }
         s += agree
         return GeocodeCandidate(addressID: r.id, text: r.text, point: r.point, gridID: r.grid,
                                 score: (max(0, min(1, s)) * 1000).rounded() / 1000, matched: matched)

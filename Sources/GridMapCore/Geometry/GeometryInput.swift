@@ -51,7 +51,9 @@ public enum GeometryInput {
                 throw GeometryError("invalid GeoJSON: \(error)")
             }
             let shape: Shape?
-            do { shape = try GeoJSON.features(from: json).first?.geometry } catch { throw GeometryError("invalid GeoJSON: \(error)") }
+            do { shape = try GeoJSON.features(from: json).first?.geometry } catch {
+                throw GeometryError("invalid GeoJSON: \(error)")
+            }
             guard let shape else { throw GeometryError("the GeoJSON has no geometry") }
             return shape
         }

@@ -36,7 +36,9 @@ extension GEOSContext {
 
     private func ring(_ coordinates: [Coordinate]) throws -> OpaquePointer {
         guard coordinates.count >= 4, coordinates.first == coordinates.last else {
-            throw GeometryError("a polygon ring needs at least 4 positions and must be closed (first == last); got \(coordinates.count)")
+            throw GeometryError(
+                "a polygon ring needs at least 4 positions and must be closed (first == last); got \(coordinates.count)"
+            )
         }
         let seq = try sequence(coordinates)
         guard let ring = GEOSGeom_createLinearRing_r(handle, seq) else { throw error("create linear ring") }

@@ -85,7 +85,8 @@ public indirect enum Shape: Equatable, Sendable {
         guard length > 0 else { return self }
         // Outward is to the right of an edge of a counter-clockwise ring.
         let sign = area2 > 0 ? 1.0 : -1.0
-        let mid = Coordinate((a.x + b.x) / 2 + sign * dy / length * degrees, (a.y + b.y) / 2 - sign * dx / length * degrees)
+        let mid = Coordinate(
+            (a.x + b.x) / 2 + sign * dy / length * degrees, (a.y + b.y) / 2 - sign * dx / length * degrees)
         rings[0].insert(mid, at: 1)
         return .polygon(rings)
     }

@@ -21,9 +21,12 @@ public enum WKB {
         case .point(let c): header(1); append(c.x.bitPattern, to: &out); append(c.y.bitPattern, to: &out)
         case .lineString(let cs): header(2); points(cs)
         case .polygon(let rs): header(3); rings(rs)
-        case .multiPoint(let cs): header(4); append(UInt32(cs.count), to: &out); cs.forEach { write(.point($0), to: &out) }
-        case .multiLineString(let ls): header(5); append(UInt32(ls.count), to: &out); ls.forEach { write(.lineString($0), to: &out) }
-        case .multiPolygon(let ps): header(6); append(UInt32(ps.count), to: &out); ps.forEach { write(.polygon($0), to: &out) }
+        case .multiPoint(let cs):
+            header(4); append(UInt32(cs.count), to: &out); cs.forEach { write(.point($0), to: &out) }
+        case .multiLineString(let ls):
+            header(5); append(UInt32(ls.count), to: &out); ls.forEach { write(.lineString($0), to: &out) }
+        case .multiPolygon(let ps):
+            header(6); append(UInt32(ps.count), to: &out); ps.forEach { write(.polygon($0), to: &out) }
         case .collection(let gs): header(7); append(UInt32(gs.count), to: &out); gs.forEach { write($0, to: &out) }
         }
     }
@@ -64,7 +67,9 @@ public enum WKB {
         mutating func count(_ what: String) throws -> Int {
             let n = Int(try word())
             // Each element takes at least 8 bytes, so a count larger than that is corrupt.
-            guard n <= (bytes.count - at) / 8 + 1 else { throw GeometryError("WKB \(what) count \(n) exceeds the data") }
+            guard n <= (bytes.count - at) / 8 + 1 else {
+                throw GeometryError("WKB \(what) count \(n) exceeds the data")
+            }
             return n
         }
 

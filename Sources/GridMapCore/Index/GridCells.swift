@@ -48,7 +48,9 @@ struct GridCells: Sendable {
             // Each iteration mutates only its own builder; `shapes` is only read.
             nonisolated(unsafe) let all = buffer
             DispatchQueue.concurrentPerform(iterations: parts) { p in
-                for g in (count * p / parts)..<(count * (p + 1) / parts) where !shapes.boxes[g].isEmpty { all[p].add(grid: g) }
+                for g in (count * p / parts)..<(count * (p + 1) / parts) where !shapes.boxes[g].isEmpty {
+                    all[p].add(grid: g)
+                }
             }
         }
         var builder = builders[0]
@@ -118,7 +120,9 @@ struct GridCells: Sendable {
         var shift = 4
         while shift < 14 && Double(Int64(1) << Int64(shift + 1)) <= median.squareRoot() / 3 { shift += 1 }
         let maxCells = max(1 << 21, 300 * shapes.count)
-        while shift < 30 && ((shapes.width >> Int64(shift)) + 1) * ((shapes.height >> Int64(shift)) + 1) > maxCells { shift += 1 }
+        while shift < 30 && ((shapes.width >> Int64(shift)) + 1) * ((shapes.height >> Int64(shift)) + 1) > maxCells {
+            shift += 1
+        }
         return shift
     }
 
@@ -183,7 +187,9 @@ struct GridCells: Sendable {
     func firstCovering(_ p: Probe) -> Int32 {
         if p.cell < 0 { return GridCells.noGrid }
         guard wellInside(p) else { return GridCells.undecided }
-        if p.entry >= GridCells.whole { return p.entry == GridCells.empty ? GridCells.noGrid : Int32(p.entry & ~GridCells.whole) }
+        if p.entry >= GridCells.whole {
+            return p.entry == GridCells.empty ? GridCells.noGrid : Int32(p.entry & ~GridCells.whole)
+        }
         return records.withUnsafeBufferPointer { r in
             var at = Int(p.entry)
             for _ in 0..<r[at - 1] {
@@ -278,9 +284,11 @@ struct GridCells: Sendable {
             for _ in 0..<Int(edgeWord) {
                 let p = r[k], q = r[k + 1]
                 k += 2
-                switch GridCells.meet(Int64(Int16(truncatingIfNeeded: p)) - dx, Int64(Int16(truncatingIfNeeded: p >> 16)) - dy,
-                                      Int64(Int16(truncatingIfNeeded: q)) - dx, Int64(Int16(truncatingIfNeeded: q >> 16)) - dy,
-                                      reach: reach, near: &near) {
+                switch GridCells.meet(
+                    Int64(Int16(truncatingIfNeeded: p)) - dx, Int64(Int16(truncatingIfNeeded: p >> 16)) - dy,
+                    Int64(Int16(truncatingIfNeeded: q)) - dx, Int64(Int16(truncatingIfNeeded: q >> 16)) - dy,
+                    reach: reach, near: &near)
+                {
                 case .onEdge: return .undecided
                 case .crossing: inside.toggle()
                 case .none: break

@@ -57,7 +57,9 @@ struct GridCellsBuilder {
         }
     }
 
-    private mutating func writeSection(_ g: Int, _ near: [Int32], _ band: [Int32], _ x0: Int64, _ y0: Int64, _ box: GridBox) {
+    private mutating func writeSection(
+        _ g: Int, _ near: [Int32], _ band: [Int32], _ x0: Int64, _ y0: Int64, _ box: GridBox
+    ) {
         let xE = x0 + side
         // The parity of crossings beyond xE can change between rows y-1 and y only where an
         // edge reaching past xE starts or ends (row y), or crosses x = xE between them
@@ -107,7 +109,9 @@ struct GridCellsBuilder {
             if wide {
                 for v in [ax, ay, bx, by] { blob.append(UInt32(bitPattern: Int32(v))) }
             } else {
-                let pack = { (x: Int64, y: Int64) in UInt32(UInt16(bitPattern: Int16(x))) | UInt32(UInt16(bitPattern: Int16(y))) << 16 }
+                let pack = { (x: Int64, y: Int64) in
+                    UInt32(UInt16(bitPattern: Int16(x))) | UInt32(UInt16(bitPattern: Int16(y))) << 16
+                }
                 blob.append(pack(ax, ay))
                 blob.append(pack(bx, by))
             }
@@ -121,7 +125,9 @@ struct GridCellsBuilder {
         let reach = Int64(box.maxX) - xE + 1
         for k in band {
             let e = shapes.edges[Int(k)]
-            if GridEdges.meet(Int64(e.x1) - xE, Int64(e.y1) - y, Int64(e.x2) - xE, Int64(e.y2) - y, reach: reach) == .crossing {
+            if GridEdges.meet(Int64(e.x1) - xE, Int64(e.y1) - y, Int64(e.x2) - xE, Int64(e.y2) - y, reach: reach)
+                == .crossing
+            {
                 odd.toggle()
             }
         }

@@ -190,7 +190,9 @@ public struct GridIndex: Sendable {
                 nonisolated(unsafe) let target = out, source = input
                 DispatchQueue.concurrentPerform(iterations: chunks) { c in
                     let range = (c * chunk)..<min(count, (c + 1) * chunk)
-                    locate(UnsafeBufferPointer(rebasing: source[range]), into: UnsafeMutableBufferPointer(rebasing: target[range]))
+                    locate(
+                        UnsafeBufferPointer(rebasing: source[range]),
+                        into: UnsafeMutableBufferPointer(rebasing: target[range]))
                 }
             }
         }
@@ -241,8 +243,10 @@ struct GridBuckets: Sendable {
         rows = Int((height - 1) >> Int64(shift)) + 1
         var lists = [[Int32]](repeating: [], count: columns * rows)
         for (g, b) in boxes.enumerated() where !b.isEmpty {
-            let c0 = max(0, Int((Int64(b.minX) - 1) >> Int64(shift))), c1 = min(columns - 1, Int((Int64(b.maxX) + 1) >> Int64(shift)))
-            let r0 = max(0, Int((Int64(b.minY) - 1) >> Int64(shift))), r1 = min(rows - 1, Int((Int64(b.maxY) + 1) >> Int64(shift)))
+            let c0 = max(0, Int((Int64(b.minX) - 1) >> Int64(shift))),
+                c1 = min(columns - 1, Int((Int64(b.maxX) + 1) >> Int64(shift)))
+            let r0 = max(0, Int((Int64(b.minY) - 1) >> Int64(shift))),
+                r1 = min(rows - 1, Int((Int64(b.maxY) + 1) >> Int64(shift)))
             for r in r0...r1 { for c in c0...c1 { lists[r * columns + c].append(Int32(g)) } }
         }
         var offsets = [Int32(0)]

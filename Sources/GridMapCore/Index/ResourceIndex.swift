@@ -116,7 +116,9 @@ public struct ResourceIndex: Sendable {
             let d = local.distance(to: location[Int(item)])
             if d <= bound {
                 let r = rankOfID[Int(item)]
-                if best.count < k || d < best[best.count - 1].d || (d == best[best.count - 1].d && r < best[best.count - 1].rank) {
+                if best.count < k || d < best[best.count - 1].d
+                    || (d == best[best.count - 1].d && r < best[best.count - 1].rank)
+                {
                     var i = best.count
                     while i > 0 && (best[i - 1].d > d || (best[i - 1].d == d && best[i - 1].rank > r)) { i -= 1 }
                     best.insert((d, r, item), at: i)

@@ -19,9 +19,14 @@ extension Snapshot {
     /// Grids meeting a polygonal area (lon/lat), each with the overlap in m², by grid id.
     /// The area is checked first: an invalid polygon is refused with GEOS's reason.
     public func grids(intersecting area: Shape, measurer: MetricMeasurer) throws -> [Overlap] {
-        guard !area.polygons.isEmpty else { throw QueryError("the query area must be a Polygon or MultiPolygon, not \(area.typeName)") }
-        if let c = area.allCoordinates.first(where: { !($0.x.isFinite && $0.y.isFinite && abs($0.x) <= 180 && abs($0.y) <= 90) }) {
-            throw QueryError("the query area must be in longitude/latitude (−180…180, −90…90); it has the point \(c.x) \(c.y)")
+        guard !area.polygons.isEmpty else {
+            throw QueryError("the query area must be a Polygon or MultiPolygon, not \(area.typeName)")
+        }
+        if let c = area.allCoordinates.first(where: {
+            !($0.x.isFinite && $0.y.isFinite && abs($0.x) <= 180 && abs($0.y) <= 90)
+        }) {
+            throw QueryError(
+                "the query area must be in longitude/latitude (−180…180, −90…90); it has the point \(c.x) \(c.y)")
         }
         let ctx = measurer.context
         let query: Geometry

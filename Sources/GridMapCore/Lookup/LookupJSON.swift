@@ -67,18 +67,25 @@ extension Snapshot {
         }
     }
 
-    public func locationJSON(grid g: Int?, point: Coordinate, input: Coordinate? = nil, crs: CRS = .wgs84) -> JSONValue {
+    public func locationJSON(grid g: Int?, point: Coordinate, input: Coordinate? = nil, crs: CRS = .wgs84) -> JSONValue
+    {
         // The text is ours and well formed.
         try! JSONParser.parse(locationText(grid: g, point: point, input: input, crs: crs))
     }
 
     /// `"grid":{…},"community":{…},"street":{…},"workers":[…]` for one grid.
-    private static func gridFragment(_ grid: Grid, community: Community?, street: Street?, workers: [Resource]) -> [UInt8] {
+    private static func gridFragment(
+        _ grid: Grid, community: Community?, street: Street?, workers: [Resource]
+    ) -> [UInt8] {
         let o: JSONObject = [
-            "grid": ["id": .string(grid.id), "name": .string(grid.name), "households": JSONValue(grid.households),
-                     "population": JSONValue(grid.population)],
-            "community": community.map { ["id": .string($0.id), "name": .string($0.name), "kind": .string($0.kind)] } ?? .null,
-            "street": street.map { ["id": .string($0.id), "name": .string($0.name), "kind": .string($0.kind)] } ?? .null,
+            "grid": [
+                "id": .string(grid.id), "name": .string(grid.name), "households": JSONValue(grid.households),
+                "population": JSONValue(grid.population),
+            ],
+            "community": community.map { ["id": .string($0.id), "name": .string($0.name), "kind": .string($0.kind)] }
+                ?? .null,
+            "street": street.map { ["id": .string($0.id), "name": .string($0.name), "kind": .string($0.kind)] }
+                ?? .null,
         ]
         // The workers go last, written as NEARBY writes resources (no JSONValue round trip).
         var out: [UInt8] = []

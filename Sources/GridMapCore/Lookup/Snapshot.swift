@@ -43,15 +43,21 @@ public final class Snapshot: Sendable {
         // The resources' tree needs only their locations: built beside the grid index, whose
         // set-up and assembly use one core.
         let resourcesInput = data.resources
-        let sameTree = previous.map { p in
-            p.dataset.resources.count == resourcesInput.count && zip(p.dataset.resources, resourcesInput).allSatisfy {
-                $0.id == $1.id && $0.kind == $1.kind && $0.location == $1.location
-            }
-        } ?? false
-        let (resources, grids) = try inParallel({
-            sameTree ? previous!.resources : ResourceIndex(locations: resourcesInput.map(\.location),
-                                                           kinds: resourcesInput.map(\.kind), ids: resourcesInput.map(\.id))
-        }, { try Snapshot.gridIndex(data.grids, previous: previous) })
+        let sameTree =
+            previous.map { p in
+                p.dataset.resources.count == resourcesInput.count
+                    && zip(p.dataset.resources, resourcesInput).allSatisfy {
+                        $0.id == $1.id && $0.kind == $1.kind && $0.location == $1.location
+                    }
+            } ?? false
+        let (resources, grids) = try inParallel(
+            {
+                sameTree
+                    ? previous!.resources
+                    : ResourceIndex(
+                        locations: resourcesInput.map(\.location),
+                        kinds: resourcesInput.map(\.kind), ids: resourcesInput.map(\.id))
+            }, { try Snapshot.gridIndex(data.grids, previous: previous) })
         self.grids = grids
         self.resources = resources
         self.addressSource = addressSource
@@ -63,7 +69,9 @@ public final class Snapshot: Sendable {
             data.addresses = []
         }
         let resourceGrids = grids.locateAll(data.resources.map(\.location))
-        for (k, g) in resourceGrids.enumerated() { data.resources[k].locatedGridID = g < 0 ? nil : data.grids[Int(g)].id }
+        for (k, g) in resourceGrids.enumerated() {
+            data.resources[k].locatedGridID = g < 0 ? nil : data.grids[Int(g)].id
+        }
         self.dataset = data
         let gridByID = Dictionary(uniqueKeysWithValues: data.grids.enumerated().map { ($1.id, $0) })
         self.gridByID = gridByID
@@ -82,8 +90,9 @@ public final class Snapshot: Sendable {
         JSONValue.appendString(data.version, to: &ending)
         ending.append(UInt8(ascii: "}"))
         replyEnding = ending
-        locationTails = Snapshot.locationTails(data, communityByID: communityByID, streetByID: streetByID, workers: workers,
-                                               ending: ending, previous: previous)
+        locationTails = Snapshot.locationTails(
+            data, communityByID: communityByID, streetByID: streetByID, workers: workers,
+            ending: ending, previous: previous)
         if let previous, previous.dataset.resources == data.resources {
             resourceHeads = previous.resourceHeads
         } else {
@@ -157,7 +166,9 @@ public final class Snapshot: Sendable {
     public var version: String { dataset.version }
 
     public func grid(id: String) -> Int? { gridByID[id] }
-    public func community(of grid: Int) -> Community? { communityByID[dataset.grids[grid].communityID].map { dataset.communities[$0] } }
+    public func community(of grid: Int) -> Community? {
+        communityByID[dataset.grids[grid].communityID].map { dataset.communities[$0] }
+    }
     public func street(of grid: Int) -> Street? { streetByID[dataset.grids[grid].streetID].map { dataset.streets[$0] } }
     public func workers(of grid: Int) -> [Resource] { workers[grid].map { dataset.resources[$0] } }
 

@@ -12,21 +12,26 @@ extension Dataset {
                 throw DataError(path, "cannot be written")
             }
         }
-        func features<T>(_ items: [T], _ id: (T) -> String, _ props: (T) -> JSONObject, _ shape: (T) -> Shape) -> String {
+        func features<T>(_ items: [T], _ id: (T) -> String, _ props: (T) -> JSONObject, _ shape: (T) -> Shape) -> String
+        {
             GeoJSON.text(items.map { Feature(id: id($0), properties: props($0), geometry: shape($0)) })
         }
         let manifest: JSONValue = ["district_id": .string(districtID), "district_name": .string(districtName),
                                    "version": .string(version), "grids": JSONValue(grids.count)]
         try write(DataFiles.manifest, manifest.serialized + "\n")
-        try write(DataFiles.outline, GeoJSON.text([Feature(id: "outline", properties: ["id": "outline"], geometry: outline)]))
+        try write(
+            DataFiles.outline, GeoJSON.text([Feature(id: "outline", properties: ["id": "outline"], geometry: outline)]))
         try write(DataFiles.streets, features(streets, \.id, \.properties, \.shape))
         try write(DataFiles.communities, features(communities, \.id, \.properties, \.shape))
         try write(DataFiles.grids, features(grids, \.id, \.properties, \.shape))
         try write(DataFiles.resources, features(resources, \.id, \.exportedProperties, { .point($0.location) }))
         var csv = CSV.line(DataFiles.addressColumns) + "\n"
         for a in addresses {
-            csv += CSV.line([a.id, a.text, a.street, a.community, a.road, a.number, a.compound, a.building, a.unit, a.room,
-                             JSONValue.format(a.location.x), JSONValue.format(a.location.y), a.gridID]) + "\n"
+            csv +=
+                CSV.line([
+                    a.id, a.text, a.street, a.community, a.road, a.number, a.compound, a.building, a.unit, a.room,
+                    JSONValue.format(a.location.x), JSONValue.format(a.location.y), a.gridID,
+                ]) + "\n"
         }
         try write(DataFiles.addresses, csv)
     }

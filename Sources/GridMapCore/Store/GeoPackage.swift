@@ -36,19 +36,26 @@ public enum GeoPackage {
                 """)
             try db.transaction {
                 let row = "(?, ?, ?, ?, ?, ?)"
-                try db.query("INSERT INTO gpkg_spatial_ref_sys VALUES \(row), \(row), \(row)", [
-                    "Undefined cartesian SRS", -1, "NONE", -1, "undefined",
-                    "undefined cartesian coordinate reference system",
-                    "Undefined geographic SRS", 0, "NONE", 0, "undefined",
-                    "undefined geographic coordinate reference system",
-                    "WGS 84 geodetic", 4326, "EPSG", 4326, .text(wgs84), "longitude/latitude in decimal degrees on WGS 84",
-                ])
-                try db.query("INSERT INTO gridmap_meta VALUES ('district_id', ?), ('district_name', ?), ('version', ?)",
-                             [.text(dataset.districtID), .text(dataset.districtName), .text(dataset.version)])
-                try db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier) "
-                               + "VALUES ('gridmap_meta', 'attributes', 'gridmap_meta')")
-                func layer<T>(_ name: Layer, _ type: String, _ items: [T], _ id: (T) -> String, _ props: (T) -> JSONObject,
-                              _ shape: (T) -> Shape) throws {
+                try db.query(
+                    "INSERT INTO gpkg_spatial_ref_sys VALUES \(row), \(row), \(row)",
+                    [
+                        "Undefined cartesian SRS", -1, "NONE", -1, "undefined",
+                        "undefined cartesian coordinate reference system",
+                        "Undefined geographic SRS", 0, "NONE", 0, "undefined",
+                        "undefined geographic coordinate reference system",
+                        "WGS 84 geodetic", 4326, "EPSG", 4326, .text(wgs84),
+                        "longitude/latitude in decimal degrees on WGS 84",
+                    ])
+                try db.query(
+                    "INSERT INTO gridmap_meta VALUES ('district_id', ?), ('district_name', ?), ('version', ?)",
+                    [.text(dataset.districtID), .text(dataset.districtName), .text(dataset.version)])
+                try db.execute(
+                    "INSERT INTO gpkg_contents (table_name, data_type, identifier) "
+                        + "VALUES ('gridmap_meta', 'attributes', 'gridmap_meta')")
+                func layer<T>(
+                    _ name: Layer, _ type: String, _ items: [T], _ id: (T) -> String, _ props: (T) -> JSONObject,
+                    _ shape: (T) -> Shape
+                ) throws {
                     try writeLayer(db, name.rawValue, type, items.map { (id($0), props($0), shape($0)) })
                 }
                 try layer(.outline, "MULTIPOLYGON", [dataset.outline], { _ in "outline" }, { _ in ["id": "outline"] },
@@ -72,7 +79,9 @@ public enum GeoPackage {
         try FileManager.default.moveItem(atPath: partial, toPath: path)
     }
 
-    private static func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    private static func quoted(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
 
     private static func writeLayer(_ db: SQLiteDatabase, _ table: String, _ type: String,
                                    _ rows: [(id: String, props: JSONObject, shape: Shape)]) throws {
@@ -116,11 +125,15 @@ public enum GeoPackage {
             }
             _ = try insert.step()
         }
-        try db.query("INSERT INTO gpkg_contents (table_name, data_type, identifier, min_x, min_y, max_x, max_y, srs_id) "
-                     + "VALUES (?, 'features', ?, ?, ?, ?, ?, 4326)",
-                     [.text(table), .text(table), .real(extent?.minX ?? 0), .real(extent?.minY ?? 0),
-                      .real(extent?.maxX ?? 0), .real(extent?.maxY ?? 0)])
-        try db.query("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)", [.text(table), .text(type)])
+        try db.query(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, min_x, min_y, max_x, max_y, srs_id) "
+                + "VALUES (?, 'features', ?, ?, ?, ?, ?, 4326)",
+            [
+                .text(table), .text(table), .real(extent?.minX ?? 0), .real(extent?.minY ?? 0),
+                .real(extent?.maxX ?? 0), .real(extent?.maxY ?? 0),
+            ])
+        try db.query(
+            "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)", [.text(table), .text(type)])
     }
 
     /// GeoPackage's geometry blob: "GP", version 0, flags (little-endian; an envelope for
@@ -143,7 +156,9 @@ public enum GeoPackage {
 
     /// The WKB inside a GeoPackage geometry blob.
     static func shape(blob: [UInt8]) throws -> Shape {
-        guard blob.count >= 8, blob[0] == 0x47, blob[1] == 0x50 else { throw GeometryError("not a GeoPackage geometry") }
+        guard blob.count >= 8, blob[0] == 0x47, blob[1] == 0x50 else {
+            throw GeometryError("not a GeoPackage geometry")
+        }
         let flags = blob[3]
         let envelopeBytes: Int
         switch (flags >> 1) & 0x07 {
@@ -167,7 +182,8 @@ public enum GeoPackage {
             }
         } catch let e as SQLiteError { throw DataError(path, "not a GeoPackage: \(e)") }
         func features(_ layer: Layer) throws -> [Feature] {
-            let registered = try db.scalar("SELECT count(*) FROM gpkg_contents WHERE table_name = ?", [.text(layer.rawValue)])
+            let registered = try db.scalar(
+                "SELECT count(*) FROM gpkg_contents WHERE table_name = ?", [.text(layer.rawValue)])
             guard registered == 1 else {
                 throw DataError(path, "has no layer '\(layer.rawValue)'")
             }
@@ -207,9 +223,10 @@ public enum GeoPackage {
             let addresses = try features(.addresses).map { f -> Address in
                 func t(_ k: String) -> String { f.properties[k]?.idText ?? "" }
                 guard case .point(let c) = f.geometry else { throw DataError(path, "address \(t("id")) has no point") }
-                return Address(id: t("id"), text: t("address"), street: t("street"), community: t("community"), road: t("road"),
-                               number: t("number"), compound: t("compound"), building: t("building"), unit: t("unit"),
-                               room: t("room"), location: c, gridID: "")
+                return Address(
+                    id: t("id"), text: t("address"), street: t("street"), community: t("community"), road: t("road"),
+                    number: t("number"), compound: t("compound"), building: t("building"), unit: t("unit"),
+                    room: t("room"), location: c, gridID: "")
             }
             let meta = { (key: String) in
                 (try? db.text("SELECT value FROM gridmap_meta WHERE key = ?", [.text(key)])) ?? nil

@@ -12,8 +12,11 @@ public struct VersionEvent: Sendable {
 
     /// The message SUBSCRIBE delivers: `{"version":…,"parent":…,"changed_grids":[…],…}`.
     public var json: JSONValue {
-        ["version": JSONValue(version), "parent": parent.map { JSONValue($0) } ?? .null,
-         "changed_grids": .array(changedGrids.map { .string($0) }), "author": .string(author), "message": .string(message)]
+        [
+            "version": JSONValue(version), "parent": parent.map { JSONValue($0) } ?? .null,
+            "changed_grids": .array(changedGrids.map { .string($0) }), "author": .string(author),
+            "message": .string(message),
+        ]
     }
 }
 

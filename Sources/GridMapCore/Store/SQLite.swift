@@ -16,7 +16,9 @@ public final class SQLiteDatabase {
 
     public init(path: String, mode: Mode = .readWriteCreate) throws {
         var db: OpaquePointer?
-        let flags = (mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+        let flags =
+            (mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+            | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
@@ -48,7 +50,9 @@ public final class SQLiteDatabase {
     public func prepare(_ sql: String) throws -> SQLiteStatement { try SQLiteStatement(self, sql) }
 
     /// Runs one statement with the given arguments and returns its rows through `row`.
-    public func query(_ sql: String, _ arguments: [SQLiteValue] = [], row: (SQLiteStatement) throws -> Void = { _ in }) throws {
+    public func query(
+        _ sql: String, _ arguments: [SQLiteValue] = [], row: (SQLiteStatement) throws -> Void = { _ in }
+    ) throws {
         let stmt = try prepare(sql)
         for (i, a) in arguments.enumerated() { try stmt.bind(Int32(i + 1), a) }
         while try stmt.step() { try row(stmt) }
@@ -124,7 +128,9 @@ public final class SQLiteStatement {
     }
 
     public func bind(_ index: Int32, _ value: String?) throws {
-        let rc = value.map { sqlite3_bind_text(handle, index, $0, -1, SQLiteStatement.transient) } ?? sqlite3_bind_null(handle, index)
+        let rc =
+            value.map { sqlite3_bind_text(handle, index, $0, -1, SQLiteStatement.transient) }
+            ?? sqlite3_bind_null(handle, index)
         guard rc == SQLITE_OK else { throw db.error(rc) }
     }
     public func bind(_ index: Int32, _ value: Int?) throws {
@@ -134,7 +140,9 @@ public final class SQLiteStatement {
     public func bind(_ index: Int32, _ value: [UInt8]?) throws {
         let rc: Int32
         if let value {
-            rc = value.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), SQLiteStatement.transient) }
+            rc = value.withUnsafeBytes {
+                sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), SQLiteStatement.transient)
+            }
         } else {
             rc = sqlite3_bind_null(handle, index)
         }

@@ -35,10 +35,13 @@ public struct StoreContent: Sendable {
     /// A dataset's content: every feature with its own properties; addresses without their
     /// grid (derived per version).
     public init(_ d: Dataset) {
-        func rows<T>(_ items: [T], _ id: (T) -> String, _ props: (T) -> JSONObject,
-                     _ shape: (T) -> Shape) -> [String: FeatureRow] {
-            Dictionary(items.map { (id($0), FeatureRow(Feature(id: id($0), properties: props($0), geometry: shape($0)))) },
-                       uniquingKeysWith: { a, _ in a })
+        func rows<T>(
+            _ items: [T], _ id: (T) -> String, _ props: (T) -> JSONObject,
+            _ shape: (T) -> Shape
+        ) -> [String: FeatureRow] {
+            Dictionary(
+                items.map { (id($0), FeatureRow(Feature(id: id($0), properties: props($0), geometry: shape($0)))) },
+                uniquingKeysWith: { a, _ in a })
         }
         layers = [
             .outline: ["outline": FeatureRow(Feature(id: "outline", properties: ["id": "outline"],
@@ -61,7 +64,9 @@ public struct StoreContent: Sendable {
         func features(_ layer: Layer) throws -> [Feature] {
             try (layers[layer] ?? [:]).sorted { $0.key < $1.key }.concurrentMap { _, item in
                 let (id, row) = item
-                do { return try row.feature(id: id) } catch { throw DataError(source, "\(layer.rawValue) \(id): \(error)") }
+                do { return try row.feature(id: id) } catch {
+                    throw DataError(source, "\(layer.rawValue) \(id): \(error)")
+                }
             }
         }
         let l = LayerFeatures(outline: try features(.outline), streets: try features(.streets),

@@ -14,9 +14,12 @@ public struct VersionInfo: Sendable {
     public var publishedAt: String { VersionInfo.iso(publishedMs) }
 
     public var json: JSONValue {
-        ["version": JSONValue(id), "parent": parent.map { JSONValue($0) } ?? .null, "published_at": .string(publishedAt),
-         "author": .string(author), "message": .string(message),
-         "changed_grids": .array(changedGrids.map { .string($0) }), "summary": .object(summary)]
+        [
+            "version": JSONValue(id), "parent": parent.map { JSONValue($0) } ?? .null,
+            "published_at": .string(publishedAt),
+            "author": .string(author), "message": .string(message),
+            "changed_grids": .array(changedGrids.map { .string($0) }), "summary": .object(summary),
+        ]
     }
 
     static func iso(_ ms: Int64) -> String {
@@ -43,7 +46,10 @@ public struct VersionInfo: Sendable {
         count("addresses", changes.addresses.keys, was: { base.addresses?[$0] != nil },
               now: { content.addresses?[$0] != nil })
         counts["addresses"] = JSONValue(addressCount)
-        return ["added": .object(added), "changed": .object(changed), "removed": .object(removed), "counts": .object(counts)]
+        return [
+            "added": .object(added), "changed": .object(changed), "removed": .object(removed),
+            "counts": .object(counts),
+        ]
     }
 }
 
@@ -54,7 +60,9 @@ public enum AsOf {
     public static func parse(_ text: String) -> (version: Int?, ms: Int64?) {
         let t = text.trimmingCharacters(in: .whitespaces)
         let digits = t.hasPrefix("v") || t.hasPrefix("V") ? String(t.dropFirst()) : t
-        if !digits.isEmpty, digits.count < 10, digits.allSatisfy(\.isASCII), let v = Int(digits), v > 0 { return (v, nil) }
+        if !digits.isEmpty, digits.count < 10, digits.allSatisfy(\.isASCII), let v = Int(digits), v > 0 {
+            return (v, nil)
+        }
         var s = t.replacingOccurrences(of: " ", with: "T")
         if s.count == 10 { s += "T00:00:00" }
         if s.count == 16 { s += ":00" }
@@ -118,7 +126,9 @@ extension MapStore {
     public func versions() throws -> [VersionInfo] {
         try named {
             var out: [VersionInfo] = []
-            try db.query("SELECT id, parent, published_ms, author, message, changed_grids, summary FROM version ORDER BY id") {
+            try db.query(
+                "SELECT id, parent, published_ms, author, message, changed_grids, summary FROM version ORDER BY id"
+            ) {
                 out.append(MapStore.versionInfo($0))
             }
             return out
@@ -128,8 +138,10 @@ extension MapStore {
     public func version(_ id: Int) throws -> VersionInfo {
         try named {
             var found: VersionInfo?
-            try db.query("SELECT id, parent, published_ms, author, message, changed_grids, summary FROM version WHERE id = ?",
-                         [.integer(id)]) { found = MapStore.versionInfo($0) }
+            try db.query(
+                "SELECT id, parent, published_ms, author, message, changed_grids, summary FROM version WHERE id = ?",
+                [.integer(id)]
+            ) { found = MapStore.versionInfo($0) }
             guard let found else { throw StoreError(path, "no version \(id)") }
             return found
         }
@@ -153,9 +165,12 @@ extension MapStore {
             throw StoreError(path, "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time")
         }
         return try named {
-            guard let v = try db.scalar("SELECT max(id) FROM version WHERE published_ms <= ?", [.integer(Int(ms))]) else {
-                throw StoreError(path, "no version was live at \(text.prefix(40)): "
-                                 + "the first was published at \(try version(1).publishedAt)")
+            guard let v = try db.scalar("SELECT max(id) FROM version WHERE published_ms <= ?", [.integer(Int(ms))])
+            else {
+                throw StoreError(
+                    path,
+                    "no version was live at \(text.prefix(40)): "
+                        + "the first was published at \(try version(1).publishedAt)")
             }
             return v
         }
@@ -241,7 +256,8 @@ extension MapStore {
                 for layer in Layer.featureLayers {
                     let want = counts[layer.rawValue]?.int, have = content.layers[layer]?.count ?? 0
                     guard want == have else {
-                        throw StoreError(path, "version \(v.id) recorded \(want ?? -1) \(layer.rawValue) but holds \(have)")
+                        throw StoreError(
+                            path, "version \(v.id) recorded \(want ?? -1) \(layer.rawValue) but holds \(have)")
                     }
                 }
                 let held = content.addresses?.count ?? 0

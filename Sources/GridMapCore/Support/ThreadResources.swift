@@ -59,7 +59,9 @@ public final class ThreadResources {
 
     /// This thread's resources. Not to be handed to another thread (the type is not Sendable).
     public static var current: ThreadResources {
-        if let p = pthread_getspecific(threadKey) { return Unmanaged<ThreadResources>.fromOpaque(p).takeUnretainedValue() }
+        if let p = pthread_getspecific(threadKey) {
+            return Unmanaged<ThreadResources>.fromOpaque(p).takeUnretainedValue()
+        }
         let made = ThreadResources()
         pthread_setspecific(threadKey, Unmanaged.passRetained(made).toOpaque())
         return made
