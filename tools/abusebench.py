@@ -141,7 +141,8 @@ def pipeline(port, deadline):
 def polygon(port, deadline):
     import math
     n = 20000
-    ring = ", ".join(f"{109.43 + 0.01 * math.cos(2 * math.pi * k / n):.7f} {24.3 + 0.01 * math.sin(2 * math.pi * k / n):.7f}"
+    ring = ", ".join(f"{109.43 + 0.01 * math.cos(2 * math.pi * k / n):.7f} "
+                     f"{24.3 + 0.01 * math.sin(2 * math.pi * k / n):.7f}"
                      for k in range(n))
     first = ring.split(", ")[0]
     intersects_again_and_again(port, deadline, f"POLYGON(({ring}, {first}))".encode())
@@ -234,7 +235,8 @@ def summary(times):
     if not times:
         return "no answers"
     pick = lambda q: times[min(len(times) - 1, int(q * len(times)))] * 1000
-    return f"{len(times):>7} LOCATEs   p50 {pick(0.5):7.3f} ms   p99 {pick(0.99):7.3f} ms   max {times[-1] * 1000:8.3f} ms"
+    return (f"{len(times):>7} LOCATEs   p50 {pick(0.5):7.3f} ms   p99 {pick(0.99):7.3f} ms   "
+            f"max {times[-1] * 1000:8.3f} ms")
 
 
 def run(port, names, seconds):

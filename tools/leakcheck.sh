@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 swift build --sanitize=address --scratch-path .build/asan --product gridmap >/dev/null
 bin=.build/asan/debug/gridmap
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
-for args in "locate 109.4377 24.3041 --crs gcj02" "convert 109.43 24.3 --from bd09 --to EPSG:4545" "nearby 109.43 24.30 --limit 3"; do
+for args in "locate 109.4377 24.3041 --crs gcj02" "convert 109.43 24.3 --from bd09 --to EPSG:4545" \
+            "nearby 109.43 24.30 --limit 3"; do
   # shellcheck disable=SC2086
   "$bin" $args >/dev/null
 done
@@ -28,7 +29,8 @@ for command in "LOCATE 109.4377 24.3041 CRS gcj02" "LOCATE nan 24.3" "LOCATE 109
   # shellcheck disable=SC2086
   redis-cli -p "$port" $command >/dev/null
 done
-redis-cli -p "$port" INTERSECTS "POLYGON((109.42 24.29, 109.43 24.30, 109.43 24.29, 109.42 24.30, 109.42 24.29))" >/dev/null
+redis-cli -p "$port" INTERSECTS \
+  "POLYGON((109.42 24.29, 109.43 24.30, 109.43 24.29, 109.42 24.30, 109.42 24.29))" >/dev/null
 python3 - "$port" <<'PY'  # a broken frame: an error reply, then that connection closes
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))

@@ -37,10 +37,12 @@ def wait_port(port):
 
 
 gport, rport = free_port(), free_port()
-gridmap = subprocess.Popen([args.binary, "serve", "--port", str(gport), "--data", args.data, "--max-connections", "4096"]
+gridmap = subprocess.Popen([args.binary, "serve", "--port", str(gport), "--data", args.data,
+                            "--max-connections", "4096"]
                            + (["--threads", str(args.threads)] if args.threads else []),
                            stderr=subprocess.DEVNULL)
-redis_server = subprocess.Popen(["redis-server", "--port", str(rport), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
+redis_server = subprocess.Popen(["redis-server", "--port", str(rport), "--save", "", "--appendonly", "no",
+                                 "--bind", "127.0.0.1"],
                                 stdout=subprocess.DEVNULL)
 try:
     wait_port(gport); wait_port(rport)
@@ -51,15 +53,18 @@ try:
         lon, lat = f["geometry"]["coordinates"]
         parts = ["GEOADD", "resources", repr(lon), repr(lat), f["id"]]
         pipe.write(f"*{len(parts)}\r\n" + "".join(f"${len(p.encode())}\r\n{p}\r\n" for p in parts))
-    subprocess.run(["redis-cli", "-p", str(rport), "--pipe"], input=pipe.getvalue().encode(), check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["redis-cli", "-p", str(rport), "--pipe"], input=pipe.getvalue().encode(), check=True,
+                   stdout=subprocess.DEVNULL)
     # A stored value as long as a LOCATE reply: what Redis and the client do with replies that size.
     locate_reply = subprocess.run(["redis-cli", "-p", str(gport), "LOCATE", "109.4300", "24.3000"],
                                   capture_output=True, check=True).stdout.rstrip(b"\n")
-    subprocess.run(["redis-cli", "-p", str(rport), "-x", "SET", "reply"], input=locate_reply, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["redis-cli", "-p", str(rport), "-x", "SET", "reply"], input=locate_reply, check=True,
+                   stdout=subprocess.DEVNULL)
 
     def bench(port, pipeline, *command, requests=None):
-        out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", "50", "-n", str(requests or args.requests), "-P", str(pipeline),
-                              "--csv", *command], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", "50", "-n", str(requests or args.requests),
+                              "-P", str(pipeline), "--csv", *command],
+                             capture_output=True, text=True, check=True).stdout
         row = list(csv.DictReader(io.StringIO(out)))[-1]
         return float(row["rps"]), float(row["p50_latency_ms"]), float(row["p99_latency_ms"])
 
@@ -70,14 +75,16 @@ try:
         ("gridmap PING", gport, ["PING"]),
         ("redis PING", rport, ["PING"]),
         (f"redis GET {len(locate_reply)}-byte value", rport, ["GET", "reply"]),
-        ("redis GEOSEARCH 500 m k=5", rport, ["GEOSEARCH", "resources", "FROMLONLAT", lon, lat, "BYRADIUS", "500", "m", "ASC", "COUNT", "5"]),
+        ("redis GEOSEARCH 500 m k=5", rport,
+         ["GEOSEARCH", "resources", "FROMLONLAT", lon, lat, "BYRADIUS", "500", "m", "ASC", "COUNT", "5"]),
     ]
     # A short untimed pass of every case first: the first run after a quiet spell is slow on
     # this VM (caches, CPU frequency, the host), and it would land on whichever case is first.
     for name, port, command in cases:
         bench(port, 16, *command, requests=args.requests // 4)
     runs = {}
-    print(f"redis-benchmark -c 50 -n {args.requests}, data {args.data}, {os.cpu_count()} cores shared by server and client, "
+    print(f"redis-benchmark -c 50 -n {args.requests}, data {args.data}, "
+          f"{os.cpu_count()} cores shared by server and client, "
           f"median of {args.rounds} interleaved rounds")
     for _ in range(args.rounds):
         for pipeline in (1, 16):
@@ -92,7 +99,8 @@ try:
             print(f"{name:28} {pipeline:>8} {rps:>10.0f} {p50:>8.3f} {p99:>8.3f}   {every}")
     for pipeline in (1, 16):
         locate = results[("gridmap LOCATE", pipeline)][0]
-        print(f"-P {pipeline}: LOCATE / redis GEOSEARCH = {locate / results[('redis GEOSEARCH 500 m k=5', pipeline)][0]:.2f}, "
+        geosearch = results[("redis GEOSEARCH 500 m k=5", pipeline)][0]
+        print(f"-P {pipeline}: LOCATE / redis GEOSEARCH = {locate / geosearch:.2f}, "
               f"LOCATE / redis PING = {locate / results[('redis PING', pipeline)][0]:.2f}")
         per_round = [g[0] / r[0] for g, r in zip(runs[("gridmap LOCATE", pipeline)], runs[("redis PING", pipeline)])]
         print(f"      LOCATE / redis PING in each round: {' '.join(f'{x:.2f}' for x in per_round)}")

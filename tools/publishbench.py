@@ -6,7 +6,8 @@ Imports DIR into a new store, serves it, and runs redis-benchmark (50 connection
 unpipelined LOCATE) in interleaved rounds: quiet, then with a planner connection publishing a
 version every second (ROLLBACK alternately to versions 1 and 2, each a new version changing
 one grid). With --store, a copy of that store is served instead (its versions 1 and 2 must
-differ, as those of `gridmap store bench` do: use it for the 100× data). Prints throughput and p99 of each, the drop, and the time from each publish to
+differ, as those of `gridmap store bench` do: use it for the 100× data).
+Prints throughput and p99 of each, the drop, and the time from each publish to
 the first LOCATE answered from the new version (a separate connection polls every 2 ms from
 the moment the publish is sent).
 """
@@ -111,8 +112,10 @@ try:
     drop = 1 - median([r[0] for r in busy]) / median([r[0] for r in quiet])
     print(f"  throughput drop while publishing: {drop * 100:.1f}%")
     delays.sort()
-    print(f"  {len(delays)} publishes; publish → first answer from the new version: median {median(delays) * 1000:.0f} ms, "
-          f"max {delays[-1] * 1000:.0f} ms; versions now {info.get('data_version')}, last build {info.get('last_build_ms')} ms")
+    print(f"  {len(delays)} publishes; publish → first answer from the new version: "
+          f"median {median(delays) * 1000:.0f} ms, "
+          f"max {delays[-1] * 1000:.0f} ms; versions now {info.get('data_version')}, "
+          f"last build {info.get('last_build_ms')} ms")
     for f in failures:
         print("  publish failed:", f)
 finally:

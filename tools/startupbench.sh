@@ -1,9 +1,9 @@
 #!/bin/sh
 # Time from starting `gridmap serve` on a store to its first LOCATE answer, in rounds.
-# Usage: tools/startupbench.sh STORE [ROUNDS] [PORT]   (release build; redis-cli from redis-tools)
+# Usage: [GRIDMAP=binary] tools/startupbench.sh STORE [ROUNDS] [PORT]   (release build; redis-cli from redis-tools)
 set -eu
 store=$1 rounds=${2:-3} port=${3:-6399}
-bin=$(dirname "$0")/../.build/release/gridmap
+bin=${GRIDMAP:-$(dirname "$0")/../.build/release/gridmap}
 for r in $(seq "$rounds"); do
     start=$(date +%s.%N)
     "$bin" serve --store "$store" --port "$port" >/dev/null 2>&1 &

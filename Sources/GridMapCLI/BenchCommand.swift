@@ -40,10 +40,16 @@ struct BenchCommand: ParsableCommand {
         _ = gridIndex
         let vertices = dataset.grids.reduce(0) { $0 + $1.shape.vertexCount }
         print("data: \(dir)")
-        print("  \(dataset.grids.count) grids (\(vertices) vertices), \(dataset.resources.count) resources, \(dataset.addresses.count) addresses; read in \(fmt(loadMs)) ms")
+        print("  \(dataset.grids.count) grids (\(vertices) vertices), \(dataset.resources.count) resources, "
+              + "\(dataset.addresses.count) addresses; read in \(fmt(loadMs)) ms")
         let layout = snapshot.grids.layout()
-        print("index build: grid index \(fmt(gridBuildMs)) ms, \(mib(snapshot.grids.memoryBytes)) MiB; whole snapshot (grids + resources + lookups) \(fmt(snapshotMs)) ms; RSS +\(mib(rssAfter - rssBefore)) MiB")
-        print("  \(layout.cells) cells, \(layout.cellsWithRecords) crossed by boundaries: records of \(layout.recordBytes / max(1, layout.cellsWithRecords)) bytes on average, \(layout.sections) grid sections (\(layout.wideSections) wide)")
+        print("index build: grid index \(fmt(gridBuildMs)) ms, \(mib(snapshot.grids.memoryBytes)) MiB; "
+              + "whole snapshot (grids + resources + lookups) \(fmt(snapshotMs)) ms; "
+              + "RSS +\(mib(rssAfter - rssBefore)) MiB")
+        let recordBytes = layout.recordBytes / max(1, layout.cellsWithRecords)
+        print("  \(layout.cells) cells, \(layout.cellsWithRecords) crossed by boundaries: "
+              + "records of \(recordBytes) bytes on average, "
+              + "\(layout.sections) grid sections (\(layout.wideSections) wide)")
 
         var random = SeededRandom(seed: 42)
         let box = dataset.outline.bounds!
@@ -66,7 +72,11 @@ struct BenchCommand: ParsableCommand {
         let manySeconds = Double(now() - t) / 1e9
         found &+= many.count
         found &+= Int(batchOut[points / 2])
-        print("point-in-grid, random points over the bounding box: one at a time \(fmt(pipNs)) ns/lookup, batched \(fmt(batchNs)) ns/lookup (single-threaded); \(fmt(Double(sample.count) / manySeconds / 1e6)) M lookups/s on \(ProcessInfo.processInfo.activeProcessorCount) cores (locateMany)")
+        let manyRate = fmt(Double(sample.count) / manySeconds / 1e6)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        print("point-in-grid, random points over the bounding box: one at a time \(fmt(pipNs)) ns/lookup, "
+              + "batched \(fmt(batchNs)) ns/lookup (single-threaded); "
+              + "\(manyRate) M lookups/s on \(cores) cores (locateMany)")
 
         let inside =
             dataset.addresses.isEmpty
@@ -80,9 +90,13 @@ struct BenchCommand: ParsableCommand {
             batchOut.withUnsafeMutableBufferPointer { snapshot.grids.locate(s, into: $0) }
         }
         found &+= Int(batchOut[points / 2])
-        print("point-in-grid, address points (all inside the district): one at a time \(fmt(insideNs)) ns/lookup, batched \(fmt(Double(now() - t) / Double(inside.count))) ns/lookup")
+        let insideBatchNs = Double(now() - t) / Double(inside.count)
+        print("point-in-grid, address points (all inside the district): one at a time \(fmt(insideNs)) ns/lookup, "
+              + "batched \(fmt(insideBatchNs)) ns/lookup")
         let memory = MemoryLatency.measure(bytes: snapshot.grids.memoryBytes)
-        print("  for scale: a random read over \(mib(snapshot.grids.memoryBytes)) MiB (the grid index's size) costs \(fmt(memory.dependent)) ns when it waits on the previous read, \(fmt(memory.independent)) ns when reads overlap")
+        print("  for scale: a random read over \(mib(snapshot.grids.memoryBytes)) MiB (the grid index's size) "
+              + "costs \(fmt(memory.dependent)) ns when it waits on the previous read, "
+              + "\(fmt(memory.independent)) ns when reads overlap")
 
         let qs = Array(inside.prefix(queries))
         t = now()
@@ -100,7 +114,8 @@ struct BenchCommand: ParsableCommand {
             snapshot.writeNearby(point: q, kind: nil, radius: nil, limit: 5, to: &reply)
             replyBytes += reply.count
         }
-        print("NEARBY reply (k=5 and its JSON): \(fmt(Double(now() - t) / Double(qs.count))) ns/query, \(replyBytes / qs.count) bytes")
+        let nearbyNs = Double(now() - t) / Double(qs.count)
+        print("NEARBY reply (k=5 and its JSON): \(fmt(nearbyNs)) ns/query, \(replyBytes / qs.count) bytes")
         replyBytes = 0
         t = now()
         for q in qs {
@@ -108,7 +123,8 @@ struct BenchCommand: ParsableCommand {
             snapshot.writeLocation(grid: snapshot.locate(q), point: q, to: &reply)
             replyBytes += reply.count
         }
-        print("LOCATE reply (lookup and its JSON): \(fmt(Double(now() - t) / Double(qs.count))) ns/query, \(replyBytes / qs.count) bytes")
+        let locateNs = Double(now() - t) / Double(qs.count)
+        print("LOCATE reply (lookup and its JSON): \(fmt(locateNs)) ns/query, \(replyBytes / qs.count) bytes")
         // The server's own work per pipelined request, without socket or event loop: decode,
         // run, encode, 16 requests a turn as `redis-benchmark -P 16` sends them.
         let path = ServerPath(service: MapService(snapshot: snapshot))
@@ -128,13 +144,16 @@ struct BenchCommand: ParsableCommand {
                 out.clear()
                 found &+= try path.answer(turn, into: &out)
             }
-            print("server path, \(name) pipelined by 16 (decode, run, encode; no socket): \(fmt(Double(now() - t) / Double(turns * 16))) ns/request")
+            let requestNs = Double(now() - t) / Double(turns * 16)
+            print("server path, \(name) pipelined by 16 (decode, run, encode; no socket): \(fmt(requestNs)) ns/request")
         }
 
         t = now()
         var inRadius = 0
         for q in qs { inRadius += snapshot.resources.within(500, of: q).count }
-        print("radius 500 m (any kind): \(fmt(Double(now() - t) / Double(qs.count))) ns/query, \(fmt(Double(inRadius) / Double(qs.count))) resources each on average")
+        let radiusNs = Double(now() - t) / Double(qs.count)
+        print("radius 500 m (any kind): \(fmt(radiusNs)) ns/query, "
+              + "\(fmt(Double(inRadius) / Double(qs.count))) resources each on average")
 
         let measurer = try MetricMeasurer()
         let areaQueries = 2000
@@ -148,7 +167,9 @@ struct BenchCommand: ParsableCommand {
             ])
             overlaps += try snapshot.grids(intersecting: square, measurer: measurer).count
         }
-        print("area query, 1 km² square: \(fmt(Double(now() - t) / Double(areaQueries) / 1000)) µs/query, \(fmt(Double(overlaps) / Double(areaQueries))) grids each on average")
+        let areaUs = Double(now() - t) / Double(areaQueries) / 1000
+        print("area query, 1 km² square: \(fmt(areaUs)) µs/query, "
+              + "\(fmt(Double(overlaps) / Double(areaQueries))) grids each on average")
 
         t = now()
         let library = try snapshot.addressLibrary
@@ -173,7 +194,9 @@ struct BenchCommand: ParsableCommand {
         }
         times.sort()
         let p = { (q: Double) in Double(times[min(times.count - 1, Int(Double(times.count) * q))]) / 1000 }
-        print("geocoding: library of \(dataset.addresses.count) addresses opened/built in \(fmt(libraryMs)) ms; \(times.count) queries: median \(fmt(p(0.5))) µs, p99 \(fmt(p(0.99))) µs; exact address top-1 for \(matched) (some variants drop levels)")
+        print("geocoding: library of \(dataset.addresses.count) addresses opened/built in \(fmt(libraryMs)) ms; "
+              + "\(times.count) queries: median \(fmt(p(0.5))) µs, p99 \(fmt(p(0.99))) µs; "
+              + "exact address top-1 for \(matched) (some variants drop levels)")
         if found == 42 { print("") }  // keeps the loops from being optimized away
     }
 }

@@ -6,7 +6,8 @@ struct GeocodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "geocode",
         abstract: "Find the standard address, point and grid of a typed address (ranked candidates, as JSON).",
-        discussion: "With --input, reads one address per line ('-' for standard input) and prints one JSON object per line, in order.")
+        discussion: "With --input, reads one address per line ('-' for standard input) "
+            + "and prints one JSON object per line, in order.")
 
     @Argument(help: "The address, e.g. 柳州市鱼峰区立岸大道十二号3幢2单元.") var address: String?
     @Option(help: "At most this many candidates, 1 to 100 (default: 5).") var limit: Int?

@@ -17,7 +17,10 @@ struct GridMap: AsyncParsableCommand {
 struct DataOptions: ParsableArguments {
     @Option(help: "The map store to read (default: $GRIDMAP_STORE, else the --data directory's store).")
     var store: String?
-    @Option(help: "Data directory laid out like data/yufeng (default: the bundled Yufeng data); its store, DIR.gridmap, is created from it on first use.")
+    @Option(
+        help: ArgumentHelp(
+            "Data directory laid out like data/yufeng (default: the bundled Yufeng data); "
+                + "its store, DIR.gridmap, is created from it on first use."))
     var data: String?
 
     /// The store's path, created from the data directory if it does not exist yet.

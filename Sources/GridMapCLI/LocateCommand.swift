@@ -62,12 +62,18 @@ struct LocateCommand: ParsableCommand {
         for (k, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
-            let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces)
+            // One record per line: a lon,lat file has no quoted newlines, and a bad line is
+            // reported on its own while the others are answered.
+            let fields: [String]
+            do {
+                fields = (try CSV.parse(trimmed).first?.fields ?? []).map { $0.trimmingCharacters(in: .whitespaces) }
+            } catch {
+                parsed.append((k + 1, nil, nil, (error as? CSV.ParseError)?.message ?? "\(error)"))
+                continue
             }
             if k == 0 && fields.count >= 2 && parseDecimal(fields[0]) == nil && parseDecimal(fields[1]) == nil {
-                continue
-            }  // header
+                continue  // a header
+            }
             guard fields.count >= 2, let x = parseDecimal(fields[0]), let y = parseDecimal(fields[1]) else {
                 parsed.append((k + 1, nil, nil, "expected 'lon,lat' numbers, got '\(trimmed.prefix(80))'"))
                 continue

@@ -38,7 +38,8 @@ struct StoreBenchCommand: ParsableCommand {
             let importSeconds = -t.timeIntervalSinceNow
             let size0 = fileSize(scratch)
             print("data: \(dir): \(dataset.grids.count) grids, \(dataset.addresses.count) addresses")
-            print("import: read files \(fmt(readSeconds)) s, create store \(fmt(importSeconds)) s, store \(mib(size0)) MiB")
+            print("import: read files \(fmt(readSeconds)) s, create store \(fmt(importSeconds)) s, "
+                  + "store \(mib(size0)) MiB")
 
             t = Date()
             let snapshot = try Snapshot.load(store: scratch)
@@ -65,8 +66,9 @@ struct StoreBenchCommand: ParsableCommand {
             }
             publishTimes.sort()
             let size1 = fileSize(scratch) + fileSize(scratch + "-wal")
+            let median = fmt(publishTimes[publishTimes.count / 2] * 1000)
             print("\(versions) versions, each changing one grid: store grew \(mib(size1 - size0)) MiB, "
-                  + "\((size1 - size0) / max(1, versions)) bytes per version; publish median \(fmt(publishTimes[publishTimes.count / 2] * 1000)) ms, "
+                  + "\((size1 - size0) / max(1, versions)) bytes per version; publish median \(median) ms, "
                   + "p99 \(fmt(publishTimes[publishTimes.count * 99 / 100] * 1000)) ms")
         } catch { throw Failure(error) }
     }
@@ -90,7 +92,8 @@ struct StoreBenchCommand: ParsableCommand {
         _ = snapshot.locate(dataset.grids[0].shape.polygons[0][0][0])
         let built = lap()
         print("start-up of \(path) version \(v) (\(content.layers[.grids]?.count ?? 0) grids, "
-              + "\(content.layers[.resources]?.count ?? 0) resources): read rows \(rows) s, make the dataset \(made) s, "
+              + "\(content.layers[.resources]?.count ?? 0) resources): read rows \(rows) s, "
+              + "make the dataset \(made) s, "
               + "build the indexes and first LOCATE \(built) s; total \(fmt(-start.timeIntervalSinceNow)) s")
         _ = try snapshot.addressLibrary
         print("then, beside serving: \(snapshot.addressCount) addresses read and indexed for geocoding in \(lap()) s")

@@ -84,7 +84,9 @@ enum CommandTable {
         guard let index = request.withBytes(0, { $0.flatMap(index(named:)) }) else {
             guard let name = request.text(0) else { return .error("ERR Protocol error: expected a command name") }
             let args = (1..<max(1, min(request.count, 4))).compactMap(request.text).map { "'\($0.prefix(20))'" }
-            return .error("ERR unknown command '\(name.lowercased().prefix(40))', with args beginning with: \(args.joined(separator: " "))")
+            return .error(
+                "ERR unknown command '\(name.lowercased().prefix(40))', "
+                    + "with args beginning with: \(args.joined(separator: " "))")
         }
         let spec = specs[index]
         let argc = request.count

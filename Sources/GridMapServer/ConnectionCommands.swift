@@ -37,7 +37,13 @@ enum ConnectionCommands {
                 throw CommandError("syntax error in HELLO option '\(try a.text(i).prefix(20))'")
             }
         }
-        if s.role == .none { throw CommandError("HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time", code: "NOAUTH") }
+        if s.role == .none {
+            throw CommandError(
+                "HELLO must be called with the client already authenticated, "
+                    + "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client "
+                    + "and select the RESP protocol version at the same time",
+                code: "NOAUTH")
+        }
         s.protocolVersion = version
         return .map([
             (.bulk("server"), .bulk("gridmap")),
@@ -52,7 +58,9 @@ enum ConnectionCommands {
     static func auth(_ a: Arguments, _ s: Session) throws -> RESPValue {
         guard a.count <= 2 else { throw CommandError("syntax error", code: "ERR") }
         if s.config.readerPassword == nil && s.config.plannerPassword == nil {
-            throw CommandError("AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+            throw CommandError(
+                "AUTH <password> called without any password configured for the default user. "
+                    + "Are you sure your configuration is correct?")
         }
         let user = a.count == 2 ? try a.text(0) : nil
         guard let role = s.config.authenticate(user: user, password: a.bytes(a.count - 1) ?? []) else {

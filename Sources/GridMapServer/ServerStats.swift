@@ -96,7 +96,9 @@ public final class ServerStats: Sendable {
                 }
                 let usec = c.totalNanos / 1000
                 let perCall = c.calls == 0 ? 0 : Double(c.totalNanos) / Double(c.calls) / 1000
-                return "cmdstat_\(name):calls=\(c.calls),usec=\(usec),usec_per_call=\(String(format: "%.2f", perCall)),p99_usec_le=\(p99),failed_calls=\(c.errors)"
+                let usecPerCall = String(format: "%.2f", perCall)
+                return "cmdstat_\(name):calls=\(c.calls),usec=\(usec),usec_per_call=\(usecPerCall),"
+                    + "p99_usec_le=\(p99),failed_calls=\(c.errors)"
             }
         }
     }

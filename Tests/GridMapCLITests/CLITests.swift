@@ -85,15 +85,18 @@ func json(_ text: String) throws -> JSONValue {
 
     @Test func bulkLocateKeepsOrderAndReportsBadLines() throws {
         let input = "lon,lat\n109.43,24.30\nnot,a number\n116.4,39.9\n109.43,200\n109.45,24.28\n"
+            + "\"109.44\",\"24.29\"\n\"109.4,24.3\n"  // quoted fields (CSV), then an unterminated quote
         let r = try gridmap(["locate", "--input", "-"], stdin: input)
         #expect(r.status == 0)
         let lines = try r.out.split(separator: "\n").map { try json(String($0)) }
-        #expect(lines.count == 5)
+        #expect(lines.count == 7)
         #expect(lines[0]["grid"]?["id"] != nil && lines[0]["grid"] != .null)
         #expect(lines[1]["line"] == 3 && lines[1]["error"]?.string?.contains("lon,lat") == true)
         #expect(lines[2]["grid"] == .null)
         #expect(lines[3]["line"] == 5 && lines[3]["error"]?.string?.contains("latitude") == true)
         #expect(lines[4]["point"]?["lon"] == 109.45)
+        #expect(lines[5]["point"]?["lon"] == 109.44 && lines[5]["grid"] != .null)
+        #expect(lines[6]["line"] == 8 && lines[6]["error"]?.string?.contains("quote") == true)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(
             "gridmap-bulk-\(UUID().uuidString).csv"
         ).path
@@ -137,11 +140,8 @@ func json(_ text: String) throws -> JSONValue {
     @Test func geocodeOneAndInBulk() throws {
         let data = try Dataset.load(directory: root + "/data/yufeng")
         let a = data.addresses[1234]
-        let r = try gridmap([
-            "geocode",
-            "柳州市 " + a.road + a.number + "号" + (a.compound.isEmpty ? "" : a.compound + a.building + "栋" + a.unit + "单元")
-            ,
-        ])
+        let building = a.compound.isEmpty ? "" : a.compound + a.building + "栋" + a.unit + "单元"
+        let r = try gridmap(["geocode", "柳州市 " + a.road + a.number + "号" + building])
         #expect(r.status == 0)
         #expect(try json(r.out)["candidates"]?.array?.first?["address_id"]?.string == a.id)
         let bulk = try gridmap(
@@ -150,5 +150,7 @@ func json(_ text: String) throws -> JSONValue {
         #expect(lines.count == 3)
         #expect(lines[0]["match"] == "address" && lines[1]["match"] == "none" && lines[2]["match"] == "road")
         #expect(try gridmap(["geocode"]).status != 0)
+        let tooMany = try gridmap(["geocode", a.road, "--limit", "0"])
+        #expect(tooMany.status != 0 && tooMany.err.contains("limit must be 1 to 100"))
     }
 }

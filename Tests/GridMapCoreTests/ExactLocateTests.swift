@@ -98,10 +98,15 @@ import Testing
             let got = index.locate(p)
             if got != expected.first || Int(batched) != (expected.first ?? -1) || index.coveringGrids(p) != expected {
                 mismatches += 1
-                if mismatches <= 10 { Issue.record("(\(p.x), \(p.y)): GEOS \(expected), locate \(String(describing: got)), batched \(batched), all \(index.coveringGrids(p))") }
+                if mismatches <= 10 {
+                    let found = String(describing: got)
+                    let all = index.coveringGrids(p)
+                    Issue.record("(\(p.x), \(p.y)): GEOS \(expected), locate \(found), batched \(batched), all \(all)")
+                }
             }
         }
-        print("exact locate: \(points.count) points, \(onBoundaries) on shared boundaries, \(mismatches) disagreeing with GEOS")
+        print("exact locate: \(points.count) points, \(onBoundaries) on shared boundaries, "
+              + "\(mismatches) disagreeing with GEOS")
         #expect(mismatches == 0)
         #expect(onBoundaries > 1000)
     }

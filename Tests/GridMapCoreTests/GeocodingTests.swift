@@ -129,7 +129,10 @@ struct VariantMaker {
         }
         let accuracy = Double(correct) / Double(total)
         let confident = Double(confidentWrong) / Double(total)
-        print("geocoding accuracy: \(correct)/\(total) top-1 = \(String(format: "%.2f", accuracy * 100))%, confident wrong (score ≥ 0.9) = \(String(format: "%.2f", confident * 100))%")
+        let accuracyPercent = String(format: "%.2f", accuracy * 100)
+        let confidentPercent = String(format: "%.2f", confident * 100)
+        print("geocoding accuracy: \(correct)/\(total) top-1 = \(accuracyPercent)%, "
+              + "confident wrong (score ≥ 0.9) = \(confidentPercent)%")
         for f in failures { print("  miss: \(f)") }
         #expect(total >= 2000)
         #expect(accuracy >= 0.95)

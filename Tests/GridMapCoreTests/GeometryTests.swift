@@ -40,7 +40,8 @@ import Testing
 
     @Test func geoJSONKeepsPropertiesAndOrder() throws {
         let text = """
-            {"type":"FeatureCollection","features":[{"type":"Feature","id":7,"properties":{"name":"鱼峰","n":3,"ok":true,"z":null},
+            {"type":"FeatureCollection","features":[{"type":"Feature","id":7,
+            "properties":{"name":"鱼峰","n":3,"ok":true,"z":null},
             "geometry":{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]}}]}
             """
         let features = try GeoJSON.features(fromText: text)

@@ -133,6 +133,22 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
             #expect(rebuilt.nearbyText(point: r, kind: nil, radius: nil, limit: 5)
                     == v2.nearbyText(point: r, kind: nil, radius: nil, limit: 5))
         }
+        // The grids alone, as a start-up reads them for its index, are each version's grids
+        // (the merged-away grid's removal included) ...
+        for (v, snapshot) in [(1, v1), (2, v2)] {
+            let alone = try store.gridShapes(version: v)
+            #expect(alone.map(\.id) == snapshot.dataset.grids.map(\.id))
+            #expect(alone.map(\.shape) == snapshot.dataset.grids.map(\.shape))
+        }
+        // ... and an index built beforehand is taken only when it indexes the version's grids.
+        let stale = try Snapshot(dataset: try store.dataset(version: 2), gridIndex: v1.grids)
+        #expect(stale.grids.cells.directory == v2.grids.cells.directory)
+        #expect(stale.grids.cells.records == v2.grids.cells.records && stale.grids.boxes.count == grids.count - 1)
+        let taken = try Snapshot(dataset: try store.dataset(version: 2), gridIndex: v2.grids)
+        func storage(_ s: Snapshot) -> UnsafePointer<UInt32>? {
+            s.grids.cells.directory.withUnsafeBufferPointer { $0.baseAddress }
+        }
+        #expect(storage(taken) == storage(v2), "the matching index is used as it is, not rebuilt")
         // The diff says what moved.
         let diff = try store.diff(from: 1, to: 2)
         #expect(diff["layers"]?["grids"]?["removed"] == .array([.string(grids[b].id)]))
@@ -150,6 +166,9 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         // As of version 2 (or the moment it was published) the merge still answers.
         let service = try MapService(storePath: path)
         #expect(service.current.version == "3")
+        let fresh = try Snapshot(dataset: try store.dataset(version: 3))
+        #expect(service.current.grids.cells.directory == fresh.grids.cells.directory)
+        #expect(service.current.grids.cells.records == fresh.grids.cells.records)
         let asOf = try service.snapshot(asOf: "2")
         #expect(asOf.locate(movedAddresses[0].location).map { asOf.dataset.grids[$0].id } == grids[a].id)
         #expect(

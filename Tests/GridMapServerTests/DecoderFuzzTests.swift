@@ -23,8 +23,9 @@ import Testing
             case 0 where !b.isEmpty:
                 b[Int.random(in: 0..<b.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
             case 1 where !b.isEmpty: b.removeSubrange(Int.random(in: 0..<b.count, using: &rng)...)
-            case 2: b.insert(contentsOf: Array(["*", "$", "\r\n", "-1", "99999999999", "\"", "\\x", ":", "0"].randomElement(using: &rng)!.utf8),
-                             at: Int.random(in: 0...b.count, using: &rng))
+            case 2:
+                let piece = ["*", "$", "\r\n", "-1", "99999999999", "\"", "\\x", ":", "0"].randomElement(using: &rng)!
+                b.insert(contentsOf: Array(piece.utf8), at: Int.random(in: 0...b.count, using: &rng))
             case 3 where !b.isEmpty: b.remove(at: Int.random(in: 0..<b.count, using: &rng))
             case 4: b += seeds.randomElement(using: &rng)!
             case 5: b = (0..<Int.random(in: 0...64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -70,7 +71,8 @@ import Testing
                 if buffer.readableBytes == 0 { break }
             }
         }
-        print("fuzz: 1,000,000 frames → \(outcomes.requests) requests, \(outcomes.needMore) incomplete, \(outcomes.errors) protocol errors")
+        print("fuzz: 1,000,000 frames → \(outcomes.requests) requests, \(outcomes.needMore) incomplete, "
+              + "\(outcomes.errors) protocol errors")
         #expect(outcomes.requests > 100_000 && outcomes.errors > 100_000 && outcomes.needMore > 10_000)
     }
 

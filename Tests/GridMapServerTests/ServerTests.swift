@@ -44,7 +44,8 @@ import Testing
         #expect(!neighbors.isEmpty && neighbors.allSatisfy { $0["workers"]?.array?.isEmpty == false })
 
         let p = address.location
-        let wkt = "POLYGON((\(p.x - 0.003) \(p.y - 0.003), \(p.x + 0.003) \(p.y - 0.003), \(p.x + 0.003) \(p.y + 0.003), \(p.x - 0.003) \(p.y + 0.003), \(p.x - 0.003) \(p.y - 0.003)))"
+        let (x0, y0, x1, y1) = (p.x - 0.003, p.y - 0.003, p.x + 0.003, p.y + 0.003)
+        let wkt = "POLYGON((\(x0) \(y0), \(x1) \(y0), \(x1) \(y1), \(x0) \(y1), \(x0) \(y0)))"
         let viaWKT = try c.command("INTERSECTS", wkt).json
         #expect((viaWKT?["grids"]?.array?.count ?? 0) >= 1)
         let overlapSum = viaWKT?["grids"]?.array?.compactMap { $0["overlap_m2"]?.number }.reduce(0, +) ?? 0
@@ -110,6 +111,9 @@ import Testing
         #expect(try error("NEARBY", "109.4", "24.3", "KIND", "dragon").contains("unknown kind 'dragon'"))
         #expect(try error("NEARBY", "109.4", "24.3", "LIMIT", "0").contains("limit must be 1 to 1000"))
         #expect(try error("NEARBY", "109.4", "24.3", "RADIUS", "200000").contains("radius must be 0 to 100000 metres"))
+        #expect(try error("GEOCODE", "屏园路1号", "LIMIT", "101").contains("limit must be 1 to 100"))
+        let long = String(repeating: "路", count: 400)  // 1,200 bytes
+        #expect(try error("LOCATEADDR", long).contains("address longer than 1024 bytes"))
         #expect(try error("GRID", "nope").contains("unknown grid 'nope'"))
         #expect(try error("NEIGHBORS", "nope").contains("unknown grid"))
         #expect(try error("GRIDS", "STREET", "1").contains("unknown street"))

@@ -47,7 +47,8 @@ try:
     r.close()
     time.sleep(1)
     left = rss_mib()
-    print(f"CRS cycling: RSS {before:.1f} → {after:.1f} MiB ({after - before:+.1f}), {left:.1f} MiB after the client left; "
+    print(f"CRS cycling: RSS {before:.1f} → {after:.1f} MiB ({after - before:+.1f}), "
+          f"{left:.1f} MiB after the client left; "
           f"native handles after each pass {handles}")
     check("RSS grows by less than 40 MiB", after - before < 40, f"{before:.1f} → {after:.1f}")
     check("later passes add no native handles", handles[2] <= handles[0] and handles[1] <= handles[0], handles)

@@ -44,7 +44,8 @@ try:
     for k in range(100):
         pipe.execute_command("LOCATE", 109.40 + k * 0.001, 24.30)
     replies = [json.loads(x) for x in pipe.execute()]
-    check("pipelined replies in order", [round(x["point"]["lon"], 3) for x in replies] == [round(109.40 + k * 0.001, 3) for k in range(100)])
+    check("pipelined replies in order",
+          [round(x["point"]["lon"], 3) for x in replies] == [round(109.40 + k * 0.001, 3) for k in range(100)])
     try:
         r.execute_command("LOCATE", "east", "24.3")
         check("bad coordinate is an error", False)

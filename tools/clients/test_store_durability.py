@@ -33,8 +33,8 @@ open(path, "w", encoding="utf-8").write(text.replace('"name":"', '"name":"改', 
 # land in the middle of writing them as well as before and after.
 path = os.path.join(edited, "addresses.csv")
 lines = open(path, encoding="utf-8").read().split("\n")
-open(path, "w", encoding="utf-8").write("\n".join([lines[0]] + [l.replace(",", ",新", 1).replace(",新", ",", 1).replace("号", "号 ", 1)
-                                                             for l in lines[1:]]))
+open(path, "w", encoding="utf-8").write("\n".join(
+    [lines[0]] + [l.replace(",", ",新", 1).replace(",新", ",", 1).replace("号", "号 ", 1) for l in lines[1:]]))
 gridmap("store", "import", edited, "--store", store)
 
 t = time.monotonic()

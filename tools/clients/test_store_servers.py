@@ -77,7 +77,8 @@ try:
             message = p.get_message(timeout=5)
         event = json.loads(message["data"]) if message else {}
         check(f"subscriber {k} heard of version 2", message and message["channel"] == "gridmap:versions"
-              and event.get("version") == 2 and event.get("parent") == 1 and event.get("changed_grids") == [grid], message)
+              and event.get("version") == 2 and event.get("parent") == 1
+              and event.get("changed_grids") == [grid], message)
         p.unsubscribe()
     check("as of version 1 the old name", json.loads(clients[1].execute_command(
         "LOCATE", lon, lat, "ASOF", "1"))["grid"]["name"] == name)

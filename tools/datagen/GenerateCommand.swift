@@ -6,7 +6,8 @@ import GridMapCore
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gridmap-datagen",
-        abstract: "Generates the synthetic Yufeng dataset (streets, communities, grids, resources, addresses) inside a real district outline.")
+        abstract: "Generates the synthetic Yufeng dataset (streets, communities, grids, resources, addresses) "
+            + "inside a real district outline.")
 
     @Option(help: "The district outline as given (GeoJSON, may be invalid: it is repaired).")
     var outline = "data/yufeng-outline.source.geojson"

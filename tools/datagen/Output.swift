@@ -40,7 +40,9 @@ struct DatasetWriter {
         let d = district
         try write(DataFiles.outline, GeoJSON.text([Feature(id: "450203", properties: [
             "id": "450203", "name": "鱼峰区",
-            "source": "echarts-china-counties-pypkg (2018), quantized to 1/1024°; repaired by GEOS make-valid, slivers and pinholes removed",
+            "source": .string(
+                "echarts-china-counties-pypkg (2018), quantized to 1/1024°; "
+                    + "repaired by GEOS make-valid, slivers and pinholes removed"),
         ], geometry: d.outline)]))
         let population = { (grids: [Int]) in grids.reduce(0) { $0 + d.grids[$1].population } }
         let households = { (grids: [Int]) in grids.reduce(0) { $0 + d.grids[$1].households } }
@@ -114,7 +116,9 @@ struct DatasetWriter {
         let manifest: JSONValue = [
             "district_id": "450203", "district_name": "鱼峰区", "city": "柳州市", "crs": "EPSG:4326",
             "generator": "tools/datagen (gridmap-datagen)", "seed": JSONValue(Int(seed)), "scale": JSONValue(scale),
-            "synthetic": "The outline is real (approximate); every inner boundary, name, person, phone number, address and resource is generated.",
+            "synthetic": .string(
+                "The outline is real (approximate); "
+                    + "every inner boundary, name, person, phone number, address and resource is generated."),
             "counts": .object(JSONObject(counts.sorted { $0.key < $1.key }.map { ($0.key, JSONValue($0.value)) })),
         ]
         try write(DataFiles.manifest, manifest.serialized + "\n")

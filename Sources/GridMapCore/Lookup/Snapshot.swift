@@ -36,8 +36,10 @@ public final class Snapshot: Sendable {
     /// `previous` (another version, usually the one this replaces) that this version would
     /// build the same are taken over: a publish changing one grid rebuilds little but the
     /// grid index.
+    /// `gridIndex`, when given, is an index already built over the same grids in id order
+    /// (checked: it is used only when its polygons are the dataset's).
     public init(dataset: Dataset, addresses addressSource: AddressSource? = nil,
-                reusing previous: Snapshot? = nil) throws {
+                reusing previous: Snapshot? = nil, gridIndex prebuilt: GridIndex? = nil) throws {
         var data = dataset
         data.grids.sort { $0.id < $1.id }
         // The resources' tree needs only their locations: built beside the grid index, whose
@@ -57,7 +59,7 @@ public final class Snapshot: Sendable {
                     : ResourceIndex(
                         locations: resourcesInput.map(\.location),
                         kinds: resourcesInput.map(\.kind), ids: resourcesInput.map(\.id))
-            }, { try Snapshot.gridIndex(data.grids, previous: previous) })
+            }, { try Snapshot.gridIndex(data.grids, previous: previous, prebuilt: prebuilt) })
         self.grids = grids
         self.resources = resources
         self.addressSource = addressSource
@@ -100,9 +102,11 @@ public final class Snapshot: Sendable {
         }
     }
 
-    /// The grid index, updated from `previous`'s when the same grids (by id, in order) are
-    /// indexed and only some of their shapes changed.
-    private static func gridIndex(_ grids: [Grid], previous: Snapshot?) throws -> GridIndex {
+    /// The grid index: `prebuilt` when it indexes these grids' polygons, in this order; else
+    /// updated from `previous`'s when the same grids (by id, in order) are indexed and only
+    /// some of their shapes changed; else built.
+    private static func gridIndex(_ grids: [Grid], previous: Snapshot?, prebuilt: GridIndex?) throws -> GridIndex {
+        if let prebuilt, prebuilt.polygons.elementsEqual(grids.lazy.map(\.shape.polygons)) { return prebuilt }
         guard let previous, previous.dataset.grids.count == grids.count,
               zip(previous.dataset.grids, grids).allSatisfy({ $0.id == $1.id }) else {
             return try GridIndex(polygons: grids.map(\.shape))

@@ -81,8 +81,20 @@ public final class MapService: Sendable {
     /// Version `version` built for lookups, its addresses read when first geocoding (or those
     /// `reuse` already read, when they are the same).
     private static func build(version: Int, store: MapStore, reuse: Snapshot?) throws -> Snapshot {
-        try Snapshot(dataset: try store.dataset(version: version, addresses: false),
-                     addresses: try store.addressSource(version: version, reuse: reuse?.addressSource), reusing: reuse)
+        guard reuse == nil else {
+            return try Snapshot(dataset: try store.dataset(version: version, addresses: false),
+                                addresses: try store.addressSource(version: version, reuse: reuse?.addressSource),
+                                reusing: reuse)
+        }
+        // A first build (start-up): the grid index, its largest part, needs only the grids.
+        // It is built from them on another thread while this one reads the rest of the
+        // version, much of which is SQLite handing over rows on one core.
+        let shapes = try store.gridShapes(version: version).map(\.shape)
+        let (index, dataset) = try inParallel({ Result { try GridIndex(polygons: shapes) } }) {
+            try store.dataset(version: version, addresses: false)
+        }
+        return try Snapshot(dataset: dataset, addresses: try store.addressSource(version: version, reuse: nil),
+                            gridIndex: try index.get())
     }
 
     /// Runs `body` with the store connection, one caller at a time.

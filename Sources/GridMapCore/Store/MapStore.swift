@@ -205,6 +205,28 @@ public final class MapStore {
         return content
     }
 
+    /// The grids of version `v` (id and shape) in id order, read without the other layers:
+    /// what a grid index needs.
+    public func gridShapes(version v: Int) throws -> [(id: String, shape: Shape)] {
+        try named {
+            var out: [(id: String, shape: Shape)] = []
+            var last: (id: String, geom: [UInt8]?)?
+            func keep(_ l: (id: String, geom: [UInt8]?)) throws {
+                if let geom = l.geom { out.append((l.id, try WKB.decode(geom))) }
+            }
+            // Key order (layer, id, since): each grid's rows together, oldest first; the last
+            // one is the grid as of `v`, or its removal (no properties).
+            try db.query("SELECT id, geom FROM feature WHERE layer = ? AND since <= ? ORDER BY layer, id, since",
+                         [.text(Layer.grids.rawValue), .integer(v)]) { s in
+                let id = s.text(0)
+                if let l = last, l.id != id { try keep(l) }
+                last = (id, s.isNull(1) ? nil : s.blob(1))
+            }
+            if let l = last { try keep(l) }
+            return out.sorted { $0.id < $1.id }
+        }
+    }
+
     static let addressColumns =
         "id, live, text, street, community, road, number, compound, building, unit, room, lon, lat"
 
