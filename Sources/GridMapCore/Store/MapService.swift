@@ -123,8 +123,9 @@ public final class MapService: Sendable {
             return (snapshot, infos)
         }
         guard let built else { return Int(snapshots.current.version) ?? 0 }
+        // No trim here: malloc_trim holds each arena's lock while it walks it, which would
+        // stall the event loops' allocations after every publish; the watcher trims every 30 s.
         snapshots.publish(built)
-        releaseFreedMemory()
         publishes.add(1, ordering: .relaxed)
         let callbacks = listeners.withLock { Array($0.values) }
         for info in infos {
