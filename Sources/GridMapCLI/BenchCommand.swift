@@ -183,7 +183,9 @@ struct BenchCommand: ParsableCommand {
             let a = dataset.addresses[random.int(0...(dataset.addresses.count - 1))]
             var text = a.text
             switch k % 4 {
-            case 1: text = text.replacingOccurrences(of: a.number + "号", with: chineseNumber(Int(a.number) ?? 0) + "号")
+            case 1:
+                let spelled = chineseNumber(Int(a.number) ?? 0) + "号"
+                text = text.replacingOccurrences(of: a.number + "号", with: spelled)
             case 2: text = text.replacingOccurrences(of: a.road, with: "东" + a.road.dropFirst())
             case 3: text = a.road + a.number + "号" + (a.building.isEmpty ? "" : a.building + "幢")
             default: break

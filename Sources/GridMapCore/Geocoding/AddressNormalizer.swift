@@ -1,5 +1,6 @@
 /// Turns a typed or spoken address into one canonical spelling, so that
-/// "广西柳州市鱼峰区 立岸大道十二号 3幢2单元 旁边" and "立岸大道12号3栋2单元" compare equal:
+/// "广西柳州市鱼峰区 立岸大道十二号 3幢2单元 旁边" and "立岸大道12号3栋2单元"
+/// compare equal:
 /// full-width → half-width; Chinese numerals before a unit word → Arabic (十二号 = 12号,
 /// 一百零五 = 105, 廿/卅); 栋/幢/座/号楼 → 栋; 号院/弄 → 号; punctuation and spaces removed;
 /// the province/city/district prefixes removed wherever they repeat; a trailing description
@@ -11,9 +12,16 @@ public enum AddressNormalizer {
     }
 
     /// Prefixes that carry no information inside one district (longest first).
-    public static let defaultPrefixes = ["广西壮族自治区", "广西自治区", "广西省", "广西", "柳州市", "柳州", "鱼峰区", "鱼峰"]
-    static let trailing = ["旁边", "对面", "附近", "门口", "边上", "隔壁", "后面", "前面", "楼下", "路口", "周边", "一带", "里面", "旁"]
-    static let numeralUnits: [String] = ["号楼", "号院", "号", "栋", "幢", "座", "单元", "室", "楼", "层", "弄", "户"]
+    public static let defaultPrefixes = [
+        "广西壮族自治区", "广西自治区", "广西省", "广西", "柳州市", "柳州", "鱼峰区", "鱼峰",
+    ]
+    static let trailing = [
+        "旁边", "对面", "附近", "门口", "边上", "隔壁", "后面",
+        "前面", "楼下", "路口", "周边", "一带", "里面", "旁",
+    ]
+    static let numeralUnits: [String] = [
+        "号楼", "号院", "号", "栋", "幢", "座", "单元", "室", "楼", "层", "弄", "户",
+    ]
 
     public static func normalize(_ raw: String, prefixes: [String] = defaultPrefixes) -> Normalized {
         var s = halfWidth(raw)
@@ -29,7 +37,8 @@ public enum AddressNormalizer {
             }
         }
         s = arabicNumerals(s)
-        s = replaceAfterDigits(s, ["号楼": "栋", "幢": "栋", "座": "栋", "栋楼": "栋", "号院": "号", "弄": "号"])
+        s = replaceAfterDigits(
+            s, ["号楼": "栋", "幢": "栋", "座": "栋", "栋楼": "栋", "号院": "号", "弄": "号"])
         // Longest first, starting over after each removal: "柳州市柳州市…" loses both.
         let longestFirst = prefixes.sorted { $0.count > $1.count }
         while let p = longestFirst.first(where: { s.hasPrefix($0) && s.count > $0.count }) {
@@ -54,15 +63,18 @@ public enum AddressNormalizer {
         switch u {
         case ",", ".", ";", ":", "!", "?", "(", ")", "[", "]", "{", "}", "\"", "'", "/", "\\", "|", "_", "~", "`", "*",
             "#", "@",
-            "，", "。", "、", "；", "：", "！", "？", "（", "）", "【", "】", "《", "》", "“", "”", "‘", "’", "·", "…", "—", "－":
+            "，", "。", "、", "；", "：", "！", "？", "（", "）", "【", "】", "《", "》",
+            "“", "”", "‘", "’", "·", "…", "—", "－":
             return true
         default:
             return false
         }
     }
 
-    static let digitValue: [Character: Int] = ["零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-                                                "六": 6, "七": 7, "八": 8, "九": 9]
+    static let digitValue: [Character: Int] = [
+        "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3,
+        "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+    ]
     static let numeralChars: Set<Character> = Set("零〇一二两三四五六七八九十百千廿卅")
 
     /// Runs of Chinese numerals directly before a unit word become Arabic digits. Elsewhere

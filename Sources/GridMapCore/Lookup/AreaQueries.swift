@@ -26,7 +26,8 @@ extension Snapshot {
             !($0.x.isFinite && $0.y.isFinite && abs($0.x) <= 180 && abs($0.y) <= 90)
         }) {
             throw QueryError(
-                "the query area must be in longitude/latitude (−180…180, −90…90); it has the point \(c.x) \(c.y)")
+                "the query area must be in longitude/latitude (−180…180, −90…90); "
+                    + "it has the point \(c.x) \(c.y)")
         }
         let ctx = measurer.context
         let query: Geometry
