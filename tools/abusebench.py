@@ -29,10 +29,10 @@ Patterns, each the defect it once was (see issue #16):
   lockout     connections that open and never authenticate, as many as are let in
   descriptors connections held open past the descriptor limit
 """
-import argparse, multiprocessing as mp, os, resource, signal, socket, subprocess, sys, tempfile, time
+import argparse, multiprocessing as mp, os, resource, socket, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "clients"))
-from harness import free_port, wait_port  # noqa: E402
+from harness import free_port, stop, wait_port  # noqa: E402
 
 PASSWORD = "healthy-secret"
 LON, LAT = "109.4300", "24.3000"
@@ -322,11 +322,7 @@ def main():
         alive = server.poll() is None
         print(f"server still running: {alive}; its log: {log.name}")
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """What the process-level test scripts share: checks that count, free ports, waiting for a
 server, running the gridmap binary."""
-import socket, subprocess, sys, time
+import signal, socket, subprocess, sys, time
 
 
 class Checks:
@@ -42,3 +42,15 @@ def run(binary, *args, ok=True):
     if ok and r.returncode != 0:
         raise RuntimeError(f"gridmap {' '.join(args)}: {r.stderr}")
     return r
+
+
+def stop(process, seconds=20):
+    """Asks a server to shut down (SIGTERM) and waits for it; kills it if it has not exited
+    within `seconds`. Returns its exit code, or -1 when it had to be killed."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return -1

@@ -10,11 +10,11 @@ Usage: python3 tools/clients/test_hardening.py PATH/TO/gridmap
   and serves a new client once descriptors are free again.
 Prints 'N passed, N failed'.
 """
-import os, resource, signal, socket, subprocess, sys, time
+import os, resource, socket, subprocess, sys, time
 
 import redis
 
-from harness import Checks, free_port, wait_port
+from harness import Checks, free_port, stop, wait_port
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/release/gridmap"
 check = Checks()
@@ -55,8 +55,7 @@ try:
     check("no growth after the client left", left <= after + 1, f"{after:.1f} → {left:.1f}")
     check("still serving", r.ping())
 finally:
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=20)
+    stop(server)
 
 
 def cpu_seconds(pid):
@@ -95,11 +94,7 @@ try:
     for s in clients[100:]:
         s.close()
 finally:
-    limited.send_signal(signal.SIGTERM)
-    try:
-        limited.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        limited.kill()
+    stop(limited)
     log = limited.stderr.read()
 check("the failure is logged", "cannot accept connections" in log, log[-300:])
 

@@ -4,11 +4,11 @@ Usage: python3 tools/clients/test_redis_py.py PATH/TO/gridmap
 Starts `gridmap serve` on a free loopback port (with credentials), talks to it, stops it
 with SIGTERM and checks it exits 0. Prints 'N passed, 0 failed'.
 """
-import json, os, signal, socket, subprocess, sys, time
+import json, os, socket, subprocess, sys, time
 
 import redis
 
-from harness import Checks, free_port, wait_port
+from harness import Checks, free_port, stop, wait_port
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/gridmap"
 port = free_port()
@@ -64,12 +64,7 @@ try:
     resp3 = redis.Redis(port=port, password="reader-secret", protocol=3, decode_responses=True)
     check("RESP3 client", json.loads(resp3.execute_command("LOCATE", 109.43, 24.30))["grid"] is not None)
 finally:
-    server.send_signal(signal.SIGTERM)
-    try:
-        code = server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        code = -1
+    code = stop(server)
     log = server.stderr.read()
     check("graceful exit 0 on SIGTERM", code == 0)
     check("password never logged", "reader-secret" not in log and "planner-secret" not in log)

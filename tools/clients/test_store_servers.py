@@ -7,11 +7,11 @@ exported directory with one grid renamed, imported back), and checks that both s
 answer from the new version within 1 s of the publish (the time is printed) and that both
 subscribers hear of it. Prints 'N passed, N failed'.
 """
-import json, os, signal, subprocess, sys, tempfile, time
+import json, os, subprocess, sys, tempfile, time
 
 import redis
 
-from harness import Checks, free_port, run, wait_port
+from harness import Checks, free_port, run, stop, wait_port
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/release/gridmap"
 work = tempfile.mkdtemp(prefix="gridmap-two-servers-")
@@ -84,11 +84,6 @@ try:
         "LOCATE", lon, lat, "ASOF", "1"))["grid"]["name"] == name)
 finally:
     for s in servers:
-        s.send_signal(signal.SIGTERM)
-    for s in servers:
-        try:
-            s.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            s.kill()
+        stop(s)
 
 check.finish("two servers, one store")

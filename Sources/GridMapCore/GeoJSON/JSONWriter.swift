@@ -116,10 +116,10 @@ extension JSONValue {
             case 0x0D: out.appendText("\\r")
             case 0x09: out.appendText("\\t")
             case ..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
+                let low = u & 15
                 out.appendText("\\u00")
-                out.append(hex[Int(u >> 4)])
-                out.append(hex[Int(u & 15)])
+                out.append(u < 0x10 ? UInt8(ascii: "0") : UInt8(ascii: "1"))
+                out.append(low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") + low - 10)
             default: out.append(u)  // UTF-8 continuation and lead bytes pass through whole
             }
         }

@@ -24,15 +24,16 @@ extension Snapshot {
     /// GEOCODE's answer (see `geocodeJSON(_:_:parsed:)`), with this snapshot's geocoder.
     public func geocodeJSON(_ request: GeocodeRequest) throws -> [UInt8] {
         let geocoder = try self.geocoder
-        let result = try geocoder.geocode(request.text, limit: request.limit)
-        return geocodeJSON(request.text, result, parsed: geocoder.library.parse(request.text))
+        let parsed = geocoder.library.parse(request.text)
+        return geocodeJSON(request.text, try geocoder.geocode(parsed: parsed, limit: request.limit), parsed: parsed)
     }
 
     /// LOCATEADDR's answer (see `locateAddressJSON(_:_:parsed:)`), from the best of
     /// `request.limit` candidates.
     public func locateAddressJSON(_ request: GeocodeRequest) throws -> [UInt8] {
         let geocoder = try self.geocoder
-        let result = try geocoder.geocode(request.text, limit: request.limit)
-        return locateAddressJSON(request.text, result, parsed: geocoder.library.parse(request.text))
+        let parsed = geocoder.library.parse(request.text)
+        return locateAddressJSON(
+            request.text, try geocoder.geocode(parsed: parsed, limit: request.limit), parsed: parsed)
     }
 }

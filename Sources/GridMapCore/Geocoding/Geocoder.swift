@@ -45,7 +45,12 @@ public struct Geocoder: Sendable {
     /// Ranked candidates (best first, at most `limit`), a whole road or compound when the text
     /// names nothing finer, or `.none` with the reason.
     public func geocode(_ text: String, limit: Int = 5) throws -> GeocodeResult {
-        let q = library.parse(text)
+        try geocode(parsed: library.parse(text), limit: limit)
+    }
+
+    /// `geocode(_:limit:)` of a text already parsed (`library.parse`), for callers that also
+    /// answer with the parse.
+    public func geocode(parsed q: ParsedAddress, limit: Int = 5) throws -> GeocodeResult {
         guard !q.normalized.isEmpty else { return .none(reason: "the address is empty") }
         let roads = q.placeText.isEmpty ? [] : library.matchPlaces(q.placeText, roadsOnly: true, limit: 5)
         var candidates: [Row] = []
