@@ -42,8 +42,9 @@ struct DatasetWriter {
             "id": "450203", "name": "鱼峰区",
             "source": .string(
                 "echarts-china-counties-pypkg (2018), quantized to 1/1024°; "
-                    + "repaired by GEOS make-valid, slivers and pinholes removed"),
-        ], geometry: d.outline)]))
+                    + "repaired by GEOS make-valid, slivers and pinholes removed; written as the outer "
+                    + "boundary of the grids on their 1e-7° lattice, so that the grids cover it exactly"),
+        ], geometry: try union(Array(d.grids.indices)))]))
         let population = { (grids: [Int]) in grids.reduce(0) { $0 + d.grids[$1].population } }
         let households = { (grids: [Int]) in grids.reduce(0) { $0 + d.grids[$1].households } }
         try write(DataFiles.streets, GeoJSON.text(try d.streets.map { s in

@@ -64,6 +64,9 @@ extension GEOSContext {
         return try wrap(made, "create polygon")
     }
 
+    /// A GeometryCollection of copies of `parts`.
+    public func collection(_ parts: [Geometry]) throws -> Geometry { try collection(geosCollection, parts) }
+
     /// GEOS takes ownership of the parts, so each is cloned out of its Swift owner first.
     private func collection(_ type: Int32, _ parts: [Geometry]) throws -> Geometry {
         var pointers: [OpaquePointer?] = try parts.map {

@@ -171,51 +171,66 @@ public enum GeoPackage {
         return try WKB.decode(blob, offset: 8 + envelopeBytes)
     }
 
-    /// Reads a GeoPackage written by `write` (and perhaps edited in QGIS) back as a dataset.
-    public static func read(_ path: String) throws -> Dataset {
+    /// Opens a GeoPackage to read, checking that it is one.
+    static func open(_ path: String) throws -> SQLiteDatabase {
         guard FileManager.default.fileExists(atPath: path) else { throw DataError(path, "file not found") }
-        let db: SQLiteDatabase
         do {
-            db = try SQLiteDatabase(path: path, mode: .readOnly)
+            let db = try SQLiteDatabase(path: path, mode: .readOnly)
             guard try db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_contents'") == 1 else {
                 throw DataError(path, "not a GeoPackage (no gpkg_contents table)")
             }
+            return db
         } catch let e as SQLiteError { throw DataError(path, "not a GeoPackage: \(e)") }
-        func features(_ layer: Layer) throws -> [Feature] {
-            let registered = try db.scalar(
-                "SELECT count(*) FROM gpkg_contents WHERE table_name = ?", [.text(layer.rawValue)])
-            guard registered == 1 else {
-                throw DataError(path, "has no layer '\(layer.rawValue)'")
-            }
-            let geometryColumn = try db.text("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
-                                             [.text(layer.rawValue)]) ?? "geom"
-            let stmt = try db.prepare("SELECT * FROM \(quoted(layer.rawValue))")
-            let count = stmt.columnCount
-            var out: [Feature] = []
-            while try stmt.step() {
-                var props = JSONObject(), shape: Shape?
-                for c in 0..<count {
-                    let name = stmt.columnName(c)
-                    if name == "fid" { continue }
-                    if name == geometryColumn {
-                        if let b = stmt.blob(c) {
-                            do { shape = try GeoPackage.shape(blob: b).simplestPolygonal } catch {
-                                throw DataError(path, "\(layer.rawValue): \(error)")
-                            }
-                        }
-                        continue
-                    }
-                    switch stmt.columnType(c) {
-                    case .integer: props[name] = JSONValue(stmt.int(c))
-                    case .real: props[name] = JSONValue(stmt.double(c))
-                    case .text: props[name] = .string(stmt.text(c))
-                    case .null, .blob: break
-                    }
-                }
-                out.append(Feature(id: props["id"]?.idText, properties: props, geometry: shape))
-            }
-            return out
+    }
+
+    /// The features of one layer (a planner's grids edited in QGIS).
+    public static func features(_ layer: Layer, at path: String) throws -> [Feature] {
+        do { return try features(layer, in: try open(path), path: path) } catch let e as SQLiteError {
+            throw DataError(path, "\(e)")
         }
+    }
+
+    /// One layer's features; columns become properties, the geometry column the geometry.
+    static func features(_ layer: Layer, in db: SQLiteDatabase, path: String) throws -> [Feature] {
+        let registered = try db.scalar(
+            "SELECT count(*) FROM gpkg_contents WHERE table_name = ?", [.text(layer.rawValue)])
+        guard registered == 1 else {
+            throw DataError(path, "has no layer '\(layer.rawValue)'")
+        }
+        let geometryColumn = try db.text("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
+                                         [.text(layer.rawValue)]) ?? "geom"
+        let stmt = try db.prepare("SELECT * FROM \(quoted(layer.rawValue))")
+        let count = stmt.columnCount
+        var out: [Feature] = []
+        while try stmt.step() {
+            var props = JSONObject(), shape: Shape?
+            for c in 0..<count {
+                let name = stmt.columnName(c)
+                if name == "fid" { continue }
+                if name == geometryColumn {
+                    if let b = stmt.blob(c) {
+                        do { shape = try GeoPackage.shape(blob: b).simplestPolygonal } catch {
+                            throw DataError(path, "\(layer.rawValue): \(error)")
+                        }
+                    }
+                    continue
+                }
+                switch stmt.columnType(c) {
+                case .integer: props[name] = JSONValue(stmt.int(c))
+                case .real: props[name] = JSONValue(stmt.double(c))
+                case .text: props[name] = .string(stmt.text(c))
+                case .null, .blob: break
+                }
+            }
+            out.append(Feature(id: props["id"]?.idText, properties: props, geometry: shape))
+        }
+        return out
+    }
+
+    /// Reads a GeoPackage written by `write` (and perhaps edited in QGIS) back as a dataset.
+    public static func read(_ path: String) throws -> Dataset {
+        let db = try open(path)
+        func features(_ layer: Layer) throws -> [Feature] { try GeoPackage.features(layer, in: db, path: path) }
         do {
             let layers = LayerFeatures(outline: try features(.outline), streets: try features(.streets),
                                        communities: try features(.communities), grids: try features(.grids),

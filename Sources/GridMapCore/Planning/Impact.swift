@@ -1,0 +1,188 @@
+import Foundation
+
+/// Whom a draft affects, against its base: per changed grid its area, households,
+/// population and addresses before and after; the addresses (and, estimated, residents)
+/// that change grid; staff and other resources affected; codes created and retired.
+public struct ImpactReport: Sendable {
+    public struct GridChange: Sendable {
+        public let id: String
+        public let name: String
+        public let status: String  // created, retired, changed
+        public let before: Figures?
+        public let after: Figures?
+        /// How the after figures were obtained: entered (or kept), or estimated from addresses.
+        public let figures: String
+    }
+
+    public struct Figures: Sendable {
+        public let areaM2: Double
+        public let households: Int
+        public let population: Int
+        public let addresses: Int
+    }
+
+    public struct MovedAddress: Sendable {
+        public let id: String
+        public let text: String
+        public let location: Coordinate
+        public let from: String
+        public let to: String
+    }
+
+    public struct StaffChange: Sendable {
+        public let id: String
+        public let name: String
+        public let kind: String
+        public let from: String?
+        public let to: String?
+    }
+
+    public let base: Int
+    public let grids: [GridChange]
+    public let movedAddresses: [MovedAddress]
+    /// Residents in the moved addresses: each moved address counts its old grid's population
+    /// divided by that grid's addresses (residents are not counted per address).
+    public let residentsMoved: Int
+    public let staff: [StaffChange]
+    /// Resources other than staff whose grid (where they stand) changes.
+    public let resources: [StaffChange]
+    public let created: [String]
+    public let retired: [String]
+    /// The shapes the picture draws: before and after, by grid id.
+    public let shapesBefore: [String: Shape]
+    public let shapesAfter: [String: Shape]
+
+    public var json: JSONValue {
+        func figures(_ f: Figures?) -> JSONValue {
+            guard let f else { return .null }
+            return ["area_m2": JSONValue((f.areaM2 * 10).rounded() / 10), "households": JSONValue(f.households),
+                    "population": JSONValue(f.population), "addresses": JSONValue(f.addresses)]
+        }
+        func people(_ list: [StaffChange]) -> JSONValue {
+            .array(list.map { ["id": .string($0.id), "name": .string($0.name), "kind": .string($0.kind),
+                               "from": JSONValue($0.from), "to": JSONValue($0.to)] })
+        }
+        return [
+            "base": JSONValue(base),
+            "grids": .array(grids.map {
+                ["id": .string($0.id), "name": .string($0.name), "status": .string($0.status),
+                 "before": figures($0.before), "after": figures($0.after), "figures": .string($0.figures)]
+            }),
+            "codes_created": .array(created.map { .string($0) }), "codes_retired": .array(retired.map { .string($0) }),
+            "addresses_moved": JSONValue(movedAddresses.count), "residents_moved_estimated": JSONValue(residentsMoved),
+            "moved_addresses": .array(movedAddresses.map {
+                ["id": .string($0.id), "address": .string($0.text), "from": .string($0.from), "to": .string($0.to)]
+            }),
+            "staff": people(staff), "resources": people(resources),
+        ]
+    }
+
+    /// The report as a planner reads it in a terminal.
+    public var table: String {
+        func n(_ x: Int?) -> String { x.map(String.init) ?? "–" }
+        func pair(_ a: String, _ b: String) -> String { a == b ? a : "\(a) → \(b)" }
+        var lines = ["Impact against version \(base)", ""]
+        let header = ["grid", "status", "area m²", "households", "population", "addresses", "figures"]
+        var rows = [header]
+        for g in grids {
+            rows.append([g.id + " " + g.name, g.status,
+                         pair(g.before.map { String(Int($0.areaM2.rounded())) } ?? "–",
+                              g.after.map { String(Int($0.areaM2.rounded())) } ?? "–"),
+                         pair(n(g.before?.households), n(g.after?.households)),
+                         pair(n(g.before?.population), n(g.after?.population)),
+                         pair(n(g.before?.addresses), n(g.after?.addresses)), g.figures])
+        }
+        let widths = header.indices.map { c in rows.map { $0[c].displayWidth }.max() ?? 0 }
+        for r in rows {
+            lines.append(r.enumerated().map { c, cell in cell + String(repeating: " ", count: widths[c] - cell.displayWidth) }
+                .joined(separator: "  "))
+        }
+        lines.append("")
+        lines.append("codes created: \(created.isEmpty ? "none" : created.joined(separator: ", "))")
+        lines.append("codes retired: \(retired.isEmpty ? "none" : retired.joined(separator: ", "))")
+        lines.append("addresses moving: \(movedAddresses.count) (about \(residentsMoved) residents)")
+        for a in movedAddresses.prefix(20) { lines.append("  \(a.id) \(a.text): \(a.from) → \(a.to)") }
+        if movedAddresses.count > 20 { lines.append("  … and \(movedAddresses.count - 20) more (see --json)") }
+        lines.append("staff reassigned: \(staff.count)")
+        for s in staff { lines.append("  \(s.kind) \(s.id) \(s.name): \(s.from ?? "none") → \(s.to ?? "none")") }
+        lines.append("other resources changing grid: \(resources.count)")
+        for s in resources.prefix(20) { lines.append("  \(s.kind) \(s.id) \(s.name): \(s.from ?? "none") → \(s.to ?? "none")") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Measures what `changed` grids of `draft` do to `base` (which must hold its addresses).
+    public static func measure(base: Dataset, baseVersion: Int, draft: Dataset, changed: [String]) throws -> ImpactReport {
+        let measurer = try ThreadResources.current.measurer(), geos = ThreadResources.current.geos
+        let before = Dictionary(base.grids.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let after = Dictionary(draft.grids.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let oldIDs = changed.filter { before[$0] != nil }, newIDs = changed.filter { after[$0] != nil }
+        let oldIndex = try GridIndex(polygons: oldIDs.map { before[$0]!.shape })
+        let newIndex = try GridIndex(polygons: newIDs.map { after[$0]!.shape })
+        var box: BoundingBox?
+        for id in oldIDs { if let b = before[id]!.shape.bounds { box == nil ? (box = b) : box!.include(b) } }
+        func grid(_ p: Coordinate) -> (String?, String?) {
+            guard box?.contains(p) ?? false else { return (nil, nil) }
+            return (oldIndex.locate(p).map { oldIDs[$0] }, newIndex.locate(p).map { newIDs[$0] })
+        }
+        var countBefore: [String: Int] = [:], countAfter: [String: Int] = [:]
+        var moved: [MovedAddress] = []
+        for a in base.addresses {
+            let (o, n) = grid(a.location)
+            if let o { countBefore[o, default: 0] += 1 }
+            if let n { countAfter[n, default: 0] += 1 }
+            if let o, let n, o != n { moved.append(MovedAddress(id: a.id, text: a.text, location: a.location, from: o, to: n)) }
+        }
+        var residents = 0.0
+        for m in moved {
+            let g = before[m.from]!
+            residents += Double(g.population) / Double(max(1, countBefore[m.from] ?? 1))
+        }
+        func figures(_ g: Grid?, _ count: [String: Int]) throws -> Figures? {
+            guard let g else { return nil }
+            return Figures(areaM2: try measurer.area(g.shape), households: g.households, population: g.population,
+                           addresses: count[g.id] ?? 0)
+        }
+        let grids = try changed.map { id -> GridChange in
+            let b = before[id], a = after[id]
+            var status = b == nil ? "created" : a == nil ? "retired" : "changed"
+            // A neighbour that only gained vertices where a new boundary meets it.
+            if let a, let b, a.properties == b.properties,
+               try measurer.area(try geos.geometry(a.shape).symmetricDifference(try geos.geometry(b.shape))) < 0.01 {
+                status = "vertices_added"
+            }
+            let estimated = a?.properties["estimated"]?.string.map { "estimated (\($0)) from addresses" }
+            let entered = a == nil ? "–" : (b.map { $0.households == a!.households && $0.population == a!.population }
+                                            ?? false) ? "unchanged" : "entered"
+            return GridChange(id: id, name: (a ?? b)!.name, status: status, before: try figures(b, countBefore),
+                              after: try figures(a, countAfter), figures: estimated ?? entered)
+        }
+        let oldResources = Dictionary(base.resources.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var staff: [StaffChange] = [], others: [StaffChange] = []
+        for r in draft.resources {
+            let was = oldResources[r.id]
+            if Resource.assignedKinds.contains(r.kind) {
+                if was?.gridID != r.gridID {
+                    staff.append(StaffChange(id: r.id, name: r.name, kind: r.kind, from: was?.gridID, to: r.gridID))
+                }
+            } else {
+                let (o, n) = grid(r.location)
+                if o != n, o != nil || n != nil {
+                    others.append(StaffChange(id: r.id, name: r.name, kind: r.kind, from: o, to: n))
+                }
+            }
+        }
+        return ImpactReport(
+            base: baseVersion, grids: grids, movedAddresses: moved, residentsMoved: Int(residents.rounded()),
+            staff: staff, resources: others, created: changed.filter { before[$0] == nil },
+            retired: changed.filter { after[$0] == nil },
+            shapesBefore: Dictionary(uniqueKeysWithValues: oldIDs.map { ($0, before[$0]!.shape) }),
+            shapesAfter: Dictionary(uniqueKeysWithValues: newIDs.map { ($0, after[$0]!.shape) }))
+    }
+}
+
+extension String {
+    /// Columns in a terminal: CJK characters take two.
+    var displayWidth: Int {
+        unicodeScalars.reduce(0) { $0 + ($1.value >= 0x1100 && ($1.value <= 0x115F || (0x2E80...0xFFEF).contains($1.value)) ? 2 : 1) }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+
+/// Planning on a map store: drafts opened from the current version, edited, validated,
+/// measured for impact, and published through the store's publish (or discarded). The one
+/// engine behind `gridmap plan …` and RESP's PLAN; like its `MapStore`, use it from one
+/// thread at a time.
+public final class Planner {
+    public let store: MapStore
+    public var rules = ValidationRules()
+
+    public init(store: MapStore) { self.store = store }
+
+    /// Opens a draft from the current version.
+    public func open(name: String, author: String) throws -> DraftInfo {
+        let name = name.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 200 else { throw PlanError("bad_name", "a draft needs a name (1 to 200 characters)") }
+        return try store.createDraft(name: name, author: author, base: try store.head())
+    }
+
+    /// The open drafts (all of them, published and discarded too, with `all`).
+    public func drafts(all: Bool = false) throws -> [DraftInfo] {
+        try store.draftInfos(where: all ? "1" : "status = 'open'")
+    }
+
+    public func draft(_ id: Int) throws -> DraftInfo { try store.draftInfo(id) }
+
+    /// A draft's map as it stands, with what its operations need.
+    func load(_ id: Int, requireOpen: Bool = true) throws -> (DraftInfo, PlanMap, PlanContext) {
+        let info = try store.draftInfo(id)
+        if requireOpen, info.status != "open" {
+            throw PlanError("draft_closed", "draft \(id) is \(info.status)\(info.publishedVersion.map { " as version \($0)" } ?? "")")
+        }
+        let base = try store.dataset(version: info.base, addresses: true)
+        let map = try PlanMap(base: base, rows: try store.draftRows(id))
+        let context = PlanContext(codes: GridCodes(everUsed: try store.gridCodesEverUsed()),
+                                  addresses: base.addresses.map(\.location))
+        return (info, map, context)
+    }
+
+    /// Applies one operation to a draft and saves it; answers what it did.
+    @discardableResult
+    public func apply(_ op: PlanOperation, to id: Int) throws -> JSONValue {
+        var (info, map, context) = try load(id)
+        let result = try map.apply(op, context: context)
+        var entry = op.json.object ?? JSONObject()
+        entry["at"] = .string(VersionInfo.iso(MapStore.nowMs))
+        entry["result"] = .object(result)
+        try store.saveDraft(info, rows: map.changes, entry: .object(entry))
+        var out = result
+        out["draft"] = JSONValue(id)
+        out["changed_grids"] = JSONValue(map.changedGrids.count)
+        return .object(out)
+    }
+
+    /// Validates a draft against its rules and its base.
+    public func validate(draft id: Int) throws -> ValidationReport {
+        let (info, map, _) = try load(id, requireOpen: false)
+        return try Validator.validate(try map.dataset(), rules: rules, base: map.base, moves: Planner.moves(info.log))
+    }
+
+    /// Validates a published version (the whole map).
+    public func validate(version v: Int) throws -> ValidationReport {
+        try Validator.validate(try store.dataset(version: v, addresses: false), rules: rules)
+    }
+
+    /// Whom the draft affects, against its base.
+    public func impact(draft id: Int) throws -> ImpactReport {
+        let (info, map, _) = try load(id, requireOpen: false)
+        return try ImpactReport.measure(base: map.base, baseVersion: info.base, draft: try map.dataset(),
+                                        changed: map.changedGrids)
+    }
+
+    /// Publishes a draft as the next version. When versions were published since its base,
+    /// it is rebased if none of them changed a grid or resource that it changes, and refused
+    /// with those ids otherwise. Refused too when validation finds errors.
+    public func publish(draft id: Int, author: String, message: String? = nil) throws -> VersionInfo {
+        let info = try store.draftInfo(id)
+        guard info.status == "open" else { throw PlanError("draft_closed", "draft \(id) is \(info.status)") }
+        let rows = try store.draftRows(id)
+        let edited = Set(rows.features.values.flatMap(\.keys))
+        guard !edited.isEmpty else { throw PlanError("empty_draft", "draft \(id) changes nothing") }
+        let head = try store.head()
+        if head != info.base {
+            let conflicts = edited.intersection(try store.changedIDs(since: info.base, layers: [.grids, .resources]))
+            guard conflicts.isEmpty else {
+                throw PlanError("conflict", "versions \(info.base + 1)…\(head) changed what draft \(id) changes too: "
+                                + conflicts.sorted().joined(separator: ", ") + "; open a new draft and redo the edits",
+                                ids: conflicts.sorted())
+            }
+        }
+        // The draft's rows on the current version: itself when nothing was published since.
+        let current = try store.dataset(version: head, addresses: false)
+        let map = try PlanMap(base: current, rows: rows)
+        let report = try Validator.validate(try map.dataset(), rules: rules, base: current, moves: Planner.moves(info.log))
+        guard report.isPublishable else {
+            let first = report.errors.prefix(3).map(\.message).joined(separator: "; ")
+            throw PlanError("invalid", "draft \(id) has \(report.errors.count) validation error(s): \(first)",
+                            ids: Array(Set(report.errors.flatMap(\.grids))).sorted())
+        }
+        let version = try store.publish(map.changes, parent: head, author: author,
+                                        message: message ?? "draft \(id): \(info.name)")
+        try store.closeDraft(id, status: "published", version: version.id)
+        return version
+    }
+
+    public func discard(draft id: Int) throws { try store.closeDraft(id, status: "discarded") }
+
+    /// Writes a draft's grids for editing in QGIS: GeoJSON (`.geojson`, `.json`) or a
+    /// GeoPackage of the whole draft map (`.gpkg`, layer `grids`).
+    public func export(draft id: Int, to path: String) throws {
+        let (_, map, _) = try load(id, requireOpen: false)
+        let d = try map.dataset()
+        if path.hasSuffix(".gpkg") {
+            try? FileManager.default.removeItem(atPath: path)
+            try GeoPackage.write(d, to: path)
+        } else {
+            let features = d.grids.map { Feature(id: $0.id, properties: $0.properties, geometry: $0.shape) }
+            try Data(GeoJSON.text(features).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
+    }
+
+    /// The grids layer of a file a planner edited: GeoJSON or a GeoPackage's `grids` layer.
+    public static func gridFeatures(at path: String) throws -> [Feature] {
+        if path.hasSuffix(".gpkg") { return try GeoPackage.features(.grids, at: path) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw DataError(path, "cannot read the file") }
+        do { return try GeoJSON.features(fromText: String(decoding: data, as: UTF8.self)) } catch {
+            throw DataError(path, "\(error)")
+        }
+    }
+
+    /// The whole-grid community moves recorded in a draft's log.
+    static func moves(_ log: [JSONValue]) -> [CommunityMove] {
+        log.compactMap { entry in
+            guard entry["op"]?.string == "move_community", let r = entry["result"],
+                  let area = r["area"], let shape = try? GeoJSON.shape(area),
+                  let from = r["from_community"]?.string, let to = r["to_community"]?.string else { return nil }
+            return CommunityMove(shape: shape, from: from, to: to)
+        }
+    }
+}
