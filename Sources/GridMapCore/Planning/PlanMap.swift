@@ -110,7 +110,10 @@ public struct PlanMap: Sendable {
                 streets.insert(g.streetID)
             }
         }
-        return try d.derivingShapes(communities: communities, streets: streets)
+        // An invalid grid (a QGIS layer can hold one) cannot be unioned into its community:
+        // the draft is then shown with the base's community shapes, and validation reports the
+        // grid, which keeps it from being published.
+        return (try? d.derivingShapes(communities: communities, streets: streets)) ?? d
     }
 
     /// Staff (grid workers, enforcement) assigned to grid `id`.

@@ -224,7 +224,7 @@ public enum Validator {
         let streetOf = Dictionary(map.communities.map { ($0.id, $0.streetID) }, uniquingKeysWith: { a, _ in a })
         var expected: [String: Geometry] = [:], expectedStreet: [String: Geometry] = [:]
         func area(of community: String?, street: String?) throws -> Geometry {
-            var parts = base.grids.filter { community == nil ? $0.streetID == street : $0.communityID == community }
+            let parts = base.grids.filter { community == nil ? $0.streetID == street : $0.communityID == community }
                 .flatMap(\.shape.polygons)
             var g = try geos.geometry(.multiPolygon(parts)).coverageUnion()
             for m in moves {
@@ -233,12 +233,12 @@ public enum Validator {
                 if into && !outOf { g = try g.union(try geos.geometry(m.shape)) }
                 if outOf && !into { g = try g.difference(try geos.geometry(m.shape)) }
             }
-            parts = []
             return g
         }
         var out: [Finding] = []
         for g in map.grids where before[g.id].map({ PlanMap.row($0) != PlanMap.row(g) }) ?? true {
             let shape = try geos.geometry(g.shape)
+            guard shape.isValid else { continue }  // reported as invalid; overlay would fail
             for (kind, id) in [("community", g.communityID), ("street", g.streetID)] {
                 let limit: Geometry
                 if kind == "community" {
@@ -255,7 +255,6 @@ public enum Validator {
                                    location: try beyond.pointOnSurface().coordinate(), areaM2: m2,
                                    message: "grid \(g.id) reaches \(fixed(m2)) m² beyond the boundary of its \(kind) "
                                    + "\(id): move whole grids between communities instead"))
-                break
             }
         }
         return out
