@@ -42,6 +42,7 @@ enum CommandTable {
         CommandSpec(name: "geocode", arity: -2, role: .reader, flags: ["readonly"], run: LookupCommands.geocode),
         CommandSpec(
             name: "locateaddr", arity: 2, role: .reader, flags: ["readonly"], run: LookupCommands.locateAddress),
+        CommandSpec(name: "plan", arity: -2, role: .planner, flags: ["write"], run: PlanCommands.plan),
         CommandSpec(name: "reload", arity: 1, role: .planner, flags: ["write"], run: StoreCommands.reload),
         CommandSpec(name: "versions", arity: -1, role: .reader, flags: ["readonly"], run: StoreCommands.versions),
         CommandSpec(name: "version", arity: 2, role: .reader, flags: ["readonly"], run: StoreCommands.version),
@@ -74,6 +75,7 @@ enum CommandTable {
         case let e as StaleVersionError: return .error("STALE \(e.description)")
         case let e as StoreError: return .error("ERR \(e.message)")
         case let e as LookupError: return .error("ERR \(e.description)")
+        case let e as PlanError: return .error("ERR \(e.code): \(e.message)")
         default: return .error("ERR \(error)")
         }
     }

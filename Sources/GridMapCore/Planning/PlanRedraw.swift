@@ -26,13 +26,20 @@ extension PlanMap {
         for id in retired { put(grid: nil, id: id) }
         var reassigned: [JSONValue] = []
         func move(_ r: Resource, to grid: String) {
-            reassigned.append(["resource": .string(r.id), "from": JSONValue(r.gridID), "to": .string(grid)])
+            // Reported from the grid it had before this operation.
+            let from = reassigned.first { $0["resource"]?.string == r.id }?["from"] ?? JSONValue(r.gridID)
+            reassigned.removeAll { $0["resource"]?.string == r.id }
+            reassigned.append(["resource": .string(r.id), "from": from, "to": .string(grid)])
             put(resource: r.assigned(to: grid), id: r.id)
         }
         let geos = ThreadResources.current.geos
+        let createdShapes = try Set(after.keys).subtracting(old.keys).map { ($0, try geos.geometry(after[$0]!).pointOnSurface()) }
         for id in retired {
             guard let successor = succession.successor[id] else { continue }
-            let heirs = (succession.flow[id] ?? [:]).keys.sorted()
+            // Its heirs: the grids that received its addresses, and new grids cut from it.
+            let shape = try geos.geometry(old[id]!.shape)
+            let pieces = try createdShapes.filter { try shape.intersects($0.1) }.map(\.0)
+            let heirs = Set((succession.flow[id] ?? [:]).keys).union(pieces).sorted()
             for r in staff(of: id) {
                 // Staff go to the new grid where they stand when it is one of the heirs.
                 let point = try geos.geometry(.point(r.location))
@@ -43,7 +50,6 @@ extension PlanMap {
             for heir in heirs where !staff(of: heir).contains(where: { $0.kind == "grid_worker" }) {
                 let donor = heirs.first { staff(of: $0).filter { $0.kind == "grid_worker" }.count > 1 }
                 if let donor, let w = staff(of: donor).last(where: { $0.kind == "grid_worker" }) {
-                    reassigned.removeAll { $0["resource"]?.string == w.id }
                     move(w, to: heir)
                 }
             }

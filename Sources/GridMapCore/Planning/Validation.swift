@@ -10,6 +10,23 @@ public struct ValidationRules: Sendable {
     /// rounding noise of double-precision overlay, not area.
     public var areaTolerance = 0.01
     public init() {}
+
+    /// The rules with a planner's settings: a sliver area in m², households as `MIN-MAX`.
+    public init(sliverArea: String?, households: String?) throws {
+        if let text = sliverArea {
+            guard let v = Double(text), v >= 0, v.isFinite else {
+                throw PlanError("bad_value", "the sliver area must be a number of m² ≥ 0, not '\(text.prefix(20))'")
+            }
+            self.sliverArea = v
+        }
+        if let text = households {
+            let parts = text.split(separator: "-").map { Int($0) }
+            guard parts.count == 2, let low = parts[0], let high = parts[1], low >= 0, low <= high else {
+                throw PlanError("bad_value", "households must be MIN-MAX (e.g. 30-800), not '\(text.prefix(20))'")
+            }
+            self.households = low...high
+        }
+    }
 }
 
 /// One thing validation found: its rule, severity, the grids, where, and how much.

@@ -1,0 +1,240 @@
+import ArgumentParser
+import Foundation
+import GridMapCore
+
+/// `gridmap plan …`: drafts of the map, edited, validated, measured and published.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Redraw the map in drafts: split, merge, move boundaries, validate, see the impact, publish.",
+        discussion: "Geometry arguments are WKT or GeoJSON (in EPSG:4326), or @FILE to read one from a file. "
+            + "See docs/PLANNING.md.",
+        subcommands: [Open.self, Drafts.self, Split.self, Merge.self, MoveBoundary.self, Transfer.self,
+                      MoveCommunity.self, Set.self, Assign.self, Unassign.self, Replace.self, Export.self,
+                      Validate.self, Impact.self, Publish.self, Discard.self])
+
+    /// The store and, for commands on one draft, the draft.
+    struct DraftOptions: ParsableArguments {
+        @OptionGroup var data: DataOptions
+        @Option(help: "The draft's number (from 'gridmap plan open').") var draft: Int
+
+        func planner() throws -> Planner { try PlanCommand.planner(data) }
+
+        /// Applies an operation and prints what it did.
+        func apply(_ op: () throws -> PlanOperation) throws {
+            do { print(try planner().apply(try op(), to: draft).serialized) } catch { throw Failure(error) }
+        }
+    }
+
+    static func planner(_ data: DataOptions) throws -> Planner {
+        let path = try data.storePath()
+        do { return Planner(store: try MapStore(path: path)) } catch { throw Failure(error) }
+    }
+
+    /// A geometry argument: WKT, GeoJSON, or @FILE holding one.
+    static func geometry(_ text: String) throws -> Shape {
+        var source = text
+        if text.hasPrefix("@") {
+            guard let data = FileManager.default.contents(atPath: String(text.dropFirst())) else {
+                throw ValidationError("cannot read \(text.dropFirst())")
+            }
+            source = String(decoding: data, as: UTF8.self)
+        }
+        return try GeometryInput.parse(source)
+    }
+
+    struct Open: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open a draft from the current version.")
+        @Option(help: "What the draft is for.") var name: String
+        @Option(help: "Who edits it (default: $USER).") var author: String?
+        @OptionGroup var data: DataOptions
+        func run() throws {
+            let who = author ?? ProcessInfo.processInfo.environment["USER"] ?? "planner"
+            do { print(try PlanCommand.planner(data).open(name: name, author: who).json.serialized) } catch {
+                throw Failure(error)
+            }
+        }
+    }
+
+    struct Drafts: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the open drafts (--all: closed ones too).")
+        @Flag(help: "Published and discarded drafts too.") var all = false
+        @OptionGroup var data: DataOptions
+        func run() throws {
+            do { for d in try PlanCommand.planner(data).drafts(all: all) { print(d.json.serialized) } } catch {
+                throw Failure(error)
+            }
+        }
+    }
+
+    struct Split: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cut a grid along a line into new grids, numbered after the community's highest code.")
+        @Option(help: "The grid to split.") var grid: String
+        @Option(help: "The line (LineString or MultiLineString) that crosses the grid.") var line: String
+        @OptionGroup var options: DraftOptions
+        func run() throws { try options.apply { .split(grid: grid, line: try PlanCommand.geometry(line)) } }
+    }
+
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Merge adjacent grids of one community into the one with the lowest code.")
+        @Argument(help: "Two or more grid codes.") var grids: [String]
+        @OptionGroup var options: DraftOptions
+        func run() throws { try options.apply { .merge(grids: grids) } }
+    }
+
+    struct MoveBoundary: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "move-boundary",
+            abstract: "Replace the boundary between two grids by a line with the same two end points.")
+        @Option(help: "One grid.") var grid: String
+        @Option(help: "The grid on the other side.") var neighbour: String
+        @Option(help: "The new boundary (a LineString from one end of the old one to the other).") var line: String
+        @OptionGroup var options: DraftOptions
+        func run() throws {
+            try options.apply { .moveBoundary(grid: grid, neighbour: neighbour, line: try PlanCommand.geometry(line)) }
+        }
+    }
+
+    struct Transfer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hand the part of an area that lies in the source grids to a neighbouring grid.")
+        @Option(help: "The area (Polygon or MultiPolygon).") var area: String
+        @Option(help: "The grid that receives it.") var to: String
+        @Argument(help: "The grids it is taken from.") var sources: [String]
+        @OptionGroup var options: DraftOptions
+        func run() throws {
+            try options.apply { .transfer(area: try PlanCommand.geometry(area), sources: sources, target: to) }
+        }
+    }
+
+    struct MoveCommunity: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "move-community", abstract: "Move a grid to a neighbouring community (it is re-coded).")
+        @Option(help: "The grid.") var grid: String
+        @Option(help: "The community's code.") var community: String
+        @OptionGroup var options: DraftOptions
+        func run() throws { try options.apply { .moveToCommunity(grid: grid, community: community) } }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set a grid's name, households or population.")
+        @Option(help: "The grid.") var grid: String
+        @Argument(help: "name, households or population.") var field: String
+        @Argument(help: "The value.") var value: String
+        @OptionGroup var options: DraftOptions
+        func run() throws { try options.apply { .setAttribute(grid: grid, field: field, value: value) } }
+    }
+
+    struct Assign: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Assign a grid worker or enforcement officer to a grid.")
+        @Argument(help: "The person's resource id (gw…, le…).") var resource: String
+        @Argument(help: "The grid.") var grid: String
+        @OptionGroup var options: DraftOptions
+        func run() throws { try options.apply { .assign(resource: resource, grid: grid) } }
+    }
+
+    struct Unassign: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Take a grid worker or officer off their grid.")
+        @Argument(help: "The person's resource id.") var resource: String
+        @OptionGroup var options: DraftOptions
+        func run() throws { try options.apply { .assign(resource: resource, grid: nil) } }
+    }
+
+    struct Replace: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the draft's grids with a layer edited in QGIS (GeoJSON, or a .gpkg's 'grids' layer).")
+        @Argument(help: "The file.") var file: String
+        @OptionGroup var options: DraftOptions
+        func run() throws {
+            try options.apply { .replaceGrids(features: try Planner.gridFeatures(at: file), source: file) }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the draft's grids for QGIS: GeoJSON, or a GeoPackage of the whole draft map (.gpkg).")
+        @Argument(help: "The file.") var file: String
+        @OptionGroup var options: DraftOptions
+        func run() throws {
+            do { try options.planner().export(draft: options.draft, to: file) } catch { throw Failure(error) }
+            print("draft \(options.draft) written to \(file)")
+        }
+    }
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a draft (or a version): coverage, nesting, codes, staff, households.",
+            discussion: "Exits with status 2 when there are errors.")
+        @Option(help: "The draft (default: the current version).") var draft: Int?
+        @Option(help: "A version to validate instead of a draft.") var version: String?
+        @Option(help: "Smallest grid part, m² (default 50).") var sliverArea: String?
+        @Option(help: "Households per grid without a warning, MIN-MAX (default 30-800).") var households: String?
+        @Flag(help: "JSON instead of a table.") var json = false
+        @OptionGroup var data: DataOptions
+
+        func run() throws {
+            let report: ValidationReport
+            do {
+                let planner = try PlanCommand.planner(data)
+                planner.rules = try ValidationRules(sliverArea: sliverArea, households: households)
+                if let draft {
+                    report = try planner.validate(draft: draft)
+                } else {
+                    let v = try version.map { try planner.store.resolve(asOf: $0) } ?? planner.store.head()
+                    report = try planner.validate(version: v)
+                }
+            } catch { throw Failure(error) }
+            if json {
+                print(report.json.serialized)
+            } else {
+                print("\(report.grids) grids: \(report.errors.count) error(s), "
+                      + "\(report.findings.count - report.errors.count) warning(s), \(Int(report.milliseconds)) ms")
+                for f in report.findings {
+                    let area = f.areaM2.map { String(format: " (%.1f m²)", $0) } ?? ""
+                    print("\(f.severity.rawValue) \(f.rule): \(f.message)\(area)")
+                }
+            }
+            if !report.isPublishable { throw ExitCode(2) }
+        }
+    }
+
+    struct Impact: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Whom a draft affects: grids, addresses, residents, staff, codes; as a table, JSON or SVG.")
+        @Flag(help: "JSON instead of a table.") var json = false
+        @Option(help: "Also draw the changed area to this SVG file.") var svg: String?
+        @OptionGroup var options: DraftOptions
+        func run() throws {
+            do {
+                let report = try options.planner().impact(draft: options.draft)
+                print(json ? report.json.serialized : report.table, terminator: json ? "\n" : "")
+                if let svg { try report.svg.write(toFile: svg, atomically: true, encoding: .utf8) }
+            } catch { throw Failure(error) }
+        }
+    }
+
+    struct Publish: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish a draft as the next version (rebased if others published meanwhile).")
+        @Option(help: "Who publishes (default: $USER).") var author: String?
+        @Option(help: "Why (default: the draft's name).") var message: String?
+        @OptionGroup var options: DraftOptions
+        func run() throws {
+            let who = author ?? ProcessInfo.processInfo.environment["USER"] ?? "planner"
+            do { print(try options.planner().publish(draft: options.draft, author: who, message: message).json.serialized) }
+            catch { throw Failure(error) }
+        }
+    }
+
+    struct Discard: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Discard a draft.")
+        @OptionGroup var options: DraftOptions
+        func run() throws {
+            do { try options.planner().discard(draft: options.draft) } catch { throw Failure(error) }
+            print("draft \(options.draft) discarded")
+        }
+    }
+}
