@@ -14,3 +14,5 @@ swift build -c release --product gridmap
 python3 tools/clients/test_store_servers.py .build/release/gridmap
 python3 tools/clients/test_store_durability.py .build/release/gridmap
 python3 tools/clients/test_hardening.py .build/release/gridmap
+# The README's worked example of redrawing the map, as written.
+bash tools/plan-example.sh .build/release/gridmap

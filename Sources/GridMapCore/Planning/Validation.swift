@@ -146,7 +146,7 @@ public enum Validator {
         func touching(_ region: Geometry) throws -> [String] {
             guard let b = try region.bounds() else { return [] }
             let box = BoundingBox(minX: b.minX - 1e-7, minY: b.minY - 1e-7, maxX: b.maxX + 1e-7, maxY: b.maxY + 1e-7)
-            return try map.grids.filter { g in
+            return map.grids.filter { g in
                 guard let gb = g.shape.bounds, gb.intersects(box) else { return false }
                 // A sliver region can make GEOS's predicate fail: then the box decides.
                 return (try? geos.geometry(g.shape).intersects(region)) ?? true
