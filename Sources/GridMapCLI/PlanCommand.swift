@@ -9,9 +9,11 @@ struct PlanCommand: ParsableCommand {
         abstract: "Redraw the map in drafts: split, merge, move boundaries, validate, see the impact, publish.",
         discussion: "Geometry arguments are WKT or GeoJSON (in EPSG:4326), or @FILE to read one from a file. "
             + "See docs/PLANNING.md.",
-        subcommands: [Open.self, Drafts.self, Split.self, Merge.self, MoveBoundary.self, Transfer.self,
-                      MoveCommunity.self, Set.self, Assign.self, Unassign.self, Replace.self, Export.self,
-                      Validate.self, Impact.self, Publish.self, Discard.self])
+        subcommands: [
+            Open.self, Drafts.self, Split.self, Merge.self, MoveBoundary.self, Transfer.self,
+            MoveCommunity.self, Set.self, Assign.self, Unassign.self, Replace.self, Export.self,
+            Validate.self, Impact.self, Publish.self, Discard.self,
+        ])
 
     /// The store and, for commands on one draft, the draft.
     struct DraftOptions: ParsableArguments {
@@ -190,8 +192,9 @@ struct PlanCommand: ParsableCommand {
             if json {
                 print(report.json.serialized)
             } else {
-                print("\(report.grids) grids: \(report.errors.count) error(s), "
-                      + "\(report.findings.count - report.errors.count) warning(s), \(Int(report.milliseconds)) ms")
+                print(
+                    "\(report.grids) grids: \(report.errors.count) error(s), "
+                        + "\(report.findings.count - report.errors.count) warning(s), \(Int(report.milliseconds)) ms")
                 for f in report.findings {
                     let area = f.areaM2.map { String(format: " (%.1f m²)", $0) } ?? ""
                     print("\(f.severity.rawValue) \(f.rule): \(f.message)\(area)")
@@ -224,8 +227,10 @@ struct PlanCommand: ParsableCommand {
         @OptionGroup var options: DraftOptions
         func run() throws {
             let who = author ?? ProcessInfo.processInfo.environment["USER"] ?? "planner"
-            do { print(try options.planner().publish(draft: options.draft, author: who, message: message).json.serialized) }
-            catch { throw Failure(error) }
+            do {
+                print(
+                    try options.planner().publish(draft: options.draft, author: who, message: message).json.serialized)
+            } catch { throw Failure(error) }
         }
     }
 

@@ -4,16 +4,20 @@ import GridMapCore
 /// subcommand runs on the thread pool with the store's connection; PUBLISH goes through the
 /// store's publish, so the new version is served as any other.
 enum PlanCommands {
-    static let subcommands = ["OPEN", "DRAFTS", "SPLIT", "MERGE", "MOVEBOUNDARY", "TRANSFER", "MOVECOMMUNITY", "SET",
-                              "ASSIGN", "UNASSIGN", "REPLACE", "VALIDATE", "IMPACT", "PUBLISH", "DISCARD"]
+    static let subcommands = [
+        "OPEN", "DRAFTS", "SPLIT", "MERGE", "MOVEBOUNDARY", "TRANSFER", "MOVECOMMUNITY", "SET",
+        "ASSIGN", "UNASSIGN", "REPLACE", "VALIDATE", "IMPACT", "PUBLISH", "DISCARD",
+    ]
 
     static func plan(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let sub = try a.text(0).uppercased()
         guard subcommands.contains(sub) else {
-            throw CommandError("unknown PLAN subcommand '\(sub.prefix(20))'; expected "
-                               + subcommands.joined(separator: ", "), code: "ERR syntax error:")
+            throw CommandError(
+                "unknown PLAN subcommand '\(sub.prefix(20))'; expected "
+                    + subcommands.joined(separator: ", "), code: "ERR syntax error:")
         }
-        let service = s.service, user = s.user
+        let service = s.service
+        let user = s.user
         func need(_ n: Int, _ usage: String) throws {
             guard a.count >= n + 1 else { throw CommandError("usage: PLAN \(sub) \(usage)") }
         }
@@ -32,11 +36,15 @@ enum PlanCommands {
         case "OPEN":
             try need(1, "name")
             let name = try a.text(1)
-            return s.offLoop { .bulk(try service.withStore { try Planner(store: $0).open(name: name, author: user) }.json.serialized) }
+            return s.offLoop {
+                .bulk(try service.withStore { try Planner(store: $0).open(name: name, author: user) }.json.serialized)
+            }
         case "DRAFTS":
             let all = try a.count > 1 && a.text(1).uppercased() == "ALL"
             return s.offLoop {
-                .bulk(JSONValue.array(try service.withStore { try Planner(store: $0).drafts(all: all) }.map(\.json)).serialized)
+                .bulk(
+                    JSONValue.array(try service.withStore { try Planner(store: $0).drafts(all: all) }.map(\.json))
+                        .serialized)
             }
         case "SPLIT":
             try need(3, "draft grid line")
@@ -49,8 +57,10 @@ enum PlanCommands {
             return try edit(.moveBoundary(grid: try a.text(2), neighbour: try a.text(3), line: try geometry(4)))
         case "TRANSFER":
             try need(4, "draft target area source [source …]")
-            return try edit(.transfer(area: try geometry(3), sources: try (4..<a.count).map { try a.text($0) },
-                                      target: try a.text(2)))
+            return try edit(
+                .transfer(
+                    area: try geometry(3), sources: try (4..<a.count).map { try a.text($0) },
+                    target: try a.text(2)))
         case "MOVECOMMUNITY":
             try need(3, "draft grid community")
             return try edit(.moveToCommunity(grid: try a.text(2), community: try a.text(3)))
@@ -76,19 +86,23 @@ enum PlanCommands {
             let byVersion = (try a.text(1)).uppercased() == "VERSION"
             let target = byVersion ? try a.text(2) : String(try draft())
             let o = try a.options(from: byVersion ? 3 : 2, allowed: ["SLIVER", "HOUSEHOLDS"])
-            let rules = try ValidationRules(sliverArea: try o["SLIVER"].map { try a.text($0) },
-                                            households: try o["HOUSEHOLDS"].map { try a.text($0) })
+            let rules = try ValidationRules(
+                sliverArea: try o["SLIVER"].map { try a.text($0) },
+                households: try o["HOUSEHOLDS"].map { try a.text($0) })
             return s.offLoop {
-                .bulk(try service.withStore { store in
-                    let planner = Planner(store: store)
-                    planner.rules = rules
-                    return byVersion ? try planner.validate(version: try store.resolve(asOf: target))
-                        : try planner.validate(draft: Int(target)!)
-                }.json.serialized)
+                .bulk(
+                    try service.withStore { store in
+                        let planner = Planner(store: store)
+                        planner.rules = rules
+                        return byVersion
+                            ? try planner.validate(version: try store.resolve(asOf: target))
+                            : try planner.validate(draft: Int(target)!)
+                    }.json.serialized)
             }
         case "IMPACT":
             try need(1, "draft [SVG]")
-            let id = try draft(), svg = try a.count > 2 && a.text(2).uppercased() == "SVG"
+            let id = try draft()
+            let svg = try a.count > 2 && a.text(2).uppercased() == "SVG"
             return s.offLoop {
                 let report = try service.withStore { try Planner(store: $0).impact(draft: id) }
                 return .bulk(svg ? report.svg : report.json.serialized)
@@ -99,8 +113,9 @@ enum PlanCommands {
             let o = try a.options(from: 2, allowed: ["MESSAGE"])
             let message = try o["MESSAGE"].map { try a.text($0) }
             return s.offLoop {
-                .bulk(try service.publishing { try Planner(store: $0).publish(draft: id, author: user, message: message) }
-                    .json.serialized)
+                .bulk(
+                    try service.publishing { try Planner(store: $0).publish(draft: id, author: user, message: message) }
+                        .json.serialized)
             }
         default:  // DISCARD
             try need(1, "draft")

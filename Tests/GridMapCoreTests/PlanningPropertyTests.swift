@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GridMapCore
 
 /// Long random sequences of planning operations on the Yufeng data keep the coverage exact
@@ -20,26 +21,36 @@ import Testing
                 return .split(grid: g.id, line: try lineAcross(g, angle: random.uniform(0, .pi)))
             }
             guard let h = neighbours.isEmpty ? nil : random.pick(neighbours) else { return nil }
-            let a = try geos.geometry(g.shape), b = try geos.geometry(map.grids[h]!.shape)
-            let stretches = try geos.geometry(.multiLineString(try a.boundary().intersection(try b.boundary()).shape()
-                .lineParts)).lineMerge().shape().lineParts.filter { $0.count >= 2 && $0.first != $0.last }
+            let a = try geos.geometry(g.shape)
+            let b = try geos.geometry(map.grids[h]!.shape)
+            let stretches = try geos.geometry(
+                .multiLineString(
+                    try a.boundary().intersection(try b.boundary()).shape()
+                        .lineParts)
+            ).lineMerge().shape().lineParts.filter { $0.count >= 2 && $0.first != $0.last }
             if roll < 0.4 {
                 let same = neighbours.filter { map.grids[$0]!.communityID == g.communityID }
                 return same.isEmpty ? nil : .merge(grids: [g.id, random.pick(same)])
             }
             guard let stretch = stretches.isEmpty ? nil : random.pick(stretches) else { return nil }
-            let mid = stretch[stretch.count / 2], next = stretch[min(stretch.count - 1, stretch.count / 2 + 1)]
-            let dx = next.x - mid.x, dy = next.y - mid.y, len = max(1e-12, (dx * dx + dy * dy).squareRoot())
+            let mid = stretch[stretch.count / 2]
+            let next = stretch[min(stretch.count - 1, stretch.count / 2 + 1)]
+            let dx = next.x - mid.x
+            let dy = next.y - mid.y
+            let len = max(1e-12, (dx * dx + dy * dy).squareRoot())
             let offset = random.uniform(-0.0003, 0.0003)  // up to ~30 m either side
             let moved = Coordinate(mid.x - dy / len * offset, mid.y + dx / len * offset)
             if roll < 0.65 {
-                return .moveBoundary(grid: g.id, neighbour: h, line: .lineString([stretch.first!, moved, stretch.last!]))
+                return .moveBoundary(
+                    grid: g.id, neighbour: h, line: .lineString([stretch.first!, moved, stretch.last!]))
             }
             if roll < 0.9 {
                 let r = random.uniform(0.00005, 0.0004)
-                let square = [Coordinate(moved.x - r, moved.y - r), Coordinate(moved.x + r, moved.y - r),
-                              Coordinate(moved.x + r, moved.y + r), Coordinate(moved.x - r, moved.y + r),
-                              Coordinate(moved.x - r, moved.y - r)]
+                let square = [
+                    Coordinate(moved.x - r, moved.y - r), Coordinate(moved.x + r, moved.y - r),
+                    Coordinate(moved.x + r, moved.y + r), Coordinate(moved.x - r, moved.y + r),
+                    Coordinate(moved.x - r, moved.y - r),
+                ]
                 return .transfer(area: .polygon([square]), sources: [g.id], target: h)
             }
             if roll < 0.95 {
@@ -53,12 +64,14 @@ import Testing
     @Test func thousandOperationsKeepTheCoverageExact() throws {
         let base = StoreFixture.dataset
         var map = PlanMap(base: base)
-        let outline = try ThreadResources.current.geos.geometry(base.outline)
-        var context = PlanContext(codes: GridCodes(everUsed: Set(base.grids.map(\.id))),
-                                  addresses: base.addresses.map(\.location))
+        var context = PlanContext(
+            codes: GridCodes(everUsed: Set(base.grids.map(\.id))),
+            addresses: base.addresses.map(\.location))
         let seed = UInt64(ProcessInfo.processInfo.environment["PLAN_SEED"] ?? "") ?? 12
         var proposer = Proposer(random: SeededRandom(seed: seed))
-        var done: [String: Int] = [:], refused: [String: Int] = [:], attempts = 0
+        var done: [String: Int] = [:]
+        var refused: [String: Int] = [:]
+        var attempts = 0
         while done.values.reduce(0, +) < 1000 && attempts < 4000 {
             attempts += 1
             guard let op = try proposer.op(on: map) else { continue }
@@ -77,7 +90,8 @@ import Testing
             let unmatched = EdgeMatch(current, outline: map.outline).unmatched
             guard unmatched.isEmpty else {
                 let at = unmatched.map { "\(current[$0.key].id) \($0.value)" }.prefix(3)
-                Issue.record("after \(op.name) #\(attempts) (\(op.json.serialized.prefix(300))): edges unmatched at \(at)")
+                Issue.record(
+                    "after \(op.name) #\(attempts) (\(op.json.serialized.prefix(300))): edges unmatched at \(at)")
                 break
             }
             if done.values.reduce(0, +) % 250 == 0 {
@@ -86,10 +100,12 @@ import Testing
                 if !problems.isEmpty { break }
             }
         }
-        print("planning property test: \(attempts) attempts; done \(done.sorted { $0.key < $1.key }); "
-              + "refused \(refused.sorted { $0.key < $1.key })")
+        print(
+            "planning property test: \(attempts) attempts; done \(done.sorted { $0.key < $1.key }); "
+                + "refused \(refused.sorted { $0.key < $1.key })")
         #expect(done.values.reduce(0, +) >= 1000)
-        #expect(Set(done.keys).isSuperset(of: ["split", "merge", "move_boundary", "transfer", "move_community", "set"]))
+        #expect(
+            Set(done.keys).isSuperset(of: ["split", "merge", "move_boundary", "transfer", "move_community", "set"]))
         let final = try map.dataset()
         #expect(try coverageProblems(final).isEmpty)
         // LOCATE on the redrawn map agrees with GEOS.

@@ -1,9 +1,11 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Testing
+
 @testable import GridMapCore
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// A line across grid `g` through a point inside it, at `angle` radians.
 func lineAcross(_ g: Grid, angle: Double = 0) throws -> Shape {
@@ -11,8 +13,10 @@ func lineAcross(_ g: Grid, angle: Double = 0) throws -> Shape {
     let c = try geos.geometry(g.shape).pointOnSurface().coordinate()
     let b = g.shape.bounds!
     let r = max(b.maxX - b.minX, b.maxY - b.minY) * 2
-    return .lineString([Coordinate(c.x - r * cos(angle), c.y - r * sin(angle)),
-                        Coordinate(c.x + r * cos(angle), c.y + r * sin(angle))])
+    return .lineString([
+        Coordinate(c.x - r * cos(angle), c.y - r * sin(angle)),
+        Coordinate(c.x + r * cos(angle), c.y + r * sin(angle)),
+    ])
 }
 
 /// What keeps a map from being an exact coverage of its outline: edges not shared with the
@@ -60,9 +64,11 @@ struct PlanningFixture {
 
     /// Two grids of one community that share a boundary.
     func neighbours(sameCommunity: Bool = true) throws -> (Grid, Grid) {
-        let m = try map(), geos = ThreadResources.current.geos
+        let m = try map()
+        let geos = ThreadResources.current.geos
         for g in data.grids {
-            for h in try m.neighbours(of: [g.id], geos) where (m.grids[h]!.communityID == g.communityID) == sameCommunity {
+            for h in try m.neighbours(of: [g.id], geos)
+            where (m.grids[h]!.communityID == g.communityID) == sameCommunity {
                 if try m.adjacent(try geos.geometry(g.shape), try geos.geometry(m.grids[h]!.shape)) {
                     return (g, m.grids[h]!)
                 }
@@ -115,7 +121,9 @@ struct PlanningFixture {
         let merged = try f.grid(keep)
         #expect(merged.households == a.households + b.households)
         #expect(merged.properties["estimated"] == nil)
-        #expect(try f.map().staff(of: keep).count == f.data.resources.filter { [a.id, b.id].contains($0.gridID ?? "") }.count)
+        #expect(
+            try f.map().staff(of: keep).count
+                == f.data.resources.filter { [a.id, b.id].contains($0.gridID ?? "") }.count)
         #expect(try coverageProblems(try f.map().dataset()).isEmpty)
     }
 
@@ -124,22 +132,32 @@ struct PlanningFixture {
         let (a, b) = try f.neighbours()
         let stretch = try sharedStretch(a, b)
         // A new boundary bulging 15 m into one of them, between the same end points.
-        let mid = stretch[stretch.count / 2], next = stretch[stretch.count / 2 + 1]
-        let dx = next.x - mid.x, dy = next.y - mid.y, len = (dx * dx + dy * dy).squareRoot()
-        let line = Shape.lineString([stretch.first!, Coordinate(mid.x - dy / len * 0.00015, mid.y + dx / len * 0.00015),
-                                     stretch.last!])
+        let mid = stretch[stretch.count / 2]
+        let next = stretch[stretch.count / 2 + 1]
+        let dx = next.x - mid.x
+        let dy = next.y - mid.y
+        let len = (dx * dx + dy * dy).squareRoot()
+        let line = Shape.lineString([
+            stretch.first!, Coordinate(mid.x - dy / len * 0.00015, mid.y + dx / len * 0.00015),
+            stretch.last!,
+        ])
         let measurer = try ThreadResources.current.measurer()
         let before = try measurer.area(a.shape) + measurer.area(b.shape)
         try f.planner.apply(.moveBoundary(grid: a.id, neighbour: b.id, line: line), to: f.draft)
-        let a1 = try f.grid(a.id), b1 = try f.grid(b.id)
+        let a1 = try f.grid(a.id)
+        let b1 = try f.grid(b.id)
         #expect(a1.shape != a.shape && b1.shape != b.shape)
         #expect(abs(try measurer.area(a1.shape) + measurer.area(b1.shape) - before) < 0.01)
         #expect(try coverageProblems(try f.map().dataset()).isEmpty)
         // A block of 30 m around a point of their boundary handed from b to a.
         let r = 0.00015
-        let block = Shape.polygon([[Coordinate(mid.x - r, mid.y - r), Coordinate(mid.x + r, mid.y - r),
-                                    Coordinate(mid.x + r, mid.y + r), Coordinate(mid.x - r, mid.y + r),
-                                    Coordinate(mid.x - r, mid.y - r)]])
+        let block = Shape.polygon([
+            [
+                Coordinate(mid.x - r, mid.y - r), Coordinate(mid.x + r, mid.y - r),
+                Coordinate(mid.x + r, mid.y + r), Coordinate(mid.x - r, mid.y + r),
+                Coordinate(mid.x - r, mid.y - r),
+            ]
+        ])
         do {
             try f.planner.apply(.transfer(area: block, sources: [b.id], target: a.id), to: f.draft)
             #expect(try measurer.area(try f.grid(b.id).shape) < measurer.area(b1.shape))
@@ -170,10 +188,14 @@ struct PlanningFixture {
         let f = try PlanningFixture()
         let (a, b) = try f.neighbours()
         let (c, _) = try f.neighbours(sameCommunity: false)
-        let far = f.data.grids.last { $0.communityID == a.communityID && $0.id != a.id && $0.id != b.id
-            && !(try! f.map().neighbours(of: [a.id], ThreadResources.current.geos)).contains($0.id) }!
+        let far = f.data.grids.last {
+            $0.communityID == a.communityID && $0.id != a.id && $0.id != b.id
+                && !(try! f.map().neighbours(of: [a.id], ThreadResources.current.geos)).contains($0.id)
+        }!
         let box = a.shape.bounds!
-        let outside = Shape.lineString([Coordinate(box.minX - 1, box.minY - 1), Coordinate(box.minX - 0.9, box.minY - 1)])
+        let outside = Shape.lineString([
+            Coordinate(box.minX - 1, box.minY - 1), Coordinate(box.minX - 0.9, box.minY - 1),
+        ])
         let stretch = try sharedStretch(a, b)
         let cases: [(PlanOperation, String)] = [
             (.split(grid: a.id, line: outside), "not_crossing"),
@@ -181,16 +203,32 @@ struct PlanningFixture {
             (.split(grid: a.id, line: .point(box.center)), "bad_line"),
             (.merge(grids: [a.id, far.id]), "not_adjacent"),
             (.merge(grids: [a.id]), "bad_merge"),
-            (.merge(grids: [c.id, a.id].count == 2 && c.communityID != a.communityID ? [c.id, a.id] : [c.id]),
-             c.communityID != a.communityID ? "not_same_community" : "bad_merge"),
+            (
+                .merge(grids: [c.id, a.id].count == 2 && c.communityID != a.communityID ? [c.id, a.id] : [c.id]),
+                c.communityID != a.communityID ? "not_same_community" : "bad_merge"
+            ),
             (.moveBoundary(grid: a.id, neighbour: b.id, line: .lineString([box.center, stretch.last!])), "wrong_ends"),
             (.moveBoundary(grid: a.id, neighbour: far.id, line: .lineString(stretch)), "not_adjacent"),
             (.moveBoundary(grid: a.id, neighbour: b.id, line: .lineString(stretch)), "no_change"),
-            (.transfer(area: .polygon([[Coordinate(box.minX, box.minY), Coordinate(box.maxX, box.minY),
-                                        Coordinate(box.maxX, box.maxY), Coordinate(box.minX, box.minY)]]),
-                       sources: [far.id], target: a.id), "not_neighbour"),
-            (.transfer(area: .polygon([[Coordinate(100, 20), Coordinate(100.1, 20), Coordinate(100.1, 20.1),
-                                        Coordinate(100, 20)]]), sources: [b.id], target: a.id), "outside_district"),
+            (
+                .transfer(
+                    area: .polygon([
+                        [
+                            Coordinate(box.minX, box.minY), Coordinate(box.maxX, box.minY),
+                            Coordinate(box.maxX, box.maxY), Coordinate(box.minX, box.minY),
+                        ]
+                    ]),
+                    sources: [far.id], target: a.id), "not_neighbour"
+            ),
+            (
+                .transfer(
+                    area: .polygon([
+                        [
+                            Coordinate(100, 20), Coordinate(100.1, 20), Coordinate(100.1, 20.1),
+                            Coordinate(100, 20),
+                        ]
+                    ]), sources: [b.id], target: a.id), "outside_district"
+            ),
             (.transfer(area: a.shape, sources: [b.id], target: a.id), "empty_transfer"),
             (.moveToCommunity(grid: a.id, community: "450203999999"), "unknown_community"),
             (.moveToCommunity(grid: a.id, community: a.communityID), "same_community"),
@@ -200,7 +238,8 @@ struct PlanningFixture {
             (.assign(resource: f.data.resources.first { $0.kind == "camera" }!.id, grid: a.id), "not_staff"),
             (.replaceGrids(features: [], source: "empty.geojson"), "bad_layer"),
         ]
-        let rowsBefore = try f.store.draftRows(f.draft), logBefore = try f.planner.draft(f.draft).log.count
+        let rowsBefore = try f.store.draftRows(f.draft)
+        let logBefore = try f.planner.draft(f.draft).log.count
         for (op, code) in cases {
             do {
                 try f.planner.apply(op, to: f.draft)
@@ -286,15 +325,22 @@ struct PlanningFixture {
         let gpkg = Scratch.directory + "/draft-\(UUID().uuidString).gpkg"
         try f.planner.export(draft: f.draft, to: gpkg)
         // Read back unedited: nothing changes.
-        var result = try f.planner.apply(.replaceGrids(features: try Planner.gridFeatures(at: gpkg), source: gpkg),
-                                         to: f.draft)
+        var result = try f.planner.apply(
+            .replaceGrids(features: try Planner.gridFeatures(at: gpkg), source: gpkg),
+            to: f.draft)
         #expect(result["added"]! == [] && result["removed"]! == [] && result["changed"]! == [])
         // Edited as QGIS would, by GDAL: one grid's name and households.
         let g = f.data.grids[3]
-        _ = try #require(run("ogrinfo", ["-q", "-dialect", "SQLite", "-sql",
-                                         "UPDATE grids SET name = '改名网格', households = 123 WHERE id = '\(g.id)'", gpkg]),
-                         "ogrinfo (gdal-bin) must be installed")
-        result = try f.planner.apply(.replaceGrids(features: try Planner.gridFeatures(at: gpkg), source: gpkg), to: f.draft)
+        _ = try #require(
+            run(
+                "ogrinfo",
+                [
+                    "-q", "-dialect", "SQLite", "-sql",
+                    "UPDATE grids SET name = '改名网格', households = 123 WHERE id = '\(g.id)'", gpkg,
+                ]),
+            "ogrinfo (gdal-bin) must be installed")
+        result = try f.planner.apply(
+            .replaceGrids(features: try Planner.gridFeatures(at: gpkg), source: gpkg), to: f.draft)
         #expect(result["changed"]!.array!.count == 1)
         #expect(result["changed"]!.array![0]["attributes"] == ["households", "name"])
         #expect(result["changed"]!.array![0]["geometry"] == false)
@@ -302,7 +348,8 @@ struct PlanningFixture {
         // GeoJSON both ways: exact coordinates, nothing changes.
         let json = Scratch.directory + "/draft-\(UUID().uuidString).geojson"
         try f.planner.export(draft: f.draft, to: json)
-        result = try f.planner.apply(.replaceGrids(features: try Planner.gridFeatures(at: json), source: json), to: f.draft)
+        result = try f.planner.apply(
+            .replaceGrids(features: try Planner.gridFeatures(at: json), source: json), to: f.draft)
         #expect(result["changed"]! == [] && result["added"]! == [])
     }
 }

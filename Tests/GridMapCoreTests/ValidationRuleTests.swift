@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GridMapCore
 
 /// One deliberately broken draft per validation rule, each caught with the right finding.
@@ -25,7 +26,8 @@ import Testing
             for id in try map.neighbours(of: [g.id], geos) {
                 let h = map.grids[id]!
                 guard (h.communityID == g.communityID) == same, (h.streetID == g.streetID) == sameStreet,
-                      try map.adjacent(try geos.geometry(g.shape), try geos.geometry(h.shape)) else { continue }
+                    try map.adjacent(try geos.geometry(g.shape), try geos.geometry(h.shape))
+                else { continue }
                 return (g, h)
             }
         }
@@ -34,15 +36,23 @@ import Testing
 
     func bulge(_ a: Grid, _ b: Grid, metres: Double = 15) throws -> Shape {
         let s = try sharedStretch(a, b)
-        let mid = s[s.count / 2], next = s[s.count / 2 + 1]
-        let dx = next.x - mid.x, dy = next.y - mid.y, len = (dx * dx + dy * dy).squareRoot(), d = metres / 100_000
+        let mid = s[s.count / 2]
+        let next = s[s.count / 2 + 1]
+        let dx = next.x - mid.x
+        let dy = next.y - mid.y
+        let len = (dx * dx + dy * dy).squareRoot()
+        let d = metres / 100_000
         return .lineString([s.first!, Coordinate(mid.x - dy / len * d, mid.y + dx / len * d), s.last!])
     }
 
     func angle(_ ring: [Coordinate], _ k: Int) -> Double {
-        let a = ring[k - 1], v = ring[k], b = ring[k + 1]
-        let u = (a.x - v.x, a.y - v.y), w = (b.x - v.x, b.y - v.y)
-        return acos((u.0 * w.0 + u.1 * w.1) / ((u.0 * u.0 + u.1 * u.1).squareRoot() * (w.0 * w.0 + w.1 * w.1).squareRoot()))
+        let a = ring[k - 1]
+        let v = ring[k]
+        let b = ring[k + 1]
+        let u = (a.x - v.x, a.y - v.y)
+        let w = (b.x - v.x, b.y - v.y)
+        return acos(
+            (u.0 * w.0 + u.1 * w.1) / ((u.0 * u.0 + u.1 * u.1).squareRoot() * (w.0 * w.0 + w.1 * w.1).squareRoot()))
     }
 
     func finding(_ report: ValidationReport, _ rule: String) -> Finding? { report.findings.first { $0.rule == rule } }
@@ -75,8 +85,10 @@ import Testing
         let g = data.grids[40]
         let c = try geos.geometry(g.shape).pointOnSurface().coordinate()
         let r = 0.0001  // about 10 m
-        let hole = [Coordinate(c.x - r, c.y - r), Coordinate(c.x - r, c.y + r), Coordinate(c.x + r, c.y + r),
-                    Coordinate(c.x + r, c.y - r), Coordinate(c.x - r, c.y - r)]
+        let hole = [
+            Coordinate(c.x - r, c.y - r), Coordinate(c.x - r, c.y + r), Coordinate(c.x + r, c.y + r),
+            Coordinate(c.x + r, c.y - r), Coordinate(c.x - r, c.y - r),
+        ]
         let report = try broken { map in
             map.put(grid: g.updating(shape: .polygon(g.shape.polygons[0] + [hole])), id: g.id)
         }
@@ -89,9 +101,12 @@ import Testing
     }
 
     @Test func outsideTheDistrictAndMultipart() throws {
-        let g = data.grids[7], box = data.outline.bounds!
-        let island = [Coordinate(box.maxX + 0.01, box.maxY + 0.01), Coordinate(box.maxX + 0.02, box.maxY + 0.01),
-                      Coordinate(box.maxX + 0.02, box.maxY + 0.02), Coordinate(box.maxX + 0.01, box.maxY + 0.01)]
+        let g = data.grids[7]
+        let box = data.outline.bounds!
+        let island = [
+            Coordinate(box.maxX + 0.01, box.maxY + 0.01), Coordinate(box.maxX + 0.02, box.maxY + 0.01),
+            Coordinate(box.maxX + 0.02, box.maxY + 0.02), Coordinate(box.maxX + 0.01, box.maxY + 0.01),
+        ]
         let report = try broken { map in
             map.put(grid: g.updating(shape: .multiPolygon(g.shape.polygons + [[island]])), id: g.id)
         }
@@ -103,8 +118,9 @@ import Testing
     @Test func crossingCommunityAndStreet() throws {
         let (a, b) = try pair(community: false, street: false)
         let report = try broken { map in
-            _ = try map.apply(.moveBoundary(grid: a.id, neighbour: b.id, line: try bulge(a, b, metres: 20)),
-                              context: context())
+            _ = try map.apply(
+                .moveBoundary(grid: a.id, neighbour: b.id, line: try bulge(a, b, metres: 20)),
+                context: context())
         }
         let community = try #require(finding(report, "crosses_community"))
         #expect(community.areaM2! > 10)
@@ -124,23 +140,31 @@ import Testing
         // The sharpest convex corner (rings run counter-clockwise).
         let ring = rings[0].orientedRing
         let k = (1..<(ring.count - 1)).filter { k in
-            let a = ring[k - 1], v = ring[k], b = ring[k + 1]
+            let a = ring[k - 1]
+            let v = ring[k]
+            let b = ring[k + 1]
             return (v.x - a.x) * (b.y - v.y) - (v.y - a.y) * (b.x - v.x) > 0
         }.min { angle(ring, $0) < angle(ring, $1) }!
-        let v = ring[k], p = ring[k - 1], n = ring[k + 1]
+        let v = ring[k]
+        let p = ring[k - 1]
+        let n = ring[k + 1]
         func toward(_ q: Coordinate, _ metres: Double) -> Coordinate {
             let d = Metric.distance(v, q)
             return Coordinate(v.x + (q.x - v.x) * metres / d, v.y + (q.y - v.y) * metres / d)
         }
-        let a = toward(p, 3), b = toward(n, 3)
-        let line = Shape.lineString([Coordinate(2 * a.x - b.x, 2 * a.y - b.y), Coordinate(2 * b.x - a.x, 2 * b.y - a.y)])
+        let a = toward(p, 3)
+        let b = toward(n, 3)
+        let line = Shape.lineString([
+            Coordinate(2 * a.x - b.x, 2 * a.y - b.y), Coordinate(2 * b.x - a.x, 2 * b.y - a.y),
+        ])
         let report = try broken { map in _ = try map.apply(.split(grid: g.id, line: line), context: context()) }
         let f = try #require(finding(report, "sliver"))
         #expect(f.areaM2! < 50 && f.areaM2! > 0)
     }
 
     @Test func codes() throws {
-        let g = data.grids[2], other = data.communities.first { $0.id != g.communityID }!
+        let g = data.grids[2]
+        let other = data.communities.first { $0.id != g.communityID }!
         let malformed = try broken { map in
             map.put(grid: nil, id: g.id)
             map.put(grid: try g.updating(["id": "G-12"]), id: "G-12")
@@ -159,7 +183,8 @@ import Testing
     }
 
     @Test func streetMismatch() throws {
-        let g = data.grids[2], street = data.streets.first { $0.id != g.streetID }!
+        let g = data.grids[2]
+        let street = data.streets.first { $0.id != g.streetID }!
         let report = try broken { map in map.put(grid: try g.updating(["street_id": .string(street.id)]), id: g.id) }
         #expect(finding(report, "street_mismatch")?.grids == [g.id])
     }
@@ -190,9 +215,11 @@ import Testing
         let report = try broken { map in
             guard case .polygon(var rings) = a.shape.simplestPolygonal else { return }
             let ring = rings[0]
-            guard let k = ring.indices.dropLast().first(where: {
-                (ring[$0] == s[0] && ring[$0 + 1] == s[1]) || (ring[$0] == s[1] && ring[$0 + 1] == s[0])
-            }) else { return }
+            guard
+                let k = ring.indices.dropLast().first(where: {
+                    (ring[$0] == s[0] && ring[$0 + 1] == s[1]) || (ring[$0] == s[1] && ring[$0 + 1] == s[0])
+                })
+            else { return }
             rings[0].insert(mid, at: k + 1)
             map.put(grid: a.updating(shape: .polygon(rings)), id: a.id)
         }

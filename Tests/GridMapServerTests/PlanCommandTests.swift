@@ -1,6 +1,7 @@
 import Foundation
 import GridMapCore
 import Testing
+
 @testable import GridMapServer
 
 /// Planning over RESP: a planner splits a grid and moves a boundary in a draft, validates,
@@ -9,11 +10,15 @@ import Testing
 @Suite(.serialized) struct PlanCommandTests {
     @Test func planPublishLocateAsOf() async throws {
         let path = Fixture.freshStore()
-        let server = try await TestServer.start(store: path) { $0.plannerPassword = "规划"; $0.readerPassword = "read" }
+        let server = try await TestServer.start(store: path) {
+            $0.plannerPassword = "规划"
+            $0.readerPassword = "read"
+        }
         let reader = try Client(port: server.port)
         #expect(try reader.command("AUTH", "read") == .simple("OK"))
         guard case .error(let denied) = try reader.command("PLAN", "OPEN", "x") else {
-            Issue.record("a reader opened a draft"); return
+            Issue.record("a reader opened a draft")
+            return
         }
         #expect(denied.hasPrefix("NOPERM"))
         let planner = try Client(port: server.port)
@@ -28,7 +33,10 @@ import Testing
         let box = grid.shape.bounds!
         let line = "LINESTRING(\(box.minX - 0.001) \(y), \(box.maxX + 0.001) \(y))"
         guard case .error(let bad) = try planner.command("PLAN", "SPLIT", "\(draft)", grid.id, "LINESTRING(1 1, 2 2)")
-        else { Issue.record("a line far away split the grid"); return }
+        else {
+            Issue.record("a line far away split the grid")
+            return
+        }
         #expect(bad.hasPrefix("ERR not_crossing:"))
         let split = try #require(try planner.command("PLAN", "SPLIT", "\(draft)", grid.id, line).json)
         let created = try #require(split["created"]?.array?.compactMap { $0.string })
@@ -45,7 +53,8 @@ import Testing
         #expect(impact["codes_retired"] == [.string(grid.id)])
         #expect(impact["addresses_moved"]?.int == inGrid.count)
         guard case .bulk(let svg) = try planner.command("PLAN", "IMPACT", "\(draft)", "SVG") else {
-            Issue.record("no SVG"); return
+            Issue.record("no SVG")
+            return
         }
         #expect(svg?.hasPrefix("<svg") == true)
 
@@ -60,7 +69,8 @@ import Testing
         let old = try #require(try reader.command("LOCATE", "\(point.x)", "\(point.y)", "ASOF", "\(version - 1)").json)
         #expect(old["grid"]?["id"]?.string == grid.id)
         guard case .error(let closed) = try planner.command("PLAN", "PUBLISH", "\(draft)") else {
-            Issue.record("published twice"); return
+            Issue.record("published twice")
+            return
         }
         #expect(closed.contains("draft_closed"))
         #expect(try planner.command("PLAN", "DRAFTS").json == [])

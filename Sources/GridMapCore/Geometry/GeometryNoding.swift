@@ -7,7 +7,9 @@ extension Geometry {
     public func nodedLines() throws -> Geometry { try unaryUnion() }
 
     /// Sequences of line segments joined into the longest lines they form.
-    public func lineMerge() throws -> Geometry { try context.wrap(GEOSLineMerge_r(context.handle, pointer), "line merge") }
+    public func lineMerge() throws -> Geometry {
+        try context.wrap(GEOSLineMerge_r(context.handle, pointer), "line merge")
+    }
 
     public var isSimple: Bool { GEOSisSimple_r(context.handle, pointer) == 1 }
 

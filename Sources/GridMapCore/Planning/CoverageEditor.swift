@@ -27,7 +27,10 @@ struct CoverageEditor {
             var owner: String?
             for (k, id) in ids.enumerated() {
                 guard let b = boxes[k], c.x >= b.minX, c.x <= b.maxX, c.y >= b.minY, c.y <= b.maxY else { continue }
-                if try members[id]!.intersects(inside) { owner = id; break }
+                if try members[id]!.intersects(inside) {
+                    owner = id
+                    break
+                }
             }
             // A face in no member is a hole of the neighbourhood (a grid not involved).
             if let owner { out.append(Face(geometry: face, owner: owner, inside: inside)) }
@@ -37,8 +40,10 @@ struct CoverageEditor {
 
     /// Each new owner's shape, the union of its faces. A member whose faces all stay with it
     /// and whose vertices did not change keeps its shape exactly as it was.
-    func assemble(_ faces: [Face], newOwner: (Face) throws -> String,
-                  before: [String: Shape]) throws -> [String: Shape] {
+    func assemble(
+        _ faces: [Face], newOwner: (Face) throws -> String,
+        before: [String: Shape]
+    ) throws -> [String: Shape] {
         var parts: [String: [Face]] = [:]
         for f in faces { parts[try newOwner(f), default: []].append(f) }
         var out: [String: Shape] = [:]
@@ -52,7 +57,8 @@ struct CoverageEditor {
             }
             let oriented = shape.orientedForGeoJSON.simplestPolygonal
             if let old = before[id], Set(old.allCoordinates) == Set(oriented.allCoordinates),
-               faces.allSatisfy({ $0.owner == id }) {
+                faces.allSatisfy({ $0.owner == id })
+            {
                 out[id] = old
             } else {
                 out[id] = oriented

@@ -52,9 +52,10 @@ extension MapStore {
         try named {
             try db.execute(MapStore.draftSchema)
             let now = MapStore.nowMs
-            try db.query("INSERT INTO draft(name, author, base, created_ms, updated_ms, status, revision, log) "
-                         + "VALUES (?, ?, ?, ?, ?, 'open', 0, '[]')",
-                         [.text(name), .text(author), .integer(base), .integer(Int(now)), .integer(Int(now))])
+            try db.query(
+                "INSERT INTO draft(name, author, base, created_ms, updated_ms, status, revision, log) "
+                    + "VALUES (?, ?, ?, ?, ?, 'open', 0, '[]')",
+                [.text(name), .text(author), .integer(base), .integer(Int(now)), .integer(Int(now))])
             return try draftInfo(try db.scalar("SELECT last_insert_rowid()") ?? 0)
         }
     }
@@ -70,12 +71,17 @@ extension MapStore {
         guard hasDrafts else { return [] }
         return try named {
             var out: [DraftInfo] = []
-            try db.query("SELECT id, name, author, base, created_ms, updated_ms, status, published, revision, log "
-                         + "FROM draft WHERE \(condition) ORDER BY id", arguments) { s in
-                out.append(DraftInfo(id: s.int(0), name: s.text(1), author: s.text(2), base: s.int(3),
-                                     createdMs: Int64(s.int(4)), updatedMs: Int64(s.int(5)), status: s.text(6),
-                                     publishedVersion: s.isNull(7) ? nil : s.int(7), log: (try? JSONParser.parse(s.text(9)))?.array ?? [],
-                                     revision: s.int(8)))
+            try db.query(
+                "SELECT id, name, author, base, created_ms, updated_ms, status, published, revision, log "
+                    + "FROM draft WHERE \(condition) ORDER BY id", arguments
+            ) { s in
+                out.append(
+                    DraftInfo(
+                        id: s.int(0), name: s.text(1), author: s.text(2), base: s.int(3),
+                        createdMs: Int64(s.int(4)), updatedMs: Int64(s.int(5)), status: s.text(6),
+                        publishedVersion: s.isNull(7) ? nil : s.int(7),
+                        log: (try? JSONParser.parse(s.text(9)))?.array ?? [],
+                        revision: s.int(8)))
             }
             return out
         }
@@ -87,7 +93,8 @@ extension MapStore {
             var set = ChangeSet()
             try db.query("SELECT layer, id, props, geom FROM draft_row WHERE draft = ?", [.integer(id)]) { s in
                 guard let layer = Layer(rawValue: s.text(0)) else { return }
-                set.features[layer, default: [:]][s.text(1)] = .some(s.isNull(2) ? nil : FeatureRow(props: s.text(2), geom: s.blob(3)))
+                set.features[layer, default: [:]][s.text(1)] = .some(
+                    s.isNull(2) ? nil : FeatureRow(props: s.text(2), geom: s.blob(3)))
             }
             return set
         }
@@ -98,13 +105,18 @@ extension MapStore {
     func saveDraft(_ info: DraftInfo, rows: ChangeSet, entry: JSONValue) throws {
         try named {
             try db.transaction {
-                try db.query("UPDATE draft SET revision = revision + 1, updated_ms = ?, log = ? "
-                             + "WHERE id = ? AND revision = ? AND status = 'open'",
-                             [.integer(Int(MapStore.nowMs)), .text(JSONValue.array(info.log + [entry]).serialized),
-                              .integer(info.id), .integer(info.revision)])
+                try db.query(
+                    "UPDATE draft SET revision = revision + 1, updated_ms = ?, log = ? "
+                        + "WHERE id = ? AND revision = ? AND status = 'open'",
+                    [
+                        .integer(Int(MapStore.nowMs)), .text(JSONValue.array(info.log + [entry]).serialized),
+                        .integer(info.id), .integer(info.revision),
+                    ])
                 guard db.changes == 1 else {
-                    throw PlanError("draft_changed", "draft \(info.id) was changed or closed meanwhile: run the "
-                                    + "operation again")
+                    throw PlanError(
+                        "draft_changed",
+                        "draft \(info.id) was changed or closed meanwhile: run the "
+                            + "operation again")
                 }
                 try db.query("DELETE FROM draft_row WHERE draft = ?", [.integer(info.id)])
                 let insert = try db.prepare("INSERT INTO draft_row VALUES (?, ?, ?, ?, ?)")
@@ -127,9 +139,12 @@ extension MapStore {
     func closeDraft(_ id: Int, status: String, version: Int? = nil) throws {
         try named {
             try db.transaction {
-                try db.query("UPDATE draft SET status = ?, published = ?, updated_ms = ? WHERE id = ? AND status = 'open'",
-                             [.text(status), version.map { .integer($0) } ?? .null, .integer(Int(MapStore.nowMs)),
-                              .integer(id)])
+                try db.query(
+                    "UPDATE draft SET status = ?, published = ?, updated_ms = ? WHERE id = ? AND status = 'open'",
+                    [
+                        .text(status), version.map { .integer($0) } ?? .null, .integer(Int(MapStore.nowMs)),
+                        .integer(id),
+                    ])
                 guard db.changes == 1 else { throw PlanError("draft_closed", "draft \(id) is not open") }
                 try db.query("DELETE FROM draft_row WHERE draft = ?", [.integer(id)])
             }

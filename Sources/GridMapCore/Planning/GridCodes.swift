@@ -42,7 +42,9 @@ public struct GridCodes: Sendable {
         if n < 20 { return "十" + (n % 10 == 0 ? "" : String(digits[n % 10])) }
         if n < 100 { return String(digits[n / 10]) + "十" + (n % 10 == 0 ? "" : String(digits[n % 10])) }
         let rest = n % 100
-        let tail = rest == 0 ? "" : rest < 10 ? "零" + String(digits[rest]) : rest < 20 ? "一" + chinese(rest) : chinese(rest)
+        let tail =
+            rest == 0 ? "" : rest < 10 ? "零" + String(digits[rest])
+            : rest < 20 ? "一" + chinese(rest) : chinese(rest)
         return String(digits[n / 100]) + "百" + tail
     }
 }

@@ -55,24 +55,35 @@ public struct ImpactReport: Sendable {
     public var json: JSONValue {
         func figures(_ f: Figures?) -> JSONValue {
             guard let f else { return .null }
-            return ["area_m2": JSONValue((f.areaM2 * 10).rounded() / 10), "households": JSONValue(f.households),
-                    "population": JSONValue(f.population), "addresses": JSONValue(f.addresses)]
+            return [
+                "area_m2": JSONValue((f.areaM2 * 10).rounded() / 10), "households": JSONValue(f.households),
+                "population": JSONValue(f.population), "addresses": JSONValue(f.addresses),
+            ]
         }
         func people(_ list: [StaffChange]) -> JSONValue {
-            .array(list.map { ["id": .string($0.id), "name": .string($0.name), "kind": .string($0.kind),
-                               "from": JSONValue($0.from), "to": JSONValue($0.to)] })
+            .array(
+                list.map {
+                    [
+                        "id": .string($0.id), "name": .string($0.name), "kind": .string($0.kind),
+                        "from": JSONValue($0.from), "to": JSONValue($0.to),
+                    ]
+                })
         }
         return [
             "base": JSONValue(base),
-            "grids": .array(grids.map {
-                ["id": .string($0.id), "name": .string($0.name), "status": .string($0.status),
-                 "before": figures($0.before), "after": figures($0.after), "figures": .string($0.figures)]
-            }),
+            "grids": .array(
+                grids.map {
+                    [
+                        "id": .string($0.id), "name": .string($0.name), "status": .string($0.status),
+                        "before": figures($0.before), "after": figures($0.after), "figures": .string($0.figures),
+                    ]
+                }),
             "codes_created": .array(created.map { .string($0) }), "codes_retired": .array(retired.map { .string($0) }),
             "addresses_moved": JSONValue(movedAddresses.count), "residents_moved_estimated": JSONValue(residentsMoved),
-            "moved_addresses": .array(movedAddresses.map {
-                ["id": .string($0.id), "address": .string($0.text), "from": .string($0.from), "to": .string($0.to)]
-            }),
+            "moved_addresses": .array(
+                movedAddresses.map {
+                    ["id": .string($0.id), "address": .string($0.text), "from": .string($0.from), "to": .string($0.to)]
+                }),
             "staff": people(staff), "resources": people(resources),
         ]
     }
@@ -85,17 +96,21 @@ public struct ImpactReport: Sendable {
         let header = ["grid", "status", "area m²", "households", "population", "addresses", "figures"]
         var rows = [header]
         for g in grids {
-            rows.append([g.id + " " + g.name, g.status,
-                         pair(g.before.map { String(Int($0.areaM2.rounded())) } ?? "–",
-                              g.after.map { String(Int($0.areaM2.rounded())) } ?? "–"),
-                         pair(n(g.before?.households), n(g.after?.households)),
-                         pair(n(g.before?.population), n(g.after?.population)),
-                         pair(n(g.before?.addresses), n(g.after?.addresses)), g.figures])
+            rows.append([
+                g.id + " " + g.name, g.status,
+                pair(
+                    g.before.map { String(Int($0.areaM2.rounded())) } ?? "–",
+                    g.after.map { String(Int($0.areaM2.rounded())) } ?? "–"),
+                pair(n(g.before?.households), n(g.after?.households)),
+                pair(n(g.before?.population), n(g.after?.population)),
+                pair(n(g.before?.addresses), n(g.after?.addresses)), g.figures,
+            ])
         }
         let widths = header.indices.map { c in rows.map { $0[c].displayWidth }.max() ?? 0 }
         for r in rows {
-            lines.append(r.enumerated().map { c, cell in cell + String(repeating: " ", count: widths[c] - cell.displayWidth) }
-                .joined(separator: "  "))
+            lines.append(
+                r.enumerated().map { c, cell in cell + String(repeating: " ", count: widths[c] - cell.displayWidth) }
+                    .joined(separator: "  "))
         }
         lines.append("")
         lines.append("codes created: \(created.isEmpty ? "none" : created.joined(separator: ", "))")
@@ -106,16 +121,22 @@ public struct ImpactReport: Sendable {
         lines.append("staff reassigned: \(staff.count)")
         for s in staff { lines.append("  \(s.kind) \(s.id) \(s.name): \(s.from ?? "none") → \(s.to ?? "none")") }
         lines.append("other resources changing grid: \(resources.count)")
-        for s in resources.prefix(20) { lines.append("  \(s.kind) \(s.id) \(s.name): \(s.from ?? "none") → \(s.to ?? "none")") }
+        for s in resources.prefix(20) {
+            lines.append("  \(s.kind) \(s.id) \(s.name): \(s.from ?? "none") → \(s.to ?? "none")")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// Measures what `changed` grids of `draft` do to `base` (which must hold its addresses).
-    public static func measure(base: Dataset, baseVersion: Int, draft: Dataset, changed: [String]) throws -> ImpactReport {
-        let measurer = try ThreadResources.current.measurer(), geos = ThreadResources.current.geos
+    public static func measure(
+        base: Dataset, baseVersion: Int, draft: Dataset, changed: [String]
+    ) throws -> ImpactReport {
+        let measurer = try ThreadResources.current.measurer()
+        let geos = ThreadResources.current.geos
         let before = Dictionary(base.grids.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let after = Dictionary(draft.grids.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let oldIDs = changed.filter { before[$0] != nil }, newIDs = changed.filter { after[$0] != nil }
+        let oldIDs = changed.filter { before[$0] != nil }
+        let newIDs = changed.filter { after[$0] != nil }
         let oldIndex = try GridIndex(polygons: oldIDs.map { before[$0]!.shape })
         let newIndex = try GridIndex(polygons: newIDs.map { after[$0]!.shape })
         var box: BoundingBox?
@@ -124,13 +145,16 @@ public struct ImpactReport: Sendable {
             guard box?.contains(p) ?? false else { return (nil, nil) }
             return (oldIndex.locate(p).map { oldIDs[$0] }, newIndex.locate(p).map { newIDs[$0] })
         }
-        var countBefore: [String: Int] = [:], countAfter: [String: Int] = [:]
+        var countBefore: [String: Int] = [:]
+        var countAfter: [String: Int] = [:]
         var moved: [MovedAddress] = []
         for a in base.addresses {
             let (o, n) = grid(a.location)
             if let o { countBefore[o, default: 0] += 1 }
             if let n { countAfter[n, default: 0] += 1 }
-            if let o, let n, o != n { moved.append(MovedAddress(id: a.id, text: a.text, location: a.location, from: o, to: n)) }
+            if let o, let n, o != n {
+                moved.append(MovedAddress(id: a.id, text: a.text, location: a.location, from: o, to: n))
+            }
         }
         var residents = 0.0
         for m in moved {
@@ -139,25 +163,33 @@ public struct ImpactReport: Sendable {
         }
         func figures(_ g: Grid?, _ count: [String: Int]) throws -> Figures? {
             guard let g else { return nil }
-            return Figures(areaM2: try measurer.area(g.shape), households: g.households, population: g.population,
-                           addresses: count[g.id] ?? 0)
+            return Figures(
+                areaM2: try measurer.area(g.shape), households: g.households, population: g.population,
+                addresses: count[g.id] ?? 0)
         }
         let grids = try changed.map { id -> GridChange in
-            let b = before[id], a = after[id]
+            let b = before[id]
+            let a = after[id]
             var status = b == nil ? "created" : a == nil ? "retired" : "changed"
             // A neighbour that only gained vertices where a new boundary meets it.
             if let a, let b, a.properties == b.properties,
-               try measurer.area(try geos.geometry(a.shape).symmetricDifference(try geos.geometry(b.shape))) < 0.01 {
+                try measurer.area(try geos.geometry(a.shape).symmetricDifference(try geos.geometry(b.shape))) < 0.01
+            {
                 status = "vertices_added"
             }
             let estimated = a?.properties["estimated"]?.string.map { "estimated (\($0)) from addresses" }
-            let entered = a == nil ? "–" : (b.map { $0.households == a!.households && $0.population == a!.population }
-                                            ?? false) ? "unchanged" : "entered"
-            return GridChange(id: id, name: (a ?? b)!.name, status: status, before: try figures(b, countBefore),
-                              after: try figures(a, countAfter), figures: estimated ?? entered)
+            let entered =
+                a == nil
+                ? "–"
+                : (b.map { $0.households == a!.households && $0.population == a!.population }
+                    ?? false) ? "unchanged" : "entered"
+            return GridChange(
+                id: id, name: (a ?? b)!.name, status: status, before: try figures(b, countBefore),
+                after: try figures(a, countAfter), figures: estimated ?? entered)
         }
         let oldResources = Dictionary(base.resources.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var staff: [StaffChange] = [], others: [StaffChange] = []
+        var staff: [StaffChange] = []
+        var others: [StaffChange] = []
         for r in draft.resources {
             let was = oldResources[r.id]
             if Resource.assignedKinds.contains(r.kind) {
@@ -183,6 +215,8 @@ public struct ImpactReport: Sendable {
 extension String {
     /// Columns in a terminal: CJK characters take two.
     var displayWidth: Int {
-        unicodeScalars.reduce(0) { $0 + ($1.value >= 0x1100 && ($1.value <= 0x115F || (0x2E80...0xFFEF).contains($1.value)) ? 2 : 1) }
+        unicodeScalars.reduce(0) {
+            $0 + ($1.value >= 0x1100 && ($1.value <= 0x115F || (0x2E80...0xFFEF).contains($1.value)) ? 2 : 1)
+        }
     }
 }

@@ -16,7 +16,8 @@ extension ImpactReport {
         let margin = max(b.maxX - b.minX, b.maxY - b.minY) * 0.08
         b = BoundingBox(minX: b.minX - margin, minY: b.minY - margin, maxX: b.maxX + margin, maxY: b.maxY + margin)
         let squeeze = cos(b.center.y * .pi / 180)
-        let width = 900.0, legend = 96.0
+        let width = 900.0
+        let legend = 96.0
         let scale = width / ((b.maxX - b.minX) * squeeze)
         let height = (b.maxY - b.minY) * scale + legend
         func x(_ c: Coordinate) -> String { String(format: "%.1f", (c.x - b.minX) * squeeze * scale) }
@@ -26,7 +27,8 @@ extension ImpactReport {
                 "M" + ring.dropLast().map { "\(x($0)) \(y($0))" }.joined(separator: " L") + " Z"
             }.joined(separator: " ")
         }
-        let font = "font-family=\"Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, WenQuanYi Zen Hei, "
+        let font =
+            "font-family=\"Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, WenQuanYi Zen Hei, "
             + "Microsoft YaHei, sans-serif\""
         let tints = ["#fde0dd", "#e5f5e0", "#deebf7", "#fff7bc", "#efedf5", "#fee6ce"]
         var out = [
@@ -40,12 +42,14 @@ extension ImpactReport {
             // Neighbours that only gained vertices are context: grey, unlabelled.
             let fill = context.contains(id) ? "#f0f0f0" : tints[k % tints.count]
             let stroke = context.contains(id) ? "#bbb" : "#d62728"
-            out.append("<path d=\"\(path(shapesAfter[id]!))\" fill=\"\(fill)\" fill-rule=\"evenodd\" "
-                       + "stroke=\"\(stroke)\" stroke-width=\"2\"/>")
+            out.append(
+                "<path d=\"\(path(shapesAfter[id]!))\" fill=\"\(fill)\" fill-rule=\"evenodd\" "
+                    + "stroke=\"\(stroke)\" stroke-width=\"2\"/>")
         }
         for id in shapesBefore.keys.sorted() {
-            out.append("<path d=\"\(path(shapesBefore[id]!))\" fill=\"none\" stroke=\"#555\" stroke-width=\"1.5\" "
-                       + "stroke-dasharray=\"6 4\"/>")
+            out.append(
+                "<path d=\"\(path(shapesBefore[id]!))\" fill=\"none\" stroke=\"#555\" stroke-width=\"1.5\" "
+                    + "stroke-dasharray=\"6 4\"/>")
         }
         for a in movedAddresses {
             out.append("<circle cx=\"\(x(a.location))\" cy=\"\(y(a.location))\" r=\"3\" fill=\"#1f77b4\"/>")
@@ -53,16 +57,19 @@ extension ImpactReport {
         let names = Dictionary(grids.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         for id in shapesAfter.keys.sorted() where !context.contains(id) {
             guard let at = try? geos.geometry(shapesAfter[id]!).pointOnSurface().coordinate() else { continue }
-            out.append("<text x=\"\(x(at))\" y=\"\(y(at))\" \(font) font-size=\"14\" text-anchor=\"middle\" "
-                       + "fill=\"#222\">\(xml(names[id] ?? id))</text>")
-            out.append("<text x=\"\(x(at))\" y=\"\(String(format: "%.1f", Double(y(at))! + 16))\" \(font) "
-                       + "font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">\(id)</text>")
+            out.append(
+                "<text x=\"\(x(at))\" y=\"\(y(at))\" \(font) font-size=\"14\" text-anchor=\"middle\" "
+                    + "fill=\"#222\">\(xml(names[id] ?? id))</text>")
+            out.append(
+                "<text x=\"\(x(at))\" y=\"\(String(format: "%.1f", Double(y(at))! + 16))\" \(font) "
+                    + "font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">\(id)</text>")
         }
         out.append(contentsOf: [
             "<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(legend - 8))\" fill=\"#f7f7f7\"/>",
-            "<text x=\"12\" y=\"26\" \(font) font-size=\"17\" font-weight=\"bold\">网格调整影响（对比版本 \(base)）"
-                + "</text>",
-            "<line x1=\"12\" y1=\"50\" x2=\"52\" y2=\"50\" stroke=\"#555\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>",
+            "<text x=\"12\" y=\"26\" \(font) font-size=\"17\" font-weight=\"bold\">"
+                + "网格调整影响（对比版本 \(base)）</text>",
+            "<line x1=\"12\" y1=\"50\" x2=\"52\" y2=\"50\" stroke=\"#555\" stroke-width=\"1.5\" "
+                + "stroke-dasharray=\"6 4\"/>",
             "<text x=\"60\" y=\"55\" \(font) font-size=\"13\">调整前边界</text>",
             "<line x1=\"170\" y1=\"50\" x2=\"210\" y2=\"50\" stroke=\"#d62728\" stroke-width=\"2\"/>",
             "<text x=\"218\" y=\"55\" \(font) font-size=\"13\">调整后边界</text>",

@@ -8,7 +8,9 @@ public struct PlanError: Error, CustomStringConvertible, Equatable, Sendable {
     public let ids: [String]
 
     public init(_ code: String, _ message: String, ids: [String] = []) {
-        self.code = code; self.message = message; self.ids = ids
+        self.code = code
+        self.message = message
+        self.ids = ids
     }
 
     public var description: String { "\(code): \(message)" }

@@ -70,11 +70,13 @@ public struct PlanMap: Sendable {
     public var changes: ChangeSet {
         var set = ChangeSet()
         for id in touchedGrids {
-            let now = grids[id].map(PlanMap.row), was = baseGrids[id].map(PlanMap.row)
+            let now = grids[id].map(PlanMap.row)
+            let was = baseGrids[id].map(PlanMap.row)
             if now != was { set.features[.grids, default: [:]][id] = .some(now) }
         }
         for id in touchedResources {
-            let now = resources[id].map(PlanMap.row), was = baseResources[id].map(PlanMap.row)
+            let now = resources[id].map(PlanMap.row)
+            let was = baseResources[id].map(PlanMap.row)
             if now != was { set.features[.resources, default: [:]][id] = .some(now) }
         }
         if outline != base.outline { set.features[.outline] = ["outline": PlanMap.outlineRow(outline)] }
@@ -103,7 +105,8 @@ public struct PlanMap: Sendable {
         d.outline = outline
         d.grids = grids.keys.sorted().map { grids[$0]! }
         d.resources = resources.keys.sorted().map { resources[$0]! }
-        var communities = Set<String>(), streets = Set<String>()
+        var communities = Set<String>()
+        var streets = Set<String>()
         for id in changedGrids {
             for g in [baseGrids[id], grids[id]].compactMap({ $0 }) {
                 communities.insert(g.communityID)

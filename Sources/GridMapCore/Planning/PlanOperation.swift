@@ -38,16 +38,31 @@ public enum PlanOperation: Sendable {
         var o: JSONObject = ["op": .string(name)]
         func ids(_ list: [String]) -> JSONValue { .array(list.map { .string($0) }) }
         switch self {
-        case .split(let g, let line): o["grid"] = .string(g); o["line"] = GeoJSON.json(line)
+        case .split(let g, let line):
+            o["grid"] = .string(g)
+            o["line"] = GeoJSON.json(line)
         case .merge(let gs): o["grids"] = ids(gs)
         case .moveBoundary(let a, let b, let line):
-            o["grid"] = .string(a); o["neighbour"] = .string(b); o["line"] = GeoJSON.json(line)
+            o["grid"] = .string(a)
+            o["neighbour"] = .string(b)
+            o["line"] = GeoJSON.json(line)
         case .transfer(let area, let sources, let target):
-            o["area"] = GeoJSON.json(area); o["sources"] = ids(sources); o["target"] = .string(target)
-        case .moveToCommunity(let g, let c): o["grid"] = .string(g); o["community"] = .string(c)
-        case .setAttribute(let g, let f, let v): o["grid"] = .string(g); o["field"] = .string(f); o["value"] = .string(v)
-        case .assign(let r, let g): o["resource"] = .string(r); o["grid"] = g.map { .string($0) } ?? .null
-        case .replaceGrids(let features, let source): o["source"] = .string(source); o["features"] = JSONValue(features.count)
+            o["area"] = GeoJSON.json(area)
+            o["sources"] = ids(sources)
+            o["target"] = .string(target)
+        case .moveToCommunity(let g, let c):
+            o["grid"] = .string(g)
+            o["community"] = .string(c)
+        case .setAttribute(let g, let f, let v):
+            o["grid"] = .string(g)
+            o["field"] = .string(f)
+            o["value"] = .string(v)
+        case .assign(let r, let g):
+            o["resource"] = .string(r)
+            o["grid"] = g.map { .string($0) } ?? .null
+        case .replaceGrids(let features, let source):
+            o["source"] = .string(source)
+            o["features"] = JSONValue(features.count)
         }
         return .object(o)
     }

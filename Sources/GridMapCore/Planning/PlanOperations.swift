@@ -5,7 +5,10 @@ import Foundation
 public struct PlanContext: Sendable {
     public var codes: GridCodes
     public var addresses: [Coordinate]
-    public init(codes: GridCodes, addresses: [Coordinate]) { self.codes = codes; self.addresses = addresses }
+    public init(codes: GridCodes, addresses: [Coordinate]) {
+        self.codes = codes
+        self.addresses = addresses
+    }
 }
 
 extension PlanMap {
@@ -42,7 +45,10 @@ extension PlanMap {
         for id in ids {
             let g = try grid(id)
             guard var box = g.shape.bounds else { continue }
-            box.minX -= 1e-9; box.minY -= 1e-9; box.maxX += 1e-9; box.maxY += 1e-9
+            box.minX -= 1e-9
+            box.minY -= 1e-9
+            box.maxX += 1e-9
+            box.maxY += 1e-9
             let geometry = try geos.geometry(g.shape)
             for c in grids(near: box) where !ids.contains(c) && !out.contains(c) {
                 if try geometry.intersects(try geos.geometry(grids[c]!.shape)) { out.insert(c) }
@@ -69,12 +75,14 @@ extension PlanMap {
         let g = try grid(id)
         switch line.simplestLine {
         case .lineString, .multiLineString: return try splitChecked(g, line: line, context: context)
-        default: throw PlanError("bad_line", "a split line must be a LineString or MultiLineString, not \(line.typeName)")
+        default:
+            throw PlanError("bad_line", "a split line must be a LineString or MultiLineString, not \(line.typeName)")
         }
     }
 
     private mutating func splitChecked(_ g: Grid, line: Shape, context: PlanContext) throws -> JSONObject {
-        let editor = CoverageEditor(), geos = editor.geos
+        let editor = CoverageEditor()
+        let geos = editor.geos
         // Clipped a hair (1e-9°, 0.1 mm) beyond the grid, so that the cut crosses its boundary
         // rather than ending a rounding error short of it; what is left outside is a dangle,
         // which building faces drops.
@@ -85,10 +93,14 @@ extension PlanMap {
         let memberIDs = [g.id] + (try neighbours(of: [g.id], geos))
         let faces = try editor.faces(of: try geometries(memberIDs, geos), cutBy: [cut])
         var pieces: [(face: ObjectIdentifier, at: Coordinate)] = []
-        for f in faces where f.owner == g.id { pieces.append((ObjectIdentifier(f.geometry), try f.inside.coordinate())) }
+        for f in faces where f.owner == g.id {
+            pieces.append((ObjectIdentifier(f.geometry), try f.inside.coordinate()))
+        }
         guard pieces.count >= 2 else {
-            throw PlanError("not_crossing", "the line does not cut grid \(g.id) apart: it must cross the grid from "
-                            + "boundary to boundary, or close a loop inside it", ids: [g.id])
+            throw PlanError(
+                "not_crossing",
+                "the line does not cut grid \(g.id) apart: it must cross the grid from "
+                    + "boundary to boundary, or close a loop inside it", ids: [g.id])
         }
         // New numbers run north to south, then west to east, as grid maps are read.
         pieces.sort { ($1.at.y, $0.at.x) < ($0.at.y, $1.at.x) }
@@ -101,9 +113,13 @@ extension PlanMap {
         let community = communities[g.communityID]
         var templates: [String: Grid] = [:]
         for c in codes {
-            templates[c] = try g.updating(["id": .string(c), "name": .string(community.map {
-                GridCodes.name(of: c, community: $0)
-            } ?? c)])
+            templates[c] = try g.updating([
+                "id": .string(c),
+                "name": .string(
+                    community.map {
+                        GridCodes.name(of: c, community: $0)
+                    } ?? c),
+            ])
         }
         return try redraw(memberIDs, after: after, templates: templates, context: context)
     }
@@ -113,26 +129,33 @@ extension PlanMap {
         guard unique.count >= 2 else { throw PlanError("bad_merge", "name two or more different grids to merge") }
         let gs = try unique.map(grid)
         if let other = gs.first(where: { $0.communityID != gs[0].communityID }) {
-            throw PlanError("not_same_community", "grids \(gs[0].id) (community \(gs[0].communityID)) and \(other.id) "
-                            + "(community \(other.communityID)) are in different communities: move one first",
-                            ids: [gs[0].id, other.id])
+            throw PlanError(
+                "not_same_community",
+                "grids \(gs[0].id) (community \(gs[0].communityID)) and \(other.id) "
+                    + "(community \(other.communityID)) are in different communities: move one first",
+                ids: [gs[0].id, other.id])
         }
         let geos = ThreadResources.current.geos
         let shapes = try geometries(unique, geos)
-        var reached: Set<String> = [unique[0]], queue = [unique[0]]
+        var reached: Set<String> = [unique[0]]
+        var queue = [unique[0]]
         while let a = queue.popLast() {
             for b in unique where try !reached.contains(b) && adjacent(shapes[a]!, shapes[b]!) {
-                reached.insert(b); queue.append(b)
+                reached.insert(b)
+                queue.append(b)
             }
         }
         let apart = unique.filter { !reached.contains($0) }
         guard apart.isEmpty else {
-            throw PlanError("not_adjacent", "grid \(apart.joined(separator: ", ")) shares no boundary with the "
-                            + "other grids of the merge", ids: apart)
+            throw PlanError(
+                "not_adjacent",
+                "grid \(apart.joined(separator: ", ")) shares no boundary with the "
+                    + "other grids of the merge", ids: apart)
         }
         let merged = try geos.geometry(.multiPolygon(gs.flatMap(\.shape.polygons))).coverageUnion().shape()
-        return try redraw(unique, after: [unique[0]: merged.orientedForGeoJSON.simplestPolygonal], templates: [:],
-                          context: context)
+        return try redraw(
+            unique, after: [unique[0]: merged.orientedForGeoJSON.simplestPolygonal], templates: [:],
+            context: context)
     }
 
     mutating func moveBoundary(_ a: String, _ b: String, line: Shape, context: PlanContext) throws -> JSONObject {
@@ -140,7 +163,8 @@ extension PlanMap {
         guard case .lineString(var cs) = line.simplestLine, cs.count >= 2 else {
             throw PlanError("bad_line", "a new boundary must be one LineString, not \(line.typeName)")
         }
-        let editor = CoverageEditor(), geos = editor.geos
+        let editor = CoverageEditor()
+        let geos = editor.geos
         let shapes = try geometries([a, b], geos)
         let shared = try shapes[a]!.boundary().intersection(try shapes[b]!.boundary()).shape().lineParts
         guard !shared.isEmpty else {
@@ -149,33 +173,44 @@ extension PlanMap {
         let stretches = try geos.geometry(.multiLineString(shared)).lineMerge().shape().lineParts
         let tolerance = 1.0  // metres: a planner's click on the end of a boundary
         func near(_ p: Coordinate, _ q: Coordinate) -> Bool { Metric.distance(p, q) <= tolerance }
-        guard let stretch = stretches.first(where: {
-            (near($0.first!, cs.first!) && near($0.last!, cs.last!)) || (near($0.last!, cs.first!) && near($0.first!, cs.last!))
-        }) else {
+        guard
+            let stretch = stretches.first(where: {
+                (near($0.first!, cs.first!) && near($0.last!, cs.last!))
+                    || (near($0.last!, cs.first!) && near($0.first!, cs.last!))
+            })
+        else {
             let ends = stretches.map { "(\($0.first!.x) \($0.first!.y))–(\($0.last!.x) \($0.last!.y))" }
-            throw PlanError("wrong_ends", "the new boundary must start and end where the boundary between \(a) and "
-                            + "\(b) does, within \(Int(tolerance)) m: \(ends.joined(separator: " or "))", ids: [a, b])
+            throw PlanError(
+                "wrong_ends",
+                "the new boundary must start and end where the boundary between \(a) and "
+                    + "\(b) does, within \(Int(tolerance)) m: \(ends.joined(separator: " or "))", ids: [a, b])
         }
         let forward = near(stretch.first!, cs.first!) && near(stretch.last!, cs.last!)
         cs[0] = forward ? stretch.first! : stretch.last!
         cs[cs.count - 1] = forward ? stretch.last! : stretch.first!
         let newLine = try geos.geometry(.lineString(cs))
         guard newLine.isSimple else { throw PlanError("bad_line", "the new boundary crosses itself", ids: [a, b]) }
-        let union = try geos.geometry(.multiPolygon(try grid(a).shape.polygons + grid(b).shape.polygons)).coverageUnion()
+        let union = try geos.geometry(.multiPolygon(try grid(a).shape.polygons + grid(b).shape.polygons))
+            .coverageUnion()
         guard try newLine.relate(union, pattern: "*FF******") else {
-            throw PlanError("leaves_grids", "the new boundary must run inside grids \(a) and \(b), touching their "
-                            + "outer boundary only at its two ends", ids: [a, b])
+            throw PlanError(
+                "leaves_grids",
+                "the new boundary must run inside grids \(a) and \(b), touching their "
+                    + "outer boundary only at its two ends", ids: [a, b])
         }
-        let between = try geos.polygonize(try geos.collection([try geos.geometry(.lineString(stretch)), newLine])
-            .nodedLines())
+        let between = try geos.polygonize(
+            try geos.collection([try geos.geometry(.lineString(stretch)), newLine])
+                .nodedLines())
         guard !between.isEmpty else {
             throw PlanError("no_change", "the new line is the boundary between \(a) and \(b) already", ids: [a, b])
         }
         let faces = try editor.faces(of: shapes, cutBy: [newLine])
-        let after = try editor.assemble(faces, newOwner: { f in
-            let moves = try between.contains { try $0.intersects(f.inside) }
-            return moves ? (f.owner == a ? b : a) : f.owner
-        }, before: [a: try grid(a).shape, b: try grid(b).shape])
+        let after = try editor.assemble(
+            faces,
+            newOwner: { f in
+                let moves = try between.contains { try $0.intersects(f.inside) }
+                return moves ? (f.owner == a ? b : a) : f.owner
+            }, before: [a: try grid(a).shape, b: try grid(b).shape])
         for id in [a, b] {
             guard let s = after[id] else {
                 throw PlanError("empties_grid", "the new boundary leaves nothing of grid \(id)", ids: [id])
@@ -187,8 +222,10 @@ extension PlanMap {
         return try redraw([a, b], after: after, templates: [:], context: context)
     }
 
-    mutating func transfer(_ area: Shape, from sources: [String], to target: String,
-                           context: PlanContext) throws -> JSONObject {
+    mutating func transfer(
+        _ area: Shape, from sources: [String], to target: String,
+        context: PlanContext
+    ) throws -> JSONObject {
         let sources = Array(Set(sources)).sorted()
         guard !area.polygons.isEmpty else {
             throw PlanError("bad_area", "the area must be a Polygon or MultiPolygon, not \(area.typeName)")
@@ -196,7 +233,8 @@ extension PlanMap {
         guard !sources.isEmpty, !sources.contains(target) else {
             throw PlanError("bad_transfer", "name one or more source grids and a different target grid")
         }
-        let editor = CoverageEditor(), geos = editor.geos
+        let editor = CoverageEditor()
+        let geos = editor.geos
         let t = try geos.geometry(try grid(target).shape)
         let s = try geometries(sources, geos)
         let p = try geos.geometry(area)
@@ -204,26 +242,32 @@ extension PlanMap {
         guard validity.isValid else { throw PlanError("invalid_area", "the area is not a valid polygon: \(validity)") }
         let outside = try p.difference(try geos.geometry(base.outline))
         if try PlanMap.area(outside) > 0.01 {
-            throw PlanError("outside_district", "the area reaches \(PlanMap.fixed(try PlanMap.area(outside), 1)) m² "
-                            + "outside the district\(PlanMap.at(outside))")
+            throw PlanError(
+                "outside_district",
+                "the area reaches \(PlanMap.fixed(try PlanMap.area(outside), 1)) m² "
+                    + "outside the district\(PlanMap.at(outside))")
         }
         for id in sources where !(try adjacent(s[id]!, t)) {
-            throw PlanError("not_neighbour", "grid \(id) does not share a boundary with grid \(target)", ids: [id, target])
+            throw PlanError(
+                "not_neighbour", "grid \(id) does not share a boundary with grid \(target)", ids: [id, target])
         }
         let from = try geos.geometry(.multiPolygon(sources.flatMap { grids[$0]!.shape.polygons })).coverageUnion()
         let taken = try p.intersection(from)
         guard try PlanMap.area(taken) > 0.01 else {
-            throw PlanError("empty_transfer", "the area takes nothing from grid \(sources.joined(separator: ", "))",
-                            ids: sources)
+            throw PlanError(
+                "empty_transfer", "the area takes nothing from grid \(sources.joined(separator: ", "))",
+                ids: sources)
         }
         if let b = area.bounds {
             for c in grids(near: b) where c != target && !sources.contains(c) {
                 let covered = try p.intersection(try geos.geometry(grids[c]!.shape))
                 let m2 = try PlanMap.area(covered)
                 if m2 > 0.01 {
-                    throw PlanError("covers_other", "the area also covers \(PlanMap.fixed(m2, 1)) m² of grid \(c), "
-                                    + "which is neither a source nor the target: name it as a source or redraw the "
-                                    + "area\(PlanMap.at(covered))", ids: [c])
+                    throw PlanError(
+                        "covers_other",
+                        "the area also covers \(PlanMap.fixed(m2, 1)) m² of grid \(c), "
+                            + "which is neither a source nor the target: name it as a source or redraw the "
+                            + "area\(PlanMap.at(covered))", ids: [c])
                 }
             }
         }
@@ -233,16 +277,21 @@ extension PlanMap {
         // their edges.
         let cut = try p.boundary().intersection(try from.buffer(1e-9, quadrantSegments: 1))
         let faces = try editor.faces(of: try geometries(memberIDs, geos), cutBy: [cut])
-        let after = try editor.assemble(faces, newOwner: { f in
-            try sources.contains(f.owner) && p.intersects(f.inside) ? target : f.owner
-        }, before: Dictionary(uniqueKeysWithValues: memberIDs.map { ($0, grids[$0]!.shape) }))
+        let after = try editor.assemble(
+            faces,
+            newOwner: { f in
+                try sources.contains(f.owner) && p.intersects(f.inside) ? target : f.owner
+            }, before: Dictionary(uniqueKeysWithValues: memberIDs.map { ($0, grids[$0]!.shape) }))
         for id in sources where after[id] == nil {
-            throw PlanError("takes_whole_grid", "the area takes all of grid \(id): merge it into \(target) instead",
-                            ids: [id])
+            throw PlanError(
+                "takes_whole_grid", "the area takes all of grid \(id): merge it into \(target) instead",
+                ids: [id])
         }
         if let now = after[target], now.polygons.count > grids[target]!.shape.polygons.count {
-            throw PlanError("not_touching", "the area taken does not touch grid \(target): it would become a "
-                            + "separate piece of it", ids: [target])
+            throw PlanError(
+                "not_touching",
+                "the area taken does not touch grid \(target): it would become a "
+                    + "separate piece of it", ids: [target])
         }
         return try redraw(memberIDs, after: after, templates: [:], context: context)
     }
@@ -259,12 +308,16 @@ extension PlanMap {
         let next = try neighbours(of: [id], geos).filter { grids[$0]!.communityID == c.id }
         let shape = try geos.geometry(g.shape)
         guard try next.contains(where: { try adjacent(shape, try geos.geometry(grids[$0]!.shape)) }) else {
-            throw PlanError("not_adjacent", "grid \(id) shares no boundary with community \(c.id) (\(c.name)): the "
-                            + "community would fall apart", ids: [id])
+            throw PlanError(
+                "not_adjacent",
+                "grid \(id) shares no boundary with community \(c.id) (\(c.name)): the "
+                    + "community would fall apart", ids: [id])
         }
         let code = try context.codes.next(in: c.id, count: 1, map: self)[0]
-        let moved = try g.updating(["id": .string(code), "name": .string(GridCodes.name(of: code, community: c)),
-                                    "community_id": .string(c.id), "street_id": .string(c.streetID)])
+        let moved = try g.updating([
+            "id": .string(code), "name": .string(GridCodes.name(of: code, community: c)),
+            "community_id": .string(c.id), "street_id": .string(c.streetID),
+        ])
         put(grid: nil, id: id)
         put(grid: moved, id: code)
         var reassigned: [JSONValue] = []
@@ -272,8 +325,10 @@ extension PlanMap {
             put(resource: r.assigned(to: code), id: r.id)
             reassigned.append(["resource": .string(r.id), "from": .string(id), "to": .string(code)])
         }
-        return ["created": [.string(code)], "retired": [.string(id)], "changed": [], "reassigned": .array(reassigned),
-                "from_community": .string(g.communityID), "to_community": .string(c.id), "area": GeoJSON.json(g.shape)]
+        return [
+            "created": [.string(code)], "retired": [.string(id)], "changed": [], "reassigned": .array(reassigned),
+            "from_community": .string(g.communityID), "to_community": .string(c.id), "area": GeoJSON.json(g.shape),
+        ]
     }
 
     mutating func set(_ field: String, of id: String, to value: String) throws -> JSONObject {
@@ -288,8 +343,9 @@ extension PlanMap {
             edits["name"] = .string(name)
         case "households", "population":
             guard let n = Int(value), n >= 0, n <= 1_000_000 else {
-                throw PlanError("bad_value", "\(field) must be a whole number from 0 to 1000000, not '\(value.prefix(20))'",
-                                ids: [id])
+                throw PlanError(
+                    "bad_value", "\(field) must be a whole number from 0 to 1000000, not '\(value.prefix(20))'",
+                    ids: [id])
             }
             edits[field] = JSONValue(n)
             // The planner has entered the figure: it is no longer an estimate.
@@ -297,8 +353,10 @@ extension PlanMap {
                 .filter { $0 != field }
             edits["estimated"] = rest.isEmpty ? .some(nil) : .string(rest.joined(separator: ","))
         default:
-            throw PlanError("bad_field", "a planner sets \(PlanOperation.settableFields.joined(separator: ", ")), "
-                            + "not '\(field.prefix(40))'", ids: [id])
+            throw PlanError(
+                "bad_field",
+                "a planner sets \(PlanOperation.settableFields.joined(separator: ", ")), "
+                    + "not '\(field.prefix(40))'", ids: [id])
         }
         put(grid: try g.updating(edits), id: id)
         return ["created": [], "retired": [], "changed": [.string(id)], "reassigned": []]
@@ -309,13 +367,17 @@ extension PlanMap {
             throw PlanError("unknown_resource", "no resource \(resource)", ids: [resource])
         }
         guard Resource.assignedKinds.contains(r.kind) else {
-            throw PlanError("not_staff", "\(resource) is a \(r.kind): only grid workers and enforcement staff are "
-                            + "assigned to grids", ids: [resource])
+            throw PlanError(
+                "not_staff",
+                "\(resource) is a \(r.kind): only grid workers and enforcement staff are "
+                    + "assigned to grids", ids: [resource])
         }
         if let gridID { _ = try grid(gridID) }
         put(resource: r.assigned(to: gridID), id: resource)
-        return ["created": [], "retired": [], "changed": [],
-                "reassigned": [["resource": .string(resource), "from": JSONValue(r.gridID), "to": JSONValue(gridID)]]]
+        return [
+            "created": [], "retired": [], "changed": [],
+            "reassigned": [["resource": .string(resource), "from": JSONValue(r.gridID), "to": JSONValue(gridID)]],
+        ]
     }
 }
 

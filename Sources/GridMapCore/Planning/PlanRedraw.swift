@@ -2,15 +2,18 @@ extension PlanMap {
     /// Writes a redraw: `members` (the grids involved) become the grids of `after` (kept ids
     /// and new ones, whose attributes come from `templates`); members missing from `after` are
     /// retired. Figures follow the addresses and staff of retired grids their successor.
-    mutating func redraw(_ members: [String], after: [String: Shape], templates: [String: Grid],
-                         context: PlanContext) throws -> JSONObject {
+    mutating func redraw(
+        _ members: [String], after: [String: Shape], templates: [String: Grid],
+        context: PlanContext
+    ) throws -> JSONObject {
         let old = Dictionary(uniqueKeysWithValues: try members.map { ($0, try grid($0)) })
         let fresh = Set(after.values.flatMap(\.allCoordinates)).subtracting(old.values.flatMap(\.shape.allCoordinates))
         let outline = PlanMap.outline(self.outline, with: fresh)
         try checkExact(after, replacing: members, outline: outline)
         let succession = try Succession(before: old.mapValues(\.shape), after: after, addresses: context.addresses)
         let figures = succession.figures(old: old, new: Array(after.keys))
-        var created: [String] = [], changed: [String] = []
+        var created: [String] = []
+        var changed: [String] = []
         for id in after.keys.sorted() {
             guard let start = grids[id] ?? templates[id], let f = figures[id] else { continue }
             var edits: [String: JSONValue?] = [:]
@@ -18,7 +21,13 @@ extension PlanMap {
             if f.population != start.population || grids[id] == nil { edits["population"] = JSONValue(f.population) }
             if f.estimated { edits["estimated"] = "households,population" }
             let next = try start.updating(edits, shape: after[id]!)
-            if grids[id] == nil { created.append(id) } else if next != grids[id] { changed.append(id) } else { continue }
+            if grids[id] == nil {
+                created.append(id)
+            } else if next != grids[id] {
+                changed.append(id)
+            } else {
+                continue
+            }
             put(grid: next, id: id)
         }
         self.outline = outline
@@ -33,7 +42,9 @@ extension PlanMap {
             put(resource: r.assigned(to: grid), id: r.id)
         }
         let geos = ThreadResources.current.geos
-        let createdShapes = try Set(after.keys).subtracting(old.keys).map { ($0, try geos.geometry(after[$0]!).pointOnSurface()) }
+        let createdShapes = try Set(after.keys).subtracting(old.keys).map {
+            ($0, try geos.geometry(after[$0]!).pointOnSurface())
+        }
         for id in retired {
             guard let successor = succession.successor[id] else { continue }
             // Its heirs: the grids that received its addresses, and new grids cut from it.
@@ -55,8 +66,10 @@ extension PlanMap {
             }
         }
         func list(_ ids: [String]) -> JSONValue { .array(ids.map { .string($0) }) }
-        return ["created": list(created), "retired": list(retired), "changed": list(changed),
-                "reassigned": .array(reassigned)]
+        return [
+            "created": list(created), "retired": list(retired), "changed": list(changed),
+            "reassigned": .array(reassigned),
+        ]
     }
 
     /// Replaces the draft's grids with `features` (a layer edited in QGIS): features whose id
@@ -72,22 +85,32 @@ extension PlanMap {
                 throw PlanError("duplicate_id", "\(source): grid id \(g.id) appears more than once", ids: [g.id])
             }
             guard communities[g.communityID] != nil else {
-                throw PlanError("unknown_community", "\(source): grid \(g.id) names community \(g.communityID), "
-                                + "which does not exist", ids: [g.id])
+                throw PlanError(
+                    "unknown_community",
+                    "\(source): grid \(g.id) names community \(g.communityID), "
+                        + "which does not exist", ids: [g.id])
             }
             incoming[g.id] = g.updating(shape: g.shape.simplestPolygonal)
         }
         guard !incoming.isEmpty else { throw PlanError("bad_layer", "\(source): the layer holds no grids") }
-        var added: [String] = [], removed: [String] = [], changed: [JSONValue] = []
+        var added: [String] = []
+        var removed: [String] = []
+        var changed: [JSONValue] = []
         for id in incoming.keys.sorted() {
             let new = incoming[id]!
-            guard let was = grids[id] else { added.append(id); put(grid: new, id: id); continue }
+            guard let was = grids[id] else {
+                added.append(id)
+                put(grid: new, id: id)
+                continue
+            }
             // Compared key by key: a GeoPackage's columns come in another order than the JSON's.
             let keys = Set(was.properties.keys).union(new.properties.keys)
                 .filter { was.properties[$0] != new.properties[$0] }.sorted()
             guard !keys.isEmpty || was.shape != new.shape else { continue }
-            changed.append(["id": .string(id), "geometry": .bool(was.shape != new.shape),
-                            "attributes": .array(keys.map { .string($0) })])
+            changed.append([
+                "id": .string(id), "geometry": .bool(was.shape != new.shape),
+                "attributes": .array(keys.map { .string($0) }),
+            ])
             var ordered = JSONObject()
             for k in was.properties.keys + new.properties.keys where ordered[k] == nil && new.properties[k] != nil {
                 ordered[k] = new.properties[k]
@@ -113,15 +136,24 @@ extension PlanMap {
         var box: BoundingBox?
         for s in after.values { if let b = s.bounds { box == nil ? (box = b) : box!.include(b) } }
         guard var box else { return }
-        box.minX -= 1e-9; box.minY -= 1e-9; box.maxX += 1e-9; box.maxY += 1e-9
+        box.minX -= 1e-9
+        box.minY -= 1e-9
+        box.maxX += 1e-9
+        box.maxY += 1e-9
         let ids = after.keys.sorted()
         let around = grids(near: box).filter { !members.contains($0) && after[$0] == nil }
-        let local = ids.map { id in Grid(id: id, name: "", communityID: "", streetID: "", households: 0, population: 0,
-                                         shape: after[id]!, properties: [:]) } + around.map { grids[$0]! }
+        let local =
+            ids.map { id in
+                Grid(
+                    id: id, name: "", communityID: "", streetID: "", households: 0, population: 0,
+                    shape: after[id]!, properties: [:])
+            } + around.map { grids[$0]! }
         let bad = EdgeMatch(local, outline: outline).unmatched.keys.filter { $0 < ids.count }.map { ids[$0] }
         guard bad.isEmpty else {
-            throw PlanError("inexact", "GEOS could not cut this edit exactly (grid \(bad.sorted().joined(separator: ", "))): "
-                            + "draw the line a little differently", ids: bad.sorted())
+            throw PlanError(
+                "inexact",
+                "GEOS could not cut this edit exactly (grid \(bad.sorted().joined(separator: ", "))): "
+                    + "draw the line a little differently", ids: bad.sorted())
         }
     }
 
@@ -141,15 +173,19 @@ extension PlanMap {
     static func inserting(_ points: Set<Coordinate>, into ring: [Coordinate]) -> [Coordinate] {
         var out: [Coordinate] = []
         for k in 0..<max(0, ring.count - 1) {
-            let a = ring[k], b = ring[k + 1]
+            let a = ring[k]
+            let b = ring[k + 1]
             out.append(a)
-            let dx = b.x - a.x, dy = b.y - a.y, length2 = dx * dx + dy * dy
+            let dx = b.x - a.x
+            let dy = b.y - a.y
+            let length2 = dx * dx + dy * dy
             guard length2 > 0 else { continue }
             var on: [(Double, Coordinate)] = []
             for p in points where p != a && p != b {
                 let t = ((p.x - a.x) * dx + (p.y - a.y) * dy) / length2
                 guard t > 0, t < 1 else { continue }
-                let ex = a.x + t * dx - p.x, ey = a.y + t * dy - p.y
+                let ex = a.x + t * dx - p.x
+                let ey = a.y + t * dy - p.y
                 if ex * ex + ey * ey < 1e-18 { on.append((t, p)) }
             }
             out.append(contentsOf: on.sorted { $0.0 < $1.0 }.map(\.1))

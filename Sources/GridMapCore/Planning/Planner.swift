@@ -13,7 +13,9 @@ public final class Planner {
     /// Opens a draft from the current version.
     public func open(name: String, author: String) throws -> DraftInfo {
         let name = name.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, name.count <= 200 else { throw PlanError("bad_name", "a draft needs a name (1 to 200 characters)") }
+        guard !name.isEmpty, name.count <= 200 else {
+            throw PlanError("bad_name", "a draft needs a name (1 to 200 characters)")
+        }
         return try store.createDraft(name: name, author: author, base: try store.head())
     }
 
@@ -28,12 +30,15 @@ public final class Planner {
     func load(_ id: Int, requireOpen: Bool = true) throws -> (DraftInfo, PlanMap, PlanContext) {
         let info = try store.draftInfo(id)
         if requireOpen, info.status != "open" {
-            throw PlanError("draft_closed", "draft \(id) is \(info.status)\(info.publishedVersion.map { " as version \($0)" } ?? "")")
+            throw PlanError(
+                "draft_closed",
+                "draft \(id) is \(info.status)\(info.publishedVersion.map { " as version \($0)" } ?? "")")
         }
         let base = try store.dataset(version: info.base, addresses: true)
         let map = try PlanMap(base: base, rows: try store.draftRows(id))
-        let context = PlanContext(codes: GridCodes(everUsed: try store.gridCodesEverUsed()),
-                                  addresses: base.addresses.map(\.location))
+        let context = PlanContext(
+            codes: GridCodes(everUsed: try store.gridCodesEverUsed()),
+            addresses: base.addresses.map(\.location))
         return (info, map, context)
     }
 
@@ -66,8 +71,9 @@ public final class Planner {
     /// Whom the draft affects, against its base.
     public func impact(draft id: Int) throws -> ImpactReport {
         let (info, map, _) = try load(id, requireOpen: false)
-        return try ImpactReport.measure(base: map.base, baseVersion: info.base, draft: try map.dataset(),
-                                        changed: map.changedGrids)
+        return try ImpactReport.measure(
+            base: map.base, baseVersion: info.base, draft: try map.dataset(),
+            changed: map.changedGrids)
     }
 
     /// Publishes a draft as the next version. When versions were published since its base,
@@ -83,22 +89,27 @@ public final class Planner {
         if head != info.base {
             let conflicts = edited.intersection(try store.changedIDs(since: info.base, layers: [.grids, .resources]))
             guard conflicts.isEmpty else {
-                throw PlanError("conflict", "versions \(info.base + 1)…\(head) changed what draft \(id) changes too: "
-                                + conflicts.sorted().joined(separator: ", ") + "; open a new draft and redo the edits",
-                                ids: conflicts.sorted())
+                throw PlanError(
+                    "conflict",
+                    "versions \(info.base + 1)…\(head) changed what draft \(id) changes too: "
+                        + conflicts.sorted().joined(separator: ", ") + "; open a new draft and redo the edits",
+                    ids: conflicts.sorted())
             }
         }
         // The draft's rows on the current version: itself when nothing was published since.
         let current = try store.dataset(version: head, addresses: false)
         let map = try PlanMap(base: current, rows: rows)
-        let report = try Validator.validate(try map.dataset(), rules: rules, base: current, moves: Planner.moves(info.log))
+        let report = try Validator.validate(
+            try map.dataset(), rules: rules, base: current, moves: Planner.moves(info.log))
         guard report.isPublishable else {
             let first = report.errors.prefix(3).map(\.message).joined(separator: "; ")
-            throw PlanError("invalid", "draft \(id) has \(report.errors.count) validation error(s): \(first)",
-                            ids: Array(Set(report.errors.flatMap(\.grids))).sorted())
+            throw PlanError(
+                "invalid", "draft \(id) has \(report.errors.count) validation error(s): \(first)",
+                ids: Array(Set(report.errors.flatMap(\.grids))).sorted())
         }
-        let version = try store.publish(map.changes, parent: head, author: author,
-                                        message: message ?? "draft \(id): \(info.name)")
+        let version = try store.publish(
+            map.changes, parent: head, author: author,
+            message: message ?? "draft \(id): \(info.name)")
         try store.closeDraft(id, status: "published", version: version.id)
         return version
     }
@@ -122,7 +133,9 @@ public final class Planner {
     /// The grids layer of a file a planner edited: GeoJSON or a GeoPackage's `grids` layer.
     public static func gridFeatures(at path: String) throws -> [Feature] {
         if path.hasSuffix(".gpkg") { return try GeoPackage.features(.grids, at: path) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw DataError(path, "cannot read the file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError(path, "cannot read the file")
+        }
         do { return try GeoJSON.features(fromText: String(decoding: data, as: UTF8.self)) } catch {
             throw DataError(path, "\(error)")
         }
@@ -132,8 +145,9 @@ public final class Planner {
     static func moves(_ log: [JSONValue]) -> [CommunityMove] {
         log.compactMap { entry in
             guard entry["op"]?.string == "move_community", let r = entry["result"],
-                  let area = r["area"], let shape = try? GeoJSON.shape(area),
-                  let from = r["from_community"]?.string, let to = r["to_community"]?.string else { return nil }
+                let area = r["area"], let shape = try? GeoJSON.shape(area),
+                let from = r["from_community"]?.string, let to = r["to_community"]?.string
+            else { return nil }
             return CommunityMove(shape: shape, from: from, to: to)
         }
     }

@@ -14,7 +14,8 @@ struct Succession {
 
     /// `before` and `after` describe the same area; `addresses` are the base's points.
     init(before: [String: Shape], after: [String: Shape], addresses: [Coordinate]) throws {
-        let oldIDs = before.keys.sorted(), newIDs = after.keys.sorted()
+        let oldIDs = before.keys.sorted()
+        let newIDs = after.keys.sorted()
         let oldIndex = try GridIndex(polygons: oldIDs.map { before[$0]! })
         let newIndex = try GridIndex(polygons: newIDs.map { after[$0]! })
         var box: BoundingBox?
@@ -46,7 +47,9 @@ struct Succession {
     }
 
     /// The new grids' households and population, and whether each is an estimate.
-    func figures(old: [String: Grid], new ids: [String]) -> [String: (households: Int, population: Int, estimated: Bool)] {
+    func figures(
+        old: [String: Grid], new ids: [String]
+    ) -> [String: (households: Int, population: Int, estimated: Bool)] {
         var out: [String: (households: Int, population: Int, estimated: Bool)] = [:]
         for id in ids { out[id] = (0, 0, false) }
         for (o, shares) in flow {
@@ -54,7 +57,8 @@ struct Succession {
             let targets = shares.keys.sorted()
             let total = shares.values.reduce(0, +)
             let weights = targets.map { total == 0 ? ($0 == successor[o] ? 1.0 : 0) : Double(shares[$0]!) }
-            let h = Succession.apportion(g.households, weights), p = Succession.apportion(g.population, weights)
+            let h = Succession.apportion(g.households, weights)
+            let p = Succession.apportion(g.population, weights)
             let divided = weights.filter { $0 > 0 }.count > 1
             for (k, t) in targets.enumerated() where out[t] != nil {
                 out[t]!.households += h[k]

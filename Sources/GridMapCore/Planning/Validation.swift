@@ -60,7 +60,8 @@ public struct ValidationReport: Sendable {
     public var json: JSONValue {
         [
             "ok": .bool(isPublishable), "grids": JSONValue(grids), "errors": JSONValue(errors.count),
-            "warnings": JSONValue(findings.count - errors.count), "milliseconds": JSONValue((milliseconds * 10).rounded() / 10),
+            "warnings": JSONValue(findings.count - errors.count),
+            "milliseconds": JSONValue((milliseconds * 10).rounded() / 10),
             "findings": .array(findings.map(\.json)),
         ]
     }
@@ -72,7 +73,11 @@ public struct CommunityMove: Sendable {
     public let shape: Shape
     public let from: String
     public let to: String
-    public init(shape: Shape, from: String, to: String) { self.shape = shape; self.from = from; self.to = to }
+    public init(shape: Shape, from: String, to: String) {
+        self.shape = shape
+        self.from = from
+        self.to = to
+    }
 }
 
 /// Checks a map against the rules of a grid coverage (docs/PLANNING.md, "Validation").
@@ -80,8 +85,10 @@ public enum Validator {
     /// Validates `map`. With `base` (the version a draft starts from), grids changed against
     /// it are also checked against the base's community and street boundaries, as moved by
     /// `moves`.
-    public static func validate(_ map: Dataset, rules: ValidationRules = ValidationRules(), base: Dataset? = nil,
-                                moves: [CommunityMove] = []) throws -> ValidationReport {
+    public static func validate(
+        _ map: Dataset, rules: ValidationRules = ValidationRules(), base: Dataset? = nil,
+        moves: [CommunityMove] = []
+    ) throws -> ValidationReport {
         let start = ContinuousClock.now
         var findings: [Finding] = []
         findings += try gridChecks(map, rules)
@@ -89,42 +96,55 @@ public enum Validator {
         findings += hierarchyChecks(map, rules)
         if let base { findings += try crossingChecks(map, base: base, moves: moves, rules) }
         let order: [Finding.Severity: Int] = [.error: 0, .warning: 1]
-        findings.sort { (order[$0.severity]!, $0.rule, $0.grids.first ?? "") < (order[$1.severity]!, $1.rule, $1.grids.first ?? "") }
+        findings.sort {
+            (order[$0.severity]!, $0.rule, $0.grids.first ?? "") < (order[$1.severity]!, $1.rule, $1.grids.first ?? "")
+        }
         let elapsed = ContinuousClock.now - start
-        return ValidationReport(findings: findings, grids: map.grids.count,
-                                milliseconds: Double(elapsed.components.attoseconds) / 1e15
-                                    + Double(elapsed.components.seconds) * 1000)
+        return ValidationReport(
+            findings: findings, grids: map.grids.count,
+            milliseconds: Double(elapsed.components.attoseconds) / 1e15
+                + Double(elapsed.components.seconds) * 1000)
     }
 
     /// Each grid alone: validity, parts, holes, slivers.
     static func gridChecks(_ map: Dataset, _ rules: ValidationRules) throws -> [Finding] {
         try map.grids.concurrentMap { _, g -> [Finding] in
             let resources = ThreadResources.current
-            let geos = resources.geos, measurer = try resources.measurer()
+            let geos = resources.geos
+            let measurer = try resources.measurer()
             var out: [Finding] = []
             let geometry = try geos.geometry(g.shape)
             let validity = try geometry.validity()
             if !validity.isValid {
-                out.append(Finding(rule: "invalid_polygon", severity: .error, grids: [g.id], location: validity.location,
-                                   areaM2: nil, message: "grid \(g.id) is not a valid polygon: \(validity.description)"))
+                out.append(
+                    Finding(
+                        rule: "invalid_polygon", severity: .error, grids: [g.id], location: validity.location,
+                        areaM2: nil, message: "grid \(g.id) is not a valid polygon: \(validity.description)"))
             }
             let parts = g.shape.polygons
             let at = try? geometry.pointOnSurface().coordinate()
             if parts.count > 1 {
-                out.append(Finding(rule: "multipart", severity: .warning, grids: [g.id], location: at, areaM2: nil,
-                                   message: "grid \(g.id) has \(parts.count) separate parts"))
+                out.append(
+                    Finding(
+                        rule: "multipart", severity: .warning, grids: [g.id], location: at, areaM2: nil,
+                        message: "grid \(g.id) has \(parts.count) separate parts"))
             }
             let holes = parts.reduce(0) { $0 + $1.count - 1 }
             if holes > 0 {
-                out.append(Finding(rule: "holes", severity: .warning, grids: [g.id], location: at, areaM2: nil,
-                                   message: "grid \(g.id) has \(holes) hole(s)"))
+                out.append(
+                    Finding(
+                        rule: "holes", severity: .warning, grids: [g.id], location: at, areaM2: nil,
+                        message: "grid \(g.id) has \(holes) hole(s)"))
             }
             for part in parts {
                 let m2 = try measurer.area(.polygon(part))
                 if m2 < rules.sliverArea {
-                    out.append(Finding(rule: "sliver", severity: .error, grids: [g.id], location: part.first?.first,
-                                       areaM2: m2, message: "grid \(g.id) has a part of \(fixed(m2)) m², under the "
-                                       + "\(fixed(rules.sliverArea)) m² that a grid needs"))
+                    out.append(
+                        Finding(
+                            rule: "sliver", severity: .error, grids: [g.id], location: part.first?.first,
+                            areaM2: m2,
+                            message: "grid \(g.id) has a part of \(fixed(m2)) m², under the "
+                                + "\(fixed(rules.sliverArea)) m² that a grid needs"))
                 }
             }
             return out
@@ -135,9 +155,12 @@ public enum Validator {
     /// whose vertices differ on the two sides.
     static func coverageChecks(_ map: Dataset, _ rules: ValidationRules) throws -> [Finding] {
         let resources = ThreadResources.current
-        let geos = resources.geos, measurer = try resources.measurer()
+        let geos = resources.geos
+        let measurer = try resources.measurer()
         var out: [Finding] = []
-        let valid = try map.grids.concurrentMap { _, g in (try? ThreadResources.current.geos.geometry(g.shape).isValid) ?? false }
+        let valid = try map.grids.concurrentMap { _, g in
+            (try? ThreadResources.current.geos.geometry(g.shape).isValid) ?? false
+        }
         let polygons = zip(map.grids, valid).filter(\.1).flatMap(\.0.shape.polygons)
         let union = try geos.geometry(.multiPolygon(polygons)).coverageUnion()
         let outline = try geos.geometry(map.outline)
@@ -152,15 +175,19 @@ public enum Validator {
                 return (try? geos.geometry(g.shape).intersects(region)) ?? true
             }.map(\.id)
         }
-        for (rule, region, what) in [("gap", try outline.difference(union), "a gap between grids"),
-                                     ("outside_district", try union.difference(outline), "grid area outside the district")] {
+        for (rule, region, what) in [
+            ("gap", try outline.difference(union), "a gap between grids"),
+            ("outside_district", try union.difference(outline), "grid area outside the district"),
+        ] {
             for part in try region.parts() where part.typeID == 3 {
                 let m2 = try measurer.area(part)
                 guard m2 > rules.areaTolerance else { continue }
                 let ids = try touching(part)
                 explained.formUnion(ids)
-                out.append(Finding(rule: rule, severity: .error, grids: ids, location: try part.pointOnSurface().coordinate(),
-                                   areaM2: m2, message: "\(what): \(fixed(m2)) m², by grid \(ids.joined(separator: ", "))"))
+                out.append(
+                    Finding(
+                        rule: rule, severity: .error, grids: ids, location: try part.pointOnSurface().coordinate(),
+                        areaM2: m2, message: "\(what): \(fixed(m2)) m², by grid \(ids.joined(separator: ", "))"))
             }
         }
         // Overlaps end at edges that are not matched, so only grids with such edges are compared.
@@ -178,16 +205,21 @@ public enum Validator {
                 let m2 = try measurer.area(overlap)
                 guard m2 > rules.areaTolerance else { continue }
                 explained.formUnion([g.id, h.id])
-                out.append(Finding(rule: "overlap", severity: .error, grids: [g.id, h.id].sorted(),
-                                   location: try overlap.pointOnSurface().coordinate(), areaM2: m2,
-                                   message: "grids \(g.id) and \(h.id) overlap by \(fixed(m2)) m²"))
+                out.append(
+                    Finding(
+                        rule: "overlap", severity: .error, grids: [g.id, h.id].sorted(),
+                        location: try overlap.pointOnSurface().coordinate(), areaM2: m2,
+                        message: "grids \(g.id) and \(h.id) overlap by \(fixed(m2)) m²"))
             }
         }
         for k in suspects.keys.sorted() where !explained.contains(map.grids[k].id) {
             let g = map.grids[k]
-            out.append(Finding(rule: "unmatched_vertices", severity: .warning, grids: [g.id], location: suspects[k],
-                               areaM2: nil, message: "grid \(g.id) shares a boundary whose vertices differ on the two "
-                               + "sides (no area between them): snap the vertices"))
+            out.append(
+                Finding(
+                    rule: "unmatched_vertices", severity: .warning, grids: [g.id], location: suspects[k],
+                    areaM2: nil,
+                    message: "grid \(g.id) shares a boundary whose vertices differ on the two "
+                        + "sides (no area between them): snap the vertices"))
         }
         return out
     }
@@ -204,42 +236,59 @@ public enum Validator {
         for g in map.grids {
             let at = g.shape.polygons.first?.first?.first
             func add(_ rule: String, _ severity: Finding.Severity, _ message: String) {
-                out.append(Finding(rule: rule, severity: severity, grids: [g.id], location: at, areaM2: nil,
-                                   message: message))
+                out.append(
+                    Finding(
+                        rule: rule, severity: severity, grids: [g.id], location: at, areaM2: nil,
+                        message: message))
             }
             if g.id.count != codeDigits || !g.id.allSatisfy({ $0.isASCII && $0.isNumber }) {
                 add("code_malformed", .error, "grid code \(g.id) is not \(codeDigits) digits")
             } else if !g.id.hasPrefix(g.communityID) {
-                add("code_not_in_community", .error, "grid code \(g.id) does not begin with its community's code "
-                    + g.communityID)
+                add(
+                    "code_not_in_community", .error,
+                    "grid code \(g.id) does not begin with its community's code "
+                        + g.communityID)
             }
-            if seen[g.id, default: 0] > 1 { add("code_duplicated", .error, "grid code \(g.id) is used \(seen[g.id]!) times") }
+            if seen[g.id, default: 0] > 1 {
+                add("code_duplicated", .error, "grid code \(g.id) is used \(seen[g.id]!) times")
+            }
             if let c = communities[g.communityID], c.streetID != g.streetID {
-                add("street_mismatch", .error, "grid \(g.id) names street \(g.streetID), but its community "
-                    + "\(c.id) is in street \(c.streetID)")
+                add(
+                    "street_mismatch", .error,
+                    "grid \(g.id) names street \(g.streetID), but its community "
+                        + "\(c.id) is in street \(c.streetID)")
             }
             if !staffed.contains(g.id) { add("no_grid_worker", .error, "grid \(g.id) has no grid worker") }
             if !rules.households.contains(g.households) {
-                add("households_range", .warning, "grid \(g.id) has \(g.households) households, outside "
-                    + "\(rules.households.lowerBound)–\(rules.households.upperBound)")
+                add(
+                    "households_range", .warning,
+                    "grid \(g.id) has \(g.households) households, outside "
+                        + "\(rules.households.lowerBound)–\(rules.households.upperBound)")
             }
         }
         for r in map.resources where r.gridID != nil && seen[r.gridID!] == nil {
-            out.append(Finding(rule: "staff_unknown_grid", severity: .error, grids: [r.gridID!], location: r.location,
-                               areaM2: nil, message: "\(r.kind) \(r.id) is assigned to grid \(r.gridID!), which does "
-                               + "not exist"))
+            out.append(
+                Finding(
+                    rule: "staff_unknown_grid", severity: .error, grids: [r.gridID!], location: r.location,
+                    areaM2: nil,
+                    message: "\(r.kind) \(r.id) is assigned to grid \(r.gridID!), which does "
+                        + "not exist"))
         }
         return out
     }
 
     /// Grids changed against `base` that reach into another community or street.
-    static func crossingChecks(_ map: Dataset, base: Dataset, moves: [CommunityMove],
-                               _ rules: ValidationRules) throws -> [Finding] {
+    static func crossingChecks(
+        _ map: Dataset, base: Dataset, moves: [CommunityMove],
+        _ rules: ValidationRules
+    ) throws -> [Finding] {
         let resources = ThreadResources.current
-        let geos = resources.geos, measurer = try resources.measurer()
+        let geos = resources.geos
+        let measurer = try resources.measurer()
         let before = Dictionary(base.grids.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let streetOf = Dictionary(map.communities.map { ($0.id, $0.streetID) }, uniquingKeysWith: { a, _ in a })
-        var expected: [String: Geometry] = [:], expectedStreet: [String: Geometry] = [:]
+        var expected: [String: Geometry] = [:]
+        var expectedStreet: [String: Geometry] = [:]
         func area(of community: String?, street: String?) throws -> Geometry {
             let parts = base.grids.filter { community == nil ? $0.streetID == street : $0.communityID == community }
                 .flatMap(\.shape.polygons)
@@ -268,10 +317,12 @@ public enum Validator {
                 let beyond = try shape.difference(limit)
                 let m2 = try measurer.area(beyond)
                 guard m2 > rules.areaTolerance else { continue }
-                out.append(Finding(rule: "crosses_\(kind)", severity: .error, grids: [g.id],
-                                   location: try beyond.pointOnSurface().coordinate(), areaM2: m2,
-                                   message: "grid \(g.id) reaches \(fixed(m2)) m² beyond the boundary of its \(kind) "
-                                   + "\(id): move whole grids between communities instead"))
+                out.append(
+                    Finding(
+                        rule: "crosses_\(kind)", severity: .error, grids: [g.id],
+                        location: try beyond.pointOnSurface().coordinate(), areaM2: m2,
+                        message: "grid \(g.id) reaches \(fixed(m2)) m² beyond the boundary of its \(kind) "
+                            + "\(id): move whole grids between communities instead"))
             }
         }
         return out
@@ -293,14 +344,18 @@ struct EdgeMatch {
     /// district (its rings reversed), so that an edge on it is matched too.
     init(_ grids: [Grid], outline: Shape) {
         let outside = outline.orientedForGeoJSON.polygons.map { $0.map { Array($0.reversed()) } }
-        for (k, polygons) in Array(grids.map({ $0.shape.orientedForGeoJSON.polygons }).enumerated()) + [(grids.count, outside)] {
+        for (k, polygons) in Array(grids.map({ $0.shape.orientedForGeoJSON.polygons }).enumerated()) + [
+            (grids.count, outside)
+        ] {
             for polygon in polygons {
                 for ring in polygon {
                     for i in 0..<max(0, ring.count - 1) {
-                        let a = ring[i], b = ring[i + 1]
+                        let a = ring[i]
+                        let b = ring[i + 1]
                         guard a != b else { continue }
                         let forward = (a.x, a.y) < (b.x, b.y)
-                        let key = forward ? Key(ax: a.x, ay: a.y, bx: b.x, by: b.y) : Key(ax: b.x, ay: b.y, bx: a.x, by: a.y)
+                        let key =
+                            forward ? Key(ax: a.x, ay: a.y, bx: b.x, by: b.y) : Key(ax: b.x, ay: b.y, bx: a.x, by: a.y)
                         if let u = uses[key] {
                             // Matched only by another grid running the other way.
                             let matched = u.count == 1 && u.grid != Int32(k) && u.forward != forward
