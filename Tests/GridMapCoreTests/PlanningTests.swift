@@ -46,6 +46,19 @@ func sharedStretch(_ a: Grid, _ b: Grid) throws -> [Coordinate] {
         .max { $0.count < $1.count }!
 }
 
+/// A new boundary between two grids that bulges `metres` from the middle of the stretch they
+/// share, between its end points; with that middle point.
+func boundaryBulge(_ a: Grid, _ b: Grid, metres: Double = 15) throws -> (line: Shape, middle: Coordinate) {
+    let s = try sharedStretch(a, b)
+    let mid = s[s.count / 2]
+    let next = s[s.count / 2 + 1]
+    let dx = next.x - mid.x
+    let dy = next.y - mid.y
+    let len = (dx * dx + dy * dy).squareRoot()
+    let d = metres / 100_000
+    return (.lineString([s.first!, Coordinate(mid.x - dy / len * d, mid.y + dx / len * d), s.last!]), mid)
+}
+
 /// A store, a planner and a draft on the committed data.
 struct PlanningFixture {
     let store: MapStore
@@ -62,20 +75,26 @@ struct PlanningFixture {
     func map() throws -> PlanMap { try planner.load(draft).1 }
     func grid(_ id: String) throws -> Grid { try map().grid(id) }
 
-    /// Two grids of one community that share a boundary.
+    /// Two grids that share a boundary, of one community or not.
     func neighbours(sameCommunity: Bool = true) throws -> (Grid, Grid) {
-        let m = try map()
-        let geos = ThreadResources.current.geos
-        for g in data.grids {
-            for h in try m.neighbours(of: [g.id], geos)
-            where (m.grids[h]!.communityID == g.communityID) == sameCommunity {
-                if try m.adjacent(try geos.geometry(g.shape), try geos.geometry(m.grids[h]!.shape)) {
-                    return (g, m.grids[h]!)
-                }
-            }
-        }
-        throw PlanError("test", "no such neighbours")
+        try adjacentPair(in: try map(), community: sameCommunity, street: sameCommunity ? true : nil)
     }
+}
+
+/// Two grids of `map` that share a boundary, in the same community (street) or not; nil: either.
+func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws -> (Grid, Grid) {
+    let geos = ThreadResources.current.geos
+    for g in map.grids.keys.sorted().map({ map.grids[$0]! }) {
+        for id in try map.neighbours(of: [g.id], geos) {
+            let h = map.grids[id]!
+            guard (h.communityID == g.communityID) == community,
+                street.map({ (h.streetID == g.streetID) == $0 }) ?? true,
+                try map.adjacent(try geos.geometry(g.shape), try geos.geometry(h.shape))
+            else { continue }
+            return (g, h)
+        }
+    }
+    throw PlanError("test", "no such pair of neighbours")
 }
 
 @Suite struct PlanningTests {
@@ -130,17 +149,8 @@ struct PlanningFixture {
     @Test func moveBoundaryAndTransfer() throws {
         let f = try PlanningFixture()
         let (a, b) = try f.neighbours()
-        let stretch = try sharedStretch(a, b)
         // A new boundary bulging 15 m into one of them, between the same end points.
-        let mid = stretch[stretch.count / 2]
-        let next = stretch[stretch.count / 2 + 1]
-        let dx = next.x - mid.x
-        let dy = next.y - mid.y
-        let len = (dx * dx + dy * dy).squareRoot()
-        let line = Shape.lineString([
-            stretch.first!, Coordinate(mid.x - dy / len * 0.00015, mid.y + dx / len * 0.00015),
-            stretch.last!,
-        ])
+        let (line, mid) = try boundaryBulge(a, b)
         let measurer = try ThreadResources.current.measurer()
         let before = try measurer.area(a.shape) + measurer.area(b.shape)
         try f.planner.apply(.moveBoundary(grid: a.id, neighbour: b.id, line: line), to: f.draft)

@@ -14,14 +14,14 @@ import Testing
             $0.plannerPassword = "规划"
             $0.readerPassword = "read"
         }
-        let reader = try Client(port: server.port)
+        let reader = try Client(port: server.port, timeout: 60)
         #expect(try reader.command("AUTH", "read") == .simple("OK"))
         guard case .error(let denied) = try reader.command("PLAN", "OPEN", "x") else {
             Issue.record("a reader opened a draft")
             return
         }
         #expect(denied.hasPrefix("NOPERM"))
-        let planner = try Client(port: server.port)
+        let planner = try Client(port: server.port, timeout: 120)
         #expect(try planner.command("AUTH", "planner", "规划") == .simple("OK"))
         let opened = try #require(try planner.command("PLAN", "OPEN", "北安社区网格调整").json)
         let draft = try #require(opened["draft"]?.int)

@@ -86,7 +86,9 @@ final class Client {
     let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int) throws {
+    /// `timeout`: how long a reply may take (a debug build's planning commands, on a machine
+    /// busy with the other suites, take seconds).
+    init(port: Int, timeout: Int = 10) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -98,8 +100,8 @@ final class Client {
             }
         }
         guard r == 0 else { throw POSIXError(.ECONNREFUSED) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var limit = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit { close(fd) }

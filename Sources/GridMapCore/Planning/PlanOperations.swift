@@ -5,9 +5,12 @@ import Foundation
 public struct PlanContext: Sendable {
     public var codes: GridCodes
     public var addresses: [Coordinate]
-    public init(codes: GridCodes, addresses: [Coordinate]) {
+    /// A redrawn grid part smaller than this (m²) is refused as a sliver: validation's limit.
+    public var minimumArea: Double
+    public init(codes: GridCodes, addresses: [Coordinate], minimumArea: Double = ValidationRules().sliverArea) {
         self.codes = codes
         self.addresses = addresses
+        self.minimumArea = minimumArea
     }
 }
 

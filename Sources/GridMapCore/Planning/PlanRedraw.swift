@@ -10,6 +10,7 @@ extension PlanMap {
         let fresh = Set(after.values.flatMap(\.allCoordinates)).subtracting(old.values.flatMap(\.shape.allCoordinates))
         let outline = PlanMap.outline(self.outline, with: fresh)
         try checkExact(after, replacing: members, outline: outline)
+        try checkSlivers(after, old: old, minimum: context.minimumArea)
         let succession = try Succession(before: old.mapValues(\.shape), after: after, addresses: context.addresses)
         let figures = succession.figures(old: old, new: Array(after.keys))
         var created: [String] = []
@@ -154,6 +155,21 @@ extension PlanMap {
                 "inexact",
                 "GEOS could not cut this edit exactly (grid \(bad.sorted().joined(separator: ", "))): "
                     + "draw the line a little differently", ids: bad.sorted())
+        }
+    }
+
+    /// Refuses a redraw that leaves a new or reshaped grid with a part under `minimum` m².
+    func checkSlivers(_ after: [String: Shape], old: [String: Grid], minimum: Double) throws {
+        let measurer = try ThreadResources.current.measurer()
+        for (id, shape) in after.sorted(by: { $0.key < $1.key }) where shape != old[id]?.shape {
+            let parts = try shape.polygons.map { try measurer.area(.polygon($0)) }
+            if let was = old[id], abs(try measurer.area(was.shape) - parts.reduce(0, +)) < 0.01 { continue }
+            if let small = parts.min(), small < minimum {
+                throw PlanError(
+                    "sliver",
+                    "the edit leaves grid \(id) with a part of \(PlanMap.fixed(small, 1)) m², under the "
+                        + "\(PlanMap.fixed(minimum, 0)) m² a grid needs: draw it differently", ids: [id])
+            }
         }
     }
 

@@ -38,7 +38,7 @@ public final class Planner {
         let map = try PlanMap(base: base, rows: try store.draftRows(id))
         let context = PlanContext(
             codes: GridCodes(everUsed: try store.gridCodesEverUsed()),
-            addresses: base.addresses.map(\.location))
+            addresses: base.addresses.map(\.location), minimumArea: rules.sliverArea)
         return (info, map, context)
     }
 
