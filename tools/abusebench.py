@@ -223,11 +223,24 @@ PATTERNS = {"nesting": nesting, "crs": crs, "pipeline": pipeline, "polygon": pol
 
 
 def rss_mib(pid):
+    return memory(pid)["VmRSS"]
+
+
+def memory(pid):
+    """Resident memory in MiB: all (VmRSS), the process's own heap and stacks (RssAnon), and
+    pages of files it maps (RssFile: code of the libraries it has run, which the kernel may
+    drop and read again)."""
+    out = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return -1.0
+            key = line.split(":")[0]
+            if key in ("VmRSS", "RssAnon", "RssFile"):
+                out[key] = int(line.split()[1]) / 1024
+    return out
+
+
+def describe(m):
+    return f"{m['VmRSS']:.1f} MiB (anonymous {m['RssAnon']:.1f}, file-backed {m['RssFile']:.1f})"
 
 
 def summary(times):
@@ -301,19 +314,21 @@ def main():
                   f"{(during - before) * 1024 / args.idle:.1f} KiB each; {after:.1f} MiB once they closed")
         elif args.soak:
             names = args.pattern or sorted(PATTERNS)
-            start = rss_mib(server.pid)
+            start = memory(server.pid)
             run(port, [], 10)  # the baseline: a server that has answered healthy traffic
-            baseline = rss_mib(server.pid)
+            baseline = memory(server.pid)
             times = run(port, names, args.seconds)
-            end = rss_mib(server.pid)
+            end = memory(server.pid)
             # Idle native caches are released after a minute, freed pages handed back every 30 s.
             time.sleep(args.settle)
-            after = rss_mib(server.pid)
+            after = memory(server.pid)
             which = "every pattern" if names == sorted(PATTERNS) else ", ".join(names)
             print(f"soak, {which} at once for {args.seconds:.0f} s: {summary(times)}")
-            print(f"server RSS: {start:.1f} MiB at the start, {baseline:.1f} MiB after 10 s of healthy traffic "
-                  f"(the baseline), {end:.1f} MiB at the end, {after:.1f} MiB {args.settle:.0f} s after the "
-                  f"abusers left")
+            print(f"server memory at the start: {describe(start)}")
+            print(f"after 10 s of healthy traffic (the baseline): {describe(baseline)}")
+            print(f"at the end of the abuse: {describe(end)}")
+            print(f"{args.settle:.0f} s after the abusers left: {describe(after)}; anonymous memory "
+                  f"{after['RssAnon'] - baseline['RssAnon']:+.1f} MiB against the baseline")
         else:
             print(f"{'quiet':12} {summary(run(port, [], args.seconds))}")
             for name in args.pattern or sorted(PATTERNS):

@@ -178,6 +178,7 @@ struct PlanCommand: ParsableCommand {
         @OptionGroup var data: DataOptions
 
         func run() throws {
+            if draft != nil && version != nil { throw ValidationError("give --draft or --version, not both") }
             let report: ValidationReport
             do {
                 let planner = try PlanCommand.planner(data)

@@ -40,7 +40,10 @@ enum PlanCommands {
                 .bulk(try service.withStore { try Planner(store: $0).open(name: name, author: user) }.json.serialized)
             }
         case "DRAFTS":
-            let all = try a.count > 1 && a.text(1).uppercased() == "ALL"
+            guard try a.count == 1 || (a.count == 2 && a.text(1).uppercased() == "ALL") else {
+                throw CommandError("usage: PLAN DRAFTS [ALL]")
+            }
+            let all = a.count == 2
             return s.offLoop {
                 .bulk(
                     JSONValue.array(try service.withStore { try Planner(store: $0).drafts(all: all) }.map(\.json))
@@ -100,9 +103,11 @@ enum PlanCommands {
                     }.json.serialized)
             }
         case "IMPACT":
-            try need(1, "draft [SVG]")
+            guard try a.count == 2 || (a.count == 3 && a.text(2).uppercased() == "SVG") else {
+                throw CommandError("usage: PLAN IMPACT draft [SVG]")
+            }
             let id = try draft()
-            let svg = try a.count > 2 && a.text(2).uppercased() == "SVG"
+            let svg = a.count == 3
             return s.offLoop {
                 let report = try service.withStore { try Planner(store: $0).impact(draft: id) }
                 return .bulk(svg ? report.svg : report.json.serialized)

@@ -59,6 +59,13 @@ func boundaryBulge(_ a: Grid, _ b: Grid, metres: Double = 15) throws -> (line: S
     return (.lineString([s.first!, Coordinate(mid.x - dy / len * d, mid.y + dx / len * d), s.last!]), mid)
 }
 
+/// One grid worker of each grid that has two or more: taking one leaves the grid staffed.
+func spareWorkers(_ d: Dataset) -> [Resource] {
+    let workers = d.resources.filter { $0.kind == "grid_worker" && $0.gridID != nil }
+    let byGrid = Dictionary(grouping: workers, by: { $0.gridID! })
+    return byGrid.keys.sorted().compactMap { byGrid[$0]!.count >= 2 ? byGrid[$0]!.last : nil }
+}
+
 /// A store, a planner and a draft on the committed data.
 struct PlanningFixture {
     let store: MapStore
@@ -73,6 +80,7 @@ struct PlanningFixture {
     }
 
     func map() throws -> PlanMap { try planner.load(draft).1 }
+    func map(of id: Int) throws -> PlanMap { try planner.load(id).1 }
     func grid(_ id: String) throws -> Grid { try map().grid(id) }
 
     /// Two grids that share a boundary, of one community or not.
@@ -124,7 +132,7 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         // The grid's worker went to a piece; the other piece has none yet: validation says so.
         let report = try f.planner.validate(draft: f.draft)
         #expect(report.errors.map(\.rule) == ["no_grid_worker"])
-        let worker = f.data.resources.first { $0.kind == "grid_worker" && $0.gridID != g.id }!
+        let worker = spareWorkers(f.data).first { $0.gridID != g.id }!
         let empty = try #require(report.errors.first?.grids.first)
         try f.planner.apply(.assign(resource: worker.id, grid: empty), to: f.draft)
         try f.planner.apply(.setAttribute(grid: empty, field: "households", value: "150"), to: f.draft)
@@ -290,6 +298,72 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         #expect(try f.planner.drafts().map(\.id) == [third])
         try f.planner.discard(draft: third)
         #expect(try f.planner.drafts().isEmpty)
+    }
+
+    @Test func twoDraftsSplittingInOneCommunityBothPublish() throws {
+        let f = try PlanningFixture()
+        // Two grids of one community whose neighbourhoods do not touch (a split changes its
+        // neighbours too: they gain the new boundary's end points).
+        let map = try f.map(), geos = ThreadResources.current.geos
+        let g = f.data.grids[10]
+        let near = Set(try map.neighbours(of: [g.id], geos) + [g.id])
+        let candidates = try f.data.grids.filter { h in
+            try h.communityID == g.communityID && !near.contains(h.id)
+                && near.isDisjoint(with: map.neighbours(of: [h.id], geos))
+        }
+        let h = try #require(candidates.first)
+        let second = try f.planner.open(name: "second", author: "planner 2").id
+        let a = try f.planner.apply(.split(grid: g.id, line: try lineAcross(g)), to: f.draft)
+        let b = try f.planner.apply(.split(grid: h.id, line: try lineAcross(h, angle: .pi / 2)), to: second)
+        let codesA = Set(a["created"]!.array!.compactMap(\.string))
+        let codesB = Set(b["created"]!.array!.compactMap(\.string))
+        #expect(codesA.isDisjoint(with: codesB), "\(codesA) \(codesB)")
+        // Staff for every new grid (different workers in the two drafts), then publish: the
+        // second is rebased onto the first.
+        var spares = spareWorkers(f.data).filter { $0.gridID != g.id && $0.gridID != h.id }
+        for (draft, created) in [(f.draft, codesA), (second, codesB)] {
+            for id in created.sorted() where try f.map(of: draft).staff(of: id).isEmpty {
+                try f.planner.apply(.assign(resource: spares.removeFirst().id, grid: id), to: draft)
+            }
+        }
+        let v2 = try f.planner.publish(draft: f.draft, author: "planner")
+        let v3 = try f.planner.publish(draft: second, author: "planner 2")
+        #expect(v2.id == 2 && v3.id == 3 && v3.parent == 2)
+        let now = Set(try f.store.dataset(version: 3).grids.map(\.id))
+        #expect(now.isSuperset(of: codesA.union(codesB)))
+        #expect(!now.contains(g.id) && !now.contains(h.id))
+    }
+
+    @Test func staffAssignedSinceTheBaseIsAConflict() throws {
+        let f = try PlanningFixture()
+        let g = f.data.grids[10]
+        try f.planner.apply(.split(grid: g.id, line: try lineAcross(g)), to: f.draft)
+        // Meanwhile another draft assigns a worker to the grid being split, and publishes.
+        let other = try f.planner.open(name: "staffing", author: "hr").id
+        let worker = spareWorkers(f.data).first { $0.gridID != g.id }!
+        try f.planner.apply(.assign(resource: worker.id, grid: g.id), to: other)
+        _ = try f.planner.publish(draft: other, author: "hr")
+        do {
+            _ = try f.planner.publish(draft: f.draft, author: "planner")
+            Issue.record("published over a worker assigned since")
+        } catch let e as PlanError {
+            #expect(e.code == "conflict" && e.ids.contains(worker.id), "\(e)")
+        }
+    }
+
+    @Test func aMultipartGridIsNotSplit() throws {
+        var map = PlanMap(base: StoreFixture.dataset)
+        let g = StoreFixture.dataset.grids[20], box = StoreFixture.dataset.outline.bounds!
+        let island = [
+            Coordinate(box.maxX + 0.01, box.maxY + 0.01), Coordinate(box.maxX + 0.02, box.maxY + 0.01),
+            Coordinate(box.maxX + 0.02, box.maxY + 0.02), Coordinate(box.maxX + 0.01, box.maxY + 0.01),
+        ]
+        map.put(grid: g.updating(shape: .multiPolygon(g.shape.polygons + [[island]])), id: g.id)
+        let context = PlanContext(codes: GridCodes(everUsed: []), addresses: [])
+        let refused = #expect(throws: PlanError.self) {
+            _ = try map.apply(.split(grid: g.id, line: try lineAcross(g)), context: context)
+        }
+        #expect(refused?.code == "multipart_grid")
     }
 
     @Test func publishRefusesADraftWithErrors() throws {

@@ -135,19 +135,37 @@ extension MapStore {
         }
     }
 
-    /// Marks a draft published (with its version) or discarded, and drops its edits.
-    func closeDraft(_ id: Int, status: String, version: Int? = nil) throws {
-        try named {
-            try db.transaction {
-                try db.query(
-                    "UPDATE draft SET status = ?, published = ?, updated_ms = ? WHERE id = ? AND status = 'open'",
-                    [
-                        .text(status), version.map { .integer($0) } ?? .null, .integer(Int(MapStore.nowMs)),
-                        .integer(id),
-                    ])
-                guard db.changes == 1 else { throw PlanError("draft_closed", "draft \(id) is not open") }
-                try db.query("DELETE FROM draft_row WHERE draft = ?", [.integer(id)])
-            }
+    /// Marks a draft discarded and drops its edits.
+    func discardDraft(_ id: Int) throws {
+        try named { try db.transaction { try closeDraft(id, status: "discarded", revision: nil) } }
+    }
+
+    /// Marks a draft published as `version` (or discarded) and drops its edits, inside the
+    /// caller's transaction; with `revision`, only if nobody saved it since it was read.
+    func closeDraft(_ id: Int, status: String, version: Int? = nil, revision: Int?) throws {
+        try db.query(
+            "UPDATE draft SET status = ?, published = ?, updated_ms = ? WHERE id = ? AND status = 'open'"
+                + (revision == nil ? "" : " AND revision = \(revision!)"),
+            [
+                .text(status), version.map { .integer($0) } ?? .null, .integer(Int(MapStore.nowMs)),
+                .integer(id),
+            ])
+        guard db.changes == 1 else {
+            throw PlanError("draft_changed", "draft \(id) was changed or closed meanwhile: look at it again")
+        }
+        try db.query("DELETE FROM draft_row WHERE draft = ?", [.integer(id)])
+    }
+
+    /// Grid codes held by open drafts: reserved, so that two drafts never make the same code.
+    func gridCodesInDrafts() throws -> Set<String> {
+        guard hasDrafts else { return [] }
+        return try named {
+            var out = Set<String>()
+            try db.query(
+                "SELECT DISTINCT r.id FROM draft_row r JOIN draft d ON d.id = r.draft "
+                    + "WHERE d.status = 'open' AND r.layer = 'grids'"
+            ) { out.insert($0.text(0)) }
+            return out
         }
     }
 

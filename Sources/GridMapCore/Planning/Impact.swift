@@ -171,21 +171,26 @@ public struct ImpactReport: Sendable {
             let b = before[id]
             let a = after[id]
             var status = b == nil ? "created" : a == nil ? "retired" : "changed"
-            // A neighbour that only gained vertices where a new boundary meets it.
+            // A neighbour that only gained vertices where a new boundary meets it. (An invalid
+            // grid from a QGIS layer cannot be compared: it counts as changed.)
             if let a, let b, a.properties == b.properties,
-                try measurer.area(try geos.geometry(a.shape).symmetricDifference(try geos.geometry(b.shape))) < 0.01
+                let moved = try? geos.geometry(a.shape).symmetricDifference(try geos.geometry(b.shape)),
+                try measurer.area(moved) < 0.01
             {
                 status = "vertices_added"
             }
             let estimated = a?.properties["estimated"]?.string.map { "estimated (\($0)) from addresses" }
-            let entered =
-                a == nil
-                ? "–"
-                : (b.map { $0.households == a!.households && $0.population == a!.population }
-                    ?? false) ? "unchanged" : "entered"
+            let source: String
+            switch (b, a) {
+            case (_, nil): source = "–"
+            case (let b?, let a?) where b.households == a.households && b.population == a.population:
+                source = "unchanged"
+            case (nil, _?): source = estimated ?? "carried over or entered"
+            default: source = estimated ?? "entered"
+            }
             return GridChange(
                 id: id, name: (a ?? b)!.name, status: status, before: try figures(b, countBefore),
-                after: try figures(a, countAfter), figures: estimated ?? entered)
+                after: try figures(a, countAfter), figures: source)
         }
         let oldResources = Dictionary(base.resources.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var staff: [StaffChange] = []

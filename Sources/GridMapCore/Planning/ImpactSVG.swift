@@ -62,7 +62,7 @@ extension ImpactReport {
                     + "fill=\"#222\">\(xml(names[id] ?? id))</text>")
             out.append(
                 "<text x=\"\(x(at))\" y=\"\(String(format: "%.1f", Double(y(at))! + 16))\" \(font) "
-                    + "font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">\(id)</text>")
+                    + "font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">\(xml(id))</text>")
         }
         out.append(contentsOf: [
             "<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(legend - 8))\" fill=\"#f7f7f7\"/>",

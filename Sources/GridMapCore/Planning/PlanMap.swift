@@ -44,6 +44,13 @@ public struct PlanMap: Sendable {
         }
     }
 
+    /// On a rebase: the outline vertices the draft added (against `oldBase`), added to this
+    /// map's base outline instead of replacing it.
+    mutating func rebaseOutline(from oldBase: Shape) {
+        let added = Set(outline.allCoordinates).subtracting(oldBase.allCoordinates)
+        outline = PlanMap.outline(base.outline, with: added)
+    }
+
     mutating func put(grid: Grid?, id: String) {
         grids[id] = grid
         boxes[id] = grid?.shape.bounds

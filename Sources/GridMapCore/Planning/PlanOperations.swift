@@ -84,6 +84,13 @@ extension PlanMap {
     }
 
     private mutating func splitChecked(_ g: Grid, line: Shape, context: PlanContext) throws -> JSONObject {
+        // Each part of a multipart grid would become a grid of its own, cut or not.
+        guard g.shape.polygons.count == 1 else {
+            throw PlanError(
+                "multipart_grid",
+                "grid \(g.id) has \(g.shape.polygons.count) separate parts: hand the parts to their neighbours "
+                    + "(transfer) before splitting it", ids: [g.id])
+        }
         let editor = CoverageEditor()
         let geos = editor.geos
         // Clipped a hair (1e-9°, 0.1 mm) beyond the grid, so that the cut crosses its boundary
@@ -288,6 +295,11 @@ extension PlanMap {
         for id in sources where after[id] == nil {
             throw PlanError(
                 "takes_whole_grid", "the area takes all of grid \(id): merge it into \(target) instead",
+                ids: [id])
+        }
+        for id in sources where after[id]!.polygons.count > grids[id]!.shape.polygons.count {
+            throw PlanError(
+                "splits_grid", "the area cuts grid \(id) into separate pieces: take all of one side, or less",
                 ids: [id])
         }
         if let now = after[target], now.polygons.count > grids[target]!.shape.polygons.count {

@@ -125,7 +125,15 @@ extension PlanMap {
             put(grid: nil, id: id)
         }
         func list(_ ids: [String]) -> JSONValue { .array(ids.map { .string($0) }) }
-        return ["added": list(added), "removed": list(removed), "changed": .array(changed)]
+        // What the layer leaves for validation: staff of removed grids, boundaries whose
+        // vertices differ (a layer from QGIS is taken as it is, not repaired).
+        let stranded = resources.values.filter { $0.gridID.map { grids[$0] == nil } ?? false }.map(\.id).sorted()
+        let current = grids.keys.sorted().map { grids[$0]! }
+        let unmatched = EdgeMatch(current, outline: outline).unmatched.keys.map { current[$0].id }.sorted()
+        return [
+            "added": list(added), "removed": list(removed), "changed": .array(changed),
+            "staff_without_grid": list(stranded), "grids_with_unmatched_edges": list(unmatched),
+        ]
     }
 }
 

@@ -26,19 +26,23 @@ public final class Planner {
 
     public func draft(_ id: Int) throws -> DraftInfo { try store.draftInfo(id) }
 
-    /// A draft's map as it stands, with what its operations need.
-    func load(_ id: Int, requireOpen: Bool = true) throws -> (DraftInfo, PlanMap, PlanContext) {
+    /// A draft's map as it stands, with what its operations need. The base's addresses are
+    /// read only when asked for (operations and the impact report count them; at 100× they
+    /// are most of the store).
+    func load(_ id: Int, addresses: Bool = true) throws -> (DraftInfo, PlanMap, PlanContext) {
         let info = try store.draftInfo(id)
-        if requireOpen, info.status != "open" {
+        guard info.status == "open" else {
             throw PlanError(
                 "draft_closed",
                 "draft \(id) is \(info.status)\(info.publishedVersion.map { " as version \($0)" } ?? "")")
         }
-        let base = try store.dataset(version: info.base, addresses: true)
+        let base = try store.dataset(version: info.base, addresses: addresses)
         let map = try PlanMap(base: base, rows: try store.draftRows(id))
+        // Codes held by other open drafts are taken too: two drafts never make the same code.
+        let used = try store.gridCodesEverUsed().union(try store.gridCodesInDrafts())
         let context = PlanContext(
-            codes: GridCodes(everUsed: try store.gridCodesEverUsed()),
-            addresses: base.addresses.map(\.location), minimumArea: rules.sliverArea)
+            codes: GridCodes(everUsed: used), addresses: base.addresses.map(\.location),
+            minimumArea: rules.sliverArea)
         return (info, map, context)
     }
 
@@ -59,7 +63,7 @@ public final class Planner {
 
     /// Validates a draft against its rules and its base.
     public func validate(draft id: Int) throws -> ValidationReport {
-        let (info, map, _) = try load(id, requireOpen: false)
+        let (info, map, _) = try load(id, addresses: false)
         return try Validator.validate(try map.dataset(), rules: rules, base: map.base, moves: Planner.moves(info.log))
     }
 
@@ -70,24 +74,36 @@ public final class Planner {
 
     /// Whom the draft affects, against its base.
     public func impact(draft id: Int) throws -> ImpactReport {
-        let (info, map, _) = try load(id, requireOpen: false)
+        let (info, map, _) = try load(id)
         return try ImpactReport.measure(
             base: map.base, baseVersion: info.base, draft: try map.dataset(),
             changed: map.changedGrids)
     }
 
     /// Publishes a draft as the next version. When versions were published since its base,
-    /// it is rebased if none of them changed a grid or resource that it changes, and refused
-    /// with those ids otherwise. Refused too when validation finds errors.
+    /// it is rebased if none of them changed a grid or resource that it changes (or staff of
+    /// a grid it changes), and refused with those ids otherwise. Refused too when validation
+    /// finds errors. The version is written and the draft closed in one transaction.
     public func publish(draft id: Int, author: String, message: String? = nil) throws -> VersionInfo {
         let info = try store.draftInfo(id)
         guard info.status == "open" else { throw PlanError("draft_closed", "draft \(id) is \(info.status)") }
         let rows = try store.draftRows(id)
-        let edited = Set(rows.features.values.flatMap(\.keys))
+        let edited = Set(rows.features.values.flatMap(\.keys)).subtracting(["outline"])
         guard !edited.isEmpty else { throw PlanError("empty_draft", "draft \(id) changes nothing") }
         let head = try store.head()
+        let current = try store.dataset(version: head, addresses: false)
+        var map = try PlanMap(base: current, rows: rows)
         if head != info.base {
-            let conflicts = edited.intersection(try store.changedIDs(since: info.base, layers: [.grids, .resources]))
+            let since = try store.changedIDs(since: info.base, layers: [.grids, .resources])
+            var conflicts = edited.intersection(since)
+            // Staff assigned since to (or away from) a grid this draft changes.
+            let grids = Set(rows.features[.grids]?.keys.map { $0 } ?? [])
+            let then = try store.dataset(version: info.base, addresses: false)
+            let before = Dictionary(then.resources.map { ($0.id, $0.gridID) }, uniquingKeysWith: { a, _ in a })
+            for r in current.resources where since.contains(r.id) {
+                if let g = r.gridID, grids.contains(g) { conflicts.insert(r.id) }
+                if let g = before[r.id] ?? nil, grids.contains(g) { conflicts.insert(r.id) }
+            }
             guard conflicts.isEmpty else {
                 throw PlanError(
                     "conflict",
@@ -95,10 +111,9 @@ public final class Planner {
                         + conflicts.sorted().joined(separator: ", ") + "; open a new draft and redo the edits",
                     ids: conflicts.sorted())
             }
+            // The vertices the draft added to the outline, added to the current outline.
+            map.rebaseOutline(from: then.outline)
         }
-        // The draft's rows on the current version: itself when nothing was published since.
-        let current = try store.dataset(version: head, addresses: false)
-        let map = try PlanMap(base: current, rows: rows)
         let report = try Validator.validate(
             try map.dataset(), rules: rules, base: current, moves: Planner.moves(info.log))
         guard report.isPublishable else {
@@ -107,23 +122,30 @@ public final class Planner {
                 "invalid", "draft \(id) has \(report.errors.count) validation error(s): \(first)",
                 ids: Array(Set(report.errors.flatMap(\.grids))).sorted())
         }
-        let version = try store.publish(
-            map.changes, parent: head, author: author,
-            message: message ?? "draft \(id): \(info.name)")
-        try store.closeDraft(id, status: "published", version: version.id)
-        return version
+        let store = self.store
+        return try store.publish(
+            map.changes, parent: head, author: author, message: message ?? "draft \(id): \(info.name)",
+            within: { version in
+                try store.closeDraft(id, status: "published", version: version, revision: info.revision)
+            })
     }
 
-    public func discard(draft id: Int) throws { try store.closeDraft(id, status: "discarded") }
+    public func discard(draft id: Int) throws { try store.discardDraft(id) }
 
     /// Writes a draft's grids for editing in QGIS: GeoJSON (`.geojson`, `.json`) or a
     /// GeoPackage of the whole draft map (`.gpkg`, layer `grids`).
     public func export(draft id: Int, to path: String) throws {
-        let (_, map, _) = try load(id, requireOpen: false)
+        let (_, map, _) = try load(id, addresses: false)
         let d = try map.dataset()
         if path.hasSuffix(".gpkg") {
-            try? FileManager.default.removeItem(atPath: path)
-            try GeoPackage.write(d, to: path)
+            // Written beside and renamed over: a failed write leaves the old file as it was.
+            let partial = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
+            try? FileManager.default.removeItem(atPath: partial)
+            do { try GeoPackage.write(d, to: partial) } catch {
+                try? FileManager.default.removeItem(atPath: partial)
+                throw error
+            }
+            guard rename(partial, path) == 0 else { throw DataError(path, "cannot write: \(String(cString: strerror(errno)))") }
         } else {
             let features = d.grids.map { Feature(id: $0.id, properties: $0.properties, geometry: $0.shape) }
             try Data(GeoJSON.text(features).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)

@@ -4,11 +4,12 @@
 /// Households and population are not counted per address in the data, so new figures are
 /// estimated from the addresses: a grid whose area is divided passes its figures on in
 /// proportion to its addresses that each new grid receives (by area when it has none),
-/// rounded so that the totals are kept. Such grids are marked `figures: "estimated"` until
+/// rounded so that the totals are kept. Such grids are marked `estimated: "households,population"` until
 /// the planner enters their figures (`set … households|population`). A merge adds up.
 struct Succession {
-    /// For each old grid, how many of its addresses each new grid receives.
-    private(set) var flow: [String: [String: Int]] = [:]
+    /// For each old grid, the share each new grid receives: its addresses, or (for a grid
+    /// without addresses) its area.
+    private(set) var flow: [String: [String: Double]] = [:]
     /// For each old grid, the new grid holding its largest share (its successor).
     private(set) var successor: [String: String] = [:]
 
@@ -32,16 +33,16 @@ struct Succession {
                 successor[id] = top.key
                 continue
             }
-            // No address: the new grid that takes most of its area.
+            // No address: shared by area.
             let old = try geos.geometry(before[id]!)
-            var best: (String, Double)?
+            var shares: [String: Double] = [:]
             for n in newIDs {
                 let a = try old.intersection(try geos.geometry(after[n]!)).area()
-                if a > (best?.1 ?? 0) { best = (n, a) }
+                if a > 0 { shares[n] = a }
             }
-            if let best {
-                successor[id] = best.0
-                flow[id] = [best.0: 0]
+            if let top = shares.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) {
+                successor[id] = top.key
+                flow[id] = shares
             }
         }
     }
@@ -56,7 +57,7 @@ struct Succession {
             guard let g = old[o] else { continue }
             let targets = shares.keys.sorted()
             let total = shares.values.reduce(0, +)
-            let weights = targets.map { total == 0 ? ($0 == successor[o] ? 1.0 : 0) : Double(shares[$0]!) }
+            let weights = targets.map { total == 0 ? ($0 == successor[o] ? 1.0 : 0) : shares[$0]! }
             let h = Succession.apportion(g.households, weights)
             let p = Succession.apportion(g.population, weights)
             let divided = weights.filter { $0 > 0 }.count > 1

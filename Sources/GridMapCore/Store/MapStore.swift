@@ -299,10 +299,11 @@ public final class MapStore {
     /// community and street shapes re-derived where grids changed. Refused, with nothing
     /// written, when `parent` is not current, when the result does not check, or when a grid
     /// code that was retired comes back (unless `revive`, which rollbacks use: the grid coming
-    /// back is the same grid).
+    /// back is the same grid). `within`, given the new version's id, runs inside the same
+    /// transaction (closing the draft that is published): if it throws, nothing is written.
     @discardableResult
     public func publish(_ changes: ChangeSet, parent: Int, author: String, message: String,
-                        revive: Bool = false) throws -> VersionInfo {
+                        revive: Bool = false, within: ((Int) throws -> Void)? = nil) throws -> VersionInfo {
         let result: (VersionInfo, StoreContent, Dataset, Bool) = try named {
             try db.transaction {
                 let head = try self.head()
@@ -364,6 +365,7 @@ public final class MapStore {
                 let info = try MapStore.insertVersion(db, id: id, parent: head, author: author, message: message,
                                                       changes: all, base: base, content: next,
                                                       addressCount: next.addresses?.count ?? parentAddresses)
+                try within?(id)
                 return (info, next, derived, dataHasAddresses)
             }
         }
