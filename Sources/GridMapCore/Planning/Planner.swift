@@ -145,7 +145,9 @@ public final class Planner {
                 try? FileManager.default.removeItem(atPath: partial)
                 throw error
             }
-            guard rename(partial, path) == 0 else { throw DataError(path, "cannot write: \(String(cString: strerror(errno)))") }
+            guard rename(partial, path) == 0 else {
+                throw DataError(path, "cannot write: \(String(cString: strerror(errno)))")
+            }
         } else {
             let features = d.grids.map { Feature(id: $0.id, properties: $0.properties, geometry: $0.shape) }
             try Data(GeoJSON.text(features).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
