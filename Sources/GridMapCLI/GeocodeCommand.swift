@@ -34,14 +34,19 @@ struct GeocodeCommand: ParsableCommand {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ValidationError("\(input) is not UTF-8 text")
         }
-        let out = Output()
-        for (k, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty { continue }
-            do { out.line(try answer(trimmed)) } catch {
-                out.line(JSONValue.object(["line": JSONValue(k + 1), "error": .string("\(error)")]).serialized)
+        // On every core, with progress on standard error.
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let started = Date()
+        let answers: [[UInt8]?]
+        do {
+            answers = try snapshot.geocodeLines(lines, limit: limit) { done in
+                let rate = Double(done) / max(1e-3, Date().timeIntervalSince(started))
+                FileHandle.standardError.write(Data("\rgeocoded \(done) of \(lines.count) (\(Int(rate))/s)".utf8))
             }
-        }
+        } catch { throw Failure(error) }
+        FileHandle.standardError.write(Data("\n".utf8))
+        let out = Output()
+        for case let a? in answers { out.line(String(decoding: a, as: UTF8.self)) }
         out.flush()
     }
 }

@@ -17,6 +17,7 @@ struct LocateCommand: ParsableCommand {
     @Option(help: "CRS of the input: wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>.") var crs = "wgs84"
     @Option(help: "CSV file of lon,lat lines to locate in bulk ('-' for standard input).") var input: String?
     @Option(help: "Answer from the version live then: a version number or an ISO 8601 date or time.") var asof: String?
+    @Option(help: "Also the nearest standard address within this many metres (e.g. 50).") var address: Double?
     @OptionGroup var options: DataOptions
 
     func validate() throws {
@@ -36,7 +37,17 @@ struct LocateCommand: ParsableCommand {
         let point: Coordinate
         do { point = try converter.toWGS84(raw, from: crs) } catch { throw ValidationError("\(error)") }
         let snapshot = try snapshot()
-        print(snapshot.locationText(grid: snapshot.locate(point), point: point, input: raw, crs: crs))
+        guard let address else {
+            print(snapshot.locationText(grid: snapshot.locate(point), point: point, input: raw, crs: crs))
+            return
+        }
+        var out: [UInt8] = []
+        do {
+            try snapshot.writeLocation(
+                grid: snapshot.locate(point), point: point, input: raw, crs: crs,
+                nearestAddress: try ReverseGeocodeRequest(radius: address), to: &out)
+        } catch { throw Failure(error) }
+        print(String(decoding: out, as: UTF8.self))
     }
 
     private func snapshot() throws -> Snapshot {

@@ -43,6 +43,8 @@ enum CommandTable {
         CommandSpec(
             name: "locateaddr", arity: 2, role: .reader, flags: ["readonly"], run: LookupCommands.locateAddress),
         CommandSpec(name: "plan", arity: -2, role: .planner, flags: ["write"], run: PlanCommands.plan),
+        CommandSpec(
+            name: "revgeocode", arity: -3, role: .reader, flags: ["readonly"], run: LookupCommands.reverseGeocode),
         CommandSpec(name: "reload", arity: 1, role: .planner, flags: ["write"], run: StoreCommands.reload),
         CommandSpec(name: "versions", arity: -1, role: .reader, flags: ["readonly"], run: StoreCommands.versions),
         CommandSpec(name: "version", arity: 2, role: .reader, flags: ["readonly"], run: StoreCommands.version),

@@ -33,12 +33,25 @@ enum LookupCommands {
         }
     }
 
-    /// LOCATE lon lat [CRS c] [ASOF version|date]
+    /// LOCATE lon lat [CRS c] [ASOF version|date] [ADDRESS radius_m]
     static func locate(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        let o = a.count > 2 ? try a.options(from: 2, allowed: ["CRS", "ASOF"]) : [:]
+        let o = a.count > 2 ? try a.options(from: 2, allowed: ["CRS", "ASOF", "ADDRESS"]) : [:]
         let query = try PointQuery(a, at: 0, crsIndex: o["CRS"])
         let service = s.service
         let version = try o["ASOF"].map { try service.resolve(asOf: try a.text($0)) }
+        if let k = o["ADDRESS"] {
+            // With the nearest standard address: the address library may need building.
+            let request = try ReverseGeocodeRequest(radius: try a.number(k, "radius"))
+            let pinned = s.snapshot
+            return s.offLoop {
+                let (p, raw, crs) = try query.resolved()
+                let snapshot = try version.map { try service.snapshot(version: $0) } ?? pinned
+                var out: [UInt8] = []
+                try snapshot.writeLocation(
+                    grid: snapshot.locate(p), point: p, input: raw, crs: crs, nearestAddress: request, to: &out)
+                return .bulkString(out)
+            }
+        }
         let ready = version.map { service.cachedSnapshot(version: $0) } ?? s.snapshot
         if let snapshot = ready, !query.needsSetUp {
             let (p, raw, crs) = try query.resolved()
@@ -202,6 +215,21 @@ extension LookupCommands {
         let request = try GeocodeRequest(
             try a.text(0), limit: try o["LIMIT"].map { try a.integer($0, "limit", in: Int.min...Int.max) })
         return withGeocoder(s) { snapshot in .bulkString(try snapshot.geocodeJSON(request)) }
+    }
+
+    /// REVGEOCODE lon lat [RADIUS m] [LIMIT n] [CRS c]: the nearest standard addresses.
+    static func reverseGeocode(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let o = a.count > 2 ? try a.options(from: 2, allowed: ["CRS", "RADIUS", "LIMIT"]) : [:]
+        let query = try PointQuery(a, at: 0, crsIndex: o["CRS"])
+        let request = try ReverseGeocodeRequest(
+            radius: try o["RADIUS"].map { try a.number($0, "radius") },
+            limit: try o["LIMIT"].map { try a.integer($0, "limit", in: Int.min...Int.max) })
+        if query.needsSetUp {
+            let snapshot = s.snapshot
+            return s.offLoop { .bulkString(try snapshot.reverseGeocodeJSON(try query.resolved().0, request)) }
+        }
+        let p = try query.resolved().0
+        return withGeocoder(s) { snapshot in .bulkString(try snapshot.reverseGeocodeJSON(p, request)) }
     }
 
     /// LOCATEADDR address

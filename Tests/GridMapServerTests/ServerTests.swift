@@ -290,4 +290,30 @@ import Testing
         #expect(try c.command("PING") == .simple("PONG"))
         try await server.stop()
     }
+
+    @Test func reverseGeocodeAndLocateWithAddress() async throws {
+        let server = try await TestServer.start()
+        let c = try Client(port: server.port, timeout: 60)
+        let a = Fixture.addresses[500]
+        // 10 m east of an address, in GCJ-02 as a phone reports it.
+        let p = Coordinate(a.location.x + 10 / Metric.metresPerDegree(atLatitude: a.location.y).lon, a.location.y)
+        let gcj = ChinaOffsets.wgs84ToGCJ02(p)
+        let reply = try #require(try c.command("REVGEOCODE", "\(gcj.x)", "\(gcj.y)", "CRS", "gcj02", "LIMIT", "3").json)
+        let first = try #require(reply["addresses"]?.array?.first)
+        #expect(reply["radius_m"]?.number == 50)
+        let d = try #require(first["distance_m"]?.number)
+        #expect(d <= 10.5)
+        let distances = reply["addresses"]!.array!.compactMap { $0["distance_m"]?.number }
+        #expect(distances == distances.sorted() && distances.allSatisfy { $0 <= 50 })
+        let located = try #require(try c.command("LOCATE", "\(p.x)", "\(p.y)", "ADDRESS", "50").json)
+        #expect(located["address"]?["address_id"] == first["address_id"])
+        #expect(located["grid"]?["id"] != nil && located["data_version"] != nil)
+        let far = try #require(try c.command("LOCATE", "109.0", "24.0", "ADDRESS", "50").json)
+        #expect(far["address"] == .null)
+        guard case .error(let e) = try c.command("REVGEOCODE", "\(p.x)", "\(p.y)", "RADIUS", "5000") else {
+            Issue.record("a 5 km radius accepted"); return
+        }
+        #expect(e.contains("radius"))
+        try await server.stop()
+    }
 }

@@ -15,6 +15,9 @@ public final class AddressLibrary: Sendable {
     public struct Place: Sendable {
         public let name: String
         public let isRoad: Bool
+        /// road, compound, or the kind of a named place people give instead of an address
+        /// (venue, service_point).
+        public let kind: String
         /// The address nearest the middle of the place's addresses: its representative point.
         public let point: Coordinate
         public let grids: [String]
@@ -32,6 +35,17 @@ public final class AddressLibrary: Sendable {
     let places: [Place]
     let placeByName: [String: Int]
     let bigrams: [String: [Int32]]
+    /// Each name and each of its one-character deletions: two names one edit apart share one
+    /// (a wrong, missing or extra character), however short they are.
+    let variants: [String: [Int32]]
+    let longestName: Int
+    /// Addresses by cell, for the nearest ones to a point (reverse geocoding).
+    let nearby: AddressBuckets
+    /// Names that several venues or service points share, with how many: such a name alone
+    /// cannot say which is meant.
+    public let sharedNames: [String: Int]
+    /// The kinds of resource a person may name instead of an address.
+    public static let landmarkKinds: Set<String> = ["venue", "service_point"]
     public let streets: [String]
     public let communities: [String]
     /// Names by length, for prefix look-ups that cost a few hashes, not a scan of thousands.
@@ -74,21 +88,38 @@ public final class AddressLibrary: Sendable {
                 byPlace[a.compound]!.grids.insert(a.gridID)
             }
         }
-        places = byPlace.keys.sorted().map { name in
+        var places = byPlace.keys.sorted().map { name in
             let p = byPlace[name]!
             let mid = Coordinate(p.points.reduce(0) { $0 + $1.x } / Double(p.points.count),
                                  p.points.reduce(0) { $0 + $1.y } / Double(p.points.count))
             let representative = p.points.min { Metric.distance(mid, $0) < Metric.distance(mid, $1) }!
             return Place(
-                name: name, isRoad: p.isRoad, point: representative, grids: p.grids.filter { !$0.isEmpty }.sorted(),
-                street: p.street)
+                name: name, isRoad: p.isRoad, kind: p.isRoad ? "road" : "compound", point: representative,
+                grids: p.grids.filter { !$0.isEmpty }.sorted(), street: p.street)
         }
-        placeByName = Dictionary(uniqueKeysWithValues: places.enumerated().map { ($1.name, $0) })
-        var index: [String: [Int32]] = [:]
+        // Venues and service points named by people instead of an address: those whose name is
+        // theirs alone (a name several share cannot say which one is meant).
+        let named = dataset.resources.filter { AddressLibrary.landmarkKinds.contains($0.kind) }
+        let counts = Dictionary(grouping: named, by: \.name).mapValues(\.count)
+        let streetOfGrid = Dictionary(
+            dataset.grids.map { g in (g.id, dataset.streets.first { $0.id == g.streetID }?.name ?? "") },
+            uniquingKeysWith: { a, _ in a })
+        sharedNames = counts.filter { $0.value > 1 && byPlace[$0.key] == nil }
+        places += named.filter { counts[$0.name] == 1 && byPlace[$0.name] == nil }.sorted { $0.name < $1.name }.map { r in
+            Place(name: r.name, isRoad: false, kind: r.kind, point: r.location,
+                  grids: r.locatedGridID.map { [$0] } ?? [], street: streetOfGrid[r.locatedGridID ?? ""] ?? "")
+        }
+        self.places = places
+        placeByName = Dictionary(places.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var index: [String: [Int32]] = [:], variants: [String: [Int32]] = [:]
         for (i, p) in places.enumerated() {
             for b in Set(AddressLibrary.bigrams(of: p.name)) { index[b, default: []].append(Int32(i)) }
+            for v in AddressLibrary.deletions(of: p.name) { variants[v, default: []].append(Int32(i)) }
         }
         bigrams = index
+        self.variants = variants
+        longestName = places.map(\.name.count).max() ?? 0
+        nearby = AddressBuckets(addresses)
         streets = dataset.streets.map(\.name).sorted { $0.count > $1.count }
         communities = dataset.communities.map(\.name).sorted { $0.count > $1.count }
         streetSet = Set(streets)
@@ -96,6 +127,15 @@ public final class AddressLibrary: Sendable {
         communitySet = Set(communities)
         communityLengths = Set(communities.map(\.count)).sorted(by: >)
         prefixes = AddressNormalizer.defaultPrefixes
+    }
+
+    /// The name and each string made by deleting one of its characters.
+    static func deletions(of s: String) -> Set<String> {
+        let c = Array(s)
+        var out: Set<String> = [s]
+        guard c.count >= 2 else { return out }
+        for k in c.indices { out.insert(String(c[..<k]) + String(c[(k + 1)...])) }
+        return out
     }
 
     static func bigrams(of s: String) -> [String] {
@@ -139,7 +179,35 @@ public final class AddressLibrary: Sendable {
     /// Names in the gazetteer that best match `text`: exact first, else by edit distance
     /// among names sharing a character pair with it. (similarity in 0…1, index)
     func matchPlaces(_ text: String, roadsOnly: Bool? = nil, limit: Int = 3) -> [(similarity: Double, place: Int)] {
-        if let i = placeByName[text], roadsOnly == nil || places[i].isRoad == roadsOnly { return [(1, i)] }
+        func allowed(_ i: Int) -> Bool { roadsOnly == nil || places[i].isRoad == roadsOnly }
+        if let i = placeByName[text], allowed(i) { return [(1, i)] }
+        let chars = Array(text)
+        // Words before the name (a misspelt or outdated community): the longest name it ends with.
+        if chars.count > 2 {
+            for n in stride(from: min(chars.count - 1, longestName), through: 2, by: -1) {
+                if let i = placeByName[String(chars[(chars.count - n)...])], allowed(i) { return [(0.97, i)] }
+            }
+        }
+        // One wrong, missing or extra character, in the name or in the longest ending of the
+        // text that is one edit from a name.
+        for n in stride(from: min(chars.count, longestName + 1), through: 2, by: -1) {
+            let tail = Array(chars[(chars.count - n)...])
+            var found: [Int: Double] = [:]
+            for v in AddressLibrary.deletions(of: String(tail)) {
+                for i in variants[v] ?? [] where allowed(Int(i)) && found[Int(i)] == nil {
+                    let name = Array(places[Int(i)].name)
+                    let d = editDistance(tail, name)
+                    // A two-character text is only taken as a three-character name missing one.
+                    if d <= 1, max(tail.count, name.count) >= 3 {
+                        found[Int(i)] = 1 - Double(d) / Double(max(tail.count, name.count))
+                    }
+                }
+            }
+            if !found.isEmpty {
+                let ranked = found.sorted { $0.value != $1.value ? $0.value > $1.value : places[$0.key].name < places[$1.key].name }
+                return ranked.prefix(limit).map { ($0.value, $0.key) }
+            }
+        }
         // One wrong character spoils at most two bigrams, so names sharing the most bigrams
         // with the text are the ones worth an edit distance; the rest are skipped.
         var shared: [Int32: Int] = [:]

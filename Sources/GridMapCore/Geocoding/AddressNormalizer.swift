@@ -4,7 +4,8 @@
 /// full-width → half-width; Chinese numerals before a unit word → Arabic (十二号 = 12号,
 /// 一百零五 = 105, 廿/卅); 栋/幢/座/号楼 → 栋; 号院/弄 → 号; punctuation and spaces removed;
 /// the province/city/district prefixes removed wherever they repeat; a trailing description
-/// ("旁边", "对面", "附近", "门口", …) split off as a note.
+/// ("旁边", "对面", "附近", "门口", …, and whatever follows it) split off as a note; words before
+/// it ("我在", "就在") dropped; building-unit-room written with dashes (6-1-502) spelled out.
 public enum AddressNormalizer {
     public struct Normalized: Equatable, Sendable {
         public var text: String
@@ -19,6 +20,11 @@ public enum AddressNormalizer {
         "旁边", "对面", "附近", "门口", "边上", "隔壁", "后面",
         "前面", "楼下", "路口", "周边", "一带", "里面", "旁",
     ]
+    /// Words before an address in what people say or type ("我在…", "就在…").
+    static let leading = [
+        "我现在在", "我家住在", "我家在", "我住在", "现在在", "我在", "就在", "住在", "位于", "地址是", "地址在",
+        "位置是", "位置在", "这里是", "在",
+    ]
     static let numeralUnits: [String] = [
         "号楼", "号院", "号", "栋", "幢", "座", "单元", "室", "楼", "层", "弄", "户",
     ]
@@ -26,19 +32,24 @@ public enum AddressNormalizer {
     public static func normalize(_ raw: String, prefixes: [String] = defaultPrefixes) -> Normalized {
         var s = halfWidth(raw)
         s = String(s.unicodeScalars.filter { !isSeparator($0) }.map(Character.init))
+        if let lead = leading.first(where: { s.hasPrefix($0) && s.count > $0.count + 1 }) { s.removeFirst(lead.count) }
+        // A description after the address ("门口", "对面的路灯坏了"): from the first trailing
+        // word after which no number follows, the rest is a note.
         var note = ""
-        var changed = true
-        while changed {
-            changed = false
-            for t in trailing where s.hasSuffix(t) && s.count > t.count {
-                note = t + note
-                s.removeLast(t.count)
-                changed = true
+        let chars = Array(s)
+        for i in 1..<max(1, chars.count) {
+            let rest = String(chars[i...])
+            guard trailing.contains(where: { rest.hasPrefix($0) }), !rest.contains(where: { $0.isNumber }) else {
+                continue
             }
+            note = rest
+            s = String(chars[..<i])
+            break
         }
         s = arabicNumerals(s)
         s = replaceAfterDigits(
-            s, ["号楼": "栋", "幢": "栋", "座": "栋", "栋楼": "栋", "号院": "号", "弄": "号"])
+            s, ["号楼": "栋", "幢": "栋", "座": "栋", "栋楼": "栋", "号院": "号", "弄": "号", "巷": "号"])
+        s = dashedLevels(s)
         // Longest first, starting over after each removal: "柳州市柳州市…" loses both.
         let longestFirst = prefixes.sorted { $0.count > $1.count }
         while let p = longestFirst.first(where: { s.hasPrefix($0) && s.count > $0.count }) {
@@ -118,6 +129,39 @@ public enum AddressNormalizer {
             }
         }
         return total + current
+    }
+
+    /// Building, unit and room written with dashes: `6-1` → 6栋1单元, `6-1-502` → 6栋1单元502室,
+    /// `6栋1-502` → 6栋1单元502室. The groups take the levels after the one written before them.
+    static func dashedLevels(_ s: String) -> String {
+        guard s.contains("-") else { return s }
+        let chars = Array(s)
+        var out = ""
+        var i = 0
+        while i < chars.count {
+            guard chars[i].isASCII, chars[i].isNumber else { out.append(chars[i]); i += 1; continue }
+            var groups: [String] = []
+            var j = i
+            while j < chars.count, chars[j].isASCII, chars[j].isNumber {
+                var k = j
+                while k < chars.count, chars[k].isASCII, chars[k].isNumber { k += 1 }
+                groups.append(String(chars[j..<k]))
+                guard k + 1 < chars.count, chars[k] == "-", chars[k + 1].isASCII, chars[k + 1].isNumber else {
+                    j = k
+                    break
+                }
+                j = k + 1
+            }
+            let levels = out.hasSuffix("单元") ? ["室"] : out.hasSuffix("栋") ? ["单元", "室"] : ["栋", "单元", "室"]
+            if groups.count >= 2, groups.count <= levels.count {
+                // Replace the trailing unit word before (栋/单元) only by what follows it.
+                for (g, level) in zip(groups, levels) { out += g + level }
+            } else {
+                out += groups.joined(separator: "-")
+            }
+            i = j
+        }
+        return out
     }
 
     /// Replaces each key by its value where it directly follows a digit or letter.

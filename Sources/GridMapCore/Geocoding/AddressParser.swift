@@ -56,7 +56,9 @@ extension AddressLibrary {
                 afterNumber = true
             } else if take("栋") {
                 p.building = value
-                if afterNumber && p.compoundText.isEmpty { p.compoundText = text }
+                if p.compoundText.isEmpty { p.compoundText = text }
+                // An estate named without a road: its name is the place.
+                if !afterNumber && p.placeText.isEmpty { p.placeText = text }
                 text = ""
             } else if take("单元") {
                 p.unit = value
@@ -64,13 +66,19 @@ extension AddressLibrary {
             } else if take("室") || (p.unit != nil && p.room == nil && j == chars.count) {
                 p.room = value
                 text = ""
+            } else if p.number == nil, p.building == nil, !text.isEmpty, j == chars.count || !chars[j].isNumber {
+                // A door number written without 号 ("屏园路175").
+                p.number = value
+                p.placeText = text
+                text = ""
+                afterNumber = true
             } else {
                 text += String(chars[i..<j])
             }
             i = j
         }
         if p.number == nil {
-            p.placeText = text
+            if p.placeText.isEmpty { p.placeText = text }
         } else if p.compoundText.isEmpty, p.building == nil {
             p.compoundText = text
         }

@@ -48,7 +48,7 @@ extension Snapshot {
             out.append(UInt8(ascii: "]"))
         case .place(let place, let similarity):
             out.appendText(#","match":"#)
-            JSONValue.appendString(place.isRoad ? "road" : "compound", to: &out)
+            JSONValue.appendString(place.kind, to: &out)
             out.appendText(#","place":"#)
             placeJSON(place, similarity).append(to: &out)
             out.appendText(#","candidates":[]"#)
@@ -81,7 +81,7 @@ extension Snapshot {
             grid(id: id).map { g in ["id": .string(id), "name": .string(dataset.grids[g].name)] }
         }
         return [
-            "name": .string(p.name), "kind": .string(p.isRoad ? "road" : "compound"),
+            "name": .string(p.name), "kind": .string(p.kind),
             "similarity": JSONValue(similarity),
             "point": ["lon": JSONValue(p.point.x), "lat": JSONValue(p.point.y)], "street": .string(p.street),
             "grids": .array(grids),

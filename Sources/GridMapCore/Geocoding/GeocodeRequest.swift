@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// What a GEOCODE or LOCATEADDR asks, checked the same way by every skin (RESP, CLI, HTTP):
 /// an address of at most 1,024 bytes, and 1 to 100 candidates, by default 5.
 public struct GeocodeRequest: Sendable {
@@ -35,5 +38,43 @@ extension Snapshot {
         let parsed = geocoder.library.parse(request.text)
         return locateAddressJSON(
             request.text, try geocoder.geocode(parsed: parsed, limit: request.limit), parsed: parsed)
+    }
+}
+
+extension Snapshot {
+    /// GEOCODE's answer for each line (empty lines answer nil), spread over every core in
+    /// chunks; `progress` hears the count done after each chunk (from any thread). A line that
+    /// cannot be geocoded answers `{"line": n, "error": …}`.
+    public func geocodeLines(
+        _ lines: [String], limit: Int? = nil, progress: @escaping @Sendable (Int) -> Void = { _ in }
+    ) throws -> [[UInt8]?] {
+        let geocoder = try self.geocoder
+        let chunk = 2_000
+        let done = Atomic<Int>(0)
+        let starts = Array(stride(from: 0, to: lines.count, by: chunk))
+        @Sendable func answer(_ start: Int) -> [[UInt8]?] {
+            let part = lines[start..<min(lines.count, start + chunk)].enumerated().map { k, line -> [UInt8]? in
+                let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !text.isEmpty else { return nil }
+                do {
+                    let request = try GeocodeRequest(text, limit: limit)
+                    let parsed = geocoder.library.parse(request.text)
+                    return self.geocodeJSON(
+                        request.text, try geocoder.geocode(parsed: parsed, limit: request.limit), parsed: parsed)
+                } catch {
+                    let line = JSONValue.object(["line": JSONValue(start + k + 1), "error": .string("\(error)")])
+                    return Array(line.serialized.utf8)
+                }
+            }
+            progress(done.add(part.count, ordering: .relaxed).newValue)
+            return part
+        }
+        var parts = [[[UInt8]?]](repeating: [], count: starts.count)
+        parts.withUnsafeMutableBufferPointer { buffer in
+            // Each iteration writes only its own element.
+            nonisolated(unsafe) let out = buffer
+            DispatchQueue.concurrentPerform(iterations: starts.count) { c in out[c] = answer(starts[c]) }
+        }
+        return parts.flatMap { $0 }
     }
 }

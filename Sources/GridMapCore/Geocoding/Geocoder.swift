@@ -52,6 +52,11 @@ public struct Geocoder: Sendable {
     /// answer with the parse.
     public func geocode(parsed q: ParsedAddress, limit: Int = 5) throws -> GeocodeResult {
         guard !q.normalized.isEmpty else { return .none(reason: "the address is empty") }
+        if q.number == nil, q.building == nil,
+            let shared = [q.normalized, q.placeText].compactMap({ t in library.sharedNames[t].map { (t, $0) } }).first
+        {
+            return .none(reason: "\(shared.1) places are named '\(shared.0)': add the road and door number")
+        }
         let roads = q.placeText.isEmpty ? [] : library.matchPlaces(q.placeText, roadsOnly: true, limit: 5)
         var candidates: [Row] = []
         var roadSimilarity: [String: Double] = [:]
@@ -67,7 +72,13 @@ public struct Geocoder: Sendable {
         if candidates.isEmpty {
             // A compound named without a road, or a road or compound alone.
             let placeText = q.compoundText.isEmpty ? q.placeText : q.compoundText
-            let compounds = placeText.isEmpty ? [] : library.matchPlaces(placeText, roadsOnly: false)
+            var compounds = placeText.isEmpty ? [] : library.matchPlaces(placeText, roadsOnly: false)
+            if q.number == nil, q.building == nil, q.normalized != placeText {
+                // A named place is matched on the whole text too: its name may begin with a
+                // community's or village's (团环村便民服务站), which parsing took off.
+                let whole = library.matchPlaces(q.normalized, roadsOnly: false)
+                if let w = whole.first, w.similarity > (compounds.first?.similarity ?? 0) { compounds = whole }
+            }
             if let best = compounds.first, q.building != nil {
                 candidates = rows(library.inCompound(library.places[best.place].name))
             } else if let best = (roads + compounds).max(by: { $0.similarity < $1.similarity }) {
