@@ -175,19 +175,23 @@ struct BenchCommand: ParsableCommand {
         let library = try snapshot.addressLibrary
         let libraryMs = ms(since: t)
         let geocoder = Geocoder(library: library)
-        // Library addresses as typed: some with Chinese numerals, some with a wrong character
-        // in the road name, some with the prefixes dropped.
+        // Library addresses as people type them (issue #13's forms): Chinese numerals, a wrong
+        // character in the road name, prefixes dropped, an estate without its road, dashes for
+        // building and unit, words around.
         var times: [UInt64] = []
         var matched = 0
         for k in 0..<min(20_000, dataset.addresses.count) {
             let a = dataset.addresses[random.int(0...(dataset.addresses.count - 1))]
             var text = a.text
-            switch k % 4 {
+            switch k % 7 {
             case 1:
                 let spelled = chineseNumber(Int(a.number) ?? 0) + "号"
                 text = text.replacingOccurrences(of: a.number + "号", with: spelled)
             case 2: text = text.replacingOccurrences(of: a.road, with: "东" + a.road.dropFirst())
             case 3: text = a.road + a.number + "号" + (a.building.isEmpty ? "" : a.building + "幢")
+            case 4 where !a.compound.isEmpty: text = a.compound + a.building + "栋" + a.unit + "单元"
+            case 5 where !a.compound.isEmpty: text = a.road + a.number + a.compound + a.building + "-" + a.unit + "-502"
+            case 6: text = "我在" + a.road + a.number + "号门口，路灯坏了"
             default: break
             }
             let start = now()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GridMapCore
 
 /// Addresses as people type them, one generator per form (issue #13), over the whole library:
@@ -72,7 +73,9 @@ struct FormMaker {
             var text = lead + a.road + number(a.number) + "号"
             if !a.compound.isEmpty { text += a.compound + number(a.building) + "栋" + number(a.unit) + "单元" }
             var c = Array(text + tail)
-            for _ in 0..<Int(rng.uniform(0, 3)) { c.insert(pick([" ", "，", "　", "、"]), at: Int(rng.uniform(1, Double(c.count)))) }
+            for _ in 0..<Int(rng.uniform(0, 3)) {
+                c.insert(pick([" ", "，", "　", "、"]), at: Int(rng.uniform(1, Double(c.count))))
+            }
             return String(c)
         default: return nil
         }
@@ -102,7 +105,8 @@ struct FormMaker {
         let geocoder = Geocoder(library: library)
         var maker = FormMaker(rng: TestRandom(seed: 13))
         var tallies: [String: Tally] = [:]
-        let communities = data.communities.map(\.name), streets = data.streets.map(\.name)
+        let communities = data.communities.map(\.name)
+        let streets = data.streets.map(\.name)
         func record(_ form: String, _ text: String, _ want: Coordinate, expectNone: Bool = false) throws {
             let result = try geocoder.geocode(text)
             var (right, score) = GeocodingFormTests.judge(result, want)
@@ -111,7 +115,9 @@ struct FormMaker {
                 score = right ? 0 : score
             }
             tallies[form, default: Tally()].total += 1
-            if right { tallies[form]!.right += 1 } else {
+            if right {
+                tallies[form]!.right += 1
+            } else {
                 if score >= 0.9 { tallies[form]!.confidentWrong += 1 }
                 if tallies[form]!.misses.count < 4 { tallies[form]!.misses.append("\(text) → \(result.summary)") }
             }
@@ -133,27 +139,43 @@ struct FormMaker {
         }
         // Nothing usable: what people say without an address, shared venue names, and strings of
         // characters that name nothing in the library.
-        var nothing = ["火星基地99号", "我家门口的路灯坏了", "不知道在哪里", "快来人啊", "12345", "东南西北中",
-                       "abc def", "那个超市旁边", "有人打架", "学校", "楼下有人吵架", "路灯不亮了"]
-        nothing += counts.filter { $0.value > 1 }.keys.sorted().prefix(40).map { $0 + "门口" }
-        let pool = Array("的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那和要她出也得里后自以会家可下而过天去能对小多然于心学么之都好看起发当没成只如事把还用第样道想作种开美总从无情己面最女但现前些所同日手又行意动方期它头经长儿回位分爱老因很给名法间斯知世什两次使身者被高已亲其进此话常与活正感见明问力理尔点文几定本公特做外孩相西果走将月十实向声车全信重三机工物气每并别真打太新比才便夫再书部水像眼等体却加电主界门利海受听表德少克代员许稜先口由死安写性马光白或住难望教命花结乐色更拉东神记处让母父应直字场平报友关放至张认接告入笑内英军候民岁往何度山觉路带万男边风解叫任金快原吃妈变通师立象数四失满战远格士音轻目条呢")
+        var nothing = [
+            "火星基地99号", "我家门口的路灯坏了", "不知道在哪里", "快来人啊",
+            "12345", "东南西北中",
+            "abc def", "那个超市旁边", "有人打架", "学校", "楼下有人吵架", "路灯不亮了",
+        ]
+        let shared = counts.filter { $0.value > 1 }.keys.sorted().prefix(40)
+        nothing += shared.map { $0 + "门口" }
+        var pool = Array("的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那")
+        pool += Array("和要她出也得里后自以会家可下而过天去能对小多然于心学么之都好")
+        pool += Array("看起发当没成只如事把还用第样道想作种开美总从无情己面最女但现")
+        pool += Array("前些所同日手又行意动方期它头经长儿回位分爱老因很给名法间斯知")
         for _ in 0..<150 {
             let n = Int(maker.rng.uniform(2, 7))
             nothing.append(String((0..<n).map { _ in maker.pick(pool) }))
         }
         for text in nothing { try record("nothing", text, Coordinate(0, 0), expectNone: true) }
-        var right = 0, total = 0, confident = 0
+        var right = 0
+        var total = 0
+        var confident = 0
         print("form             right/total   top-1   confidently wrong")
         for form in tallies.keys.sorted() {
             let t = tallies[form]!
-            right += t.right; total += t.total; confident += t.confidentWrong
+            right += t.right
+            total += t.total
+            confident += t.confidentWrong
             let name = form.padding(toLength: 16, withPad: " ", startingAt: 0)
-            print(name + String(format: " %5d/%-5d   %5.1f%%   %d", t.right, t.total,
-                                100 * Double(t.right) / Double(t.total), t.confidentWrong))
+            print(
+                name
+                    + String(
+                        format: " %5d/%-5d   %5.1f%%   %d", t.right, t.total,
+                        100 * Double(t.right) / Double(t.total), t.confidentWrong))
             for m in t.misses { print("    miss: \(m)") }
         }
-        print(String(format: "all              %5d/%-5d   %5.1f%%   %d (%.2f%%)", right, total,
-                     100 * Double(right) / Double(total), confident, 100 * Double(confident) / Double(total)))
+        print(
+            String(
+                format: "all              %5d/%-5d   %5.1f%%   %d (%.2f%%)", right, total,
+                100 * Double(right) / Double(total), confident, 100 * Double(confident) / Double(total)))
         #expect(Double(right) / Double(total) >= 0.97)
         for (form, t) in tallies { #expect(Double(t.right) / Double(t.total) >= 0.9, "\(form)") }
         #expect(Double(confident) / Double(total) <= 0.005)

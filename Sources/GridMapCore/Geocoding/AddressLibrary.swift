@@ -105,7 +105,8 @@ public final class AddressLibrary: Sendable {
             dataset.grids.map { g in (g.id, dataset.streets.first { $0.id == g.streetID }?.name ?? "") },
             uniquingKeysWith: { a, _ in a })
         sharedNames = counts.filter { $0.value > 1 && byPlace[$0.key] == nil }
-        places += named.filter { counts[$0.name] == 1 && byPlace[$0.name] == nil }.sorted { $0.name < $1.name }.map { r in
+        let own = named.filter { counts[$0.name] == 1 && byPlace[$0.name] == nil }.sorted { $0.name < $1.name }
+        places += own.map { r in
             Place(name: r.name, isRoad: false, kind: r.kind, point: r.location,
                   grids: r.locatedGridID.map { [$0] } ?? [], street: streetOfGrid[r.locatedGridID ?? ""] ?? "")
         }
@@ -204,7 +205,9 @@ public final class AddressLibrary: Sendable {
                 }
             }
             if !found.isEmpty {
-                let ranked = found.sorted { $0.value != $1.value ? $0.value > $1.value : places[$0.key].name < places[$1.key].name }
+                let ranked = found.sorted {
+                    $0.value != $1.value ? $0.value > $1.value : places[$0.key].name < places[$1.key].name
+                }
                 return ranked.prefix(limit).map { ($0.value, $0.key) }
             }
         }

@@ -22,7 +22,8 @@ public enum AddressNormalizer {
     ]
     /// Words before an address in what people say or type ("我在…", "就在…").
     static let leading = [
-        "我现在在", "我家住在", "我家在", "我住在", "现在在", "我在", "就在", "住在", "位于", "地址是", "地址在",
+        "我现在在", "我家住在", "我家在", "我住在", "现在在", "我在", "就在", "住在", "位于",
+        "地址是", "地址在",
         "位置是", "位置在", "这里是", "在",
     ]
     static let numeralUnits: [String] = [
@@ -48,7 +49,8 @@ public enum AddressNormalizer {
         }
         s = arabicNumerals(s)
         s = replaceAfterDigits(
-            s, ["号楼": "栋", "幢": "栋", "座": "栋", "栋楼": "栋", "号院": "号", "弄": "号", "巷": "号"])
+            s,
+            ["号楼": "栋", "幢": "栋", "座": "栋", "栋楼": "栋", "号院": "号", "弄": "号", "巷": "号"])
         s = dashedLevels(s)
         // Longest first, starting over after each removal: "柳州市柳州市…" loses both.
         let longestFirst = prefixes.sorted { $0.count > $1.count }
@@ -152,7 +154,8 @@ public enum AddressNormalizer {
                 }
                 j = k + 1
             }
-            let levels = out.hasSuffix("单元") ? ["室"] : out.hasSuffix("栋") ? ["单元", "室"] : ["栋", "单元", "室"]
+            let levels =
+                out.hasSuffix("单元") ? ["室"] : out.hasSuffix("栋") ? ["单元", "室"] : ["栋", "单元", "室"]
             if groups.count >= 2, groups.count <= levels.count {
                 // Replace the trailing unit word before (栋/单元) only by what follows it.
                 for (g, level) in zip(groups, levels) { out += g + level }

@@ -13,15 +13,20 @@ struct AddressBuckets: Sendable {
         self.cells = cells
     }
 
-    private static func key(_ p: Coordinate) -> Int64 { key(Int64((p.x / cell).rounded(.down)), Int64((p.y / cell).rounded(.down))) }
+    private static func key(_ p: Coordinate) -> Int64 {
+        key(Int64((p.x / cell).rounded(.down)), Int64((p.y / cell).rounded(.down)))
+    }
     private static func key(_ x: Int64, _ y: Int64) -> Int64 { (x << 32) ^ (y & 0xFFFF_FFFF) }
 
     /// Indices of the addresses within `radius` metres of `p`, nearest first, at most `limit`.
     func nearest(_ p: Coordinate, radius: Double, limit: Int) -> [(index: Int, metres: Double)] {
         let m = Metric.metresPerDegree(atLatitude: p.y)
-        let dx = radius / m.lon, dy = radius / m.lat
-        let x0 = Int64(((p.x - dx) / AddressBuckets.cell).rounded(.down)), x1 = Int64(((p.x + dx) / AddressBuckets.cell).rounded(.down))
-        let y0 = Int64(((p.y - dy) / AddressBuckets.cell).rounded(.down)), y1 = Int64(((p.y + dy) / AddressBuckets.cell).rounded(.down))
+        let dx = radius / m.lon
+        let dy = radius / m.lat
+        let x0 = Int64(((p.x - dx) / AddressBuckets.cell).rounded(.down))
+        let x1 = Int64(((p.x + dx) / AddressBuckets.cell).rounded(.down))
+        let y0 = Int64(((p.y - dy) / AddressBuckets.cell).rounded(.down))
+        let y1 = Int64(((p.y + dy) / AddressBuckets.cell).rounded(.down))
         var found: [(index: Int, metres: Double)] = []
         for x in x0...x1 {
             for y in y0...y1 {
@@ -86,8 +91,10 @@ extension Snapshot {
 
     /// LOCATE's answer with `"address"`: the nearest standard address within the request's
     /// radius (null when none), so that a dispatcher can name a GPS fix.
-    public func writeLocation(grid g: Int?, point: Coordinate, input: Coordinate?, crs: CRS,
-                              nearestAddress request: ReverseGeocodeRequest, to out: inout [UInt8]) throws {
+    public func writeLocation(
+        grid g: Int?, point: Coordinate, input: Coordinate?, crs: CRS,
+        nearestAddress request: ReverseGeocodeRequest, to out: inout [UInt8]
+    ) throws {
         let nearest = try addressLibrary.nearest(point, request).first
         writeLocation(grid: g, point: point, input: input, crs: crs, to: &out) { out in
             out.appendText(#","address":"#)
