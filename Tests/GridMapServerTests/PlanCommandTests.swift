@@ -66,6 +66,10 @@ import Testing
         let after = try #require(try reader.command("LOCATE", "\(point.x)", "\(point.y)").json)
         #expect(after["data_version"]?.string == "\(version)")
         #expect(created.contains(after["grid"]?["id"]?.string ?? ""))
+        // Geocoding answers with the grids of the version served: the redraw at once.
+        let geocoded = try #require(try reader.command("GEOCODE", inGrid[0].text).json)
+        #expect(geocoded["candidates"]?.array?.first?["grid"]?["id"] == after["grid"]?["id"])
+        #expect(geocoded["data_version"]?.string == "\(version)")
         let old = try #require(try reader.command("LOCATE", "\(point.x)", "\(point.y)", "ASOF", "\(version - 1)").json)
         #expect(old["grid"]?["id"]?.string == grid.id)
         guard case .error(let closed) = try planner.command("PLAN", "PUBLISH", "\(draft)") else {

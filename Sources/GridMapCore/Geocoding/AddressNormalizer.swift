@@ -20,6 +20,11 @@ public enum AddressNormalizer {
         "旁边", "对面", "附近", "门口", "边上", "隔壁", "后面",
         "前面", "楼下", "路口", "周边", "一带", "里面", "旁",
     ]
+    static let trailingChars = trailing.map { Array($0) }
+    static let leadingFirst = Set(leading.compactMap(\.unicodeScalars.first))
+    /// The characters that `replaceAfterDigits` may replace (号楼, 幢, 座, 栋楼, 号院, 弄, 巷).
+    static let replacedAfterDigits = Set("楼幢座院弄巷".unicodeScalars)
+    static let numeralUnitChars = numeralUnits.map { Array($0) }
     /// Words before an address in what people say or type ("我在…", "就在…").
     static let leading = [
         "我现在在", "我家住在", "我家在", "我住在", "现在在", "我在", "就在", "住在", "位于",
@@ -33,28 +38,36 @@ public enum AddressNormalizer {
     public static func normalize(_ raw: String, prefixes: [String] = defaultPrefixes) -> Normalized {
         var s = halfWidth(raw)
         s = String(s.unicodeScalars.filter { !isSeparator($0) }.map(Character.init))
-        if let lead = leading.first(where: { s.hasPrefix($0) && s.count > $0.count + 1 }) { s.removeFirst(lead.count) }
+        // (Each check first looks at one scalar: a query runs these on every character.)
+        if let first = s.unicodeScalars.first, leadingFirst.contains(first),
+            let lead = leading.first(where: { s.hasPrefix($0) && s.count > $0.count + 1 })
+        {
+            s.removeFirst(lead.count)
+        }
         // A description after the address ("门口", "对面的路灯坏了"): from the first trailing
         // word after which no number follows, the rest is a note.
         var note = ""
         let chars = Array(s)
-        for i in 1..<max(1, chars.count) {
-            let rest = String(chars[i...])
-            guard trailing.contains(where: { rest.hasPrefix($0) }), !rest.contains(where: { $0.isNumber }) else {
-                continue
-            }
-            note = rest
+        let lastDigit = chars.lastIndex { $0.isNumber } ?? -1
+        for i in max(1, lastDigit + 1)..<max(1, chars.count)
+        where trailingChars.contains(where: { w in chars[i...].starts(with: w) }) {
+            note = String(chars[i...])
             s = String(chars[..<i])
             break
         }
         s = arabicNumerals(s)
-        s = replaceAfterDigits(
-            s,
-            ["号楼": "栋", "幢": "栋", "座": "栋", "栋楼": "栋", "号院": "号", "弄": "号", "巷": "号"])
+        if s.unicodeScalars.contains(where: { replacedAfterDigits.contains($0) }) {
+            s = replaceAfterDigits(
+                s,
+                ["号楼": "栋", "幢": "栋", "座": "栋", "栋楼": "栋", "号院": "号", "弄": "号", "巷": "号"])
+        }
         s = dashedLevels(s)
         // Longest first, starting over after each removal: "柳州市柳州市…" loses both.
         let longestFirst = prefixes.sorted { $0.count > $1.count }
-        while let p = longestFirst.first(where: { s.hasPrefix($0) && s.count > $0.count }) {
+        let firsts = Set(prefixes.compactMap(\.unicodeScalars.first))
+        while let first = s.unicodeScalars.first, firsts.contains(first),
+            let p = longestFirst.first(where: { s.hasPrefix($0) && s.count > $0.count })
+        {
             s.removeFirst(p.count)
         }
         return Normalized(text: s, note: note)
@@ -100,8 +113,7 @@ public enum AddressNormalizer {
             guard numeralChars.contains(chars[i]) else { out.append(chars[i]); i += 1; continue }
             var j = i
             while j < chars.count, numeralChars.contains(chars[j]) { j += 1 }
-            let rest = String(chars[j...])
-            if numeralUnits.contains(where: { rest.hasPrefix($0) }), let n = value(of: Array(chars[i..<j])) {
+            if numeralUnitChars.contains(where: { chars[j...].starts(with: $0) }), let n = value(of: Array(chars[i..<j])) {
                 out += String(n)
             } else {
                 out += String(chars[i..<j])
