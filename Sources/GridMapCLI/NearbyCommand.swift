@@ -6,22 +6,16 @@ struct NearbyCommand: ParsableCommand {
         commandName: "nearby",
         abstract: "Print the nearest resources to a point (optionally of one kind, within a radius), as JSON.")
 
-    @Argument(help: "Longitude (or x in the given CRS).") var lon: String
-    @Argument(help: "Latitude (or y in the given CRS).") var lat: String
+    @OptionGroup var at: PointArguments
     @Option(
         help: "Only resources of this kind (grid_worker, enforcement, service_company, camera, venue, service_point).")
     var kind: String?
     @Option(help: "Only resources within this many metres (at most 100,000).") var radius: Double?
     @Option(help: "At most this many resources, 1 to 1,000 (default: 5, or 100 within a radius).") var limit: Int?
-    @Option(help: "CRS of the input.") var crs = "wgs84"
     @OptionGroup var options: DataOptions
 
     func run() throws {
-        let raw = Coordinate(try number(lon, "longitude"), try number(lat, "latitude"))
-        let point: Coordinate
-        do { point = try CoordinateConverter().toWGS84(raw, from: try CRS(parsing: crs)) } catch {
-            throw ValidationError("\(error)")
-        }
+        let point = try at.wgs84()
         let snapshot: Snapshot
         do { snapshot = try options.snapshot() } catch { throw Failure(error) }
         let request: NearbyRequest
