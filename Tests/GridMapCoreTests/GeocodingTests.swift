@@ -20,6 +20,11 @@ enum GeocodingFixture {
         #expect(n("立岸大道12号院") == "立岸大道12号")
         #expect(n("广西壮族自治区柳州市柳州市鱼峰区 立岸大道，12号。") == "立岸大道12号")
         #expect(n("五里亭街道三合村") == "五里亭街道三合村")  // numerals inside names stay
+        // Twenty numerals before 号 once overflowed an Int and killed the process.
+        let long = String(repeating: "九", count: 20)
+        #expect(n("立岸大道\(long)号") == "立岸大道\(long)号")
+        #expect(n("立岸大道１２号３-２-５０２") == "立岸大道12号3栋2单元502室")
+        #expect(n("-3--2-") == "-3--2-" && n("") == "" && n("，。 ") == "")
         let withNote = AddressNormalizer.normalize("立岸大道12号对面")
         #expect(withNote.text == "立岸大道12号" && withNote.note == "对面")
         #expect(AddressNormalizer.normalize("立岸大道12号门口旁边").note == "门口旁边")

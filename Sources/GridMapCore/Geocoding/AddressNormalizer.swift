@@ -125,6 +125,9 @@ public enum AddressNormalizer {
 
     /// 十二 → 12, 一百零五 → 105, 二十 → 20, 廿三 → 23, 一二三 → 123 (digit by digit).
     static func value(of run: [Character]) -> Int? {
+        // No door, building or room number has more than nine digits; a longer run (typed or
+        // hostile) would overflow.
+        guard run.count <= 9 else { return nil }
         if !run.contains(where: { "十百千廿卅".contains($0) }) {
             let digits = run.compactMap { digitValue[$0] }
             guard digits.count == run.count else { return nil }
