@@ -34,19 +34,24 @@ struct GeocodeCommand: ParsableCommand {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ValidationError("\(input) is not UTF-8 text")
         }
-        // On every core, with progress on standard error.
+        // On every core, a batch at a time (answers are written as each batch ends, so memory
+        // stays bounded however long the file), with progress on standard error.
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let started = Date()
-        let answers: [[UInt8]?]
-        do {
-            answers = try snapshot.geocodeLines(lines, limit: limit) { done in
-                let rate = Double(done) / max(1e-3, Date().timeIntervalSince(started))
-                FileHandle.standardError.write(Data("\rgeocoded \(done) of \(lines.count) (\(Int(rate))/s)".utf8))
-            }
-        } catch { throw Failure(error) }
-        FileHandle.standardError.write(Data("\n".utf8))
         let out = Output()
-        for case let a? in answers { out.line(String(decoding: a, as: UTF8.self)) }
+        let batch = 65_536
+        for first in stride(from: 0, to: lines.count, by: batch) {
+            let answers: [[UInt8]?]
+            do {
+                answers = try snapshot.geocodeLines(
+                    Array(lines[first..<min(lines.count, first + batch)]), limit: limit, firstLine: first + 1)
+            } catch { throw Failure(error) }
+            for case let a? in answers { out.line(String(decoding: a, as: UTF8.self)) }
+            let done = min(lines.count, first + batch)
+            let rate = Double(done) / max(1e-3, Date().timeIntervalSince(started))
+            FileHandle.standardError.write(Data("\rgeocoded \(done) of \(lines.count) (\(Int(rate))/s)".utf8))
+        }
+        FileHandle.standardError.write(Data("\n".utf8))
         out.flush()
     }
 }

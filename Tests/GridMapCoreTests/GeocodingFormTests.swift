@@ -223,6 +223,12 @@ extension GeocodeResult {
             if !got.isEmpty { withAnswers += 1 }
         }
         #expect(withAnswers > 100)
+        // At a pole a metre is all longitudes: still no scan of the world.
+        #expect(library.nearest(Coordinate(0, 90), try ReverseGeocodeRequest(radius: 1000)).isEmpty)
+        // The end of a longer text is matched one edit away only when it keeps three characters.
+        guard case .none = try Geocoder(library: library).geocode("解放北路12号") else {
+            Issue.record("解放北路 taken for a road of the library"); return
+        }
         #expect(throws: LookupError.self) { try ReverseGeocodeRequest(radius: 0) }
         #expect(throws: LookupError.self) { try ReverseGeocodeRequest(limit: 101) }
     }

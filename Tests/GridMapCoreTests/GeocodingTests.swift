@@ -25,6 +25,10 @@ enum GeocodingFixture {
         #expect(n("立岸大道\(long)号") == "立岸大道\(long)号")
         #expect(n("立岸大道１２号３-２-５０２") == "立岸大道12号3栋2单元502室")
         #expect(n("-3--2-") == "-3--2-" && n("") == "" && n("，。 ") == "")
+        #expect(n("屏园路175-1号") == "屏园路175-1号")  // a door number, not building-unit
+        #expect(n("屏园路175巷") == "屏园路175号" && n("屏园路3巷12号") == "屏园路3巷12号")
+        let described = AddressNormalizer.normalize("我在洛岸街89号门口有2个井盖坏了")
+        #expect(described.text == "洛岸街89号" && described.note == "门口有2个井盖坏了")
         let withNote = AddressNormalizer.normalize("立岸大道12号对面")
         #expect(withNote.text == "立岸大道12号" && withNote.note == "对面")
         #expect(AddressNormalizer.normalize("立岸大道12号门口旁边").note == "门口旁边")

@@ -101,9 +101,9 @@ public final class AddressLibrary: Sendable {
         // theirs alone (a name several share cannot say which one is meant).
         let named = dataset.resources.filter { AddressLibrary.landmarkKinds.contains($0.kind) }
         let counts = Dictionary(grouping: named, by: \.name).mapValues(\.count)
+        let streetName = Dictionary(dataset.streets.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let streetOfGrid = Dictionary(
-            dataset.grids.map { g in (g.id, dataset.streets.first { $0.id == g.streetID }?.name ?? "") },
-            uniquingKeysWith: { a, _ in a })
+            dataset.grids.map { g in (g.id, streetName[g.streetID] ?? "") }, uniquingKeysWith: { a, _ in a })
         sharedNames = counts.filter { $0.value > 1 && byPlace[$0.key] == nil }
         let own = named.filter { counts[$0.name] == 1 && byPlace[$0.name] == nil }.sorted { $0.name < $1.name }
         places += own.map { r in
@@ -198,8 +198,12 @@ public final class AddressLibrary: Sendable {
                 for i in variants[v] ?? [] where allowed(Int(i)) && found[Int(i)] == nil {
                     let name = Array(places[Int(i)].name)
                     let d = editDistance(tail, name)
-                    // A two-character text is only taken as a three-character name missing one.
-                    if d <= 1, max(tail.count, name.count) >= 3 {
+                    // A two-character text is only taken as a three-character name missing one,
+                    // and the end of a longer text only when it keeps three characters: "北路"
+                    // at the end of "解放北路" is not 北岩路.
+                    if d <= 1, max(tail.count, name.count) >= 3,
+                        tail.count >= 3 || tail.count == chars.count
+                    {
                         found[Int(i)] = 1 - Double(d) / Double(max(tail.count, name.count))
                     }
                 }

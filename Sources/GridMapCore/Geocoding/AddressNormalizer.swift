@@ -21,6 +21,10 @@ public enum AddressNormalizer {
         "前面", "楼下", "路口", "周边", "一带", "里面", "旁",
     ]
     static let trailingChars = trailing.map { Array($0) }
+    static let trailingFirst = Set(trailing.compactMap(\.first))
+    /// The words after a number that make it an address level.
+    static let levelWordChars = ["号", "栋", "幢", "座", "单元", "室", "楼", "弄", "巷", "院", "-"]
+        .map { Array($0) }
     static let leadingFirst = Set(leading.compactMap(\.unicodeScalars.first))
     /// The characters that `replaceAfterDigits` may replace (号楼, 幢, 座, 栋楼, 号院, 弄, 巷).
     static let replacedAfterDigits = Set("楼幢座院弄巷".unicodeScalars)
@@ -36,8 +40,7 @@ public enum AddressNormalizer {
     ]
 
     public static func normalize(_ raw: String, prefixes: [String] = defaultPrefixes) -> Normalized {
-        var s = halfWidth(raw)
-        s = String(s.unicodeScalars.filter { !isSeparator($0) }.map(Character.init))
+        var s = cleaned(raw)
         // (Each check first looks at one scalar: a query runs these on every character.)
         if let first = s.unicodeScalars.first, leadingFirst.contains(first),
             let lead = leading.first(where: { s.hasPrefix($0) && s.count > $0.count + 1 })
@@ -45,12 +48,21 @@ public enum AddressNormalizer {
             s.removeFirst(lead.count)
         }
         // A description after the address ("门口", "对面的路灯坏了"): from the first trailing
-        // word after which no number follows, the rest is a note.
+        // word after the last numbered level, the rest is a note.
         var note = ""
+        // (After the last numbered level: "…号门口有2个井盖坏了" is a description with a number.)
         let chars = Array(s)
-        let lastDigit = chars.lastIndex { $0.isNumber } ?? -1
-        for i in max(1, lastDigit + 1)..<max(1, chars.count)
-        where trailingChars.contains(where: { w in chars[i...].starts(with: w) }) {
+        func levelFollows(_ i: Int) -> Bool {
+            for k in i..<max(i, chars.count - 1)
+            where (chars[k].isASCII && chars[k].isNumber) || numeralChars.contains(chars[k]) {
+                if levelWordChars.contains(where: { chars[(k + 1)...].starts(with: $0) }) { return true }
+            }
+            return false
+        }
+        for i in 1..<max(1, chars.count)
+        where trailingFirst.contains(chars[i]) && trailingChars.contains(where: { chars[i...].starts(with: $0) })
+            && !levelFollows(i)
+        {
             note = String(chars[i...])
             s = String(chars[..<i])
             break
@@ -59,8 +71,9 @@ public enum AddressNormalizer {
         if s.unicodeScalars.contains(where: { replacedAfterDigits.contains($0) }) {
             s = replaceAfterDigits(
                 s,
-                ["号楼": "栋", "幢": "栋", "座": "栋", "栋楼": "栋", "号院": "号", "弄": "号", "巷": "号"])
+                ["号楼": "栋", "幢": "栋", "座": "栋", "栋楼": "栋", "号院": "号", "弄": "号"])
         }
+        s = laneAsDoorNumber(s)
         s = dashedLevels(s)
         // Longest first, starting over after each removal: "柳州市柳州市…" loses both.
         let longestFirst = prefixes.sorted { $0.count > $1.count }
@@ -73,13 +86,15 @@ public enum AddressNormalizer {
         return Normalized(text: s, note: note)
     }
 
-    /// Full-width ASCII (U+FF01–U+FF5E) and the ideographic space to their half-width forms.
-    static func halfWidth(_ s: String) -> String {
+    /// Half-width, without separators, in one pass over the scalars (CJK ideographs, most of
+    /// an address, skip every check).
+    static func cleaned(_ raw: String) -> String {
         var out = String.UnicodeScalarView()
-        for u in s.unicodeScalars {
-            if (0xFF01...0xFF5E).contains(u.value) { out.append(Unicode.Scalar(u.value - 0xFEE0)!) }
-            else if u.value == 0x3000 { out.append(" ") }
-            else { out.append(u) }
+        for u in raw.unicodeScalars {
+            if u.value >= 0x4E00 && u.value <= 0x9FFF { out.append(u); continue }
+            let v = (0xFF01...0xFF5E).contains(u.value) ? Unicode.Scalar(u.value - 0xFEE0)! : u
+            if v.value == 0x3000 || isSeparator(v) { continue }
+            out.append(v)
         }
         return String(out)
     }
@@ -113,7 +128,9 @@ public enum AddressNormalizer {
             guard numeralChars.contains(chars[i]) else { out.append(chars[i]); i += 1; continue }
             var j = i
             while j < chars.count, numeralChars.contains(chars[j]) { j += 1 }
-            if numeralUnitChars.contains(where: { chars[j...].starts(with: $0) }), let n = value(of: Array(chars[i..<j])) {
+            if numeralUnitChars.contains(where: { chars[j...].starts(with: $0) }),
+                let n = value(of: Array(chars[i..<j]))
+            {
                 out += String(n)
             } else {
                 out += String(chars[i..<j])
@@ -148,6 +165,14 @@ public enum AddressNormalizer {
         return total + current
     }
 
+    /// `175巷` is a door number written with 巷, unless a 号 follows (`3巷12号`: lane 3, door 12).
+    static func laneAsDoorNumber(_ s: String) -> String {
+        guard s.unicodeScalars.contains("巷"), let r = s.range(of: "巷"), r.lowerBound > s.startIndex else { return s }
+        let before = s[s.index(before: r.lowerBound)]
+        guard before.isASCII, before.isNumber, !s[r.upperBound...].contains("号") else { return s }
+        return s.replacingCharacters(in: r, with: "号")
+    }
+
     /// Building, unit and room written with dashes: `6-1` → 6栋1单元, `6-1-502` → 6栋1单元502室,
     /// `6栋1-502` → 6栋1单元502室. The groups take the levels after the one written before them.
     static func dashedLevels(_ s: String) -> String {
@@ -171,7 +196,9 @@ public enum AddressNormalizer {
             }
             let levels =
                 out.hasSuffix("单元") ? ["室"] : out.hasSuffix("栋") ? ["单元", "室"] : ["栋", "单元", "室"]
-            if groups.count >= 2, groups.count <= levels.count {
+            // `175-1号` is a door number: left as it is.
+            let doorNumber = j < chars.count && chars[j] == "号"
+            if groups.count >= 2, groups.count <= levels.count, !doorNumber {
                 // Replace the trailing unit word before (栋/单元) only by what follows it.
                 for (g, level) in zip(groups, levels) { out += g + level }
             } else {

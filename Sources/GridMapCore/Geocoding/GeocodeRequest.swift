@@ -44,9 +44,10 @@ extension Snapshot {
 extension Snapshot {
     /// GEOCODE's answer for each line (empty lines answer nil), spread over every core in
     /// chunks; `progress` hears the count done after each chunk (from any thread). A line that
-    /// cannot be geocoded answers `{"line": n, "error": …}`.
+    /// cannot be geocoded answers `{"line": n, "error": …}`, n counted from `firstLine`.
     public func geocodeLines(
-        _ lines: [String], limit: Int? = nil, progress: @escaping @Sendable (Int) -> Void = { _ in }
+        _ lines: [String], limit: Int? = nil, firstLine: Int = 1,
+        progress: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws -> [[UInt8]?] {
         let geocoder = try self.geocoder
         let chunk = 2_000
@@ -62,7 +63,9 @@ extension Snapshot {
                     return self.geocodeJSON(
                         request.text, try geocoder.geocode(parsed: parsed, limit: request.limit), parsed: parsed)
                 } catch {
-                    let line = JSONValue.object(["line": JSONValue(start + k + 1), "error": .string("\(error)")])
+                    let line = JSONValue.object([
+                        "line": JSONValue(firstLine + start + k), "error": .string("\(error)"),
+                    ])
                     return Array(line.serialized.utf8)
                 }
             }

@@ -6,8 +6,12 @@ struct AddressBuckets: Sendable {
     private let cells: [Int64: [Int32]]
     private let locations: [Coordinate]
 
+    /// The addresses' bounding box: a point farther than the radius from it has none near.
+    private let bounds: BoundingBox?
+
     init(_ addresses: [Address]) {
         locations = addresses.map(\.location)
+        bounds = BoundingBox(locations)
         var cells: [Int64: [Int32]] = [:]
         for (k, p) in locations.enumerated() { cells[AddressBuckets.key(p), default: []].append(Int32(k)) }
         self.cells = cells
@@ -20,13 +24,16 @@ struct AddressBuckets: Sendable {
 
     /// Indices of the addresses within `radius` metres of `p`, nearest first, at most `limit`.
     func nearest(_ p: Coordinate, radius: Double, limit: Int) -> [(index: Int, metres: Double)] {
-        let m = Metric.metresPerDegree(atLatitude: p.y)
+        // Degrees per metre grow without bound toward a pole: the search is kept to the
+        // addresses' own box, so a point far from them (or at 90°) costs nothing.
+        let m = Metric.metresPerDegree(atLatitude: min(89.9, abs(p.y)))
         let dx = radius / m.lon
         let dy = radius / m.lat
-        let x0 = Int64(((p.x - dx) / AddressBuckets.cell).rounded(.down))
-        let x1 = Int64(((p.x + dx) / AddressBuckets.cell).rounded(.down))
-        let y0 = Int64(((p.y - dy) / AddressBuckets.cell).rounded(.down))
-        let y1 = Int64(((p.y + dy) / AddressBuckets.cell).rounded(.down))
+        guard let b = bounds, p.x + dx >= b.minX, p.x - dx <= b.maxX, p.y + dy >= b.minY, p.y - dy <= b.maxY
+        else { return [] }
+        func cell(_ v: Double) -> Int64 { Int64((v / AddressBuckets.cell).rounded(.down)) }
+        let x0 = cell(max(p.x - dx, b.minX)), x1 = cell(min(p.x + dx, b.maxX))
+        let y0 = cell(max(p.y - dy, b.minY)), y1 = cell(min(p.y + dy, b.maxY))
         var found: [(index: Int, metres: Double)] = []
         for x in x0...x1 {
             for y in y0...y1 {
