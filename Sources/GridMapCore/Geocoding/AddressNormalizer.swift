@@ -167,7 +167,9 @@ public enum AddressNormalizer {
 
     /// `175巷` is a door number written with 巷, unless a 号 follows (`3巷12号`: lane 3, door 12).
     static func laneAsDoorNumber(_ s: String) -> String {
-        guard s.unicodeScalars.contains("巷"), let r = s.range(of: "巷"), r.lowerBound > s.startIndex else { return s }
+        guard s.unicodeScalars.contains("巷"), let r = s.range(of: "巷"), r.lowerBound > s.startIndex else {
+            return s
+        }
         let before = s[s.index(before: r.lowerBound)]
         guard before.isASCII, before.isNumber, !s[r.upperBound...].contains("号") else { return s }
         return s.replacingCharacters(in: r, with: "号")
