@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// What a GEOCODE or LOCATEADDR asks, checked the same way by every skin (RESP, CLI, HTTP):
 /// an address of at most 1,024 bytes, and 1 to 100 candidates, by default 5.
@@ -43,34 +42,23 @@ extension Snapshot {
 
 extension Snapshot {
     /// GEOCODE's answer for each line (empty lines answer nil), spread over every core in
-    /// chunks; `progress` hears the count done after each chunk (from any thread). A line that
-    /// cannot be geocoded answers `{"line": n, "error": …}`, n counted from `firstLine`.
-    public func geocodeLines(
-        _ lines: [String], limit: Int? = nil, firstLine: Int = 1,
-        progress: @escaping @Sendable (Int) -> Void = { _ in }
-    ) throws -> [[UInt8]?] {
-        let geocoder = try self.geocoder
+    /// chunks. A line that cannot be geocoded answers `{"line": n, "error": …}`, n counted
+    /// from `firstLine`.
+    public func geocodeLines(_ lines: [String], limit: Int? = nil, firstLine: Int = 1) throws -> [[UInt8]?] {
+        _ = try addressLibrary  // built (or its error thrown) once, before the threads start
         let chunk = 2_000
-        let done = Atomic<Int>(0)
         let starts = Array(stride(from: 0, to: lines.count, by: chunk))
         @Sendable func answer(_ start: Int) -> [[UInt8]?] {
-            let part = lines[start..<min(lines.count, start + chunk)].enumerated().map { k, line -> [UInt8]? in
+            lines[start..<min(lines.count, start + chunk)].enumerated().map { k, line -> [UInt8]? in
                 let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !text.isEmpty else { return nil }
-                do {
-                    let request = try GeocodeRequest(text, limit: limit)
-                    let parsed = geocoder.library.parse(request.text)
-                    return self.geocodeJSON(
-                        request.text, try geocoder.geocode(parsed: parsed, limit: request.limit), parsed: parsed)
-                } catch {
+                do { return try self.geocodeJSON(GeocodeRequest(text, limit: limit)) } catch {
                     let line = JSONValue.object([
                         "line": JSONValue(firstLine + start + k), "error": .string("\(error)"),
                     ])
                     return Array(line.serialized.utf8)
                 }
             }
-            progress(done.add(part.count, ordering: .relaxed).newValue)
-            return part
         }
         var parts = [[[UInt8]?]](repeating: [], count: starts.count)
         parts.withUnsafeMutableBufferPointer { buffer in

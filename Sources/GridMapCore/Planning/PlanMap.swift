@@ -103,7 +103,7 @@ public struct PlanMap: Sendable {
     }
 
     /// The grids changed against the base (added, redrawn, re-attributed or removed).
-    public var changedGrids: [String] { (changes.features[.grids] ?? [:]).keys.sorted() }
+    public var changedGrids: [String] { changes.changedGrids }
 
     /// The draft as a dataset: the base's layers with this draft's grids and resources, and
     /// community and street shapes and counts derived again where grids changed.

@@ -54,10 +54,11 @@ public final class Planner {
         var entry = op.json.object ?? JSONObject()
         entry["at"] = .string(VersionInfo.iso(MapStore.nowMs))
         entry["result"] = .object(result)
-        try store.saveDraft(info, rows: map.changes, entry: .object(entry))
+        let changes = map.changes
+        try store.saveDraft(info, rows: changes, entry: .object(entry))
         var out = result
         out["draft"] = JSONValue(id)
-        out["changed_grids"] = JSONValue(map.changedGrids.count)
+        out["changed_grids"] = JSONValue(changes.changedGrids.count)
         return .object(out)
     }
 

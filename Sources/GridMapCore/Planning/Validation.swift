@@ -92,9 +92,11 @@ public enum Validator {
         let start = ContinuousClock.now
         var findings: [Finding] = []
         findings += try gridChecks(map, rules)
-        findings += try coverageChecks(map, rules)
+        // Grids GEOS found invalid are left out of the overlays below (they would fail).
+        let invalid = Set(findings.filter { $0.rule == "invalid_polygon" }.flatMap(\.grids))
+        findings += try coverageChecks(map, rules, invalid: invalid)
         findings += hierarchyChecks(map, rules)
-        if let base { findings += try crossingChecks(map, base: base, moves: moves, rules) }
+        if let base { findings += try crossingChecks(map, base: base, moves: moves, rules, invalid: invalid) }
         let order: [Finding.Severity: Int] = [.error: 0, .warning: 1]
         findings.sort {
             (order[$0.severity]!, $0.rule, $0.grids.first ?? "") < (order[$1.severity]!, $1.rule, $1.grids.first ?? "")
@@ -153,14 +155,12 @@ public enum Validator {
 
     /// The grids together: gaps and areas outside the district, overlaps, and boundaries
     /// whose vertices differ on the two sides.
-    static func coverageChecks(_ map: Dataset, _ rules: ValidationRules) throws -> [Finding] {
+    static func coverageChecks(_ map: Dataset, _ rules: ValidationRules, invalid: Set<String>) throws -> [Finding] {
         let resources = ThreadResources.current
         let geos = resources.geos
         let measurer = try resources.measurer()
         var out: [Finding] = []
-        let valid = try map.grids.concurrentMap { _, g in
-            (try? ThreadResources.current.geos.geometry(g.shape).isValid) ?? false
-        }
+        let valid = map.grids.map { !invalid.contains($0.id) }
         let polygons = zip(map.grids, valid).filter(\.1).flatMap(\.0.shape.polygons)
         let union = try geos.geometry(.multiPolygon(polygons)).coverageUnion()
         let outline = try geos.geometry(map.outline)
@@ -280,7 +280,7 @@ public enum Validator {
     /// Grids changed against `base` that reach into another community or street.
     static func crossingChecks(
         _ map: Dataset, base: Dataset, moves: [CommunityMove],
-        _ rules: ValidationRules
+        _ rules: ValidationRules, invalid: Set<String>
     ) throws -> [Finding] {
         let resources = ThreadResources.current
         let geos = resources.geos
@@ -302,9 +302,12 @@ public enum Validator {
             return g
         }
         var out: [Finding] = []
-        for g in map.grids where before[g.id].map({ PlanMap.row($0) != PlanMap.row(g) }) ?? true {
+        // Invalid grids are reported as such; an overlay with them would fail.
+        let changed = map.grids.filter { g in
+            !invalid.contains(g.id) && (before[g.id].map { PlanMap.row($0) != PlanMap.row(g) } ?? true)
+        }
+        for g in changed {
             let shape = try geos.geometry(g.shape)
-            guard shape.isValid else { continue }  // reported as invalid; overlay would fail
             for (kind, id) in [("community", g.communityID), ("street", g.streetID)] {
                 let limit: Geometry
                 if kind == "community" {
