@@ -46,7 +46,7 @@ struct GeocodeCommand: ParsableCommand {
                 answers = try snapshot.geocodeLines(
                     Array(lines[first..<min(lines.count, first + batch)]), limit: limit, firstLine: first + 1)
             } catch { throw Failure(error) }
-            for case let a? in answers { out.line(String(decoding: a, as: UTF8.self)) }
+            for case let a? in answers { out.line(bytes: a) }
             let done = min(lines.count, first + batch)
             let rate = Double(done) / max(1e-3, Date().timeIntervalSince(started))
             FileHandle.standardError.write(Data("\rgeocoded \(done) of \(lines.count) (\(Int(rate))/s)".utf8))

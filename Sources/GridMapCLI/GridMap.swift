@@ -36,15 +36,17 @@ struct DataOptions: ParsableArguments {
 
 /// Buffered standard output: bulk jobs print millions of lines.
 final class Output {
-    private var buffer = ""
-    func line(_ s: String) {
-        buffer += s
-        buffer += "\n"
-        if buffer.utf8.count > 1 << 16 { flush() }
+    private var buffer: [UInt8] = []
+    func line(_ s: String) { line(bytes: Array(s.utf8)) }
+    /// A line already encoded (engine answers are UTF-8 bytes: no conversion).
+    func line(bytes: [UInt8]) {
+        buffer += bytes
+        buffer.append(10)
+        if buffer.count > 1 << 16 { flush() }
     }
     func flush() {
-        FileHandle.standardOutput.write(Data(buffer.utf8))
-        buffer = ""
+        FileHandle.standardOutput.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
     }
     deinit { flush() }
 }

@@ -25,7 +25,12 @@ public struct GeocodeRequest: Sendable {
 extension Snapshot {
     /// GEOCODE's answer (see `geocodeJSON(_:_:parsed:)`), with this snapshot's geocoder.
     public func geocodeJSON(_ request: GeocodeRequest) throws -> [UInt8] {
-        let geocoder = try self.geocoder
+        try geocodeJSON(request, with: try self.geocoder)
+    }
+
+    /// The same with a geocoder already in hand (bulk work: one per batch, not per line, as
+    /// getting it takes the library's lock).
+    func geocodeJSON(_ request: GeocodeRequest, with geocoder: Geocoder) throws -> [UInt8] {
         let parsed = geocoder.library.parse(request.text)
         return geocodeJSON(request.text, try geocoder.geocode(parsed: parsed, limit: request.limit), parsed: parsed)
     }
@@ -45,14 +50,14 @@ extension Snapshot {
     /// chunks. A line that cannot be geocoded answers `{"line": n, "error": …}`, n counted
     /// from `firstLine`.
     public func geocodeLines(_ lines: [String], limit: Int? = nil, firstLine: Int = 1) throws -> [[UInt8]?] {
-        _ = try addressLibrary  // built (or its error thrown) once, before the threads start
+        let geocoder = try self.geocoder  // the library built (or its error thrown) once
         let chunk = 2_000
         let starts = Array(stride(from: 0, to: lines.count, by: chunk))
         @Sendable func answer(_ start: Int) -> [[UInt8]?] {
             lines[start..<min(lines.count, start + chunk)].enumerated().map { k, line -> [UInt8]? in
                 let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !text.isEmpty else { return nil }
-                do { return try self.geocodeJSON(GeocodeRequest(text, limit: limit)) } catch {
+                do { return try self.geocodeJSON(GeocodeRequest(text, limit: limit), with: geocoder) } catch {
                     let line = JSONValue.object([
                         "line": JSONValue(firstLine + start + k), "error": .string("\(error)"),
                     ])
