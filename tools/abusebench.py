@@ -299,7 +299,7 @@ def main():
     def limits():
         resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
 
-    server = subprocess.Popen([args.binary, "serve", "--port", str(port), "--requirepass", PASSWORD,
+    server = subprocess.Popen([args.binary, "serve", "--http-port", "0", "--port", str(port), "--requirepass", PASSWORD,
                                "--max-connections", str(args.idle + 100 if args.idle else 256)],
                               stderr=log, preexec_fn=limits)
     try:

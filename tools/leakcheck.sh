@@ -17,7 +17,7 @@ for args in "locate 109.4377 24.3041 --crs gcj02" "convert 109.43 24.3 --from bd
 done
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" serve --port "$port" 2>/dev/null &
+"$bin" serve --http-port 0 --port "$port" 2>/dev/null &
 server=$!
 for _ in $(seq 200); do redis-cli -p "$port" PING >/dev/null 2>&1 && break; sleep 0.1; done
 redis-benchmark -p "$port" -c 10 -n 20000 -P 16 -q LOCATE 109.4300 24.3000 >/dev/null

@@ -37,7 +37,7 @@ def wait_port(port):
 
 
 gport, rport = free_port(), free_port()
-gridmap = subprocess.Popen([args.binary, "serve", "--port", str(gport), "--data", args.data,
+gridmap = subprocess.Popen([args.binary, "serve", "--http-port", "0", "--port", str(gport), "--data", args.data,
                             "--max-connections", "4096"]
                            + (["--threads", str(args.threads)] if args.threads else []),
                            stderr=subprocess.DEVNULL)

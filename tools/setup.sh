@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the C libraries gridmap builds against (Debian/Ubuntu), if they are missing; with
 # --test also what the tests use (gdal-bin's ogrinfo reads and edits gridmap's GeoPackages;
-# rsvg-convert and a CJK font render the planning impact picture).
+# rsvg-convert and a CJK font render the planning impact picture; Chromium loads the map page).
+# libjs-leaflet is the map page's Leaflet, served by `gridmap serve`.
 # Needs a Swift 6 toolchain on PATH (swift.org builds for Debian 12).
 set -euo pipefail
-packages=(libgeos-dev libproj-dev proj-data libsqlite3-dev pkg-config)
-if [ "${1:-}" = "--test" ]; then packages+=(gdal-bin python3-pip librsvg2-bin fonts-wqy-zenhei); fi
+packages=(libgeos-dev libproj-dev proj-data libsqlite3-dev pkg-config libjs-leaflet fonts-wqy-zenhei)
+if [ "${1:-}" = "--test" ]; then packages+=(gdal-bin python3-pip librsvg2-bin chromium); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

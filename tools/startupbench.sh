@@ -6,7 +6,7 @@ store=$1 rounds=${2:-3} port=${3:-6399}
 bin=${GRIDMAP:-$(dirname "$0")/../.build/release/gridmap}
 for r in $(seq "$rounds"); do
     start=$(date +%s.%N)
-    "$bin" serve --store "$store" --port "$port" >/dev/null 2>&1 &
+    "$bin" serve --http-port 0 --store "$store" --port "$port" >/dev/null 2>&1 &
     pid=$!
     until redis-cli -p "$port" LOCATE 109.45 24.30 2>/dev/null | grep -q '"grid"'; do sleep 0.05; done
     end=$(date +%s.%N)

@@ -16,3 +16,6 @@ python3 tools/clients/test_store_durability.py .build/release/gridmap
 python3 tools/clients/test_hardening.py .build/release/gridmap
 # The README's worked example of redrawing the map, as written.
 bash tools/plan-example.sh .build/release/gridmap
+# The map page in headless Chromium: layers drawn, an address searched, a click answered.
+python3 -c "import websocket" 2>/dev/null || python3 -m pip install -q websocket-client
+python3 tools/clients/test_page.py .build/release/gridmap docs/screenshots

@@ -28,17 +28,34 @@ struct LocateCommand: ParsableCommand {
     func run() throws {
         let crs: CRS
         do { crs = try CRS(parsing: self.crs) } catch { throw ValidationError("\(error)") }
-        let converter = CoordinateConverter()
         if let input {
-            try bulk(input, crs: crs, converter: converter, snapshot: try snapshot())
+            try bulk(input, crs: crs, converter: CoordinateConverter(), snapshot: try snapshot())
             return
         }
         let raw = Coordinate(try number(lon!, "longitude"), try number(lat!, "latitude"))
         let point: Coordinate
-        do { point = try converter.toWGS84(raw, from: crs) } catch { throw ValidationError("\(error)") }
-        let snapshot = try snapshot()
+        do {
+            point = try CoordinateConverter.toWGS84WithoutPROJ(raw, from: crs)
+                ?? ThreadResources.current.converter.toWGS84(raw, from: crs)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let path = try options.storePath()
+        let version: Int
+        do {
+            let store = try MapStore(path: path, readOnly: true)
+            version = try asof.map { try store.resolve(asOf: $0) } ?? store.head()
+            // One lookup: the version's prepared index and replies, when the store has them.
+            if address == nil, let prepared = try PreparedLookup.load(store: store, version: version) {
+                print(prepared.locationText(grid: prepared.locate(point), point: point, input: raw, crs: crs))
+                return
+            }
+        } catch { throw Failure(error) }
+        let snapshot: Snapshot
+        do { snapshot = try Snapshot.load(store: path, version: version) } catch { throw Failure(error) }
         guard let address else {
             print(snapshot.locationText(grid: snapshot.locate(point), point: point, input: raw, crs: crs))
+            PreparedLookup.save(snapshot, store: path, version: version)
             return
         }
         var out: [UInt8] = []

@@ -46,7 +46,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     struct Open: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Open a draft from the current version.")
+        static let configuration = CommandConfiguration(commandName: "open", abstract: "Open a draft from the current version.")
         @Option(help: "What the draft is for.") var name: String
         @Option(help: "Who edits it (default: $USER).") var author: String?
         @OptionGroup var data: DataOptions
@@ -59,7 +59,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     struct Drafts: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the open drafts (--all: closed ones too).")
+        static let configuration = CommandConfiguration(commandName: "drafts", abstract: "List the open drafts (--all: closed ones too).")
         @Flag(help: "Published and discarded drafts too.") var all = false
         @OptionGroup var data: DataOptions
         func run() throws {
@@ -71,6 +71,7 @@ struct PlanCommand: ParsableCommand {
 
     struct Split: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "split",
             abstract: "Cut a grid along a line into new grids, numbered after the community's highest code.")
         @Option(help: "The grid to split.") var grid: String
         @Option(help: "The line (LineString or MultiLineString) that crosses the grid.") var line: String
@@ -80,6 +81,7 @@ struct PlanCommand: ParsableCommand {
 
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "merge",
             abstract: "Merge adjacent grids of one community into the one with the lowest code.")
         @Argument(help: "Two or more grid codes.") var grids: [String]
         @OptionGroup var options: DraftOptions
@@ -101,6 +103,7 @@ struct PlanCommand: ParsableCommand {
 
     struct Transfer: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "transfer",
             abstract: "Hand the part of an area that lies in the source grids to a neighbouring grid.")
         @Option(help: "The area (Polygon or MultiPolygon).") var area: String
         @Option(help: "The grid that receives it.") var to: String
@@ -121,7 +124,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set a grid's name, households or population.")
+        static let configuration = CommandConfiguration(commandName: "set", abstract: "Set a grid's name, households or population.")
         @Option(help: "The grid.") var grid: String
         @Argument(help: "name, households or population.") var field: String
         @Argument(help: "The value.") var value: String
@@ -131,6 +134,7 @@ struct PlanCommand: ParsableCommand {
 
     struct Assign: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "assign",
             abstract: "Assign a grid worker or enforcement officer to a grid.")
         @Argument(help: "The person's resource id (gw…, le…).") var resource: String
         @Argument(help: "The grid.") var grid: String
@@ -139,7 +143,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     struct Unassign: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Take a grid worker or officer off their grid.")
+        static let configuration = CommandConfiguration(commandName: "unassign", abstract: "Take a grid worker or officer off their grid.")
         @Argument(help: "The person's resource id.") var resource: String
         @OptionGroup var options: DraftOptions
         func run() throws { try options.apply { .assign(resource: resource, grid: nil) } }
@@ -147,6 +151,7 @@ struct PlanCommand: ParsableCommand {
 
     struct Replace: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "replace",
             abstract: "Replace the draft's grids with a layer edited in QGIS (GeoJSON, or a .gpkg's 'grids' layer).")
         @Argument(help: "The file.") var file: String
         @OptionGroup var options: DraftOptions
@@ -157,6 +162,7 @@ struct PlanCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write the draft's grids for QGIS: GeoJSON, or a GeoPackage of the whole draft map (.gpkg).")
         @Argument(help: "The file.") var file: String
         @OptionGroup var options: DraftOptions
@@ -168,6 +174,7 @@ struct PlanCommand: ParsableCommand {
 
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "validate",
             abstract: "Validate a draft (or a version): coverage, nesting, codes, staff, households.",
             discussion: "Exits with status 2 when there are errors.")
         @Option(help: "The draft (default: the current version).") var draft: Int?
@@ -207,6 +214,7 @@ struct PlanCommand: ParsableCommand {
 
     struct Impact: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "impact",
             abstract: "Whom a draft affects: grids, addresses, residents, staff, codes; as a table, JSON or SVG.")
         @Flag(help: "JSON instead of a table.") var json = false
         @Option(help: "Also draw the changed area to this SVG file.") var svg: String?
@@ -222,6 +230,7 @@ struct PlanCommand: ParsableCommand {
 
     struct Publish: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "publish",
             abstract: "Publish a draft as the next version (rebased if others published meanwhile).")
         @Option(help: "Who publishes (default: $USER).") var author: String?
         @Option(help: "Why (default: the draft's name).") var message: String?
@@ -236,7 +245,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     struct Discard: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Discard a draft.")
+        static let configuration = CommandConfiguration(commandName: "discard", abstract: "Discard a draft.")
         @OptionGroup var options: DraftOptions
         func run() throws {
             do { try options.planner().discard(draft: options.draft) } catch { throw Failure(error) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GridMapCore
+import GridMapHTTP
 import GridMapServer
 import Logging
 import NIOCore
@@ -34,6 +35,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request, bytes.") var maxRequestBytes = 4 << 20
     @Option(help: "Most elements in a request array.") var maxArrayLength = 1024
     @Option(help: "Earlier versions kept built for ASOF queries.") var asofCache = MapService.defaultAsOfCapacity
+    @Option(help: "HTTP port: the map page, /api, /healthz, /readyz, /metrics (0: no HTTP).") var httpPort = 8080
+    @Option(help: "Address HTTP binds (loopback unless told otherwise).") var httpHost = "127.0.0.1"
+    @Option(help: "An intranet tile server for the page's base map, e.g. https://tiles.lan/{z}/{x}/{y}.png.")
+    var tiles: String?
+    @Option(help: "Where Leaflet is (Debian's libjs-leaflet).") var leaflet = HTTPConfig().leafletDirectory
     @OptionGroup var options: DataOptions
 
     func run() async throws {
@@ -55,17 +61,54 @@ struct ServeCommand: AsyncParsableCommand {
         config.limits.maxRequestBytes = maxRequestBytes
         config.limits.maxArrayLength = maxArrayLength
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
-        let service: MapService
-        do {
-            service = try MapService(storePath: try options.storePath(), asOfCapacity: asofCache)
-            service.prepareGeocoding()
-        } catch { throw Failure(error) }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0…65535") }
+        let storePath = try options.storePath()
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        let server = GridMapServer(service: service, config: config, logger: logger, group: loops)
+        let stats = ServerStats()
+        let served = ServedMap()
+        // HTTP listens at once (/healthz answers, /readyz says "loading"); the map is loaded
+        // beside it, off the cooperative pool, and RESP starts once it is in.
+        let resp = LoadThenServe(served: served, load: { [asofCache] in
+            let service = try MapService(storePath: storePath, asOfCapacity: asofCache)
+            service.prepareGeocoding()
+            return service
+        }, serve: { [config] service in
+            try await GridMapServer(service: service, config: config, logger: logger, group: loops, stats: stats).run()
+        })
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: resp)]
+        if httpPort > 0 {
+            var http = HTTPConfig()
+            http.host = httpHost
+            http.port = httpPort
+            http.access = config
+            http.tileURL = tiles
+            http.leafletDirectory = leaflet
+            services.append(.init(service: GridMapHTTP.application(map: served, config: http, resp: stats,
+                                                                   logger: logger)))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try await loops.shutdownGracefully()
+    }
+}
+
+/// Loads the map (seconds at 100×) on a thread of its own, publishes it to `served`, then
+/// runs the RESP server on it.
+struct LoadThenServe: Service {
+    let served: ServedMap
+    let load: @Sendable () throws -> MapService
+    let serve: @Sendable (MapService) async throws -> Void
+
+    func run() async throws {
+        let service: MapService
+        do {
+            service = try await withCheckedThrowingContinuation { done in
+                Thread { done.resume(with: Result { try load() }) }.start()
+            }
+        } catch { throw Failure(error) }
+        served.set(service)
+        try await serve(service)
     }
 }

@@ -19,6 +19,7 @@ struct StoreCommand: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import a data directory or a GeoPackage: a new store, or a new version of an existing one.",
             discussion: "Only what differs from the current version is recorded. Street and community shapes are "
                 + "derived from the grids (the file's own are ignored).")
@@ -46,6 +47,7 @@ struct StoreCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write a version as a data directory or, for a path ending in .gpkg, a GeoPackage (QGIS, GDAL).")
         @Argument(help: "Output directory, or a .gpkg file.") var output: String
         @Option(help: "A version number or an ISO 8601 date (default: the current version).") var version: String?
@@ -69,6 +71,7 @@ struct StoreCommand: ParsableCommand {
 
     struct Versions: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "versions",
             abstract: "List the versions, newest first, one JSON object per line.")
         @Option(help: "At most this many.") var limit = 20
         @OptionGroup var options: DataOptions
@@ -85,6 +88,7 @@ struct StoreCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show one version (a number, or the one live at an ISO 8601 date).")
         @Argument var version: String
         @OptionGroup var options: DataOptions
@@ -100,6 +104,7 @@ struct StoreCommand: ParsableCommand {
 
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "diff",
             abstract: "What changed between two versions, feature by feature (added, removed, attributes, area moved).")
         @Argument var from: String
         @Argument var to: String
@@ -116,6 +121,7 @@ struct StoreCommand: ParsableCommand {
 
     struct Rollback: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rollback",
             abstract: "Publish an earlier version's content as a new version (history is never rewritten).")
         @Argument var version: String
         @OptionGroup var authorship: Authorship
@@ -134,6 +140,7 @@ struct StoreCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract:
                 "Check the store: SQLite's integrity check, and every version read back with the counts it recorded.")
         @OptionGroup var options: DataOptions

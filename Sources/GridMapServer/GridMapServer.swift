@@ -13,7 +13,7 @@ import ServiceLifecycle
 public final class GridMapServer: Service, Sendable {
     public let service: MapService
     public let config: ServerConfig
-    public let stats = ServerStats()
+    public let stats: ServerStats
     private let logger: Logger
     private let group: any EventLoopGroup
     private let registry = ConnectionRegistry()
@@ -21,8 +21,9 @@ public final class GridMapServer: Service, Sendable {
 
     public init(service: MapService, config: ServerConfig, logger: Logger,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }) {
+                stats: ServerStats = ServerStats(), onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }) {
         self.service = service
+        self.stats = stats
         self.config = config
         self.logger = logger
         self.group = group

@@ -98,55 +98,32 @@ enum LookupCommands {
     }
 
     static func grid(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        let snapshot = s.snapshot
-        let id = try a.text(0)
-        guard let g = snapshot.grid(id: id) else { throw CommandError("unknown grid '\(id.prefix(40))'") }
-        guard case .object(var o) = snapshot.gridJSON(g) else { throw CommandError("internal error") }
-        o["geometry"] = GeoJSON.json(snapshot.dataset.grids[g].shape)
-        o["data_version"] = .string(snapshot.version)
-        return json(.object(o))
+        json(try known { try s.snapshot.gridDetailJSON(id: try a.text(0)) })
     }
 
     static func grids(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        let snapshot = s.snapshot
-        let list: [Int]
-        if a.count == 0 {
-            list = Array(snapshot.dataset.grids.indices)
-        } else {
-            guard a.count == 2 else {
-                throw CommandError("usage: GRIDS [STREET id | COMMUNITY id]", code: "ERR syntax error:")
-            }
-            let id = try a.text(1)
-            switch try a.text(0).uppercased() {
-            case "STREET":
-                guard snapshot.hasStreet(id) else {
-                    throw CommandError("unknown street '\(id.prefix(40))'")
-                }
-                list = snapshot.grids(inStreet: id)
-            case "COMMUNITY":
-                guard snapshot.hasCommunity(id) else {
-                    throw CommandError("unknown community '\(id.prefix(40))'")
-                }
-                list = snapshot.grids(inCommunity: id)
-            default: throw CommandError("usage: GRIDS [STREET id | COMMUNITY id]", code: "ERR syntax error:")
-            }
+        let usage = CommandError("usage: GRIDS [STREET id | COMMUNITY id]", code: "ERR syntax error:")
+        guard a.count == 0 || a.count == 2 else { throw usage }
+        if a.count == 0 { return json(try s.snapshot.gridsJSON()) }
+        let id = try a.text(1)
+        switch try a.text(0).uppercased() {
+        case "STREET": return json(try known { try s.snapshot.gridsJSON(street: id) })
+        case "COMMUNITY": return json(try known { try s.snapshot.gridsJSON(community: id) })
+        default: throw usage
         }
-        return json(["grids": .array(list.map(snapshot.gridJSON)), "data_version": .string(snapshot.version)])
     }
 
     static func neighbors(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let snapshot = s.snapshot
         let id = try a.text(0)
-        guard let g = snapshot.grid(id: id) else { throw CommandError("unknown grid '\(id.prefix(40))'") }
+        guard snapshot.grid(id: id) != nil else { throw CommandError("unknown grid '\(id.prefix(40))'") }
         // GEOS overlays take milliseconds: off the event loop, with that thread's context.
-        return s.offLoop {
-            let list = try snapshot.neighbours(of: g, context: ThreadResources.current.geos)
-            return json(["grid": .string(id), "neighbors": .array(list.map { h in
-                guard case .object(var o) = snapshot.gridJSON(h) else { return .null }
-                o["workers"] = .array(snapshot.workers(of: h).map(snapshot.resourceJSON))
-                return .object(o)
-            }), "data_version": .string(snapshot.version)])
-        }
+        return s.offLoop { json(try snapshot.neighboursJSON(id: id, context: ThreadResources.current.geos)) }
+    }
+
+    /// The engine's unknown-id error as the command error RESP clients know.
+    private static func known<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as UnknownID { throw CommandError(e.description) }
     }
 
     /// INTERSECTS <WKT | GeoJSON> | CIRCLE lon lat metres | BOX minlon minlat maxlon maxlat

@@ -30,7 +30,7 @@ public struct ServerConfig: Sendable {
 
     /// The role granted by `AUTH [user] password`, or nil. Every configured password is
     /// compared, in constant time, whichever matches.
-    func authenticate(user: String?, password: [UInt8]) -> Role? {
+    public func authenticate(user: String?, password: [UInt8]) -> Role? {
         var granted: Role? = nil
         let name = user ?? "default"
         if let p = readerPassword, constantTimeEqual(Array(p.utf8), password), name == "default" || name == "reader" {
@@ -45,7 +45,7 @@ public struct ServerConfig: Sendable {
     }
 
     /// The role of a client that has not authenticated.
-    var initialRole: Role {
+    public var initialRole: Role {
         if readerPassword != nil { return .none }
         return plannerPassword != nil ? .reader : .planner
     }

@@ -113,3 +113,36 @@ func monotonicNanos() -> UInt64 {
     clock_gettime(CLOCK_MONOTONIC, &t)
     return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
 }
+
+extension ServerStats {
+    /// Each command's calls and failures so far (the commands called at least once).
+    public func commandTotals() -> [(name: String, calls: Int, errors: Int)] {
+        commands.withLock { all in
+            CommandTable.specs.indices.filter { all.commands[$0].calls > 0 }.map {
+                (CommandTable.specs[$0].name, all.commands[$0].calls, all.commands[$0].errors)
+            }
+        }
+    }
+
+    public var openConnections: Int { connections.load(ordering: .relaxed) }
+
+    /// RESP latency as a Prometheus histogram (the buckets INFO keeps: under 2^k µs).
+    public func prometheusLatency() -> String {
+        let name = "gridmap_resp_request_duration_seconds"
+        var lines = ["# TYPE \(name) histogram"]
+        commands.withLock { all in
+            for k in CommandTable.specs.indices where all.commands[k].calls > 0 {
+                let c = all.commands[k], command = CommandTable.specs[k].name
+                var cumulative = 0
+                for (b, n) in c.buckets.enumerated() where b < 24 {
+                    cumulative += n
+                    lines.append("\(name)_bucket{command=\"\(command)\",le=\"\(Double(1 << b) / 1e6)\"} \(cumulative)")
+                }
+                lines.append("\(name)_bucket{command=\"\(command)\",le=\"+Inf\"} \(c.calls)")
+                lines.append("\(name)_sum{command=\"\(command)\"} \(Double(c.totalNanos) / 1e9)")
+                lines.append("\(name)_count{command=\"\(command)\"} \(c.calls)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

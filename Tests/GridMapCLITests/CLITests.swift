@@ -154,3 +154,60 @@ func json(_ text: String) throws -> JSONValue {
         #expect(tooMany.status != 0 && tooMany.err.contains("limit must be 1 to 100"))
     }
 }
+
+@Suite struct JoinCLITests {
+    /// A real export as a user hands it over: a BOM, CRLF, quoted fields, a bad row; through
+    /// standard input, to a file, with the rejects beside it and exit status 3.
+    @Test func joinKeepsColumnsWritesRejectsAndSaysSoInItsStatus() throws {
+        let data = try Dataset.load(directory: root + "/data/yufeng")
+        let a = data.addresses[300], b = data.addresses[301]
+        let dir = NSTemporaryDirectory() + "/gridmap-join-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let csv = "\u{FEFF}case_id,desc,lng,latitude\r\n"
+            + "1,\"积水, \"\"严重\"\"\",\(a.location.x),\(a.location.y)\r\n2,x,N/A,24.3\r\n3,far,100,20\r\n"
+            + "4,\"两\nline\",\(b.location.x),\(b.location.y)\r\n"
+        let r = try gridmap(["join", "-", "-o", dir + "/out.csv"], stdin: csv)
+        #expect(r.status == 3 && r.out.isEmpty)
+        #expect(r.err.contains("4 rows read") && r.err.contains("rejected 1") && r.err.contains("outside every grid 1"))
+        let out = try String(contentsOfFile: dir + "/out.csv", encoding: .utf8)
+        #expect(out == "case_id,desc,lng,latitude,grid_id,grid_name,community_id,street_id\r\n"
+                + "1,\"积水, \"\"严重\"\"\",\(a.location.x),\(a.location.y),\(a.gridID),\(name(a.gridID, data)),"
+                + "\(community(a.gridID, data)),\(street(a.gridID, data))\r\n"
+                + "3,far,100,20,,,,\r\n"
+                + "4,\"两\nline\",\(b.location.x),\(b.location.y),\(b.gridID),\(name(b.gridID, data)),"
+                + "\(community(b.gridID, data)),\(street(b.gridID, data))\r\n")
+        let rejects = try String(contentsOfFile: dir + "/out.csv.rejects.csv", encoding: .utf8)
+        #expect(rejects == "line,reason,text\n3,longitude 'N/A' is not a number,\"2,x,N/A,24.3\"\n")
+
+        let clean = try gridmap(["join", "-", "--format", "jsonl", "--columns", "grid_id"],
+                                stdin: "lon,lat\n\(a.location.x),\(a.location.y)\n")
+        #expect(clean.status == 0)
+        #expect(try json(clean.out)["grid_id"]?.string == a.gridID)
+        let missing = try gridmap(["join", "-"], stdin: "a,b\n1,2\n")
+        #expect(missing.status == 1 && missing.err.contains("no longitude column"))
+    }
+
+    private func name(_ grid: String, _ d: Dataset) -> String { d.grids.first { $0.id == grid }!.name }
+    private func community(_ grid: String, _ d: Dataset) -> String { d.grids.first { $0.id == grid }!.communityID }
+    private func street(_ grid: String, _ d: Dataset) -> String { d.grids.first { $0.id == grid }!.streetID }
+
+    /// A one-off lookup answers from the version's prepared index once the first has made it,
+    /// byte for byte as the full version does.
+    @Test func oneOffLookupsAnswerFromThePreparedVersion() throws {
+        let dir = NSTemporaryDirectory() + "/gridmap-prepared-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = dir + "/s.gridmap"
+        try MapStore.create(path: store, from: try Dataset.load(directory: root + "/data/yufeng"), author: "t",
+                            message: "t")
+        #expect(try PreparedLookup.load(store: MapStore(path: store, readOnly: true), version: 1) == nil)
+        let queries = [["109.43", "24.30"], ["109.43", "24.30", "--crs", "gcj02"], ["100", "20"],
+                       ["109.4500001", "24.2799999", "--asof", "1"]]
+        let first = try queries.map { try gridmap(["locate", "--store", store] + $0) }
+        #expect(try PreparedLookup.load(store: MapStore(path: store, readOnly: true), version: 1) != nil)
+        let again = try queries.map { try gridmap(["locate", "--store", store] + $0) }
+        #expect(first.map(\.out) == again.map(\.out) && first.allSatisfy { $0.status == 0 })
+        #expect(try json(again[0].out)["grid"]?["id"]?.string != nil && json(again[2].out)["grid"] == .null)
+    }
+}

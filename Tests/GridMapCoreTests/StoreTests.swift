@@ -126,8 +126,8 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         #expect(c2.properties["grid_count"]?.int == (c1.properties["grid_count"]?.int ?? 0) - 1)
         // Built from version 1's parts where they hold, version 2 answers as if built afresh.
         let rebuilt = try Snapshot(dataset: try store.dataset(version: 2), reusing: v1)
-        #expect(rebuilt.locationTails.count == v2.locationTails.count && v2.locationTails.count == grids.count)
-        #expect((0..<v2.locationTails.count).allSatisfy { rebuilt.locationTails[$0] == v2.locationTails[$0] })
+        #expect(rebuilt.replies.tails.count == v2.replies.tails.count && v2.replies.tails.count == grids.count)
+        #expect((0..<v2.replies.tails.count).allSatisfy { rebuilt.replies.tails[$0] == v2.replies.tails[$0] })
         #expect((0..<v2.resourceHeads.count).allSatisfy { rebuilt.resourceHeads[$0] == v2.resourceHeads[$0] })
         for r in v2.dataset.resources.indices.filter({ $0 % 97 == 0 }).map({ v2.dataset.resources[$0].location }) {
             #expect(rebuilt.nearbyText(point: r, kind: nil, radius: nil, limit: 5)

@@ -19,7 +19,7 @@ from harness import Checks, free_port, stop, wait_port
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/release/gridmap"
 check = Checks()
 port = free_port()
-server = subprocess.Popen([binary, "serve", "--port", str(port)], stderr=subprocess.DEVNULL)
+server = subprocess.Popen([binary, "serve", "--http-port", "0", "--port", str(port)], stderr=subprocess.DEVNULL)
 
 
 def rss_mib():
@@ -65,7 +65,7 @@ def cpu_seconds(pid):
 
 
 port = free_port()
-limited = subprocess.Popen([binary, "serve", "--port", str(port)], stderr=subprocess.PIPE, text=True,
+limited = subprocess.Popen([binary, "serve", "--http-port", "0", "--port", str(port)], stderr=subprocess.PIPE, text=True,
                            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)))
 try:
     wait_port(port)

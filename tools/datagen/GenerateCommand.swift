@@ -3,9 +3,16 @@ import Foundation
 import GridMapCore
 
 @main
-struct GenerateCommand: ParsableCommand {
+struct DataGen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gridmap-datagen",
+        abstract: "Synthetic data for gridmap: the Yufeng district, and case records to join to it.",
+        subcommands: [GenerateCommand.self, CasesCommand.self], defaultSubcommand: GenerateCommand.self)
+}
+
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "district",
         abstract: "Generates the synthetic Yufeng dataset (streets, communities, grids, resources, addresses) "
             + "inside a real district outline.")
 

@@ -40,4 +40,19 @@ static inline int gridmap_lower_thread_priority(int nice) {
 static inline int gridmap_lower_thread_priority(int nice) { (void)nice; return -1; }
 #endif
 
+/* One CSV record (RFC 4180) scanned from `start`: the bulk join's inner loop, in C so that
+   runs of ordinary bytes are skipped 16 at a time (SSE2) rather than looked at one by one.
+   The rules are CSVScanner's (Sources/GridMapCore/Bulk/CSVScanner.swift). Field k is
+   [starts[k], ends[k]) for k < cap; `fields` counts them all. Returns 0 when the buffer ends
+   before the record does and more input may follow (`at_end` 0), else 1. */
+#include <stdint.h>
+typedef struct {
+    int64_t end, next;
+    int32_t newlines, problem, fields;
+} gridmap_csv_record;
+enum { GRIDMAP_CSV_OK = 0, GRIDMAP_CSV_STRAY_QUOTE = 1, GRIDMAP_CSV_TEXT_AFTER_QUOTE = 2,
+       GRIDMAP_CSV_UNTERMINATED = 3 };
+int gridmap_csv_scan_record(const uint8_t *p, int64_t n, int64_t start, int at_end,
+                            int64_t *starts, int64_t *ends, int32_t cap, gridmap_csv_record *out);
+
 #endif

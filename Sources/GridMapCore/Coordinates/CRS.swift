@@ -116,12 +116,19 @@ public final class CoordinateConverter {
     }
 
     public func toWGS84(_ c: Coordinate, from crs: CRS) throws -> Coordinate {
-        try Self.check(c, crs)
+        if let done = try Self.toWGS84WithoutPROJ(c, from: crs) { return done }
+        return try transformer(crs.projCode!, "EPSG:4326").forward(c)
+    }
+
+    /// The conversion when it needs no PROJ (WGS 84, GCJ-02, BD-09): a one-off CLI lookup
+    /// then makes no PROJ context at all. Nil for the CRSs PROJ converts.
+    public static func toWGS84WithoutPROJ(_ c: Coordinate, from crs: CRS) throws -> Coordinate? {
+        try check(c, crs)
         switch crs {
         case .wgs84: return c
         case .gcj02: return ChinaOffsets.gcj02ToWGS84(c)
         case .bd09: return ChinaOffsets.bd09ToWGS84(c)
-        case .cgcs2000, .epsg: return try transformer(crs.projCode!, "EPSG:4326").forward(c)
+        case .cgcs2000, .epsg: return nil
         }
     }
 

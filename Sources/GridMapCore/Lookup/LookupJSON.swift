@@ -15,33 +15,13 @@ extension Snapshot {
     /// the closing `data_version`.
     public func writeLocation(grid g: Int?, point: Coordinate, input: Coordinate? = nil, crs: CRS = .wgs84,
                               to out: inout [UInt8], more: ((inout [UInt8]) -> Void)? = nil) {
-        if let input, crs != .wgs84 {
-            out.appendText(LocationKeys.inputX)
-            JSONValue.appendNumber(input.x, to: &out)
-            out.appendText(LocationKeys.inputY)
-            JSONValue.appendNumber(input.y, to: &out)
-            out.appendText(LocationKeys.inputCRS)
-            JSONValue.appendString(crs.description, to: &out)
-            out.appendText(LocationKeys.inputEnd)
-        } else {
-            out.appendText(LocationKeys.pointLon)
-        }
-        JSONValue.appendNumber(point.x, to: &out)
-        out.appendText(LocationKeys.pointLat)
-        JSONValue.appendNumber(point.y, to: &out)
-        guard let more else {
-            locationTails.append(g ?? locationTails.count - 1, to: &out)
-            return
-        }
-        out.append(contentsOf: locationTails[g ?? locationTails.count - 1].dropLast(replyEnding.count))
-        more(&out)
-        out.append(contentsOf: replyEnding)
+        replies.write(grid: g, point: point, input: input, crs: crs, to: &out, more: more)
     }
 
     /// `"grid":{…},"community":{…},"street":{…},"workers":[…]` for grid `g`, or all null for
     /// `g == dataset.grids.count` (GEOCODE's candidates carry it too).
     func appendGridFragment(_ g: Int, to out: inout [UInt8]) {
-        out.append(contentsOf: locationTails[g].dropFirst(2).dropLast(replyEnding.count))
+        out.append(contentsOf: replies.tails[g].dropFirst(2).dropLast(replyEnding.count))
     }
 
     /// The part of a LOCATE reply after the point, for each grid and (last) for none:
@@ -61,9 +41,10 @@ extension Snapshot {
                p.community(of: pg).map(\.named) == community.map(\.named),
                p.street(of: pg).map(\.named) == street.map(\.named),
                p.workers(of: pg) == staff {
-                return Array(p.locationTails[pg].dropLast(p.replyEnding.count)) + ending
+                return Array(p.replies.tails[pg].dropLast(p.replyEnding.count)) + ending
             }
-            return Array("},".utf8) + gridFragment(grid, community: community, street: street, workers: staff) + ending
+            return Array("},".utf8) + gridFragment(grid, community: community, street: street, workers: staff)
+                + ending
         }
     }
 
@@ -74,7 +55,7 @@ extension Snapshot {
     }
 
     /// `"grid":{…},"community":{…},"street":{…},"workers":[…]` for one grid.
-    private static func gridFragment(
+    static func gridFragment(
         _ grid: Grid, community: Community?, street: Street?, workers: [Resource]
     ) -> [UInt8] {
         let o: JSONObject = [
@@ -142,6 +123,43 @@ extension Snapshot {
             JSONValue.appendNumber((distance * 100).rounded() / 100, to: &out)
         }
         out.append(UInt8(ascii: "}"))
+    }
+}
+
+/// A LOCATE reply's parts that depend on the version: each grid's tail (see
+/// `Snapshot.locationTails`), and last the tail for no grid. Shared by `Snapshot` and by
+/// `PreparedLookup`, which reads them from the store instead of building a snapshot.
+struct LocationReplies: Sendable {
+    let tails: PackedBytes
+    /// `,"data_version":"…"}`, how every JSON reply of this version ends.
+    let ending: [UInt8]
+
+    /// The answer as UTF-8 JSON appended to `out`. The part that depends only on the grid is a
+    /// copy, so a lookup's reply costs a few appends and two number formats. `more` appends
+    /// members of the caller's (`,"key":value…`) before the closing `data_version`.
+    func write(grid g: Int?, point: Coordinate, input: Coordinate?, crs: CRS,
+               to out: inout [UInt8], more: ((inout [UInt8]) -> Void)?) {
+        if let input, crs != .wgs84 {
+            out.appendText(LocationKeys.inputX)
+            JSONValue.appendNumber(input.x, to: &out)
+            out.appendText(LocationKeys.inputY)
+            JSONValue.appendNumber(input.y, to: &out)
+            out.appendText(LocationKeys.inputCRS)
+            JSONValue.appendString(crs.description, to: &out)
+            out.appendText(LocationKeys.inputEnd)
+        } else {
+            out.appendText(LocationKeys.pointLon)
+        }
+        JSONValue.appendNumber(point.x, to: &out)
+        out.appendText(LocationKeys.pointLat)
+        JSONValue.appendNumber(point.y, to: &out)
+        guard let more else {
+            tails.append(g ?? tails.count - 1, to: &out)
+            return
+        }
+        out.append(contentsOf: tails[g ?? tails.count - 1].dropLast(ending.count))
+        more(&out)
+        out.append(contentsOf: ending)
     }
 }
 

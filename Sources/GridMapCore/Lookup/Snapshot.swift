@@ -19,9 +19,9 @@ public final class Snapshot: Sendable {
     let workers: [[Int]]
     /// Each grid's share of a LOCATE reply, serialized once (see `writeLocation`); the last
     /// one is for a point in no grid.
-    let locationTails: PackedBytes
+    let replies: LocationReplies
     /// `,"data_version":"…"}`, how every JSON reply of this version ends.
-    let replyEnding: [UInt8]
+    var replyEnding: [UInt8] { replies.ending }
     /// Each resource's JSON but its closing brace, serialized once (see `writeNearby`).
     let resourceHeads: PackedBytes
     /// Where the addresses come from when they are not in `dataset` (served from a store).
@@ -91,10 +91,11 @@ public final class Snapshot: Sendable {
         ending.appendText(#","data_version":"#)
         JSONValue.appendString(data.version, to: &ending)
         ending.append(UInt8(ascii: "}"))
-        replyEnding = ending
-        locationTails = Snapshot.locationTails(
-            data, communityByID: communityByID, streetByID: streetByID, workers: workers,
-            ending: ending, previous: previous)
+        replies = LocationReplies(
+            tails: Snapshot.locationTails(
+                data, communityByID: communityByID, streetByID: streetByID, workers: workers,
+                ending: ending, previous: previous),
+            ending: ending)
         if let previous, previous.dataset.resources == data.resources {
             resourceHeads = previous.resourceHeads
         } else {

@@ -53,30 +53,6 @@ public struct VersionInfo: Sendable {
     }
 }
 
-/// The version a moment names: a version id (`12`, `v12`) or an ISO 8601 date or time. A date
-/// alone means the start of that day, and a time without a zone China Standard Time (+08:00),
-/// the district's own.
-public enum AsOf {
-    public static func parse(_ text: String) -> (version: Int?, ms: Int64?) {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        let digits = t.hasPrefix("v") || t.hasPrefix("V") ? String(t.dropFirst()) : t
-        if !digits.isEmpty, digits.count < 10, digits.allSatisfy(\.isASCII), let v = Int(digits), v > 0 {
-            return (v, nil)
-        }
-        var s = t.replacingOccurrences(of: " ", with: "T")
-        if s.count == 10 { s += "T00:00:00" }
-        if s.count == 16 { s += ":00" }
-        let hasZone = s.hasSuffix("Z") || s.dropFirst(19).contains("+") || s.dropFirst(19).contains("-")
-        if !hasZone { s += "+08:00" }
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        if let d = f.date(from: s) { return (nil, Int64((d.timeIntervalSince1970 * 1000).rounded())) }
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: s) { return (nil, Int64((d.timeIntervalSince1970 * 1000).rounded())) }
-        return (nil, nil)
-    }
-}
-
 extension MapStore {
     /// What takes version `head`'s content back to version `target`'s (target < head): only
     /// the features and addresses touched after `target`, each as it was then (nil where it

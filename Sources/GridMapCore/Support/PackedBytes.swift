@@ -41,6 +41,21 @@ struct PackedBytes: Sendable {
 
     var count: Int { ends.count }
 
+    func write(to w: inout BlobWriter) {
+        w.array(bytes)
+        w.array(ends)
+    }
+
+    init(reading r: inout BlobReader) throws {
+        bytes = try r.array(of: UInt8.self)
+        ends = try r.array(of: Int.self)
+        var previous = 0
+        for e in ends {
+            guard e >= previous, e <= bytes.count else { throw BlobError(description: "bad packed bytes") }
+            previous = e
+        }
+    }
+
     private func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
 
     subscript(i: Int) -> ArraySlice<UInt8> { bytes[range(i)] }

@@ -1,0 +1,23 @@
+import GridMapCore
+import GridMapServer
+import Hummingbird
+
+/// What an orchestrator asks: is the process up (`/healthz`), is a version loaded and served
+/// (`/readyz`), and the numbers (`/metrics`, Prometheus text).
+struct OperationsRoutes {
+    let map: ServedMap
+    let metrics: HTTPMetrics
+    let resp: ServerStats?
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in Reply.json(["status": "ok"]) }
+        router.get("/readyz") { _, _ -> Response in
+            guard let service = map.current else { return Reply.json(["status": "loading"], status: .serviceUnavailable) }
+            return Reply.json(["status": "ready", "data_version": .string(service.current.version)])
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.text(map: map.current, resp: resp))))
+        }
+    }
+}

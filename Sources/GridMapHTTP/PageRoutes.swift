@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// The map page: its three files (bundled resources), its settings as `/config.js`, and
+/// Leaflet from the directory Debian's libjs-leaflet installs (no internet needed).
+struct PageRoutes {
+    let config: HTTPConfig
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.add(middleware: FileMiddleware(config.leafletDirectory, urlBasePath: "/leaflet",
+                                              logger: Logger(label: "gridmap.page")))
+        for (path, file, type) in [("/", "index.html", "text/html"), ("/map.js", "map.js", "text/javascript"),
+                                   ("/map.css", "map.css", "text/css")] {
+            let body = Self.resource(file)
+            router.get(RouterPath(path)) { _, _ in
+                guard let body else { return Reply.error(.internalServerError, "the page's \(file) is missing") }
+                return Response(status: .ok, headers: [.contentType: type + "; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            }
+        }
+        let settings: [String: String?] = ["tiles": config.tileURL]
+        let script = "window.GRIDMAP_CONFIG = "
+            + String(decoding: (try? JSONSerialization.data(withJSONObject: settings.compactMapValues { $0 })) ?? Data(),
+                     as: UTF8.self) + ";\n"
+        router.get("/config.js") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: script)))
+        }
+    }
+
+    static func resource(_ name: String) -> [UInt8]? {
+        guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Page") else { return nil }
+        return (try? Data(contentsOf: url)).map { Array($0) }
+    }
+}
