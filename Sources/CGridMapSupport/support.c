@@ -27,7 +27,8 @@ int gridmap_csv_scan_record(const uint8_t *p, int64_t n, int64_t start, int at_e
     int64_t i = start, field_start = start;
     int32_t fields = 0, newlines = 0, problem = GRIDMAP_CSV_OK;
     int after_quote = 0;
-#define CLOSE_FIELD(e) do { if (fields < cap) { starts[fields] = field_start; ends[fields] = (e); } fields++; } while (0)
+#define CLOSE_FIELD(e) \
+    do { if (fields < cap) { starts[fields] = field_start; ends[fields] = (e); } fields++; } while (0)
     for (;;) {
         int64_t j = next_special(p, n, i);
         /* Text between i and j: after a closing quote only a CR may stand before the delimiter. */
@@ -59,7 +60,8 @@ int gridmap_csv_scan_record(const uint8_t *p, int64_t n, int64_t start, int at_e
             return 1;
         } else if (i != field_start) {
             /* A quote inside a field: after a closing quote, or in unquoted text. */
-            if (problem == GRIDMAP_CSV_OK) problem = after_quote ? GRIDMAP_CSV_TEXT_AFTER_QUOTE : GRIDMAP_CSV_STRAY_QUOTE;
+            if (problem == GRIDMAP_CSV_OK)
+                problem = after_quote ? GRIDMAP_CSV_TEXT_AFTER_QUOTE : GRIDMAP_CSV_STRAY_QUOTE;
             i++;
         } else {
             /* A quoted field: to its closing quote ("" is a quote), newlines being data. */

@@ -46,7 +46,8 @@ struct PlanCommand: ParsableCommand {
     }
 
     struct Open: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "open", abstract: "Open a draft from the current version.")
+        static let configuration = CommandConfiguration(
+            commandName: "open", abstract: "Open a draft from the current version.")
         @Option(help: "What the draft is for.") var name: String
         @Option(help: "Who edits it (default: $USER).") var author: String?
         @OptionGroup var data: DataOptions
@@ -59,7 +60,8 @@ struct PlanCommand: ParsableCommand {
     }
 
     struct Drafts: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "drafts", abstract: "List the open drafts (--all: closed ones too).")
+        static let configuration = CommandConfiguration(
+            commandName: "drafts", abstract: "List the open drafts (--all: closed ones too).")
         @Flag(help: "Published and discarded drafts too.") var all = false
         @OptionGroup var data: DataOptions
         func run() throws {
@@ -124,7 +126,8 @@ struct PlanCommand: ParsableCommand {
     }
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "set", abstract: "Set a grid's name, households or population.")
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "Set a grid's name, households or population.")
         @Option(help: "The grid.") var grid: String
         @Argument(help: "name, households or population.") var field: String
         @Argument(help: "The value.") var value: String
@@ -143,7 +146,8 @@ struct PlanCommand: ParsableCommand {
     }
 
     struct Unassign: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "unassign", abstract: "Take a grid worker or officer off their grid.")
+        static let configuration = CommandConfiguration(
+            commandName: "unassign", abstract: "Take a grid worker or officer off their grid.")
         @Argument(help: "The person's resource id.") var resource: String
         @OptionGroup var options: DraftOptions
         func run() throws { try options.apply { .assign(resource: resource, grid: nil) } }
@@ -245,7 +249,8 @@ struct PlanCommand: ParsableCommand {
     }
 
     struct Discard: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "discard", abstract: "Discard a draft.")
+        static let configuration = CommandConfiguration(
+            commandName: "discard", abstract: "Discard a draft.")
         @OptionGroup var options: DraftOptions
         func run() throws {
             do { try options.planner().discard(draft: options.draft) } catch { throw Failure(error) }

@@ -14,7 +14,8 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
         async throws -> Response
     {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > HTTPConfig.maxBodyBytes {
-            return Reply.error(.contentTooLarge, "the request body is \(length) bytes; at most \(HTTPConfig.maxBodyBytes)")
+            return Reply.error(.contentTooLarge,
+                               "the request body is \(length) bytes; at most \(HTTPConfig.maxBodyBytes)")
         }
         let path = request.uri.path
         guard path.hasPrefix("/api/"), !Self.open.contains(path) else { return try await next(request, context) }

@@ -97,7 +97,9 @@ struct MeasuringMiddleware<Context: RequestContext>: RouterMiddleware {
     /// bounded set of label values, whatever paths clients ask for.
     static func command(_ path: String) -> String {
         let parts = path.split(separator: "/")
-        if parts.first == "api", parts.count >= 2, APIRoutes.names.contains(String(parts[1])) { return String(parts[1]) }
+        if parts.first == "api", parts.count >= 2, APIRoutes.names.contains(String(parts[1])) {
+            return String(parts[1])
+        }
         if ["/healthz", "/readyz", "/metrics"].contains(path) { return String(path.dropFirst()) }
         return parts.first == "api" ? "unknown" : "page"
     }

@@ -12,7 +12,9 @@ struct OperationsRoutes {
     func add(to router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in Reply.json(["status": "ok"]) }
         router.get("/readyz") { _, _ -> Response in
-            guard let service = map.current else { return Reply.json(["status": "loading"], status: .serviceUnavailable) }
+            guard let service = map.current else {
+                return Reply.json(["status": "loading"], status: .serviceUnavailable)
+            }
             return Reply.json(["status": "ready", "data_version": .string(service.current.version)])
         }
         router.get("/metrics") { _, _ in

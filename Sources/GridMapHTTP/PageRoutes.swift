@@ -10,8 +10,9 @@ struct PageRoutes {
     func add(to router: Router<BasicRequestContext>) {
         router.add(middleware: FileMiddleware(config.leafletDirectory, urlBasePath: "/leaflet",
                                               logger: Logger(label: "gridmap.page")))
-        for (path, file, type) in [("/", "index.html", "text/html"), ("/map.js", "map.js", "text/javascript"),
-                                   ("/map.css", "map.css", "text/css")] {
+        let files = [("/", "index.html", "text/html"), ("/map.js", "map.js", "text/javascript"),
+                     ("/map.css", "map.css", "text/css")]
+        for (path, file, type) in files {
             let body = Self.resource(file)
             router.get(RouterPath(path)) { _, _ in
                 guard let body else { return Reply.error(.internalServerError, "the page's \(file) is missing") }
@@ -20,9 +21,8 @@ struct PageRoutes {
             }
         }
         let settings: [String: String?] = ["tiles": config.tileURL]
-        let script = "window.GRIDMAP_CONFIG = "
-            + String(decoding: (try? JSONSerialization.data(withJSONObject: settings.compactMapValues { $0 })) ?? Data(),
-                     as: UTF8.self) + ";\n"
+        let json = (try? JSONSerialization.data(withJSONObject: settings.compactMapValues { $0 })) ?? Data()
+        let script = "window.GRIDMAP_CONFIG = " + String(decoding: json, as: UTF8.self) + ";\n"
         router.get("/config.js") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: script)))
@@ -30,7 +30,9 @@ struct PageRoutes {
     }
 
     static func resource(_ name: String) -> [UInt8]? {
-        guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Page") else { return nil }
+        guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Page") else {
+            return nil
+        }
         return (try? Data(contentsOf: url)).map { Array($0) }
     }
 }

@@ -21,7 +21,8 @@ public final class GridMapServer: Service, Sendable {
 
     public init(service: MapService, config: ServerConfig, logger: Logger,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                stats: ServerStats = ServerStats(), onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }) {
+                stats: ServerStats = ServerStats(),
+                onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }) {
         self.service = service
         self.stats = stats
         self.config = config

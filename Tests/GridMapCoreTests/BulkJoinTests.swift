@@ -76,7 +76,8 @@ func join(_ csv: String, _ request: JoinRequest = JoinRequest(), maps: JoinMaps?
                     }
                 }
                 let cut = prefix.withUnsafeBytes { scanner.lastRecordEnd($0) }
-                #expect(cut == expected, "length \(length) of \(String(decoding: text, as: UTF8.self).debugDescription)")
+                let shown = String(decoding: text, as: UTF8.self).debugDescription
+                #expect(cut == expected, "length \(length) of \(shown)")
             }
         }
     }
@@ -105,7 +106,8 @@ func join(_ csv: String, _ request: JoinRequest = JoinRequest(), maps: JoinMaps?
         var csv = "\u{FEFF}id,note,lon,lat\r\n", line = 2
         var expected: [(id: String, fields: [String], grid: Int?)] = [], rejectedLines: [Int] = []
         for k in 0..<3000 {
-            let x = random.uniform(box.minX - 0.01, box.maxX + 0.01), y = random.uniform(box.minY - 0.01, box.maxY + 0.01)
+            let x = random.uniform(box.minX - 0.01, box.maxX + 0.01)
+            let y = random.uniform(box.minY - 0.01, box.maxY + 0.01)
             let lon = String(format: "%.7f", x), lat = String(format: "%.7f", y)
             switch random.int(0...9) {
             case 0:
@@ -154,7 +156,8 @@ func join(_ csv: String, _ request: JoinRequest = JoinRequest(), maps: JoinMaps?
         let a = Fixtures.snapshot.dataset.addresses[100], p = a.location
         let gi = try #require(Fixtures.snapshot.grid(id: a.gridID))
         let g = Fixtures.snapshot.dataset.grids[gi]
-        let request = JoinRequest(source: .coordinates(lon: "X", lat: "纬度"), columns: [.gridID, .wgs84Lon, .streetName],
+        let request = JoinRequest(source: .coordinates(lon: "X", lat: "纬度"),
+                                  columns: [.gridID, .wgs84Lon, .streetName],
                                   format: .jsonl)
         let result = try join("name,X,纬度,name\n\"a,b\",\(p.x),\(p.y),dup\nfar,0,0\n", request)
         let lines = result.out.split(separator: "\n").map { try! JSONParser.parse(String($0)) }
@@ -178,7 +181,8 @@ func join(_ csv: String, _ request: JoinRequest = JoinRequest(), maps: JoinMaps?
 
     @Test func unknownColumnsAreClearErrors() throws {
         #expect(throws: JoinError.self) { try join("a,b\n1,2\n") }
-        #expect(throws: JoinError.self) { try join("lon,lat\n1,2\n", JoinRequest(source: .coordinates(lon: "x", lat: nil))) }
+        let named = JoinRequest(source: .coordinates(lon: "x", lat: nil))
+        #expect(throws: JoinError.self) { try join("lon,lat\n1,2\n", named) }
         #expect(throws: JoinError.self) { try join("") }
         #expect(throws: JoinError.self) { try JoinColumn.list("grid_id,nope") }
     }

@@ -30,7 +30,8 @@ func json(_ r: TestResponse) throws -> JSONValue { try JSONParser.parse(String(b
         try await withServer { client in
             let r = try await client.execute(uri: "/api/locate?lon=\(a.location.x)&lat=\(a.location.y)", method: .get)
             #expect(r.status == .ok && r.headers[.contentType]?.hasPrefix("application/json") == true)
-            #expect(String(buffer: r.body) == snapshot.locationText(grid: snapshot.locate(a.location), point: a.location))
+            let direct = snapshot.locationText(grid: snapshot.locate(a.location), point: a.location)
+            #expect(String(buffer: r.body) == direct)
             let gcj = ChinaOffsets.wgs84ToGCJ02(a.location)
             let viaGCJ = try json(try await client.execute(uri: "/api/locate?lon=\(gcj.x)&lat=\(gcj.y)&crs=gcj02",
                                                           method: .get))
@@ -98,7 +99,8 @@ func json(_ r: TestResponse) throws -> JSONValue { try JSONParser.parse(String(b
             #expect(text.contains(#"gridmap_requests_total{protocol="http",command="locate"}"#))
             #expect(text.contains(#"gridmap_request_errors_total{protocol="http",command="locate"}"#))
             #expect(text.contains("gridmap_request_duration_seconds_bucket"))
-            #expect(text.contains("gridmap_data_version 1.0") && text.contains("gridmap_resident_memory_bytes"), "\(text)")
+            #expect(text.contains("gridmap_data_version 1.0") && text.contains("gridmap_resident_memory_bytes"),
+                    "\(text)")
         }
     }
 

@@ -65,7 +65,8 @@ def cpu_seconds(pid):
 
 
 port = free_port()
-limited = subprocess.Popen([binary, "serve", "--http-port", "0", "--port", str(port)], stderr=subprocess.PIPE, text=True,
+limited = subprocess.Popen([binary, "serve", "--http-port", "0", "--port", str(port)], stderr=subprocess.PIPE,
+                           text=True,
                            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)))
 try:
     wait_port(port)

@@ -35,7 +35,9 @@ struct BlockReader {
         if pending.count >= 3, pending[0] == 0xEF, pending[1] == 0xBB, pending[2] == 0xBF { pending.drop(3) }
         while true {
             if let r = pending.withBytes({ scanner.record($0, from: 0, atEnd: eof) }) {
-                guard r.end > r.start || r.next > 0 else { throw JoinError("the input is empty: expected a header line") }
+                guard r.end > r.start || r.next > 0 else {
+                    throw JoinError("the input is empty: expected a header line")
+                }
                 if r.problem != .none { throw JoinError("the header line is not valid CSV: \(r.problem.reason)") }
                 let header = pending.withBytes { bytes in
                     Header(raw: Array(bytes[r.start..<r.end]),

@@ -19,7 +19,8 @@ public enum JoinColumn: String, CaseIterable, Sendable {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let columns = try names.map { name in
             guard let c = JoinColumn(rawValue: name) else {
-                throw JoinError("unknown column '\(name)'; choose from \(allCases.map(\.rawValue).joined(separator: ", "))")
+                let known = allCases.map(\.rawValue).joined(separator: ", ")
+                throw JoinError("unknown column '\(name)'; choose from \(known)")
             }
             return c
         }
@@ -95,8 +96,10 @@ public struct JoinRequest: Sendable {
         var plan = JoinPlan(fieldCount: header.count)
         switch source {
         case .coordinates(let lon, let lat):
-            plan.lon = try lon.map { try find($0, "longitude") } ?? guess(Self.longitudeNames, "longitude", option: "--lon")
-            plan.lat = try lat.map { try find($0, "latitude") } ?? guess(Self.latitudeNames, "latitude", option: "--lat")
+            plan.lon = try lon.map { try find($0, "longitude") }
+                ?? guess(Self.longitudeNames, "longitude", option: "--lon")
+            plan.lat = try lat.map { try find($0, "latitude") }
+                ?? guess(Self.latitudeNames, "latitude", option: "--lat")
         case .address(let name):
             plan.address = try find(name, "address")
         }

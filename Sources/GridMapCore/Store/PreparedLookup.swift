@@ -62,7 +62,8 @@ public struct PreparedLookup: Sendable {
         let shape = Shape.polygon([])
         let grid = Grid(id: "g", name: "网格", communityID: "c", streetID: "s", households: 1, population: 2,
                         shape: shape, properties: [:])
-        let community = Community(id: "c", name: "社区", kind: "community", streetID: "s", shape: shape, properties: [:])
+        let community = Community(id: "c", name: "社区", kind: "community", streetID: "s", shape: shape,
+                                  properties: [:])
         let street = Street(id: "s", name: "街道", kind: "street", shape: shape, properties: [:])
         let worker = Resource(id: "w", name: "员", kind: "grid_worker", gridID: "g", contact: "1",
                               location: Coordinate(1, 2), properties: [:], locatedGridID: "g")

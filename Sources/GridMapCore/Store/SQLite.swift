@@ -183,7 +183,8 @@ public final class SQLiteStatement {
     }
     /// A blob column's bytes in place: valid until the statement steps or resets.
     func blobBytes(_ column: Int32) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, column), count: Int(sqlite3_column_bytes(handle, column)))
+        UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, column),
+                               count: Int(sqlite3_column_bytes(handle, column)))
     }
     public enum ColumnType { case integer, real, text, blob, null }
     public func columnType(_ column: Int32) -> ColumnType {

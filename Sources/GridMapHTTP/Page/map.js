@@ -89,12 +89,14 @@ function showCard(found, help) {
   const card = document.getElementById("card");
   window.gridmap.card = found;
   if (!found.grid) {
-    card.innerHTML = "<h2>不在任何网格内</h2><p class=muted>" + found.point.lon + ", " + found.point.lat + "</p>";
+    const p = found.point;
+    card.innerHTML = "<h2>不在任何网格内</h2><p class=muted>" + p.lon + ", " + p.lat + "</p>";
     return;
   }
   const workers = found.workers.map(w => "<tr><td>网格员</td><td>" + text(w.name) + " <b>" + text(w.contact) +
     "</b></td></tr>").join("");
-  const officers = help.map(r => "<tr><td>执法人员</td><td>" + text(r.name) + " " + text(r.contact || "") +
+  const officers = help.map(r => "<tr><td>执法人员</td><td>" + text(r.name) + " " +
+    text(r.contact || "") +
     " <span class=muted>" + Math.round(r.distance_m) + " 米</span></td></tr>").join("");
   card.innerHTML = "<h2 id=grid-name>" + text(found.grid.name) + "</h2><table>" +
     "<tr><td>网格</td><td>" + text(found.grid.id) + "</td></tr>" +
