@@ -85,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
             http.tileURL = tiles
             http.leafletDirectory = leaflet
             services.append(.init(service: GridMapHTTP.application(map: served, config: http, resp: stats,
-                                                                   logger: logger)))
+                                                                   group: loops, logger: logger)))
         }
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -6,12 +6,13 @@ import Synchronization
 /// The RESP lookups as JSON endpoints (GET, query parameters), with the engine's JSON as the
 /// body: `/api/locate?lon=…&lat=…[&crs=…][&asof=…]`, `/api/nearby`, `/api/geocode?q=…`,
 /// `/api/reverse`, `/api/grid/ID`, `/api/grids[?street=|community=]`, `/api/neighbours/ID`,
-/// `/api/versions`, and `/api/layers/NAME` (GeoJSON: streets, communities, grids, outline,
+/// `/api/versions`, `/api/area?circle=lon,lat,m|box=minlon,minlat,maxlon,maxlat` (or POST a WKT or
+/// GeoJSON geometry), and `/api/layers/NAME` (GeoJSON: streets, communities, grids, outline,
 /// resources[?kind=]). Bad parameters are 400, unknown ids 404, each with `{"error": "…"}`.
 struct APIRoutes {
     let map: ServedMap
     static let names: Set<String> = ["locate", "nearby", "geocode", "reverse", "grid", "grids", "neighbours",
-                                     "versions", "layers"]
+                                     "versions", "layers", "area", "plan"]
     /// Layers served, kept per version: the grids layer is a megabyte of JSON at Yufeng.
     private let layers = LayerCache()
 
@@ -75,6 +76,15 @@ struct APIRoutes {
                 })
             }
         }
+        router.get("/api/area") { request, _ in
+            try await answer { service in try await area(Query(request).area(), service.current) }
+        }
+        router.post("/api/area") { request, context in
+            try await answer { service in
+                let body = try await request.body.collect(upTo: HTTPConfig.maxBodyBytes)
+                return try await area(.geometry(String(buffer: body)), service.current)
+            }
+        }
         router.get("/api/versions") { _, _ in
             try await answer { service in
                 let versions = try await offLoop { try service.withStore { try $0.versions() } }
@@ -90,6 +100,13 @@ struct APIRoutes {
                 return Reply.json(try await layers.layer(name, kind: q["kind"], of: snapshot))
             }
         }
+    }
+
+    private func area(_ request: AreaRequest, _ snapshot: Snapshot) async throws -> Response {
+        Reply.json(try await offLoop {
+            do { return try snapshot.areaJSON(request, measurer: ThreadResources.current.measurer()) } catch let e
+                as AreaError { throw RequestError(e.description) }
+        })
     }
 
     /// Runs an endpoint against the served map: 503 while it loads, the engine's and the
@@ -139,6 +156,21 @@ struct Query {
         guard let text = parameters[name] else { return nil }
         guard let v = Int(text) else { throw RequestError("\(name) '\(text.prefix(40))' is not a whole number") }
         return v
+    }
+
+    /// `circle=lon,lat,metres` or `box=minlon,minlat,maxlon,maxlat`.
+    func area() throws -> AreaRequest {
+        func numbers(_ name: String, _ count: Int) throws -> [Double]? {
+            guard let text = parameters[name] else { return nil }
+            let v = text.split(separator: ",").compactMap { parseDecimal($0.trimmingCharacters(in: .whitespaces)) }
+            guard v.count == count else {
+                throw RequestError("\(name) takes \(count) numbers, got '\(text.prefix(60))'")
+            }
+            return v
+        }
+        if let c = try numbers("circle", 3) { return .circle(Coordinate(c[0], c[1]), metres: c[2]) }
+        if let b = try numbers("box", 4) { return .box(BoundingBox(minX: b[0], minY: b[1], maxX: b[2], maxY: b[3])) }
+        throw RequestError("give circle=lon,lat,metres or box=minlon,minlat,maxlon,maxlat (or POST a geometry)")
     }
 
     /// `lon`, `lat` and `crs` (WGS 84 by default): the point as given and in WGS 84.

@@ -20,14 +20,27 @@ final class HTTPMetrics: Sendable {
 
     private init() {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        // Made after the bootstrap, so that they are Prometheus's and not the no-op default.
+        var handles: [String: (calls: Metrics.Counter, errors: Metrics.Counter, time: Metrics.Timer)] = [:]
+        for command in MeasuringMiddleware<BasicRequestContext>.commands {
+            let labels = [("protocol", "http"), ("command", command)]
+            handles[command] = (Metrics.Counter(label: "gridmap_requests_total", dimensions: labels),
+                                Metrics.Counter(label: "gridmap_request_errors_total", dimensions: labels),
+                                Metrics.Timer(label: "gridmap_request_duration_seconds", dimensions: labels))
+        }
+        self.handles = handles
     }
+
+    /// Each endpoint's request counter, error counter and timer, made once: making them per
+    /// request would take swift-metrics' and the registry's locks on every request.
+    private let handles: [String: (calls: Metrics.Counter, errors: Metrics.Counter, time: Metrics.Timer)]
 
     /// One HTTP request: its endpoint, status and duration.
     func record(command: String, failed: Bool, nanos: UInt64) {
-        let labels = [("protocol", "http"), ("command", command)]
-        Counter(label: "gridmap_requests_total", dimensions: labels).increment()
-        if failed { Counter(label: "gridmap_request_errors_total", dimensions: labels).increment() }
-        Timer(label: "gridmap_request_duration_seconds", dimensions: labels).recordNanoseconds(Int64(nanos))
+        guard let h = handles[command] else { return }
+        h.calls.increment()
+        if failed { h.errors.increment() }
+        h.time.recordNanoseconds(Int64(nanos))
     }
 
     /// The Prometheus text of everything.
@@ -36,32 +49,42 @@ final class HTTPMetrics: Sendable {
             if let resp {
                 for c in resp.commandTotals() {
                     let labels = [("protocol", "resp"), ("command", c.name)]
-                    let calls = registry.makeCounter(name: "gridmap_requests_total", labels: labels)
+                    let calls = registry.makeCounter(descriptor: Self.name("gridmap_requests", "total"), labels: labels)
                     calls.reset()
                     calls.increment(by: Int64(c.calls))
-                    let errors = registry.makeCounter(name: "gridmap_request_errors_total", labels: labels)
+                    let errors = registry.makeCounter(
+                        descriptor: Self.name("gridmap_request_errors", "total"), labels: labels)
                     errors.reset()
                     errors.increment(by: Int64(c.errors))
                 }
-                registry.makeGauge(name: "gridmap_open_connections", labels: [("protocol", "resp")])
+                registry.makeGauge(descriptor: Self.name("gridmap_open_connections"),
+                                   labels: [("protocol", "resp")])
                     .set(to: Double(resp.openConnections))
             }
-            registry.makeGauge(name: "gridmap_open_connections", labels: [("protocol", "http")])
+            registry.makeGauge(descriptor: Self.name("gridmap_open_connections"),
+                               labels: [("protocol", "http")])
                 .set(to: Double(openConnections.load(ordering: .relaxed)))
             if let map {
-                registry.makeGauge(name: "gridmap_data_version").set(to: Double(map.current.version) ?? 0)
-                let publishes = registry.makeCounter(name: "gridmap_publishes_total")
+                registry.makeGauge(descriptor: Self.name("gridmap_data_version"))
+                    .set(to: Double(map.current.version) ?? 0)
+                let publishes = registry.makeCounter(descriptor: Self.name("gridmap_publishes", "total"))
                 publishes.reset()
                 publishes.increment(by: Int64(map.publishes.load(ordering: .relaxed)))
-                registry.makeGauge(name: "gridmap_last_version_build_seconds")
+                registry.makeGauge(descriptor: Self.name("gridmap_last_version_build", "seconds"))
                     .set(to: Double(map.lastBuildNanos.load(ordering: .relaxed)) / 1e9)
             }
-            registry.makeGauge(name: "gridmap_resident_memory_bytes").set(to: Double(residentBytes()))
+            registry.makeGauge(descriptor: Self.name("gridmap_resident_memory", "bytes"))
+                .set(to: Double(residentBytes()))
             var out: [UInt8] = []
             registry.emit(into: &out)
             if let resp { out.append(contentsOf: resp.prometheusLatency().utf8) }
             return out
         }
+    }
+
+    /// A metric's name (no help text: the same names are made through swift-metrics too).
+    private static func name(_ metric: String, _ unit: String = "") -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: metric, unitName: unit, helpText: "")
     }
 
     private func residentBytes() -> Int {
@@ -92,6 +115,9 @@ struct MeasuringMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         }
     }
+
+    /// Every value `command` gives.
+    static var commands: [String] { APIRoutes.names.sorted() + ["healthz", "readyz", "metrics", "page", "unknown"] }
 
     /// `/api/locate` → `locate`, `/api/grid/4502…` → `grid`, the page's files → `page`: a
     /// bounded set of label values, whatever paths clients ask for.

@@ -38,18 +38,22 @@ public final class ServedMap: Sendable {
 /// The HTTP skin: the RESP commands as JSON endpoints, the layers as GeoJSON, the map page,
 /// and the operator's endpoints. It parses, calls `GridMapCore`, and formats.
 public enum GridMapHTTP {
+    /// `group`: the event loops to serve on (`gridmap serve` shares RESP's, one per core but
+    /// one: on 2 cores a second loop only fights the clients and the kernel for the CPU).
     public static func application(map: ServedMap, config: HTTPConfig, resp: ServerStats? = nil,
-                                   logger: Logger) -> some ApplicationProtocol {
+                                   group: (any EventLoopGroup)? = nil, logger: Logger) -> some ApplicationProtocol {
         let router = Router(context: BasicRequestContext.self)
         let metrics = HTTPMetrics.shared
         router.add(middleware: MeasuringMiddleware(metrics: metrics))
         router.add(middleware: AccessMiddleware(access: config.access))
         OperationsRoutes(map: map, metrics: metrics, resp: resp).add(to: router)
         APIRoutes(map: map).add(to: router)
+        PlanRoutes(map: map).add(to: router)
         PageRoutes(config: config).add(to: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "gridmap"),
+            eventLoopGroupProvider: group.map { .shared($0) } ?? .singleton,
             logger: logger)
     }
 }

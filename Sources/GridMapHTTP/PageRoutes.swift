@@ -11,7 +11,8 @@ struct PageRoutes {
         router.add(middleware: FileMiddleware(config.leafletDirectory, urlBasePath: "/leaflet",
                                               logger: Logger(label: "gridmap.page")))
         let files = [("/", "index.html", "text/html"), ("/map.js", "map.js", "text/javascript"),
-                     ("/map.css", "map.css", "text/css")]
+                     ("/map.css", "map.css", "text/css"), ("/plan", "plan.html", "text/html"),
+                     ("/plan.js", "plan.js", "text/javascript")]
         for (path, file, type) in files {
             let body = Self.resource(file)
             router.get(RouterPath(path)) { _, _ in

@@ -130,58 +130,37 @@ enum LookupCommands {
     /// The arguments are read on the event loop; the geometry is parsed (within
     /// `GeometryInput`'s limits) and overlaid off it.
     static func intersects(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        var area: Shape? = nil, text = ""
+        let request: AreaRequest
         switch try a.text(0).uppercased() {
         case "CIRCLE":
             guard a.count == 4 else {
                 throw CommandError("usage: INTERSECTS CIRCLE lon lat metres", code: "ERR syntax error:")
             }
-            let c = Coordinate(try a.number(1, "longitude"), try a.number(2, "latitude"))
-            try CoordinateConverter.check(c, .wgs84)
-            let r = try a.number(3, "radius")
-            guard r > 0, r <= 50_000 else { throw CommandError("radius must be more than 0 and at most 50000 metres") }
-            area = Snapshot.circle(center: c, radius: r)
+            request = .circle(Coordinate(try a.number(1, "longitude"), try a.number(2, "latitude")),
+                              metres: try a.number(3, "radius"))
         case "BOX":
             guard a.count == 5 else {
                 throw CommandError("usage: INTERSECTS BOX minlon minlat maxlon maxlat", code: "ERR syntax error:")
             }
-            let b = BoundingBox(
+            request = .box(BoundingBox(
                 minX: try a.number(1, "minlon"), minY: try a.number(2, "minlat"),
-                maxX: try a.number(3, "maxlon"), maxY: try a.number(4, "maxlat"))
-            guard b.minX < b.maxX, b.minY < b.maxY else {
-                throw CommandError("BOX needs minlon < maxlon and minlat < maxlat")
-            }
-            try CoordinateConverter.check(Coordinate(b.minX, b.minY), .wgs84)
-            try CoordinateConverter.check(Coordinate(b.maxX, b.maxY), .wgs84)
-            area = .polygon([b.ring])
+                maxX: try a.number(3, "maxlon"), maxY: try a.number(4, "maxlat")))
         default:
             guard a.count == 1 else {
                 throw CommandError("INTERSECTS takes one geometry (quote it), or CIRCLE/BOX", code: "ERR syntax error:")
             }
-            text = try a.text(0)
+            request = .geometry(try a.text(0))
         }
+        // A circle or box is checked here, at once; a geometry is parsed off the event loop.
+        if case .geometry = request {} else { _ = try areaChecked { try request.shape() } }
         let snapshot = s.snapshot
-        let given = area, geometryText = text
         return s.offLoop {
-            let shape: Shape
-            do { shape = try given ?? GeometryInput.parse(geometryText) } catch let e as GeometryError {
-                throw CommandError("invalid geometry: \(e.message)")
-            }
-            let m = try ThreadResources.current.measurer()
-            let overlaps: [Overlap]
-            do { overlaps = try snapshot.grids(intersecting: shape, measurer: m) } catch {
-                throw CommandError("\(error)")
-            }
-            return json([
-                "area_m2": JSONValue((try m.area(shape) * 10).rounded() / 10),
-                "grids": .array(overlaps.map { o in
-                    guard case .object(var j) = snapshot.gridJSON(o.grid) else { return .null }
-                    j["overlap_m2"] = JSONValue((o.area * 10).rounded() / 10)
-                    return .object(j)
-                }),
-                "data_version": .string(snapshot.version),
-            ])
+            json(try areaChecked { try snapshot.areaJSON(request, measurer: ThreadResources.current.measurer()) })
         }
+    }
+
+    private static func areaChecked<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as AreaError { throw CommandError(e.description) }
     }
 }
 

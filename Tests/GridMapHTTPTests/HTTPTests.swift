@@ -121,3 +121,63 @@ func json(_ r: TestResponse) throws -> JSONValue { try JSONParser.parse(String(b
         }
     }
 }
+
+@Suite struct HTTPAreaAndPlanTests {
+    @Test func areasAsCirclesBoxesAndGeometries() async throws {
+        try await withServer { client in
+            let circle = try json(try await client.execute(uri: "/api/area?circle=109.43,24.30,500", method: .get))
+            let area = try #require(circle["area_m2"]?.number)
+            #expect(abs(area - Double.pi * 500 * 500) / area < 0.01)
+            let grids = try #require(circle["grids"]?.array)
+            #expect(!grids.isEmpty && grids.allSatisfy { ($0["overlap_m2"]?.number ?? 0) > 0 })
+            let wkt = "POLYGON((109.42 24.29, 109.44 24.29, 109.44 24.31, 109.42 24.31, 109.42 24.29))"
+            let posted = try await client.execute(uri: "/api/area", method: .post, body: ByteBuffer(string: wkt))
+            let postedBody = try json(posted)
+            #expect(posted.status == .ok && postedBody["grids"]?.array?.isEmpty == false)
+            for (uri, words) in [("/api/area?box=109.44,24.29,109.42,24.31", "minlon < maxlon"),
+                                 ("/api/area?circle=109.43,24.30", "3 numbers"),
+                                 ("/api/area?circle=109.43,24.30,90000", "radius"), ("/api/area", "give circle")] {
+                let r = try await client.execute(uri: uri, method: .get)
+                let body = try json(r)
+                #expect(r.status == .badRequest && body["error"]?.string?.contains(words) == true, "\(uri)")
+            }
+            let bad = try await client.execute(uri: "/api/area", method: .post,
+                                               body: ByteBuffer(string: "POLYGON((1 2"))
+            #expect(bad.status == .badRequest && String(buffer: bad.body).contains("invalid geometry"))
+        }
+    }
+
+    /// A draft with a split and a households warning, read as the planner's page reads it.
+    @Test func draftsImpactAndValidationForPlannersOnly() async throws {
+        let path = NSTemporaryDirectory() + "/gridmap-plan-\(UUID().uuidString).gridmap"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try MapStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
+        let planner = Planner(store: store)
+        let draft = try planner.open(name: "调整", author: "张规划").id
+        try planner.apply(.split(grid: "450203004002006", line: GeometryInput.parse(
+            "LINESTRING(109.4195 24.30665, 109.4222 24.30655)")), to: draft)
+        try planner.apply(.setAttribute(grid: "450203004002001", field: "households", value: "5"), to: draft)
+        var access = ServerConfig()
+        access.plannerPassword = "p1an"
+        try await withServer(map: ServedMap(try MapService(storePath: path)), access: access) { client in
+            let planner: HTTPFields = [.authorization: "Basic " + Data("planner:p1an".utf8).base64EncodedString()]
+            let asReader = try await client.execute(uri: "/api/plan/drafts", method: .get)
+            #expect(asReader.status == .forbidden)
+            let drafts = try json(try await client.execute(uri: "/api/plan/drafts", method: .get,
+                                                           headers: planner))
+            #expect(drafts["drafts"]?.array?.first?["draft"]?.number == Double(draft))
+            let impact = try json(try await client.execute(uri: "/api/plan/drafts/\(draft)/impact", method: .get,
+                                                           headers: planner))
+            let states = impact["changes"]?["features"]?.array?.compactMap { $0["properties"]?["state"]?.string }
+            let before = states?.filter { $0 == "before" }.count ?? 0, after = states?.filter { $0 == "after" }.count ?? 0
+            #expect(before >= 1 && after >= 2)
+            let check = try json(try await client.execute(uri: "/api/plan/drafts/\(draft)/validate", method: .get,
+                                                          headers: planner))
+            let finding = check["findings"]?.array?.first { $0["rule"]?.string == "households_range" }
+            #expect(finding?["location"]?.array?.count == 2)
+            let missing = try await client.execute(uri: "/api/plan/drafts/99/impact", method: .get,
+                                                   headers: planner)
+            #expect(missing.status == .notFound)
+        }
+    }
+}

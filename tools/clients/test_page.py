@@ -1,10 +1,13 @@
-"""The map page in a real browser: headless Chromium driven over the DevTools protocol.
+"""The map pages in a real browser: headless Chromium driven over the DevTools protocol.
 
 Usage: python3 tools/clients/test_page.py PATH/TO/gridmap [SCREENSHOT_DIR]
 Starts `gridmap serve` (HTTP on a free port) and Chromium, loads the page, and checks that
 the grid layer draws all 674 grids, that searching an address (typed into the search box)
 shows its grid's card, and that clicking the map (a real mouse event) shows the card of the
-grid under the click, as /api/locate gives it. Prints the first full render's time (the
+grid under the click, as /api/locate gives it. On the planner's page (/plan), for a draft
+with a split and a households warning: the version history, the draft's changes drawn over
+the base, its impact table, and a validation finding that zooms to its place when clicked.
+Prints the first full render's time (the
 page's `performance.now()` when every layer is drawn) and saves screenshots in
 SCREENSHOT_DIR (default docs/screenshots). Prints 'N passed, N failed'.
 """
@@ -12,15 +15,24 @@ import csv, json, os, shutil, subprocess, sys, tempfile, time, urllib.request
 
 import websocket
 
-from harness import Checks, free_port, stop, wait_port
+from harness import Checks, free_port, run, stop, wait_port
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/release/gridmap"
 shots = sys.argv[2] if len(sys.argv) > 2 else "docs/screenshots"
 os.makedirs(shots, exist_ok=True)
 check = Checks()
 port, http, devtools = free_port(), free_port(), free_port()
-server = subprocess.Popen([binary, "serve", "--port", str(port), "--http-port", str(http)], stderr=subprocess.DEVNULL)
 profile = tempfile.mkdtemp(prefix="gridmap-chromium-")
+# A store of its own, with a draft for the planner's page: a split, and a grid's households
+# set below the range validation warns about.
+store = os.path.join(profile, "plan.gridmap")
+run(binary, "store", "import", "data/yufeng", "--store", store, "--author", "test")
+run(binary, "plan", "open", "--name", "北安社区网格调整", "--author", "张规划", "--store", store)
+run(binary, "plan", "split", "--draft", "1", "--grid", "450203004002006", "--store", store,
+    "--line", "LINESTRING(109.4195 24.30665, 109.4222 24.30655)")
+run(binary, "plan", "set", "--draft", "1", "--grid", "450203004002001", "households", "5", "--store", store)
+server = subprocess.Popen([binary, "serve", "--port", str(port), "--http-port", str(http), "--store", store],
+                          stderr=subprocess.DEVNULL)
 browser = subprocess.Popen(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,800",
                             f"--remote-debugging-port={devtools}", f"--user-data-dir={profile}", "about:blank"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -130,7 +142,28 @@ try:
     check("the page's link holds the view and the selection",
           str(sel.get("lon")) in page.eval("location.hash"), page.eval("location.hash"))
     page.screenshot("click.png")
-    print(f"screenshots in {shots}/: district.png, search.png, click.png")
+
+    # The planner's page, on draft 1.
+    page.call("Page.navigate", url=base + "/plan#draft=1")
+    check("the planner's page loads", page.wait("window.planner && window.planner.ready", seconds=60))
+    panels = page.eval("document.getElementById('panels').innerText")
+    check("it lists the versions and the draft", "版本历史" in panels and "北安社区网格调整" in panels,
+          panels[:300])
+    check("the draft's changes are drawn: the old grid and the two new ones",
+          page.eval("window.planner.changes") >= 3, page.eval("window.planner.changes"))
+    check("the impact table has a row per changed grid", page.eval("window.planner.impactRows") >= 3)
+    check("validation finds the households warning", "households_range" in panels, panels[-400:])
+    item = json.loads(page.eval("(() => { const li = [...document.querySelectorAll('#findings li')]"
+                                ".find(li => li.innerText.includes('households_range')); li.scrollIntoView();"
+                                " return JSON.stringify(li.getBoundingClientRect()); })()"))
+    page.click(item["x"] + 20, item["y"] + item["height"] / 2)
+    focused = page.wait("window.planner.focused && window.planner.focused.location")
+    centre = page.eval("JSON.stringify(map.getCenter())")
+    c = json.loads(centre)
+    check("clicking a finding zooms to its place", focused and abs(c["lng"] - focused[0]) < 1e-5
+          and abs(c["lat"] - focused[1]) < 1e-5 and page.eval("map.getZoom()") == 18, f"{centre} {focused}")
+    page.screenshot("plan.png")
+    print(f"screenshots in {shots}/: district.png, search.png, click.png, plan.png")
 finally:
     stop(server)
     browser.terminate()

@@ -88,3 +88,18 @@ extension ImpactReport {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }
+
+extension ImpactReport {
+    /// The changed grids before and after, as a GeoJSON FeatureCollection (property `state`:
+    /// `before` or `after`), for a map to draw over the base.
+    public var changesGeoJSON: JSONValue {
+        func features(_ shapes: [String: Shape], _ state: String) -> [JSONValue] {
+            shapes.keys.sorted().map { id in
+                ["type": "Feature", "id": .string(id), "properties": ["id": .string(id), "state": .string(state)],
+                 "geometry": GeoJSON.json(shapes[id]!)]
+            }
+        }
+        return ["type": "FeatureCollection",
+                "features": .array(features(shapesBefore, "before") + features(shapesAfter, "after"))]
+    }
+}
