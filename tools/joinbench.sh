@@ -21,7 +21,8 @@ if ! "$venv/bin/python" -c "import geopandas" 2>/dev/null; then
     echo "installing geopandas into $venv (for this benchmark only)"
     python3 -m venv "$venv" && "$venv/bin/pip" install -q geopandas
 fi
-echo "geopandas $("$venv/bin/python" -c 'import geopandas, shapely; print(geopandas.__version__, "shapely", shapely.__version__)')"
+versions='import geopandas, shapely; print(geopandas.__version__, "shapely", shapely.__version__)'
+echo "geopandas $("$venv/bin/python" -c "$versions")"
 "$datagen" cases --rows "$rows" --data "$data" > "$dir/cases.csv"
 echo "$rows rows, $(du -m "$dir/cases.csv" | cut -f1) MB of CSV in $base; $(nproc) cores"
 "$gridmap" locate 109.43 24.30 --store "$store" > /dev/null  # the store exists and is warm
@@ -44,7 +45,8 @@ run_gridmap() {
 for ((k = 0; k < rounds; k++)); do
     run_gridmap
     if [ "$k" -eq $((rounds / 2)) ]; then
-        gp=$("$venv/bin/python" tools/joinbench_geopandas.py "$dir/cases.csv" "$data/grids.geojson" "$dir/geopandas.csv")
+        gp=$("$venv/bin/python" tools/joinbench_geopandas.py "$dir/cases.csv" "$data/grids.geojson" \
+            "$dir/geopandas.csv")
         echo "  geopandas: $gp"
         gp_rate=$(echo "$gp" | sed -E 's/.*: ([0-9]+) rows\/s/\1/')
     fi
@@ -83,4 +85,5 @@ head -n $((n + 1)) "$dir/cases.csv" > "$dir/addresses.csv"
 t0=$(now)
 "$gridmap" join "$dir/addresses.csv" --address address -o /dev/null --store "$store" 2>/dev/null || [ $? -eq 3 ]
 t1=$(now)
-echo "address geocoding in bulk: $n rows in $(printf '%.2f' "$(echo "$t1 - $t0" | bc)") s, $(echo "$n / ($t1 - $t0)" | bc) rows/s"
+seconds=$(printf '%.2f' "$(echo "$t1 - $t0" | bc)")
+echo "address geocoding in bulk: $n rows in $seconds s, $(echo "$n / ($t1 - $t0)" | bc) rows/s"

@@ -38,7 +38,8 @@ else:
     subprocess.run([args.binary, "store", "import", edited, "--store", store], check=True, stdout=subprocess.DEVNULL)
 
 s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-server = subprocess.Popen([args.binary, "serve", "--http-port", "0", "--port", str(port), "--store", store], stderr=subprocess.DEVNULL)
+server = subprocess.Popen([args.binary, "serve", "--http-port", "0", "--port", str(port), "--store", store],
+                          stderr=subprocess.DEVNULL)
 lon, lat = "109.4300", "24.3000"
 
 

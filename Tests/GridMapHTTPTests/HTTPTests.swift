@@ -169,7 +169,8 @@ func json(_ r: TestResponse) throws -> JSONValue { try JSONParser.parse(String(b
             let impact = try json(try await client.execute(uri: "/api/plan/drafts/\(draft)/impact", method: .get,
                                                            headers: planner))
             let states = impact["changes"]?["features"]?.array?.compactMap { $0["properties"]?["state"]?.string }
-            let before = states?.filter { $0 == "before" }.count ?? 0, after = states?.filter { $0 == "after" }.count ?? 0
+            let before = states?.filter { $0 == "before" }.count ?? 0
+            let after = states?.filter { $0 == "after" }.count ?? 0
             #expect(before >= 1 && after >= 2)
             let check = try json(try await client.execute(uri: "/api/plan/drafts/\(draft)/validate", method: .get,
                                                           headers: planner))

@@ -13,7 +13,8 @@ from harness import Checks, free_port, stop, wait_port
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/gridmap"
 port = free_port()
 env = dict(os.environ, GRIDMAP_REQUIREPASS="reader-secret", GRIDMAP_PLANNER_PASS="planner-secret")
-server = subprocess.Popen([binary, "serve", "--http-port", "0", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True)
+server = subprocess.Popen([binary, "serve", "--http-port", "0", "--port", str(port)], env=env,
+                          stderr=subprocess.PIPE, text=True)
 check = Checks()
 
 try:

@@ -25,7 +25,8 @@ def gridmap(*args):
 
 gridmap("store", "import", "data/yufeng", "--store", store, "--author", "test")
 ports = [free_port(), free_port()]
-servers = [subprocess.Popen([binary, "serve", "--http-port", "0", "--port", str(p), "--store", store], stderr=subprocess.DEVNULL)
+servers = [subprocess.Popen([binary, "serve", "--http-port", "0", "--port", str(p), "--store", store],
+                            stderr=subprocess.DEVNULL)
            for p in ports]
 try:
     clients = []

@@ -22,8 +22,10 @@ struct CasesCommand: ParsableCommand {
             b = (min(b.minX, a.point.x), min(b.minY, a.point.y), max(b.maxX, a.point.x), max(b.maxY, a.point.y))
         }
         var random = SeededRandom(seed: seed)
-        let categories = ["环境卫生", "市容秩序", "安全隐患", "矛盾纠纷", "民生服务", "道路设施", "噪音扰民", "消防通道"]
-        let titles = ["路面积水", "垃圾未清运", "占道经营", "楼道堆放杂物", "路灯不亮", "井盖缺失", "邻里纠纷", "违规停车"]
+        let categories = ["环境卫生", "市容秩序", "安全隐患", "矛盾纠纷",
+                          "民生服务", "道路设施", "噪音扰民", "消防通道"]
+        let titles = ["路面积水", "垃圾未清运", "占道经营", "楼道堆放杂物",
+                      "路灯不亮", "井盖缺失", "邻里纠纷", "违规停车"]
         let statuses = ["已受理", "处置中", "已办结", "已回访"]
         let start = Int64(1_704_038_400)  // 2024-01-01 00:00 +08:00
         let span = Int64(1_764_432_000) - start  // to 2025-11-30
@@ -100,7 +102,9 @@ struct CasesCommand: ParsableCommand {
     }
 
     static func addresses(_ path: String) throws -> [(text: String, point: Coordinate)] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read \(path)")
+        }
         let rows = try CSV.parse(String(decoding: data, as: UTF8.self))
         guard let header = rows.first?.fields, let t = header.firstIndex(of: "address"),
               let x = header.firstIndex(of: "lon"), let y = header.firstIndex(of: "lat")
