@@ -18,7 +18,7 @@ struct APIRoutes {
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/api/locate") { request, _ in
-            try await answer { service in
+            try await map.answer { service in
                 let q = Query(request)
                 let (raw, point, crs) = try q.point()
                 let snapshot = try await q.version(service)
@@ -28,7 +28,7 @@ struct APIRoutes {
             }
         }
         router.get("/api/nearby") { request, _ in
-            try await answer { service in
+            try await map.answer { service in
                 let q = Query(request), snapshot = service.current
                 let (_, point, _) = try q.point()
                 let nearby = try engine {
@@ -41,7 +41,7 @@ struct APIRoutes {
             }
         }
         router.get("/api/geocode") { request, _ in
-            try await answer { service in
+            try await map.answer { service in
                 let q = Query(request), snapshot = service.current
                 guard let text = q["q"], !text.isEmpty else { throw RequestError("give the address as q=…") }
                 let geocode = try engine { try GeocodeRequest(text, limit: try q.int("limit")) }
@@ -49,7 +49,7 @@ struct APIRoutes {
             }
         }
         router.get("/api/reverse") { request, _ in
-            try await answer { service in
+            try await map.answer { service in
                 let q = Query(request), snapshot = service.current
                 let (_, point, _) = try q.point()
                 let reverse = try engine { try ReverseGeocodeRequest(radius: try q.number("radius"),
@@ -58,18 +58,18 @@ struct APIRoutes {
             }
         }
         router.get("/api/grid/:id") { request, context in
-            try await answer { service in
+            try await map.answer { service in
                 Reply.json(try service.current.gridDetailJSON(id: context.parameters.get("id") ?? ""))
             }
         }
         router.get("/api/grids") { request, _ in
-            try await answer { service in
+            try await map.answer { service in
                 let q = Query(request)
                 return Reply.json(try service.current.gridsJSON(street: q["street"], community: q["community"]))
             }
         }
         router.get("/api/neighbours/:id") { request, context in
-            try await answer { service in
+            try await map.answer { service in
                 let snapshot = service.current, id = context.parameters.get("id") ?? ""
                 return Reply.json(try await offLoop {
                     try snapshot.neighboursJSON(id: id, context: ThreadResources.current.geos)
@@ -77,23 +77,23 @@ struct APIRoutes {
             }
         }
         router.get("/api/area") { request, _ in
-            try await answer { service in try await area(Query(request).area(), service.current) }
+            try await map.answer { service in try await area(Query(request).area(), service.current) }
         }
         router.post("/api/area") { request, context in
-            try await answer { service in
+            try await map.answer { service in
                 let body = try await request.body.collect(upTo: HTTPConfig.maxBodyBytes)
                 return try await area(.geometry(String(buffer: body)), service.current)
             }
         }
         router.get("/api/versions") { _, _ in
-            try await answer { service in
+            try await map.answer { service in
                 let versions = try await offLoop { try service.withStore { try $0.versions() } }
                 return Reply.json(["versions": .array(versions.reversed().map(\.json)),
                                    "data_version": .string(service.current.version)])
             }
         }
         router.get("/api/layers/:name") { request, context in
-            try await answer { service in
+            try await map.answer { service in
                 let snapshot = service.current, q = Query(request)
                 var name = context.parameters.get("name") ?? ""
                 if name.hasSuffix(".geojson") { name.removeLast(8) }
@@ -103,25 +103,7 @@ struct APIRoutes {
     }
 
     private func area(_ request: AreaRequest, _ snapshot: Snapshot) async throws -> Response {
-        Reply.json(try await offLoop {
-            do { return try snapshot.areaJSON(request, measurer: ThreadResources.current.measurer()) } catch let e
-                as AreaError { throw RequestError(e.description) }
-        })
-    }
-
-    /// Runs an endpoint against the served map: 503 while it loads, the engine's and the
-    /// request's errors as JSON with their statuses.
-    private func answer(_ body: (MapService) async throws -> Response) async throws -> Response {
-        guard let service = map.current else { return Reply.error(.serviceUnavailable, "the map is loading") }
-        do {
-            return try await body(service)
-        } catch let e as RequestError {
-            return Reply.error(e.status, e.message)
-        } catch let e as UnknownID {
-            return Reply.error(.notFound, e.description)
-        } catch {
-            return Reply.error(.badRequest, "\(error)")
-        }
+        Reply.json(try await offLoop { try snapshot.areaJSON(request, measurer: ThreadResources.current.measurer()) })
     }
 
     /// An engine call whose errors are the client's (a bad radius, an unknown kind): 400.

@@ -33,6 +33,23 @@ public final class ServedMap: Sendable {
 
     public func set(_ s: MapService) { service.withLock { $0 = s } }
     public var current: MapService? { service.withLock { $0 } }
+
+    /// Runs an endpoint against the map: 503 while it loads; the request's and the engine's
+    /// errors as JSON with their statuses (unknown ids and drafts 404, the rest 400).
+    func answer(_ body: (MapService) async throws -> Response) async throws -> Response {
+        guard let service = current else { return Reply.error(.serviceUnavailable, "the map is loading") }
+        do {
+            return try await body(service)
+        } catch let e as RequestError {
+            return Reply.error(e.status, e.message)
+        } catch let e as UnknownID {
+            return Reply.error(.notFound, e.description)
+        } catch let e as PlanError where e.code == "unknown_draft" {
+            return Reply.error(.notFound, e.description)
+        } catch {
+            return Reply.error(.badRequest, "\(error)")
+        }
+    }
 }
 
 /// The HTTP skin: the RESP commands as JSON endpoints, the layers as GeoJSON, the map page,

@@ -9,14 +9,14 @@ struct PlanRoutes {
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/api/plan/drafts") { request, _ in
-            try await answer { service in
+            try await map.answer { service in
                 let all = Query(request)["all"] == "1"
                 let drafts = try await offLoop { try service.withStore { try Planner(store: $0).drafts(all: all) } }
                 return Reply.json(["drafts": .array(drafts.map(\.json))])
             }
         }
         router.get("/api/plan/drafts/:id/impact") { _, context in
-            try await answer { service in
+            try await map.answer { service in
                 let id = try draft(context)
                 let report = try await offLoop { try service.withStore { try Planner(store: $0).impact(draft: id) } }
                 guard case .object(var o) = report.json else { return Reply.json(report.json) }
@@ -25,7 +25,7 @@ struct PlanRoutes {
             }
         }
         router.get("/api/plan/drafts/:id/validate") { _, context in
-            try await answer { service in
+            try await map.answer { service in
                 let id = try draft(context)
                 let report = try await offLoop { try service.withStore { try Planner(store: $0).validate(draft: id) } }
                 return Reply.json(report.json)
@@ -38,18 +38,5 @@ struct PlanRoutes {
             throw RequestError("a draft is a number")
         }
         return id
-    }
-
-    private func answer(_ body: (MapService) async throws -> Response) async throws -> Response {
-        guard let service = map.current else { return Reply.error(.serviceUnavailable, "the map is loading") }
-        do {
-            return try await body(service)
-        } catch let e as RequestError {
-            return Reply.error(e.status, e.message)
-        } catch let e as PlanError {
-            return Reply.error(e.code == "unknown_draft" ? .notFound : .badRequest, e.description)
-        } catch {
-            return Reply.error(.badRequest, "\(error)")
-        }
     }
 }

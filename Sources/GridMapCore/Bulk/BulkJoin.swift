@@ -52,8 +52,7 @@ public enum BulkJoin {
         let context = JoinContext(
             request: request, plan: plan, maps: maps, geocoder: geocoder,
             keys: JoinBulkText.keys(names), lineEnd: header.crlf && request.format == .csv ? [13, 10] : [10])
-        let writer = JoinWriter(sinks: sinks, headerLines: header.newlines, size: size, started: started,
-                                maps: maps)
+        let writer = JoinWriter(sinks: sinks, headerLines: header.newlines, size: size, started: started)
         if request.format == .csv {
             var first = header.raw
             for c in request.columns {
@@ -198,7 +197,7 @@ final class JoinWriter: Sendable {
     private let stopped = Atomic<Bool>(false)
     let done = DispatchSemaphore(value: 0)
 
-    init(sinks: BulkJoin.Sinks, headerLines: Int, size: Int64?, started: DispatchTime, maps: JoinMaps) {
+    init(sinks: BulkJoin.Sinks, headerLines: Int, size: Int64?, started: DispatchTime) {
         self.sinks = sinks
         self.size = size
         self.started = started

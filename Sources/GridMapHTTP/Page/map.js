@@ -1,20 +1,9 @@
 // The dispatcher's page: the district's streets, communities and grids as vector layers,
 // a click or a search answers with the grid card. Everything comes from gridmap's /api.
 "use strict";
-const config = window.GRIDMAP_CONFIG || {};
-const map = L.map("map", { preferCanvas: true, zoomSnap: 0.5 });
-if (config.tiles) L.tileLayer(config.tiles, { maxZoom: 19 }).addTo(map);
+const map = makeMap({ preferCanvas: true, zoomSnap: 0.5 });
 const state = { layers: {}, labels: [], marker: null, selection: null, resources: {} };
 window.gridmap = { ready: false, grids: 0, card: null };
-
-async function api(path) {
-  const r = await fetch(path, { credentials: "same-origin" });
-  const body = await r.json();
-  if (!r.ok) throw new Error(body.error || r.statusText);
-  return body;
-}
-
-function text(s) { const d = document.createElement("div"); d.textContent = s == null ? "" : s; return d.innerHTML; }
 
 const styles = {
   outline: { color: "#222", weight: 3, fill: false },

@@ -3,19 +3,10 @@
 // Each part is a panel below: a title, what it reads, how it draws. Adding a planning view is
 // adding one entry.
 "use strict";
-const config = window.GRIDMAP_CONFIG || {};
-const map = L.map("map", { preferCanvas: true });
-if (config.tiles) L.tileLayer(config.tiles, { maxZoom: 19 }).addTo(map);
+const map = makeMap({ preferCanvas: true });
 const state = { draft: null, changes: null, marker: null };
 window.planner = { ready: false, changes: 0, findings: 0, impactRows: 0 };
 
-async function api(path) {
-  const r = await fetch(path, { credentials: "same-origin" });
-  const body = await r.json();
-  if (!r.ok) throw new Error(body.error || r.statusText);
-  return body;
-}
-function text(s) { const d = document.createElement("div"); d.textContent = s == null ? "" : s; return d.innerHTML; }
 function table(head, rows) {
   return "<table><tr>" + head.map(h => "<th>" + text(h) + "</th>").join("") + "</tr>" +
     rows.map(r => "<tr>" + r.map(c => "<td>" + c + "</td>").join("") + "</tr>").join("") + "</table>";
