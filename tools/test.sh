@@ -14,6 +14,9 @@ swift build -c release --product gridmap
 python3 tools/clients/test_store_servers.py .build/release/gridmap
 python3 tools/clients/test_store_durability.py .build/release/gridmap
 python3 tools/clients/test_hardening.py .build/release/gridmap
+# HTTP and the store under attack: every spelling of every route, throttled guessing, slow and
+# silent connections, descriptors, a store removed or overwritten under the server.
+python3 tools/clients/test_http_security.py .build/release/gridmap
 # The README's worked example of redrawing the map, as written.
 bash tools/plan-example.sh .build/release/gridmap
 # The map page in headless Chromium: layers drawn, an address searched, a click answered.

@@ -64,4 +64,5 @@ func number(_ text: String, _ what: String) throws -> Double {
 struct Failure: Error, CustomStringConvertible {
     let description: String
     init(_ error: Error) { description = "\(error)" }
+    init(message: String) { description = message }
 }

@@ -40,6 +40,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "An intranet tile server for the page's base map, e.g. https://tiles.lan/{z}/{x}/{y}.png.")
     var tiles: String?
     @Option(help: "Where Leaflet is (Debian's libjs-leaflet).") var leaflet = HTTPConfig().leafletDirectory
+    @Option(help: "Seconds an HTTP request may take to arrive whole from its first byte.")
+    var httpRequestTimeout: Int64 = HTTPConfig().requestTimeout
+    @Option(help: "Seconds an idle HTTP keep-alive connection stays open.")
+    var httpKeepaliveTimeout: Int64 = HTTPConfig().keepAliveTimeout
     @OptionGroup var options: DataOptions
 
     func run() async throws {
@@ -51,10 +55,11 @@ struct ServeCommand: AsyncParsableCommand {
         config.port = port
         config.readerPassword = requirepass ?? env["GRIDMAP_REQUIREPASS"]
         config.plannerPassword = plannerPass ?? env["GRIDMAP_PLANNER_PASS"]
-        config.maxConnections = maxConnections
+        config.maxConnections = Self.connectionLimit(maxConnections, logger: logger)
         config.idleTimeout = idleTimeout
-        guard frameTimeout >= 1, authTimeout >= 1 else {
-            throw ValidationError("--frame-timeout and --auth-timeout must be at least 1 s")
+        guard frameTimeout >= 1, authTimeout >= 1, httpRequestTimeout >= 1, httpKeepaliveTimeout >= 1 else {
+            throw ValidationError(
+                "--frame-timeout, --auth-timeout, --http-request-timeout and --http-keepalive-timeout must be at least 1 s")
         }
         config.frameTimeout = frameTimeout
         config.authTimeout = authTimeout
@@ -67,14 +72,25 @@ struct ServeCommand: AsyncParsableCommand {
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let stats = ServerStats()
         let served = ServedMap()
+        // One limit for RESP's and HTTP's connections together.
+        let registry = ConnectionRegistry(limit: config.maxConnections)
         // HTTP listens at once (/healthz answers, /readyz says "loading"); the map is loaded
         // beside it, off the cooperative pool, and RESP starts once it is in.
         let resp = LoadThenServe(served: served, load: { [asofCache] in
             let service = try MapService(storePath: storePath, asOfCapacity: asofCache)
+            service.storeHealth.onChange { problem in
+                if let problem {
+                    logger.error("the store cannot be written; lookups go on from memory, /readyz says 503",
+                                 metadata: ["store": "\(problem.file)", "reason": "\(problem.message)"])
+                } else {
+                    logger.notice("the store can be written again", metadata: ["store": "\(storePath)"])
+                }
+            }
             service.prepareGeocoding()
             return service
         }, serve: { [config] service in
-            try await GridMapServer(service: service, config: config, logger: logger, group: loops, stats: stats).run()
+            try await GridMapServer(service: service, config: config, logger: logger, group: loops, stats: stats,
+                                    registry: registry).run()
         })
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: resp)]
         if httpPort > 0 {
@@ -84,6 +100,9 @@ struct ServeCommand: AsyncParsableCommand {
             http.access = config
             http.tileURL = tiles
             http.leafletDirectory = leaflet
+            http.requestTimeout = httpRequestTimeout
+            http.keepAliveTimeout = httpKeepaliveTimeout
+            http.registry = registry
             services.append(.init(service: GridMapHTTP.application(map: served, config: http, resp: stats,
                                                                    group: loops, logger: logger)))
         }
@@ -91,6 +110,28 @@ struct ServeCommand: AsyncParsableCommand {
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try await loops.shutdownGracefully()
+    }
+}
+
+extension ServeCommand {
+    /// Descriptors kept free of connections: the store's files, the event loops' own, logs.
+    static let reservedDescriptors = 32
+
+    /// `requested`, or fewer when the process may not open that many descriptors: at the
+    /// limit the oldest unauthenticated connection makes room for a new one, which works only
+    /// if accepting the new one does not fail for want of a descriptor first.
+    static func connectionLimit(_ requested: Int, logger: Logger) -> Int {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else {
+            return requested
+        }
+        let allowed = max(1, Int(limit.rlim_cur) - reservedDescriptors)
+        guard requested > allowed else { return requested }
+        logger.warning("""
+            --max-connections \(requested) is more than the descriptor limit allows \
+            (RLIMIT_NOFILE \(limit.rlim_cur)); taking \(allowed) connections at most
+            """)
+        return allowed
     }
 }
 

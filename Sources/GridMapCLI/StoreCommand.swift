@@ -25,6 +25,8 @@ struct StoreCommand: ParsableCommand {
                 + "derived from the grids (the file's own are ignored).")
         @Argument(help: "A data directory laid out like data/yufeng, or a .gpkg file.") var source: String
         @Option(help: "The store (created if it does not exist).") var store: String
+        @Flag(help: "Publish even when validation finds errors (recorded in the version's message).")
+        var force = false
         @OptionGroup var authorship: Authorship
 
         func run() throws {
@@ -32,15 +34,26 @@ struct StoreCommand: ParsableCommand {
                 let dataset =
                     source.hasSuffix(".gpkg") ? try GeoPackage.read(source) : try Dataset.load(directory: source)
                 let message = authorship.message ?? "imported from \(source)"
-                let info: VersionInfo
+                let info: VersionInfo, report: ValidationReport
                 if FileManager.default.fileExists(atPath: store) {
-                    info = try MapStore(path: store).importVersion(dataset, author: authorship.who, message: message)
+                    (info, report) = try Planner(store: MapStore(path: store)).importVersion(
+                        dataset, author: authorship.who, message: message, force: force)
                 } else {
-                    let created = try MapStore.create(
-                        path: store, from: dataset, author: authorship.who, message: message)
-                    info = try created.version(created.head())
+                    let (created, checked) = try Planner.createStore(
+                        path: store, from: dataset, author: authorship.who, message: message, force: force)
+                    (info, report) = (try created.version(created.head()), checked)
                 }
-                print(info.json.serialized)
+                // A summary a person reads: at 100x the changed grids alone are a megabyte (the first 20
+                // are named; `store show` lists them all).
+                var summary = info.json.object ?? JSONObject()
+                summary["changed_grids"] = JSONValue(info.changedGrids.count)
+                summary["changed_grid_ids"] = .array(info.changedGrids.prefix(20).map { .string($0) })
+                summary["validation"] = ["errors": JSONValue(report.errors.count),
+                                         "warnings": JSONValue(report.findings.count - report.errors.count)]
+                print(JSONValue.object(summary).serialized)
+            } catch let e as PlanError where e.code == "invalid" {
+                throw Failure(message: "\(e.message)\nnothing was imported: fix the file, "
+                              + "or pass --force to publish it anyway")
             } catch { throw Failure(error) }
         }
     }

@@ -16,9 +16,9 @@ struct APIRoutes {
     /// Layers served, kept per version: the grids layer is a megabyte of JSON at Yufeng.
     private let layers = LayerCache()
 
-    func add(to router: Router<BasicRequestContext>) {
-        router.get("/api/locate") { request, _ in
-            try await map.answer { service in
+    func add(to router: Router<GridMapRequestContext>) {
+        router.get("/api/locate") { request, context in
+            try await map.answer(context) { service in
                 let q = Query(request)
                 let (raw, point, crs) = try q.point()
                 let snapshot = try await q.version(service)
@@ -27,73 +27,70 @@ struct APIRoutes {
                 return Reply.json(out)
             }
         }
-        router.get("/api/nearby") { request, _ in
-            try await map.answer { service in
+        router.get("/api/nearby") { request, context in
+            try await map.answer(context) { service in
                 let q = Query(request), snapshot = service.current
                 let (_, point, _) = try q.point()
-                let nearby = try engine {
-                    try NearbyRequest(kind: q["kind"], radius: try q.number("radius"), limit: try q.int("limit"),
-                                      in: snapshot)
-                }
+                let nearby = try NearbyRequest(kind: q["kind"], radius: try q.number("radius"),
+                                               limit: try q.int("limit"), in: snapshot)
                 var out: [UInt8] = []
                 snapshot.writeNearby(nearby, point: point, to: &out)
                 return Reply.json(out)
             }
         }
-        router.get("/api/geocode") { request, _ in
-            try await map.answer { service in
+        router.get("/api/geocode") { request, context in
+            try await map.answer(context) { service in
                 let q = Query(request), snapshot = service.current
                 guard let text = q["q"], !text.isEmpty else { throw RequestError("give the address as q=…") }
-                let geocode = try engine { try GeocodeRequest(text, limit: try q.int("limit")) }
+                let geocode = try GeocodeRequest(text, limit: try q.int("limit"))
                 return Reply.json(try await offLoop { try snapshot.geocodeJSON(geocode) })
             }
         }
-        router.get("/api/reverse") { request, _ in
-            try await map.answer { service in
+        router.get("/api/reverse") { request, context in
+            try await map.answer(context) { service in
                 let q = Query(request), snapshot = service.current
                 let (_, point, _) = try q.point()
-                let reverse = try engine { try ReverseGeocodeRequest(radius: try q.number("radius"),
-                                                                     limit: try q.int("limit")) }
+                let reverse = try ReverseGeocodeRequest(radius: try q.number("radius"), limit: try q.int("limit"))
                 return Reply.json(try await offLoop { try snapshot.reverseGeocodeJSON(point, reverse) })
             }
         }
         router.get("/api/grid/:id") { request, context in
-            try await map.answer { service in
+            try await map.answer(context) { service in
                 Reply.json(try service.current.gridDetailJSON(id: context.parameters.get("id") ?? ""))
             }
         }
-        router.get("/api/grids") { request, _ in
-            try await map.answer { service in
+        router.get("/api/grids") { request, context in
+            try await map.answer(context) { service in
                 let q = Query(request)
                 return Reply.json(try service.current.gridsJSON(street: q["street"], community: q["community"]))
             }
         }
         router.get("/api/neighbours/:id") { request, context in
-            try await map.answer { service in
+            try await map.answer(context) { service in
                 let snapshot = service.current, id = context.parameters.get("id") ?? ""
                 return Reply.json(try await offLoop {
                     try snapshot.neighboursJSON(id: id, context: ThreadResources.current.geos)
                 })
             }
         }
-        router.get("/api/area") { request, _ in
-            try await map.answer { service in try await area(Query(request).area(), service.current) }
+        router.get("/api/area") { request, context in
+            try await map.answer(context) { service in try await area(Query(request).area(), service.current) }
         }
         router.post("/api/area") { request, context in
-            try await map.answer { service in
+            try await map.answer(context) { service in
                 let body = try await request.body.collect(upTo: HTTPConfig.maxBodyBytes)
                 return try await area(.geometry(String(buffer: body)), service.current)
             }
         }
-        router.get("/api/versions") { _, _ in
-            try await map.answer { service in
+        router.get("/api/versions") { request, context in
+            try await map.answer(context) { service in
                 let versions = try await offLoop { try service.withStore { try $0.versions() } }
                 return Reply.json(["versions": .array(versions.reversed().map(\.json)),
                                    "data_version": .string(service.current.version)])
             }
         }
         router.get("/api/layers/:name") { request, context in
-            try await map.answer { service in
+            try await map.answer(context) { service in
                 let snapshot = service.current, q = Query(request)
                 var name = context.parameters.get("name") ?? ""
                 if name.hasSuffix(".geojson") { name.removeLast(8) }
@@ -104,13 +101,6 @@ struct APIRoutes {
 
     private func area(_ request: AreaRequest, _ snapshot: Snapshot) async throws -> Response {
         Reply.json(try await offLoop { try snapshot.areaJSON(request, measurer: ThreadResources.current.measurer()) })
-    }
-
-    /// An engine call whose errors are the client's (a bad radius, an unknown kind): 400.
-    private func engine<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as RequestError { throw e } catch {
-            throw RequestError(.badRequest, "\(error)")
-        }
     }
 }
 
@@ -159,23 +149,19 @@ struct Query {
     func point() throws -> (raw: Coordinate, wgs84: Coordinate, crs: CRS) {
         guard let x = try number("lon") else { throw RequestError("give lon and lat (missing lon)") }
         guard let y = try number("lat") else { throw RequestError("give lon and lat (missing lat)") }
-        do {
-            let crs = try CRS(parsing: parameters["crs"] ?? "wgs84")
-            let raw = Coordinate(x, y)
-            let p = try CoordinateConverter.toWGS84WithoutPROJ(raw, from: crs)
-                ?? ThreadResources.current.converter.toWGS84(raw, from: crs)
-            return (raw, p, crs)
-        } catch { throw RequestError("\(error)") }
+        let crs = try CRS(parsing: parameters["crs"] ?? "wgs84")
+        let raw = Coordinate(x, y)
+        let p = try CoordinateConverter.toWGS84WithoutPROJ(raw, from: crs)
+            ?? ThreadResources.current.converter.toWGS84(raw, from: crs)
+        return (raw, p, crs)
     }
 
     /// The version `asof` names (built off the event loop if it is not at hand), else the live one.
     func version(_ service: MapService) async throws -> Snapshot {
         guard let asof = parameters["asof"] else { return service.current }
-        do {
-            let v = try service.resolve(asOf: asof)
-            if let ready = service.cachedSnapshot(version: v) { return ready }
-            return try await offLoop { try service.snapshot(version: v) }
-        } catch { throw RequestError("\(error)") }
+        let v = try service.resolve(asOf: asof)
+        if let ready = service.cachedSnapshot(version: v) { return ready }
+        return try await offLoop { try service.snapshot(version: v) }
     }
 }
 

@@ -5,32 +5,63 @@ import Hummingbird
 /// RESP's roles over HTTP: Basic credentials (`reader`/`default` or `planner`, the RESP
 /// passwords) grant a role; without them a client has RESP's unauthenticated role. The health
 /// endpoints and the page's files need none, so an orchestrator can probe and a browser can
-/// load the page before it asks for credentials; the API needs the reader role.
-struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
+/// load the page before it asks for credentials; `/api` needs the reader role, `/api/plan`
+/// the planner's.
+///
+/// The role needed is decided on the route the router matched (or, for a path no route
+/// matches, on the path routed), which `CanonicalPathResponder` made canonical: no other
+/// spelling of a path reaches a route. Failed sign-ins are throttled per client address
+/// (`AuthThrottle`, shared with RESP): a locked-out address gets 429 and Retry-After without
+/// its password being checked.
+struct AccessMiddleware: RouterMiddleware {
+    typealias Context = GridMapRequestContext
     let access: ServerConfig
-    static var open: Set<String> { ["/healthz", "/readyz", "/metrics"] }
+
+    /// The role a path needs: the route's pattern or, unrouted, the canonical path.
+    static func needed(_ path: String) -> Role {
+        func under(_ prefix: String) -> Bool { path == prefix || path.hasPrefix(prefix + "/") }
+        if under("/api/plan") { return .planner }
+        if under("/api") { return .reader }
+        return .none
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > HTTPConfig.maxBodyBytes {
-            return Reply.error(.contentTooLarge,
-                               "the request body is \(length) bytes; at most \(HTTPConfig.maxBodyBytes)")
-        }
-        let path = request.uri.path
-        guard path.hasPrefix("/api/"), !Self.open.contains(path) else { return try await next(request, context) }
+        if let refusal = Self.bodyRefusal(request.headers[.contentLength]) { return refusal.response }
+        var context = context
+        let needed = Self.needed(context.endpointPath ?? request.uri.path)
         var role = access.initialRole
         if let header = request.headers[.authorization] {
-            guard let granted = credentials(header).flatMap({ access.authenticate(user: $0.user, password: $0.pass) })
-            else { return challenge("wrong user or password") }
-            role = granted
+            guard let (user, pass) = credentials(header) else { return challenge("malformed Basic credentials") }
+            switch access.authenticate(user: user, password: pass, from: context.client) {
+            case .granted(let granted): role = granted
+            case .denied: return challenge("wrong user or password")
+            case .throttled(let seconds):
+                return HTTPRefusal(status: .tooManyRequests, code: "throttled",
+                                   message: "too many failed sign-ins from this address; try again in \(seconds) s",
+                                   headers: [.retryAfter: String(seconds)]).response
+            }
         }
-        let needed: Role = path.hasPrefix("/api/plan/") ? .planner : .reader
+        context.role = role
         guard role >= needed else {
             return role == .none || needed == .reader ? challenge("sign in: this needs the \(needed) role")
-                : Reply.error(.forbidden, "this needs the planner role")
+                : Reply.error(.forbidden, code: "forbidden", "this needs the planner role")
         }
         return try await next(request, context)
+    }
+
+    /// A Content-Length past the limit (413: it is not read), or not a number (400).
+    static func bodyRefusal(_ header: String?) -> HTTPRefusal? {
+        guard let header else { return nil }
+        let digits = header.trimmingCharacters(in: .whitespaces)
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+            return HTTPRefusal(status: .badRequest, code: "bad_request",
+                               message: "Content-Length '\(header.prefix(30))' is not a number",
+                               headers: [.connection: "close"])
+        }
+        if digits.count > 18 || Int(digits)! > HTTPConfig.maxBodyBytes { return .tooLarge }
+        return nil
     }
 
     private func credentials(_ header: String) -> (user: String, pass: [UInt8])? {
@@ -42,7 +73,7 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func challenge(_ message: String) -> Response {
-        var r = Reply.error(.unauthorized, message)
+        var r = Reply.error(.unauthorized, code: "unauthorized", message)
         r.headers[.wwwAuthenticate] = #"Basic realm="gridmap", charset="UTF-8""#
         return r
     }

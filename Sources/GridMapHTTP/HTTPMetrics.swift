@@ -15,6 +15,7 @@ final class HTTPMetrics: Sendable {
     static let shared = HTTPMetrics()
 
     let registry = PrometheusCollectorRegistry()
+    /// HTTP connections open now (`ConnectionGuard` counts them).
     let openConnections = Atomic<Int>(0)
     private let scrape = Mutex<Void>(())
 
@@ -22,7 +23,7 @@ final class HTTPMetrics: Sendable {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         // Made after the bootstrap, so that they are Prometheus's and not the no-op default.
         var handles: [String: (calls: Metrics.Counter, errors: Metrics.Counter, time: Metrics.Timer)] = [:]
-        for command in MeasuringMiddleware<BasicRequestContext>.commands {
+        for command in MeasuringMiddleware<GridMapRequestContext>.commands {
             let labels = [("protocol", "http"), ("command", command)]
             handles[command] = (Metrics.Counter(label: "gridmap_requests_total", dimensions: labels),
                                 Metrics.Counter(label: "gridmap_request_errors_total", dimensions: labels),
@@ -94,7 +95,7 @@ final class HTTPMetrics: Sendable {
     }
 }
 
-/// Counts and times every request by endpoint (the route's name), and the open connections.
+/// Counts and times every request by endpoint (the route's name).
 struct MeasuringMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: HTTPMetrics
 
@@ -102,8 +103,6 @@ struct MeasuringMiddleware<Context: RequestContext>: RouterMiddleware {
         async throws -> Response
     {
         let start = DispatchTime.now().uptimeNanoseconds
-        metrics.openConnections.add(1, ordering: .relaxed)
-        defer { metrics.openConnections.subtract(1, ordering: .relaxed) }
         let command = Self.command(request.uri.path)
         do {
             let response = try await next(request, context)

@@ -4,6 +4,7 @@ import GridMapServer
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Synchronization
 
@@ -18,7 +19,16 @@ public struct HTTPConfig: Sendable {
     /// An intranet tile server (`https://tiles.example/{z}/{x}/{y}.png`); none by default, so
     /// the page needs no internet.
     public var tileURL: String?
-    /// No endpoint takes a body: a request announcing more than this is refused (413).
+    /// Seconds a request may take to arrive whole (head and body) from its first byte: a client
+    /// trickling bytes keeps a connection busy, not open for ever.
+    public var requestTimeout: Int64 = 10
+    /// Seconds an idle keep-alive connection (or one that never sends a byte) stays open.
+    public var keepAliveTimeout: Int64 = 60
+    /// Every connection of the process, RESP's too, against one limit (`ServerConfig`'s
+    /// `maxConnections` by default); nil makes one of this configuration's own.
+    public var registry: ConnectionRegistry?
+    /// The largest body an endpoint takes (POST /api/area): more is refused with 413, before
+    /// it is read, whether announced by Content-Length or sent chunked.
     public static let maxBodyBytes = 64 << 10
 
     public init() {}
@@ -34,21 +44,15 @@ public final class ServedMap: Sendable {
     public func set(_ s: MapService) { service.withLock { $0 = s } }
     public var current: MapService? { service.withLock { $0 } }
 
-    /// Runs an endpoint against the map: 503 while it loads; the request's and the engine's
-    /// errors as JSON with their statuses (unknown ids and drafts 404, the rest 400).
-    func answer(_ body: (MapService) async throws -> Response) async throws -> Response {
-        guard let service = current else { return Reply.error(.serviceUnavailable, "the map is loading") }
-        do {
-            return try await body(service)
-        } catch let e as RequestError {
-            return Reply.error(e.status, e.message)
-        } catch let e as UnknownID {
-            return Reply.error(.notFound, e.description)
-        } catch let e as PlanError where e.code == "unknown_draft" {
-            return Reply.error(.notFound, e.description)
-        } catch {
-            return Reply.error(.badRequest, "\(error)")
+    /// Runs an endpoint against the map (503 while it loads); any error it throws becomes its
+    /// reply in `Reply.failure`, the one place errors are mapped.
+    func answer(_ context: GridMapRequestContext, _ body: (MapService) async throws -> Response) async throws
+        -> Response
+    {
+        guard let service = current else {
+            return Reply.error(.serviceUnavailable, code: "loading", "the map is loading")
         }
+        do { return try await body(service) } catch { return Reply.failure(error, context) }
     }
 }
 
@@ -59,17 +63,28 @@ public enum GridMapHTTP {
     /// one: on 2 cores a second loop only fights the clients and the kernel for the CPU).
     public static func application(map: ServedMap, config: HTTPConfig, resp: ServerStats? = nil,
                                    group: (any EventLoopGroup)? = nil, logger: Logger) -> some ApplicationProtocol {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: GridMapRequestContext.self)
         let metrics = HTTPMetrics.shared
+        let registry = config.registry ?? ConnectionRegistry(limit: config.access.maxConnections)
         router.add(middleware: MeasuringMiddleware(metrics: metrics))
         router.add(middleware: AccessMiddleware(access: config.access))
         OperationsRoutes(map: map, metrics: metrics, resp: resp).add(to: router)
         APIRoutes(map: map).add(to: router)
         PlanRoutes(map: map).add(to: router)
-        PageRoutes(config: config).add(to: router)
+        PageRoutes(config: config, logger: logger).add(to: router)
+        let guardConfig = ConnectionGuard.Configuration(
+            requestTimeout: .seconds(config.requestTimeout), keepAliveTimeout: .seconds(config.keepAliveTimeout),
+            openAccess: config.access.initialRole >= .reader, registry: registry, metrics: metrics, logger: logger)
+        // Routing sees the canonical path only (see `CanonicalPath`): the path that access is
+        // decided on is the path that is routed.
         return Application(
-            router: router,
+            responder: CanonicalPathResponder(next: router.buildResponder()),
+            server: GuardedHTTP1Channel.builder(guardConfig),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "gridmap"),
+            onServerRunning: { channel in
+                // The listening socket: out of descriptors, pause accepting instead of spinning.
+                try? await channel.pipeline.addHandler(AcceptPause(logger: logger, listener: "HTTP"), position: .first)
+            },
             eventLoopGroupProvider: group.map { .shared($0) } ?? .singleton,
             logger: logger)
     }
@@ -86,20 +101,89 @@ enum Reply {
         json(Array(value.serialized.utf8), status: status)
     }
 
-    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        json(["error": .string(message)], status: status)
+    /// `{"error": {"code": …, "message": …}}` with `status`.
+    static func error(_ status: HTTPResponse.Status, code: String, _ message: String) -> Response {
+        json(["error": ["code": .string(code), "message": .string(message)]], status: status)
+    }
+
+    /// The reply for any error an endpoint throws: the one place HTTP maps errors. An error
+    /// that knows its kind gets that kind's status; an HTTP-level refusal its own; anything
+    /// else is the server's fault: 500, logged, and never blamed on the client. A store error's
+    /// message names no file for a client below the planner role.
+    static func failure(_ error: any Error, _ context: GridMapRequestContext) -> Response {
+        if let e = error as? HTTPRefusal { return e.response }
+        if error is NIOTooManyBytesError {
+            return HTTPRefusal.tooLarge.response
+        }
+        // A body that ends early or breaks HTTP (the client closed, or was closed, mid-body) is
+        // the client's doing: no log line, or an abuser could write one per request.
+        if let e = error as? HTTPParserError {
+            return HTTPRefusal(status: .badRequest, code: "bad_http",
+                               message: "the request could not be read: \(e.debugDescription)",
+                               headers: [.connection: "close"]).response
+        }
+        if error is ChannelError {
+            return HTTPRefusal(status: .badRequest, code: "connection_closed",
+                               message: "the connection closed before the request was read",
+                               headers: [.connection: "close"]).response
+        }
+        let kind = error.errorKind
+        var message = error.errorMessage
+        if kind == .internal {
+            context.logger.error("internal error", metadata: [
+                "path": "\(context.path)", "error": "\(error)"])
+            if let store = error as? StoreError, context.role >= .planner { message = store.description }
+            if !(error is StoreError) { message = "internal error: \(message)" }
+        }
+        return Reply.error(kind.status, code: error.errorCode, message)
     }
 }
 
-/// A request that cannot be answered, with the status that says why.
-struct RequestError: Error {
+extension ErrorKind {
+    /// The HTTP status of each kind of error.
+    var status: HTTPResponse.Status {
+        switch self {
+        case .badRequest: .badRequest
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .forbidden: .forbidden
+        case .unavailable: .serviceUnavailable
+        case .internal: .internalServerError
+        }
+    }
+}
+
+/// A request the HTTP skin itself refuses, with the status that says why (the engine's
+/// errors carry a kind instead).
+struct HTTPRefusal: Error {
     let status: HTTPResponse.Status
+    let code: String
     let message: String
-    init(_ status: HTTPResponse.Status, _ message: String) {
-        self.status = status
+    var headers: HTTPFields = [:]
+
+    var response: Response {
+        var r = Reply.error(status, code: code, message)
+        for field in headers { r.headers.append(field) }
+        return r
+    }
+
+    static let tooLarge = HTTPRefusal(
+        status: .contentTooLarge, code: "too_large",
+        message: "the request body is too large: at most \(HTTPConfig.maxBodyBytes) bytes",
+        headers: [.connection: "close"])
+}
+
+/// A client's mistake in an HTTP request's parameters (the engine's own request errors carry
+/// their kind already).
+struct RequestError: KindedError {
+    let kind: ErrorKind
+    let code: String
+    let message: String
+    init(_ message: String, kind: ErrorKind = .badRequest, code: String = "bad_request") {
+        self.kind = kind
+        self.code = code
         self.message = message
     }
-    init(_ message: String) { self.init(.badRequest, message) }
 }
 
 /// Runs blocking engine work (GEOS overlays, a first geocode, an old version's build) on

@@ -3,17 +3,23 @@ import GridMapServer
 import Hummingbird
 
 /// What an orchestrator asks: is the process up (`/healthz`), is a version loaded and served
-/// (`/readyz`), and the numbers (`/metrics`, Prometheus text).
+/// (`/readyz`: 503 while loading or while the store cannot be written), and the numbers (`/metrics`, Prometheus text).
 struct OperationsRoutes {
     let map: ServedMap
     let metrics: HTTPMetrics
     let resp: ServerStats?
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<GridMapRequestContext>) {
         router.get("/healthz") { _, _ in Reply.json(["status": "ok"]) }
         router.get("/readyz") { _, _ -> Response in
             guard let service = map.current else {
                 return Reply.json(["status": "loading"], status: .serviceUnavailable)
+            }
+            // Lookups go on from memory, but a balancer should send writers elsewhere, and an
+            // operator must know: the store can no longer be written.
+            if let problem = service.storeHealth.problem {
+                return Reply.json(["status": "store_unusable", "reason": .string(problem.message),
+                                   "data_version": .string(service.current.version)], status: .serviceUnavailable)
             }
             return Reply.json(["status": "ready", "data_version": .string(service.current.version)])
         }

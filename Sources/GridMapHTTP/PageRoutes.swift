@@ -6,17 +6,24 @@ import Logging
 /// Leaflet from the directory Debian's libjs-leaflet installs (no internet needed).
 struct PageRoutes {
     let config: HTTPConfig
+    let logger: Logger
 
-    func add(to router: Router<BasicRequestContext>) {
-        router.add(middleware: FileMiddleware(config.leafletDirectory, urlBasePath: "/leaflet",
-                                              logger: Logger(label: "gridmap.page")))
+    func add(to router: Router<GridMapRequestContext>) {
+        let leaflet = StaticFiles(directory: config.leafletDirectory, logger: logger)
+        router.get("/leaflet/**") { request, _ in
+            let path = request.uri.path.dropFirst("/leaflet/".count)
+            return leaflet.response(String(path))
+                ?? Reply.error(.notFound, code: "not_found", "no file '\(path.prefix(80))' under /leaflet")
+        }
         let files = [("/", "index.html", "text/html"), ("/map.js", "map.js", "text/javascript"),
                      ("/map.css", "map.css", "text/css"), ("/plan", "plan.html", "text/html"),
                      ("/plan.js", "plan.js", "text/javascript"), ("/common.js", "common.js", "text/javascript")]
         for (path, file, type) in files {
             let body = Self.resource(file)
             router.get(RouterPath(path)) { _, _ in
-                guard let body else { return Reply.error(.internalServerError, "the page's \(file) is missing") }
+                guard let body else {
+                    return Reply.error(.internalServerError, code: "internal", "the page's \(file) is missing")
+                }
                 return Response(status: .ok, headers: [.contentType: type + "; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(bytes: body)))
             }

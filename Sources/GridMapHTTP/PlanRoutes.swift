@@ -7,16 +7,16 @@ import Hummingbird
 struct PlanRoutes {
     let map: ServedMap
 
-    func add(to router: Router<BasicRequestContext>) {
-        router.get("/api/plan/drafts") { request, _ in
-            try await map.answer { service in
+    func add(to router: Router<GridMapRequestContext>) {
+        router.get("/api/plan/drafts") { request, context in
+            try await map.answer(context) { service in
                 let all = Query(request)["all"] == "1"
                 let drafts = try await offLoop { try service.withStore { try Planner(store: $0).drafts(all: all) } }
                 return Reply.json(["drafts": .array(drafts.map(\.json))])
             }
         }
-        router.get("/api/plan/drafts/:id/impact") { _, context in
-            try await map.answer { service in
+        router.get("/api/plan/drafts/:id/impact") { request, context in
+            try await map.answer(context) { service in
                 let id = try draft(context)
                 let report = try await offLoop { try service.withStore { try Planner(store: $0).impact(draft: id) } }
                 guard case .object(var o) = report.json else { return Reply.json(report.json) }
@@ -24,8 +24,8 @@ struct PlanRoutes {
                 return Reply.json(.object(o))
             }
         }
-        router.get("/api/plan/drafts/:id/validate") { _, context in
-            try await map.answer { service in
+        router.get("/api/plan/drafts/:id/validate") { request, context in
+            try await map.answer(context) { service in
                 let id = try draft(context)
                 let report = try await offLoop { try service.withStore { try Planner(store: $0).validate(draft: id) } }
                 return Reply.json(report.json)
@@ -33,7 +33,7 @@ struct PlanRoutes {
         }
     }
 
-    private func draft(_ context: BasicRequestContext) throws -> Int {
+    private func draft(_ context: GridMapRequestContext) throws -> Int {
         guard let text = context.parameters.get("id"), let id = Int(text) else {
             throw RequestError("a draft is a number")
         }

@@ -70,16 +70,18 @@ enum CommandTable {
         return nil
     }
 
-    /// The error reply for a failure: a command's own, a stale publish, or the engine's message.
-    static func reply(for error: Error) -> RESPValue {
-        switch error {
-        case let e as CommandError: return e.reply
-        case let e as StaleVersionError: return .error("STALE \(e.description)")
-        case let e as StoreError: return .error("ERR \(e.message)")
-        case let e as LookupError: return .error("ERR \(e.description)")
-        case let e as PlanError: return .error("ERR \(e.code): \(e.message)")
-        default: return .error("ERR \(error)")
-        }
+    /// The error reply for a failure, the one place RESP maps errors: a command's own, a stale
+    /// publish, a planning refusal with its code, the engine's message; an error of no known
+    /// kind is the server's: logged, and said to be internal. A store's path is shown to
+    /// planners only.
+    static func reply(for error: Error, _ view: ErrorView) -> RESPValue {
+        if let e = error as? CommandError { return e.reply }
+        if let e = error as? StaleVersionError { return .error("STALE \(e.description)") }
+        if let e = error as? PlanError { return .error("ERR \(e.code): \(e.message)") }
+        guard error.errorKind == .internal else { return .error("ERR \(error.errorMessage)") }
+        view.logger.error("internal error", metadata: ["error": "\(error)"])
+        let text = (error as? StoreError).map { view.planner ? $0.description : $0.message } ?? "\(error)"
+        return .error("ERR internal error: \(text)")
     }
 
     /// Runs one request and returns its reply; never throws, so one bad request costs only
@@ -110,7 +112,7 @@ enum CommandTable {
         do {
             reply = try request.withArguments(command: spec.name) { try spec.run($0, session) }
         } catch {
-            reply = CommandTable.reply(for: error)
+            reply = CommandTable.reply(for: error, session.errorView)
         }
         var failed = false
         if case .error = reply { failed = true }

@@ -25,10 +25,8 @@ enum ConnectionCommands {
         while i < a.count {
             switch try a.text(i).uppercased() {
             case "AUTH" where i + 2 < a.count:
-                guard let role = s.config.authenticate(user: try a.text(i + 1), password: a.bytes(i + 2) ?? []) else {
-                    throw CommandError("invalid username-password pair or user is disabled.", code: "WRONGPASS")
-                }
-                s.role = role
+                s.role = try granted(s.config.authenticate(user: try a.text(i + 1), password: a.bytes(i + 2) ?? [],
+                                                           from: s.client))
                 i += 3
             case "SETNAME" where i + 1 < a.count:
                 s.clientName = try a.text(i + 1)
@@ -63,12 +61,22 @@ enum ConnectionCommands {
                     + "Are you sure your configuration is correct?")
         }
         let user = a.count == 2 ? try a.text(0) : nil
-        guard let role = s.config.authenticate(user: user, password: a.bytes(a.count - 1) ?? []) else {
-            throw CommandError("invalid username-password pair or user is disabled.", code: "WRONGPASS")
-        }
+        let role = try granted(s.config.authenticate(user: user, password: a.bytes(a.count - 1) ?? [],
+                                                      from: s.client))
         s.role = role
         s.user = user ?? (role == .planner && s.config.readerPassword == nil ? "planner" : "default")
         return .ok
+    }
+
+    /// The role an authentication granted, or the error reply for a wrong or throttled one.
+    private static func granted(_ outcome: AuthOutcome) throws -> Role {
+        switch outcome {
+        case .granted(let role): return role
+        case .denied: throw CommandError("invalid username-password pair or user is disabled.", code: "WRONGPASS")
+        case .throttled(let seconds):
+            throw CommandError("too many failed authentications from this address; try again in \(seconds) s",
+                               code: "WRONGPASS")
+        }
     }
 
     static func quit(_ a: Arguments, _ s: Session) throws -> RESPValue {
@@ -137,7 +145,9 @@ enum ConnectionCommands {
             "crs_transformers_per_thread_max:\(CoordinateConverter.defaultCapacity)",
             "crs_known_answers:\(Transformer.knownAnswers)", "crs_known_answers_max:\(Transformer.knownCapacity)", "",
             "# Data", "data_version:\(snapshot.version)", "district:\(d.districtID) \(d.districtName)",
-            "store:\(s.service.storePath)", "publishes_seen:\(s.service.publishes.load(ordering: .relaxed))",
+            // The path is the operator's business: planners see it, readers do not.
+            "store:\(s.role >= .planner ? s.service.storePath : "(shown to planners)")",
+            "store_writable:\(s.service.storeHealth.problem == nil ? 1 : 0)", "publishes_seen:\(s.service.publishes.load(ordering: .relaxed))",
             "last_build_ms:\(Double(s.service.lastBuildNanos.load(ordering: .relaxed) / 100_000) / 10)",
             "asof_cache_capacity:\(s.service.asOfCapacity)",
             "asof_cache_versions:\(s.service.cachedVersions.map(String.init).joined(separator: ","))",

@@ -51,9 +51,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         let stats = session.stats
         stats.totalConnections.add(1, ordering: .relaxed)
-        if stats.connections.add(1, ordering: .relaxed).newValue > session.config.maxConnections,
-           !registry.evictOldestUnauthenticated() {
-            stats.connections.subtract(1, ordering: .relaxed)
+        authenticated = session.role != .none
+        session.client = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        guard registry.admit(context.channel, authenticated: authenticated) else {
             stats.rejectedConnections.add(1, ordering: .relaxed)
             let channel = context.channel
             var b = channel.allocator.buffer(capacity: 64)
@@ -62,8 +62,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             return
         }
         admitted = true
-        authenticated = session.role != .none
-        registry.add(context.channel, authenticated: authenticated)
+        stats.connections.add(1, ordering: .relaxed)
         let channel = context.channel
         if !authenticated {
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -274,46 +273,4 @@ final class ConnectionHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         context.close(promise: nil)
     }
-}
-
-
-/// The open connections, so shutdown can drain them, with the time each that has not yet
-/// authenticated arrived, so the oldest of those can make room at the connection limit.
-final class ConnectionRegistry: Sendable {
-    private struct State {
-        var channels: [ObjectIdentifier: any Channel] = [:]
-        var unauthenticated: [ObjectIdentifier: UInt64] = [:]
-    }
-    private let state = Mutex(State())
-
-    func add(_ c: any Channel, authenticated: Bool) {
-        state.withLock {
-            $0.channels[ObjectIdentifier(c)] = c
-            if !authenticated { $0.unauthenticated[ObjectIdentifier(c)] = monotonicNanos() }
-        }
-    }
-    func remove(_ c: any Channel) {
-        state.withLock {
-            _ = $0.channels.removeValue(forKey: ObjectIdentifier(c))
-            _ = $0.unauthenticated.removeValue(forKey: ObjectIdentifier(c))
-        }
-    }
-    func authenticated(_ c: any Channel) {
-        state.withLock { _ = $0.unauthenticated.removeValue(forKey: ObjectIdentifier(c)) }
-    }
-
-    /// Closes the longest-waiting connection that has not authenticated; false when there is none.
-    func evictOldestUnauthenticated() -> Bool {
-        let victim: (any Channel)? = state.withLock { s in
-            guard let oldest = s.unauthenticated.min(by: { $0.value < $1.value })?.key else { return nil }
-            s.unauthenticated[oldest] = nil
-            return s.channels[oldest]
-        }
-        guard let victim else { return false }
-        victim.close(promise: nil)
-        return true
-    }
-
-    var count: Int { state.withLock { $0.channels.count } }
-    var all: [any Channel] { state.withLock { Array($0.channels.values) } }
 }

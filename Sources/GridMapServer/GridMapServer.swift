@@ -16,12 +16,12 @@ public final class GridMapServer: Service, Sendable {
     public let stats: ServerStats
     private let logger: Logger
     private let group: any EventLoopGroup
-    private let registry = ConnectionRegistry()
+    private let registry: ConnectionRegistry
     private let onListening: @Sendable (SocketAddress) -> Void
 
     public init(service: MapService, config: ServerConfig, logger: Logger,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                stats: ServerStats = ServerStats(),
+                stats: ServerStats = ServerStats(), registry: ConnectionRegistry? = nil,
                 onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }) {
         self.service = service
         self.stats = stats
@@ -29,6 +29,7 @@ public final class GridMapServer: Service, Sendable {
         self.logger = logger
         self.group = group
         self.onListening = onListening
+        self.registry = registry ?? ConnectionRegistry(limit: config.maxConnections)
     }
 
     public func run() async throws {
@@ -39,7 +40,7 @@ public final class GridMapServer: Service, Sendable {
             // without a pause the loop would retry at once, for ever, at 100% CPU.
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AcceptPause(logger: logger))
+                    try channel.pipeline.syncOperations.addHandler(AcceptPause(logger: logger, listener: "RESP"))
                 }
             }
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -54,7 +55,7 @@ public final class GridMapServer: Service, Sendable {
                     }
                     try sync.addHandler(
                         ConnectionHandler(
-                            session: Session(service: service, config: config, stats: stats),
+                            session: Session(service: service, config: config, stats: stats, logger: logger),
                             registry: registry))
                 }
             }
@@ -82,34 +83,5 @@ public final class GridMapServer: Service, Sendable {
         for _ in 0..<100 where registry.count > 0 { try? await Task.sleep(for: .milliseconds(20)) }
         for channel in registry.all { try? await channel.close() }
         logger.info("stopped")
-    }
-}
-
-/// When accepting fails for want of resources (file descriptors, memory), stops watching the
-/// listening socket for a second (NIO's `AcceptBackoffHandler` only delays the next read,
-/// while epoll keeps reporting the socket readable, and the loop spins), and logs why once.
-private final class AcceptPause: ChannelInboundHandler {
-    typealias InboundIn = Any
-    private let logger: Logger
-    private var paused = false
-
-    init(logger: Logger) { self.logger = logger }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        guard let io = error as? IOError, [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(io.errnoCode) else {
-            context.fireErrorCaught(error)
-            return
-        }
-        guard !paused else { return }
-        paused = true
-        logger.error("cannot accept connections, pausing for 1 s: \(error)")
-        let channel = context.channel
-        channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        // Runs on the server channel's own event loop, which NIOLoopBound checks.
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.scheduleTask(in: .seconds(1)) {
-            bound.value.paused = false
-            channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-        }
     }
 }

@@ -203,7 +203,7 @@ extension LookupCommands {
         let snapshot = s.snapshot
         let work = { @Sendable in try body(snapshot) }
         if snapshot.addressLibraryIsReady {
-            do { return try work() } catch { return CommandTable.reply(for: error) }
+            do { return try work() } catch { return CommandTable.reply(for: error, s.errorView) }
         }
         return s.offLoop(work)
     }

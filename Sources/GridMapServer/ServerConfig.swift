@@ -25,6 +25,9 @@ public struct ServerConfig: Sendable {
     /// Password of the `planner` user, needed for write commands (RELOAD, and the planning
     /// commands to come).
     public var plannerPassword: String?
+    /// Failed authentications per client address, shared by every copy of this configuration
+    /// (RESP's and HTTP's), so that guessing over one protocol is slowed on both.
+    public let authThrottle = AuthThrottle()
 
     public init() {}
 

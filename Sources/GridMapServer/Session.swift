@@ -1,4 +1,5 @@
 import GridMapCore
+import Logging
 
 /// One connection's state. Lives on the connection's event loop only; the GEOS and PROJ
 /// handles it uses are that thread's (`ThreadResources`), shared by its connections.
@@ -18,6 +19,8 @@ final class Session {
     var deliver: (@Sendable (RESPValue) -> Void)?
     var protocolVersion = 2
     var clientName: String?
+    /// The client's address, which failed authentications are counted by.
+    var client = "unknown"
     var shouldClose = false
     /// This connection's command statistics since the last merge into `stats`, by
     /// `CommandTable.specs` index.
@@ -74,20 +77,27 @@ final class Session {
     func releaseSnapshot() { pinned = nil }
 
 
-    init(service: MapService, config: ServerConfig, stats: ServerStats) {
+    let logger: Logger
+
+    init(service: MapService, config: ServerConfig, stats: ServerStats, logger: Logger = Logger(label: "gridmap")) {
         self.service = service
         self.config = config
         self.stats = stats
+        self.logger = logger
         role = config.initialRole
     }
+
+    /// What an error reply may show this client, and where internal errors are logged.
+    var errorView: ErrorView { ErrorView(planner: role >= .planner, logger: logger) }
 
     func measurer() throws -> MetricMeasurer { try ThreadResources.current.measurer() }
 
     /// Runs `work` on the thread pool (see `RESPValue.pending`); its errors become replies as
     /// any command's do. `work` must capture only values that may cross threads.
     func offLoop(_ work: @escaping @Sendable () throws -> RESPValue) -> RESPValue {
-        .pending(PendingWork {
-            do { return try work() } catch { return CommandTable.reply(for: error) }
+        let view = errorView
+        return .pending(PendingWork {
+            do { return try work() } catch { return CommandTable.reply(for: error, view) }
         })
     }
 
@@ -104,4 +114,10 @@ struct CommandError: Error {
     let message: String
     init(_ message: String, code: String = "ERR") { self.code = code; self.message = message }
     var reply: RESPValue { .error("\(code) \(message)") }
+}
+
+/// What an error reply may show (a store's path: planners only), and the log for internal ones.
+struct ErrorView: Sendable {
+    let planner: Bool
+    let logger: Logger
 }

@@ -71,7 +71,7 @@ func json(_ r: TestResponse) throws -> JSONValue { try JSONParser.parse(String(b
             for (uri, status, words) in cases {
                 let r = try await client.execute(uri: uri, method: .get)
                 #expect(r.status == status, "\(uri)")
-                #expect(try json(r)["error"]?.string?.contains(words) == true, "\(uri): \(String(buffer: r.body))")
+                #expect(try json(r)["error"]?["message"]?.string?.contains(words) == true, "\(uri): \(String(buffer: r.body))")
             }
             let big = try await client.execute(uri: "/api/locate?lon=109.4&lat=24.3", method: .post,
                                                body: ByteBuffer(repeating: 65, count: 100_000))
@@ -139,7 +139,7 @@ func json(_ r: TestResponse) throws -> JSONValue { try JSONParser.parse(String(b
                                  ("/api/area?circle=109.43,24.30,90000", "radius"), ("/api/area", "give circle")] {
                 let r = try await client.execute(uri: uri, method: .get)
                 let body = try json(r)
-                #expect(r.status == .badRequest && body["error"]?.string?.contains(words) == true, "\(uri)")
+                #expect(r.status == .badRequest && body["error"]?["message"]?.string?.contains(words) == true, "\(uri)")
             }
             let bad = try await client.execute(uri: "/api/area", method: .post,
                                                body: ByteBuffer(string: "POLYGON((1 2"))

@@ -57,7 +57,7 @@ try:
     published = json.loads(gridmap("store", "import", edited, "--store", store, "--message", "rename"))
     t0 = time.monotonic()
     check("the import publishes version 2 changing one grid", published["version"] == 2
-          and published["changed_grids"] == [grid], published.get("changed_grids"))
+          and published["changed_grids"] == 1 and published["changed_grid_ids"] == [grid], published)
 
     seen = [None, None]
     while time.monotonic() - t0 < 5 and None in seen:

@@ -1,9 +1,11 @@
 /// A failure to read JSON, with the byte offset, line and column where it happened.
 public struct JSONError: Error, CustomStringConvertible, Equatable, Sendable {
-    public let message: String
+    /// What is wrong, without the place.
+    public let reason: String
     public let line: Int
     public let column: Int
-    public var description: String { "\(message) at line \(line), column \(column)" }
+    init(message: String, line: Int, column: Int) { reason = message; self.line = line; self.column = column }
+    public var description: String { "\(reason) at line \(line), column \(column)" }
 }
 
 /// A strict RFC 8259 JSON reader over UTF-8 bytes. Hand-written rather than Foundation's

@@ -1,7 +1,10 @@
 /// An id the version does not have: RESP answers `ERR unknown …`, HTTP 404.
-public struct UnknownID: Error, CustomStringConvertible, Sendable {
-    public let kind: String, id: String
-    public var description: String { "unknown \(kind) '\(id.prefix(40))'" }
+public struct UnknownID: KindedError, Sendable {
+    public let what: String, id: String
+    public init(what: String, id: String) { self.what = what; self.id = id }
+    public var kind: ErrorKind { .notFound }
+    public var code: String { "unknown_\(what)" }
+    public var message: String { "unknown \(what) '\(id.prefix(40))'" }
 }
 
 /// The answers about grids that every skin gives (GRID, GRIDS, NEIGHBORS; /api/grid, …), as
@@ -9,7 +12,7 @@ public struct UnknownID: Error, CustomStringConvertible, Sendable {
 extension Snapshot {
     /// One grid's attributes and geometry.
     public func gridDetailJSON(id: String) throws -> JSONValue {
-        guard let g = grid(id: id) else { throw UnknownID(kind: "grid", id: id) }
+        guard let g = grid(id: id) else { throw UnknownID(what: "grid", id: id) }
         guard case .object(var o) = gridJSON(g) else { return .null }
         o["geometry"] = GeoJSON.json(dataset.grids[g].shape)
         o["data_version"] = .string(version)
@@ -20,10 +23,10 @@ extension Snapshot {
     public func gridsJSON(street: String? = nil, community: String? = nil) throws -> JSONValue {
         var list = Array(dataset.grids.indices)
         if let street {
-            guard hasStreet(street) else { throw UnknownID(kind: "street", id: street) }
+            guard hasStreet(street) else { throw UnknownID(what: "street", id: street) }
             list = grids(inStreet: street)
         } else if let community {
-            guard hasCommunity(community) else { throw UnknownID(kind: "community", id: community) }
+            guard hasCommunity(community) else { throw UnknownID(what: "community", id: community) }
             list = grids(inCommunity: community)
         }
         return ["grids": .array(list.map(gridJSON)), "data_version": .string(version)]
@@ -32,7 +35,7 @@ extension Snapshot {
     /// The grids sharing a stretch of boundary with a grid, with their workers (GEOS overlays:
     /// milliseconds, so callers run it off their event loops).
     public func neighboursJSON(id: String, context: GEOSContext) throws -> JSONValue {
-        guard let g = grid(id: id) else { throw UnknownID(kind: "grid", id: id) }
+        guard let g = grid(id: id) else { throw UnknownID(what: "grid", id: id) }
         let list = try neighbours(of: g, context: context)
         return ["grid": .string(id), "neighbors": .array(list.map { h in
             guard case .object(var o) = gridJSON(h) else { return .null }
@@ -76,7 +79,7 @@ extension Snapshot {
                                                                           JSONValue(r.location.y)]])
             }
         default:
-            throw UnknownID(kind: "layer", id: layer)
+            throw UnknownID(what: "layer", id: layer)
         }
         var out: [UInt8] = []
         let collection: JSONValue = ["type": "FeatureCollection", "features": .array(features),

@@ -49,7 +49,7 @@ extension MapStore {
     static var nowMs: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     func createDraft(name: String, author: String, base: Int) throws -> DraftInfo {
-        try named {
+        try writing {
             try db.execute(MapStore.draftSchema)
             let now = MapStore.nowMs
             try db.query(
@@ -103,8 +103,8 @@ extension MapStore {
     /// Stores a draft's edits and appends `entry` to its log, if nobody saved it since
     /// `info` was read.
     func saveDraft(_ info: DraftInfo, rows: ChangeSet, entry: JSONValue) throws {
-        try named {
-            try db.transaction {
+        try writing {
+            do {
                 try db.query(
                     "UPDATE draft SET revision = revision + 1, updated_ms = ?, log = ? "
                         + "WHERE id = ? AND revision = ? AND status = 'open'",
@@ -137,7 +137,7 @@ extension MapStore {
 
     /// Marks a draft discarded and drops its edits.
     func discardDraft(_ id: Int) throws {
-        try named { try db.transaction { try closeDraft(id, status: "discarded", revision: nil) } }
+        try writing { try closeDraft(id, status: "discarded", revision: nil) }
     }
 
     /// Marks a draft published as `version` (or discarded) and drops its edits, inside the

@@ -137,13 +137,14 @@ public struct ImpactReport: Sendable {
         let after = Dictionary(draft.grids.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let oldIDs = changed.filter { before[$0] != nil }
         let newIDs = changed.filter { after[$0] != nil }
-        let oldIndex = try GridIndex(polygons: oldIDs.map { before[$0]!.shape })
-        let newIndex = try GridIndex(polygons: newIDs.map { after[$0]!.shape })
+        // A draft that changes nothing (yet) has an empty report, not an index of no grids.
+        let oldIndex = oldIDs.isEmpty ? nil : try GridIndex(polygons: oldIDs.map { before[$0]!.shape })
+        let newIndex = newIDs.isEmpty ? nil : try GridIndex(polygons: newIDs.map { after[$0]!.shape })
         var box: BoundingBox?
         for id in oldIDs { if let b = before[id]!.shape.bounds { box == nil ? (box = b) : box!.include(b) } }
         func grid(_ p: Coordinate) -> (String?, String?) {
             guard box?.contains(p) ?? false else { return (nil, nil) }
-            return (oldIndex.locate(p).map { oldIDs[$0] }, newIndex.locate(p).map { newIDs[$0] })
+            return (oldIndex?.locate(p).map { oldIDs[$0] }, newIndex?.locate(p).map { newIDs[$0] })
         }
         var countBefore: [String: Int] = [:]
         var countAfter: [String: Int] = [:]

@@ -73,6 +73,46 @@ public final class Planner {
         try Validator.validate(try store.dataset(version: v, addresses: false), rules: rules)
     }
 
+    /// Publishes an imported map (a data directory or a GeoPackage edited in QGIS) as the next
+    /// version, validated by the same rules as a draft's publish against the current version:
+    /// refused with the findings when it has errors, unless `force`, which publishes it anyway
+    /// and records in the version's message that it did, and how many errors it had.
+    public func importVersion(_ dataset: Dataset, author: String, message: String, force: Bool = false) throws
+        -> (VersionInfo, ValidationReport)
+    {
+        let current = try store.dataset(version: try store.head(), addresses: false)
+        let report = try Planner.checkImport(dataset, rules: rules, base: current)
+        var message = message
+        if !report.isPublishable {
+            guard force else { throw Planner.refusal(report, what: "the import") }
+            message += " (published with --force despite \(report.errors.count) validation error(s))"
+        }
+        return (try store.importVersion(dataset, author: author, message: message), report)
+    }
+
+    /// The import's findings, or a refusal naming the first errors.
+    static func checkImport(_ dataset: Dataset, rules: ValidationRules, base: Dataset?) throws -> ValidationReport {
+        try Validator.validate(try dataset.derivingShapes(), rules: rules, base: base)
+    }
+
+    static func refusal(_ report: ValidationReport, what: String) -> PlanError {
+        let first = report.errors.prefix(3).map(\.message).joined(separator: "; ")
+        return PlanError("invalid", "\(what) has \(report.errors.count) validation error(s): \(first)",
+                         ids: Array(Set(report.errors.flatMap(\.grids))).sorted())
+    }
+
+    /// Creates a store from `dataset` as its version 1, validated as an import is.
+    public static func createStore(path: String, from dataset: Dataset, author: String, message: String,
+                                   force: Bool = false) throws -> (MapStore, ValidationReport) {
+        let report = try checkImport(dataset, rules: ValidationRules(), base: nil)
+        var message = message
+        if !report.isPublishable {
+            guard force else { throw refusal(report, what: "the import") }
+            message += " (published with --force despite \(report.errors.count) validation error(s))"
+        }
+        return (try MapStore.create(path: path, from: dataset, author: author, message: message), report)
+    }
+
     /// Whom the draft affects, against its base.
     public func impact(draft id: Int) throws -> ImpactReport {
         let (info, map, _) = try load(id)
@@ -117,12 +157,7 @@ public final class Planner {
         }
         let report = try Validator.validate(
             try map.dataset(), rules: rules, base: current, moves: Planner.moves(info.log))
-        guard report.isPublishable else {
-            let first = report.errors.prefix(3).map(\.message).joined(separator: "; ")
-            throw PlanError(
-                "invalid", "draft \(id) has \(report.errors.count) validation error(s): \(first)",
-                ids: Array(Set(report.errors.flatMap(\.grids))).sorted())
-        }
+        guard report.isPublishable else { throw Planner.refusal(report, what: "draft \(id)") }
         let store = self.store
         return try store.publish(
             map.changes, parent: head, author: author, message: message ?? "draft \(id): \(info.name)",

@@ -50,6 +50,9 @@ public final class MapService: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     /// Every version's id and publish time, so as-of queries resolve without the store.
     private let versionTimes: Mutex<[(id: Int, ms: Int64)]>
+    /// Why the store cannot be written now (removed, replaced, corrupt), or nil: lookups go on
+    /// from memory meanwhile, and `/readyz` reports it.
+    public let storeHealth = StoreHealth()
     /// Publishes picked up, and the time of the last build (nanoseconds).
     public let publishes = Atomic<Int>(0)
     public let lastBuildNanos = Atomic<UInt64>(0)
@@ -99,8 +102,20 @@ public final class MapService: Sendable {
 
     /// Runs `body` with the store connection, one caller at a time.
     public func withStore<T>(_ body: (MapStore) throws -> T) throws -> T {
-        guard let store else { throw StoreError(storePath, "this map is served from memory, not from a store") }
-        return try store.withLock(body)
+        guard let store else {
+            throw StoreError(storePath, "this map is served from memory, not from a store", kind: .unavailable,
+                             code: "no_store")
+        }
+        do { return try store.withLock(body) } catch let e as StoreError where e.kind == .internal {
+            storeHealth.report(e)
+            throw e
+        }
+    }
+
+    /// Checks the store file (removed, replaced, overwritten?) and records the outcome.
+    public func checkStore() {
+        guard store != nil else { return }
+        do { try withStore { try $0.checkIntact() }; storeHealth.report(nil) } catch {}
     }
 
     /// Checks the store now: when it holds a newer version, builds it and makes it current.
@@ -150,6 +165,7 @@ public final class MapService: Sendable {
             var trimmed = Date()
             while watching.load(ordering: .relaxed) {
                 for job in jobs.withLock({ j in defer { j = [] }; return j }) { job() }
+                checkStore()
                 _ = try? refresh()
                 if -trimmed.timeIntervalSinceNow >= MapService.trimIntervalSeconds {
                     ThreadResources.releaseIdle()
@@ -221,17 +237,19 @@ public final class MapService: Sendable {
         let times = versionTimes.withLock { $0 }
         if let v = parsed.version {
             guard times.contains(where: { $0.id == v }) else {
-                throw StoreError(storePath, "no version \(v); versions are 1 to \(times.last?.id ?? 0)")
+                throw StoreError(storePath, "no version \(v); versions are 1 to \(times.last?.id ?? 0)",
+                                 kind: .notFound, code: "unknown_version")
             }
             return v
         }
         guard let ms = parsed.ms else {
             throw StoreError(storePath,
-                             "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time")
+                             "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time",
+                             kind: .badRequest, code: "bad_asof")
         }
         guard let v = times.filter({ $0.ms <= ms }).map(\.id).max() else {
             throw StoreError(storePath, "no version was live at \(text.prefix(40)): the first was published at "
-                + VersionInfo.iso(times.first?.ms ?? 0))
+                + VersionInfo.iso(times.first?.ms ?? 0), kind: .notFound, code: "unknown_version")
         }
         return v
     }
@@ -285,5 +303,30 @@ private final class LockedStore: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return try body(store)
+    }
+}
+
+/// Whether the store can be written, as the last check or write found it. A change is handed
+/// to the listener (the server logs it), once per change, not once per poll.
+public final class StoreHealth: Sendable {
+    private let state = Mutex<(problem: StoreError?, listener: (@Sendable (StoreError?) -> Void)?)>((nil, nil))
+
+    public init() {}
+
+    /// The problem now, or nil when the store is usable.
+    public var problem: StoreError? { state.withLock { $0.problem } }
+
+    /// Called on every change, with the new problem or nil when it is gone.
+    public func onChange(_ listener: @escaping @Sendable (StoreError?) -> Void) {
+        state.withLock { $0.listener = listener }
+    }
+
+    func report(_ problem: StoreError?) {
+        let changed: (@Sendable (StoreError?) -> Void)?? = state.withLock { s in
+            guard s.problem?.message != problem?.message else { return nil }
+            s.problem = problem
+            return .some(s.listener)
+        }
+        if case .some(let listener) = changed { listener?(problem) }
     }
 }

@@ -1,18 +1,29 @@
 import Foundation
 
-/// A store that cannot be opened or used, named by its file.
-public struct StoreError: Error, CustomStringConvertible, Sendable {
+/// A store that cannot be opened or used, or a store request it cannot answer, named by its
+/// file. `message` never holds the path (skins show `file` only to whom it may concern).
+public struct StoreError: KindedError, Sendable {
     public let file: String
     public let message: String
-    public init(_ file: String, _ message: String) { self.file = file; self.message = message }
+    public let kind: ErrorKind
+    public let code: String
+    public init(_ file: String, _ message: String, kind: ErrorKind = .internal, code: String = "store_error") {
+        self.file = file
+        self.message = message
+        self.kind = kind
+        self.code = code
+    }
     public var description: String { "\(file): \(message)" }
 }
 
 /// A publish that expected another version to be current.
-public struct StaleVersionError: Error, CustomStringConvertible, Sendable {
+public struct StaleVersionError: KindedError, Sendable {
     public let expected: Int
     public let current: Int
-    public var description: String {
+    public var kind: ErrorKind { .conflict }
+    public var code: String { "stale_version" }
+    public var description: String { message }
+    public var message: String {
         "stale publish: it expects to replace version \(expected), but the current version is \(current)"
     }
 }
@@ -41,6 +52,9 @@ public final class MapStore {
 
     public let path: String
     let db: SQLiteDatabase
+    let readOnly: Bool
+    /// The file opened, to notice when it is removed or replaced under a running process.
+    let identity: FileIdentity?
     /// The last version read or written, kept so that consecutive publishes from this
     /// process do not reread the whole map.
     private var cached: (version: Int, content: StoreContent)?
@@ -50,8 +64,10 @@ public final class MapStore {
 
     /// Opens an existing store, checking that it is one and that this build can read it.
     public init(path: String, readOnly: Bool = false) throws {
-        guard FileManager.default.fileExists(atPath: path) else { throw StoreError(path, "no such store file") }
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError(path, "no such store file", kind: .notFound, code: "no_store") }
         self.path = path
+        self.readOnly = readOnly
+        identity = FileIdentity(path: path)
         do {
             db = try SQLiteDatabase(path: path, mode: readOnly ? .readOnly : .readWriteCreate)
             db.busyTimeout(milliseconds: 10_000)
@@ -59,15 +75,23 @@ public final class MapStore {
             let schema = try db.scalar("PRAGMA user_version") ?? 0
             guard app == Int(MapStore.applicationID) else {
                 throw StoreError(path, "not a gridmap store (SQLite application_id \(app)); "
-                                 + "create one with 'gridmap store import'")
+                                 + "create one with 'gridmap store import'", kind: .badRequest, code: "not_a_store")
             }
             guard schema <= MapStore.schemaVersion else {
                 throw StoreError(path, "written by a newer gridmap (store schema \(schema); "
                                  + "this build reads up to \(MapStore.schemaVersion))")
             }
-            if !readOnly { try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL") }
+            if !readOnly {
+                // SQLite opens a file it may not write read-only without a word; say so now,
+                // not as "unable to open database file" at the first write.
+                guard !db.isReadOnly, access(path, W_OK) == 0,
+                      access((path as NSString).deletingLastPathComponent.isEmpty ? "."
+                             : (path as NSString).deletingLastPathComponent, W_OK) == 0
+                else { throw MapStore.readOnlyError(path) }
+                try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
+            }
         } catch let e as StoreError { throw e } catch let e as SQLiteError {
-            throw StoreError(path, e.code == 26 ? "not a SQLite database, or corrupt (\(e.message))" : "\(e)")
+            throw MapStore.storeError(path, e)
         }
     }
 
@@ -75,7 +99,7 @@ public final class MapStore {
     /// its final name and renamed into place when complete: a killed import leaves no store.
     @discardableResult
     public static func create(path: String, from dataset: Dataset, author: String, message: String) throws -> MapStore {
-        guard !FileManager.default.fileExists(atPath: path) else { throw StoreError(path, "already exists") }
+        guard !FileManager.default.fileExists(atPath: path) else { throw StoreError(path, "already exists", kind: .conflict, code: "store_exists") }
         let partial = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
         for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: partial + suffix) }
         do {
@@ -136,9 +160,22 @@ public final class MapStore {
 
     /// Runs a store operation, naming the file in any SQLite error.
     func named<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as SQLiteError {
-            throw StoreError(path, e.code == 26 ? "not a SQLite database, or corrupt (\(e.message))" : "\(e)")
+        do { return try body() } catch let e as SQLiteError { throw MapStore.storeError(path, e) }
+    }
+
+    /// A SQLite failure as a store error: the server's fault, the file named, read-only and
+    /// corrupt files said in words.
+    static func storeError(_ path: String, _ e: SQLiteError) -> StoreError {
+        switch e.code & 0xff {
+        case 26, 11: return StoreError(path, "not a SQLite database, or corrupt (\(e.message))", code: "store_corrupt")
+        case 8: return readOnlyError(path)
+        default: return StoreError(path, "\(e)", code: "store_failed")
         }
+    }
+
+    static func readOnlyError(_ path: String) -> StoreError {
+        StoreError(path, "the store is read-only: gridmap cannot write the file or its folder (check their "
+                   + "permissions, or open it for reading only)", code: "store_read_only")
     }
 
     /// The current (latest) version.
@@ -165,7 +202,7 @@ public final class MapStore {
         if let c = cached, c.version == v, c.content.addresses != nil || !withAddresses { return c.content }
         let content: StoreContent = try named {
             guard try db.scalar("SELECT id FROM version WHERE id = ?", [.integer(v)]) != nil else {
-                throw StoreError(path, "no version \(v)")
+                throw StoreError(path, "no version \(v)", kind: .notFound, code: "unknown_version")
             }
             var base = StoreContent(layers: [:], addresses: withAddresses ? [:] : nil, districtID: districtID,
                                     districtName: districtName)
@@ -304,70 +341,69 @@ public final class MapStore {
     @discardableResult
     public func publish(_ changes: ChangeSet, parent: Int, author: String, message: String,
                         revive: Bool = false, within: ((Int) throws -> Void)? = nil) throws -> VersionInfo {
-        let result: (VersionInfo, StoreContent, Dataset, Bool) = try named {
-            try db.transaction {
-                let head = try self.head()
-                guard head == parent else { throw StaleVersionError(expected: parent, current: head) }
-                // Addresses are read only when the publish changes some (at 100× reading them
-                // costs seconds); otherwise their count carries over from the parent.
-                let withAddresses = !changes.addresses.isEmpty
-                let base = try content(version: head, addresses: withAddresses)
-                let parentData = try dataset(version: head, addresses: withAddresses)
-                let dataHasAddresses = cachedDataset?.addresses ?? withAddresses
-                let parentAddresses = try version(head).summary["counts"]?["addresses"]?.int ?? 0
-                var next = base.applying(changes)
-                let id = head + 1
-                // Re-derive the communities and streets whose grids changed.
-                let touchedGrids = Set(changes.changedGrids)
-                var communities = Set<String>(), streets = Set<String>()
-                for g in touchedGrids {
-                    for row in [base.layers[.grids]?[g], next.layers[.grids]?[g]] {
-                        guard let row, let f = try? row.feature(id: g) else { continue }
-                        if let c = f.properties["community_id"]?.idText { communities.insert(c) }
-                        if let s = f.properties["street_id"]?.idText { streets.insert(s) }
-                    }
+        let result: (VersionInfo, StoreContent, Dataset, Bool) = try writing {
+            let head = try self.head()
+            guard head == parent else { throw StaleVersionError(expected: parent, current: head) }
+            // Addresses are read only when the publish changes some (at 100× reading them
+            // costs seconds); otherwise their count carries over from the parent.
+            let withAddresses = !changes.addresses.isEmpty
+            let base = try content(version: head, addresses: withAddresses)
+            let parentData = try dataset(version: head, addresses: withAddresses)
+            let dataHasAddresses = cachedDataset?.addresses ?? withAddresses
+            let parentAddresses = try version(head).summary["counts"]?["addresses"]?.int ?? 0
+            var next = base.applying(changes)
+            let id = head + 1
+            // Re-derive the communities and streets whose grids changed.
+            let touchedGrids = Set(changes.changedGrids)
+            var communities = Set<String>(), streets = Set<String>()
+            for g in touchedGrids {
+                for row in [base.layers[.grids]?[g], next.layers[.grids]?[g]] {
+                    guard let row, let f = try? row.feature(id: g) else { continue }
+                    if let c = f.properties["community_id"]?.idText { communities.insert(c) }
+                    if let s = f.properties["street_id"]?.idText { streets.insert(s) }
                 }
-                for c in communities {
-                    if let row = next.layers[.communities]?[c],
-                       let s = try? row.feature(id: c).properties["street_id"]?.idText {
-                        streets.insert(s)
-                    }
-                }
-                let effective = changes.filtered(against: base)
-                let dataset = try parentData.applying(
-                    effective, version: String(id),
-                    source: { "\(self.path) version \(id) (unpublished, \($0.rawValue))" })
-                let derived = try dataset.derivingShapes(communities: communities, streets: streets)
-                var all = effective
-                for c in derived.communities where communities.contains(c.id) {
-                    let row = FeatureRow(Feature(id: c.id, properties: c.properties, geometry: c.shape))
-                    if next.layers[.communities]?[c.id] != row { all.features[.communities, default: [:]][c.id] = row }
-                }
-                for s in derived.streets where streets.contains(s.id) {
-                    let row = FeatureRow(Feature(id: s.id, properties: s.properties, geometry: s.shape))
-                    if next.layers[.streets]?[s.id] != row { all.features[.streets, default: [:]][s.id] = row }
-                }
-                next = base.applying(all)
-                guard !all.isEmpty else {
-                    throw StoreError(path, "nothing to publish: the content equals version \(head)")
-                }
-                if !revive {
-                    let check = try db.prepare("SELECT max(since) FROM feature WHERE layer = 'grids' AND id = ?")
-                    for (g, row) in all.features[.grids] ?? [:] where row != nil && base.layers[.grids]?[g] == nil {
-                        check.reset()
-                        try check.bind(1, g)
-                        if try check.step(), !check.isNull(0) {
-                            throw StoreError(path, "grid code \(g) was retired in version \(check.int(0)); "
-                                             + "a retired code is never reused")
-                        }
-                    }
-                }
-                let info = try MapStore.insertVersion(db, id: id, parent: head, author: author, message: message,
-                                                      changes: all, base: base, content: next,
-                                                      addressCount: next.addresses?.count ?? parentAddresses)
-                try within?(id)
-                return (info, next, derived, dataHasAddresses)
             }
+            for c in communities {
+                if let row = next.layers[.communities]?[c],
+                   let s = try? row.feature(id: c).properties["street_id"]?.idText {
+                    streets.insert(s)
+                }
+            }
+            let effective = changes.filtered(against: base)
+            let dataset = try parentData.applying(
+                effective, version: String(id),
+                source: { "\(self.path) version \(id) (unpublished, \($0.rawValue))" })
+            let derived = try dataset.derivingShapes(communities: communities, streets: streets)
+            var all = effective
+            for c in derived.communities where communities.contains(c.id) {
+                let row = FeatureRow(Feature(id: c.id, properties: c.properties, geometry: c.shape))
+                if next.layers[.communities]?[c.id] != row { all.features[.communities, default: [:]][c.id] = row }
+            }
+            for s in derived.streets where streets.contains(s.id) {
+                let row = FeatureRow(Feature(id: s.id, properties: s.properties, geometry: s.shape))
+                if next.layers[.streets]?[s.id] != row { all.features[.streets, default: [:]][s.id] = row }
+            }
+            next = base.applying(all)
+            guard !all.isEmpty else {
+                throw StoreError(path, "nothing to publish: the content equals version \(head)", kind: .badRequest,
+                                     code: "nothing_to_publish")
+            }
+            if !revive {
+                let check = try db.prepare("SELECT max(since) FROM feature WHERE layer = 'grids' AND id = ?")
+                for (g, row) in all.features[.grids] ?? [:] where row != nil && base.layers[.grids]?[g] == nil {
+                    check.reset()
+                    try check.bind(1, g)
+                    if try check.step(), !check.isNull(0) {
+                        throw StoreError(path, "grid code \(g) was retired in version \(check.int(0)); "
+                                         + "a retired code is never reused", kind: .badRequest, code: "retired_code")
+                    }
+                }
+            }
+            let info = try MapStore.insertVersion(db, id: id, parent: head, author: author, message: message,
+                                                  changes: all, base: base, content: next,
+                                                  addressCount: next.addresses?.count ?? parentAddresses)
+            try within?(id)
+            return (info, next, derived, dataHasAddresses)
         }
         // Only once committed: the caches then describe a version that exists.
         cached = (result.0.id, result.1)

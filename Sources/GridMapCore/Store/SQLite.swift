@@ -78,6 +78,10 @@ public final class SQLiteDatabase {
     /// Sets how long a statement waits for another connection's lock before SQLITE_BUSY.
     public func busyTimeout(milliseconds: Int32) { sqlite3_busy_timeout(handle, milliseconds) }
 
+    /// Whether SQLite opened the main database read-only (it does so quietly for a file it
+    /// may not write, even when asked for read-write).
+    public var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
+
     /// Runs `body` in a transaction, rolled back if it throws.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN IMMEDIATE")

@@ -118,7 +118,7 @@ extension MapStore {
                 "SELECT id, parent, published_ms, author, message, changed_grids, summary FROM version WHERE id = ?",
                 [.integer(id)]
             ) { found = MapStore.versionInfo($0) }
-            guard let found else { throw StoreError(path, "no version \(id)") }
+            guard let found else { throw StoreError(path, "no version \(id)", kind: .notFound, code: "unknown_version") }
             return found
         }
     }
@@ -138,7 +138,8 @@ extension MapStore {
             return v
         }
         guard let ms = parsed.ms else {
-            throw StoreError(path, "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time")
+            throw StoreError(path, "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time",
+                             kind: .badRequest, code: "bad_asof")
         }
         return try named {
             guard let v = try db.scalar("SELECT max(id) FROM version WHERE published_ms <= ?", [.integer(Int(ms))])
@@ -146,7 +147,7 @@ extension MapStore {
                 throw StoreError(
                     path,
                     "no version was live at \(text.prefix(40)): "
-                        + "the first was published at \(try version(1).publishedAt)")
+                        + "the first was published at \(try version(1).publishedAt)", kind: .notFound, code: "unknown_version")
             }
             return v
         }
@@ -156,7 +157,8 @@ extension MapStore {
     @discardableResult
     public func rollback(to target: Int, author: String, message: String? = nil) throws -> VersionInfo {
         let head = try self.head()
-        guard target != head else { throw StoreError(path, "version \(target) is already the current version") }
+        guard target != head else { throw StoreError(path, "version \(target) is already the current version", kind: .conflict,
+                                                  code: "already_current") }
         return try publish(try changes(since: target, upTo: head), parent: head, author: author,
                            message: message ?? "roll back to version \(target)", revive: true)
     }

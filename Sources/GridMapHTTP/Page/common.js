@@ -12,7 +12,8 @@ function makeMap(options) {
 async function api(path) {
   const r = await fetch(path, { credentials: "same-origin" });
   const body = await r.json();
-  if (!r.ok) throw new Error(body.error || r.statusText);
+  // Errors are {"error": {"code", "message"}}: the message is for the person at the map.
+  if (!r.ok) throw new Error((body.error && body.error.message) || r.statusText);
   return body;
 }
 

@@ -1,0 +1,289 @@
+import GridMapServer
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+
+/// Hummingbird's HTTP/1.1 channel with gridmap's connection hygiene in front of it (see
+/// `ConnectionGuard`). The pipeline is Hummingbird's `HTTP1Channel`'s with the guard's two
+/// handlers around NIO's HTTP/1 codec: one sees raw bytes (a request has begun before its head
+/// is whole), the other whole requests and responses (it has ended; is it keep-alive?).
+struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
+    typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+    let responder: HTTPChannelHandler.Responder
+    let configuration: ConnectionGuard.Configuration
+
+    static func builder(_ configuration: ConnectionGuard.Configuration) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in GuardedHTTP1Channel(responder: responder, configuration: configuration) }
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let state = ConnectionGuard(configuration)
+            let sync = channel.pipeline.syncOperations
+            try sync.addHandler(ConnectionGuard.BytesHandler(state))
+            try sync.configureHTTPServerPipeline(
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
+                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: .init())
+            try sync.addHandler(ConnectionGuard.MessageHandler(state))
+            try sync.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            // Kept for graceful shutdown: it closes a connection once its response is written.
+            try sync.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+            return try NIOAsyncChannel(wrappingChannelSynchronously: channel,
+                                       configuration: .init(isOutboundHalfClosureEnabled: true))
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async { await handleHTTP(asyncChannel: value, logger: logger) }
+}
+
+/// One HTTP connection's life, as RESP's connections are kept: counted against the process's
+/// connection limit (where, full, the oldest connection that has not yet been served an
+/// authenticated request makes room), a request that does not arrive whole within
+/// `requestTimeout` of its first byte answered 408 and closed, a connection idle for
+/// `keepAliveTimeout` closed, and HTTP/1.0 without keep-alive (or a response saying
+/// `Connection: close`) closed after its response.
+///
+/// The state is an enum with explicit transitions, as in NIO's `HTTPServerPipelineHandler`:
+///
+///     idle ──bytes──▶ receiving ──request end──▶ responding ──response end──▶ idle
+///       │                 │                          └──(close after it)──▶ closed
+///       └─keep-alive─┐    └──request timeout (408)──▶ closed
+///                    ▼
+///                  closed
+///
+/// Both handlers run on the connection's event loop, so the state they share needs no lock.
+final class ConnectionGuard {
+    struct Configuration: Sendable {
+        let requestTimeout: TimeAmount
+        let keepAliveTimeout: TimeAmount
+        /// Every client may use the API without credentials: a served request proves a client.
+        let openAccess: Bool
+        let registry: ConnectionRegistry
+        let metrics: HTTPMetrics
+        let logger: Logger
+    }
+
+    enum State: Equatable {
+        case fresh
+        case idle
+        case receiving
+        case responding
+        case closed
+    }
+
+    let configuration: Configuration
+    private(set) var state = State.fresh
+    private var timer: Scheduled<Void>?
+    /// Per request read and not yet answered (pipelining): does it keep the connection open,
+    /// was it HTTP/1.0, and did it carry credentials.
+    private var requests: [(keepAlive: Bool, http10: Bool, credentials: Bool)] = []
+    private var closeAfterResponse = false
+    private var responseStarted = false
+    private var proven = false
+    private var admitted = false
+    private var channel: (any Channel)?
+    /// The context of the handler nearest the socket: a raw 408 or 503 is written from it.
+    private var bytesContext: ChannelHandlerContext?
+
+    init(_ configuration: Configuration) { self.configuration = configuration }
+
+    // MARK: Transitions
+
+    func activate(_ context: ChannelHandlerContext) {
+        guard state == .fresh else { return }
+        channel = context.channel
+        bytesContext = context
+        guard configuration.registry.admit(context.channel, authenticated: false) else {
+            state = .closed
+            writeRaw("503 Service Unavailable", code: "too_many_connections",
+                     message: "the server has as many connections as it takes; try again later")
+            return
+        }
+        admitted = true
+        configuration.metrics.openConnections.add(1, ordering: .relaxed)
+        enterIdle()
+    }
+
+    func deactivate() {
+        timer?.cancel()
+        timer = nil
+        state = .closed
+        if admitted {
+            admitted = false
+            configuration.metrics.openConnections.subtract(1, ordering: .relaxed)
+            if let channel { configuration.registry.remove(channel) }
+        }
+        bytesContext = nil
+    }
+
+    func bytesArrived() {
+        guard state == .idle else { return }
+        state = .receiving
+        arm(configuration.requestTimeout)
+    }
+
+    func requestHead(_ head: HTTPRequestHead) {
+        requests.append((head.isKeepAlive, head.version.major == 1 && head.version.minor == 0,
+                         head.headers["authorization"].first != nil))
+    }
+
+    func requestEnd() {
+        guard state == .receiving || state == .idle else { return }
+        state = .responding
+        cancelTimer()
+    }
+
+    /// Decides, as a response starts, whether the connection closes after it, and says so.
+    func responseHead(_ head: inout HTTPResponseHead) {
+        responseStarted = true
+        let request = requests.first ?? (keepAlive: false, http10: false, credentials: false)
+        let answeredEarly = state == .receiving
+        if !request.keepAlive || answeredEarly || head.headers["connection"].contains(where: { $0 == "close" }) {
+            closeAfterResponse = true
+            head.headers.replaceOrAdd(name: "connection", value: "close")
+        } else if request.http10 {
+            head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
+        }
+        let refused = [401, 403, 429, 503].contains(Int(head.status.code))
+        if !proven, !refused, request.credentials || configuration.openAccess, let channel {
+            proven = true
+            configuration.registry.authenticated(channel)
+        }
+    }
+
+    /// A response is written whole: close, or wait for the next request.
+    func responseEnd(_ context: ChannelHandlerContext) -> Bool {
+        responseStarted = false
+        if !requests.isEmpty { requests.removeFirst() }
+        if closeAfterResponse {
+            state = .closed
+            cancelTimer()
+            return true
+        }
+        if requests.isEmpty, state == .responding { enterIdle() }
+        return false
+    }
+
+    // MARK: Timers
+
+    private func enterIdle() {
+        state = .idle
+        arm(configuration.keepAliveTimeout)
+    }
+
+    private func arm(_ timeout: TimeAmount) {
+        cancelTimer()
+        guard let context = bytesContext else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: timeout) { bound.value.expired() }
+    }
+
+    private func cancelTimer() {
+        timer?.cancel()
+        timer = nil
+    }
+
+    private func expired() {
+        timer = nil
+        switch state {
+        case .receiving where !responseStarted:
+            state = .closed
+            writeRaw("408 Request Timeout", code: "request_timeout",
+                     message: "the request did not arrive whole within \(configuration.requestTimeout.seconds) s")
+        case .idle, .receiving:
+            state = .closed
+            channel?.close(promise: nil)
+        case .fresh, .responding, .closed:
+            break
+        }
+    }
+
+    /// A whole response written past the HTTP encoder, then the connection closed: for a
+    /// connection refused at the limit or timed out, which have no request to answer.
+    private func writeRaw(_ status: String, code: String, message: String) {
+        guard let context = bytesContext else { return }
+        let body = #"{"error":{"code":"\#(code)","message":"\#(message)"}}"#
+        let text = "HTTP/1.1 \(status)\r\ncontent-type: application/json; charset=utf-8\r\n"
+            + "content-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n" + body
+        let channel = context.channel
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: text))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+
+    // MARK: Handlers
+
+    /// Nearest the socket: notices the first byte of a request, and owns the connection count.
+    final class BytesHandler: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = ByteBuffer
+        typealias InboundOut = ByteBuffer
+        let state: ConnectionGuard
+
+        init(_ state: ConnectionGuard) { self.state = state }
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            if context.channel.isActive { state.activate(context) }
+        }
+
+        func channelActive(context: ChannelHandlerContext) {
+            state.activate(context)
+            context.fireChannelActive()
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            state.deactivate()
+            context.fireChannelInactive()
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            guard state.state != .closed else { return }
+            state.bytesArrived()
+            context.fireChannelRead(data)
+        }
+    }
+
+    /// Between NIO's HTTP/1 codec and Hummingbird's: sees whole request and response parts.
+    final class MessageHandler: ChannelDuplexHandler, RemovableChannelHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias InboundOut = HTTPServerRequestPart
+        typealias OutboundIn = HTTPServerResponsePart
+        typealias OutboundOut = HTTPServerResponsePart
+        let state: ConnectionGuard
+
+        init(_ state: ConnectionGuard) { self.state = state }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let head): state.requestHead(head)
+            case .body: break
+            case .end: state.requestEnd()
+            }
+            context.fireChannelRead(data)
+        }
+
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            switch unwrapOutboundIn(data) {
+            case .head(var head):
+                state.responseHead(&head)
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+            case .body:
+                context.write(data, promise: promise)
+            case .end:
+                guard state.responseEnd(context) else { return context.write(data, promise: promise) }
+                let channel = context.channel
+                context.writeAndFlush(data).whenComplete { result in
+                    promise?.completeWith(result)
+                    channel.close(promise: nil)
+                }
+            }
+        }
+    }
+}
+
+extension TimeAmount {
+    var seconds: Int64 { nanoseconds / 1_000_000_000 }
+}

@@ -1,0 +1,23 @@
+import GridMapServer
+import Hummingbird
+import NIOCore
+
+/// What an endpoint knows of a request beyond the request: who sent it (failed sign-ins are
+/// counted by address) and the role it was granted, which decides what an error may show.
+struct GridMapRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    /// The client's IP address, or "unknown" (a Unix socket).
+    let client: String
+    /// Set by `AccessMiddleware` once the credentials are checked.
+    var role: Role = .none
+    /// The canonical path asked for, for log lines.
+    var path: String = ""
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        client = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// No endpoint takes more (a POSTed area); Hummingbird's own limit stays in step.
+    var maxUploadSize: Int { HTTPConfig.maxBodyBytes }
+}

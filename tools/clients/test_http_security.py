@@ -1,0 +1,444 @@
+"""The HTTP side and the store under attack, against real `gridmap serve` processes.
+
+Usage: python3 tools/clients/test_http_security.py PATH/TO/gridmap
+Every request goes over a real socket with the path exactly as written (http.client does not
+normalise paths). Checks, each a defect once found on main:
+- access: every route, spelt plainly and with `//`, `/./`, `/x/../`, `%2F`, `%61`-style escapes
+  and a trailing slash, answers nobody, a reader and a planner exactly as the plain path does;
+  failed sign-ins are throttled per client address (429 + Retry-After), on HTTP and RESP alike,
+  while the right password from another address is not slowed;
+- connection hygiene: a trickled header, a half-sent body, an idle keep-alive and a silent
+  connection are closed after their timeouts; HTTP/1.0 without keep-alive is closed after its
+  reply; 1,010 silent HTTP connections under RLIMIT_NOFILE 1024 do not keep out new HTTP and
+  RESP clients; out of descriptors, the HTTP listener pauses (logged) instead of spinning;
+  `gridmap_open_connections{protocol="http"}` counts connections;
+- the store: removed, replaced or overwritten under a running server, a write fails as an
+  internal error naming the file, is logged, `/readyz` says 503 with the reason, lookups go on;
+  an import that validation rejects is refused unless --force (recorded in the message);
+- the smaller ones: geodesic areas anywhere, 413 for every over-long body, Leaflet's files only
+  by their true names from inside their directory, a read-only store named as such, an empty
+  draft's impact, store paths hidden from readers.
+Prints 'N passed, N failed'.
+"""
+import base64, http.client, json, math, os, resource, select, shutil, socket, subprocess, sys, tempfile, time
+
+import redis
+
+from harness import Checks, free_port, run, stop, wait_port
+
+binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/release/gridmap")
+work = tempfile.mkdtemp(prefix="gridmap-security-")
+os.chmod(work, 0o755)
+check = Checks()
+READER, PLANNER = "r-secret", "p-secret"
+AUTH = {None: None, "reader": ("reader", READER), "planner": ("planner", PLANNER)}
+
+
+def new_store(name="map.gridmap"):
+    path = os.path.join(work, name)
+    run(binary, "store", "import", "data/yufeng", "--store", path, "--author", "test")
+    return path
+
+
+class Server:
+    """A `gridmap serve` with both passwords, its standard error kept in a file."""
+
+    def __init__(self, store, *extra, nofile=None):
+        self.port, self.http = free_port(), free_port()
+        self.log_path = os.path.join(work, f"serve-{self.http}.log")
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))) if nofile else None
+        self.process = subprocess.Popen(
+            [binary, "serve", "--store", store, "--port", str(self.port), "--http-port", str(self.http),
+             "--requirepass", READER, "--planner-pass", PLANNER, *extra],
+            stderr=open(self.log_path, "w"), preexec_fn=limit)
+        wait_port(self.http)
+        deadline = time.monotonic() + 30
+        while self.get("/readyz")[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def get(self, path, who=None, method="GET", body=None, headers=None, source=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.http, timeout=20,
+                                          source_address=(source, 0) if source else None)
+        h = dict(headers or {})
+        if who:
+            user, password = AUTH[who] if isinstance(who, str) else who
+            h["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        return r.status, data, dict(r.getheaders())
+
+    def resp(self, user="planner", password=PLANNER):
+        return redis.Redis(port=self.port, username=user, password=password, decode_responses=True,
+                           socket_timeout=20)
+
+    @property
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self):
+        stop(self.process)
+
+
+def raw(port, data, timeout=10, source=None):
+    """Sends `data` on a new connection and reads until the server closes it (or `timeout`)."""
+    s = socket.socket()
+    if source:
+        s.bind((source, 0))
+    s.settimeout(timeout)
+    s.connect(("127.0.0.1", port))
+    s.sendall(data)
+    out, started = b"", time.monotonic()
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return out, time.monotonic() - started, True
+            out += chunk
+    except socket.timeout:
+        return out, time.monotonic() - started, False
+    finally:
+        s.close()
+
+
+def status_of(response):
+    try:
+        return int(response.split(b" ", 2)[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def variants(path):
+    """The spellings of a path that must reach the same route as the path itself."""
+    base, _, query = path.partition("?")
+    q = "?" + query if query else ""
+    parts = base.strip("/").split("/")
+    out = ["/" + base + q, base.replace("/", "//", 1) + q, "/." + base + q, "/zz/.." + base + q,
+           base + "/" + q]
+    if len(parts) > 1:
+        out.append("/" + parts[0] + "%2F" + "/".join(parts[1:]) + q)
+        out.append("/" + parts[0] + "%2f" + "%2F".join(parts[1:]) + q)
+    letter = next((i for i, c in enumerate(base) if c.isalpha()), None)
+    if letter is not None:
+        out.append(base[:letter] + "%%%02X" % ord(base[letter]) + base[letter + 1:] + q)
+    return [v for v in out if v != path]
+
+
+store = new_store()
+server = Server(store, "--http-request-timeout", "2", "--http-keepalive-timeout", "3")
+try:
+    # ---- 1. access, decided on the routed path --------------------------------------------
+    planner = server.resp()
+    draft = json.loads(planner.execute_command("PLAN", "OPEN", "security"))["draft"]
+    grid = "450203001007002"
+    routes = [
+        ("GET", "/api/locate?lon=109.43&lat=24.3"), ("GET", "/api/nearby?lon=109.43&lat=24.3&kind=enforcement"),
+        ("GET", "/api/geocode?q=%E9%B1%BC%E5%B3%B0"), ("GET", "/api/reverse?lon=109.43&lat=24.3"),
+        ("GET", f"/api/grid/{grid}"), ("GET", "/api/grids"), ("GET", f"/api/neighbours/{grid}"),
+        ("GET", "/api/versions"), ("GET", "/api/area?circle=109.43,24.3,200"), ("POST", "/api/area"),
+        ("GET", "/api/layers/streets"), ("GET", "/api/plan/drafts"), ("GET", f"/api/plan/drafts/{draft}/impact"),
+        ("GET", f"/api/plan/drafts/{draft}/validate"), ("GET", "/healthz"), ("GET", "/readyz"),
+        ("GET", "/metrics"), ("GET", "/"), ("GET", "/map.js"), ("GET", "/plan"), ("GET", "/config.js"),
+        ("GET", "/leaflet/leaflet.js"), ("GET", "/leaflet/images/layers.png"),
+    ]
+    polygon = "POLYGON((109.42 24.29, 109.44 24.29, 109.44 24.31, 109.42 24.31, 109.42 24.29))"
+    expected = {None: 401, "reader": 200, "planner": 200}
+    mismatches, walked = [], 0
+    for method, path in routes:
+        body = polygon if method == "POST" else None
+        plain = {who: server.get(path, who, method, body)[0] for who in AUTH}
+        needs = 2 if path.startswith("/api/plan") else 1 if path.startswith("/api") else 0
+        want = {None: 401 if needs else 200, "reader": 403 if needs == 2 else 200, "planner": 200}
+        if plain != want:
+            mismatches.append((path, "plain", plain, want))
+        for v in variants(path):
+            for who in AUTH:
+                walked += 1
+                got = server.get(v, who, method, body)[0]
+                if got != plain[who]:
+                    mismatches.append((v, who, got, plain[who]))
+    print(f"access: {len(routes)} routes, {walked} spellings × roles walked, {len(mismatches)} mismatches")
+    check("every spelling of every route answers as its plain path, for nobody, reader and planner",
+          not mismatches, mismatches[:8])
+    for bad in ["/leaflet/leaflet.js%00.png", "/api/%zz", "/../api/versions", "/api/locate%0A"]:
+        got = server.get(bad, "planner")[0]
+        check(f"{bad} is refused with 400", got == 400, got)
+
+    # Throttling: 127.0.0.3 guesses; 127.0.0.1 has the right password.
+    statuses, retry = [], None
+    for _ in range(7):
+        s, _, h = server.get("/api/versions", ("reader", "wrong"), source="127.0.0.3")
+        statuses.append(s)
+        retry = h.get("Retry-After", retry)
+    print(f"wrong passwords from 127.0.0.3: {statuses}, Retry-After {retry}")
+    check("five wrong passwords are 401s, then 429 with Retry-After", statuses[:5] == [401] * 5
+          and statuses[5:] == [429, 429] and retry is not None, statuses)
+    check("a locked-out address is refused even with the right password",
+          server.get("/api/versions", "reader", source="127.0.0.3")[0] == 429)
+    started = time.monotonic()
+    ok = server.get("/api/versions", "reader")[0]
+    elapsed = time.monotonic() - started
+    check("the right password from another address is answered at once", ok == 200 and elapsed < 0.5,
+          (ok, elapsed))
+    reply, _, _ = raw(server.port, b"*3\r\n$4\r\nAUTH\r\n$6\r\nreader\r\n$5\r\nwrong\r\n*1\r\n$4\r\nQUIT\r\n",
+                      source="127.0.0.3")
+    throttled_resp = reply.decode(errors="replace")
+    check("RESP AUTH from the locked-out address is throttled too", "try again in" in throttled_resp,
+          throttled_resp)
+
+    # ---- 2. connection hygiene ----------------------------------------------------------
+    s = socket.create_connection(("127.0.0.1", server.http))
+    s.settimeout(10)
+    started = time.monotonic()
+    s.sendall(b"GET /healthz HTTP/1.1\r\n")
+    trickled = b""
+    for _ in range(16):
+        # Read as soon as the server answers: sending after its close would be reset.
+        if select.select([s], [], [], 0.5)[0]:
+            try:
+                trickled = s.recv(200)
+            except OSError:
+                pass
+            break
+        s.sendall(b"X")
+    s.close()
+    check("a header trickled a byte at a time is answered 408 and closed after the request timeout",
+          status_of(trickled) == 408 and time.monotonic() - started < 6, trickled[:40])
+    auth = base64.b64encode(f"reader:{READER}".encode())
+    out, took, closed = raw(server.http, b"POST /api/area HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth
+                            + b"\r\nContent-Length: 100\r\n\r\nPOLY")
+    check("a half-sent body is answered 408 and closed", status_of(out) == 408 and closed and took < 5,
+          (out[:30], took))
+    out, took, closed = raw(server.http, b"")
+    check("a silent connection is closed after the keep-alive timeout", closed and 2 < took < 6, took)
+    auth = base64.b64encode(f"reader:{READER}".encode())
+    out, took, closed = raw(server.http, b"GET /api/locate?lon=109.43&lat=24.3 HTTP/1.1\r\nHost: x\r\n"
+                            b"Authorization: Basic " + auth + b"\r\n\r\n")
+    check("an idle keep-alive connection is closed after the keep-alive timeout",
+          status_of(out) == 200 and closed and 2 < took < 6, took)
+    out, took, closed = raw(server.http, b"GET /api/locate?lon=109.43&lat=24.3 HTTP/1.0\r\n"
+                            b"Authorization: Basic " + auth + b"\r\n\r\n")
+    check("HTTP/1.0 without keep-alive gets Connection: close and is closed after its reply",
+          status_of(out) == 200 and b"connection: close" in out.lower() and closed and took < 1, (out[:80], took))
+    idle = [socket.create_connection(("127.0.0.1", server.http)) for _ in range(6)]
+    time.sleep(0.3)
+    metrics = server.get("/metrics")[1].decode()
+    line = next((l for l in metrics.splitlines() if l.startswith('gridmap_open_connections{protocol="http"}')), "")
+    counted = float(line.split()[-1]) if line else -1
+    check("/metrics counts open HTTP connections, not requests", counted >= 7, line)
+    for c in idle:
+        c.close()
+    # Chunked and huge bodies.
+    conn = socket.create_connection(("127.0.0.1", server.http))
+    conn.settimeout(10)
+    conn.sendall(b"POST /api/area HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth
+                 + b"\r\nTransfer-Encoding: chunked\r\n\r\n")
+    try:
+        for _ in range(20):
+            conn.sendall(b"1000\r\n" + b"a" * 4096 + b"\r\n")
+    except OSError:
+        pass
+    chunked = conn.recv(200)
+    conn.close()
+    check("a chunked body over 64 KiB is 413", status_of(chunked) == 413, chunked[:40])
+    for length in ["70000", str(2 ** 63 - 1), str(2 ** 63), str(2 ** 64 - 1)]:
+        out, took, closed = raw(server.http, b"POST /api/area HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth
+                                + b"\r\nContent-Length: " + length.encode() + b"\r\n\r\n", timeout=5)
+        check(f"Content-Length {length} is 413 at once and closed", status_of(out) == 413 and closed and took < 2,
+              (out[:30], took))
+
+    # ---- 5. the smaller ones -------------------------------------------------------------
+    def ellipsoid_box(lon0, lat0, lon1, lat1):
+        a, f = 6378137.0, 1 / 298.257223563
+        e2 = f * (2 - f)
+        e = math.sqrt(e2)
+        b2 = (a * (1 - f)) ** 2
+
+        def q(lat):
+            s = math.sin(math.radians(lat))
+            return s / (1 - e2 * s * s) + math.log((1 + e * s) / (1 - e * s)) / (2 * e)
+        return b2 / 2 * math.radians(lon1 - lon0) * (q(lat1) - q(lat0))
+    for box in [(0, 0, 10, 10), (0, 0, 20, 20), (100, 60, 140, 80), (109.4, 24.2, 109.5, 24.3)]:
+        code, body, _ = server.get("/api/area?box=" + ",".join(map(str, box)), "reader")
+        got = json.loads(body).get("area_m2") if code == 200 else None
+        want = ellipsoid_box(*box)
+        check(f"box {box}: the area is the ellipsoid's", got is not None and abs(got / want - 1) < 1e-4,
+              (code, body[:120], want))
+    code, body, _ = server.get(f"/api/plan/drafts/{draft}/impact", "planner")
+    check("an empty draft's impact is an empty report", code == 200 and json.loads(body).get("grids") == [],
+          (code, body[:100]))
+    code, body, headers = server.get("/leaflet//images", "planner")
+    check("/leaflet//images is 404 and redirects nowhere", code == 404 and "Location" not in headers, (code, headers))
+    code, _, headers = server.get("/leaflet/images/../leaflet.js")
+    check("a file is served by its true name with its true type", code == 200
+          and headers.get("Content-Type", "").startswith("text/javascript"), headers)
+    fake = os.path.join(work, "leaflet")
+    os.makedirs(fake)
+    shutil.copy("/usr/share/javascript/leaflet/leaflet.js", fake)
+    secret = os.path.join(work, "secret.js")
+    with open(secret, "w") as f:
+        f.write("the store's password is hunter2")
+    os.symlink(secret, os.path.join(fake, "outside.js"))
+    os.symlink("/etc", os.path.join(fake, "etc"))
+    info = server.resp("default", READER).info()
+    check("INFO does not show the store's path to a reader", store not in json.dumps(info), info.get("store"))
+    code, body, _ = server.get("/api/locate?lon=109.43&lat=24.3&asof=99", "reader")
+    check("an error to a reader names no store path", code == 404 and store.encode() not in body, body[:120])
+finally:
+    server.stop()
+
+leafy = Server(store, "--leaflet", fake)
+try:
+    check("a symbolic link out of the static directory is not followed",
+          leafy.get("/leaflet/outside.js")[0] == 404 and leafy.get("/leaflet/etc/passwd")[0] == 404)
+    check("a file inside it is served", leafy.get("/leaflet/leaflet.js")[0] == 200)
+finally:
+    leafy.stop()
+
+# ---- 2. fairness under the descriptor limit, and the listener's pause --------------------
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+crowded = Server(store, nofile=1024)
+try:
+    silent = []
+    for _ in range(1010):
+        try:
+            silent.append(socket.create_connection(("127.0.0.1", crowded.http), timeout=2))
+        except OSError:
+            break
+    time.sleep(1)
+    started = time.monotonic()
+    code = crowded.get("/api/locate?lon=109.43&lat=24.3", "reader")[0]
+    http_took = time.monotonic() - started
+    started = time.monotonic()
+    located = crowded.resp("default", READER).execute_command("LOCATE", "109.43", "24.3")
+    resp_took = time.monotonic() - started
+    print(f"1,010 silent HTTP connections under RLIMIT_NOFILE 1024: a new HTTP client answered in "
+          f"{http_took * 1000:.0f} ms, a new RESP client in {resp_took * 1000:.0f} ms")
+    check("silent HTTP connections do not keep out a new HTTP client", code == 200 and http_took < 2, code)
+    check("nor a new RESP client", "grid" in located and resp_took < 2)
+    for c in silent:
+        c.close()
+finally:
+    crowded.stop()
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+probe = Server(store, nofile=256)
+baseline = len(os.listdir(f"/proc/{probe.process.pid}/fd"))
+probe.stop()
+# Barely more descriptors than the server holds idle: accepting fails with EMFILE, which the
+# connection limit (taken from the same limit) cannot prevent when descriptors go elsewhere.
+starved = Server(store, "--max-connections", "10000", nofile=baseline + 4)
+try:
+    held = []
+    for _ in range(60):
+        try:
+            held.append(socket.create_connection(("127.0.0.1", starved.http), timeout=1))
+        except OSError:
+            pass
+    time.sleep(0.5)
+    t0, c0 = time.monotonic(), cpu_seconds(starved.process.pid)
+    time.sleep(3)
+    share = (cpu_seconds(starved.process.pid) - c0) / (time.monotonic() - t0)
+    print(f"out of descriptors (RLIMIT_NOFILE {baseline + 4}, 60 HTTP clients): server CPU {share * 100:.1f}%")
+    check("the HTTP listener does not spin when out of descriptors", share < 0.2, share)
+    check("and says why in the log", "cannot accept HTTP connections" in starved.log
+          or "descriptor limit" in starved.log, starved.log[-400:])
+    for c in held:
+        c.close()
+    time.sleep(1.5)
+    check("a new client is served once descriptors are free", starved.get("/healthz")[0] == 200)
+finally:
+    starved.stop()
+
+# ---- 3. the store checked before a write is acknowledged ---------------------------------
+for how in ["removed", "replaced", "overwritten"]:
+    path = new_store(f"{how}.gridmap")
+    s = Server(path)
+    try:
+        planner = s.resp()
+        # A second version, so that a rollback has somewhere to go.
+        d = json.loads(planner.execute_command("PLAN", "OPEN", "before"))["draft"]
+        planner.execute_command("PLAN", "SET", d, "450203001007002", "households", "300")
+        planner.execute_command("PLAN", "PUBLISH", d)
+        if how == "removed":
+            for suffix in ["", "-wal", "-shm"]:
+                os.remove(path + suffix)
+        elif how == "replaced":
+            shutil.copy(path, path + ".copy")
+            os.replace(path + ".copy", path)
+        else:
+            with open(path, "r+b") as f:
+                f.write(b"garbage!" * 512)
+        try:
+            planner.execute_command("PLAN", "OPEN", "after the store went")
+            reply = "acknowledged"
+        except redis.ResponseError as e:
+            reply = str(e)
+        check(f"store {how}: a draft save fails as internal, naming the file",
+              reply.startswith("internal error") and path in reply, reply)
+        try:
+            planner.execute_command("ROLLBACK", "1")
+            reply = "acknowledged"
+        except redis.ResponseError as e:
+            reply = str(e)
+        check(f"store {how}: a rollback fails as internal", reply.startswith("internal error"), reply)
+        time.sleep(0.3)
+        code, body, _ = s.get("/readyz")
+        check(f"store {how}: /readyz is 503 with the reason", code == 503 and b"store_unusable" in body, body)
+        check(f"store {how}: /healthz stays 200", s.get("/healthz")[0] == 200)
+        code, body, _ = s.get("/api/versions", "reader")
+        check(f"store {how}: a store request is never the client's fault", code in (200, 500), (code, body[:100]))
+        check(f"store {how}: lookups go on from memory", s.get("/api/locate?lon=109.43&lat=24.3", "reader")[0] == 200
+              and "grid" in planner.execute_command("LOCATE", "109.43", "24.3"))
+        check(f"store {how}: the server says so in its log", "the store cannot be written" in s.log, s.log[-300:])
+    finally:
+        s.stop()
+
+# ---- 4. import validates -----------------------------------------------------------------
+path = new_store("import.gridmap")
+edited = os.path.join(work, "edited")
+run(binary, "store", "export", edited, "--store", path)
+with open(os.path.join(edited, "grids.geojson")) as f:
+    grids = json.load(f)
+twin = json.loads(json.dumps(grids["features"][0]))
+twin["id"] = twin["properties"]["id"] = twin["properties"]["id"][:-3] + "999"
+twin["properties"]["name"] = "重复的网格"
+grids["features"].append(twin)
+with open(os.path.join(edited, "grids.geojson"), "w") as f:
+    json.dump(grids, f, ensure_ascii=False)
+refused = run(binary, "store", "import", edited, "--store", path, ok=False)
+
+
+def versions_of(store_path):
+    """The store's versions, newest first (one JSON object a line)."""
+    return [json.loads(l) for l in run(binary, "store", "versions", "--store", store_path).stdout.splitlines()]
+
+
+check("an import with a duplicated grid is refused with the findings",
+      refused.returncode != 0 and "overlap" in refused.stderr and len(versions_of(path)) == 1,
+      (refused.returncode, refused.stderr[-300:]))
+forced = run(binary, "store", "import", edited, "--store", path, "--force", ok=False)
+latest = versions_of(path)[0]
+check("--force publishes it, and says so in the version's message",
+      forced.returncode == 0 and latest["version"] == 2 and "--force" in latest["message"],
+      (forced.stderr[-200:], latest.get("message")))
+
+# ---- 5. a read-only store is named as read-only ------------------------------------------
+readonly = new_store("readonly.gridmap")
+os.chmod(readonly, 0o444)
+attempt = subprocess.run(["runuser", "-u", "nobody", "--", binary, "plan", "open", "--name", "x",
+                          "--store", readonly], capture_output=True, text=True)
+check("a store gridmap may not write says read-only", attempt.returncode != 0 and "read-only" in attempt.stderr,
+      attempt.stderr[-300:])
+
+shutil.rmtree(work, ignore_errors=True)
+check.finish("http security")
