@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         // Already in the build through Hummingbird; named for its HTTP/1 ⇄ HTTP types codec.
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -75,10 +76,15 @@ let package = Package(
         .testTarget(name: "GridMapCoreTests", dependencies: ["GridMapCore"]),
         // Runs the built `gridmap` binary as a user would; depending on it makes SwiftPM build it.
         .testTarget(name: "GridMapCLITests", dependencies: ["GridMapCLI", "GridMapCore"]),
+        // Over real sockets with a small client of its own (TestClient.swift), not
+        // HummingbirdTesting, whose client would bring async-http-client, swift-nio-ssl and
+        // swift-crypto into the test build.
         .testTarget(name: "GridMapHTTPTests", dependencies: [
             "GridMapHTTP", "GridMapCore", "GridMapServer",
             .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "GridMapServerTests", dependencies: [
             "GridMapServer", "GridMapCore",

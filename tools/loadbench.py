@@ -4,7 +4,9 @@ Usage: python3 tools/loadbench.py [--requests N] [--rounds R] [--data DIR]
 Needs redis-tools and redis-server (apt) and a release build (swift build -c release).
 Starts both servers on free loopback ports, loads the same resources into Redis with GEOADD,
 stores a value as long as a LOCATE reply in Redis (GET of it shows what replies of that size
-cost Redis and the client), runs redis-benchmark at 50 connections unpipelined and with -P 16,
+cost Redis and the client), and LOCATE of random points written with 16 significant digits
+(what programs print; a new point each request, through redis-benchmark -r) against GET of a
+value as long as such a reply; runs redis-benchmark at 50 connections unpipelined and with -P 16,
 prints a table and the ratios the README quotes, then stops both servers.
 
 Throughput on a shared 2-core VM drifts by 10-20% from one minute to the next, so every case is
@@ -60,10 +62,20 @@ try:
                                   capture_output=True, check=True).stdout.rstrip(b"\n")
     subprocess.run(["redis-cli", "-p", str(rport), "-x", "SET", "reply"], input=locate_reply, check=True,
                    stdout=subprocess.DEVNULL)
+    # Points as programs print them (16 significant digits), a new one each request:
+    # redis-benchmark -r puts 12 random digits where __rand_int__ stands. The GET it is compared
+    # with returns a value as long as such a reply.
+    random_point = ["109.4__rand_int__", "24.3__rand_int__"]
+    full_reply = subprocess.run(["redis-cli", "-p", str(gport), "LOCATE", "109.4310043995815", "24.3299956904180"],
+                                capture_output=True, check=True).stdout.rstrip(b"\n")
+    subprocess.run(["redis-cli", "-p", str(rport), "-x", "SET", "fullreply"], input=full_reply, check=True,
+                   stdout=subprocess.DEVNULL)
 
     def bench(port, pipeline, *command, requests=None):
+        # A command naming __rand_int__ gets random digits there (-r).
+        random = ["-r", "1000000000000"] if any("__rand_int__" in c for c in command) else []
         out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", "50", "-n", str(requests or args.requests),
-                              "-P", str(pipeline), "--csv", *command],
+                              "-P", str(pipeline), "--csv", *random, *command],
                              capture_output=True, text=True, check=True).stdout
         row = list(csv.DictReader(io.StringIO(out)))[-1]
         return float(row["rps"]), float(row["p50_latency_ms"]), float(row["p99_latency_ms"])
@@ -71,6 +83,8 @@ try:
     lon, lat = "109.4300", "24.3000"
     cases = [
         ("gridmap LOCATE", gport, ["LOCATE", lon, lat]),
+        ("gridmap LOCATE random 16-digit", gport, ["LOCATE", *random_point]),
+        (f"redis GET {len(full_reply)}-byte value", rport, ["GET", "fullreply"]),
         ("gridmap NEARBY k=5", gport, ["NEARBY", lon, lat, "LIMIT", "5"]),
         ("gridmap PING", gport, ["PING"]),
         ("redis PING", rport, ["PING"]),
@@ -104,6 +118,12 @@ try:
               f"LOCATE / redis PING = {locate / results[('redis PING', pipeline)][0]:.2f}")
         per_round = [g[0] / r[0] for g, r in zip(runs[("gridmap LOCATE", pipeline)], runs[("redis PING", pipeline)])]
         print(f"      LOCATE / redis PING in each round: {' '.join(f'{x:.2f}' for x in per_round)}")
+    for pipeline in (1, 16):
+        full = runs[("gridmap LOCATE random 16-digit", pipeline)]
+        get = runs[(f"redis GET {len(full_reply)}-byte value", pipeline)]
+        per_round = [f[0] / g[0] for f, g in zip(full, get)]
+        print(f"-P {pipeline}: LOCATE of random 16-digit points / redis GET of a {len(full_reply)}-byte value = "
+              f"{sorted(per_round)[len(per_round) // 2]:.2f} (each round: {' '.join(f'{x:.2f}' for x in per_round)})")
     print(f"LOCATE p99 at -P 1, worst of {args.rounds} rounds: {max(r[2] for r in runs[('gridmap LOCATE', 1)]):.3f} ms")
 finally:
     gridmap.send_signal(signal.SIGTERM); redis_server.send_signal(signal.SIGTERM)

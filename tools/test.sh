@@ -1,24 +1,41 @@
 #!/usr/bin/env bash
-# Sets up (apt packages) and runs every test. The README's test command; .ci/run calls it.
+# Sets up (apt packages) and runs every test, printing each stage's time. The README's test
+# command; .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PYTHONDONTWRITEBYTECODE=1
+started=$SECONDS
+stage_start=$SECONDS
+stage() {
+  echo "== stage '$1' took $((SECONDS - stage_start)) s (total $((SECONDS - started)) s)"
+  stage_start=$SECONDS
+}
 bash tools/setup.sh --test
-swift build --build-tests
-swift test --skip-build
-# Another language's client, unmodified, over a real socket.
 python3 -c "import redis" 2>/dev/null || python3 -m pip install -q redis
+python3 -c "import websocket" 2>/dev/null || python3 -m pip install -q websocket-client
+stage setup
+swift build --build-tests
+stage "debug build"
+swift test --skip-build
+stage "swift tests"
+# Another language's client, unmodified, over a real socket.
 python3 tools/clients/test_redis_py.py .build/debug/gridmap
+stage redis-py
 # The store across processes, on the release build whose timing they check: two servers on
 # one store answering a new version within a second, and publishes killed with SIGKILL.
 swift build -c release --product gridmap
+stage "release build"
 python3 tools/clients/test_store_servers.py .build/release/gridmap
 python3 tools/clients/test_store_durability.py .build/release/gridmap
+stage "store across processes"
 python3 tools/clients/test_hardening.py .build/release/gridmap
 # HTTP and the store under attack: every spelling of every route, throttled guessing, slow and
 # silent connections, descriptors, a store removed or overwritten under the server.
 python3 tools/clients/test_http_security.py .build/release/gridmap
+stage "hardening and security"
 # The README's worked example of redrawing the map, as written.
 bash tools/plan-example.sh .build/release/gridmap
 # The map page in headless Chromium: layers drawn, an address searched, a click answered.
-python3 -c "import websocket" 2>/dev/null || python3 -m pip install -q websocket-client
 python3 tools/clients/test_page.py .build/release/gridmap docs/screenshots
+stage "planning example and page"
+echo "all tests passed in $((SECONDS - started)) s"

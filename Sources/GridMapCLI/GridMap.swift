@@ -11,6 +11,19 @@ struct GridMap: AsyncParsableCommand {
             LocateCommand.self, GeocodeCommand.self, ServeCommand.self, NearbyCommand.self, ConvertCommand.self,
             ReverseCommand.self, JoinCommand.self, StoreCommand.self, PlanCommand.self, BenchCommand.self,
         ])
+
+    /// ArgumentParser's entry point, with the engine's errors given their exit status.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var async = command as? AsyncParsableCommand { try await async.run() } else { try command.run() }
+        } catch let failure as Failure {
+            FileHandle.standardError.write(Data("Error: \(failure.description)\n".utf8))
+            Foundation.exit(failure.kind.exitStatus)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every data-reading command shares: which store to read.
@@ -59,10 +72,33 @@ func number(_ text: String, _ what: String) throws -> Double {
     return v
 }
 
-/// Turns library errors into a one-line message and exit status 1 (ArgumentParser prints
-/// `Error: …` for anything thrown from `run`).
+/// A library error as the CLI reports it: one line on standard error (`Error: …`, the store's
+/// path included: the CLI's user is its operator) and an exit status by the error's kind, the
+/// one place the CLI maps errors (`ErrorKind.exitStatus`).
 struct Failure: Error, CustomStringConvertible {
     let description: String
-    init(_ error: Error) { description = "\(error)" }
-    init(message: String) { description = message }
+    let kind: ErrorKind
+    init(_ error: Error) {
+        description = "\(error)"
+        kind = error.errorKind
+    }
+    init(message: String, kind: ErrorKind = .badRequest) {
+        description = message
+        self.kind = kind
+    }
+}
+
+extension ErrorKind {
+    /// sysexits(3) statuses, so that a script can tell a bad file from a broken server; 1 is
+    /// left to ArgumentParser's own errors (bad options print usage and exit 64).
+    var exitStatus: Int32 {
+        switch self {
+        case .badRequest: 65  // EX_DATAERR
+        case .notFound: 66  // EX_NOINPUT
+        case .conflict: 75  // EX_TEMPFAIL: try again on the new state
+        case .forbidden: 77  // EX_NOPERM
+        case .unavailable: 69  // EX_UNAVAILABLE
+        case .internal: 70  // EX_SOFTWARE
+        }
+    }
 }

@@ -61,8 +61,10 @@ public final class ServedMap: Sendable {
 public enum GridMapHTTP {
     /// `group`: the event loops to serve on (`gridmap serve` shares RESP's, one per core but
     /// one: on 2 cores a second loop only fights the clients and the kernel for the CPU).
+    /// `onListening` is told the port once the server listens (port 0 picks a free one).
     public static func application(map: ServedMap, config: HTTPConfig, resp: ServerStats? = nil,
-                                   group: (any EventLoopGroup)? = nil, logger: Logger) -> some ApplicationProtocol {
+                                   group: (any EventLoopGroup)? = nil, logger: Logger,
+                                   onListening: (@Sendable (Int) -> Void)? = nil) -> some ApplicationProtocol {
         let router = Router(context: GridMapRequestContext.self)
         let metrics = HTTPMetrics.shared
         let registry = config.registry ?? ConnectionRegistry(limit: config.access.maxConnections)
@@ -84,6 +86,7 @@ public enum GridMapHTTP {
             onServerRunning: { channel in
                 // The listening socket: out of descriptors, pause accepting instead of spinning.
                 try? await channel.pipeline.addHandler(AcceptPause(logger: logger, listener: "HTTP"), position: .first)
+                if let port = channel.localAddress?.port { onListening?(port) }
             },
             eventLoopGroupProvider: group.map { .shared($0) } ?? .singleton,
             logger: logger)

@@ -185,7 +185,7 @@ func json(_ text: String) throws -> JSONValue {
         #expect(clean.status == 0)
         #expect(try json(clean.out)["grid_id"]?.string == a.gridID)
         let missing = try gridmap(["join", "-"], stdin: "a,b\n1,2\n")
-        #expect(missing.status == 1 && missing.err.contains("no longitude column"))
+        #expect(missing.status == 65 && missing.err.contains("no longitude column"))
     }
 
     private func name(_ grid: String, _ d: Dataset) -> String { d.grids.first { $0.id == grid }!.name }

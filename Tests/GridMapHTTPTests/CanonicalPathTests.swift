@@ -2,7 +2,6 @@ import Foundation
 import GridMapCore
 import GridMapServer
 import Hummingbird
-import HummingbirdTesting
 import Testing
 @testable import GridMapHTTP
 

@@ -3,26 +3,8 @@ import GridMapCore
 import GridMapHTTP
 import GridMapServer
 import Hummingbird
-import HummingbirdTesting
 import Logging
 import Testing
-
-let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
-let snapshot: Snapshot = try! Snapshot.load(directory: root + "/data/yufeng")
-
-/// A live server (real socket) on the committed data, with `access`'s passwords.
-func withServer(map: ServedMap? = nil, access: ServerConfig = ServerConfig(),
-                _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-    var config = HTTPConfig()
-    config.port = 0
-    config.access = access
-    let app = GridMapHTTP.application(map: map ?? ServedMap(MapService(snapshot: snapshot)), config: config,
-                                      resp: ServerStats(), logger: Logger(label: "test"))
-    try await app.test(.live, body)
-}
-
-func json(_ r: TestResponse) throws -> JSONValue { try JSONParser.parse(String(buffer: r.body)) }
 
 @Suite struct HTTPTests {
     @Test func endpointsGiveTheEnginesAnswers() async throws {

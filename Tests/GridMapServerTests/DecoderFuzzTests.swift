@@ -134,7 +134,8 @@ import Testing
             }
             #expect(v.bitPattern == expected.bitPattern, "\(text): \(v) vs \(expected)")
         }
-        for declined in ["", "-", ".", "+.", "1e5", "1.2.3", "0x10", "12a", " 1", "1234567890123456", "inf", "nan"] {
+        for declined in ["", "-", ".", "+.", "1e", "1e+", "1.2.3", "0x10", "12a", " 1", "12345678901234567890",
+                         "inf", "nan", "4.9e-324", "1e-310"] {
             #expect(parse(declined) == nil, "\(declined)")
         }
         #expect(parse("109.4300") == 109.43 && parse("-0")?.sign == .minus && parse(".5") == 0.5 && parse("7.") == 7)

@@ -60,7 +60,8 @@ extension JSONValue {
     }
 
     /// The shortest round-trip text of `n`, the digits `format` (Swift's `description`)
-    /// prints, for 1e-4 ≤ |n| < 1000 with at most 12 decimals; false for anything else.
+    /// prints, for 1e-4 ≤ |n| < 1000; false for anything else. Up to 12 decimals by a float
+    /// test (below), past that by `shortestDecimal`'s exact search.
     ///
     /// Why it is the same text: for the first k with m = round(|n|·10^k) and m / 10^k == |n|,
     /// m < 10^15 < 2^53 and 10^k are exact doubles, so the division is correctly rounded and
@@ -76,14 +77,63 @@ extension JSONValue {
         // m < 2^52 here, so adding and taking away 2^52 rounds it to an integer in one
         // addition (ties to even, which never matters: a tie cannot read back as `a`);
         // `rounded()` would be a libm call.
+        var digits: UInt64
         while ((m + 0x1p52) - 0x1p52) / exactPowerOfTen(k) != a {
             k += 1
-            guard k <= 12 else { return false }
+            guard k <= 12 else {
+                // More digits than the float test can vouch for (what programs print for a
+                // computed coordinate: 16 or 17 of them): the exact search.
+                guard let (d, decimals) = shortestDecimal(a) else { return false }
+                digits = d
+                k = decimals
+                return appendDigits(digits, decimals: k, negative: n < 0, to: &out)
+            }
             m = a * exactPowerOfTen(k)
         }
-        var digits = UInt64((m + 0x1p52) - 0x1p52)
+        digits = UInt64((m + 0x1p52) - 0x1p52)
+        return appendDigits(digits, decimals: k, negative: n < 0, to: &out)
+    }
+
+    /// The shortest decimal N·10^−k (fewest decimals k, then nearest to `a`, ties to an even N)
+    /// that reads back as `a` (1e-4 ≤ a < 1000), found with exact integer arithmetic: what
+    /// Swift's `description` prints, for any number of digits. `a` = m·2^e reads back from
+    /// every number in its rounding interval [(4m − b)·2^(e−2), (4m + 2)·2^(e−2)] (b = 1 below
+    /// a power of two, else 2; the ends only for even m, as reading rounds ties to even).
+    /// Scaled by 10^k·2^(2−e) the interval's ends are integers, below 2^122.
+    static func shortestDecimal(_ a: Double) -> (digits: UInt64, decimals: Int)? {
+        let m = UInt128(UInt64(a.significandBitPattern) | 1 << 52)
+        let shift = 2 - (Int(a.exponent) - 52)
+        guard a.isNormal, shift > 0, shift < 100 else { return nil }
+        let even = m & 1 == 0
+        let below: UInt128 = m == 1 << 52 ? 1 : 2
+        var ten: UInt128 = 1
+        for k in 0...21 {
+            let lo = (4 * m - below) * ten, hi = (4 * m + 2) * ten, center = 4 * m * ten
+            var first = (lo + (1 << shift) - 1) >> shift
+            if !even, first << shift == lo { first += 1 }
+            var last = hi >> shift
+            if !even, last << shift == hi { last -= 1 }
+            if first <= last {
+                let half = UInt128(1) << (shift - 1)
+                var nearest = (center + half) >> shift
+                // Exactly halfway between two: the even one.
+                if (center + half) & ((1 << shift) - 1) == 0, nearest & 1 == 1 { nearest -= 1 }
+                nearest = min(max(nearest, first), last)
+                guard nearest < UInt128(UInt64.max) else { return nil }
+                return (UInt64(nearest), k)
+            }
+            ten *= 10
+        }
+        return nil
+    }
+
+    /// Writes `digits`·10^−decimals as a plain decimal.
+    private static func appendDigits(_ digits: UInt64, decimals k: Int, negative: Bool, to out: inout [UInt8])
+        -> Bool
+    {
+        var digits = digits
         // Digits from the right: k decimals, the point, then the integer part.
-        var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var text: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &text) { b in
             var i = b.count
             for _ in 0..<k {
@@ -91,7 +141,7 @@ extension JSONValue {
             }
             if k > 0 { i -= 1; b[i] = UInt8(ascii: ".") }
             repeat { i -= 1; b[i] = UInt8(ascii: "0") + UInt8(digits % 10); digits /= 10 } while digits > 0
-            if n < 0 { i -= 1; b[i] = UInt8(ascii: "-") }
+            if negative { i -= 1; b[i] = UInt8(ascii: "-") }
             out.append(
                 contentsOf: UnsafeBufferPointer(
                     start: b.baseAddress!.assumingMemoryBound(to: UInt8.self) + i, count: b.count - i))
