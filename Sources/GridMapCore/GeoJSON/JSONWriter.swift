@@ -83,7 +83,7 @@ extension JSONValue {
             guard k <= 12 else {
                 // More digits than the float test can vouch for (what programs print for a
                 // computed coordinate: 16 or 17 of them): the exact search.
-                guard let (d, decimals) = shortestDecimal(a) else { return false }
+                guard let (d, decimals) = shortestDecimal(a, from: 13) else { return false }
                 digits = d
                 k = decimals
                 return appendDigits(digits, decimals: k, negative: n < 0, to: &out)
@@ -100,14 +100,15 @@ extension JSONValue {
     /// every number in its rounding interval [(4m − b)·2^(e−2), (4m + 2)·2^(e−2)] (b = 1 below
     /// a power of two, else 2; the ends only for even m, as reading rounds ties to even).
     /// Scaled by 10^k·2^(2−e) the interval's ends are integers, below 2^122.
-    static func shortestDecimal(_ a: Double) -> (digits: UInt64, decimals: Int)? {
+    /// `from`: the fewest decimals to try (the float test above has ruled out fewer than 13).
+    static func shortestDecimal(_ a: Double, from start: Int = 0) -> (digits: UInt64, decimals: Int)? {
         let m = UInt128(UInt64(a.significandBitPattern) | 1 << 52)
         let shift = 2 - (Int(a.exponent) - 52)
         guard a.isNormal, shift > 0, shift < 100 else { return nil }
         let even = m & 1 == 0
         let below: UInt128 = m == 1 << 52 ? 1 : 2
-        var ten: UInt128 = 1
-        for k in 0...21 {
+        var ten = tenToThe(start)
+        for k in start...21 {
             let lo = (4 * m - below) * ten, hi = (4 * m + 2) * ten, center = 4 * m * ten
             var first = (lo + (1 << shift) - 1) >> shift
             if !even, first << shift == lo { first += 1 }
