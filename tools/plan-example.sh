@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's worked example of redrawing the map, run as written (tools/test.sh runs it):
+# The worked example of redrawing the map (docs/GUIDE.md), run as written (tools/test.sh runs it):
 # a planner splits a crowded grid, moves a boundary between two others, validates, reads the
 # impact, publishes; LOCATE before and after, and ASOF still giving the old answer.
 # Usage: tools/plan-example.sh [gridmap binary] (default: the release build).
@@ -25,7 +25,7 @@ gridmap locate 109.4200897 24.3072275            # now in 北安社区第十二�
 gridmap locate 109.4200897 24.3072275 --asof 1   # as of version 1: still 北安社区第六网格
 
 set +x
-# The answers the README shows, checked.
+# The answers docs/GUIDE.md shows, checked.
 grid() { gridmap locate 109.4200897 24.3072275 "$@" | grep -o '"grid":{"id":"[0-9]*"' | grep -o '[0-9]\{15\}'; }
 [ "$(grid)" = 450203004002012 ] && [ "$(grid --asof 1)" = 450203004002006 ] && [ "$(grid --asof 2)" = 450203004002012 ]
 [ "$(gridmap store versions | wc -l)" = 2 ]

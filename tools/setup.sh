@@ -5,7 +5,8 @@
 # libjs-leaflet is the map page's Leaflet, served by `gridmap serve`.
 # Needs a Swift 6 toolchain on PATH (swift.org builds for Debian 12).
 set -euo pipefail
-packages=(libgeos-dev libproj-dev proj-data libsqlite3-dev pkg-config libjs-leaflet fonts-wqy-zenhei)
+# redis-tools (redis-cli) and curl are for the README's examples after `tools/serve.sh`.
+packages=(libgeos-dev libproj-dev proj-data libsqlite3-dev pkg-config libjs-leaflet fonts-wqy-zenhei redis-tools curl)
 if [ "${1:-}" = "--test" ]; then packages+=(gdal-bin python3-pip librsvg2-bin chromium); fi
 missing=()
 for p in "${packages[@]}"; do

@@ -33,7 +33,7 @@ python3 tools/clients/test_hardening.py .build/release/gridmap
 # silent connections, descriptors, a store removed or overwritten under the server.
 python3 tools/clients/test_http_security.py .build/release/gridmap
 stage "hardening and security"
-# The README's worked example of redrawing the map, as written.
+# The worked example of redrawing the map in docs/GUIDE.md, as written.
 bash tools/plan-example.sh .build/release/gridmap
 # The map page in headless Chromium: layers drawn, an address searched, a click answered.
 python3 tools/clients/test_page.py .build/release/gridmap docs/screenshots
