@@ -350,8 +350,7 @@ try:
     share = (cpu_seconds(starved.process.pid) - c0) / (time.monotonic() - t0)
     print(f"out of descriptors (RLIMIT_NOFILE {baseline + 4}, 60 HTTP clients): server CPU {share * 100:.1f}%")
     check("the HTTP listener does not spin when out of descriptors", share < 0.2, share)
-    check("and says why in the log", "cannot accept HTTP connections" in starved.log
-          or "descriptor limit" in starved.log, starved.log[-400:])
+    check("and says why in the log", "cannot accept HTTP connections, pausing" in starved.log, starved.log[-400:])
     for c in held:
         c.close()
     time.sleep(1.5)
