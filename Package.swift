@@ -75,7 +75,8 @@ let package = Package(
             path: "tools/datagen"),
         .testTarget(name: "GridMapCoreTests", dependencies: ["GridMapCore"]),
         // Runs the built `gridmap` binary as a user would; depending on it makes SwiftPM build it.
-        .testTarget(name: "GridMapCLITests", dependencies: ["GridMapCLI", "GridMapCore"]),
+        .testTarget(name: "GridMapCLITests",
+                    dependencies: ["GridMapCLI", "GridMapCore", "GridMapServer", "GridMapHTTP"]),
         // Over real sockets with a small client of its own (TestClient.swift), not
         // HummingbirdTesting, whose client would bring async-http-client, swift-nio-ssl and
         // swift-crypto into the test build.

@@ -17,26 +17,29 @@ struct ServeCommand: AsyncParsableCommand {
             which keeps them out of the process list. SIGINT/SIGTERM stop it gracefully.
             """)
 
-    @Option(help: "Address to bind (loopback unless told otherwise).") var host = "127.0.0.1"
-    @Option(help: "TCP port.") var port = 6380
+    @Option(help: "Address to bind (loopback unless told otherwise).") var host = ServerConfig().host
+    @Option(help: "TCP port.") var port = ServerConfig().port
     @Option(help: "Password of the 'default' (reader) user; without it lookups need no AUTH.") var requirepass: String?
     @Option(
         name: .customLong("planner-pass"),
         help: "Password of the 'planner' user, for write commands (ROLLBACK, RELOAD, planning).") var plannerPass:
         String?
-    @Option(help: "Most clients connected at once.") var maxConnections = 1024
-    @Option(help: "Seconds of silence before a connection is closed (0: never).") var idleTimeout: Int64 = 300
+    @Option(help: "Most clients connected at once, RESP and HTTP together.")
+    var maxConnections = ServerConfig().maxConnections
+    @Option(help: "Seconds of silence before a connection is closed (0: never).")
+    var idleTimeout: Int64 = ServerConfig().idleTimeout
     @Option(help: "Seconds a request may take to arrive whole.") var frameTimeout: Int64 = ServerConfig().frameTimeout
     @Option(help: "Seconds a client has to authenticate when a password is set.") var authTimeout: Int64 =
         ServerConfig().authTimeout
     // One core is left to the kernel's network work and local clients: on 2 cores, two event
     // loops took LOCATE's p99 from 1.3 ms to 4.5 ms under redis-benchmark (tools/loadbench.py).
     @Option(help: "Event-loop threads (default: one per core but one).") var threads = max(1, System.coreCount - 1)
-    @Option(help: "Largest request, bytes.") var maxRequestBytes = 4 << 20
-    @Option(help: "Most elements in a request array.") var maxArrayLength = 1024
+    @Option(help: "Largest request, bytes.") var maxRequestBytes = RESPLimits().maxRequestBytes
+    @Option(help: "Most elements in a request array.") var maxArrayLength = RESPLimits().maxArrayLength
     @Option(help: "Earlier versions kept built for ASOF queries.") var asofCache = MapService.defaultAsOfCapacity
-    @Option(help: "HTTP port: the map page, /api, /healthz, /readyz, /metrics (0: no HTTP).") var httpPort = 8080
-    @Option(help: "Address HTTP binds (loopback unless told otherwise).") var httpHost = "127.0.0.1"
+    @Option(help: "HTTP port: the map page, /api, /healthz, /readyz, /metrics (0: no HTTP).")
+    var httpPort = HTTPConfig().port
+    @Option(help: "Address HTTP binds (loopback unless told otherwise).") var httpHost = HTTPConfig().host
     @Option(help: "An intranet tile server for the page's base map, e.g. https://tiles.lan/{z}/{x}/{y}.png.")
     var tiles: String?
     @Option(help: "Where Leaflet is (Debian's libjs-leaflet).") var leaflet = HTTPConfig().leafletDirectory
@@ -58,8 +61,8 @@ struct ServeCommand: AsyncParsableCommand {
         config.maxConnections = Self.connectionLimit(maxConnections, logger: logger)
         config.idleTimeout = idleTimeout
         guard frameTimeout >= 1, authTimeout >= 1, httpRequestTimeout >= 1, httpKeepaliveTimeout >= 1 else {
-            throw ValidationError(
-                "--frame-timeout, --auth-timeout, --http-request-timeout and --http-keepalive-timeout must be at least 1 s")
+            throw ValidationError("--frame-timeout, --auth-timeout, --http-request-timeout and "
+                                  + "--http-keepalive-timeout must be at least 1 s")
         }
         config.frameTimeout = frameTimeout
         config.authTimeout = authTimeout
