@@ -147,7 +147,8 @@ enum ConnectionCommands {
             "# Data", "data_version:\(snapshot.version)", "district:\(d.districtID) \(d.districtName)",
             // The path is the operator's business: planners see it, readers do not.
             "store:\(s.role >= .planner ? s.service.storePath : "(shown to planners)")",
-            "store_writable:\(s.service.storeHealth.problem == nil ? 1 : 0)", "publishes_seen:\(s.service.publishes.load(ordering: .relaxed))",
+            "store_writable:\(s.service.storeHealth.problem == nil ? 1 : 0)",
+            "publishes_seen:\(s.service.publishes.load(ordering: .relaxed))",
             "last_build_ms:\(Double(s.service.lastBuildNanos.load(ordering: .relaxed) / 100_000) / 10)",
             "asof_cache_capacity:\(s.service.asOfCapacity)",
             "asof_cache_versions:\(s.service.cachedVersions.map(String.init).joined(separator: ","))",

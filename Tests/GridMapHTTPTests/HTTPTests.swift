@@ -53,7 +53,8 @@ import Testing
             for (uri, status, words) in cases {
                 let r = try await client.execute(uri: uri, method: .get)
                 #expect(r.status == status, "\(uri)")
-                #expect(try json(r)["error"]?["message"]?.string?.contains(words) == true, "\(uri): \(String(buffer: r.body))")
+                #expect(try json(r)["error"]?["message"]?.string?.contains(words) == true,
+                        "\(uri): \(String(buffer: r.body))")
             }
             let big = try await client.execute(uri: "/api/locate?lon=109.4&lat=24.3", method: .post,
                                                body: ByteBuffer(repeating: 65, count: 100_000))

@@ -64,7 +64,9 @@ public final class MapStore {
 
     /// Opens an existing store, checking that it is one and that this build can read it.
     public init(path: String, readOnly: Bool = false) throws {
-        guard FileManager.default.fileExists(atPath: path) else { throw StoreError(path, "no such store file", kind: .notFound, code: "no_store") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(path, "no such store file", kind: .notFound, code: "no_store")
+        }
         self.path = path
         self.readOnly = readOnly
         identity = FileIdentity(path: path)
@@ -99,7 +101,9 @@ public final class MapStore {
     /// its final name and renamed into place when complete: a killed import leaves no store.
     @discardableResult
     public static func create(path: String, from dataset: Dataset, author: String, message: String) throws -> MapStore {
-        guard !FileManager.default.fileExists(atPath: path) else { throw StoreError(path, "already exists", kind: .conflict, code: "store_exists") }
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(path, "already exists", kind: .conflict, code: "store_exists")
+        }
         let partial = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
         for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: partial + suffix) }
         do {

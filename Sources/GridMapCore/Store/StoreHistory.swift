@@ -118,7 +118,9 @@ extension MapStore {
                 "SELECT id, parent, published_ms, author, message, changed_grids, summary FROM version WHERE id = ?",
                 [.integer(id)]
             ) { found = MapStore.versionInfo($0) }
-            guard let found else { throw StoreError(path, "no version \(id)", kind: .notFound, code: "unknown_version") }
+            guard let found else {
+                throw StoreError(path, "no version \(id)", kind: .notFound, code: "unknown_version")
+            }
             return found
         }
     }
@@ -147,7 +149,8 @@ extension MapStore {
                 throw StoreError(
                     path,
                     "no version was live at \(text.prefix(40)): "
-                        + "the first was published at \(try version(1).publishedAt)", kind: .notFound, code: "unknown_version")
+                        + "the first was published at \(try version(1).publishedAt)",
+                    kind: .notFound, code: "unknown_version")
             }
             return v
         }
@@ -157,8 +160,10 @@ extension MapStore {
     @discardableResult
     public func rollback(to target: Int, author: String, message: String? = nil) throws -> VersionInfo {
         let head = try self.head()
-        guard target != head else { throw StoreError(path, "version \(target) is already the current version", kind: .conflict,
-                                                  code: "already_current") }
+        guard target != head else {
+            throw StoreError(path, "version \(target) is already the current version", kind: .conflict,
+                             code: "already_current")
+        }
         return try publish(try changes(since: target, upTo: head), parent: head, author: author,
                            message: message ?? "roll back to version \(target)", revive: true)
     }

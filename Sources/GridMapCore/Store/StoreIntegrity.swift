@@ -20,7 +20,8 @@ struct FileIdentity: Equatable, Sendable {
 extension MapStore {
     /// Checks that the file this connection writes is still the store at `path`, before a
     /// write starts and again before it is acknowledged. SQLite writes through the descriptors
-    /// it opened: into a store file that was removed (or replaced) a publish succeeds, and is lost when the process ends. Throws an `internal`
+    /// it opened: into a store file that was removed (or replaced) a publish succeeds, and is
+    /// lost when the process ends. Throws an `internal`
     /// `StoreError` (code `store_unusable`) saying what happened to the file.
     public func checkIntact() throws {
         func unusable(_ what: String) -> StoreError {
