@@ -6,7 +6,7 @@ import Synchronization
 /// The RESP lookups as JSON endpoints (GET, query parameters), with the engine's JSON as the
 /// body: `/api/locate?lon=…&lat=…[&crs=…][&asof=…]`, `/api/nearby`, `/api/geocode?q=…`,
 /// `/api/reverse`, `/api/grid/ID`, `/api/grids[?street=|community=]`, `/api/neighbours/ID`,
-/// `/api/versions`, `/api/area?circle=lon,lat,m|box=minlon,minlat,maxlon,maxlat` (or POST a WKT or
+/// `/api/versions[?limit=]`, `/api/area?circle=lon,lat,m|box=minlon,minlat,maxlon,maxlat` (or POST a WKT or
 /// GeoJSON geometry), and `/api/layers/NAME` (GeoJSON: streets, communities, grids, outline,
 /// resources[?kind=]). Bad parameters are 400, unknown ids 404, each with `{"error": "…"}`.
 struct APIRoutes {
@@ -84,9 +84,8 @@ struct APIRoutes {
         }
         router.get("/api/versions") { request, context in
             try await map.answer(context) { service in
-                let versions = try await offLoop { try service.withStore { try $0.versions() } }
-                return Reply.json(["versions": .array(versions.reversed().map(\.json)),
-                                   "data_version": .string(service.current.version)])
+                let versions = try VersionsRequest(limit: try Query(request).int("limit"))
+                return Reply.json(try await offLoop { try service.versionsJSON(versions) })
             }
         }
         router.get("/api/layers/:name") { request, context in

@@ -4,18 +4,13 @@ import GridMapCore
 /// store runs on the thread pool (`Session.offLoop`): the store connection is shared and a
 /// publish builds a whole version.
 enum StoreCommands {
-    /// VERSIONS [LIMIT n]: the newest n versions (default 20), newest first.
+    /// VERSIONS [LIMIT n]: the newest n versions (`VersionsRequest`), newest first.
     static func versions(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let o = try a.options(from: 0, allowed: ["LIMIT"])
-        let limit = try o["LIMIT"].map { try a.integer($0, "limit", in: 1...10_000) } ?? 20
+        let request = try VersionsRequest(
+            limit: try o["LIMIT"].map { try a.integer($0, "limit", in: Int.min...Int.max) })
         let service = s.service
-        return s.offLoop {
-            let all = try service.withStore { try $0.versions() }
-            return .bulk(JSONValue.object([
-                "current": JSONValue(Int(service.current.version) ?? 0),
-                "versions": .array(all.reversed().prefix(limit).map(\.json)),
-            ]).serialized)
-        }
+        return s.offLoop { .bulk(try service.versionsJSON(request).serialized) }
     }
 
     /// VERSION id|date: one version's record.
