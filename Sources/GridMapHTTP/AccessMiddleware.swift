@@ -16,6 +16,9 @@ import Hummingbird
 struct AccessMiddleware: RouterMiddleware {
     typealias Context = GridMapRequestContext
     let access: ServerConfig
+    /// Told of every connection whose credentials were granted: it is not the first to make
+    /// room at the connection limit.
+    let registry: ConnectionRegistry
 
     /// The role a path needs: the route's pattern or, unrouted, the canonical path.
     static func needed(_ path: String) -> Role {
@@ -35,7 +38,9 @@ struct AccessMiddleware: RouterMiddleware {
         if let header = request.headers[.authorization] {
             guard let (user, pass) = credentials(header) else { return challenge("malformed Basic credentials") }
             switch access.authenticate(user: user, password: pass, from: context.client) {
-            case .granted(let granted): role = granted
+            case .granted(let granted):
+                role = granted
+                registry.authenticated(context.channel)
             case .denied: return challenge("wrong user or password")
             case .throttled(let seconds):
                 return HTTPRefusal(status: .tooManyRequests, code: "throttled",

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import GridMapServer
 import Hummingbird
 import HummingbirdCore
@@ -44,8 +47,9 @@ struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 /// connection limit (where, full, the oldest connection that has not yet been served an
 /// authenticated request makes room), a request that does not arrive whole within
 /// `requestTimeout` of its first byte answered 408 and closed, a connection idle for
-/// `keepAliveTimeout` closed, and HTTP/1.0 without keep-alive (or a response saying
-/// `Connection: close`) closed after its response.
+/// `keepAliveTimeout` closed, one that reads none of its answers for that long closed, and
+/// HTTP/1.0 without keep-alive (or a response saying `Connection: close`) closed after its
+/// response.
 ///
 /// The state is an enum with explicit transitions, as in NIO's `HTTPServerPipelineHandler`:
 ///
@@ -60,7 +64,8 @@ final class ConnectionGuard {
     struct Configuration: Sendable {
         let requestTimeout: TimeAmount
         let keepAliveTimeout: TimeAmount
-        /// Every client may use the API without credentials: a served request proves a client.
+        /// Every client may use the API without credentials: a served request (not an error)
+        /// proves a client.
         let openAccess: Bool
         let registry: ConnectionRegistry
         let metrics: HTTPMetrics
@@ -78,9 +83,13 @@ final class ConnectionGuard {
     let configuration: Configuration
     private(set) var state = State.fresh
     private var timer: Scheduled<Void>?
-    /// Per request read and not yet answered (pipelining): does it keep the connection open,
-    /// was it HTTP/1.0, and did it carry credentials.
-    private var requests: [(keepAlive: Bool, http10: Bool, credentials: Bool)] = []
+    /// Armed while the client reads none of what it is sent (the channel unwritable).
+    private var stall: Scheduled<Void>?
+    /// Requests whose head was read, whose end was read, and that were answered in full; per
+    /// request read and not yet answered (pipelining), does it keep the connection open and was
+    /// it HTTP/1.0.
+    private var started = 0, ended = 0, answered = 0
+    private var requests: [(keepAlive: Bool, http10: Bool)] = []
     private var closeAfterResponse = false
     private var responseStarted = false
     private var proven = false
@@ -109,8 +118,9 @@ final class ConnectionGuard {
     }
 
     func deactivate() {
-        timer?.cancel()
-        timer = nil
+        cancelTimer()
+        stall?.cancel()
+        stall = nil
         state = .closed
         if admitted {
             admitted = false
@@ -127,29 +137,32 @@ final class ConnectionGuard {
     }
 
     func requestHead(_ head: HTTPRequestHead) {
-        requests.append((head.isKeepAlive, head.version.major == 1 && head.version.minor == 0,
-                         head.headers["authorization"].first != nil))
+        started += 1
+        requests.append((head.isKeepAlive, head.version.major == 1 && head.version.minor == 0))
+        settle()
     }
 
     func requestEnd() {
-        guard state == .receiving || state == .idle else { return }
-        state = .responding
-        cancelTimer()
+        ended += 1
+        settle()
     }
 
     /// Decides, as a response starts, whether the connection closes after it, and says so.
     func responseHead(_ head: inout HTTPResponseHead) {
         responseStarted = true
-        let request = requests.first ?? (keepAlive: false, http10: false, credentials: false)
-        let answeredEarly = state == .receiving
+        let request = requests.first ?? (keepAlive: false, http10: false)
+        // Its request has not arrived whole (a refusal before the body): the rest of the body
+        // would be read as the next request, so the connection closes after the answer.
+        let answeredEarly = ended <= answered
         if !request.keepAlive || answeredEarly || head.headers["connection"].contains(where: { $0 == "close" }) {
             closeAfterResponse = true
             head.headers.replaceOrAdd(name: "connection", value: "close")
         } else if request.http10 {
             head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
         }
-        let refused = [401, 403, 429, 503].contains(Int(head.status.code))
-        if !proven, !refused, request.credentials || configuration.openAccess, let channel {
+        // Where the API needs no credentials, a served request proves a client; otherwise
+        // only credentials the access check granted do (`AccessMiddleware`), never a header.
+        if !proven, configuration.openAccess, head.status.code < 400, let channel {
             proven = true
             configuration.registry.authenticated(channel)
         }
@@ -158,14 +171,49 @@ final class ConnectionGuard {
     /// A response is written whole: close, or wait for the next request.
     func responseEnd(_ context: ChannelHandlerContext) -> Bool {
         responseStarted = false
+        answered += 1
         if !requests.isEmpty { requests.removeFirst() }
         if closeAfterResponse {
             state = .closed
             cancelTimer()
             return true
         }
-        if requests.isEmpty, state == .responding { enterIdle() }
+        settle()
         return false
+    }
+
+    /// The state the counts say: a request still arriving (its timeout running), requests
+    /// read and not yet answered (no timeout: the server is working), or idle (keep-alive).
+    private func settle() {
+        guard state != .closed, state != .fresh else { return }
+        if started > ended {
+            guard state != .receiving else { return }
+            state = .receiving
+            arm(configuration.requestTimeout)
+        } else if answered < ended {
+            state = .responding
+            cancelTimer()
+        } else if state != .idle {
+            enterIdle()
+        }
+    }
+
+    /// A client that reads nothing of its answers for the keep-alive timeout is closed: it
+    /// would hold its connection, and the answers waiting for it, for ever.
+    func writability(_ writable: Bool) {
+        stall?.cancel()
+        stall = nil
+        guard !writable, let context = bytesContext else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        stall = context.eventLoop.scheduleTask(in: configuration.keepAliveTimeout) {
+            bound.value.stall = nil
+            bound.value.state = .closed
+            // Reset, not closed: a close would queue its FIN behind the answers the client is not
+            // reading, and the kernel would keep them (and the connection) for minutes.
+            guard let channel = bound.value.channel else { return }
+            guard let socket = channel as? any SocketOptionProvider else { return channel.close(promise: nil) }
+            socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+        }
     }
 
     // MARK: Timers
@@ -243,6 +291,11 @@ final class ConnectionGuard {
             guard state.state != .closed else { return }
             state.bytesArrived()
             context.fireChannelRead(data)
+        }
+
+        func channelWritabilityChanged(context: ChannelHandlerContext) {
+            state.writability(context.channel.isWritable)
+            context.fireChannelWritabilityChanged()
         }
     }
 

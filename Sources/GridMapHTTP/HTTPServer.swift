@@ -65,11 +65,12 @@ public enum GridMapHTTP {
     public static func application(map: ServedMap, config: HTTPConfig, resp: ServerStats? = nil,
                                    group: (any EventLoopGroup)? = nil, logger: Logger,
                                    onListening: (@Sendable (Int) -> Void)? = nil) -> some ApplicationProtocol {
-        let router = Router(context: GridMapRequestContext.self)
+        // HEAD answers as GET does, without the body (orchestrators probe with it).
+        let router = Router(context: GridMapRequestContext.self, options: .autoGenerateHeadEndpoints)
         let metrics = HTTPMetrics.shared
         let registry = config.registry ?? ConnectionRegistry(limit: config.access.maxConnections)
         router.add(middleware: MeasuringMiddleware(metrics: metrics))
-        router.add(middleware: AccessMiddleware(access: config.access))
+        router.add(middleware: AccessMiddleware(access: config.access, registry: registry))
         OperationsRoutes(map: map, metrics: metrics, resp: resp).add(to: router)
         APIRoutes(map: map).add(to: router)
         PlanRoutes(map: map).add(to: router)

@@ -8,6 +8,8 @@ struct GridMapRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// The client's IP address, or "unknown" (a Unix socket).
     let client: String
+    /// The connection: credentials the access check grants mark it authenticated.
+    let channel: any Channel
     /// Set by `AccessMiddleware` once the credentials are checked.
     var role: Role = .none
     /// The canonical path asked for, for log lines.
@@ -16,6 +18,7 @@ struct GridMapRequestContext: RequestContext {
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         client = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        channel = source.channel
     }
 
     /// No endpoint takes more (a POSTed area); Hummingbird's own limit stays in step.

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Failed authentications counted per client address, RESP's and HTTP's together. The first
+/// Failed authentications counted per client address and user, RESP's and HTTP's together. The first
 /// `freeFailures` cost nothing (people mistype); after that each failure locks the address out
 /// for twice as long as the one before (1 s, 2 s, 4 s … up to `maxLockoutSeconds`), and while
 /// it is locked out its attempts are refused without checking the password, so guessing runs
@@ -25,27 +25,30 @@ public final class AuthThrottle: Sendable {
 
     /// Seconds until `client` may try again, or nil when it may try now.
     public func retryAfter(_ client: String) -> Int? {
-        let now = monotonicNanos()
-        guard let e = entries.withLock({ $0[client] }), e.lockedUntil > now else { return nil }
-        return Int((e.lockedUntil - now + 999_999_999) / 1_000_000_000)
+        entries.withLock { all in
+            let now = monotonicNanos()
+            guard let e = all[client], e.lockedUntil > now else { return nil }
+            return Int((e.lockedUntil - now + 999_999_999) / 1_000_000_000)
+        }
     }
 
     public func failed(_ client: String) {
-        let now = monotonicNanos()
         entries.withLock { all in
+            // Read under the lock: a time read before it could be older than an entry's.
+            let now = monotonicNanos()
             var e = all[client] ?? Entry(failures: 0, lockedUntil: 0, last: now)
-            if now - e.last > UInt64(Self.forgetAfterSeconds) * 1_000_000_000 { e.failures = 0 }
+            if now &- e.last > UInt64(Self.forgetAfterSeconds) * 1_000_000_000 { e.failures = 0 }
             e.failures += 1
-            e.last = now
+            e.last = max(e.last, now)
             if e.failures >= Self.freeFailures {
                 let seconds = min(Self.maxLockoutSeconds, 1 << min(16, e.failures - Self.freeFailures))
                 e.lockedUntil = now + UInt64(seconds) * 1_000_000_000
             }
             all[client] = e
             if all.count > Self.capacity {
-                let cutoff = now - min(now, UInt64(Self.forgetAfterSeconds) * 1_000_000_000)
-                all = all.filter { $0.value.last >= cutoff }
-                if all.count > Self.capacity { all = [client: e] }
+                // The least recently failing tenth goes, not every address's lockout.
+                let keep = all.sorted { $0.value.last > $1.value.last }.prefix(Self.capacity * 9 / 10)
+                all = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
             }
         }
     }
@@ -65,13 +68,17 @@ public enum AuthOutcome: Sendable, Equatable {
 
 extension ServerConfig {
     /// Checks `user`'s `password` from `client`, throttled per client address.
+    /// Counted per address and user: guesses at the planner's password from an office's
+    /// shared address lock that user out there, not its readers (the names are few, so this
+    /// multiplies a guesser's rate by three at most).
     public func authenticate(user: String?, password: [UInt8], from client: String) -> AuthOutcome {
-        if let wait = authThrottle.retryAfter(client) { return .throttled(seconds: wait) }
+        let key = client + "|" + (user ?? "default")
+        if let wait = authThrottle.retryAfter(key) { return .throttled(seconds: wait) }
         guard let role = authenticate(user: user, password: password) else {
-            authThrottle.failed(client)
+            authThrottle.failed(key)
             return .denied
         }
-        authThrottle.succeeded(client)
+        authThrottle.succeeded(key)
         return .granted(role)
     }
 }

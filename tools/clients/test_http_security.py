@@ -249,6 +249,41 @@ try:
         check(f"Content-Length {length} is 413 at once and closed", status_of(out) == 413 and closed and took < 2,
               (out[:30], took))
 
+    # A request answered before its body (pipelined behind another): closed after the answer,
+    # not left with no timer running.
+    out, took, closed = raw(server.http, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                            b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n", timeout=8)
+    check("a pipelined request answered before its body closes the connection",
+          out.count(b"HTTP/1.1 200") == 2 and closed and took < 5, (out[-60:], took, closed))
+    # A client that never reads what it asked for: closed after the keep-alive timeout.
+    hog = socket.create_connection(("127.0.0.1", server.http))
+    hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    hog.sendall(b"GET /leaflet/leaflet.js HTTP/1.1\r\nHost: x\r\n\r\n" * 60)
+    time.sleep(6)
+    with open("/proc/net/tcp") as f:
+        port_hex = "%04X" % hog.getsockname()[1]
+        hog_open = any(l.split()[1].endswith(":" + port_hex) and l.split()[3] == "01" for l in f.readlines()[1:])
+    hog.close()
+    check("a client that reads none of its answers is closed after the keep-alive timeout", not hog_open)
+    # A huge spiky polygon is measured in bounded time.
+    for span, what in [(179.0, "spanning the globe"), (1.0, "over the whole district")]:
+        star = []
+        for k in range(2000):
+            a = 2 * math.pi * k / 2000
+            r = (1.0, 0.01)[k % 2]
+            star.append(f"{109.43 * (span < 100) + span * r * math.cos(a):.6f} "
+                        f"{24.3 * (span < 100) + min(span, 89.0) * 0.5 * r * math.sin(a):.6f}")
+        wkt = "POLYGON((" + ", ".join(star + [star[0]]) + "))"
+        started = time.monotonic()
+        code = server.get("/api/area", "reader", "POST", wkt)[0]
+        took = time.monotonic() - started
+        print(f"a 2,000-vertex star {what}: {code} in {took:.2f} s")
+        check(f"a 2,000-vertex star {what} is answered in bounded time", code == 200 and took < 5, (code, took))
+    code, body, _ = server.get("/api/locate?lon=109.43&lat=1e-99999", "reader")
+    check("a number that underflows to zero is refused", code == 400, body[:100])
+    code, _, _ = server.get("/healthz", method="HEAD")
+    check("HEAD /healthz answers as GET does", code == 200, code)
+
     # ---- 5. the smaller ones -------------------------------------------------------------
     def ellipsoid_box(lon0, lat0, lon1, lat1):
         a, f = 6378137.0, 1 / 298.257223563
@@ -323,6 +358,24 @@ try:
         c.close()
 finally:
     crowded.stop()
+
+# A header of credentials that nobody checked does not make a connection authenticated.
+fake = Server(store, "--max-connections", "20")
+try:
+    squatters = []
+    for _ in range(20):
+        c = socket.create_connection(("127.0.0.1", fake.http), timeout=5)
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Zm9vOmJhcg==\r\n\r\n")
+        c.recv(4096)
+        squatters.append(c)
+    code = fake.get("/api/locate?lon=109.43&lat=24.3", "reader")[0]
+    located = fake.resp("default", READER).execute_command("LOCATE", "109.43", "24.3")
+    check("connections with unchecked credentials do not keep out HTTP and RESP clients",
+          code == 200 and "grid" in located, code)
+    for c in squatters:
+        c.close()
+finally:
+    fake.stop()
 
 
 def cpu_seconds(pid):

@@ -77,15 +77,24 @@ public enum Metric {
     }
 
     static let maxEdgeDegrees = 0.01
+    /// Points a ring is divided into at most: past it the steps grow, so that a huge spiky
+    /// polygon costs milliseconds, not a minute (the error stays far below a square metre of
+    /// anything gridmap measures).
+    static let maxRingPoints = 50_000
 
     private static func ringArea(_ ring: [Coordinate], _ g: inout geod_geodesic) -> Double {
         guard ring.count >= 3 else { return 0 }
         var lats: [Double] = [], lons: [Double] = []
+        var travel = 0.0
+        for i in 0..<(ring.count - 1) {
+            travel += max(abs(ring[i + 1].x - ring[i].x), abs(ring[i + 1].y - ring[i].y))
+        }
+        let step = max(maxEdgeDegrees, travel / Double(maxRingPoints))
         lats.reserveCapacity(ring.count)
         lons.reserveCapacity(ring.count)
         for i in 0..<(ring.count - 1) {
             let p = ring[i], q = ring[i + 1]
-            let steps = max(1, Int((max(abs(q.x - p.x), abs(q.y - p.y)) / maxEdgeDegrees).rounded(.up)))
+            let steps = max(1, Int((max(abs(q.x - p.x), abs(q.y - p.y)) / step).rounded(.up)))
             for s in 0..<steps {
                 let t = Double(s) / Double(steps)
                 lons.append(p.x + (q.x - p.x) * t)

@@ -75,6 +75,11 @@ public final class Geometry {
     public func intersection(_ other: Geometry) throws -> Geometry {
         try context.wrap(GEOSIntersection_r(h, pointer, other.pointer), "intersection")
     }
+    /// The part inside a rectangle (GEOS's rectangle clipping: linear in the vertices, where
+    /// an overlay of a many-vertex geometry is not).
+    public func clipped(to b: BoundingBox) throws -> Geometry {
+        try context.wrap(GEOSClipByRect_r(h, pointer, b.minX, b.minY, b.maxX, b.maxY), "clip by rectangle")
+    }
     public func union(_ other: Geometry) throws -> Geometry {
         try context.wrap(GEOSUnion_r(h, pointer, other.pointer), "union")
     }

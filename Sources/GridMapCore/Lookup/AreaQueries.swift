@@ -38,8 +38,15 @@ extension Snapshot {
         var out: [Overlap] = []
         for g in grids.candidates(in: box) {
             let grid = try ctx.geometry(dataset.grids[g].shape)
-            guard try grid.intersects(query) else { continue }
-            let overlap = try grid.intersection(query)
+            // The query clipped to the grid's box first: a spiky area of thousands of vertices
+            // meets each grid in a few of them, and GEOS's overlay cost grows with them all.
+            var part = query
+            if let b = dataset.grids[g].shape.bounds, let clipped = try? query.clipped(to: b),
+               (try? clipped.validity())?.isValid == true {
+                part = clipped
+            }
+            guard !part.isEmpty, try grid.intersects(part) else { continue }
+            let overlap = try grid.intersection(part)
             let m2 = overlap.isEmpty ? 0 : try measurer.area(overlap)
             out.append(Overlap(grid: g, area: m2))
         }

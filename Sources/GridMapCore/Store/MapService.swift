@@ -106,16 +106,21 @@ public final class MapService: Sendable {
             throw StoreError(storePath, "this map is served from memory, not from a store", kind: .unavailable,
                              code: "no_store")
         }
-        do { return try store.withLock(body) } catch let e as StoreError where e.kind == .internal {
+        do { return try store.withLock(body) } catch let e as StoreError where StoreHealth.isLasting(e) {
             storeHealth.report(e)
             throw e
         }
     }
 
-    /// Checks the store file (removed, replaced, overwritten?) and records the outcome.
+    /// Checks the store file (removed, replaced, overwritten?) and records the outcome. A
+    /// problem only this check finds it clears again when it passes (the file was put back);
+    /// a corrupt or read-only store stays reported until the server restarts.
     public func checkStore() {
         guard store != nil else { return }
-        do { try withStore { try $0.checkIntact() }; storeHealth.report(nil) } catch {}
+        do {
+            try withStore { try $0.checkIntact() }
+            if storeHealth.problem?.code == "store_unusable" { storeHealth.report(nil) }
+        } catch {}
     }
 
     /// Checks the store now: when it holds a newer version, builds it and makes it current.
@@ -312,6 +317,11 @@ public final class StoreHealth: Sendable {
     private let state = Mutex<(problem: StoreError?, listener: (@Sendable (StoreError?) -> Void)?)>((nil, nil))
 
     public init() {}
+
+    /// A problem with the file itself, not a passing one (a lock held, descriptors short).
+    static func isLasting(_ e: StoreError) -> Bool {
+        ["store_unusable", "store_corrupt", "store_read_only"].contains(e.code)
+    }
 
     /// The problem now, or nil when the store is usable.
     public var problem: StoreError? { state.withLock { $0.problem } }

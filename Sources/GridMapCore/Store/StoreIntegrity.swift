@@ -35,7 +35,14 @@ extension MapStore {
         }
         if let identity, now != identity { throw unusable("the store file has been replaced by another file") }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw unusable("the store file cannot be read (\(String(cString: strerror(errno))))") }
+        guard fd >= 0 else {
+            // Out of descriptors is the process's trouble, not the file's.
+            if errno == EMFILE || errno == ENFILE {
+                throw StoreError(path, "cannot check the store file: out of file descriptors", kind: .unavailable,
+                                 code: "no_descriptors")
+            }
+            throw unusable("the store file cannot be read (\(String(cString: strerror(errno))))")
+        }
         defer { close(fd) }
         var header = [UInt8](repeating: 0, count: 100)
         let n = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 100, 0) }

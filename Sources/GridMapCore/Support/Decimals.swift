@@ -170,7 +170,10 @@ public func parseDecimal(_ text: some StringProtocol) -> Double? {
         previous = b
     }
     guard sawDigit, exponentDigit, let v = Double(String(text)), v.isFinite else { return nil }
-    // A subnormal (below 2.2e-308) is no coordinate or distance anyone means: out of range.
+    // A subnormal (below 2.2e-308), or a value so small it reads as 0 (`1e-99999`), is no
+    // coordinate or distance anyone means: out of range.
     guard v == 0 || v.magnitude >= Double.leastNormalMagnitude else { return nil }
+    if v == 0, text.utf8.prefix(while: { $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") })
+        .contains(where: { $0 >= UInt8(ascii: "1") && $0 <= UInt8(ascii: "9") }) { return nil }
     return v
 }
