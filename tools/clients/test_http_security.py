@@ -403,7 +403,12 @@ try:
     share = (cpu_seconds(starved.process.pid) - c0) / (time.monotonic() - t0)
     print(f"out of descriptors (RLIMIT_NOFILE {baseline + 4}, 60 HTTP clients): server CPU {share * 100:.1f}%")
     check("the HTTP listener does not spin when out of descriptors", share < 0.2, share)
-    check("and says why in the log", "cannot accept HTTP connections, pausing" in starved.log, starved.log[-400:])
+    # The connection limit is taken below the descriptor limit, so accepting fails only when
+    # the burst's refused connections are not yet closed: then the pause is logged. Either
+    # way the log says why clients are refused.
+    check("and says why in the log", "cannot accept HTTP connections, pausing" in starved.log
+          or "more than the descriptor limit allows" in starved.log, starved.log[-400:])
+    print("  the HTTP listener paused for want of descriptors:", "cannot accept HTTP" in starved.log)
     for c in held:
         c.close()
     time.sleep(1.5)
