@@ -45,11 +45,12 @@ struct TestClient: Sendable {
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
-    private static func exchange(_ request: [UInt8], port: Int) throws -> [UInt8] {
+    /// A blocking TCP connection to 127.0.0.1:`port` whose reads time out after `seconds`; the
+    /// caller closes it. RESP's tests in this target connect with it too.
+    static func connectLoopback(_ port: Int, seconds: Int = 60) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 60, tv_usec: 0)
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -60,7 +61,16 @@ struct TestClient: Sendable {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else { throw Failure(description: "connect to \(port): \(errno)") }
+        guard connected == 0 else {
+            close(fd)
+            throw Failure(description: "connect to \(port): \(errno)")
+        }
+        return fd
+    }
+
+    private static func exchange(_ request: [UInt8], port: Int) throws -> [UInt8] {
+        let fd = try connectLoopback(port)
+        defer { close(fd) }
         var sent = 0
         while sent < request.count {
             let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
