@@ -37,8 +37,15 @@ let package = Package(
         // connection's state is only ever touched on its own event loop, one call at a time, so
         // an overlapping access would be a plain bug; the compile-time checks remain, and debug
         // builds, which run the tests, keep the dynamic ones.
-        .target(name: "GridMapServer", dependencies: [
+        // What both network skins share: one connection limit, pausing accepts when out of
+        // descriptors, another protocol's counts for /metrics. Neither skin imports the other.
+        .target(name: "GridMapNetwork", dependencies: [
             "GridMapCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "GridMapServer", dependencies: [
+            "GridMapCore", "GridMapNetwork",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -47,7 +54,7 @@ let package = Package(
         // The HTTP skin: the lookups as JSON endpoints, the layers as GeoJSON, the map page,
         // health and Prometheus metrics.
         .target(name: "GridMapHTTP", dependencies: [
-            "GridMapCore", "GridMapServer",
+            "GridMapCore", "GridMapNetwork",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -58,7 +65,7 @@ let package = Package(
         ], resources: [.copy("Page")]),
         .executableTarget(
             name: "GridMapCLI",
-            dependencies: ["GridMapCore", "GridMapServer", "GridMapHTTP",
+            dependencies: ["GridMapCore", "GridMapNetwork", "GridMapServer", "GridMapHTTP",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "NIOCore", package: "swift-nio"),
@@ -81,14 +88,14 @@ let package = Package(
         // HummingbirdTesting, whose client would bring async-http-client, swift-nio-ssl and
         // swift-crypto into the test build.
         .testTarget(name: "GridMapHTTPTests", dependencies: [
-            "GridMapHTTP", "GridMapCore", "GridMapServer",
+            "GridMapHTTP", "GridMapCore", "GridMapNetwork", "GridMapServer",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "GridMapServerTests", dependencies: [
-            "GridMapServer", "GridMapCore",
+            "GridMapServer", "GridMapCore", "GridMapNetwork",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GridMapCore
 import GridMapHTTP
+import GridMapNetwork
 import GridMapServer
 import Logging
 import NIOCore
@@ -56,8 +57,8 @@ struct ServeCommand: AsyncParsableCommand {
         var config = ServerConfig()
         config.host = host
         config.port = port
-        config.readerPassword = requirepass ?? env["GRIDMAP_REQUIREPASS"]
-        config.plannerPassword = plannerPass ?? env["GRIDMAP_PLANNER_PASS"]
+        config.credentials = Credentials(readerPassword: requirepass ?? env["GRIDMAP_REQUIREPASS"],
+                                         plannerPassword: plannerPass ?? env["GRIDMAP_PLANNER_PASS"])
         config.maxConnections = Self.connectionLimit(maxConnections, logger: logger)
         config.idleTimeout = idleTimeout
         guard frameTimeout >= 1, authTimeout >= 1, httpRequestTimeout >= 1, httpKeepaliveTimeout >= 1 else {
@@ -100,7 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
             var http = HTTPConfig()
             http.host = httpHost
             http.port = httpPort
-            http.access = config
+            http.credentials = config.credentials
             http.tileURL = tiles
             http.leafletDirectory = leaflet
             http.requestTimeout = httpRequestTimeout

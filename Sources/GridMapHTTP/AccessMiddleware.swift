@@ -1,5 +1,6 @@
 import Foundation
-import GridMapServer
+import GridMapCore
+import GridMapNetwork
 import Hummingbird
 
 /// RESP's roles over HTTP: Basic credentials (`reader`/`default` or `planner`, the RESP
@@ -15,7 +16,7 @@ import Hummingbird
 /// its password being checked.
 struct AccessMiddleware: RouterMiddleware {
     typealias Context = GridMapRequestContext
-    let access: ServerConfig
+    let credentials: Credentials
     /// Told of every connection whose credentials were granted: it is not the first to make
     /// room at the connection limit.
     let registry: ConnectionRegistry
@@ -34,10 +35,10 @@ struct AccessMiddleware: RouterMiddleware {
         if let refusal = Self.bodyRefusal(request.headers[.contentLength]) { return refusal.response }
         var context = context
         let needed = Self.needed(context.endpointPath ?? request.uri.path)
-        var role = access.initialRole
+        var role = credentials.initialRole
         if let header = request.headers[.authorization] {
-            guard let (user, pass) = credentials(header) else { return challenge("malformed Basic credentials") }
-            switch access.authenticate(user: user, password: pass, from: context.client) {
+            guard let (user, pass) = basic(header) else { return challenge("malformed Basic credentials") }
+            switch credentials.authenticate(user: user, password: pass, from: context.client) {
             case .granted(let granted):
                 role = granted
                 registry.authenticated(context.channel)
@@ -69,7 +70,7 @@ struct AccessMiddleware: RouterMiddleware {
         return nil
     }
 
-    private func credentials(_ header: String) -> (user: String, pass: [UInt8])? {
+    private func basic(_ header: String) -> (user: String, pass: [UInt8])? {
         guard header.lowercased().hasPrefix("basic "),
               let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
               let colon = data.firstIndex(of: UInt8(ascii: ":"))

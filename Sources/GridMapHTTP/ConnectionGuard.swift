@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import GridMapServer
+import GridMapNetwork
 import Hummingbird
 import HummingbirdCore
 import Logging

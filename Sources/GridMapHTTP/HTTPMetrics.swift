@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import GridMapCore
-import GridMapServer
+import GridMapNetwork
 import Hummingbird
 import Metrics
 import Prometheus
@@ -45,11 +45,11 @@ final class HTTPMetrics: Sendable {
     }
 
     /// The Prometheus text of everything.
-    func text(map: MapService?, resp: ServerStats?) -> [UInt8] {
+    func text(map: MapService?, resp: (any ProtocolStats)?) -> [UInt8] {
         scrape.withLock { _ in
             if let resp {
                 for c in resp.commandTotals() {
-                    let labels = [("protocol", "resp"), ("command", c.name)]
+                    let labels = [("protocol", resp.protocolName), ("command", c.name)]
                     let calls = registry.makeCounter(descriptor: Self.name("gridmap_requests", "total"), labels: labels)
                     calls.reset()
                     calls.increment(by: Int64(c.calls))
@@ -59,7 +59,7 @@ final class HTTPMetrics: Sendable {
                     errors.increment(by: Int64(c.errors))
                 }
                 registry.makeGauge(descriptor: Self.name("gridmap_open_connections"),
-                                   labels: [("protocol", "resp")])
+                                   labels: [("protocol", resp.protocolName)])
                     .set(to: Double(resp.openConnections))
             }
             registry.makeGauge(descriptor: Self.name("gridmap_open_connections"),

@@ -1,6 +1,6 @@
 import Foundation
 import GridMapCore
-import GridMapServer
+import GridMapNetwork
 import Hummingbird
 import Logging
 import NIOCore
@@ -13,7 +13,7 @@ public struct HTTPConfig: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     /// The same users as RESP's `AUTH`: `reader`/`default` and `planner`, sent as HTTP Basic.
-    public var access = ServerConfig()
+    public var credentials = Credentials()
     /// Leaflet, as Debian's libjs-leaflet installs it.
     public var leafletDirectory = "/usr/share/javascript/leaflet"
     /// An intranet tile server (`https://tiles.example/{z}/{x}/{y}.png`); none by default, so
@@ -24,8 +24,8 @@ public struct HTTPConfig: Sendable {
     public var requestTimeout: Int64 = 10
     /// Seconds an idle keep-alive connection (or one that never sends a byte) stays open.
     public var keepAliveTimeout: Int64 = 60
-    /// Every connection of the process, RESP's too, against one limit (`ServerConfig`'s
-    /// `maxConnections` by default); nil makes one of this configuration's own.
+    /// Every connection of the process, RESP's too, against one limit; nil makes one of this
+    /// configuration's own, of `ConnectionRegistry.defaultLimit`.
     public var registry: ConnectionRegistry?
     /// The largest body an endpoint takes (POST /api/area): more is refused with 413, before
     /// it is read, whether announced by Content-Length or sent chunked.
@@ -62,22 +62,22 @@ public enum GridMapHTTP {
     /// `group`: the event loops to serve on (`gridmap serve` shares RESP's, one per core but
     /// one: on 2 cores a second loop only fights the clients and the kernel for the CPU).
     /// `onListening` is told the port once the server listens (port 0 picks a free one).
-    public static func application(map: ServedMap, config: HTTPConfig, resp: ServerStats? = nil,
+    public static func application(map: ServedMap, config: HTTPConfig, resp: (any ProtocolStats)? = nil,
                                    group: (any EventLoopGroup)? = nil, logger: Logger,
                                    onListening: (@Sendable (Int) -> Void)? = nil) -> some ApplicationProtocol {
         // HEAD answers as GET does, without the body (orchestrators probe with it).
         let router = Router(context: GridMapRequestContext.self, options: .autoGenerateHeadEndpoints)
         let metrics = HTTPMetrics.shared
-        let registry = config.registry ?? ConnectionRegistry(limit: config.access.maxConnections)
+        let registry = config.registry ?? ConnectionRegistry(limit: ConnectionRegistry.defaultLimit)
         router.add(middleware: MeasuringMiddleware(metrics: metrics))
-        router.add(middleware: AccessMiddleware(access: config.access, registry: registry))
+        router.add(middleware: AccessMiddleware(credentials: config.credentials, registry: registry))
         OperationsRoutes(map: map, metrics: metrics, resp: resp).add(to: router)
         APIRoutes(map: map).add(to: router)
         PlanRoutes(map: map).add(to: router)
         PageRoutes(config: config, logger: logger).add(to: router)
         let guardConfig = ConnectionGuard.Configuration(
             requestTimeout: .seconds(config.requestTimeout), keepAliveTimeout: .seconds(config.keepAliveTimeout),
-            openAccess: config.access.initialRole >= .reader, registry: registry, metrics: metrics, logger: logger)
+            openAccess: config.credentials.initialRole >= .reader, registry: registry, metrics: metrics, logger: logger)
         // Routing sees the canonical path only (see `CanonicalPath`): the path that access is
         // decided on is the path that is routed.
         return Application(

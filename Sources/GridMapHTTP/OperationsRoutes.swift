@@ -1,5 +1,5 @@
 import GridMapCore
-import GridMapServer
+import GridMapNetwork
 import Hummingbird
 
 /// What an orchestrator asks: is the process up (`/healthz`), is a version loaded and served
@@ -7,7 +7,7 @@ import Hummingbird
 struct OperationsRoutes {
     let map: ServedMap
     let metrics: HTTPMetrics
-    let resp: ServerStats?
+    let resp: (any ProtocolStats)?
 
     func add(to router: Router<GridMapRequestContext>) {
         router.get("/healthz") { _, _ in Reply.json(["status": "ok"]) }

@@ -1,4 +1,4 @@
-import GridMapServer
+import GridMapCore
 import Hummingbird
 import NIOCore
 

@@ -25,7 +25,7 @@ enum ConnectionCommands {
         while i < a.count {
             switch try a.text(i).uppercased() {
             case "AUTH" where i + 2 < a.count:
-                s.role = try granted(s.config.authenticate(user: try a.text(i + 1), password: a.bytes(i + 2) ?? [],
+                s.role = try granted(s.config.credentials.authenticate(user: try a.text(i + 1), password: a.bytes(i + 2) ?? [],
                                                            from: s.client))
                 i += 3
             case "SETNAME" where i + 1 < a.count:
@@ -55,16 +55,16 @@ enum ConnectionCommands {
     /// AUTH password | AUTH user password. The password is never logged or echoed.
     static func auth(_ a: Arguments, _ s: Session) throws -> RESPValue {
         guard a.count <= 2 else { throw CommandError("syntax error", code: "ERR") }
-        if s.config.readerPassword == nil && s.config.plannerPassword == nil {
+        if !s.config.credentials.required {
             throw CommandError(
                 "AUTH <password> called without any password configured for the default user. "
                     + "Are you sure your configuration is correct?")
         }
         let user = a.count == 2 ? try a.text(0) : nil
-        let role = try granted(s.config.authenticate(user: user, password: a.bytes(a.count - 1) ?? [],
+        let role = try granted(s.config.credentials.authenticate(user: user, password: a.bytes(a.count - 1) ?? [],
                                                       from: s.client))
         s.role = role
-        s.user = user ?? (role == .planner && s.config.readerPassword == nil ? "planner" : "default")
+        s.user = s.config.credentials.userName(user, role: role)
         return .ok
     }
 

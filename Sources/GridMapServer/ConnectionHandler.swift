@@ -1,4 +1,5 @@
 import GridMapCore
+import GridMapNetwork
 import NIOCore
 import NIOPosix
 import Synchronization

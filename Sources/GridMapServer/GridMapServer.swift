@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import GridMapCore
+import GridMapNetwork
 import Logging
 import NIOCore
 import NIOPosix
@@ -72,7 +73,7 @@ public final class GridMapServer: Service, Sendable {
                 "communities": "\(d.communities.count)", "streets": "\(d.streets.count)",
                 "resources": "\(d.resources.count)",
                 "addresses": "\(service.current.addressCount)",
-                "auth": "\(config.readerPassword != nil ? "required" : "off")",
+                "auth": "\(config.credentials.readerPassword != nil ? "required" : "off")",
             ])
         onListening(address)
 

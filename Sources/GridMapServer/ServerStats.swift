@@ -1,9 +1,12 @@
 import Foundation
 import Dispatch
+import GridMapCore
+import GridMapNetwork
 import Synchronization
 
 /// Per-command call counts and latency for INFO, shared by every connection.
-public final class ServerStats: Sendable {
+public final class ServerStats: ProtocolStats {
+    public var protocolName: String { "resp" }
     struct Command {
         /// `calls` calls that took `nanos` together, each counted at their mean.
         mutating func addTime(nanos: UInt64, calls: Int) {
@@ -104,15 +107,6 @@ public final class ServerStats: Sendable {
     }
 }
 
-
-/// Monotonic nanoseconds from `clock_gettime` (a vDSO call; `DispatchTime.now()` adds a
-/// layer to each read).
-@inline(__always)
-func monotonicNanos() -> UInt64 {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
-}
 
 extension ServerStats {
     /// Each command's calls and failures so far (the commands called at least once).

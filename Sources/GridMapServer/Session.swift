@@ -84,7 +84,7 @@ final class Session {
         self.config = config
         self.stats = stats
         self.logger = logger
-        role = config.initialRole
+        role = config.credentials.initialRole
     }
 
     /// What an error reply may show this client, and where internal errors are logged.

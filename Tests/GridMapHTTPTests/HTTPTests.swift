@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func passwordsAreRESPs() async throws {
-        var access = ServerConfig()
+        var access = Credentials()
         access.readerPassword = "r3ad"
         try await withServer(access: access) { client in
             let uri = "/api/locate?lon=109.43&lat=24.30"
@@ -140,7 +140,7 @@ import Testing
         try planner.apply(.split(grid: "450203004002006", line: GeometryInput.parse(
             "LINESTRING(109.4195 24.30665, 109.4222 24.30655)")), to: draft)
         try planner.apply(.setAttribute(grid: "450203004002001", field: "households", value: "5"), to: draft)
-        var access = ServerConfig()
+        var access = Credentials()
         access.plannerPassword = "p1an"
         try await withServer(map: ServedMap(try MapService(storePath: path)), access: access) { client in
             let planner: HTTPFields = [.authorization: "Basic " + Data("planner:p1an".utf8).base64EncodedString()]

@@ -127,11 +127,11 @@ let snapshot: Snapshot = try! Snapshot.load(directory: root + "/data/yufeng")
 
 /// A live server (a real socket on a free port) on the committed data, with `access`'s
 /// passwords, for the duration of `body`.
-func withServer(map: ServedMap? = nil, access: ServerConfig = ServerConfig(),
+func withServer(map: ServedMap? = nil, access: Credentials = Credentials(),
                 _ body: @Sendable (TestClient) async throws -> Void) async throws {
     var config = HTTPConfig()
     config.port = 0
-    config.access = access
+    config.credentials = access
     let (ports, listening) = AsyncStream.makeStream(of: Int.self)
     let app = GridMapHTTP.application(map: map ?? ServedMap(MapService(snapshot: snapshot)), config: config,
                                       resp: ServerStats(), logger: Logger(label: "test"),

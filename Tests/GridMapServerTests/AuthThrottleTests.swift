@@ -1,10 +1,9 @@
 import Testing
-@testable import GridMapServer
+import GridMapCore
 
 @Suite struct AuthThrottleTests {
     @Test func failuresLockOutTheirAddressOnly() {
-        var config = ServerConfig()
-        config.readerPassword = "right"
+        let config = Credentials(readerPassword: "right")
         let pass = Array("right".utf8), wrong = Array("wrong".utf8)
         for _ in 0..<(AuthThrottle.freeFailures - 1) {
             #expect(config.authenticate(user: nil, password: wrong, from: "10.0.0.9") == .denied)
@@ -20,7 +19,7 @@ import Testing
         }
         #expect(seconds >= 1 && seconds <= AuthThrottle.maxLockoutSeconds)
         #expect(config.authenticate(user: nil, password: pass, from: "10.0.0.10") == .granted(.reader))
-        // Copies of a configuration (RESP's and HTTP's) share one throttle.
+        // Copies of the credentials (RESP's and HTTP's) share one throttle.
         let copy = config
         #expect(copy.authenticate(user: nil, password: pass, from: "10.0.0.9") != .granted(.reader))
     }

@@ -102,7 +102,7 @@ import Testing
     /// Twenty idle connections that never authenticated once kept a client with the password
     /// out for good. They now make room, and are closed after the auth timeout.
     @Test func clientsThatNeverAuthenticateCannotLockOthersOut() async throws {
-        let server = try await TestServer.start { $0.readerPassword = "pw"; $0.maxConnections = 3; $0.authTimeout = 2 }
+        let server = try await TestServer.start { $0.credentials.readerPassword = "pw"; $0.maxConnections = 3; $0.authTimeout = 2 }
         let idle = try (0..<3).map { _ in try Client(port: server.port) }
         #expect(try idle[2].command("PING") == .simple("PONG"))
         let user = try Client(port: server.port)

@@ -11,8 +11,8 @@ import Testing
     @Test func planPublishLocateAsOf() async throws {
         let path = Fixture.freshStore()
         let server = try await TestServer.start(store: path) {
-            $0.plannerPassword = "规划"
-            $0.readerPassword = "read"
+            $0.credentials.plannerPassword = "规划"
+            $0.credentials.readerPassword = "read"
         }
         let reader = try Client(port: server.port, timeout: 60)
         #expect(try reader.command("AUTH", "read") == .simple("OK"))

@@ -113,7 +113,7 @@ import Testing
     /// A reader may not publish; a stale publish is refused naming both versions.
     @Test func rolesAndStalePublishes() async throws {
         let path = Fixture.freshStore()
-        let server = try await TestServer.start(store: path) { $0.readerPassword = "r"; $0.plannerPassword = "p" }
+        let server = try await TestServer.start(store: path) { $0.credentials.readerPassword = "r"; $0.credentials.plannerPassword = "p" }
         let c = try Client(port: server.port)
         #expect(try c.command("AUTH", "r") == .simple("OK"))
         guard case .error(let noperm) = try c.command("ROLLBACK", "1") else {

@@ -185,7 +185,7 @@ import Testing
     }
 
     @Test func credentialsAndRoles() async throws {
-        let server = try await TestServer.start { $0.readerPassword = "r3ader"; $0.plannerPassword = "pl4nner" }
+        let server = try await TestServer.start { $0.credentials.readerPassword = "r3ader"; $0.credentials.plannerPassword = "pl4nner" }
         let c = try Client(port: server.port)
         #expect(try c.command("PING") == .simple("PONG"))
         guard case .error(let noauth) = try c.command("LOCATE", "109.43", "24.3") else {

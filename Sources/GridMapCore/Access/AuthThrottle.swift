@@ -57,28 +57,3 @@ public final class AuthThrottle: Sendable {
         entries.withLock { _ = $0.removeValue(forKey: client) }
     }
 }
-
-/// What an authentication attempt came to.
-public enum AuthOutcome: Sendable, Equatable {
-    case granted(Role)
-    case denied
-    /// Too many failures from this address: try again in this many seconds.
-    case throttled(seconds: Int)
-}
-
-extension ServerConfig {
-    /// Checks `user`'s `password` from `client`, throttled per client address.
-    /// Counted per address and user: guesses at the planner's password from an office's
-    /// shared address lock that user out there, not its readers (the names are few, so this
-    /// multiplies a guesser's rate by three at most).
-    public func authenticate(user: String?, password: [UInt8], from client: String) -> AuthOutcome {
-        let key = client + "|" + (user ?? "default")
-        if let wait = authThrottle.retryAfter(key) { return .throttled(seconds: wait) }
-        guard let role = authenticate(user: user, password: password) else {
-            authThrottle.failed(key)
-            return .denied
-        }
-        authThrottle.succeeded(key)
-        return .granted(role)
-    }
-}

@@ -1,3 +1,4 @@
+import GridMapCore
 import NIOCore
 import Synchronization
 
@@ -13,6 +14,8 @@ public final class ConnectionRegistry: Sendable {
     }
     private let state = Mutex(State())
     public let limit: Int
+    /// Connections open at once, RESP's and HTTP's together, unless `--max-connections` says.
+    public static let defaultLimit = 1024
 
     public init(limit: Int) { self.limit = max(1, limit) }
 
@@ -49,5 +52,5 @@ public final class ConnectionRegistry: Sendable {
     }
 
     public var count: Int { state.withLock { $0.channels.count } }
-    var all: [any Channel] { state.withLock { Array($0.channels.values) } }
+    public var all: [any Channel] { state.withLock { Array($0.channels.values) } }
 }

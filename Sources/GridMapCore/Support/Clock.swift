@@ -1,0 +1,10 @@
+import Foundation
+
+/// Monotonic nanoseconds from `clock_gettime` (a vDSO call; `DispatchTime.now()` adds a layer
+/// to each read): for timeouts, lockouts and latency, which must not move with the wall clock.
+@inline(__always)
+public func monotonicNanos() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
+}
