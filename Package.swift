@@ -80,22 +80,32 @@ let package = Package(
             name: "GridMapDataGen",
             dependencies: ["GridMapCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "tools/datagen"),
-        .testTarget(name: "GridMapCoreTests", dependencies: ["GridMapCore"]),
+        // What every test target shares: the repository root, a scratch directory, an HTTP and
+        // a RESP client over real sockets and servers on free ports.
+        .target(name: "GridMapTestSupport", dependencies: [
+            "GridMapCore", "GridMapHTTP", "GridMapServer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/GridMapTestSupport"),
+        .testTarget(name: "GridMapCoreTests", dependencies: ["GridMapCore", "GridMapTestSupport"]),
         // Runs the built `gridmap` binary as a user would; depending on it makes SwiftPM build it.
         .testTarget(name: "GridMapCLITests",
-                    dependencies: ["GridMapCLI", "GridMapCore", "GridMapServer", "GridMapHTTP"]),
+                    dependencies: ["GridMapCLI", "GridMapCore", "GridMapServer", "GridMapHTTP", "GridMapTestSupport",
+                                   .product(name: "NIOCore", package: "swift-nio")]),
         // Over real sockets with a small client of its own (TestClient.swift), not
         // HummingbirdTesting, whose client would bring async-http-client, swift-nio-ssl and
         // swift-crypto into the test build.
         .testTarget(name: "GridMapHTTPTests", dependencies: [
-            "GridMapHTTP", "GridMapCore", "GridMapNetwork", "GridMapServer",
+            "GridMapHTTP", "GridMapCore", "GridMapNetwork", "GridMapServer", "GridMapTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "GridMapServerTests", dependencies: [
-            "GridMapServer", "GridMapCore", "GridMapNetwork",
+            "GridMapServer", "GridMapCore", "GridMapNetwork", "GridMapTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

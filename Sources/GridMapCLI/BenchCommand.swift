@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
         #if DEBUG
         print("warning: a debug build; figures are meaningful only with `swift build -c release`")
         #endif
-        let dir = options.data ?? Dataset.defaultDirectory
+        let dir = options.data ?? StoreLocation.defaultDataDirectory
         var t = now()
         let dataset: Dataset
         do { dataset = try Dataset.load(directory: dir) } catch { throw Failure(error) }

@@ -12,7 +12,8 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Target CRS.") var to: String
 
     func run() throws {
-        let c = Coordinate(try number(x, "x"), try number(y, "y"))
+        let c: Coordinate
+        do { c = Coordinate(try Parameter.number(x, "x"), try Parameter.number(y, "y")) } catch { throw Failure(error) }
         do {
             let out = try CoordinateConverter().convert(c, from: try CRS(parsing: from), to: try CRS(parsing: to))
             print("\(out.x) \(out.y)")

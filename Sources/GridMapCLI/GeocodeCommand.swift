@@ -20,14 +20,8 @@ struct GeocodeCommand: ParsableCommand {
     }
 
     func run() throws {
+        guard let input else { return try options.print(try request { try GeocodeRequest(address!, limit: limit) }) }
         let snapshot = try options.snapshot()
-        func answer(_ text: String) throws -> String {
-            String(decoding: try snapshot.geocodeJSON(GeocodeRequest(text, limit: limit)), as: UTF8.self)
-        }
-        guard let input else {
-            do { print(try answer(address!)) } catch { throw Failure(error) }
-            return
-        }
         let data =
             input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input)
         guard let data else { throw ValidationError("cannot read \(input)") }

@@ -9,7 +9,8 @@ struct GridMap: AsyncParsableCommand {
         abstract: "The one-map lookup for grid governance: which grid owns a place, who works it, what is near.",
         subcommands: [
             LocateCommand.self, GeocodeCommand.self, ServeCommand.self, NearbyCommand.self, ConvertCommand.self,
-            ReverseCommand.self, JoinCommand.self, StoreCommand.self, PlanCommand.self, BenchCommand.self,
+            ReverseCommand.self, GridCommand.self, GridsCommand.self, NeighboursCommand.self, AreaCommand.self,
+            JoinCommand.self, StoreCommand.self, PlanCommand.self, BenchCommand.self,
         ])
 
     /// ArgumentParser's entry point, with the engine's errors given their exit status.
@@ -45,6 +46,31 @@ struct DataOptions: ParsableArguments {
         let path = try storePath()
         do { return try Snapshot.load(store: path) } catch { throw Failure(error) }
     }
+
+    /// Prints the engine's answer to `request`, from the store's current version (read only).
+    func print(_ request: some MapRequest) throws {
+        let path = try storePath()
+        do { printLine(try request.answer(MapView(MapService(storePath: path, readOnly: true)))) } catch {
+            throw Failure(error)
+        }
+    }
+
+    /// The store, for the commands that read its history only (no version built).
+    func openStore() throws -> MapStore {
+        let path = try storePath()
+        do { return try MapStore(path: path, readOnly: true) } catch { throw Failure(error) }
+    }
+}
+
+/// One answer, the engine's bytes, as a line on standard output.
+func printLine(_ bytes: [UInt8]) {
+    FileHandle.standardOutput.write(Data(bytes + [10]))
+}
+
+/// Who the CLI records as the author of what it opens or publishes: the one named, else the
+/// login's user, else the engine's name for nobody in particular.
+func author(_ named: String?) -> String {
+    named ?? ProcessInfo.processInfo.environment["USER"] ?? Credentials.anonymousAuthor
 }
 
 /// Buffered standard output: bulk jobs print millions of lines.
@@ -64,22 +90,15 @@ final class Output {
     deinit { flush() }
 }
 
-/// Parses a coordinate argument with a message naming which one is wrong.
-func number(_ text: String, _ what: String) throws -> Double {
-    guard let v = parseDecimal(text.trimmingCharacters(in: .whitespaces)) else {
-        throw ValidationError("\(what) '\(text)' is not a number")
-    }
-    return v
-}
-
 /// A library error as the CLI reports it: one line on standard error (`Error: …`, the store's
 /// path included: the CLI's user is its operator) and an exit status by the error's kind, the
 /// one place the CLI maps errors (`ErrorKind.exitStatus`).
 struct Failure: Error, CustomStringConvertible {
     let description: String
     let kind: ErrorKind
+    /// `code: message`, as RESP's `-ERR code message` and HTTP's error object give them.
     init(_ error: Error) {
-        description = "\(error)"
+        description = "\(error.errorCode): \(error.clientMessage(planner: true))"
         kind = error.errorKind
     }
     init(message: String, kind: ErrorKind = .badRequest) {

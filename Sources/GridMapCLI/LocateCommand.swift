@@ -14,7 +14,7 @@ struct LocateCommand: ParsableCommand {
 
     @Argument(help: "Longitude (or x in the given CRS).") var lon: String?
     @Argument(help: "Latitude (or y in the given CRS).") var lat: String?
-    @Option(help: "CRS of the input: wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>.") var crs = "wgs84"
+    @Option(help: "CRS of the input: wgs84 (the default), cgcs2000, gcj02, bd09 or EPSG:<code>.") var crs: String?
     @Option(help: "CSV file of lon,lat lines to locate in bulk ('-' for standard input).") var input: String?
     @Option(help: "Answer from the version live then: a version number or an ISO 8601 date or time.") var asof: String?
     @Option(help: "Also the nearest standard address within this many metres (e.g. 50).") var address: Double?
@@ -26,45 +26,17 @@ struct LocateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let crs: CRS
-        do { crs = try CRS(parsing: self.crs) } catch { throw ValidationError("\(error)") }
         if let input {
+            let crs: CRS
+            do { crs = try CRS(parsing: self.crs ?? "wgs84") } catch { throw Failure(error) }
             try bulk(input, crs: crs, converter: CoordinateConverter(), snapshot: try snapshot())
             return
         }
-        let raw = Coordinate(try number(lon!, "longitude"), try number(lat!, "latitude"))
-        let point: Coordinate
-        do {
-            point = try CoordinateConverter.toWGS84WithoutPROJ(raw, from: crs)
-                ?? ThreadResources.current.converter.toWGS84(raw, from: crs)
-        } catch {
-            throw ValidationError("\(error)")
+        let locate = try request {
+            try LocateRequest(try PointQuery(lon: lon, lat: lat, crs: crs, asOf: asof), address: address)
         }
         let path = try options.storePath()
-        let version: Int
-        do {
-            let store = try MapStore(path: path, readOnly: true)
-            version = try asof.map { try store.resolve(asOf: $0) } ?? store.head()
-            // One lookup: the version's prepared index and replies, when the store has them.
-            if address == nil, let prepared = try PreparedLookup.load(store: store, version: version) {
-                print(prepared.locationText(grid: prepared.locate(point), point: point, input: raw, crs: crs))
-                return
-            }
-        } catch { throw Failure(error) }
-        let snapshot: Snapshot
-        do { snapshot = try Snapshot.load(store: path, version: version) } catch { throw Failure(error) }
-        guard let address else {
-            print(snapshot.locationText(grid: snapshot.locate(point), point: point, input: raw, crs: crs))
-            PreparedLookup.save(snapshot, store: path, version: version)
-            return
-        }
-        var out: [UInt8] = []
-        do {
-            try snapshot.writeLocation(
-                grid: snapshot.locate(point), point: point, input: raw, crs: crs,
-                nearestAddress: try ReverseGeocodeRequest(radius: address), to: &out)
-        } catch { throw Failure(error) }
-        print(String(decoding: out, as: UTF8.self))
+        do { printLine(try locate.answer(storePath: path)) } catch { throw Failure(error) }
     }
 
     private func snapshot() throws -> Snapshot {

@@ -22,10 +22,16 @@ struct PlanCommand: ParsableCommand {
 
         func planner() throws -> Planner { try PlanCommand.planner(data) }
 
-        /// Applies an operation and prints what it did.
-        func apply(_ op: () throws -> PlanOperation) throws {
-            do { print(try planner().apply(try op(), to: draft).serialized) } catch { throw Failure(error) }
+        /// Sends the engine's request and prints its answer.
+        func send(_ make: (Int) throws -> PlanRequest, author named: String? = nil) throws {
+            try PlanCommand.send(data, author: named) { try make(draft) }
         }
+    }
+
+    /// Makes the request (its refusal is an engine error as any other) and prints the answer.
+    static func send(_ data: DataOptions, author named: String? = nil, _ make: () throws -> PlanRequest) throws {
+        let planner = try planner(data)
+        do { printLine(try make().answer(planner, author: author(named))) } catch { throw Failure(error) }
     }
 
     static func planner(_ data: DataOptions) throws -> Planner {
@@ -33,16 +39,13 @@ struct PlanCommand: ParsableCommand {
         do { return Planner(store: try MapStore(path: path)) } catch { throw Failure(error) }
     }
 
-    /// A geometry argument: WKT, GeoJSON, or @FILE holding one.
-    static func geometry(_ text: String) throws -> Shape {
-        var source = text
-        if text.hasPrefix("@") {
-            guard let data = FileManager.default.contents(atPath: String(text.dropFirst())) else {
-                throw ValidationError("cannot read \(text.dropFirst())")
-            }
-            source = String(decoding: data, as: UTF8.self)
+    /// A geometry argument's text: WKT, GeoJSON, or @FILE holding one.
+    static func text(_ argument: String) throws -> String {
+        guard argument.hasPrefix("@") else { return argument }
+        guard let data = FileManager.default.contents(atPath: String(argument.dropFirst())) else {
+            throw ValidationError("cannot read \(argument.dropFirst())")
         }
-        return try GeometryInput.parse(source)
+        return String(decoding: data, as: UTF8.self)
     }
 
     struct Open: ParsableCommand {
@@ -51,12 +54,7 @@ struct PlanCommand: ParsableCommand {
         @Option(help: "What the draft is for.") var name: String
         @Option(help: "Who edits it (default: $USER).") var author: String?
         @OptionGroup var data: DataOptions
-        func run() throws {
-            let who = author ?? ProcessInfo.processInfo.environment["USER"] ?? "planner"
-            do { print(try PlanCommand.planner(data).open(name: name, author: who).json.serialized) } catch {
-                throw Failure(error)
-            }
-        }
+        func run() throws { try PlanCommand.send(data, author: author) { .open(name: name) } }
     }
 
     struct Drafts: ParsableCommand {
@@ -64,11 +62,7 @@ struct PlanCommand: ParsableCommand {
             commandName: "drafts", abstract: "List the open drafts (--all: closed ones too).")
         @Flag(help: "Published and discarded drafts too.") var all = false
         @OptionGroup var data: DataOptions
-        func run() throws {
-            do { for d in try PlanCommand.planner(data).drafts(all: all) { print(d.json.serialized) } } catch {
-                throw Failure(error)
-            }
-        }
+        func run() throws { try PlanCommand.send(data) { .drafts(all: all) } }
     }
 
     struct Split: ParsableCommand {
@@ -78,7 +72,10 @@ struct PlanCommand: ParsableCommand {
         @Option(help: "The grid to split.") var grid: String
         @Option(help: "The line (LineString or MultiLineString) that crosses the grid.") var line: String
         @OptionGroup var options: DraftOptions
-        func run() throws { try options.apply { .split(grid: grid, line: try PlanCommand.geometry(line)) } }
+        func run() throws {
+            let line = try PlanCommand.text(line)
+            try options.send { try .split(draft: $0, grid: grid, line: line) }
+        }
     }
 
     struct Merge: ParsableCommand {
@@ -87,7 +84,7 @@ struct PlanCommand: ParsableCommand {
             abstract: "Merge adjacent grids of one community into the one with the lowest code.")
         @Argument(help: "Two or more grid codes.") var grids: [String]
         @OptionGroup var options: DraftOptions
-        func run() throws { try options.apply { .merge(grids: grids) } }
+        func run() throws { try options.send { try .merge(draft: $0, grids: grids) } }
     }
 
     struct MoveBoundary: ParsableCommand {
@@ -99,7 +96,8 @@ struct PlanCommand: ParsableCommand {
         @Option(help: "The new boundary (a LineString from one end of the old one to the other).") var line: String
         @OptionGroup var options: DraftOptions
         func run() throws {
-            try options.apply { .moveBoundary(grid: grid, neighbour: neighbour, line: try PlanCommand.geometry(line)) }
+            let line = try PlanCommand.text(line)
+            try options.send { try .moveBoundary(draft: $0, grid: grid, neighbour: neighbour, line: line) }
         }
     }
 
@@ -112,7 +110,8 @@ struct PlanCommand: ParsableCommand {
         @Argument(help: "The grids it is taken from.") var sources: [String]
         @OptionGroup var options: DraftOptions
         func run() throws {
-            try options.apply { .transfer(area: try PlanCommand.geometry(area), sources: sources, target: to) }
+            let area = try PlanCommand.text(area)
+            try options.send { try .transfer(draft: $0, target: to, area: area, sources: sources) }
         }
     }
 
@@ -122,7 +121,7 @@ struct PlanCommand: ParsableCommand {
         @Option(help: "The grid.") var grid: String
         @Option(help: "The community's code.") var community: String
         @OptionGroup var options: DraftOptions
-        func run() throws { try options.apply { .moveToCommunity(grid: grid, community: community) } }
+        func run() throws { try options.send { try .moveCommunity(draft: $0, grid: grid, community: community) } }
     }
 
     struct Set: ParsableCommand {
@@ -132,7 +131,7 @@ struct PlanCommand: ParsableCommand {
         @Argument(help: "name, households or population.") var field: String
         @Argument(help: "The value.") var value: String
         @OptionGroup var options: DraftOptions
-        func run() throws { try options.apply { .setAttribute(grid: grid, field: field, value: value) } }
+        func run() throws { try options.send { try .set(draft: $0, grid: grid, field: field, value: value) } }
     }
 
     struct Assign: ParsableCommand {
@@ -142,7 +141,7 @@ struct PlanCommand: ParsableCommand {
         @Argument(help: "The person's resource id (gw…, le…).") var resource: String
         @Argument(help: "The grid.") var grid: String
         @OptionGroup var options: DraftOptions
-        func run() throws { try options.apply { .assign(resource: resource, grid: grid) } }
+        func run() throws { try options.send { try .assign(draft: $0, resource: resource, grid: grid) } }
     }
 
     struct Unassign: ParsableCommand {
@@ -150,7 +149,7 @@ struct PlanCommand: ParsableCommand {
             commandName: "unassign", abstract: "Take a grid worker or officer off their grid.")
         @Argument(help: "The person's resource id.") var resource: String
         @OptionGroup var options: DraftOptions
-        func run() throws { try options.apply { .assign(resource: resource, grid: nil) } }
+        func run() throws { try options.send { try .assign(draft: $0, resource: resource, grid: nil) } }
     }
 
     struct Replace: ParsableCommand {
@@ -160,7 +159,10 @@ struct PlanCommand: ParsableCommand {
         @Argument(help: "The file.") var file: String
         @OptionGroup var options: DraftOptions
         func run() throws {
-            try options.apply { .replaceGrids(features: try Planner.gridFeatures(at: file), source: file) }
+            try options.send {
+                .edit(draft: try PlanRequest.draft($0), .replaceGrids(features: try Planner.gridFeatures(at: file),
+                                                                      source: file))
+            }
         }
     }
 
@@ -189,16 +191,19 @@ struct PlanCommand: ParsableCommand {
         @OptionGroup var data: DataOptions
 
         func run() throws {
-            if draft != nil && version != nil { throw ValidationError("give --draft or --version, not both") }
+            let planner = try PlanCommand.planner(data)
+            let request = try request {
+                try PlanRequest.validate(draft: draft, version: version, sliverArea: sliverArea, households: households)
+            }
             let report: ValidationReport
             do {
-                let planner = try PlanCommand.planner(data)
-                planner.rules = try ValidationRules(sliverArea: sliverArea, households: households)
-                if let draft {
-                    report = try planner.validate(draft: draft)
-                } else {
-                    let v = try version.map { try planner.store.resolve(asOf: $0) } ?? planner.store.head()
-                    report = try planner.validate(version: v)
+                guard case .validate(let target, let rules) = request else { return }
+                planner.rules = rules
+                switch target {
+                case .draft(let id): report = try planner.validate(draft: id)
+                case .version(let v):
+                    report = try planner.validate(version: v == "current" ? planner.store.head()
+                                                  : planner.store.resolve(asOf: v))
                 }
             } catch { throw Failure(error) }
             if json {
@@ -224,8 +229,9 @@ struct PlanCommand: ParsableCommand {
         @Option(help: "Also draw the changed area to this SVG file.") var svg: String?
         @OptionGroup var options: DraftOptions
         func run() throws {
+            if json && svg == nil { return try options.send { .impact(draft: try PlanRequest.draft($0), .json) } }
             do {
-                let report = try options.planner().impact(draft: options.draft)
+                let report = try options.planner().impact(draft: try PlanRequest.draft(options.draft))
                 print(json ? report.json.serialized : report.table, terminator: json ? "\n" : "")
                 if let svg { try report.svg.write(toFile: svg, atomically: true, encoding: .utf8) }
             } catch { throw Failure(error) }
@@ -240,11 +246,7 @@ struct PlanCommand: ParsableCommand {
         @Option(help: "Why (default: the draft's name).") var message: String?
         @OptionGroup var options: DraftOptions
         func run() throws {
-            let who = author ?? ProcessInfo.processInfo.environment["USER"] ?? "planner"
-            do {
-                print(
-                    try options.planner().publish(draft: options.draft, author: who, message: message).json.serialized)
-            } catch { throw Failure(error) }
+            try options.send({ .publish(draft: try PlanRequest.draft($0), message: message) }, author: author)
         }
     }
 
@@ -252,9 +254,6 @@ struct PlanCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "discard", abstract: "Discard a draft.")
         @OptionGroup var options: DraftOptions
-        func run() throws {
-            do { try options.planner().discard(draft: options.draft) } catch { throw Failure(error) }
-            print("draft \(options.draft) discarded")
-        }
+        func run() throws { try options.send { .discard(draft: try PlanRequest.draft($0)) } }
     }
 }

@@ -1,39 +1,114 @@
 import ArgumentParser
 import GridMapCore
 
-/// A point as the commands that take one read it: LON LAT in a CRS, converted to WGS 84.
+/// A point as the commands that take one read it: LON LAT in a CRS, as of a version.
 struct PointArguments: ParsableArguments {
     @Argument(help: "Longitude (or x in the given CRS).") var lon: String
     @Argument(help: "Latitude (or y in the given CRS).") var lat: String
-    @Option(help: "CRS of the input: wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>.") var crs = "wgs84"
+    @Option(help: "CRS of the input: wgs84 (the default), cgcs2000, gcj02, bd09 or EPSG:<code>.") var crs: String?
+    @Option(help: "Answer from the version live then: a version number or an ISO 8601 date or time.") var asof: String?
 
-    func wgs84() throws -> Coordinate {
-        let raw = Coordinate(try number(lon, "longitude"), try number(lat, "latitude"))
-        do { return try CoordinateConverter().toWGS84(raw, from: try CRS(parsing: crs)) } catch {
-            throw ValidationError("\(error)")
-        }
+    func query() throws -> PointQuery {
+        do { return try PointQuery(lon: lon, lat: lat, crs: crs, asOf: asof) } catch { throw Failure(error) }
     }
+}
+
+/// Makes a request, its refusal reported as any engine error is.
+func request<R>(_ make: () throws -> R) throws -> R {
+    do { return try make() } catch { throw Failure(error) }
 }
 
 /// `gridmap reverse LON LAT`: the standard addresses nearest a point.
 struct ReverseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reverse",
-        abstract: "Print the standard addresses nearest a point (default: within 50 m, 5 of them), as JSON.")
+        abstract: "Print the standard addresses nearest a point (default: within \(Int(ReverseGeocodeRequest.defaultRadius)) m, "
+            + "\(ReverseGeocodeRequest.defaultLimit) of them), as JSON.")
 
     @OptionGroup var point: PointArguments
-    @Option(help: "Within this many metres, at most 1,000 (default 50).") var radius: Double?
-    @Option(help: "At most this many addresses, 1 to 100 (default 5).") var limit: Int?
+    @Option(help: "Within this many metres, at most \(Int(ReverseGeocodeRequest.maxRadius)).") var radius: Double?
+    @Option(help: "At most this many addresses, 1 to \(ReverseGeocodeRequest.maxLimit).") var limit: Int?
     @OptionGroup var options: DataOptions
 
     func run() throws {
-        let p = try point.wgs84()
-        let request: ReverseGeocodeRequest
-        do { request = try ReverseGeocodeRequest(radius: radius, limit: limit) } catch {
-            throw ValidationError("\(error)")
+        let query = try point.query()
+        try options.print(try request { try ReverseRequest(query, radius: radius, limit: limit) })
+    }
+}
+
+/// `gridmap nearby LON LAT`: the nearest resources.
+struct NearbyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nearby",
+        abstract: "Print the nearest resources to a point (optionally of one kind, within a radius), as JSON.")
+
+    @OptionGroup var at: PointArguments
+    @Option(
+        help: "Only resources of this kind (grid_worker, enforcement, service_company, camera, venue, service_point).")
+    var kind: String?
+    @Option(help: "Only resources within this many metres (at most \(Int(NearbyRequest.maxRadius))).") var radius: Double?
+    @Option(help: ArgumentHelp("At most this many resources, 1 to \(NearbyRequest.maxLimit) (default: "
+            + "\(NearbyRequest.defaultLimit), or \(NearbyRequest.defaultLimitWithinRadius) within a radius)."))
+    var limit: Int?
+    @OptionGroup var options: DataOptions
+
+    func run() throws {
+        let query = try at.query()
+        try options.print(try request { try NearbyRequest(query, kind: kind, radius: radius, limit: limit) })
+    }
+}
+
+/// `gridmap grid ID`: one grid.
+struct GridCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grid", abstract: "Print one grid's attributes, workers and geometry, as JSON.")
+    @Argument(help: "The grid's id.") var id: String
+    @Option(help: "As of a version number or an ISO 8601 date or time.") var asof: String?
+    @OptionGroup var options: DataOptions
+    func run() throws { try options.print(GridRequest(id, asOf: asof)) }
+}
+
+/// `gridmap grids [--street ID | --community ID]`.
+struct GridsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grids", abstract: "Print every grid, or one street's or community's, as JSON.")
+    @Option(help: "Only this street's grids.") var street: String?
+    @Option(help: "Only this community's grids.") var community: String?
+    @Option(help: "As of a version number or an ISO 8601 date or time.") var asof: String?
+    @OptionGroup var options: DataOptions
+    func run() throws {
+        try options.print(try request { try GridsRequest(street: street, community: community, asOf: asof) })
+    }
+}
+
+/// `gridmap neighbours ID`.
+struct NeighboursCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "neighbours", abstract: "Print the grids sharing a boundary with a grid, with their workers.",
+        aliases: ["neighbors"])
+    @Argument(help: "The grid's id.") var id: String
+    @Option(help: "As of a version number or an ISO 8601 date or time.") var asof: String?
+    @OptionGroup var options: DataOptions
+    func run() throws { try options.print(NeighboursRequest(id, asOf: asof)) }
+}
+
+/// `gridmap area --circle … | --box … | --geometry …`: the grids an incident area touches.
+struct AreaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "area", abstract: "Print the grids an area touches, with the share of each, as JSON.")
+    @Option(help: "lon,lat,metres (at most \(Int(AreaRequest.maxRadius)) m).") var circle: String?
+    @Option(help: "minlon,minlat,maxlon,maxlat.") var box: String?
+    @Option(help: "WKT or GeoJSON (EPSG:4326), or @FILE holding one.") var geometry: String?
+    @OptionGroup var options: DataOptions
+
+    func validate() throws {
+        guard [circle, box, geometry].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give one of --circle, --box or --geometry")
         }
-        do { print(String(decoding: try options.snapshot().reverseGeocodeJSON(p, request), as: UTF8.self)) } catch {
-            throw Failure(error)
-        }
+    }
+
+    func run() throws {
+        if let geometry { return try options.print(AreaRequest.geometry(try PlanCommand.text(geometry))) }
+        try options.print(try request { try circle.map(AreaRequest.circle) ?? AreaRequest.box(box!) })
     }
 }

@@ -27,7 +27,7 @@ struct StoreBenchCommand: ParsableCommand {
             do { try measureStartup(startup) } catch { throw Failure(error) }
             return
         }
-        let dir = data ?? Dataset.defaultDirectory
+        let dir = data ?? StoreLocation.defaultDataDirectory
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
         do {
             var t = Date()

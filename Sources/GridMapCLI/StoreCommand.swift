@@ -14,7 +14,7 @@ struct StoreCommand: ParsableCommand {
     struct Authorship: ParsableArguments {
         @Option(help: "Who publishes (recorded with the version; default: $USER).") var author: String?
         @Option(help: "Why (recorded with the version).") var message: String?
-        var who: String { author ?? ProcessInfo.processInfo.environment["USER"] ?? "gridmap" }
+        var who: String { GridMapCLI.author(author) }
     }
 
     struct Import: ParsableCommand {
@@ -85,17 +85,15 @@ struct StoreCommand: ParsableCommand {
     struct Versions: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "versions",
-            abstract: "List the versions, newest first, one JSON object per line.")
-        @Option(help: "At most this many.") var limit = 20
+            abstract: "List the newest versions, newest first, with the current one, as JSON.")
+        @Option(help: "At most this many, 1 to \(VersionsRequest.maxLimit) (default \(VersionsRequest.defaultLimit)).")
+        var limit: Int?
         @OptionGroup var options: DataOptions
 
         func run() throws {
-            let path = try options.storePath()
-            do {
-                for v in try MapStore(path: path, readOnly: true).versions().reversed().prefix(limit) {
-                    print(v.json.serialized)
-                }
-            } catch { throw Failure(error) }
+            let versions = try request { try VersionsRequest(limit: limit) }
+            let store = try options.openStore()
+            do { printLine(try versions.answer(store: store, current: try store.head())) } catch { throw Failure(error) }
         }
     }
 
@@ -107,11 +105,8 @@ struct StoreCommand: ParsableCommand {
         @OptionGroup var options: DataOptions
 
         func run() throws {
-            let path = try options.storePath()
-            do {
-                let store = try MapStore(path: path, readOnly: true)
-                print(try store.version(try store.resolve(asOf: version)).json.serialized)
-            } catch { throw Failure(error) }
+            let store = try options.openStore()
+            do { printLine(try VersionRequest(version).answer(store: store)) } catch { throw Failure(error) }
         }
     }
 
@@ -124,11 +119,8 @@ struct StoreCommand: ParsableCommand {
         @OptionGroup var options: DataOptions
 
         func run() throws {
-            let path = try options.storePath()
-            do {
-                let store = try MapStore(path: path, readOnly: true)
-                print(try store.diff(from: try store.resolve(asOf: from), to: try store.resolve(asOf: to)).serialized)
-            } catch { throw Failure(error) }
+            let store = try options.openStore()
+            do { printLine(try DiffRequest(from: from, to: to).answer(store: store)) } catch { throw Failure(error) }
         }
     }
 

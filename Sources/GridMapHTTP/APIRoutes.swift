@@ -12,7 +12,7 @@ import Synchronization
 struct APIRoutes {
     let map: ServedMap
     static let names: Set<String> = ["locate", "nearby", "geocode", "reverse", "grid", "grids", "neighbours",
-                                     "versions", "layers", "area", "plan"]
+                                     "versions", "version", "diff", "layers", "area", "plan"]
     /// Layers served, kept per version: the grids layer is a megabyte of JSON at Yufeng.
     private let layers = LayerCache()
 
@@ -20,72 +20,72 @@ struct APIRoutes {
         router.get("/api/locate") { request, context in
             try await map.answer(context) { service in
                 let q = Query(request)
-                let (raw, point, crs) = try q.point()
-                let snapshot = try await q.version(service)
-                var out: [UInt8] = []
-                snapshot.writeLocation(grid: snapshot.locate(point), point: point, input: raw, crs: crs, to: &out)
-                return Reply.json(out)
+                return try await respond(try LocateRequest(try q.point(), address: try q.number("address")), service)
             }
         }
         router.get("/api/nearby") { request, context in
             try await map.answer(context) { service in
-                let q = Query(request), snapshot = service.current
-                let (_, point, _) = try q.point()
-                let nearby = try NearbyRequest(kind: q["kind"], radius: try q.number("radius"),
-                                               limit: try q.int("limit"), in: snapshot)
-                var out: [UInt8] = []
-                snapshot.writeNearby(nearby, point: point, to: &out)
-                return Reply.json(out)
+                let q = Query(request)
+                return try await respond(try NearbyRequest(try q.point(), kind: q["kind"], radius: try q.number("radius"),
+                                                           limit: try q.int("limit")), service)
             }
         }
         router.get("/api/geocode") { request, context in
             try await map.answer(context) { service in
-                let q = Query(request), snapshot = service.current
-                guard let text = q["q"], !text.isEmpty else { throw RequestError("give the address as q=…") }
-                let geocode = try GeocodeRequest(text, limit: try q.int("limit"))
-                return Reply.json(try await offLoop { try snapshot.geocodeJSON(geocode) })
+                let q = Query(request)
+                let text = try Parameter.required(q["q"], "q", "give the address as q=…")
+                return try await respond(try GeocodeRequest(text, limit: try q.int("limit")), service)
             }
         }
         router.get("/api/reverse") { request, context in
             try await map.answer(context) { service in
-                let q = Query(request), snapshot = service.current
-                let (_, point, _) = try q.point()
-                let reverse = try ReverseGeocodeRequest(radius: try q.number("radius"), limit: try q.int("limit"))
-                return Reply.json(try await offLoop { try snapshot.reverseGeocodeJSON(point, reverse) })
+                let q = Query(request)
+                return try await respond(try ReverseRequest(try q.point(), radius: try q.number("radius"),
+                                                            limit: try q.int("limit")), service)
             }
         }
         router.get("/api/grid/:id") { request, context in
             try await map.answer(context) { service in
-                Reply.json(try service.current.gridDetailJSON(id: context.parameters.get("id") ?? ""))
+                try await respond(GridRequest(context.parameters.get("id") ?? "", asOf: Query(request)["asof"]), service)
             }
         }
         router.get("/api/grids") { request, context in
             try await map.answer(context) { service in
                 let q = Query(request)
-                return Reply.json(try service.current.gridsJSON(street: q["street"], community: q["community"]))
+                return try await respond(try GridsRequest(street: q["street"], community: q["community"],
+                                                          asOf: q["asof"]), service)
             }
         }
         router.get("/api/neighbours/:id") { request, context in
             try await map.answer(context) { service in
-                let snapshot = service.current, id = context.parameters.get("id") ?? ""
-                return Reply.json(try await offLoop {
-                    try snapshot.neighboursJSON(id: id, context: ThreadResources.current.geos)
-                })
+                try await respond(NeighboursRequest(context.parameters.get("id") ?? "", asOf: Query(request)["asof"]),
+                                  service)
             }
         }
         router.get("/api/area") { request, context in
-            try await map.answer(context) { service in try await area(Query(request).area(), service.current) }
+            try await map.answer(context) { service in try await respond(try Query(request).area(), service) }
         }
         router.post("/api/area") { request, context in
             try await map.answer(context) { service in
                 let body = try await request.body.collect(upTo: HTTPConfig.maxBodyBytes)
-                return try await area(.geometry(String(buffer: body)), service.current)
+                return try await respond(AreaRequest.geometry(String(buffer: body)), service)
             }
         }
         router.get("/api/versions") { request, context in
             try await map.answer(context) { service in
-                let versions = try VersionsRequest(limit: try Query(request).int("limit"))
-                return Reply.json(try await offLoop { try service.versionsJSON(versions) })
+                try await respond(try VersionsRequest(limit: try Query(request).int("limit")), service)
+            }
+        }
+        router.get("/api/version/:id") { request, context in
+            try await map.answer(context) { service in
+                try await respond(VersionRequest(context.parameters.get("id") ?? ""), service)
+            }
+        }
+        router.get("/api/diff") { request, context in
+            try await map.answer(context) { service in
+                let q = Query(request)
+                return try await respond(DiffRequest(from: try Parameter.required(q["from"], "from"),
+                                                     to: try Parameter.required(q["to"], "to")), service)
             }
         }
         router.get("/api/layers/:name") { request, context in
@@ -97,13 +97,17 @@ struct APIRoutes {
             }
         }
     }
-
-    private func area(_ request: AreaRequest, _ snapshot: Snapshot) async throws -> Response {
-        Reply.json(try await offLoop { try snapshot.areaJSON(request, measurer: ThreadResources.current.measurer()) })
-    }
 }
 
-/// A request's query parameters, read as the RESP skin reads its arguments.
+/// The engine's answer to `request` as the reply: on this task when it is quick, else on the
+/// thread pool.
+func respond(_ request: some MapRequest, _ service: MapService) async throws -> Response {
+    let map = MapView(service)
+    if request.isQuick(map) { return Reply.json(try request.answer(map)) }
+    return Reply.json(try await offLoop { try request.answer(map) })
+}
+
+/// A request's query parameters, read as every skin reads its parameters (`Parameter`).
 struct Query {
     private let parameters: [String: String]
 
@@ -115,52 +119,21 @@ struct Query {
 
     subscript(name: String) -> String? { parameters[name] }
 
-    func number(_ name: String) throws -> Double? {
-        guard let text = parameters[name] else { return nil }
-        guard let v = parseDecimal(text.trimmingCharacters(in: .whitespaces)) else {
-            throw RequestError("\(name) '\(text.prefix(40))' is not a number")
-        }
-        return v
-    }
+    func number(_ name: String) throws -> Double? { try parameters[name].map { try Parameter.number($0, name) } }
 
-    func int(_ name: String) throws -> Int? {
-        guard let text = parameters[name] else { return nil }
-        guard let v = Int(text) else { throw RequestError("\(name) '\(text.prefix(40))' is not a whole number") }
-        return v
-    }
+    func int(_ name: String) throws -> Int? { try parameters[name].map { try Parameter.integer($0, name) } }
 
     /// `circle=lon,lat,metres` or `box=minlon,minlat,maxlon,maxlat`.
     func area() throws -> AreaRequest {
-        func numbers(_ name: String, _ count: Int) throws -> [Double]? {
-            guard let text = parameters[name] else { return nil }
-            let v = text.split(separator: ",").compactMap { parseDecimal($0.trimmingCharacters(in: .whitespaces)) }
-            guard v.count == count else {
-                throw RequestError("\(name) takes \(count) numbers, got '\(text.prefix(60))'")
-            }
-            return v
-        }
-        if let c = try numbers("circle", 3) { return .circle(Coordinate(c[0], c[1]), metres: c[2]) }
-        if let b = try numbers("box", 4) { return .box(BoundingBox(minX: b[0], minY: b[1], maxX: b[2], maxY: b[3])) }
-        throw RequestError("give circle=lon,lat,metres or box=minlon,minlat,maxlon,maxlat (or POST a geometry)")
+        if let c = parameters["circle"] { return try .circle(c) }
+        if let b = parameters["box"] { return try .box(b) }
+        throw RequestError("give circle=lon,lat,metres or box=minlon,minlat,maxlon,maxlat (or POST a geometry)",
+                           code: "missing")
     }
 
-    /// `lon`, `lat` and `crs` (WGS 84 by default): the point as given and in WGS 84.
-    func point() throws -> (raw: Coordinate, wgs84: Coordinate, crs: CRS) {
-        guard let x = try number("lon") else { throw RequestError("give lon and lat (missing lon)") }
-        guard let y = try number("lat") else { throw RequestError("give lon and lat (missing lat)") }
-        let crs = try CRS(parsing: parameters["crs"] ?? "wgs84")
-        let raw = Coordinate(x, y)
-        let p = try CoordinateConverter.toWGS84WithoutPROJ(raw, from: crs)
-            ?? ThreadResources.current.converter.toWGS84(raw, from: crs)
-        return (raw, p, crs)
-    }
-
-    /// The version `asof` names (built off the event loop if it is not at hand), else the live one.
-    func version(_ service: MapService) async throws -> Snapshot {
-        guard let asof = parameters["asof"] else { return service.current }
-        let v = try service.resolve(asOf: asof)
-        if let ready = service.cachedSnapshot(version: v) { return ready }
-        return try await offLoop { try service.snapshot(version: v) }
+    /// `lon`, `lat`, `crs` (WGS 84 by default) and `asof`.
+    func point() throws -> PointQuery {
+        try PointQuery(lon: parameters["lon"], lat: parameters["lat"], crs: parameters["crs"], asOf: parameters["asof"])
     }
 }
 

@@ -41,6 +41,7 @@ struct AccessMiddleware: RouterMiddleware {
             switch credentials.authenticate(user: user, password: pass, from: context.client) {
             case .granted(let granted):
                 role = granted
+                context.user = credentials.userName(user, role: granted)
                 registry.authenticated(context.channel)
             case .denied: return challenge("wrong user or password")
             case .throttled(let seconds):

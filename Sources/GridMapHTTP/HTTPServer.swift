@@ -131,15 +131,11 @@ enum Reply {
                                message: "the connection closed before the request was read",
                                headers: [.connection: "close"]).response
         }
-        let kind = error.errorKind
-        var message = error.errorMessage
-        if kind == .internal {
-            context.logger.error("internal error", metadata: [
-                "path": "\(context.path)", "error": "\(error)"])
-            if let store = error as? StoreError, context.role >= .planner { message = store.description }
-            if !(error is StoreError) { message = "internal error: \(message)" }
+        if error.errorKind == .internal {
+            context.logger.error("internal error", metadata: ["path": "\(context.path)", "error": "\(error)"])
         }
-        return Reply.error(kind.status, code: error.errorCode, message)
+        return Reply.error(error.errorKind.status, code: error.errorCode,
+                           error.clientMessage(planner: context.role >= .planner))
     }
 }
 
@@ -175,19 +171,6 @@ struct HTTPRefusal: Error {
         status: .contentTooLarge, code: "too_large",
         message: "the request body is too large: at most \(HTTPConfig.maxBodyBytes) bytes",
         headers: [.connection: "close"])
-}
-
-/// A client's mistake in an HTTP request's parameters (the engine's own request errors carry
-/// their kind already).
-struct RequestError: KindedError {
-    let kind: ErrorKind
-    let code: String
-    let message: String
-    init(_ message: String, kind: ErrorKind = .badRequest, code: String = "bad_request") {
-        self.kind = kind
-        self.code = code
-        self.message = message
-    }
 }
 
 /// Runs blocking engine work (GEOS overlays, a first geocode, an old version's build) on

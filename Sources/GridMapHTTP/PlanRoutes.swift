@@ -1,42 +1,133 @@
 import GridMapCore
 import Hummingbird
 
-/// What the planner's page reads (planner role, under `/api/plan/`): the open drafts, a
-/// draft's impact (with its changed grids before and after as GeoJSON) and its validation.
-/// Each is the engine's report, as `PLAN DRAFTS`, `PLAN IMPACT` and `PLAN VALIDATE` give it.
+/// Planning over HTTP (planner role, under `/api/plan/`), each endpoint the engine's
+/// `PlanRequest` as RESP's `PLAN` and `gridmap plan` send it:
+/// - `GET /api/plan/drafts[?all=1]`; `POST /api/plan/drafts` `{"name": …}` opens one;
+/// - `GET /api/plan/drafts/ID/impact[?changes=1|svg=1]`, `GET …/validate[?sliver=&households=]`,
+///   `GET /api/plan/versions/V/validate`;
+/// - `POST /api/plan/drafts/ID/OP` with a JSON object of OP's parameters: `split` {grid, line},
+///   `merge` {grids}, `move_boundary` {grid, neighbour, line}, `transfer` {target, area, sources},
+///   `move_community` {grid, community}, `set` {grid, field, value}, `assign` {resource, grid},
+///   `unassign` {resource}, `replace` {geojson}, `publish` {message?}, `discard` {}.
 struct PlanRoutes {
     let map: ServedMap
 
     func add(to router: Router<GridMapRequestContext>) {
         router.get("/api/plan/drafts") { request, context in
             try await map.answer(context) { service in
-                let all = Query(request)["all"] == "1"
-                let drafts = try await offLoop { try service.withStore { try Planner(store: $0).drafts(all: all) } }
-                return Reply.json(["drafts": .array(drafts.map(\.json))])
+                try await plan(.drafts(all: Query(request)["all"] == "1"), service, context)
+            }
+        }
+        router.post("/api/plan/drafts") { request, context in
+            try await map.answer(context) { service in
+                let body = try await Body(request)
+                return try await plan(.open(name: try body.text("name")), service, context)
             }
         }
         router.get("/api/plan/drafts/:id/impact") { request, context in
             try await map.answer(context) { service in
-                let id = try draft(context)
-                let report = try await offLoop { try service.withStore { try Planner(store: $0).impact(draft: id) } }
-                guard case .object(var o) = report.json else { return Reply.json(report.json) }
-                o["changes"] = report.changesGeoJSON
-                return Reply.json(.object(o))
+                let q = Query(request)
+                let form: PlanRequest.ImpactForm = q["svg"] == "1" ? .svg : q["changes"] == "1" ? .withChanges : .json
+                return try await plan(.impact(draft: try draft(context), form), service, context,
+                                      svg: form == .svg)
             }
         }
         router.get("/api/plan/drafts/:id/validate") { request, context in
             try await map.answer(context) { service in
-                let id = try draft(context)
-                let report = try await offLoop { try service.withStore { try Planner(store: $0).validate(draft: id) } }
-                return Reply.json(report.json)
+                let q = Query(request)
+                return try await plan(.validate(draft: try draft(context), version: nil, sliverArea: q["sliver"],
+                                                households: q["households"]), service, context)
+            }
+        }
+        router.get("/api/plan/versions/:version/validate") { request, context in
+            try await map.answer(context) { service in
+                let q = Query(request)
+                return try await plan(.validate(draft: nil, version: context.parameters.get("version"),
+                                                sliverArea: q["sliver"], households: q["households"]),
+                                      service, context)
+            }
+        }
+        router.post("/api/plan/drafts/:id/:op") { request, context in
+            try await map.answer(context) { service in
+                let body = try await Body(request)
+                return try await plan(try edit(context.parameters.get("op") ?? "", try draft(context), body),
+                                      service, context)
             }
         }
     }
 
-    private func draft(_ context: GridMapRequestContext) throws -> Int {
-        guard let text = context.parameters.get("id"), let id = Int(text) else {
-            throw RequestError("a draft is a number")
+    /// An operation's name and parameters as the engine's request.
+    private func edit(_ op: String, _ id: Int, _ b: Body) throws -> PlanRequest {
+        switch op {
+        case "split": return try .split(draft: id, grid: try b.text("grid"), line: try b.text("line"))
+        case "merge": return try .merge(draft: id, grids: try b.texts("grids"))
+        case "move_boundary":
+            return try .moveBoundary(draft: id, grid: try b.text("grid"), neighbour: try b.text("neighbour"),
+                                     line: try b.text("line"))
+        case "transfer":
+            return try .transfer(draft: id, target: try b.text("target"), area: try b.text("area"),
+                                 sources: try b.texts("sources"))
+        case "move_community":
+            return try .moveCommunity(draft: id, grid: try b.text("grid"), community: try b.text("community"))
+        case "set": return try .set(draft: id, grid: try b.text("grid"), field: try b.text("field"),
+                                    value: try b.text("value"))
+        case "assign": return try .assign(draft: id, resource: try b.text("resource"), grid: try b.text("grid"))
+        case "unassign": return try .assign(draft: id, resource: try b.text("resource"), grid: nil)
+        case "replace": return try .replace(draft: id, geojson: try b.text("geojson"), source: "HTTP")
+        case "publish": return .publish(draft: try PlanRequest.draft(id), message: b.optionalText("message"))
+        case "discard": return .discard(draft: try PlanRequest.draft(id))
+        default:
+            throw RequestError("unknown planning operation '\(op.prefix(40))'", code: "unknown_operation",
+                               kind: .notFound)
         }
-        return id
+    }
+
+    private func plan(_ request: PlanRequest, _ service: MapService, _ context: GridMapRequestContext,
+                      svg: Bool = false) async throws -> Response {
+        let author = context.user ?? Credentials.anonymousAuthor
+        let bytes = try await offLoop { try service.answer(request, author: author) }
+        guard svg else { return Reply.json(bytes) }
+        return Response(status: .ok, headers: [.contentType: "image/svg+xml"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    private func draft(_ context: GridMapRequestContext) throws -> Int {
+        try PlanRequest.draft(context.parameters.get("id") ?? "")
+    }
+}
+
+/// A planning request's JSON body: an object of its parameters.
+private struct Body {
+    let object: JSONObject
+
+    init(_ request: Request) async throws {
+        var request = request
+        let bytes = try await request.collectBody(upTo: HTTPConfig.maxBodyBytes)
+        guard bytes.readableBytes > 0 else { object = [:]; return }
+        guard case .object(let o) = try JSONParser.parse(String(buffer: bytes)) else {
+            throw RequestError("the body must be a JSON object of the operation's parameters", code: "bad_json")
+        }
+        object = o
+    }
+
+    func text(_ name: String) throws -> String {
+        guard let v = object[name] else { throw RequestError("missing \(name)", code: "missing") }
+        if let s = v.string { return s }
+        // A geometry may come as GeoJSON itself rather than as text.
+        if case .object = v { return v.serialized }
+        throw RequestError("\(name) must be a string", code: "bad_request")
+    }
+
+    func optionalText(_ name: String) -> String? { object[name]?.string }
+
+    func texts(_ name: String) throws -> [String] {
+        guard case .array(let list)? = object[name] else {
+            throw RequestError("\(name) must be an array of ids", code: "missing")
+        }
+        return try list.map { v in
+            guard let s = v.string else { throw RequestError("\(name) must be an array of ids", code: "bad_request") }
+            return s
+        }
     }
 }

@@ -12,6 +12,8 @@ struct GridMapRequestContext: RequestContext {
     let channel: any Channel
     /// Set by `AccessMiddleware` once the credentials are checked.
     var role: Role = .none
+    /// The user the credentials named, recorded as the author of what the request publishes.
+    var user: String?
     /// The canonical path asked for, for log lines.
     var path: String = ""
 

@@ -43,23 +43,16 @@ struct Arguments {
         }
     }
 
+    /// A number, read as every skin reads one (`Parameter`), straight from the bytes.
+    @inline(__always)
     func number(_ i: Int, _ what: String) throws -> Double {
-        if let v = withBytes(i, { $0.flatMap(exactDecimal) }) { return v }
-        let t = try text(i)
-        guard let v = parseDecimal(t) else {
-            throw CommandError("\(what) '\(t.prefix(40).replacingOccurrences(of: "\0", with: "\\0"))' is not a number")
-        }
-        return v
+        if let v = try withBytes(i, { try $0.map { try Parameter.number(bytes: $0, what) } }) { return v }
+        _ = try text(i)
+        throw CommandError("argument \(i + 1) of '\(command)' must be a string")
     }
 
-    func integer(_ i: Int, _ what: String, in range: ClosedRange<Int>) throws -> Int {
-        let t = try text(i)
-        guard let v = Int(t), range.contains(v) else {
-            throw CommandError(
-                "\(what) must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(t.prefix(40))'")
-        }
-        return v
-    }
+    /// A whole number, read as every skin reads one; its range is the request's to check.
+    func integer(_ i: Int, _ what: String) throws -> Int { try Parameter.integer(try text(i), what) }
 
     /// `KEY value` options from `start` on, keys case-insensitive; unknown keys are errors.
     func options(from start: Int, allowed: [String]) throws -> [String: Int] {

@@ -70,18 +70,14 @@ enum CommandTable {
         return nil
     }
 
-    /// The error reply for a failure, the one place RESP maps errors: a command's own, a stale
-    /// publish, a planning refusal with its code, the engine's message; an error of no known
-    /// kind is the server's: logged, and said to be internal. A store's path is shown to
-    /// planners only.
+    /// The error reply for a failure, the one place RESP maps errors: RESP's own refusals
+    /// (syntax, authentication) as Redis words them; an engine error as `-ERR code message`,
+    /// its code and message those every skin gives. An error of no known kind is the server's:
+    /// logged, and said to be internal. A store's path is shown to planners only.
     static func reply(for error: Error, _ view: ErrorView) -> RESPValue {
         if let e = error as? CommandError { return e.reply }
-        if let e = error as? StaleVersionError { return .error("STALE \(e.description)") }
-        if let e = error as? PlanError { return .error("ERR \(e.code): \(e.message)") }
-        guard error.errorKind == .internal else { return .error("ERR \(error.errorMessage)") }
-        view.logger.error("internal error", metadata: ["error": "\(error)"])
-        let text = (error as? StoreError).map { view.planner ? $0.description : $0.message } ?? "\(error)"
-        return .error("ERR internal error: \(text)")
+        if error.errorKind == .internal { view.logger.error("internal error", metadata: ["error": "\(error)"]) }
+        return .error("ERR \(error.errorCode) \(error.clientMessage(planner: view.planner))")
     }
 
     /// Runs one request and returns its reply; never throws, so one bad request costs only

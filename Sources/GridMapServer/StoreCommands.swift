@@ -7,30 +7,15 @@ enum StoreCommands {
     /// VERSIONS [LIMIT n]: the newest n versions (`VersionsRequest`), newest first.
     static func versions(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let o = try a.options(from: 0, allowed: ["LIMIT"])
-        let request = try VersionsRequest(
-            limit: try o["LIMIT"].map { try a.integer($0, "limit", in: Int.min...Int.max) })
-        let service = s.service
-        return s.offLoop { .bulk(try service.versionsJSON(request).serialized) }
+        return s.answer(try VersionsRequest(limit: try o["LIMIT"].map { try a.integer($0, "limit") }))
     }
 
     /// VERSION id|date: one version's record.
-    static func version(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        let text = try a.text(0)
-        let service = s.service
-        return s.offLoop {
-            .bulk(try service.withStore { store in try store.version(try store.resolve(asOf: text)) }.json.serialized)
-        }
-    }
+    static func version(_ a: Arguments, _ s: Session) throws -> RESPValue { s.answer(VersionRequest(try a.text(0))) }
 
     /// DIFF from to: feature by feature.
     static func diff(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        let from = try a.text(0), to = try a.text(1)
-        let service = s.service
-        return s.offLoop {
-            .bulk(try service.withStore { store in
-                try store.diff(from: try store.resolve(asOf: from), to: try store.resolve(asOf: to))
-            }.serialized)
-        }
+        s.answer(DiffRequest(from: try a.text(0), to: try a.text(1)))
     }
 
     /// ROLLBACK version [MESSAGE text]: publishes that version's content as a new version.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import GridMapCore
+import GridMapTestSupport
 
 /// Runs `gridmap` from the build directory (beside this test bundle).
 func gridmap(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, out: String, err: String) {
@@ -29,8 +30,6 @@ func gridmap(_ arguments: [String], stdin: String? = nil) throws -> (status: Int
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
 
-let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
 
 func json(_ text: String) throws -> JSONValue {
     try JSONParser.parse(text.trimmingCharacters(in: .whitespacesAndNewlines))

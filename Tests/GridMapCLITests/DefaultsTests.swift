@@ -1,5 +1,6 @@
 import Foundation
 import GridMapCore
+import GridMapTestSupport
 import GridMapHTTP
 import GridMapServer
 import Testing

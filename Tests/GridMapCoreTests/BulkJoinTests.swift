@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import GridMapCore
+import GridMapTestSupport
 
 /// Runs a bulk join of `csv` (through a real file) and returns what it wrote.
 func join(_ csv: String, _ request: JoinRequest = JoinRequest(), maps: JoinMaps? = nil, block: Int = 4096,

@@ -1,10 +1,10 @@
 import Foundation
 @testable import GridMapCore
+import GridMapTestSupport
 
 /// The committed Yufeng data, read once for all tests.
 enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    static var root: String { GridMapTestSupport.root }
     static let dataDirectory = root + "/data/yufeng"
     static let snapshot: Snapshot = try! Snapshot.load(directory: dataDirectory)
     static var dataset: Dataset { snapshot.dataset }

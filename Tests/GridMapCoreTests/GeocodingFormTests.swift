@@ -229,7 +229,7 @@ extension GeocodeResult {
         guard case .none = try Geocoder(library: library).geocode("解放北路12号") else {
             Issue.record("解放北路 taken for a road of the library"); return
         }
-        #expect(throws: LookupError.self) { try ReverseGeocodeRequest(radius: 0) }
-        #expect(throws: LookupError.self) { try ReverseGeocodeRequest(limit: 101) }
+        #expect(throws: RequestError.self) { try ReverseGeocodeRequest(radius: 0) }
+        #expect(throws: RequestError.self) { try ReverseGeocodeRequest(limit: 101) }
     }
 }

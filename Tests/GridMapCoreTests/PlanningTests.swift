@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import GridMapCore
+import GridMapTestSupport
 
 #if canImport(FoundationXML)
     import FoundationXML

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GridMapCore
+import GridMapTestSupport
 
 /// A store made from the committed data, one per test (each may publish).
 func makeStore() throws -> (MapStore, String) {
@@ -8,19 +9,6 @@ func makeStore() throws -> (MapStore, String) {
     return (
         try MapStore.create(path: path, from: StoreFixture.dataset, author: "test", message: "the committed data"), path
     )
-}
-
-/// The test run's scratch directory, removed when the process exits: the stores tests make
-/// (8 MB each) must not pile up in the temporary directory run after run.
-enum Scratch {
-    static let directory: String = {
-        let dir = NSTemporaryDirectory() + "/gridmap-tests-\(getpid())"
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        atexit {
-            try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "/gridmap-tests-\(getpid())")
-        }
-        return dir
-    }()
 }
 
 enum StoreFixture {

@@ -1,5 +1,6 @@
 import Foundation
 import GridMapCore
+import GridMapTestSupport
 import GridMapHTTP
 import GridMapServer
 import Hummingbird
@@ -149,7 +150,8 @@ import Testing
             let drafts = try json(try await client.execute(uri: "/api/plan/drafts", method: .get,
                                                            headers: planner))
             #expect(drafts["drafts"]?.array?.first?["draft"]?.number == Double(draft))
-            let impact = try json(try await client.execute(uri: "/api/plan/drafts/\(draft)/impact", method: .get,
+            let impact = try json(try await client.execute(uri: "/api/plan/drafts/\(draft)/impact?changes=1",
+                                                           method: .get,
                                                            headers: planner))
             let states = impact["changes"]?["features"]?.array?.compactMap { $0["properties"]?["state"]?.string }
             let before = states?.filter { $0 == "before" }.count ?? 0

@@ -1,5 +1,6 @@
 import Foundation
 import GridMapCore
+import GridMapTestSupport
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -8,22 +9,8 @@ import ServiceLifecycle
 import Glibc
 #endif
 
-/// The test run's scratch directory, removed when the process exits: the stores tests make
-/// (8 MB each) must not pile up in the temporary directory run after run.
-enum Scratch {
-    static let directory: String = {
-        let dir = NSTemporaryDirectory() + "/gridmap-tests-\(getpid())"
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        atexit {
-            try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "/gridmap-tests-\(getpid())")
-        }
-        return dir
-    }()
-}
-
 enum Fixture {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    static var root: String { GridMapTestSupport.root }
     /// A store made from the committed data once per test run; each server gets a copy.
     static let templateStore: String = {
         let path = Scratch.directory + "/template.gridmap"

@@ -13,21 +13,27 @@ public enum CRS: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `wgs84`, `cgcs2000`, `gcj02`, `bd09` (any case, common aliases) or `EPSG:n`.
     public init(parsing text: String) throws {
+        guard let crs = CRS.named(text) else {
+            throw CRSError("unknown CRS '\(text)': use wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>")
+        }
+        if case .epsg(let code) = crs, !Transformer.knows("EPSG:\(code)") {
+            throw CRSError("PROJ does not know EPSG:\(code)")
+        }
+        self = crs
+    }
+
+    /// The CRS a name means, without asking PROJ whether it knows an EPSG code: the one table
+    /// of names and aliases.
+    static func named(_ text: String) -> CRS? {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
         switch t {
-        case "wgs84", "wgs-84", "4326", "epsg:4326": self = .wgs84
-        case "cgcs2000", "4490", "epsg:4490": self = .cgcs2000
-        case "gcj02", "gcj-02", "gcj", "mars", "amap", "tencent", "wechat": self = .gcj02
-        case "bd09", "bd-09", "baidu", "bd09ll": self = .bd09
+        case "wgs84", "wgs-84", "4326", "epsg:4326": return .wgs84
+        case "cgcs2000", "4490", "epsg:4490": return .cgcs2000
+        case "gcj02", "gcj-02", "gcj", "mars", "amap", "tencent", "wechat": return .gcj02
+        case "bd09", "bd-09", "baidu", "bd09ll": return .bd09
         default:
-            if t.hasPrefix("epsg:"), let code = Int(t.dropFirst(5)), code > 0 {
-                guard Transformer.knows("EPSG:\(code)") else {
-                    throw CRSError("PROJ does not know EPSG:\(code)")
-                }
-                self = .epsg(code)
-            } else {
-                throw CRSError("unknown CRS '\(text)': use wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>")
-            }
+            guard t.hasPrefix("epsg:"), let code = Int(t.dropFirst(5)), code > 0 else { return nil }
+            return .epsg(code)
         }
     }
 
@@ -94,12 +100,7 @@ public final class CoordinateConverter {
 
     /// The PROJ code that converting from the CRS named `text` needs, or nil for a built-in
     /// CRS and for a name that `CRS(parsing:)` refuses without asking PROJ.
-    private static func projCode(forName text: String) -> String? {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-        if t == "cgcs2000" || t == "4490" || t == "epsg:4490" { return "EPSG:4490" }
-        if t.hasPrefix("epsg:"), let n = Int(t.dropFirst(5)), n > 0, n != 4326, n != 4490 { return "EPSG:\(n)" }
-        return nil
-    }
+    private static func projCode(forName text: String) -> String? { CRS.named(text)?.projCode }
 
     /// Transformers held now (at most `capacity`).
     public var cachedTransformers: Int { transformers.count }

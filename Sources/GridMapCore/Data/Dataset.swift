@@ -114,11 +114,12 @@ public struct Dataset: Sendable {
 }
 
 /// A missing or unreadable data file, named with what is wrong in it.
-public struct DataError: Error, CustomStringConvertible, Sendable {
-    public let file: String
-    public let message: String
-    public init(_ file: String, _ message: String) { self.file = file; self.message = message }
-    public var description: String { "\(file): \(message)" }
+extension StoreError {
+    /// A data file (a data directory's GeoJSON or CSV, a GeoPackage, a planner's layer) that
+    /// does not read as a map: the client's file, not the server's fault.
+    public static func data(_ file: String, _ message: String) -> StoreError {
+        StoreError(file, message, kind: .badRequest, code: "bad_data")
+    }
 }
 
 /// The layers of a district's map, as the store and the data directory name them.

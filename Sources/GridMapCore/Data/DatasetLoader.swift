@@ -1,29 +1,13 @@
 import Foundation
 
 extension Dataset {
-    /// The bundled Yufeng data: `$GRIDMAP_DATA`, else `data/yufeng` beside the working
-    /// directory or up from the executable (so `swift run` and an installed binary both work).
-    public static var defaultDirectory: String {
-        if let env = ProcessInfo.processInfo.environment["GRIDMAP_DATA"], !env.isEmpty { return env }
-        let fm = FileManager.default
-        var candidates = [fm.currentDirectoryPath]
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        for _ in 0..<6 { candidates.append(dir.path); dir.deleteLastPathComponent() }
-        for c in candidates {
-            let path = c + "/data/yufeng"
-            if fm.fileExists(atPath: path + "/" + DataFiles.grids) { return path }
-        }
-        return "data/yufeng"
-    }
-
     /// Reads a data directory laid out as in the README. Every problem names its file.
     public static func load(directory: String) throws -> Dataset {
         var hasher = ContentHash()
         func read(_ name: String) throws -> [UInt8] {
             let path = directory + "/" + name
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw DataError(
+                throw StoreError.data(
                     path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "file not found")
             }
             let bytes = [UInt8](data)
@@ -33,8 +17,8 @@ extension Dataset {
         func features(_ name: String) throws -> [Feature] {
             let path = directory + "/" + name
             do { return try GeoJSON.features(from: try JSONParser.parse(try read(name))) }
-            catch let e as JSONError { throw DataError(path, "not valid JSON: \(e)") }
-            catch let e as GeoJSONError { throw DataError(path, "not valid GeoJSON: \(e.message)") }
+            catch let e as JSONError { throw StoreError.data(path, "not valid JSON: \(e)") }
+            catch let e as GeoJSONError { throw StoreError.data(path, "not valid GeoJSON: \(e.message)") }
         }
 
         let manifest = try? JSONParser.parse(try read(DataFiles.manifest))
@@ -57,7 +41,7 @@ extension Dataset {
         version: String, checkGeometry: Bool = true, source: (Layer) -> String
     ) throws -> Dataset {
         guard let outline = layers.outline.first?.geometry, !outline.polygons.isEmpty else {
-            throw DataError(source(.outline), "needs one polygon feature")
+            throw StoreError.data(source(.outline), "needs one polygon feature")
         }
         let streets = try layers.streets.enumerated().map { try street($1, $0, source(.streets)) }
         let communities = try layers.communities.enumerated().map { try community($1, $0, source(.communities)) }
@@ -111,10 +95,10 @@ extension Dataset {
             var byID = Dictionary(items.map { (id($0), $0) }, uniquingKeysWith: { a, _ in a })
             for (fid, row) in rows {
                 byID[fid] = try row.map { row in
-                    do { return try read(try row.feature(id: fid), 0, source(layer)) } catch let e as DataError {
+                    do { return try read(try row.feature(id: fid), 0, source(layer)) } catch let e as StoreError {
                         throw e
                     } catch {
-                        throw DataError(source(layer), "\(fid): \(error)")
+                        throw StoreError.data(source(layer), "\(fid): \(error)")
                     }
                 }
             }
@@ -126,7 +110,7 @@ extension Dataset {
         try apply(&out.resources, .resources, \.id, Dataset.resource)
         if let row = changes.features[.outline]?["outline"] {
             guard let shape = try row?.feature(id: "outline").geometry, !shape.polygons.isEmpty else {
-                throw DataError(source(.outline), "needs one polygon feature")
+                throw StoreError.data(source(.outline), "needs one polygon feature")
             }
             out.outline = shape
         }
@@ -140,33 +124,33 @@ extension Dataset {
         for g in out.grids where changes.features[.grids]?[g.id] != nil {
             let validity: Validity
             do { validity = try geos.geometry(g.shape).validity() } catch {
-                throw DataError(source(.grids), "\(g.id): \(error)")
+                throw StoreError.data(source(.grids), "\(g.id): \(error)")
             }
             if !validity.isValid {
-                throw DataError(source(.grids), "\(g.id): invalid polygon: \(validity.description)")
+                throw StoreError.data(source(.grids), "\(g.id): invalid polygon: \(validity.description)")
             }
         }
         return out
     }
 
     private static func readAddresses(_ bytes: [UInt8], path: String) throws -> [Address] {
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw DataError(path, "not valid UTF-8") }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw StoreError.data(path, "not valid UTF-8") }
         let rows: [(line: Int, fields: [String])]
-        do { rows = try CSV.parse(text) } catch let e as CSV.ParseError { throw DataError(path, "\(e)") }
-        guard let header = rows.first?.fields else { throw DataError(path, "empty file: expected a header line") }
+        do { rows = try CSV.parse(text) } catch let e as CSV.ParseError { throw StoreError.data(path, "\(e)") }
+        guard let header = rows.first?.fields else { throw StoreError.data(path, "empty file: expected a header line") }
         var column: [String: Int] = [:]
         for (i, name) in header.enumerated() { column[name] = i }
         let missing = DataFiles.addressColumns.filter { column[$0] == nil }
         guard missing.isEmpty else {
-            throw DataError(path, "header lacks column(s) \(missing.joined(separator: ", "))")
+            throw StoreError.data(path, "header lacks column(s) \(missing.joined(separator: ", "))")
         }
         return try rows.dropFirst().map { row in
             func f(_ name: String) -> String { let i = column[name]!; return i < row.fields.count ? row.fields[i] : "" }
             guard row.fields.count == header.count else {
-                throw DataError(path, "line \(row.line): \(row.fields.count) fields, expected \(header.count)")
+                throw StoreError.data(path, "line \(row.line): \(row.fields.count) fields, expected \(header.count)")
             }
             guard let lon = Double(f("lon")), let lat = Double(f("lat")), lon.isFinite, lat.isFinite else {
-                throw DataError(path, "line \(row.line): lon/lat are not numbers")
+                throw StoreError.data(path, "line \(row.line): lon/lat are not numbers")
             }
             return Address(id: f("id"), text: f("address"), street: f("street"), community: f("community"),
                            road: f("road"), number: f("number"), compound: f("compound"), building: f("building"),
@@ -182,9 +166,9 @@ extension Dataset {
         func check(_ layer: Layer, _ id: String, _ shape: Shape) throws {
             let validity: Validity
             do { validity = try ctx.geometry(shape).validity() } catch {
-                throw DataError(source(layer), "\(id): \(error)")
+                throw StoreError.data(source(layer), "\(id): \(error)")
             }
-            if !validity.isValid { throw DataError(source(layer), "\(id): invalid polygon: \(validity.description)") }
+            if !validity.isValid { throw StoreError.data(source(layer), "\(id): invalid polygon: \(validity.description)") }
         }
         try check(.outline, "outline", outline)
         for g in grids { try check(.grids, g.id, g.shape) }
@@ -195,7 +179,7 @@ extension Dataset {
         func unique<T>(_ items: [T], _ id: (T) -> String, _ file: Layer) throws -> Set<String> {
             var seen = Set<String>()
             for item in items where !seen.insert(id(item)).inserted {
-                throw DataError(source(file), "duplicate id \(id(item))")
+                throw StoreError.data(source(file), "duplicate id \(id(item))")
             }
             return seen
         }
@@ -204,21 +188,21 @@ extension Dataset {
         let gridIDs = try unique(grids, \.id, .grids)
         _ = try unique(resources, \.id, .resources)
         for c in communities where !streetIDs.contains(c.streetID) {
-            throw DataError(source(.communities), "community \(c.id) names unknown street \(c.streetID)")
+            throw StoreError.data(source(.communities), "community \(c.id) names unknown street \(c.streetID)")
         }
         for g in grids where !communityIDs.contains(g.communityID) || !streetIDs.contains(g.streetID) {
-            throw DataError(
+            throw StoreError.data(
                 source(.grids), "grid \(g.id) names unknown community \(g.communityID) or street \(g.streetID)")
         }
         for r in resources {
             if let g = r.gridID, !gridIDs.contains(g) {
-                throw DataError(source(.resources), "\(r.kind) \(r.id) is assigned to grid \(g), which does not exist "
+                throw StoreError.data(source(.resources), "\(r.kind) \(r.id) is assigned to grid \(g), which does not exist "
                                 + "(reassign it when a grid is retired)")
             }
         }
         var addressIDs = Set<String>()
         for a in addresses where !addressIDs.insert(a.id).inserted {
-            throw DataError(source(.addresses), "duplicate address id \(a.id)")
+            throw StoreError.data(source(.addresses), "duplicate address id \(a.id)")
         }
     }
 }
@@ -233,8 +217,8 @@ private struct FeatureReader {
         self.feature = feature; self.index = index; self.path = path
     }
 
-    private func fail(_ message: String) -> DataError {
-        DataError(path, "feature \(index)\(feature.identifier.map { " (id \($0))" } ?? ""): \(message)")
+    private func fail(_ message: String) -> StoreError {
+        StoreError.data(path, "feature \(index)\(feature.identifier.map { " (id \($0))" } ?? ""): \(message)")
     }
 
     func id() throws -> String {

@@ -12,10 +12,10 @@ public struct GeocodeRequest: Sendable {
 
     public init(_ text: String, limit: Int? = nil) throws {
         guard text.utf8.count <= GeocodeRequest.maxBytes else {
-            throw LookupError("address longer than \(GeocodeRequest.maxBytes) bytes")
+            throw RequestError("address longer than \(GeocodeRequest.maxBytes) bytes")
         }
         if let limit, !(1...GeocodeRequest.maxLimit).contains(limit) {
-            throw LookupError("limit must be 1 to \(GeocodeRequest.maxLimit)")
+            throw RequestError("limit must be 1 to \(GeocodeRequest.maxLimit)")
         }
         self.text = text
         self.limit = limit ?? GeocodeRequest.defaultLimit

@@ -61,10 +61,10 @@ public struct ReverseGeocodeRequest: Sendable {
 
     public init(radius: Double? = nil, limit: Int? = nil) throws {
         if let radius, !(radius > 0 && radius <= ReverseGeocodeRequest.maxRadius) {
-            throw LookupError("radius must be more than 0 and at most \(Int(ReverseGeocodeRequest.maxRadius)) m")
+            throw RequestError("radius must be more than 0 and at most \(Int(ReverseGeocodeRequest.maxRadius)) m")
         }
         if let limit, !(1...ReverseGeocodeRequest.maxLimit).contains(limit) {
-            throw LookupError("limit must be 1 to \(ReverseGeocodeRequest.maxLimit)")
+            throw RequestError("limit must be 1 to \(ReverseGeocodeRequest.maxLimit)")
         }
         self.radius = radius ?? ReverseGeocodeRequest.defaultRadius
         self.limit = limit ?? ReverseGeocodeRequest.defaultLimit

@@ -182,7 +182,7 @@ public final class Planner {
                 throw error
             }
             guard rename(partial, path) == 0 else {
-                throw DataError(path, "cannot write: \(String(cString: strerror(errno)))")
+                throw StoreError.data(path, "cannot write: \(String(cString: strerror(errno)))")
             }
         } else {
             let features = d.grids.map { Feature(id: $0.id, properties: $0.properties, geometry: $0.shape) }
@@ -194,10 +194,10 @@ public final class Planner {
     public static func gridFeatures(at path: String) throws -> [Feature] {
         if path.hasSuffix(".gpkg") { return try GeoPackage.features(.grids, at: path) }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(path, "cannot read the file")
+            throw StoreError.data(path, "cannot read the file")
         }
         do { return try GeoJSON.features(fromText: String(decoding: data, as: UTF8.self)) } catch {
-            throw DataError(path, "\(error)")
+            throw StoreError.data(path, "\(error)")
         }
     }
 

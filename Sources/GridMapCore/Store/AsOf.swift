@@ -9,6 +9,29 @@
 public enum AsOf {
     public static let defaultZoneMinutes = 8 * 60
 
+    /// The version `text` names, or the one live at the moment it names, among versions
+    /// published at `times` (oldest first): the one resolution every reader of a store uses
+    /// (`MapService` from memory, `MapStore` from its table).
+    public static func resolve(_ text: String, among times: [(id: Int, ms: Int64)], file: String) throws -> Int {
+        let parsed = parse(text)
+        if let v = parsed.version {
+            guard times.contains(where: { $0.id == v }) else {
+                throw StoreError(file, "no version \(v); versions are 1 to \(times.last?.id ?? 0)",
+                                 kind: .notFound, code: "unknown_version")
+            }
+            return v
+        }
+        guard let ms = parsed.ms else {
+            throw StoreError(file, "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time",
+                             kind: .badRequest, code: "bad_asof")
+        }
+        guard let v = times.filter({ $0.ms <= ms }).map(\.id).max() else {
+            throw StoreError(file, "no version was live at \(text.prefix(40)): the first was published at "
+                + VersionInfo.iso(times.first?.ms ?? 0), kind: .notFound, code: "unknown_version")
+        }
+        return v
+    }
+
     public static func parse(_ text: String) -> (version: Int?, ms: Int64?) {
         let t = text.trimmingCharacters(in: .whitespaces)
         let digits = t.hasPrefix("v") || t.hasPrefix("V") ? String(t.dropFirst()) : t

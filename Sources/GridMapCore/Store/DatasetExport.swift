@@ -9,7 +9,7 @@ extension Dataset {
         func write(_ name: String, _ text: String) throws {
             let path = directory + "/" + name
             guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
-                throw DataError(path, "cannot be written")
+                throw StoreError.data(path, "cannot be written")
             }
         }
         func features<T>(_ items: [T], _ id: (T) -> String, _ props: (T) -> JSONObject, _ shape: (T) -> Shape) -> String

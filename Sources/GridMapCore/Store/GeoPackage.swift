@@ -173,20 +173,20 @@ public enum GeoPackage {
 
     /// Opens a GeoPackage to read, checking that it is one.
     static func open(_ path: String) throws -> SQLiteDatabase {
-        guard FileManager.default.fileExists(atPath: path) else { throw DataError(path, "file not found") }
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.data(path, "file not found") }
         do {
             let db = try SQLiteDatabase(path: path, mode: .readOnly)
             guard try db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_contents'") == 1 else {
-                throw DataError(path, "not a GeoPackage (no gpkg_contents table)")
+                throw StoreError.data(path, "not a GeoPackage (no gpkg_contents table)")
             }
             return db
-        } catch let e as SQLiteError { throw DataError(path, "not a GeoPackage: \(e)") }
+        } catch let e as SQLiteError { throw StoreError.data(path, "not a GeoPackage: \(e)") }
     }
 
     /// The features of one layer (a planner's grids edited in QGIS).
     public static func features(_ layer: Layer, at path: String) throws -> [Feature] {
         do { return try features(layer, in: try open(path), path: path) } catch let e as SQLiteError {
-            throw DataError(path, "\(e)")
+            throw StoreError.data(path, "\(e)")
         }
     }
 
@@ -195,7 +195,7 @@ public enum GeoPackage {
         let registered = try db.scalar(
             "SELECT count(*) FROM gpkg_contents WHERE table_name = ?", [.text(layer.rawValue)])
         guard registered == 1 else {
-            throw DataError(path, "has no layer '\(layer.rawValue)'")
+            throw StoreError.data(path, "has no layer '\(layer.rawValue)'")
         }
         let geometryColumn = try db.text("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
                                          [.text(layer.rawValue)]) ?? "geom"
@@ -210,7 +210,7 @@ public enum GeoPackage {
                 if name == geometryColumn {
                     if let b = stmt.blob(c) {
                         do { shape = try GeoPackage.shape(blob: b).simplestPolygonal } catch {
-                            throw DataError(path, "\(layer.rawValue): \(error)")
+                            throw StoreError.data(path, "\(layer.rawValue): \(error)")
                         }
                     }
                     continue
@@ -237,7 +237,7 @@ public enum GeoPackage {
                                        resources: try features(.resources))
             let addresses = try features(.addresses).map { f -> Address in
                 func t(_ k: String) -> String { f.properties[k]?.idText ?? "" }
-                guard case .point(let c) = f.geometry else { throw DataError(path, "address \(t("id")) has no point") }
+                guard case .point(let c) = f.geometry else { throw StoreError.data(path, "address \(t("id")) has no point") }
                 return Address(
                     id: t("id"), text: t("address"), street: t("street"), community: t("community"), road: t("road"),
                     number: t("number"), compound: t("compound"), building: t("building"), unit: t("unit"),
@@ -249,6 +249,6 @@ public enum GeoPackage {
             return try Dataset.assemble(layers, addresses: addresses, districtID: meta("district_id") ?? "",
                                         districtName: meta("district_name") ?? "", version: "gpkg",
                                         source: { "\(path) (layer \($0.rawValue))" })
-        } catch let e as SQLiteError { throw DataError(path, "\(e)") }
+        } catch let e as SQLiteError { throw StoreError.data(path, "\(e)") }
     }
 }

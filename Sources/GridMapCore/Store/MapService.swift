@@ -57,11 +57,12 @@ public final class MapService: Sendable {
     public let publishes = Atomic<Int>(0)
     public let lastBuildNanos = Atomic<UInt64>(0)
 
-    /// Opens the store and builds its current version.
-    public init(storePath: String, asOfCapacity: Int = MapService.defaultAsOfCapacity) throws {
+    /// Opens the store and builds its current version (`readOnly`: for one-off commands that
+    /// only read).
+    public init(storePath: String, asOfCapacity: Int = MapService.defaultAsOfCapacity, readOnly: Bool = false) throws {
         self.storePath = storePath
         self.asOfCapacity = max(1, asOfCapacity)
-        let store = try MapStore(path: storePath)
+        let store = try MapStore(path: storePath, readOnly: readOnly)
         let snapshot = try MapService.build(version: try store.head(), store: store, reuse: nil)
         versionTimes = Mutex(try store.versions().map { ($0.id, $0.publishedMs) })
         releaseFreedMemory()
@@ -238,25 +239,7 @@ public final class MapService: Sendable {
     /// The version `text` names or that was live at the moment it names (see `AsOf`),
     /// resolved in memory: no store access, so it may run on an event loop.
     public func resolve(asOf text: String) throws -> Int {
-        let parsed = AsOf.parse(text)
-        let times = versionTimes.withLock { $0 }
-        if let v = parsed.version {
-            guard times.contains(where: { $0.id == v }) else {
-                throw StoreError(storePath, "no version \(v); versions are 1 to \(times.last?.id ?? 0)",
-                                 kind: .notFound, code: "unknown_version")
-            }
-            return v
-        }
-        guard let ms = parsed.ms else {
-            throw StoreError(storePath,
-                             "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time",
-                             kind: .badRequest, code: "bad_asof")
-        }
-        guard let v = times.filter({ $0.ms <= ms }).map(\.id).max() else {
-            throw StoreError(storePath, "no version was live at \(text.prefix(40)): the first was published at "
-                + VersionInfo.iso(times.first?.ms ?? 0), kind: .notFound, code: "unknown_version")
-        }
-        return v
+        try AsOf.resolve(text, among: versionTimes.withLock { $0 }, file: storePath)
     }
 
     /// Version `version`'s snapshot if it is current or cached (no build, no store access).

@@ -65,7 +65,7 @@ public struct StoreContent: Sendable {
             try (layers[layer] ?? [:]).sorted { $0.key < $1.key }.concurrentMap { _, item in
                 let (id, row) = item
                 do { return try row.feature(id: id) } catch {
-                    throw DataError(source, "\(layer.rawValue) \(id): \(error)")
+                    throw StoreError.data(source, "\(layer.rawValue) \(id): \(error)")
                 }
             }
         }

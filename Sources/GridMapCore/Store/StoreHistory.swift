@@ -134,26 +134,12 @@ extension MapStore {
 
     /// The version live at the moment `text` names (see `AsOf`), or the version it names.
     public func resolve(asOf text: String) throws -> Int {
-        let parsed = AsOf.parse(text)
-        if let v = parsed.version {
-            _ = try version(v)
-            return v
+        let times: [(id: Int, ms: Int64)] = try named {
+            var out: [(id: Int, ms: Int64)] = []
+            try db.query("SELECT id, published_ms FROM version ORDER BY id") { out.append(($0.int(0), Int64($0.int(1)))) }
+            return out
         }
-        guard let ms = parsed.ms else {
-            throw StoreError(path, "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time",
-                             kind: .badRequest, code: "bad_asof")
-        }
-        return try named {
-            guard let v = try db.scalar("SELECT max(id) FROM version WHERE published_ms <= ?", [.integer(Int(ms))])
-            else {
-                throw StoreError(
-                    path,
-                    "no version was live at \(text.prefix(40)): "
-                        + "the first was published at \(try version(1).publishedAt)",
-                    kind: .notFound, code: "unknown_version")
-            }
-            return v
-        }
+        return try AsOf.resolve(text, among: times, file: path)
     }
 
     /// Publishes version `target`'s content as a new version (history is never rewritten).

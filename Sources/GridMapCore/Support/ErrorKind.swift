@@ -38,3 +38,14 @@ extension Error {
     /// This error's message for a client.
     public var errorMessage: String { (self as? any KindedError)?.message ?? "\(self)" }
 }
+
+extension Error {
+    /// The message a client is shown, the same by every skin: an error of a known kind says
+    /// what it says; an internal one says it is internal, and a store's names its file to
+    /// planners only.
+    public func clientMessage(planner: Bool) -> String {
+        if let store = self as? StoreError { return planner ? store.description : store.message }
+        guard errorKind == .internal else { return errorMessage }
+        return "internal error: \(self)"
+    }
+}

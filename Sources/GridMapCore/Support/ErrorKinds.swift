@@ -1,12 +1,6 @@
 /// The kind of each engine error, in one list, so that the taxonomy can be read in one place.
 /// SQLite's, GEOS's internal and any other undeclared error are `internal` by default.
 
-extension LookupError: KindedError {
-    public var kind: ErrorKind { .badRequest }
-    public var code: String { "bad_request" }
-    public var message: String { description }
-}
-
 extension AreaError: KindedError {
     public var kind: ErrorKind { .badRequest }
     public var code: String { "bad_area" }
@@ -33,11 +27,6 @@ extension JoinError: KindedError {
     public var kind: ErrorKind { .badRequest }
     public var code: String { "bad_join" }
     public var message: String { description }
-}
-
-extension DataError: KindedError {
-    public var kind: ErrorKind { .badRequest }
-    public var code: String { "bad_data" }
 }
 
 extension JSONError: KindedError {

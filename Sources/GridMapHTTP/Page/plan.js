@@ -27,7 +27,7 @@ const panels = [
         ["<a href='#draft=" + x.draft + "'>" + x.draft + "</a>", text(x.name), text(x.author), x.base, x.operations])),
   },
   {
-    title: "影响", needsDraft: true, read: id => api("/api/plan/drafts/" + id + "/impact"),
+    title: "影响", needsDraft: true, read: id => api("/api/plan/drafts/" + id + "/impact?changes=1"),
     draw: r => {
       drawChanges(r.changes);
       window.planner.impactRows = r.grids.length;

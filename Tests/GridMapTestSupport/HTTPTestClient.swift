@@ -12,20 +12,21 @@ import NIOCore
 import ServiceLifecycle
 
 /// An HTTP response as the tests read it.
-struct TestResponse {
-    let status: HTTPResponse.Status
-    let headers: HTTPFields
-    let body: ByteBuffer
+public struct TestResponse: Sendable {
+    public let status: HTTPResponse.Status
+    public let headers: HTTPFields
+    public let body: ByteBuffer
 }
 
 /// A minimal HTTP/1.1 client over a real socket, one connection per request (`Connection:
 /// close`, read to the end). It stands in for HummingbirdTesting, whose client brings
 /// async-http-client, swift-nio-ssl and swift-crypto (BoringSSL) into the test build: most of
 /// a clean build's time, for a loopback client that needs none of them.
-struct TestClient: Sendable {
-    let port: Int
+public struct TestClient: Sendable {
+    public let port: Int
+    public init(port: Int) { self.port = port }
 
-    func execute(uri: String, method: HTTPRequest.Method, headers: HTTPFields = [:], body: ByteBuffer? = nil)
+    public func execute(uri: String, method: HTTPRequest.Method, headers: HTTPFields = [:], body: ByteBuffer? = nil)
         async throws -> TestResponse
     {
         var head = "\(method.rawValue) \(uri) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
@@ -43,11 +44,14 @@ struct TestClient: Sendable {
         return try Self.parse(raw)
     }
 
-    struct Failure: Error, CustomStringConvertible { let description: String }
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
+    }
 
     /// A blocking TCP connection to 127.0.0.1:`port` whose reads time out after `seconds`; the
     /// caller closes it. RESP's tests in this target connect with it too.
-    static func connectLoopback(_ port: Int, seconds: Int = 60) throws -> Int32 {
+    public static func connectLoopback(_ port: Int, seconds: Int = 60) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
@@ -121,13 +125,12 @@ struct TestClient: Sendable {
     }
 }
 
-let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
-let snapshot: Snapshot = try! Snapshot.load(directory: root + "/data/yufeng")
+/// The committed Yufeng data, loaded once per test process.
+public let snapshot: Snapshot = try! Snapshot.load(directory: root + "/data/yufeng")
 
 /// A live server (a real socket on a free port) on the committed data, with `access`'s
 /// passwords, for the duration of `body`.
-func withServer(map: ServedMap? = nil, access: Credentials = Credentials(),
+public func withServer(map: ServedMap? = nil, access: Credentials = Credentials(),
                 _ body: @Sendable (TestClient) async throws -> Void) async throws {
     var config = HTTPConfig()
     config.port = 0
@@ -149,4 +152,4 @@ func withServer(map: ServedMap? = nil, access: Credentials = Credentials(),
     _ = try await running.value
 }
 
-func json(_ r: TestResponse) throws -> JSONValue { try JSONParser.parse(String(buffer: r.body)) }
+public func json(_ r: TestResponse) throws -> JSONValue { try JSONParser.parse(String(buffer: r.body)) }

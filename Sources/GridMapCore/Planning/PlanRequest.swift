@@ -1,0 +1,131 @@
+/// A planning command as every skin sends it (RESP's `PLAN …`, HTTP's `/api/plan/…`,
+/// `gridmap plan …`): its parameters read and checked here, answered as JSON by `answer`.
+public enum PlanRequest: Sendable {
+    case open(name: String)
+    case drafts(all: Bool)
+    case edit(draft: Int, PlanOperation)
+    case validate(Target, ValidationRules)
+    case impact(draft: Int, ImpactForm)
+    case publish(draft: Int, message: String?)
+    case discard(draft: Int)
+
+    /// What VALIDATE checks: a draft, or a published version (an id or a date).
+    public enum Target: Sendable {
+        case draft(Int)
+        case version(String)
+    }
+
+    /// An impact report as JSON, as an SVG picture, or as JSON with the changed grids before and
+    /// after as GeoJSON (what the planner's page draws).
+    public enum ImpactForm: Sendable { case json, svg, withChanges }
+
+    /// A draft number as a client gives it.
+    public static func draft(_ n: Int) throws -> Int {
+        guard (1...Int(Int32.max)).contains(n) else {
+            throw RequestError("draft must be a number from 1 to \(Int32.max), got \(n)", code: "bad_draft")
+        }
+        return n
+    }
+
+    public static func draft(_ text: String) throws -> Int { try draft(try Parameter.integer(text, "draft")) }
+
+    /// A geometry parameter: WKT or GeoJSON, within `GeometryInput`'s limits.
+    public static func geometry(_ text: String) throws -> Shape { try GeometryInput.parse(text) }
+
+    public static func split(draft: Int, grid: String, line: String) throws -> PlanRequest {
+        .edit(draft: try Self.draft(draft), .split(grid: grid, line: try geometry(line)))
+    }
+
+    public static func merge(draft: Int, grids: [String]) throws -> PlanRequest {
+        guard grids.count >= 2 else { throw RequestError("merge needs at least two grids", code: "bad_request") }
+        return .edit(draft: try Self.draft(draft), .merge(grids: grids))
+    }
+
+    public static func moveBoundary(draft: Int, grid: String, neighbour: String, line: String) throws -> PlanRequest {
+        .edit(draft: try Self.draft(draft), .moveBoundary(grid: grid, neighbour: neighbour, line: try geometry(line)))
+    }
+
+    public static func transfer(draft: Int, target: String, area: String, sources: [String]) throws -> PlanRequest {
+        guard !sources.isEmpty else { throw RequestError("transfer needs a grid to take the area from") }
+        return .edit(draft: try Self.draft(draft), .transfer(area: try geometry(area), sources: sources, target: target))
+    }
+
+    public static func moveCommunity(draft: Int, grid: String, community: String) throws -> PlanRequest {
+        .edit(draft: try Self.draft(draft), .moveToCommunity(grid: grid, community: community))
+    }
+
+    /// Field names are case-insensitive (`Name`, `HOUSEHOLDS`), the same over every skin.
+    public static func set(draft: Int, grid: String, field: String, value: String) throws -> PlanRequest {
+        .edit(draft: try Self.draft(draft), .setAttribute(grid: grid, field: field.lowercased(), value: value))
+    }
+
+    public static func assign(draft: Int, resource: String, grid: String?) throws -> PlanRequest {
+        .edit(draft: try Self.draft(draft), .assign(resource: resource, grid: grid))
+    }
+
+    /// A whole grids layer as GeoJSON text (edited in QGIS), from `source` (for the log).
+    public static func replace(draft: Int, geojson: String, source: String) throws -> PlanRequest {
+        let features: [Feature]
+        do { features = try GeoJSON.features(fromText: geojson) } catch {
+            throw RequestError("the layer is not GeoJSON: \(error)", code: "bad_geojson")
+        }
+        return .edit(draft: try Self.draft(draft), .replaceGrids(features: features, source: source))
+    }
+
+    public static func validate(draft: Int?, version: String?, sliverArea: String?, households: String?) throws
+        -> PlanRequest
+    {
+        let rules = try ValidationRules(sliverArea: sliverArea, households: households)
+        switch (draft, version) {
+        case (let d?, nil): return .validate(.draft(try Self.draft(d)), rules)
+        case (nil, let v): return .validate(.version(v ?? "current"), rules)
+        default: throw RequestError("give a draft or a version, not both")
+        }
+    }
+
+    /// Whether the answer needs the server to make a new version current.
+    var publishes: Bool { if case .publish = self { true } else { false } }
+
+    /// The answer, on `planner`'s store; `author` is recorded on what it opens or publishes.
+    public func answer(_ planner: Planner, author: String) throws -> [UInt8] {
+        let json: JSONValue
+        switch self {
+        case .open(let name): json = try planner.open(name: name, author: author).json
+        case .drafts(let all): json = ["drafts": .array(try planner.drafts(all: all).map(\.json))]
+        case .edit(let id, let op): json = try planner.apply(op, to: id)
+        case .validate(let target, let rules):
+            planner.rules = rules
+            switch target {
+            case .draft(let id): json = try planner.validate(draft: id).json
+            case .version(let v):
+                let id = v == "current" ? try planner.store.head() : try planner.store.resolve(asOf: v)
+                json = try planner.validate(version: id).json
+            }
+        case .impact(let id, let form):
+            let report = try planner.impact(draft: id)
+            switch form {
+            case .json: json = report.json
+            case .svg: return Array(report.svg.utf8)
+            case .withChanges:
+                // The page draws the changed grids before and after from the same answer.
+                guard case .object(var o) = report.json else { return Array(report.json.serialized.utf8) }
+                o["changes"] = report.changesGeoJSON
+                json = .object(o)
+            }
+        case .publish(let id, let message): json = try planner.publish(draft: id, author: author, message: message).json
+        case .discard(let id):
+            try planner.discard(draft: id)
+            json = ["discarded": JSONValue(id)]
+        }
+        return Array(json.serialized.utf8)
+    }
+}
+
+extension MapService {
+    /// A planning request against the served store; a publish makes its version current
+    /// before it answers.
+    public func answer(_ request: PlanRequest, author: String) throws -> [UInt8] {
+        if request.publishes { return try publishing { try request.answer(Planner(store: $0), author: author) } }
+        return try withStore { try request.answer(Planner(store: $0), author: author) }
+    }
+}
