@@ -46,14 +46,17 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         }
         // Both read back to the same content: importing them publishes nothing.
         for source in [try Dataset.load(directory: dir), try GeoPackage.read(gpkg)] {
-            #expect(throws: StoreError.self) { try store.importVersion(source, author: "t", message: "same") }
+            #expect(throws: StoreError.self) {
+                try Planner(store: store).importVersion(source, author: "t", message: "same")
+            }
             #expect(StoreContent(try source.derivingShapes()).changes(to: try store.content(version: 1)).isEmpty)
         }
         // A planner's edit in the GeoPackage (here through SQLite, as QGIS writes it) comes
         // back as exactly that change.
         let db = try SQLiteDatabase(path: gpkg)
         try db.execute("UPDATE grids SET name = '新网格名' WHERE id = '450203001001001'")
-        let v2 = try store.importVersion(try GeoPackage.read(gpkg), author: "planner", message: "renamed in QGIS")
+        let (v2, _) = try Planner(store: store).importVersion(try GeoPackage.read(gpkg), author: "planner",
+                                                             message: "renamed in QGIS")
         #expect(v2.changedGrids == ["450203001001001"])
         let diff = try store.diff(from: 1, to: 2)
         #expect(diff["layers"]?["grids"]?["changed"]?.array?.count == 1)
@@ -91,7 +94,8 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
             changes.features[.resources, default: [:]][r.id] = FeatureRow(
                 Feature(id: r.id, properties: p, geometry: .point(r.location)))
         }
-        let info = try store.publish(changes, parent: 1, author: "planner", message: "merge")
+        // Through planning, whose rules re-derive the community and street.
+        let info = try Planner(store: store).publish(changes, parent: 1, author: "planner", message: "merge")
         #expect(info.id == 2 && info.changedGrids == [grids[a].id, grids[b].id].sorted())
         let v2 = try Snapshot(dataset: try store.dataset(version: 2))
         let movedAddresses = v1.dataset.addresses.filter { $0.gridID == grids[b].id }
@@ -146,7 +150,9 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         var again = ChangeSet()
         again.features[.grids] = [grids[b].id: FeatureRow(Feature(id: grids[b].id, properties: grids[b].properties,
                                                                    geometry: grids[b].shape))]
-        #expect(throws: StoreError.self) { try store.publish(again, parent: 2, author: "p", message: "reuse") }
+        #expect(throws: StoreError.self) {
+            try Planner(store: store).publish(again, parent: 2, author: "p", message: "reuse")
+        }
         // ... but a rollback restores the map as it was, as version 3.
         let back = try store.rollback(to: 1, author: "planner")
         #expect(back.id == 3)

@@ -122,10 +122,11 @@ public enum PlanRequest: Sendable {
 }
 
 extension MapService {
-    /// A planning request against the served store; a publish makes its version current
+    /// A planning request against the served store, which it reads and writes a call at a
+    /// time (the lock is never held while it computes); a publish makes its version current
     /// before it answers.
     public func answer(_ request: PlanRequest, author: String) throws -> [UInt8] {
         if request.publishes { return try publishing { try request.answer(Planner(store: $0), author: author) } }
-        return try withStore { try request.answer(Planner(store: $0), author: author) }
+        return try request.answer(Planner(store: try versionedStore()), author: author)
     }
 }

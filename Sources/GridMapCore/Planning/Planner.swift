@@ -1,14 +1,15 @@
 import Foundation
 
-/// Planning on a map store: drafts opened from the current version, edited, validated,
+/// Planning on a versioned store: drafts opened from the current version, edited, validated,
 /// measured for impact, and published through the store's publish (or discarded). The one
-/// engine behind `gridmap plan …` and RESP's PLAN; like its `MapStore`, use it from one
-/// thread at a time.
+/// engine behind every skin's planning. It reads what it needs from the store, computes on
+/// its own, and writes under the store's checks (a draft's revision, a publish's parent), so
+/// a server hands it a store that locks per call and the GEOS work holds no lock.
 public final class Planner {
-    public let store: MapStore
+    public let store: any VersionedStore
     public var rules = ValidationRules()
 
-    public init(store: MapStore) { self.store = store }
+    public init(store: any VersionedStore) { self.store = store }
 
     /// Opens a draft from the current version.
     public func open(name: String, author: String) throws -> DraftInfo {
@@ -21,7 +22,7 @@ public final class Planner {
 
     /// The open drafts (all of them, published and discarded too, with `all`).
     public func drafts(all: Bool = false) throws -> [DraftInfo] {
-        try store.draftInfos(where: all ? "1" : "status = 'open'")
+        try store.draftInfos(all: all)
     }
 
     public func draft(_ id: Int) throws -> DraftInfo { try store.draftInfo(id) }
@@ -39,7 +40,7 @@ public final class Planner {
         let base = try store.dataset(version: info.base, addresses: addresses)
         let map = try PlanMap(base: base, rows: try store.draftRows(id))
         // Codes held by other open drafts are taken too: two drafts never make the same code.
-        let used = try store.gridCodesEverUsed().union(try store.gridCodesInDrafts())
+        let used = Set(try store.gridCodeHistory().keys).union(try store.gridCodesInDrafts())
         let context = PlanContext(
             codes: GridCodes(everUsed: used), addresses: base.addresses.map(\.location),
             minimumArea: rules.sliverArea)
@@ -87,7 +88,11 @@ public final class Planner {
             guard force else { throw Planner.refusal(report, what: "the import") }
             message += " (published with --force despite \(report.errors.count) validation error(s))"
         }
-        return (try store.importVersion(dataset, author: author, message: message), report)
+        let head = try store.head()
+        let changes = try store.content(version: head, addresses: true).changes(to: StoreContent(dataset.derivingShapes()))
+        let (all, next) = try Publication.complete(changes, parent: head, store: store)
+        return (try store.publish(all, parent: head, author: author, message: message, closing: nil, dataset: next),
+                report)
     }
 
     /// The import's findings, or a refusal naming the first errors.
@@ -158,15 +163,20 @@ public final class Planner {
         let report = try Validator.validate(
             try map.dataset(), rules: rules, base: current, moves: Planner.moves(info.log))
         guard report.isPublishable else { throw Planner.refusal(report, what: "draft \(id)") }
-        let store = self.store
-        return try store.publish(
-            map.changes, parent: head, author: author, message: message ?? "draft \(id): \(info.name)",
-            within: { version in
-                try store.closeDraft(id, status: "published", version: version, revision: info.revision)
-            })
+        let (all, next) = try Publication.complete(map.changes, parent: head, store: store)
+        return try store.publish(all, parent: head, author: author, message: message ?? "draft \(id): \(info.name)",
+                                 closing: (id, info.revision), dataset: next)
     }
 
     public func discard(draft id: Int) throws { try store.discardDraft(id) }
+
+    /// Publishes `changes` made elsewhere (a tool's, a test's) on top of the current version,
+    /// under planning's rules (`Publication`), without a draft or validation.
+    @discardableResult
+    public func publish(_ changes: ChangeSet, parent: Int, author: String, message: String) throws -> VersionInfo {
+        let (all, next) = try Publication.complete(changes, parent: parent, store: store)
+        return try store.publish(all, parent: parent, author: author, message: message, closing: nil, dataset: next)
+    }
 
     /// Writes a draft's grids for editing in QGIS: GeoJSON (`.geojson`, `.json`) or a
     /// GeoPackage of the whole draft map (`.gpkg`, layer `grids`).

@@ -76,11 +76,11 @@ public struct VersionRequest: MapRequest {
     public func isQuick(_ map: MapView) -> Bool { false }
     public func answer(_ map: MapView, into out: inout [UInt8]) throws {
         let v = try map.service.resolve(asOf: asOf)
-        out += try map.service.withStore { try answer(store: $0, version: v) }
+        out += try answer(store: try map.service.versionedStore(), version: v)
     }
 
     /// The answer from a store, `asOf` resolved to `version` (by the store itself if nil).
-    public func answer(store: MapStore, version: Int? = nil) throws -> [UInt8] {
+    public func answer(store: any VersionedStore, version: Int? = nil) throws -> [UInt8] {
         Array(try store.version(try version ?? store.resolve(asOf: asOf)).json.serialized.utf8)
     }
 }
@@ -92,11 +92,11 @@ public struct DiffRequest: MapRequest {
     public func isQuick(_ map: MapView) -> Bool { false }
     public func answer(_ map: MapView, into out: inout [UInt8]) throws {
         let (a, b) = (try map.service.resolve(asOf: from), try map.service.resolve(asOf: to))
-        out += try map.service.withStore { try answer(store: $0, versions: (a, b)) }
+        out += try answer(store: try map.service.versionedStore(), versions: (a, b))
     }
 
     /// The answer from a store, the versions resolved by the store itself if not given.
-    public func answer(store: MapStore, versions: (Int, Int)? = nil) throws -> [UInt8] {
+    public func answer(store: any VersionedStore, versions: (Int, Int)? = nil) throws -> [UInt8] {
         let (a, b) = try versions ?? (try store.resolve(asOf: from), try store.resolve(asOf: to))
         return Array(try store.diff(from: a, to: b).serialized.utf8)
     }

@@ -17,11 +17,11 @@ public struct VersionsRequest: MapRequest {
 
     public func answer(_ map: MapView, into out: inout [UInt8]) throws {
         let current = Int(map.current.version) ?? 0
-        out += try map.service.withStore { try answer(store: $0, current: current) }
+        out += try answer(store: try map.service.versionedStore(), current: current)
     }
 
     /// The version served (`current`), and the newest versions' records.
-    public func answer(store: MapStore, current: Int) throws -> [UInt8] {
+    public func answer(store: any VersionedStore, current: Int) throws -> [UInt8] {
         let json: JSONValue = [
             "current": JSONValue(current),
             "versions": .array(try store.versions().reversed().prefix(limit).map(\.json)),

@@ -26,7 +26,7 @@ public struct VersionEvent: Sendable {
 /// versions for as-of queries from a bounded cache, and a notification per new version.
 ///
 /// Every skin (RESP, HTTP, CLI) goes through this: store access, publishes and builds happen
-/// here, off any event loop, one at a time (the store connection is behind a lock).
+/// here, off any event loop. The store is any `VersionedStore`, behind a lock taken per call.
 public final class MapService: Sendable {
     public static let defaultAsOfCapacity = 4
     public static let defaultPollInterval = Duration.milliseconds(100)
@@ -40,6 +40,7 @@ public final class MapService: Sendable {
     public let snapshots: SnapshotStore
     public let asOfCapacity: Int
     private let store: LockedStore?
+    private let refreshing = NSLock()
     private let asOf = Mutex<[(version: Int, snapshot: Snapshot, used: UInt64)]>([])
     private let clock = Atomic<UInt64>(0)
     private let listeners = Mutex<[Int: @Sendable (VersionEvent) -> Void]>([:])
@@ -57,16 +58,22 @@ public final class MapService: Sendable {
     public let publishes = Atomic<Int>(0)
     public let lastBuildNanos = Atomic<UInt64>(0)
 
-    /// Opens the store and builds its current version (`readOnly`: for one-off commands that
-    /// only read).
-    public init(storePath: String, asOfCapacity: Int = MapService.defaultAsOfCapacity, readOnly: Bool = false) throws {
-        self.storePath = storePath
+    /// Opens the SQLite store at `storePath` and builds its current version (`readOnly`: for
+    /// one-off commands that only read).
+    public convenience init(storePath: String, asOfCapacity: Int = MapService.defaultAsOfCapacity,
+                            readOnly: Bool = false) throws {
+        try self.init(store: try MapStore(path: storePath, readOnly: readOnly), asOfCapacity: asOfCapacity)
+    }
+
+    /// Serves `store` (any backend), building its current version.
+    public init(store: any VersionedStore, asOfCapacity: Int = MapService.defaultAsOfCapacity) throws {
+        storePath = store.location
         self.asOfCapacity = max(1, asOfCapacity)
-        let store = try MapStore(path: storePath, readOnly: readOnly)
-        let snapshot = try MapService.build(version: try store.head(), store: store, reuse: nil)
-        versionTimes = Mutex(try store.versions().map { ($0.id, $0.publishedMs) })
+        let locked = LockedStore(store, health: storeHealth)
+        let snapshot = try MapService.build(version: try locked.head(), store: locked, reuse: nil)
+        versionTimes = Mutex(try locked.versions().map { ($0.id, $0.publishedMs) })
         releaseFreedMemory()
-        self.store = LockedStore(store)
+        self.store = locked
         snapshots = SnapshotStore(snapshot)
     }
 
@@ -84,7 +91,7 @@ public final class MapService: Sendable {
 
     /// Version `version` built for lookups, its addresses read when first geocoding (or those
     /// `reuse` already read, when they are the same).
-    private static func build(version: Int, store: MapStore, reuse: Snapshot?) throws -> Snapshot {
+    private static func build(version: Int, store: any VersionedStore, reuse: Snapshot?) throws -> Snapshot {
         guard reuse == nil else {
             return try Snapshot(dataset: try store.dataset(version: version, addresses: false),
                                 addresses: try store.addressSource(version: version, reuse: reuse?.addressSource),
@@ -101,16 +108,22 @@ public final class MapService: Sendable {
                             gridIndex: try index.get())
     }
 
-    /// Runs `body` with the store connection, one caller at a time.
-    public func withStore<T>(_ body: (MapStore) throws -> T) throws -> T {
-        guard let store else {
-            throw StoreError(storePath, "this map is served from memory, not from a store", kind: .unavailable,
-                             code: "no_store")
-        }
-        do { return try store.withLock(body) } catch let e as StoreError where StoreHealth.isLasting(e) {
-            storeHealth.report(e)
-            throw e
-        }
+    /// The store, each call under its lock (`LockedStore`); a lasting problem a call meets is
+    /// recorded in `storeHealth`.
+    public func versionedStore() throws -> any VersionedStore {
+        guard let store else { throw MapService.noStore(storePath) }
+        return store
+    }
+
+    private static func noStore(_ path: String) -> StoreError {
+        StoreError(path, "this map is served from memory, not from a store", kind: .unavailable, code: "no_store")
+    }
+
+    /// Runs `body` with the store, holding its lock for the whole of `body` (a read that must
+    /// see one state, such as a version and the versions before it).
+    public func withStore<T>(_ body: (any VersionedStore) throws -> T) throws -> T {
+        guard let store else { throw MapService.noStore(storePath) }
+        return try store.withLock(body)
     }
 
     /// Checks the store file (removed, replaced, overwritten?) and records the outcome. A
@@ -128,7 +141,14 @@ public final class MapService: Sendable {
     /// Returns the version now current. Requests already running finish on the old one.
     @discardableResult
     public func refresh() throws -> Int {
-        let (built, infos): (Snapshot?, [VersionInfo]) = try withStore { store in
+        // One refresh at a time (the watcher's, or a caller's when nothing watches): two would
+        // build the same version and announce it twice.
+        refreshing.lock()
+        defer { refreshing.unlock() }
+        // Each read takes the store's lock for itself only: a build takes seconds at 100×, and
+        // planning's reads and saves go on meanwhile.
+        let store = try versionedStore()
+        let (built, infos): (Snapshot?, [VersionInfo]) = try {
             let head = try store.head()
             let current = Int(snapshots.current.version) ?? 0
             guard head > current else { return (nil, []) }
@@ -142,7 +162,7 @@ public final class MapService: Sendable {
                 }
             }
             return (snapshot, infos)
-        }
+        }()
         guard let built else { return Int(snapshots.current.version) ?? 0 }
         // No trim here: malloc_trim holds each arena's lock while it walks it, which would
         // stall the event loops' allocations after every publish; the watcher trims every 30 s.
@@ -191,13 +211,13 @@ public final class MapService: Sendable {
         wake.signal()
     }
 
-    /// Runs `body` with the store, then makes the store's newest version current, and returns
-    /// what `body` returned: a publish (ROLLBACK) whose reply must come from the new version.
-    /// With the watcher running, both happen on its thread (one at a time, at its priority)
-    /// and the caller (off any event loop) waits; otherwise here.
-    public func publishing<T: Sendable>(_ body: @escaping @Sendable (MapStore) throws -> T) throws -> T {
+    /// Runs `body` with the store (each call under its lock), then makes the store's newest
+    /// version current, and returns what `body` returned: a publish whose reply must come from
+    /// the new version. With the watcher running, both happen on its thread (one at a time, at
+    /// its priority) and the caller (off any event loop) waits; otherwise here.
+    public func publishing<T: Sendable>(_ body: @escaping @Sendable (any VersionedStore) throws -> T) throws -> T {
         guard watching.load(ordering: .relaxed) else {
-            let result = try withStore(body)
+            let result = try body(try versionedStore())
             try refresh()
             return result
         }
@@ -206,7 +226,7 @@ public final class MapService: Sendable {
         jobs.withLock {
             $0.append { [self] in
                 let result = Result { () throws -> T in
-                    let value = try withStore(body)
+                    let value = try body(try versionedStore())
                     try refresh()
                     return value
                 }
@@ -280,18 +300,71 @@ public final class MapService: Sendable {
     public var cachedVersions: [Int] { asOf.withLock { $0.map(\.version).sorted() } }
 }
 
-/// The store connection behind a lock. `@unchecked Sendable` because of this invariant: a
-/// SQLite connection may be used by one thread at a time, and `withLock` is the only way to
-/// reach it, holding the lock for the whole use; the connection never escapes the closure.
-private final class LockedStore: @unchecked Sendable {
+/// The store behind a lock, itself a `VersionedStore` that takes the lock for each call and
+/// only for it: planning reads what it needs, computes with no lock held (GEOS work takes
+/// seconds at 100×), and takes it again only to save, under the store's revision and parent
+/// checks. The watcher never waits for an edit's geometry. `@unchecked Sendable` because of
+/// this invariant: the store may be used by one thread at a time, and every use goes through
+/// `withLock`, holding the lock for the whole call; the store never escapes it.
+final class LockedStore: VersionedStore, @unchecked Sendable {
     private let lock = NSLock()
-    private let store: MapStore
-    init(_ store: MapStore) { self.store = store }
-    func withLock<T>(_ body: (MapStore) throws -> T) throws -> T {
+    private let store: any VersionedStore
+    private let health: StoreHealth
+    init(_ store: any VersionedStore, health: StoreHealth) { (self.store, self.health) = (store, health) }
+
+    /// The lock is not reentrant: `body` must not call back into this store.
+    func withLock<T>(_ body: (any VersionedStore) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
-        return try body(store)
+        do { return try body(store) } catch let e as StoreError where StoreHealth.isLasting(e) {
+            health.report(e)
+            throw e
+        }
     }
+
+    var location: String { store.location }
+    func head() throws -> Int { try withLock { try $0.head() } }
+    func versions() throws -> [VersionInfo] { try withLock { try $0.versions() } }
+    func version(_ id: Int) throws -> VersionInfo { try withLock { try $0.version(id) } }
+    func resolve(asOf text: String) throws -> Int { try withLock { try $0.resolve(asOf: text) } }
+    func diff(from a: Int, to b: Int) throws -> JSONValue { try withLock { try $0.diff(from: a, to: b) } }
+    func content(version: Int, addresses: Bool) throws -> StoreContent {
+        try withLock { try $0.content(version: version, addresses: addresses) }
+    }
+    func dataset(version: Int, addresses: Bool) throws -> Dataset {
+        try withLock { try $0.dataset(version: version, addresses: addresses) }
+    }
+    func gridShapes(version: Int) throws -> [(id: String, shape: Shape)] {
+        try withLock { try $0.gridShapes(version: version) }
+    }
+    func addressSource(version: Int, reuse: AddressSource?) throws -> AddressSource {
+        try withLock { try $0.addressSource(version: version, reuse: reuse) }
+    }
+    func changedIDs(since base: Int, layers: [Layer]) throws -> Set<String> {
+        try withLock { try $0.changedIDs(since: base, layers: layers) }
+    }
+    func gridCodeHistory() throws -> [String: Int] { try withLock { try $0.gridCodeHistory() } }
+    func publish(_ changes: ChangeSet, parent: Int, author: String, message: String,
+                 closing draft: (id: Int, revision: Int)?, dataset: Dataset?) throws -> VersionInfo {
+        try withLock {
+            try $0.publish(changes, parent: parent, author: author, message: message, closing: draft, dataset: dataset)
+        }
+    }
+    func rollback(to target: Int, author: String, message: String?) throws -> VersionInfo {
+        try withLock { try $0.rollback(to: target, author: author, message: message) }
+    }
+    func createDraft(name: String, author: String, base: Int) throws -> DraftInfo {
+        try withLock { try $0.createDraft(name: name, author: author, base: base) }
+    }
+    func draftInfo(_ id: Int) throws -> DraftInfo { try withLock { try $0.draftInfo(id) } }
+    func draftInfos(all: Bool) throws -> [DraftInfo] { try withLock { try $0.draftInfos(all: all) } }
+    func draftRows(_ id: Int) throws -> ChangeSet { try withLock { try $0.draftRows(id) } }
+    func saveDraft(_ info: DraftInfo, rows: ChangeSet, entry: JSONValue) throws {
+        try withLock { try $0.saveDraft(info, rows: rows, entry: entry) }
+    }
+    func discardDraft(_ id: Int) throws { try withLock { try $0.discardDraft(id) } }
+    func gridCodesInDrafts() throws -> Set<String> { try withLock { try $0.gridCodesInDrafts() } }
+    func checkIntact() throws { try withLock { try $0.checkIntact() } }
 }
 
 /// Whether the store can be written, as the last check or write found it. A change is handed

@@ -336,82 +336,36 @@ public final class MapStore {
         return made
     }
 
-    /// Publishes `changes` on top of version `parent` as the new current version, with
-    /// community and street shapes re-derived where grids changed. Refused, with nothing
-    /// written, when `parent` is not current, when the result does not check, or when a grid
-    /// code that was retired comes back (unless `revive`, which rollbacks use: the grid coming
-    /// back is the same grid). `within`, given the new version's id, runs inside the same
-    /// transaction (closing the draft that is published): if it throws, nothing is written.
+    /// Publishes `changes` as the next version (see `VersionedStore.publish`): refused, with
+    /// nothing written, when `parent` is not current or when nothing would change.
     @discardableResult
     public func publish(_ changes: ChangeSet, parent: Int, author: String, message: String,
-                        revive: Bool = false, within: ((Int) throws -> Void)? = nil) throws -> VersionInfo {
-        let result: (VersionInfo, StoreContent, Dataset, Bool) = try writing {
+                        closing draft: (id: Int, revision: Int)? = nil, dataset: Dataset? = nil) throws -> VersionInfo {
+        let result: (VersionInfo, StoreContent) = try writing {
             let head = try self.head()
             guard head == parent else { throw StaleVersionError(expected: parent, current: head) }
             // Addresses are read only when the publish changes some (at 100× reading them
             // costs seconds); otherwise their count carries over from the parent.
-            let withAddresses = !changes.addresses.isEmpty
-            let base = try content(version: head, addresses: withAddresses)
-            let parentData = try dataset(version: head, addresses: withAddresses)
-            let dataHasAddresses = cachedDataset?.addresses ?? withAddresses
+            let base = try content(version: head, addresses: !changes.addresses.isEmpty)
             let parentAddresses = try version(head).summary["counts"]?["addresses"]?.int ?? 0
-            var next = base.applying(changes)
-            let id = head + 1
-            // Re-derive the communities and streets whose grids changed.
-            let touchedGrids = Set(changes.changedGrids)
-            var communities = Set<String>(), streets = Set<String>()
-            for g in touchedGrids {
-                for row in [base.layers[.grids]?[g], next.layers[.grids]?[g]] {
-                    guard let row, let f = try? row.feature(id: g) else { continue }
-                    if let c = f.properties["community_id"]?.idText { communities.insert(c) }
-                    if let s = f.properties["street_id"]?.idText { streets.insert(s) }
-                }
-            }
-            for c in communities {
-                if let row = next.layers[.communities]?[c],
-                   let s = try? row.feature(id: c).properties["street_id"]?.idText {
-                    streets.insert(s)
-                }
-            }
             let effective = changes.filtered(against: base)
-            let dataset = try parentData.applying(
-                effective, version: String(id),
-                source: { "\(self.path) version \(id) (unpublished, \($0.rawValue))" })
-            let derived = try dataset.derivingShapes(communities: communities, streets: streets)
-            var all = effective
-            for c in derived.communities where communities.contains(c.id) {
-                let row = FeatureRow(Feature(id: c.id, properties: c.properties, geometry: c.shape))
-                if next.layers[.communities]?[c.id] != row { all.features[.communities, default: [:]][c.id] = row }
-            }
-            for s in derived.streets where streets.contains(s.id) {
-                let row = FeatureRow(Feature(id: s.id, properties: s.properties, geometry: s.shape))
-                if next.layers[.streets]?[s.id] != row { all.features[.streets, default: [:]][s.id] = row }
-            }
-            next = base.applying(all)
-            guard !all.isEmpty else {
+            guard !effective.isEmpty else {
                 throw StoreError(path, "nothing to publish: the content equals version \(head)", kind: .badRequest,
-                                     code: "nothing_to_publish")
+                                 code: "nothing_to_publish")
             }
-            if !revive {
-                let check = try db.prepare("SELECT max(since) FROM feature WHERE layer = 'grids' AND id = ?")
-                for (g, row) in all.features[.grids] ?? [:] where row != nil && base.layers[.grids]?[g] == nil {
-                    check.reset()
-                    try check.bind(1, g)
-                    if try check.step(), !check.isNull(0) {
-                        throw StoreError(path, "grid code \(g) was retired in version \(check.int(0)); "
-                                         + "a retired code is never reused", kind: .badRequest, code: "retired_code")
-                    }
-                }
-            }
+            let next = base.applying(effective)
+            let id = head + 1
             let info = try MapStore.insertVersion(db, id: id, parent: head, author: author, message: message,
-                                                  changes: all, base: base, content: next,
+                                                  changes: effective, base: base, content: next,
                                                   addressCount: next.addresses?.count ?? parentAddresses)
-            try within?(id)
-            return (info, next, derived, dataHasAddresses)
+            if let draft { try closeDraft(draft.id, status: "published", version: id, revision: draft.revision) }
+            return (info, next)
         }
         // Only once committed: the caches then describe a version that exists.
         cached = (result.0.id, result.1)
-        cachedDataset = (result.2, result.3)
+        // Marked as without addresses: a reader that needs them reads them (a dataset that
+        // claimed them and lacked them would geocode nothing).
+        if let dataset { cachedDataset = (dataset, false) }
         return result.0
     }
 

@@ -151,16 +151,7 @@ extension MapStore {
                              code: "already_current")
         }
         return try publish(try changes(since: target, upTo: head), parent: head, author: author,
-                           message: message ?? "roll back to version \(target)", revive: true)
-    }
-
-    /// Publishes the content of `dataset` (a data directory or a GeoPackage read back) on
-    /// top of the current version: only what differs is recorded.
-    @discardableResult
-    public func importVersion(_ dataset: Dataset, author: String, message: String) throws -> VersionInfo {
-        let head = try self.head()
-        let next = StoreContent(try dataset.derivingShapes())
-        return try publish(try content(version: head).changes(to: next), parent: head, author: author, message: message)
+                           message: message ?? "roll back to version \(target)")
     }
 }
 

@@ -41,11 +41,10 @@ extension Error {
 
 extension Error {
     /// The message a client is shown, the same by every skin: an error of a known kind says
-    /// what it says; an internal one says it is internal, and a store's names its file to
-    /// planners only.
+    /// what it says; an internal one says it is internal (RESP has no status to say it); a
+    /// store's names its file to planners only.
     public func clientMessage(planner: Bool) -> String {
-        if let store = self as? StoreError { return planner ? store.description : store.message }
-        guard errorKind == .internal else { return errorMessage }
-        return "internal error: \(self)"
+        let text = (self as? StoreError).map { planner ? $0.description : $0.message } ?? errorMessage
+        return errorKind == .internal ? "internal error: \(text)" : text
     }
 }

@@ -16,7 +16,15 @@ public struct DraftInfo: Sendable {
     /// Each operation applied, with what it did, oldest first.
     public let log: [JSONValue]
     /// Counts up with every save, so that two planners saving one draft cannot lose an edit.
-    let revision: Int
+    public let revision: Int
+
+    public init(id: Int, name: String, author: String, base: Int, createdMs: Int64, updatedMs: Int64,
+                status: String, publishedVersion: Int?, log: [JSONValue], revision: Int) {
+        (self.id, self.name, self.author, self.base) = (id, name, author, base)
+        (self.createdMs, self.updatedMs, self.status, self.publishedVersion) = (createdMs, updatedMs, status,
+                                                                                 publishedVersion)
+        (self.log, self.revision) = (log, revision)
+    }
 
     public var json: JSONValue {
         [
@@ -48,7 +56,7 @@ extension MapStore {
 
     static var nowMs: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
-    func createDraft(name: String, author: String, base: Int) throws -> DraftInfo {
+    public func createDraft(name: String, author: String, base: Int) throws -> DraftInfo {
         try writing {
             try db.execute(MapStore.draftSchema)
             let now = MapStore.nowMs
@@ -60,12 +68,15 @@ extension MapStore {
         }
     }
 
-    func draftInfo(_ id: Int) throws -> DraftInfo {
+    public func draftInfo(_ id: Int) throws -> DraftInfo {
         guard let found = try draftInfos(where: "id = ?", [.integer(id)]).first else {
             throw PlanError("unknown_draft", "no draft \(id)")
         }
         return found
     }
+
+    /// The open drafts, or every draft with `all`.
+    public func draftInfos(all: Bool) throws -> [DraftInfo] { try draftInfos(where: all ? "1" : "status = 'open'") }
 
     func draftInfos(where condition: String, _ arguments: [SQLiteValue] = []) throws -> [DraftInfo] {
         guard hasDrafts else { return [] }
@@ -88,7 +99,7 @@ extension MapStore {
     }
 
     /// The draft's edits: each changed grid and resource as it is in the draft (nil: removed).
-    func draftRows(_ id: Int) throws -> ChangeSet {
+    public func draftRows(_ id: Int) throws -> ChangeSet {
         try named {
             var set = ChangeSet()
             try db.query("SELECT layer, id, props, geom FROM draft_row WHERE draft = ?", [.integer(id)]) { s in
@@ -102,7 +113,7 @@ extension MapStore {
 
     /// Stores a draft's edits and appends `entry` to its log, if nobody saved it since
     /// `info` was read.
-    func saveDraft(_ info: DraftInfo, rows: ChangeSet, entry: JSONValue) throws {
+    public func saveDraft(_ info: DraftInfo, rows: ChangeSet, entry: JSONValue) throws {
         try writing {
             do {
                 try db.query(
@@ -136,7 +147,7 @@ extension MapStore {
     }
 
     /// Marks a draft discarded and drops its edits.
-    func discardDraft(_ id: Int) throws {
+    public func discardDraft(_ id: Int) throws {
         try writing { try closeDraft(id, status: "discarded", revision: nil) }
     }
 
@@ -157,7 +168,7 @@ extension MapStore {
     }
 
     /// Grid codes held by open drafts: reserved, so that two drafts never make the same code.
-    func gridCodesInDrafts() throws -> Set<String> {
+    public func gridCodesInDrafts() throws -> Set<String> {
         guard hasDrafts else { return [] }
         return try named {
             var out = Set<String>()
@@ -170,7 +181,7 @@ extension MapStore {
     }
 
     /// Ids of `layers` changed by the versions after `base`.
-    func changedIDs(since base: Int, layers: [Layer]) throws -> Set<String> {
+    public func changedIDs(since base: Int, layers: [Layer]) throws -> Set<String> {
         try named {
             var out = Set<String>()
             let list = layers.map { "'\($0.rawValue)'" }.joined(separator: ", ")
@@ -181,11 +192,13 @@ extension MapStore {
         }
     }
 
-    /// Every grid code the store has held.
-    func gridCodesEverUsed() throws -> Set<String> {
+    /// Every grid code the store has held, with the last version that changed it.
+    public func gridCodeHistory() throws -> [String: Int] {
         try named {
-            var out = Set<String>()
-            try db.query("SELECT DISTINCT id FROM feature WHERE layer = 'grids'") { out.insert($0.text(0)) }
+            var out: [String: Int] = [:]
+            try db.query("SELECT id, max(since) FROM feature WHERE layer = 'grids' GROUP BY id") {
+                out[$0.text(0)] = $0.int(1)
+            }
             return out
         }
     }

@@ -1,0 +1,127 @@
+import Dispatch
+import Synchronization
+import Foundation
+import GridMapTestSupport
+import Testing
+
+@testable import GridMapCore
+
+/// A real `MapStore` seen only through the protocol, with a hook after each call: what a
+/// second backend would be to the engine. Every call goes to the SQLite store underneath.
+final class ObservedStore: VersionedStore, @unchecked Sendable {
+    let inner: MapStore
+    /// Called with each method's name before it runs (under the service's lock).
+    var before: (String) -> Void = { _ in }
+    /// Called with each method's name after it returned (still under the service's lock).
+    var after: (String) -> Void = { _ in }
+    init(_ inner: MapStore) { self.inner = inner }
+
+    private func call<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        before(name)
+        defer { after(name) }
+        return try body()
+    }
+
+    var location: String { inner.location }
+    func head() throws -> Int { try call("head") { try inner.head() } }
+    func versions() throws -> [VersionInfo] { try call("versions") { try inner.versions() } }
+    func version(_ id: Int) throws -> VersionInfo { try call("version") { try inner.version(id) } }
+    func resolve(asOf text: String) throws -> Int { try call("resolve") { try inner.resolve(asOf: text) } }
+    func diff(from a: Int, to b: Int) throws -> JSONValue { try call("diff") { try inner.diff(from: a, to: b) } }
+    func content(version: Int, addresses: Bool) throws -> StoreContent {
+        try call("content") { try inner.content(version: version, addresses: addresses) }
+    }
+    func dataset(version: Int, addresses: Bool) throws -> Dataset {
+        try call("dataset") { try inner.dataset(version: version, addresses: addresses) }
+    }
+    func gridShapes(version: Int) throws -> [(id: String, shape: Shape)] {
+        try call("gridShapes") { try inner.gridShapes(version: version) }
+    }
+    func addressSource(version: Int, reuse: AddressSource?) throws -> AddressSource {
+        try call("addressSource") { try inner.addressSource(version: version, reuse: reuse) }
+    }
+    func changedIDs(since base: Int, layers: [Layer]) throws -> Set<String> {
+        try call("changedIDs") { try inner.changedIDs(since: base, layers: layers) }
+    }
+    func gridCodeHistory() throws -> [String: Int] { try call("gridCodeHistory") { try inner.gridCodeHistory() } }
+    func publish(_ changes: ChangeSet, parent: Int, author: String, message: String,
+                 closing draft: (id: Int, revision: Int)?, dataset: Dataset?) throws -> VersionInfo {
+        try call("publish") {
+            try inner.publish(changes, parent: parent, author: author, message: message, closing: draft,
+                              dataset: dataset)
+        }
+    }
+    func rollback(to target: Int, author: String, message: String?) throws -> VersionInfo {
+        try call("rollback") { try inner.rollback(to: target, author: author, message: message) }
+    }
+    func createDraft(name: String, author: String, base: Int) throws -> DraftInfo {
+        try call("createDraft") { try inner.createDraft(name: name, author: author, base: base) }
+    }
+    func draftInfo(_ id: Int) throws -> DraftInfo { try call("draftInfo") { try inner.draftInfo(id) } }
+    func draftInfos(all: Bool) throws -> [DraftInfo] { try call("draftInfos") { try inner.draftInfos(all: all) } }
+    func draftRows(_ id: Int) throws -> ChangeSet { try call("draftRows") { try inner.draftRows(id) } }
+    func saveDraft(_ info: DraftInfo, rows: ChangeSet, entry: JSONValue) throws {
+        try call("saveDraft") { try inner.saveDraft(info, rows: rows, entry: entry) }
+    }
+    func discardDraft(_ id: Int) throws { try call("discardDraft") { try inner.discardDraft(id) } }
+    func gridCodesInDrafts() throws -> Set<String> { try call("gridCodesInDrafts") { try inner.gridCodesInDrafts() } }
+    func checkIntact() throws { try call("checkIntact") { try inner.checkIntact() } }
+}
+
+@Suite(.serialized) struct VersionedStoreTests {
+    static func store() throws -> ObservedStore {
+        let path = Scratch.path("protocol") + ".gridmap"
+        return ObservedStore(try MapStore.create(path: path, from: StoreFixture.dataset, author: "t", message: "t"))
+    }
+
+    /// The engine runs on any `VersionedStore`: lookups, history, planning and a publish, all
+    /// through the protocol.
+    @Test func theEngineNeedsOnlyTheProtocol() throws {
+        let store = try Self.store()
+        let service = try MapService(store: store)
+        let map = MapView(service)
+        let grid = "450203004002006"
+        #expect(String(decoding: try GridRequest(grid).answer(map), as: UTF8.self).contains(grid))
+        let open = try JSONParser.parse(String(decoding: try service.answer(.open(name: "p"), author: "a"),
+                                               as: UTF8.self))
+        let draft = try #require(open["draft"]?.int)
+        _ = try service.answer(try .set(draft: draft, grid: grid, field: "name", value: "新名"), author: "a")
+        let published = try JSONParser.parse(String(decoding: try service.answer(.publish(draft: draft, message: nil),
+                                                                                 author: "a"), as: UTF8.self))
+        #expect(published["version"]?.int == 2)
+        #expect(service.current.version == "2")
+        let versions = try JSONParser.parse(String(decoding: try VersionsRequest(limit: nil).answer(map),
+                                                   as: UTF8.self))
+        #expect(versions["versions"]?.array?.count == 2)
+    }
+
+    /// A planning operation holds the store's lock only for each read and for its save: in
+    /// between, while it computes, another thread uses the store. (Under one lock for the
+    /// whole operation, the other thread would wait for the save, and the save for it.)
+    @Test func planningComputesOffTheStoreLock() throws {
+        let store = try Self.store()
+        let service = try MapService(store: store)
+        let open = try JSONParser.parse(String(decoding: try service.answer(.open(name: "p"), author: "a"),
+                                               as: UTF8.self))
+        let draft = try #require(open["draft"]?.int)
+        let otherDone = DispatchSemaphore(value: 0)
+        let served = Atomic<Bool>(false)
+        store.after = { name in
+            // The operation's last read before it computes: another thread asks the store.
+            guard name == "gridCodesInDrafts" else { return }
+            Thread.detachNewThread {
+                _ = try? service.versionedStore().head()
+                otherDone.signal()
+            }
+        }
+        store.before = { name in
+            // The save waits for the other thread, which had to get in while the edit computed.
+            guard name == "saveDraft" else { return }
+            served.store(otherDone.wait(timeout: .now() + 10) == .success, ordering: .relaxed)
+        }
+        let line = "LINESTRING(109.4195 24.30665, 109.4222 24.30655)"
+        _ = try service.answer(try .split(draft: draft, grid: "450203004002006", line: line), author: "a")
+        let got = served.load(ordering: .relaxed)
+        #expect(got, "another thread could not use the store while the split computed")
+    }
+}
