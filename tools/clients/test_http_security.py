@@ -476,8 +476,8 @@ refused = run(binary, "store", "import", edited, "--store", path, ok=False)
 
 
 def versions_of(store_path):
-    """The store's versions, newest first (one JSON object a line)."""
-    return [json.loads(l) for l in run(binary, "store", "versions", "--store", store_path).stdout.splitlines()]
+    """The store's versions, newest first."""
+    return json.loads(run(binary, "store", "versions", "--store", store_path).stdout)["versions"]
 
 
 check("an import with a duplicated grid is refused with the findings",
