@@ -185,8 +185,10 @@ struct PlanCommand: ParsableCommand {
             discussion: "Exits with status 2 when there are errors.")
         @Option(help: "The draft (default: the current version).") var draft: Int?
         @Option(help: "A version to validate instead of a draft.") var version: String?
-        @Option(help: "Smallest grid part, m² (default 50).") var sliverArea: String?
-        @Option(help: "Households per grid without a warning, MIN-MAX (default 30-800).") var households: String?
+        @Option(help: "Smallest grid part, m² (default \(Int(ValidationRules().sliverArea))).") var sliverArea: String?
+        @Option(help: ArgumentHelp("Households per grid without a warning, MIN-MAX (default "
+                                   + "\(ValidationRules().households.lowerBound)-\(ValidationRules().households.upperBound))."))
+        var households: String?
         @Flag(help: "JSON instead of a table.") var json = false
         @OptionGroup var data: DataOptions
 

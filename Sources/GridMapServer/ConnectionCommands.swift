@@ -45,7 +45,7 @@ enum ConnectionCommands {
         s.protocolVersion = version
         return .map([
             (.bulk("server"), .bulk("gridmap")),
-            (.bulk("version"), .bulk(version == 3 ? CommandTable.version : CommandTable.version)),
+            (.bulk("version"), .bulk(CommandTable.version)),
             (.bulk("proto"), .integer(version)), (.bulk("id"), .integer(1)), (.bulk("mode"), .bulk("standalone")),
             (.bulk("role"), .bulk("master")), (.bulk("modules"), .array([])),
             (.bulk("data_version"), .bulk(s.snapshot.version)),

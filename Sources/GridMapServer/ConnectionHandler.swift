@@ -102,38 +102,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func process(_ context: ChannelHandlerContext) {
         guard !waiting else { return }
         let channel = context.channel
-        let limits = session.config.limits
-        // Writability changes only when replies are flushed, so it is read again only then.
-        var writable = channel.isWritable
-        var done = 0
         // The request lives in a local for the turn: passing a stored property to `execute`
         // would copy it (two reference counts) for every request.
         var request = RESPRequest()
         swap(&request, &self.request)
-        var pending: PendingWork?
         session.beginTurn()
-        while writable, done < batch, !session.shouldClose, input != nil {
-            do {
-                guard try RESPRequestDecoder.parseFrame(&input!, limits: limits, into: &request) else { break }
-            } catch {
-                // A broken frame: say why, then close this connection only (the stream
-                // cannot be resynchronized after it). The turn still ends as usual below:
-                // its statistics are kept and the reply flushed before the close.
-                reply(context, .error("ERR \(error)"))
-                session.shouldClose = true
-                input = nil
-                break
-            }
-            requestsRead += 1
-            if request.isEmpty { continue }
-            let value = CommandTable.execute(request, session)
-            done += 1
-            if case .pending(let work) = value {
-                pending = work
-                break
-            }
-            if reply(context, value) { writable = channel.isWritable }
-        }
+        let (done, pending) = runRequests(context, &request, limit: batch, draining: false)
         // Let go of the input's bytes before compacting it, or compacting would copy them.
         request.storage = ByteBuffer()
         swap(&request, &self.request)
@@ -159,6 +133,42 @@ final class ConnectionHandler: ChannelInboundHandler {
                 handler.process(context)
             }
         }
+    }
+
+    /// The one decode → run → reply loop: whole requests decoded from `input` into `request`,
+    /// each run and answered, while the peer keeps up, at most `limit`. Returns how many ran,
+    /// and the work of one that must run off the event loop (the loop stops there: its reply
+    /// must come before the next). A broken frame is answered and closes this connection only
+    /// (the stream cannot be resynchronised after it). While `draining` (shutting down), a
+    /// request that would go off the loop is answered that the server is shutting down.
+    private func runRequests(_ context: ChannelHandlerContext, _ request: inout RESPRequest, limit: Int,
+                             draining: Bool) -> (done: Int, pending: PendingWork?) {
+        let channel = context.channel
+        let limits = session.config.limits
+        // Writability changes only when replies are flushed, so it is read again only then.
+        var writable = channel.isWritable
+        var done = 0
+        while writable, done < limit, !session.shouldClose, input != nil {
+            do {
+                guard try RESPRequestDecoder.parseFrame(&input!, limits: limits, into: &request) else { break }
+            } catch {
+                reply(context, .error("ERR \(error)"))
+                session.shouldClose = true
+                input = nil
+                break
+            }
+            requestsRead += 1
+            if request.isEmpty { continue }
+            let value = CommandTable.execute(request, session)
+            done += 1
+            if case .pending(let work) = value {
+                if !draining { return (done, work) }
+                if reply(context, .error("ERR the server is shutting down")) { writable = channel.isWritable }
+                continue
+            }
+            if reply(context, value) { writable = channel.isWritable }
+        }
+        return (done, nil)
     }
 
     /// Gives a request that has begun to arrive `frameTimeout` seconds to arrive whole; one
@@ -252,13 +262,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             // replies), then close; take no new ones.
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
             session.beginTurn()
-            while !waiting, !session.shouldClose, input != nil, context.channel.isWritable,
-                  (try? RESPRequestDecoder.parseFrame(&input!, limits: session.config.limits, into: &request)) == true {
-                guard !request.isEmpty else { continue }
-                let value = CommandTable.execute(request, session)
-                if case .pending = value { reply(context, .error("ERR the server is shutting down")); continue }
-                reply(context, value)
-            }
+            if !waiting { _ = runRequests(context, &request, limit: .max, draining: true) }
             request.storage = ByteBuffer()
             session.endTurn()
             session.shouldClose = true

@@ -51,25 +51,17 @@ extension Snapshot {
     /// from `firstLine`.
     public func geocodeLines(_ lines: [String], limit: Int? = nil, firstLine: Int = 1) throws -> [[UInt8]?] {
         let geocoder = try self.geocoder  // the library built (or its error thrown) once
-        let chunk = 2_000
-        let starts = Array(stride(from: 0, to: lines.count, by: chunk))
-        @Sendable func answer(_ start: Int) -> [[UInt8]?] {
-            lines[start..<min(lines.count, start + chunk)].enumerated().map { k, line -> [UInt8]? in
+        let parts = Parallel.map(lines.count, parts: Parallel.parts(lines.count, grain: 2_000)) { _, range in
+            lines[range].enumerated().map { k, line -> [UInt8]? in
                 let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !text.isEmpty else { return nil }
                 do { return try self.geocodeJSON(GeocodeRequest(text, limit: limit), with: geocoder) } catch {
                     let line = JSONValue.object([
-                        "line": JSONValue(firstLine + start + k), "error": .string("\(error)"),
+                        "line": JSONValue(firstLine + range.lowerBound + k), "error": .string("\(error)"),
                     ])
                     return Array(line.serialized.utf8)
                 }
             }
-        }
-        var parts = [[[UInt8]?]](repeating: [], count: starts.count)
-        parts.withUnsafeMutableBufferPointer { buffer in
-            // Each iteration writes only its own element.
-            nonisolated(unsafe) let out = buffer
-            DispatchQueue.concurrentPerform(iterations: starts.count) { c in out[c] = answer(starts[c]) }
         }
         return parts.flatMap { $0 }
     }

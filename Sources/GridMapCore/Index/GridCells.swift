@@ -40,19 +40,13 @@ struct GridCells: Sendable {
         let rows = Int((shapes.height - 1) >> Int64(shift)) + 1
         // Consecutive ranges of grids on every core, then joined in order: each cell still
         // lists its grids in ascending order (the counting sort in `assemble` is stable).
-        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, shapes.count / 512))
-        var builders = [GridCellsBuilder](repeating: GridCellsBuilder(shapes: shapes, shift: shift, columns: columns),
-                                          count: parts)
-        let count = shapes.count
-        builders.withUnsafeMutableBufferPointer { buffer in
-            // Each iteration mutates only its own builder; `shapes` is only read.
-            nonisolated(unsafe) let all = buffer
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
-                for g in (count * p / parts)..<(count * (p + 1) / parts) where !shapes.boxes[g].isEmpty {
-                    all[p].add(grid: g)
-                }
-            }
+        let count = shapes.count, columns = self.columns
+        var builders = Parallel.map(count, parts: Parallel.parts(count, grain: 512, perCore: 1)) { _, range in
+            var builder = GridCellsBuilder(shapes: shapes, shift: shift, columns: columns)
+            for g in range where !shapes.boxes[g].isEmpty { builder.add(grid: g) }
+            return builder
         }
+        let parts = builders.count
         var builder = builders[0]
         for p in 1..<parts { builder.absorb(builders[p]) }
         builders = []

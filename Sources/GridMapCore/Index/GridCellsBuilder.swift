@@ -161,24 +161,21 @@ struct GridCellsBuilder {
         }
         let (first, order) = (counts, sorted)  // read by every part below
 
-        let parts = cells < 65536 ? 1 : ProcessInfo.processInfo.activeProcessorCount * 2
+        let parts = cells < 65536 ? 1 : Parallel.cores * 2
         var directory = [UInt32](repeating: GridCells.empty, count: cells)
-        var pieces = [[UInt32]](repeating: [], count: parts)
-        directory.withUnsafeMutableBufferPointer { dir in
-            pieces.withUnsafeMutableBufferPointer { out in
-                // Each part writes only its own range of cells and its own piece.
-                nonisolated(unsafe) let (dir, out) = (dir, out)
-                DispatchQueue.concurrentPerform(iterations: parts) { p in
-                    var records: [UInt32] = []
-                    for cell in (cells * p / parts)..<(cells * (p + 1) / parts) {
-                        if let old, let rebuilt, !rebuilt[cell] {
-                            dir[cell] = old.copyCell(cell, to: &records)
-                        } else if first[cell] < first[cell + 1] {
-                            dir[cell] = layOut(order[first[cell]..<first[cell + 1]], to: &records)
-                        }
+        let pieces = directory.withUnsafeMutableBufferPointer { dir in
+            // Each part writes only its own range of cells.
+            nonisolated(unsafe) let dir = dir
+            return Parallel.map(cells, parts: parts) { _, range -> [UInt32] in
+                var records: [UInt32] = []
+                for cell in range {
+                    if let old, let rebuilt, !rebuilt[cell] {
+                        dir[cell] = old.copyCell(cell, to: &records)
+                    } else if first[cell] < first[cell + 1] {
+                        dir[cell] = layOut(order[first[cell]..<first[cell + 1]], to: &records)
                     }
-                    out[p] = records
                 }
+                return records
             }
         }
         // Join the pieces: entries that point into a piece move by the records before it.

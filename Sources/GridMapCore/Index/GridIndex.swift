@@ -182,14 +182,11 @@ public struct GridIndex: Sendable {
     public func locateAll(_ points: [Coordinate]) -> [Int32] {
         let count = points.count
         var raw = [Int32](repeating: -1, count: count)
-        let chunk = 4096
-        let chunks = (count + chunk - 1) / chunk
         raw.withUnsafeMutableBufferPointer { out in
             points.withUnsafeBufferPointer { input in
-                // Each chunk writes a disjoint range of `out`; both buffers outlive the call.
+                // Each part writes a disjoint range of `out`; both buffers outlive the call.
                 nonisolated(unsafe) let target = out, source = input
-                DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                    let range = (c * chunk)..<min(count, (c + 1) * chunk)
+                _ = Parallel.map(count, parts: Parallel.parts(count, grain: 4096, perCore: 16)) { _, range in
                     locate(
                         UnsafeBufferPointer(rebasing: source[range]),
                         into: UnsafeMutableBufferPointer(rebasing: target[range]))

@@ -14,19 +14,13 @@ struct PackedBytes: Sendable {
     /// made in chunks on every core (`item` is called from several threads at once), then
     /// joined.
     init(count: Int, _ item: @Sendable (Int) -> [UInt8]) {
-        let chunks = count < 4096 ? 1 : ProcessInfo.processInfo.activeProcessorCount * 4
-        var parts = [(bytes: [UInt8], ends: [Int])](repeating: ([], []), count: chunks)
-        parts.withUnsafeMutableBufferPointer { buffer in
-            // Each iteration writes only its own element of `parts`.
-            nonisolated(unsafe) let out = buffer
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                var bytes: [UInt8] = [], ends: [Int] = []
-                for i in (count * c / chunks)..<(count * (c + 1) / chunks) {
-                    bytes.append(contentsOf: item(i))
-                    ends.append(bytes.count)
-                }
-                out[c] = (bytes, ends)
+        let parts = Parallel.map(count, parts: Parallel.parts(count, grain: 1024)) { _, range in
+            var bytes: [UInt8] = [], ends: [Int] = []
+            for i in range {
+                bytes.append(contentsOf: item(i))
+                ends.append(bytes.count)
             }
+            return (bytes: bytes, ends: ends)
         }
         var bytes = parts[0].bytes, ends = parts[0].ends
         bytes.reserveCapacity(parts.reduce(0) { $0 + $1.bytes.count })

@@ -2,29 +2,53 @@ import Dispatch
 import Foundation
 import Synchronization
 
-extension Array where Element: Sendable {
-    /// `map` spread over every core, results in order: for tens of thousands of independent
-    /// items (a store's rows at start-up). Small arrays are mapped on the calling thread. The
-    /// first error thrown (by position) is rethrown once all chunks are done.
-    func concurrentMap<T: Sendable>(_ transform: @Sendable (Int, Element) throws -> T) throws -> [T] {
-        guard count >= 4096 else { return try enumerated().map { try transform($0, $1) } }
-        let chunks = ProcessInfo.processInfo.activeProcessorCount * 4
-        var parts = [Result<[T], any Error>](repeating: .success([]), count: chunks)
-        let n = count
-        withUnsafeBufferPointer { items in
-            parts.withUnsafeMutableBufferPointer { buffer in
-                // Each iteration writes only its own element of `parts` and reads `items`.
-                nonisolated(unsafe) let out = buffer, input = items
-                DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                    let range = (n * c / chunks)..<(n * (c + 1) / chunks)
-                    out[c] = Result { try range.map { try transform($0, input[$0]) } }
+/// The engine's one parallel loop: `0..<count` cut into consecutive parts, each handed to
+/// `body` (with its index) on Dispatch's pool, and the parts' results in order. How many parts
+/// is `Parallel.parts`. Every spread-out build (stores' rows, packed replies, the grid index,
+/// bulk lookups and geocodes) goes through it.
+enum Parallel {
+    static var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    /// Parts for `count` items of which each part should have at least `grain`: one below
+    /// that, else up to `perCore` parts a core (more parts even out uneven items; fewer cost
+    /// less to join).
+    static func parts(_ count: Int, grain: Int, perCore: Int = 4) -> Int {
+        max(1, min(cores * perCore, count / max(1, grain)))
+    }
+
+    /// Part p of `parts` covers `count·p/parts ..< count·(p+1)/parts`.
+    static func map<T>(_ count: Int, parts: Int, _ body: (Int, Range<Int>) -> T) -> [T] {
+        guard parts > 1 else { return [body(0, 0..<count)] }
+        var results = [T?](repeating: nil, count: parts)
+        results.withUnsafeMutableBufferPointer { buffer in
+            // Each part writes only its own element, and `body` is done with when this returns.
+            nonisolated(unsafe) let out = buffer
+            withoutActuallyEscaping(body) { body in
+                nonisolated(unsafe) let run = body
+                DispatchQueue.concurrentPerform(iterations: parts) { p in
+                    out[p] = run(p, (count * p / parts)..<(count * (p + 1) / parts))
                 }
             }
         }
-        var all: [T] = []
-        all.reserveCapacity(n)
-        for part in parts { all.append(contentsOf: try part.get()) }
-        return all
+        return results.map { $0! }
+    }
+}
+
+extension Array where Element: Sendable {
+    /// `map` spread over every core (`Parallel`), results in order: for tens of thousands of
+    /// independent items (a store's rows at start-up). The first error thrown (by position) is
+    /// rethrown once all parts are done.
+    func concurrentMap<T: Sendable>(_ transform: @Sendable (Int, Element) throws -> T) throws -> [T] {
+        try withUnsafeBufferPointer { items in
+            nonisolated(unsafe) let input = items  // only read, and alive for the whole call
+            let parts = Parallel.map(count, parts: Parallel.parts(count, grain: 1024)) { _, range in
+                Result { try range.map { try transform($0, input[$0]) } }
+            }
+            var all: [T] = []
+            all.reserveCapacity(count)
+            for part in parts { all.append(contentsOf: try part.get()) }
+            return all
+        }
     }
 }
 

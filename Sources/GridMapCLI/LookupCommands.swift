@@ -6,11 +6,16 @@ struct PointArguments: ParsableArguments {
     @Argument(help: "Longitude (or x in the given CRS).") var lon: String
     @Argument(help: "Latitude (or y in the given CRS).") var lat: String
     @Option(help: "CRS of the input: wgs84 (the default), cgcs2000, gcj02, bd09 or EPSG:<code>.") var crs: String?
-    @Option(help: "Answer from the version live then: a version number or an ISO 8601 date or time.") var asof: String?
+    @OptionGroup var asof: AsOfOption
 
     func query() throws -> PointQuery {
-        do { return try PointQuery(lon: lon, lat: lat, crs: crs, asOf: asof) } catch { throw Failure(error) }
+        do { return try PointQuery(lon: lon, lat: lat, crs: crs, asOf: asof.value) } catch { throw Failure(error) }
     }
+}
+
+/// `--asof`, for the commands that answer from a version other than the live one.
+struct AsOfOption: ParsableArguments {
+    @Option(name: .customLong("asof"), help: "As of a version number or an ISO 8601 date or time.") var value: String?
 }
 
 /// Makes a request, its refusal reported as any engine error is.
@@ -63,9 +68,9 @@ struct GridCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grid", abstract: "Print one grid's attributes, workers and geometry, as JSON.")
     @Argument(help: "The grid's id.") var id: String
-    @Option(help: "As of a version number or an ISO 8601 date or time.") var asof: String?
+    @OptionGroup var asof: AsOfOption
     @OptionGroup var options: DataOptions
-    func run() throws { try options.print(GridRequest(id, asOf: asof)) }
+    func run() throws { try options.print(GridRequest(id, asOf: asof.value)) }
 }
 
 /// `gridmap grids [--street ID | --community ID]`.
@@ -74,10 +79,10 @@ struct GridsCommand: ParsableCommand {
         commandName: "grids", abstract: "Print every grid, or one street's or community's, as JSON.")
     @Option(help: "Only this street's grids.") var street: String?
     @Option(help: "Only this community's grids.") var community: String?
-    @Option(help: "As of a version number or an ISO 8601 date or time.") var asof: String?
+    @OptionGroup var asof: AsOfOption
     @OptionGroup var options: DataOptions
     func run() throws {
-        try options.print(try request { try GridsRequest(street: street, community: community, asOf: asof) })
+        try options.print(try request { try GridsRequest(street: street, community: community, asOf: asof.value) })
     }
 }
 
@@ -87,9 +92,9 @@ struct NeighboursCommand: ParsableCommand {
         commandName: "neighbours", abstract: "Print the grids sharing a boundary with a grid, with their workers.",
         aliases: ["neighbors"])
     @Argument(help: "The grid's id.") var id: String
-    @Option(help: "As of a version number or an ISO 8601 date or time.") var asof: String?
+    @OptionGroup var asof: AsOfOption
     @OptionGroup var options: DataOptions
-    func run() throws { try options.print(NeighboursRequest(id, asOf: asof)) }
+    func run() throws { try options.print(NeighboursRequest(id, asOf: asof.value)) }
 }
 
 /// `gridmap area --circle … | --box … | --geometry …`: the grids an incident area touches.
