@@ -163,7 +163,7 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         let fresh = try Snapshot(dataset: try store.dataset(version: 3))
         #expect(service.current.grids.cells.directory == fresh.grids.cells.directory)
         #expect(service.current.grids.cells.records == fresh.grids.cells.records)
-        let asOf = try service.snapshot(asOf: "2")
+        let asOf = try MapView(service).snapshot(asOf: "2")
         #expect(asOf.locate(movedAddresses[0].location).map { asOf.dataset.grids[$0].id } == grids[a].id)
         #expect(
             service.current.locate(movedAddresses[0].location).map { service.current.dataset.grids[$0].id }

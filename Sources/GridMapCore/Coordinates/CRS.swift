@@ -66,7 +66,9 @@ public enum CRS: Hashable, Sendable, CustomStringConvertible {
 
 public struct CRSError: Error, CustomStringConvertible, Equatable, Sendable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// `bad_crs` (a CRS unknown, a conversion PROJ refused) or `out_of_range` (a coordinate).
+    public let code: String
+    public init(_ message: String, code: String = "bad_crs") { self.message = message; self.code = code }
     public var description: String { message }
 }
 
@@ -101,9 +103,6 @@ public final class CoordinateConverter {
     /// The PROJ code that converting from the CRS named `text` needs, or nil for a built-in
     /// CRS and for a name that `CRS(parsing:)` refuses without asking PROJ.
     private static func projCode(forName text: String) -> String? { CRS.named(text)?.projCode }
-
-    /// Transformers held now (at most `capacity`).
-    public var cachedTransformers: Int { transformers.count }
 
     /// Transformers held now by every converter in the process.
     public static var transformersHeld: Int { held.load(ordering: .relaxed) }
@@ -144,10 +143,10 @@ public final class CoordinateConverter {
 
     /// Rejects what cannot be a position in the CRS, with a message a person can act on.
     public static func check(_ c: Coordinate, _ crs: CRS) throws {
-        guard c.x.isFinite, c.y.isFinite else { throw CRSError("coordinates must be finite numbers") }
+        guard c.x.isFinite, c.y.isFinite else { throw CRSError("coordinates must be finite numbers", code: "out_of_range") }
         if crs.isGeographic {
-            guard (-180...180).contains(c.x) else { throw CRSError("longitude \(c.x) is outside -180…180") }
-            guard (-90...90).contains(c.y) else { throw CRSError("latitude \(c.y) is outside -90…90") }
+            guard (-180...180).contains(c.x) else { throw CRSError("longitude \(c.x) is outside -180…180", code: "out_of_range") }
+            guard (-90...90).contains(c.y) else { throw CRSError("latitude \(c.y) is outside -90…90", code: "out_of_range") }
         }
     }
 

@@ -12,12 +12,6 @@ extension Geometry {
     }
 
     public var isSimple: Bool { GEOSisSimple_r(context.handle, pointer) == 1 }
-
-    /// The line's first and last points (nil for anything but a non-empty line string).
-    public func endPoints() throws -> (Coordinate, Coordinate)? {
-        guard case .lineString(let cs) = try shape(), let first = cs.first, let last = cs.last else { return nil }
-        return (first, last)
-    }
 }
 
 extension GEOSContext {

@@ -62,10 +62,10 @@ public struct NearbyRequest: MapRequest {
 
     public init(_ point: PointQuery, kind: String? = nil, radius: Double? = nil, limit: Int? = nil) throws {
         if let radius, !(0...Self.maxRadius).contains(radius) {
-            throw RequestError("radius must be 0 to \(Int(Self.maxRadius)) metres")
+            throw RequestError("radius must be 0 to \(Int(Self.maxRadius)) metres", code: "out_of_range")
         }
         if let limit, !(1...Self.maxLimit).contains(limit) {
-            throw RequestError("limit must be 1 to \(Self.maxLimit)")
+            throw RequestError("limit must be 1 to \(Self.maxLimit)", code: "out_of_range")
         }
         self.point = point
         self.kind = kind
@@ -79,7 +79,7 @@ public struct NearbyRequest: MapRequest {
         let snapshot = try point.snapshot(map)
         if let kind, !snapshot.resources.hasKind(kind) {
             let known = snapshot.resources.kinds.joined(separator: ", ")
-            throw RequestError("unknown kind '\(kind.prefix(40))'; known kinds: \(known)")
+            throw RequestError("unknown kind '\(kind.prefix(40))'; known kinds: \(known)", code: "unknown_kind")
         }
         snapshot.writeNearby(point: try point.wgs84(), kind: kind, radius: radius, limit: limit, to: &out)
     }

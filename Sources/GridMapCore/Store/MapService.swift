@@ -274,18 +274,12 @@ public final class MapService: Sendable {
         }
     }
 
-    /// The version live at the moment `text` names (a version id or an ISO 8601 date or
-    /// time). The current version costs nothing; another is built the first time it is asked
-    /// for and kept in a cache of `asOfCapacity` versions (least recently used out first).
-    public func snapshot(asOf text: String) throws -> Snapshot {
-        try snapshot(version: try resolve(asOf: text))
-    }
-
     /// Version `version`'s snapshot, built (slow: call it off any event loop) when not cached.
     public func snapshot(version: Int) throws -> Snapshot {
         if let hit = cachedSnapshot(version: version) { return hit }
         let tick = clock.add(1, ordering: .relaxed).newValue
-        let built = try withStore { try MapService.build(version: version, store: $0, reuse: snapshots.current) }
+        // Each read under the lock for itself: an as-of build does not hold up the watcher.
+        let built = try MapService.build(version: version, store: try versionedStore(), reuse: snapshots.current)
         asOf.withLock { cache in
             if cache.contains(where: { $0.version == version }) { return }
             if cache.count >= asOfCapacity, let oldest = cache.indices.min(by: { cache[$0].used < cache[$1].used }) {

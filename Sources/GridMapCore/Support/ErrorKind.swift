@@ -41,10 +41,13 @@ extension Error {
 
 extension Error {
     /// The message a client is shown, the same by every skin: an error of a known kind says
-    /// what it says; an internal one says it is internal (RESP has no status to say it); a
-    /// store's names its file to planners only.
+    /// what it says; an internal one says it is internal (RESP has no status to say it), and
+    /// names the store's file to planners only; a data file that does not read is named (it
+    /// is the client's own).
     public func clientMessage(planner: Bool) -> String {
-        let text = (self as? StoreError).map { planner ? $0.description : $0.message } ?? errorMessage
+        let text = (self as? StoreError).map {
+            ($0.kind == .internal && planner) || $0.code == "bad_data" ? $0.description : $0.message
+        } ?? errorMessage
         return errorKind == .internal ? "internal error: \(text)" : text
     }
 }

@@ -14,7 +14,6 @@ extension QueryError: KindedError {
 
 extension CRSError: KindedError {
     public var kind: ErrorKind { .badRequest }
-    public var code: String { "bad_crs" }
 }
 
 /// GEOS refusing a geometry a client sent (parse errors, invalid rings) is the client's.
