@@ -63,6 +63,23 @@ struct NearbyCommand: ParsableCommand {
     }
 }
 
+/// `gridmap route LON LAT CATEGORY`: who must handle a report there.
+struct RouteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "route",
+        abstract: "Print who must handle a report of a category at a point: unit, staff, 属地 chain, due time (JSON).")
+    @OptionGroup var point: PointArguments
+    @Argument(help: "The category's code (see /open311/v2/services.json, or data/yufeng/categories.csv).")
+    var category: String
+    @Option(help: "Flag another unit of the department this near, in metres (default \(Int(RouteRequest.defaultBorderMetres))).")
+    var border: Double?
+    @OptionGroup var options: DataOptions
+    func run() throws {
+        let query = try point.query()
+        try options.print(try request { try RouteRequest(query, category: category, border: border) })
+    }
+}
+
 /// `gridmap grid ID`: one grid.
 struct GridCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -12,7 +12,7 @@ import Synchronization
 struct APIRoutes {
     let map: ServedMap
     static let names: Set<String> = ["locate", "nearby", "geocode", "reverse", "grid", "grids", "neighbours",
-                                     "versions", "version", "diff", "layers", "area", "plan"]
+                                     "versions", "version", "diff", "layers", "area", "plan", "route"]
     /// Layers served, kept per version: the grids layer is a megabyte of JSON at Yufeng.
     private let layers = LayerCache()
 
@@ -28,6 +28,14 @@ struct APIRoutes {
                 let q = Query(request)
                 return try await respond(try NearbyRequest(try q.point(), kind: q["kind"], radius: try q.number("radius"),
                                                            limit: try q.int("limit")), service)
+            }
+        }
+        router.get("/api/route") { request, context in
+            try await map.answer(context) { service in
+                let q = Query(request)
+                return try await respond(try RouteRequest(try q.point(),
+                                                          category: try Parameter.required(q["category"], "category"),
+                                                          border: try q.number("border")), service)
             }
         }
         router.get("/api/geocode") { request, context in

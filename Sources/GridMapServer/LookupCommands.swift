@@ -35,6 +35,13 @@ enum LookupCommands {
             limit: try o["LIMIT"].map { try a.integer($0, "limit") }))
     }
 
+    /// ROUTE lon lat category [CRS c] [ASOF v] [BORDER m]: who must handle a report there.
+    static func route(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        let o = a.count > 3 ? try a.options(from: 3, allowed: ["CRS", "ASOF", "BORDER"]) : [:]
+        return s.answer(try RouteRequest(try point(a, at: 0, o), category: try a.text(2),
+                                         border: try o["BORDER"].map { try a.number($0, "border") }))
+    }
+
     /// GRID id [ASOF v]
     static func grid(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let o = try a.options(from: 1, allowed: ["ASOF"])

@@ -101,6 +101,11 @@ public struct Dataset: Sendable {
     public var grids: [Grid]
     public var resources: [Resource]
     public var addresses: [Address]
+    /// One network (一张网): the departments, their units' areas and the category catalogue;
+    /// empty for a district without them (then nothing is routed).
+    public var departments: [Department] = []
+    public var units: [ResponsibilityUnit] = []
+    public var categories: [Category] = []
     /// A short content hash of the files it was read from: names the data a reply came from.
     public var version: String
 
@@ -124,10 +129,13 @@ extension StoreError {
 
 /// The layers of a district's map, as the store and the data directory name them.
 public enum Layer: String, CaseIterable, Sendable {
-    case outline, streets, communities, grids, resources, addresses
+    case outline, streets, communities, grids, resources, addresses, departments, units, categories
 
     public var fileName: String {
         switch self {
+        case .departments: DataFiles.departments
+        case .units: DataFiles.units
+        case .categories: DataFiles.categories
         case .outline: DataFiles.outline
         case .streets: DataFiles.streets
         case .communities: DataFiles.communities
@@ -138,12 +146,14 @@ public enum Layer: String, CaseIterable, Sendable {
     }
 
     /// The layers stored as features (addresses have a table of their own).
-    public static let featureLayers: [Layer] = [.outline, .streets, .communities, .grids, .resources]
+    public static let featureLayers: [Layer] = [.outline, .streets, .communities, .grids, .resources,
+                                                .departments, .units, .categories]
 }
 
 /// The features of each feature layer, as read from files or a store, before checking.
 public struct LayerFeatures: Sendable {
     public var outline, streets, communities, grids, resources: [Feature]
+    public var departments: [Feature] = [], units: [Feature] = [], categories: [Feature] = []
     public init(outline: [Feature], streets: [Feature], communities: [Feature], grids: [Feature], resources: [Feature])
     {
         self.outline = outline; self.streets = streets; self.communities = communities

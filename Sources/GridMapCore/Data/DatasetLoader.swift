@@ -22,10 +22,21 @@ extension Dataset {
         }
 
         let manifest = try? JSONParser.parse(try read(DataFiles.manifest))
-        let layers = LayerFeatures(
+        var layers = LayerFeatures(
             outline: try features(DataFiles.outline), streets: try features(DataFiles.streets),
             communities: try features(DataFiles.communities), grids: try features(DataFiles.grids),
             resources: try features(DataFiles.resources))
+        // One network's files are optional: a district without them loads, and routes nothing.
+        func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: directory + "/" + name) }
+        if exists(DataFiles.departments) {
+            layers.departments = try csvFeatures(try read(DataFiles.departments), path: directory + "/" + DataFiles.departments,
+                                                 columns: DataFiles.departmentColumns, idColumn: "id")
+        }
+        if exists(DataFiles.units) { layers.units = try features(DataFiles.units) }
+        if exists(DataFiles.categories) {
+            layers.categories = try csvFeatures(try read(DataFiles.categories), path: directory + "/" + DataFiles.categories,
+                                                columns: DataFiles.categoryColumns, idColumn: "code")
+        }
         let addresses = try readAddresses(try read(DataFiles.addresses), path: directory + "/" + DataFiles.addresses)
         return try assemble(layers, addresses: addresses, districtID: manifest?["district_id"]?.idText ?? "",
                             districtName: manifest?["district_name"]?.string ?? "", version: hasher.hex,
@@ -48,9 +59,14 @@ extension Dataset {
         let gridSource = source(.grids), resourceSource = source(.resources)
         let grids = try layers.grids.concurrentMap { try grid($1, $0, gridSource) }
         let resources = try layers.resources.concurrentMap { try resource($1, $0, resourceSource) }
-        let dataset = Dataset(
+        var dataset = Dataset(
             districtID: districtID, districtName: districtName, outline: outline, streets: streets,
             communities: communities, grids: grids, resources: resources, addresses: addresses, version: version)
+        dataset.departments = try layers.departments.enumerated().map { try department($1, $0, source(.departments)) }
+            .sorted { $0.id < $1.id }
+        dataset.units = try layers.units.enumerated().map { try unit($1, $0, source(.units)) }.sorted { $0.id < $1.id }
+        dataset.categories = try layers.categories.enumerated().map { try category($1, $0, source(.categories)) }
+            .sorted { $0.code < $1.code }
         try dataset.checkReferences(source: source)
         if checkGeometry { try dataset.checkGeometries(source: source) }
         return dataset
@@ -108,6 +124,9 @@ extension Dataset {
         try apply(&out.communities, .communities, \.id, Dataset.community)
         try apply(&out.grids, .grids, \.id, Dataset.grid)
         try apply(&out.resources, .resources, \.id, Dataset.resource)
+        try apply(&out.departments, .departments, \.id, Dataset.department)
+        try apply(&out.units, .units, \.id, Dataset.unit)
+        try apply(&out.categories, .categories, \.code, Dataset.category)
         if let row = changes.features[.outline]?["outline"] {
             guard let shape = try row?.feature(id: "outline").geometry, !shape.polygons.isEmpty else {
                 throw StoreError.data(source(.outline), "needs one polygon feature")
@@ -200,6 +219,22 @@ extension Dataset {
                                 + "(reassign it when a grid is retired)")
             }
         }
+        let departmentIDs = try unique(departments, \.id, .departments)
+        let unitIDs = try unique(units, \.id, .units)
+        _ = try unique(categories, \.code, .categories)
+        for u in units where !departmentIDs.contains(u.departmentID) {
+            throw StoreError.data(source(.units), "unit \(u.id) names unknown department \(u.departmentID)")
+        }
+        for c in categories {
+            if let d = c.departmentID, !departmentIDs.contains(d) {
+                throw StoreError.data(source(.categories), "category \(c.code) names unknown department \(d)")
+            }
+        }
+        for r in resources {
+            if let u = r.properties["unit_id"]?.idText, !u.isEmpty, !unitIDs.contains(u) {
+                throw StoreError.data(source(.resources), "\(r.kind) \(r.id) belongs to unit \(u), which does not exist")
+            }
+        }
         var addressIDs = Set<String>()
         for a in addresses where !addressIDs.insert(a.id).inserted {
             throw StoreError.data(source(.addresses), "duplicate address id \(a.id)")
@@ -208,7 +243,7 @@ extension Dataset {
 }
 
 /// Reads typed members of one feature, naming the file and feature in every error.
-private struct FeatureReader {
+struct FeatureReader {
     let feature: Feature
     let index: Int
     let path: String

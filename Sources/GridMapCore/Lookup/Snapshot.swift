@@ -26,6 +26,8 @@ public final class Snapshot: Sendable {
     let resourceHeads: PackedBytes
     /// Where the addresses come from when they are not in `dataset` (served from a store).
     public let addressSource: AddressSource?
+    /// Departments, units and categories, indexed; nil for a district without them.
+    public let network: ServiceNetwork?
     /// The address library, built on first use (geocoding is optional work).
     private let library = Mutex<AddressLibrary?>(nil)
     private let libraryBuilt = Atomic<Bool>(false)
@@ -75,6 +77,7 @@ public final class Snapshot: Sendable {
             data.resources[k].locatedGridID = g < 0 ? nil : data.grids[Int(g)].id
         }
         self.dataset = data
+        network = try ServiceNetwork(data)
         let gridByID = Dictionary(uniqueKeysWithValues: data.grids.enumerated().map { ($1.id, $0) })
         self.gridByID = gridByID
         communityByID = Dictionary(uniqueKeysWithValues: data.communities.enumerated().map { ($1.id, $0) })

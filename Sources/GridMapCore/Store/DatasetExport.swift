@@ -25,6 +25,15 @@ extension Dataset {
         try write(DataFiles.communities, features(communities, \.id, \.properties, \.shape))
         try write(DataFiles.grids, features(grids, \.id, \.properties, \.shape))
         try write(DataFiles.resources, features(resources, \.id, \.exportedProperties, { .point($0.location) }))
+        if !departments.isEmpty {
+            try write(DataFiles.departments, Dataset.csvText(departments.map(\.properties),
+                                                             columns: DataFiles.departmentColumns))
+        }
+        if !units.isEmpty { try write(DataFiles.units, features(units, \.id, \.properties, \.shape)) }
+        if !categories.isEmpty {
+            try write(DataFiles.categories, Dataset.csvText(categories.map(\.properties),
+                                                            columns: DataFiles.categoryColumns))
+        }
         var csv = CSV.line(DataFiles.addressColumns) + "\n"
         for a in addresses {
             csv +=

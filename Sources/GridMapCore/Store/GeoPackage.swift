@@ -54,7 +54,7 @@ public enum GeoPackage {
                         + "VALUES ('gridmap_meta', 'attributes', 'gridmap_meta')")
                 func layer<T>(
                     _ name: Layer, _ type: String, _ items: [T], _ id: (T) -> String, _ props: (T) -> JSONObject,
-                    _ shape: (T) -> Shape
+                    _ shape: (T) -> Shape?
                 ) throws {
                     try writeLayer(db, name.rawValue, type, items.map { (id($0), props($0), shape($0)) })
                 }
@@ -64,6 +64,17 @@ public enum GeoPackage {
                 try layer(.communities, "MULTIPOLYGON", dataset.communities, \.id, \.properties, \.shape)
                 try layer(.grids, "MULTIPOLYGON", dataset.grids, \.id, \.properties, \.shape)
                 try layer(.resources, "POINT", dataset.resources, \.id, \.exportedProperties, { .point($0.location) })
+                // One network: units as a polygon layer, departments and the catalogue as
+                // attribute tables (QGIS opens them as tables without geometry).
+                if !dataset.units.isEmpty {
+                    try layer(.units, "MULTIPOLYGON", dataset.units, \.id, \.properties, \.shape)
+                }
+                if !dataset.departments.isEmpty {
+                    try layer(.departments, "", dataset.departments, \.id, \.properties, { _ in nil })
+                }
+                if !dataset.categories.isEmpty {
+                    try layer(.categories, "", dataset.categories, \.code, \.properties, { _ in nil })
+                }
                 try layer(.addresses, "POINT", dataset.addresses, \.id, { a in
                     ["id": .string(a.id), "address": .string(a.text), "street": .string(a.street),
                      "community": .string(a.community), "road": .string(a.road), "number": .string(a.number),
@@ -84,7 +95,9 @@ public enum GeoPackage {
     }
 
     private static func writeLayer(_ db: SQLiteDatabase, _ table: String, _ type: String,
-                                   _ rows: [(id: String, props: JSONObject, shape: Shape)]) throws {
+                                   _ rows: [(id: String, props: JSONObject, shape: Shape?)]) throws {
+        // `type` empty: an attribute table, rows without geometry.
+        let geometry = !type.isEmpty
         // Columns: every property key, in order of first appearance, typed by its first value.
         var columns: [(name: String, type: String)] = []
         for row in rows {
@@ -100,19 +113,21 @@ public enum GeoPackage {
             }
         }
         let definitions = columns.map { "\(quoted($0.name)) \($0.type)" }
-        try db.execute("CREATE TABLE \(quoted(table)) (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom \(type)"
-            + definitions.map { ", " + $0 }.joined() + ")")
-        let names = (["geom"] + columns.map(\.name)).map(quoted).joined(separator: ", ")
-        let marks = Array(repeating: "?", count: columns.count + 1).joined(separator: ", ")
+        try db.execute("CREATE TABLE \(quoted(table)) (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"
+            + (geometry ? ", geom \(type)" : "") + definitions.map { ", " + $0 }.joined() + ")")
+        let names = ((geometry ? ["geom"] : []) + columns.map(\.name)).map(quoted).joined(separator: ", ")
+        let marks = Array(repeating: "?", count: columns.count + (geometry ? 1 : 0)).joined(separator: ", ")
         let insert = try db.prepare("INSERT INTO \(quoted(table)) (\(names)) VALUES (\(marks))")
         var extent: BoundingBox?
         for row in rows {
             insert.reset()
-            let box = row.shape.bounds
-            if let box { if extent == nil { extent = box } else { extent!.include(box) } }
-            try insert.bind(1, blob(type == "MULTIPOLYGON" ? row.shape.asMultiPolygon : row.shape, box: box))
+            if geometry, let shape = row.shape {
+                let box = shape.bounds
+                if let box { if extent == nil { extent = box } else { extent!.include(box) } }
+                try insert.bind(1, blob(type == "MULTIPOLYGON" ? shape.asMultiPolygon : shape, box: box))
+            }
             for (k, column) in columns.enumerated() {
-                let index = Int32(k + 2)
+                let index = Int32(k + (geometry ? 2 : 1))
                 switch row.props[column.name] {
                 case .number(let n)?:
                     if column.type == "INTEGER" && n == n.rounded() && abs(n) < 1e15 { try insert.bind(index, Int(n)) }
@@ -124,6 +139,11 @@ public enum GeoPackage {
                 }
             }
             _ = try insert.step()
+        }
+        guard geometry else {
+            try db.query("INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES (?, 'attributes', ?)",
+                         [.text(table), .text(table)])
+            return
         }
         try db.query(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, min_x, min_y, max_x, max_y, srs_id) "
@@ -232,9 +252,16 @@ public enum GeoPackage {
         let db = try open(path)
         func features(_ layer: Layer) throws -> [Feature] { try GeoPackage.features(layer, in: db, path: path) }
         do {
-            let layers = LayerFeatures(outline: try features(.outline), streets: try features(.streets),
+            var layers = LayerFeatures(outline: try features(.outline), streets: try features(.streets),
                                        communities: try features(.communities), grids: try features(.grids),
                                        resources: try features(.resources))
+            // One network's layers are there when the district has them.
+            func optional(_ layer: Layer) throws -> [Feature] {
+                let n = try db.scalar("SELECT count(*) FROM gpkg_contents WHERE table_name = ?", [.text(layer.rawValue)])
+                return n == 1 ? try features(layer) : []
+            }
+            (layers.departments, layers.units, layers.categories) = (try optional(.departments), try optional(.units),
+                                                                     try optional(.categories))
             let addresses = try features(.addresses).map { f -> Address in
                 func t(_ k: String) -> String { f.properties[k]?.idText ?? "" }
                 guard case .point(let c) = f.geometry else { throw StoreError.data(path, "address \(t("id")) has no point") }

@@ -50,6 +50,13 @@ public struct StoreContent: Sendable {
             .communities: rows(d.communities, \.id, \.properties, \.shape),
             .grids: rows(d.grids, \.id, \.properties, { $0.shape.simplestPolygonal }),
             .resources: rows(d.resources, \.id, \.storedProperties, { .point($0.location) }),
+            .departments: Dictionary(d.departments.map { ($0.id, FeatureRow(Feature(id: $0.id, properties: $0.properties,
+                                                                                   geometry: nil))) },
+                                     uniquingKeysWith: { a, _ in a }),
+            .units: rows(d.units, \.id, \.properties, { $0.shape.simplestPolygonal }),
+            .categories: Dictionary(d.categories.map { ($0.code, FeatureRow(Feature(id: $0.code, properties: $0.properties,
+                                                                                   geometry: nil))) },
+                                    uniquingKeysWith: { a, _ in a }),
         ]
         addresses = Dictionary(d.addresses.map { a in var a = a; a.gridID = ""; return (a.id, a) },
                                uniquingKeysWith: { a, _ in a })
@@ -69,9 +76,11 @@ public struct StoreContent: Sendable {
                 }
             }
         }
-        let l = LayerFeatures(outline: try features(.outline), streets: try features(.streets),
+        var l = LayerFeatures(outline: try features(.outline), streets: try features(.streets),
                               communities: try features(.communities), grids: try features(.grids),
                               resources: try features(.resources))
+        (l.departments, l.units, l.categories) = (try features(.departments), try features(.units),
+                                                  try features(.categories))
         let sorted = (addresses ?? [:]).values.sorted { $0.id < $1.id }
         return try Dataset.assemble(l, addresses: sorted, districtID: districtID,
                                     districtName: districtName, version: version, checkGeometry: checkGeometry,

@@ -1,0 +1,169 @@
+import Foundation
+
+/// ROUTE: for a report at a point in a category, whoever must handle it there — the grid and
+/// its workers, the department's unit responsible at that point (the lowest id among its units'
+/// closed areas that cover it, the grids' rule) with its duty phone and its staff for this
+/// grid, the 属地 chain (grid worker, community, street) that takes it when no unit is
+/// responsible, the time limit and when it falls due, and the basis of the answer, so that a
+/// disputed route (属地不符, 权属不清) can be traced.
+public struct RouteRequest: MapRequest {
+    /// A point this close to another unit of the same department is flagged `near_border`.
+    public static let defaultBorderMetres = 15.0
+    public static let maxBorderMetres = 500.0
+    /// How many of a unit's staff are named when none is assigned to the grid.
+    static let nearestStaff = 3
+
+    public let point: PointQuery
+    public let category: String
+    public let borderMetres: Double
+    /// When the report came in (the due time counts from it); now by default.
+    public let receivedMs: Int64?
+
+    public init(_ point: PointQuery, category: String, border: Double? = nil, receivedMs: Int64? = nil) throws {
+        let border = border ?? Self.defaultBorderMetres
+        guard (0...Self.maxBorderMetres).contains(border) else {
+            throw RequestError("border must be 0 to \(Int(Self.maxBorderMetres)) metres", code: "out_of_range")
+        }
+        (self.point, self.category, borderMetres, self.receivedMs) = (point, category, border, receivedMs)
+    }
+
+    public func isQuick(_ map: MapView) -> Bool { point.isQuick(map) }
+
+    public func answer(_ map: MapView, into out: inout [UInt8]) throws {
+        let snapshot = try point.snapshot(map)
+        let p = try point.wgs84()
+        out += Array(try Self.route(snapshot, p, category: category, border: borderMetres,
+                                    receivedMs: receivedMs ?? MapStore.nowMs).serialized.utf8)
+    }
+
+    /// The route as JSON (see the type's comment; docs/PROTOCOL.md, ROUTE).
+    static func route(_ s: Snapshot, _ p: Coordinate, category code: String, border: Double, receivedMs: Int64) throws
+        -> JSONValue
+    {
+        guard let network = s.network else {
+            throw RequestError("this map has no departments, units or categories (departments.csv, units.geojson, "
+                               + "categories.csv): nothing can be routed", code: "no_network", kind: .notFound)
+        }
+        guard let category = network.categories[code] else {
+            throw RequestError("unknown category '\(code.prefix(40))'; the catalogue is at /open311/v2/services.json",
+                               code: "unknown_category", kind: .notFound)
+        }
+        guard let g = s.locate(p) else {
+            throw RequestError("the point (\(JSONValue.format(p.x)) \(JSONValue.format(p.y))) is outside the district",
+                               code: "outside_district")
+        }
+        let grid = s.dataset.grids[g]
+        let community = s.communityByID[grid.communityID].map { s.dataset.communities[$0] }
+        let street = s.streetByID[grid.streetID].map { s.dataset.streets[$0] }
+        let workers = s.workers(of: g)
+        // 属地兜底: the grid worker, then the community, then the street.
+        var chain: [JSONValue] = workers.map { w in
+            ["level": "grid_worker", "id": .string(w.id), "name": .string(w.name), "contact": JSONValue(w.contact)]
+        }
+        if let community {
+            chain.append(["level": "community", "id": .string(community.id), "name": .string(community.name)])
+        }
+        if let street { chain.append(["level": "street", "id": .string(street.id), "name": .string(street.name)]) }
+
+        var route: JSONObject = [:]
+        var basis: JSONObject = [
+            "data_version": .string(s.version), "grid": .string(grid.id),
+            "rule": "closed areas; among those covering the point, the lowest id",
+        ]
+        var handledBy = category.handler.rawValue
+        var fallback: JSONValue = .null
+        if let department = category.departmentID {
+            let (unit, covering) = network.units(at: p, department: department)
+            basis["department"] = .string(department)
+            basis["covering_units"] = .array(covering.map { .string($0) })
+            if let unit {
+                basis["unit"] = .string(unit.id)
+                route["unit"] = unitJSON(unit, network)
+                route["staff"] = .array(staff(of: unit, grid: grid.id, near: p, s, network))
+                let near = network.unitsNear(p, department: department, within: border, except: unit.id)
+                    .filter { !covering.contains($0.unit.id) || $0.unit.id != unit.id }
+                route["near_border"] = near.isEmpty ? .null : .array(near.map { n in
+                    ["unit": .string(n.unit.id), "name": .string(n.unit.name),
+                     "distance_m": JSONValue((n.metres * 10).rounded() / 10)]
+                })
+            } else {
+                // No unit of the department covers the point: the 属地 takes it, and says why.
+                handledBy = "grid_worker"
+                fallback = .string("no unit of \(department) covers this point: the 属地 (grid worker, community, "
+                                   + "street) takes it")
+                route["unit"] = .null
+                route["staff"] = .array([])
+                route["near_border"] = .null
+            }
+        } else {
+            route["unit"] = .null
+        }
+        let dueMs = receivedMs + Int64(category.timeLimitHours) * 3_600_000
+        return [
+            "point": ["lon": JSONValue(p.x), "lat": JSONValue(p.y)],
+            "category": [
+                "code": .string(category.code), "name": .string(category.name), "group": .string(category.group),
+                "department": JSONValue(category.departmentID), "handler": .string(category.handler.rawValue),
+                "time_limit_hours": JSONValue(category.timeLimitHours),
+                "received_at": .string(chinaTime(receivedMs)), "due_at": .string(chinaTime(dueMs)),
+            ],
+            "handled_by": .string(handledBy),
+            "fallback": fallback,
+            "grid": s.gridJSON(g),
+            "workers": .array(workers.map(s.resourceJSON)),
+            "unit": route["unit"] ?? .null,
+            "staff": route["staff"] ?? .array([]),
+            "near_border": route["near_border"] ?? .null,
+            "chain": .array(chain),
+            "basis": .object(basis),
+            "data_version": .string(s.version),
+        ]
+    }
+
+    static func unitJSON(_ u: ResponsibilityUnit, _ network: ServiceNetwork) -> JSONValue {
+        ["id": .string(u.id), "name": .string(u.name), "department": .string(u.departmentID),
+         "department_name": JSONValue(network.departments[u.departmentID]?.name), "duty_phone": .string(u.dutyPhone)]
+    }
+
+    /// The unit's staff assigned to the grid; when none is, its nearest staff with distances.
+    static func staff(of unit: ResponsibilityUnit, grid: String, near p: Coordinate, _ s: Snapshot,
+                      _ network: ServiceNetwork) -> [JSONValue] {
+        let all = (network.staff[unit.id] ?? []).map { s.dataset.resources[$0] }
+        let here = all.filter { $0.gridID == grid }.sorted { $0.id < $1.id }
+        if !here.isEmpty { return here.map(s.resourceJSON) }
+        let local = Metric.Local(p)
+        let measured: [(resource: Resource, metres: Double)] = all.map { ($0, local.distance(to: $0.location)) }
+        let nearest = measured.sorted {
+            $0.metres < $1.metres || ($0.metres == $1.metres && $0.resource.id < $1.resource.id)
+        }.prefix(nearestStaff)
+        var out: [JSONValue] = []
+        for (r, d) in nearest {
+            guard case .object(var o) = s.resourceJSON(r) else { continue }
+            let rounded: Double = (d * 10).rounded() / 10
+            o["distance_m"] = JSONValue(rounded)
+            out.append(.object(o))
+        }
+        return out
+    }
+
+    /// A moment as China time (UTC+8, what a command centre's clocks show), to the second.
+    static func chinaTime(_ ms: Int64) -> String {
+        let seconds = ms / 1000 + 8 * 3600
+        let days = Int(seconds / 86400), rest = Int(seconds % 86400)
+        let (y, m, d) = civil(days)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, m, d, rest / 3600, rest / 60 % 60, rest % 60)
+    }
+
+    /// Days since 1970-01-01 as a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func civil(_ z0: Int) -> (Int, Int, Int) {
+        let z = z0 + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}
