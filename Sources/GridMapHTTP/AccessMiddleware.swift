@@ -25,7 +25,7 @@ struct AccessMiddleware: RouterMiddleware {
     static func needed(_ path: String) -> Role {
         func under(_ prefix: String) -> Bool { path == prefix || path.hasPrefix(prefix + "/") }
         if under("/api/plan") { return .planner }
-        if under("/api") { return .reader }
+        if under("/api") || under("/open311") { return .reader }
         return .none
     }
 

@@ -116,7 +116,9 @@ struct MeasuringMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// Every value `command` gives.
-    static var commands: [String] { APIRoutes.names.sorted() + ["healthz", "readyz", "metrics", "page", "unknown"] }
+    static var commands: [String] {
+        APIRoutes.names.sorted() + ["healthz", "readyz", "metrics", "open311", "page", "unknown"]
+    }
 
     /// `/api/locate` → `locate`, `/api/grid/4502…` → `grid`, the page's files → `page`: a
     /// bounded set of label values, whatever paths clients ask for.
@@ -126,6 +128,7 @@ struct MeasuringMiddleware<Context: RequestContext>: RouterMiddleware {
             return String(parts[1])
         }
         if ["/healthz", "/readyz", "/metrics"].contains(path) { return String(path.dropFirst()) }
+        if parts.first == "open311" { return "open311" }
         return parts.first == "api" ? "unknown" : "page"
     }
 }

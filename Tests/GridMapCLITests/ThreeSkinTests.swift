@@ -58,9 +58,9 @@ import Testing
         try await withRESPServer(service) { port in
             try await withServer(map: ServedMap(service)) { http in
                 for c in cases {
-                    let r = try await viaRESP(port, c.resp)
-                    let h = try await viaHTTP(http, c.http)
-                    let l = try viaCLI(c.cli + ["--store", store])
+                    let r = withoutReceipt(try await viaRESP(port, c.resp))
+                    let h = withoutReceipt(try await viaHTTP(http, c.http))
+                    let l = withoutReceipt(try viaCLI(c.cli + ["--store", store]))
                     #expect(r == h && h == l, "\(c.resp.joined(separator: " "))\nRESP \(r)\nHTTP \(h)\nCLI  \(l)")
                 }
             }
@@ -74,6 +74,7 @@ import Testing
     }
 
     @Test func lookupsAnswerAlike() async throws {
+        // 28 requests (ROUTE's due time aside, byte for byte).
         let store = try Self.newStore()
         let a = snapshot.dataset.addresses[321]
         // Coordinates as programs print them: every digit.
@@ -103,6 +104,15 @@ import Testing
             Case(resp: ["VERSIONS", "LIMIT", "1"], http: "/api/versions?limit=1", cli: ["store", "versions", "--limit", "1"]),
             Case(resp: ["VERSION", "1"], http: "/api/version/1", cli: ["store", "show", "1"]),
             Case(resp: ["DIFF", "1", "1"], http: "/api/diff?from=1&to=1", cli: ["store", "diff", "1", "1"]),
+            Case(resp: ["ROUTE", lon, lat, "0201", "BORDER", "40"],
+                 http: "/api/route?lon=\(lon)&lat=\(lat)&category=0201&border=40",
+                 cli: ["route", lon, lat, "0201", "--border", "40"]),
+            Case(resp: ["ROUTE", lon, lat, "1001"], http: "/api/route?lon=\(lon)&lat=\(lat)&category=1001",
+                 cli: ["route", lon, lat, "1001"]),
+            Case(resp: ["ROUTE", lon, lat, "9999"], http: "/api/route?lon=\(lon)&lat=\(lat)&category=9999",
+                 cli: ["route", lon, lat, "9999"]),
+            Case(resp: ["ROUTE", "100", "20", "0201"], http: "/api/route?lon=100&lat=20&category=0201",
+                 cli: ["route", "100", "20", "0201"]),
             // Refusals: the same code and message.
             Case(resp: ["LOCATE", lon, "95"], http: "/api/locate?lon=\(lon)&lat=95", cli: ["locate", lon, "95"]),
             Case(resp: ["LOCATE", "abc", lat], http: "/api/locate?lon=abc&lat=\(lat)", cli: ["locate", "abc", lat]),
@@ -122,6 +132,17 @@ import Testing
             Case(resp: ["VERSION", "7"], http: "/api/version/7", cli: ["store", "show", "7"]),
         ]
         try await Self.check(cases, store: store)
+    }
+
+    /// ROUTE's answers name when the report came in: the three skins, a moment apart, differ
+    /// only there.
+    static func withoutReceipt(_ o: Outcome) -> Outcome {
+        guard case .answer(let text) = o, let json = try? JSONParser.parse(text), json["category"] != nil,
+              case .object(var top) = json, case .object(var c)? = top["category"] else { return o }
+        c["received_at"] = nil
+        c["due_at"] = nil
+        top["category"] = .object(c)
+        return .answer(JSONValue.object(top).serialized)
     }
 
     /// Every planning operation, on three copies of one store, one per skin; the answers are

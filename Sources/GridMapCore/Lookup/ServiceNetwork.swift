@@ -34,8 +34,11 @@ public final class ServiceNetwork: Sendable {
     /// than one on a shared edge, or where the department's areas overlap).
     func units(at p: Coordinate, department: String) -> (unit: ResponsibilityUnit?, covering: [String]) {
         guard let layer = layers[department] else { return (nil, []) }
-        let covering = layer.index.coveringGrids(p).map { layer.units[$0].id }
-        return (layer.index.locate(p).map { layer.units[$0] }, covering)
+        // Decided on the true coordinates against every unit near the point: units of one
+        // department may overlap (ambiguous data), where the grids' whole-cell shortcut would
+        // name only one.
+        let covering = layer.index.exactlyCovering(p, all: true)
+        return (covering.first.map { layer.units[$0] }, covering.map { layer.units[$0].id })
     }
 
     /// The other units of `department` within `metres` of `p`, nearest first, with their distance.

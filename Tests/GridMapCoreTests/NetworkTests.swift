@@ -1,0 +1,169 @@
+import Foundation
+import GridMapTestSupport
+import Testing
+
+@testable import GridMapCore
+
+/// One network: the departments, units and catalogue as data, in the store and in exports,
+/// and ROUTE's unit exact against GEOS on unit layers the generator did not draw.
+@Suite struct NetworkTests {
+    static let yufeng: Dataset = Fixtures.dataset
+
+    @Test func theCommittedNetworkLoadsAndRoundTrips() throws {
+        let d = Self.yufeng
+        #expect(d.departments.count == 7 && d.categories.count == 60 && d.units.count >= 7)
+        let staff = d.resources.filter { $0.kind == "enforcement" }
+        #expect(staff.count == 157 && staff.allSatisfy { $0.properties["unit_id"]?.idText?.isEmpty == false })
+        // Units' areas cross grid lines: some grid is split between two units of a department.
+        let snapshot = try Snapshot(dataset: d)
+        let geos = ThreadResources.current.geos
+        var crossed = 0
+        let precincts = try d.units.filter { $0.departmentID == "D04" }.map { try geos.geometry($0.shape) }
+        for g in d.grids {
+            let grid = try geos.geometry(g.shape)
+            if try precincts.filter({ try $0.intersection(grid).area() > 1e-10 }).count > 1 { crossed += 1 }
+        }
+        #expect(crossed > 0, "no grid is shared by two police precincts")
+        // The store keeps them, version by version; exports and GeoPackages carry them back.
+        let path = Scratch.path("network") + ".gridmap"
+        let store = try MapStore.create(path: path, from: d, author: "t", message: "t")
+        let stored = try store.dataset(version: 1)
+        #expect(stored.departments == d.departments && stored.units.map(\.id) == d.units.map(\.id))
+        #expect(stored.categories == d.categories)
+        let gpkg = Scratch.path("network") + ".gpkg"
+        try GeoPackage.write(stored, to: gpkg)
+        let back = try GeoPackage.read(gpkg)
+        #expect(back.departments.map(\.id) == d.departments.map(\.id) && back.categories.map(\.code) == d.categories.map(\.code))
+        #expect(back.units.map(\.shape) == stored.units.map(\.shape))
+        #expect(StoreContent(try back.derivingShapes()).changes(to: try store.content(version: 1)).isEmpty)
+        let dir = Scratch.path("network-dir")
+        try stored.write(directory: dir)
+        let reread = try Dataset.load(directory: dir)
+        #expect(reread.categories == d.categories && reread.units.map(\.shape) == stored.units.map(\.shape))
+        #expect(snapshot.network?.categories.count == 60)
+    }
+
+    @Test func aDistrictWithoutANetworkSaysSo() throws {
+        var d = Self.yufeng
+        (d.departments, d.units, d.categories) = ([], [], [])
+        let s = try Snapshot(dataset: d)
+        #expect(throws: RequestError.self) {
+            try RouteRequest.route(s, Coordinate(109.431, 24.30), category: "0201", border: 15, receivedMs: 0)
+        }
+        do { _ = try RouteRequest.route(s, Coordinate(109.431, 24.30), category: "0201", border: 15, receivedMs: 0) }
+        catch { #expect(error.errorCode == "no_network") }
+    }
+
+    /// Unit layers drawn here, not by the generator: star-shaped areas with vertices anywhere
+    /// (no lattice), overlapping one another and leaving gaps. For every category and thousands
+    /// of points — on edges, on vertices, a hair inside and outside, and at random — the unit
+    /// ROUTE names is the lowest id among the units GEOS says `covers` the point, the covering
+    /// set is GEOS's, and where none covers, the 属地 takes it.
+    @Test func routesAreExactOnForeignUnitLayers() throws {
+        var d = Self.yufeng
+        var random = SeededRandom(seed: 24_07)
+        let box = d.outline.bounds!
+        var units: [ResponsibilityUnit] = []
+        for dept in ["X1", "X2"] {
+            for k in 0..<9 {
+                let c = Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY))
+                let n = random.int(5...14)
+                var ring: [Coordinate] = (0..<n).map { i in
+                    let a = Double(i) / Double(n) * 2 * .pi + random.uniform(0, 0.3)
+                    let r = random.uniform(0.02, 0.07)
+                    return Coordinate(c.x + r * cos(a), c.y + r * sin(a) * 0.9)
+                }
+                ring.append(ring[0])
+                units.append(ResponsibilityUnit(id: "\(dept)U\(k)", name: "unit \(k)", departmentID: dept,
+                                                dutyPhone: "110", shape: .polygon([ring]), properties: [:]))
+            }
+        }
+        d.departments = ["X1", "X2"].map { Department(id: $0, name: $0, dutyPhone: nil, properties: [:]) }
+        d.units = units.sorted { $0.id < $1.id }
+        d.categories = [
+            Category(code: "9001", name: "a", group: "g", departmentID: "X1", handler: .unit, timeLimitHours: 24,
+                     keywords: [], properties: [:]),
+            Category(code: "9002", name: "b", group: "g", departmentID: "X2", handler: .unit, timeLimitHours: 2,
+                     keywords: [], properties: [:]),
+            Category(code: "9003", name: "c", group: "g", departmentID: nil, handler: .community,
+                     timeLimitHours: 72, keywords: [], properties: [:]),
+        ]
+        let s = try Snapshot(dataset: d)
+        let geos = ThreadResources.current.geos
+        let geometries = try d.units.map { try geos.geometry($0.shape) }
+        // Points on every edge and vertex, a hair either side, and at random.
+        var points: [Coordinate] = []
+        for u in d.units {
+            let ring = u.shape.polygons[0][0]
+            for k in 0..<(ring.count - 1) {
+                let a = ring[k], b = ring[k + 1]
+                let t = random.uniform(0, 1)
+                let m = Coordinate(a.x + t * (b.x - a.x), a.y + t * (b.y - a.y))
+                let nx = -(b.y - a.y), ny = b.x - a.x, len = (nx * nx + ny * ny).squareRoot()
+                points += [a, m, Coordinate(m.x + nx / len * 1e-9, m.y + ny / len * 1e-9),
+                           Coordinate(m.x - nx / len * 1e-9, m.y - ny / len * 1e-9)]
+            }
+        }
+        for _ in 0..<6000 { points.append(Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY))) }
+        var checked = 0, fallbacks = 0
+        for p in points where s.locate(p) != nil {
+            let point = try geos.geometry(.point(p))
+            for c in d.categories {
+                let route = try RouteRequest.route(s, p, category: c.code, border: 15, receivedMs: 0)
+                guard let dept = c.departmentID else {
+                    #expect(route["handled_by"]?.string == "community" && route["unit"] == .null)
+                    continue
+                }
+                var covering: [String] = []
+                for k in d.units.indices where d.units[k].departmentID == dept {
+                    if try geometries[k].covers(point) { covering.append(d.units[k].id) }
+                }
+                let named = route["unit"]?["id"]?.string
+                #expect(named == covering.min(), "\(c.code) at (\(p.x) \(p.y)): ROUTE \(named ?? "none"), GEOS \(covering)")
+                #expect(route["basis"]?["covering_units"]?.array?.compactMap(\.string).sorted() == covering.sorted())
+                if covering.isEmpty {
+                    fallbacks += 1
+                    #expect(route["handled_by"]?.string == "grid_worker" && route["fallback"]?.string != nil)
+                    #expect(route["chain"]?.array?.last?["level"]?.string == "street")
+                }
+                checked += 1
+            }
+        }
+        #expect(checked > 4000 && fallbacks > 100, "\(checked) routes checked, \(fallbacks) fell back")
+    }
+
+    @Test func borderAndDueTime() throws {
+        let s = try Snapshot(dataset: Self.yufeng)
+        let network = try #require(s.network)
+        // A point on a shared edge of two police precincts: the lower id routes it, the other is
+        // flagged as near the border.
+        let precincts = Self.yufeng.units.filter { $0.departmentID == "D04" }
+        let geos = ThreadResources.current.geos
+        var found = false
+        search: for a in precincts {
+            for b in precincts where a.id < b.id {
+                let shared = try geos.geometry(a.shape).intersection(try geos.geometry(b.shape))
+                guard case .lineString(let cs)? = try? shared.shape(), cs.count >= 2 else { continue }
+                let p = Coordinate((cs[0].x + cs[1].x) / 2, (cs[0].y + cs[1].y) / 2)
+                guard s.locate(p) != nil else { continue }
+                let category = network.categories.values.first { $0.departmentID == "D04" }!.code
+                let route = try RouteRequest.route(s, p, category: category, border: 15, receivedMs: 0)
+                #expect(route["unit"]?["id"]?.string == a.id)
+                #expect(route["near_border"]?.array?.first?["unit"]?.string == b.id)
+                found = true
+                break search
+            }
+        }
+        #expect(found, "no two precincts share an edge inside the district")
+        let route = try RouteRequest.route(s, Coordinate(109.431, 24.30), category: "0601", border: 15,
+                                           receivedMs: 1_796_169_600_000)  // 2026-12-02T00:00:00Z
+        #expect(route["category"]?["received_at"]?.string == "2026-12-02T08:00:00+08:00")
+        #expect(route["category"]?["due_at"]?.string == "2026-12-02T09:00:00+08:00")  // 打架斗殴: 1 hour
+        #expect(throws: RequestError.self) {
+            try RouteRequest.route(s, Coordinate(109.431, 24.30), category: "nope", border: 15, receivedMs: 0)
+        }
+        #expect(throws: RequestError.self) {
+            try RouteRequest.route(s, Coordinate(100, 20), category: "0601", border: 15, receivedMs: 0)
+        }
+    }
+}
