@@ -80,6 +80,16 @@ struct RouteCommand: ParsableCommand {
     }
 }
 
+/// `gridmap route-address "ADDRESS" CATEGORY`: ROUTE at a typed address.
+struct RouteAddressCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "route-address", abstract: "Print the route of a report at a typed address (JSON).")
+    @Argument(help: "The address, as typed.") var address: String
+    @Argument(help: "The category's code.") var category: String
+    @OptionGroup var options: DataOptions
+    func run() throws { try options.print(try request { try RouteAddressRequest(address, category: category) }) }
+}
+
 /// `gridmap grid ID`: one grid.
 struct GridCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -33,8 +33,11 @@ struct APIRoutes {
         router.get("/api/route") { request, context in
             try await map.answer(context) { service in
                 let q = Query(request)
-                return try await respond(try RouteRequest(try q.point(),
-                                                          category: try Parameter.required(q["category"], "category"),
+                let category = try Parameter.required(q["category"], "category")
+                if let address = q["address"] {
+                    return try await respond(try RouteAddressRequest(address, category: category), service)
+                }
+                return try await respond(try RouteRequest(try q.point(), category: category,
                                                           border: try q.number("border")), service)
             }
         }

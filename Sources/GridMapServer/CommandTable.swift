@@ -43,6 +43,8 @@ enum CommandTable {
         CommandSpec(
             name: "locateaddr", arity: 2, role: .reader, flags: ["readonly"], run: LookupCommands.locateAddress),
         CommandSpec(name: "route", arity: -4, role: .reader, flags: ["readonly", "fast"], run: LookupCommands.route),
+        CommandSpec(
+            name: "routeaddr", arity: 3, role: .reader, flags: ["readonly"], run: LookupCommands.routeAddress),
         CommandSpec(name: "plan", arity: -2, role: .planner, flags: ["write"], run: PlanCommands.plan),
         CommandSpec(
             name: "revgeocode", arity: -3, role: .reader, flags: ["readonly"], run: LookupCommands.reverseGeocode),

@@ -42,6 +42,11 @@ enum LookupCommands {
                                          border: try o["BORDER"].map { try a.number($0, "border") }))
     }
 
+    /// ROUTEADDR address category
+    static func routeAddress(_ a: Arguments, _ s: Session) throws -> RESPValue {
+        s.answer(try RouteAddressRequest(try a.text(0), category: try a.text(1)))
+    }
+
     /// GRID id [ASOF v]
     static func grid(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let o = try a.options(from: 1, allowed: ["ASOF"])

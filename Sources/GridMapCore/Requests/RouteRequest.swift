@@ -167,3 +167,31 @@ public struct RouteRequest: MapRequest {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }
+
+/// ROUTEADDR: ROUTE at the best candidate for a typed address.
+public struct RouteAddressRequest: MapRequest {
+    public let address: GeocodeRequest
+    public let category: String
+
+    public init(_ text: String, category: String) throws {
+        address = try GeocodeRequest(text, limit: 1)
+        self.category = category
+    }
+
+    public func isQuick(_ map: MapView) -> Bool { map.current.addressLibraryIsReady }
+
+    public func answer(_ map: MapView, into out: inout [UInt8]) throws {
+        let geocoder = try map.current.geocoder
+        guard case .addresses(let found) = try geocoder.geocode(address.text, limit: 1), let best = found.first else {
+            throw RequestError("no standard address matches '\(address.text.prefix(60))'", code: "address_not_found",
+                               kind: .notFound)
+        }
+        var route = try RouteRequest.route(map.current, best.point, category: category,
+                                           border: RouteRequest.defaultBorderMetres, receivedMs: MapStore.nowMs)
+        if case .object(var o) = route {
+            o["address"] = ["id": .string(best.addressID), "text": .string(best.text), "score": JSONValue(best.score)]
+            route = .object(o)
+        }
+        out += Array(route.serialized.utf8)
+    }
+}
