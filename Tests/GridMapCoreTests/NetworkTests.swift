@@ -132,6 +132,36 @@ import Testing
         #expect(checked > 4000 && fallbacks > 100, "\(checked) routes checked, \(fallbacks) fell back")
     }
 
+    /// Validation reports each department's gaps and overlaps, with their areas, and a category
+    /// whose department has no unit; the committed, generated layers have none.
+    @Test func coverageFindingsForEveryDepartment() throws {
+        #expect(try Validator.validate(Self.yufeng).findings.filter { $0.rule.hasPrefix("unit_") }.isEmpty)
+        var d = Self.yufeng
+        let box = d.outline.bounds!
+        let mid = Coordinate((box.minX + box.maxX) / 2, (box.minY + box.maxY) / 2)
+        func square(_ x0: Double, _ y0: Double, _ side: Double) -> Shape {
+            .polygon([[Coordinate(x0, y0), Coordinate(x0 + side, y0), Coordinate(x0 + side, y0 + side),
+                       Coordinate(x0, y0 + side), Coordinate(x0, y0)]])
+        }
+        // Two squares overlapping by 0.01° × 0.02°, the rest of the district uncovered.
+        d.departments = [Department(id: "X", name: "X", dutyPhone: nil, properties: [:])]
+        d.units = [
+            ResponsibilityUnit(id: "XU1", name: "a", departmentID: "X", dutyPhone: "", shape: square(mid.x, mid.y, 0.02),
+                               properties: [:]),
+            ResponsibilityUnit(id: "XU2", name: "b", departmentID: "X", dutyPhone: "",
+                               shape: square(mid.x + 0.01, mid.y, 0.02), properties: [:]),
+        ]
+        d.categories = [Category(code: "9", name: "n", group: "g", departmentID: "Y", handler: .unit,
+                                 timeLimitHours: 1, keywords: [], properties: [:])]
+        d.departments.append(Department(id: "Y", name: "Y", dutyPhone: nil, properties: [:]))
+        let findings = try Validator.validate(d).findings
+        let overlap = try #require(findings.first { $0.rule == "unit_overlap" })
+        let expected = Metric.area(square(mid.x + 0.01, mid.y, 0.01).mapCoordinates { $0 }) * 2
+        #expect(overlap.grids == ["XU1", "XU2"] && abs((overlap.areaM2 ?? 0) - expected) < expected * 0.01)
+        #expect(findings.contains { $0.rule == "unit_gap" && ($0.areaM2 ?? 0) > 1e7 })
+        #expect(findings.contains { $0.rule == "category_without_units" && $0.message.contains("category 9") })
+    }
+
     @Test func borderAndDueTime() throws {
         let s = try Snapshot(dataset: Self.yufeng)
         let network = try #require(s.network)

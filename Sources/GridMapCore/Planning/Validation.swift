@@ -96,6 +96,7 @@ public enum Validator {
         let invalid = Set(findings.filter { $0.rule == "invalid_polygon" }.flatMap(\.grids))
         findings += try coverageChecks(map, rules, invalid: invalid)
         findings += hierarchyChecks(map, rules)
+        findings += try networkChecks(map, rules)
         if let base { findings += try crossingChecks(map, base: base, moves: moves, rules, invalid: invalid) }
         let order: [Finding.Severity: Int] = [.error: 0, .warning: 1]
         findings.sort {
