@@ -125,6 +125,21 @@ struct BenchCommand: ParsableCommand {
         }
         let locateNs = Double(now() - t) / Double(qs.count)
         print("LOCATE reply (lookup and its JSON): \(fmt(locateNs)) ns/query, \(replyBytes / qs.count) bytes")
+        if let categories = snapshot.network?.categories.keys.sorted(), !categories.isEmpty {
+            // ROUTE as a server answers it: the grid, the unit, the staff, the chain, as JSON.
+            let map = MapView(MapService(snapshot: snapshot))
+            replyBytes = 0
+            t = now()
+            for (k, q) in qs.enumerated() {
+                reply.removeAll(keepingCapacity: true)
+                let request = try RouteRequest(PointQuery(lon: q.x, lat: q.y), category: categories[k % categories.count])
+                try request.answer(map, into: &reply)
+                replyBytes += reply.count
+            }
+            let routeNs = Double(now() - t) / Double(qs.count)
+            print("ROUTE reply (grid, unit, staff, chain and its JSON): \(fmt(routeNs)) ns/query, "
+                  + "\(replyBytes / qs.count) bytes, \(fmt(routeNs / locateNs))x a LOCATE reply")
+        }
         // The server's own work per pipelined request, without socket or event loop: decode,
         // run, encode, 16 requests a turn as `redis-benchmark -P 16` sends them.
         let path = ServerPath(service: MapService(snapshot: snapshot))
