@@ -18,7 +18,7 @@ struct ConvertCommand: ParsableCommand {
             let out = try CoordinateConverter().convert(c, from: try CRS(parsing: from), to: try CRS(parsing: to))
             print("\(out.x) \(out.y)")
         } catch {
-            throw ValidationError("\(error)")
+            throw Failure(error)
         }
     }
 }

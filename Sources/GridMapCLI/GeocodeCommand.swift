@@ -11,16 +11,16 @@ struct GeocodeCommand: ParsableCommand {
 
     @Argument(help: "The address, e.g. 柳州市鱼峰区立岸大道十二号3幢2单元.") var address: String?
     @Option(help: "At most this many candidates, 1 to \(GeocodeRequest.maxLimit) (default: \(GeocodeRequest.defaultLimit)).")
-    var limit: Int?
+    var limit: String?
     @Option(help: "File of addresses, one per line ('-' for standard input).") var input: String?
     @OptionGroup var options: DataOptions
 
     func validate() throws {
         if (address == nil) == (input == nil) { throw ValidationError("give an ADDRESS or --input FILE") }
-        do { _ = try GeocodeRequest("", limit: limit) } catch { throw ValidationError("--\(error)") }
     }
 
     func run() throws {
+        let limit = try integer(limit, "limit")
         guard let input else { return try options.print(try request { try GeocodeRequest(address!, limit: limit) }) }
         let snapshot = try options.snapshot()
         let data =

@@ -62,6 +62,16 @@ struct DataOptions: ParsableArguments {
     }
 }
 
+/// A numeric option's text read as every skin reads numbers (`Parameter`), so that a bad one
+/// gets the engine's code and message, not the option parser's.
+func number(_ text: String?, _ name: String) throws -> Double? {
+    do { return try text.map { try Parameter.number($0, name) } } catch { throw Failure(error) }
+}
+
+func integer(_ text: String?, _ name: String) throws -> Int? {
+    do { return try text.map { try Parameter.integer($0, name) } } catch { throw Failure(error) }
+}
+
 /// One answer, the engine's bytes, as a line on standard output.
 func printLine(_ bytes: [UInt8]) {
     FileHandle.standardOutput.write(Data(bytes + [10]))

@@ -17,7 +17,7 @@ struct LocateCommand: ParsableCommand {
     @Option(help: "CRS of the input: wgs84 (the default), cgcs2000, gcj02, bd09 or EPSG:<code>.") var crs: String?
     @Option(help: "CSV file of lon,lat lines to locate in bulk ('-' for standard input).") var input: String?
     @Option(help: "Answer from the version live then: a version number or an ISO 8601 date or time.") var asof: String?
-    @Option(help: "Also the nearest standard address within this many metres (e.g. 50).") var address: Double?
+    @Option(help: "Also the nearest standard address within this many metres (e.g. 50).") var address: String?
     @OptionGroup var options: DataOptions
 
     func validate() throws {
@@ -32,6 +32,7 @@ struct LocateCommand: ParsableCommand {
             try bulk(input, crs: crs, converter: CoordinateConverter(), snapshot: try snapshot())
             return
         }
+        let address = try number(address, "address")
         let locate = try request {
             try LocateRequest(try PointQuery(lon: lon, lat: lat, crs: crs, asOf: asof), address: address)
         }

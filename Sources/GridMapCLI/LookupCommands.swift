@@ -31,12 +31,13 @@ struct ReverseCommand: ParsableCommand {
             + "\(ReverseGeocodeRequest.defaultLimit) of them), as JSON.")
 
     @OptionGroup var point: PointArguments
-    @Option(help: "Within this many metres, at most \(Int(ReverseGeocodeRequest.maxRadius)).") var radius: Double?
-    @Option(help: "At most this many addresses, 1 to \(ReverseGeocodeRequest.maxLimit).") var limit: Int?
+    @Option(help: "Within this many metres, at most \(Int(ReverseGeocodeRequest.maxRadius)).") var radius: String?
+    @Option(help: "At most this many addresses, 1 to \(ReverseGeocodeRequest.maxLimit).") var limit: String?
     @OptionGroup var options: DataOptions
 
     func run() throws {
         let query = try point.query()
+        let (radius, limit) = (try number(radius, "radius"), try integer(limit, "limit"))
         try options.print(try request { try ReverseRequest(query, radius: radius, limit: limit) })
     }
 }
@@ -51,14 +52,15 @@ struct NearbyCommand: ParsableCommand {
     @Option(
         help: "Only resources of this kind (grid_worker, enforcement, service_company, camera, venue, service_point).")
     var kind: String?
-    @Option(help: "Only resources within this many metres (at most \(Int(NearbyRequest.maxRadius))).") var radius: Double?
+    @Option(help: "Only resources within this many metres (at most \(Int(NearbyRequest.maxRadius))).") var radius: String?
     @Option(help: ArgumentHelp("At most this many resources, 1 to \(NearbyRequest.maxLimit) (default: "
             + "\(NearbyRequest.defaultLimit), or \(NearbyRequest.defaultLimitWithinRadius) within a radius)."))
-    var limit: Int?
+    var limit: String?
     @OptionGroup var options: DataOptions
 
     func run() throws {
         let query = try at.query()
+        let (radius, limit) = (try number(radius, "radius"), try integer(limit, "limit"))
         try options.print(try request { try NearbyRequest(query, kind: kind, radius: radius, limit: limit) })
     }
 }
@@ -72,10 +74,11 @@ struct RouteCommand: ParsableCommand {
     @Argument(help: "The category's code (see /open311/v2/services.json, or data/yufeng/categories.csv).")
     var category: String
     @Option(help: "Flag another unit of the department this near, in metres (default \(Int(RouteRequest.defaultBorderMetres))).")
-    var border: Double?
+    var border: String?
     @OptionGroup var options: DataOptions
     func run() throws {
         let query = try point.query()
+        let border = try number(border, "border")
         try options.print(try request { try RouteRequest(query, category: category, border: border) })
     }
 }

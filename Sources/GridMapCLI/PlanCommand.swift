@@ -18,13 +18,16 @@ struct PlanCommand: ParsableCommand {
     /// The store and, for commands on one draft, the draft.
     struct DraftOptions: ParsableArguments {
         @OptionGroup var data: DataOptions
-        @Option(help: "The draft's number (from 'gridmap plan open').") var draft: Int
+        @Option(name: .customLong("draft"), help: "The draft's number (from 'gridmap plan open').")
+        var draftText: String
+        /// The draft, read as every skin reads it.
+        var draft: Int { get throws { try PlanRequest.draft(draftText) } }
 
         func planner() throws -> Planner { try PlanCommand.planner(data) }
 
         /// Sends the engine's request and prints its answer.
         func send(_ make: (Int) throws -> PlanRequest, author named: String? = nil) throws {
-            try PlanCommand.send(data, author: named) { try make(draft) }
+            try PlanCommand.send(data, author: named) { try make(try draft) }
         }
     }
 
@@ -173,8 +176,8 @@ struct PlanCommand: ParsableCommand {
         @Argument(help: "The file.") var file: String
         @OptionGroup var options: DraftOptions
         func run() throws {
-            do { try options.planner().export(draft: options.draft, to: file) } catch { throw Failure(error) }
-            print("draft \(options.draft) written to \(file)")
+            do { try options.planner().export(draft: try options.draft, to: file) } catch { throw Failure(error) }
+            print("draft \(options.draftText) written to \(file)")
         }
     }
 
@@ -183,7 +186,7 @@ struct PlanCommand: ParsableCommand {
             commandName: "validate",
             abstract: "Validate a draft (or a version): coverage, nesting, codes, staff, households.",
             discussion: "Exits with status 2 when there are errors.")
-        @Option(help: "The draft (default: the current version).") var draft: Int?
+        @Option(help: "The draft (default: the current version).") var draft: String?
         @Option(help: "A version to validate instead of a draft.") var version: String?
         @Option(help: "Smallest grid part, m² (default \(Int(ValidationRules().sliverArea))).") var sliverArea: String?
         @Option(help: ArgumentHelp("Households per grid without a warning, MIN-MAX (default "
@@ -195,18 +198,13 @@ struct PlanCommand: ParsableCommand {
         func run() throws {
             let planner = try PlanCommand.planner(data)
             let request = try request {
-                try PlanRequest.validate(draft: draft, version: version, sliverArea: sliverArea, households: households)
+                try PlanRequest.validate(draft: try draft.map(PlanRequest.draft), version: version,
+                                         sliverArea: sliverArea, households: households)
             }
             let report: ValidationReport
             do {
                 guard case .validate(let target, let rules) = request else { return }
-                planner.rules = rules
-                switch target {
-                case .draft(let id): report = try planner.validate(draft: id)
-                case .version(let v):
-                    report = try planner.validate(version: v == "current" ? planner.store.head()
-                                                  : planner.store.resolve(asOf: v))
-                }
+                report = try PlanRequest.report(target, rules, planner)
             } catch { throw Failure(error) }
             if json {
                 print(report.json.serialized)
@@ -233,7 +231,7 @@ struct PlanCommand: ParsableCommand {
         func run() throws {
             if json && svg == nil { return try options.send { .impact(draft: try PlanRequest.draft($0), .json) } }
             do {
-                let report = try options.planner().impact(draft: try PlanRequest.draft(options.draft))
+                let report = try options.planner().impact(draft: try options.draft)
                 print(json ? report.json.serialized : report.table, terminator: json ? "\n" : "")
                 if let svg { try report.svg.write(toFile: svg, atomically: true, encoding: .utf8) }
             } catch { throw Failure(error) }

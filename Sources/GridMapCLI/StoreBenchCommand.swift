@@ -61,7 +61,8 @@ struct StoreBenchCommand: ParsableCommand {
                     g.id: FeatureRow(Feature(id: g.id, properties: g.properties, geometry: g.shape))
                 ]
                 let start = Date()
-                try store.publish(changes, parent: try store.head(), author: "bench", message: "population of \(g.id)")
+                try Planner(store: store).publish(changes, parent: try store.head(), author: "bench",
+                                                  message: "population of \(g.id)")
                 publishTimes.append(-start.timeIntervalSinceNow)
             }
             publishTimes.sort()
@@ -108,7 +109,8 @@ struct StoreBenchCommand: ParsableCommand {
             let row = FeatureRow(Feature(id: grids[i].id, properties: grids[i].properties, geometry: grids[i].shape))
             changes.features[.grids] = [grids[i].id: row]
             _ = lap()
-            let info = try writer.publish(changes, parent: try writer.head(), author: "bench", message: "one grid")
+            let info = try Planner(store: writer).publish(changes, parent: try writer.head(), author: "bench",
+                                                          message: "one grid")
             let published = lap()
             let next = try store.dataset(version: info.id, addresses: false)
             let read = lap()

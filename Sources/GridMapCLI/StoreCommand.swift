@@ -87,10 +87,11 @@ struct StoreCommand: ParsableCommand {
             commandName: "versions",
             abstract: "List the newest versions, newest first, with the current one, as JSON.")
         @Option(help: "At most this many, 1 to \(VersionsRequest.maxLimit) (default \(VersionsRequest.defaultLimit)).")
-        var limit: Int?
+        var limit: String?
         @OptionGroup var options: DataOptions
 
         func run() throws {
+            let limit = try integer(limit, "limit")
             let versions = try request { try VersionsRequest(limit: limit) }
             let store = try options.openStore()
             do { printLine(try versions.answer(store: store, current: try store.head())) } catch { throw Failure(error) }
@@ -133,13 +134,9 @@ struct StoreCommand: ParsableCommand {
         @OptionGroup var options: DataOptions
 
         func run() throws {
-            let path = try options.storePath()
-            do {
-                let store = try MapStore(path: path)
-                let info = try store.rollback(
-                    to: try store.resolve(asOf: version), author: authorship.who, message: authorship.message)
-                print(info.json.serialized)
-            } catch { throw Failure(error) }
+            try PlanCommand.send(options, author: authorship.author) {
+                .rollback(version: version, message: authorship.message)
+            }
         }
     }
 

@@ -48,6 +48,13 @@ struct PlanRoutes {
                                       service, context)
             }
         }
+        router.post("/api/plan/versions/:version/rollback") { request, context in
+            try await map.answer(context) { service in
+                let body = try await Body(request)
+                return try await plan(.rollback(version: context.parameters.get("version") ?? "",
+                                                message: body.optionalText("message")), service, context)
+            }
+        }
         router.post("/api/plan/drafts/:id/:op") { request, context in
             try await map.answer(context) { service in
                 let body = try await Body(request)

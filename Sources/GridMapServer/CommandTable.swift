@@ -35,9 +35,9 @@ enum CommandTable {
         CommandSpec(name: "select", arity: 2, role: .reader, flags: ["fast"], run: ConnectionCommands.select),
         CommandSpec(name: "locate", arity: -3, role: .reader, flags: ["readonly", "fast"], run: LookupCommands.locate),
         CommandSpec(name: "nearby", arity: -3, role: .reader, flags: ["readonly"], run: LookupCommands.nearby),
-        CommandSpec(name: "grid", arity: 2, role: .reader, flags: ["readonly"], run: LookupCommands.grid),
+        CommandSpec(name: "grid", arity: -2, role: .reader, flags: ["readonly"], run: LookupCommands.grid),
         CommandSpec(name: "grids", arity: -1, role: .reader, flags: ["readonly"], run: LookupCommands.grids),
-        CommandSpec(name: "neighbors", arity: 2, role: .reader, flags: ["readonly"], run: LookupCommands.neighbors),
+        CommandSpec(name: "neighbors", arity: -2, role: .reader, flags: ["readonly"], run: LookupCommands.neighbors),
         CommandSpec(name: "intersects", arity: -2, role: .reader, flags: ["readonly"], run: LookupCommands.intersects),
         CommandSpec(name: "geocode", arity: -2, role: .reader, flags: ["readonly"], run: LookupCommands.geocode),
         CommandSpec(

@@ -25,8 +25,10 @@ enum ConnectionCommands {
         while i < a.count {
             switch try a.text(i).uppercased() {
             case "AUTH" where i + 2 < a.count:
-                s.role = try granted(s.config.credentials.authenticate(user: try a.text(i + 1), password: a.bytes(i + 2) ?? [],
-                                                           from: s.client))
+                let user = try a.text(i + 1)
+                s.role = try granted(s.config.credentials.authenticate(user: user, password: a.bytes(i + 2) ?? [],
+                                                                       from: s.client))
+                s.user = s.config.credentials.userName(user, role: s.role)
                 i += 3
             case "SETNAME" where i + 1 < a.count:
                 s.clientName = try a.text(i + 1)

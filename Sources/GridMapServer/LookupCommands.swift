@@ -14,7 +14,7 @@ enum LookupCommands {
     static func locate(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let o = a.count > 2 ? try a.options(from: 2, allowed: ["CRS", "ASOF", "ADDRESS"]) : [:]
         return s.answer(try LocateRequest(try point(a, at: 0, o), address: try o["ADDRESS"].map {
-            try a.number($0, "radius")
+            try a.number($0, "address")
         }))
     }
 
@@ -74,15 +74,13 @@ enum LookupCommands {
             guard a.count == 4 else {
                 throw CommandError("usage: INTERSECTS CIRCLE lon lat metres", code: "ERR syntax error:")
             }
-            return s.answer(AreaRequest.circle(Coordinate(try a.number(1, "longitude"), try a.number(2, "latitude")),
-                                               metres: try a.number(3, "radius")))
+            // Read as HTTP's `circle=` and the CLI's `--circle` are: the same messages.
+            return s.answer(try AreaRequest.circle(try (1...3).map { try a.text($0) }.joined(separator: ",")))
         case "BOX":
             guard a.count == 5 else {
                 throw CommandError("usage: INTERSECTS BOX minlon minlat maxlon maxlat", code: "ERR syntax error:")
             }
-            return s.answer(AreaRequest.box(BoundingBox(
-                minX: try a.number(1, "minlon"), minY: try a.number(2, "minlat"),
-                maxX: try a.number(3, "maxlon"), maxY: try a.number(4, "maxlat"))))
+            return s.answer(try AreaRequest.box(try (1...4).map { try a.text($0) }.joined(separator: ",")))
         default:
             guard a.count == 1 else {
                 throw CommandError("INTERSECTS takes one geometry (quote it), or CIRCLE/BOX", code: "ERR syntax error:")

@@ -10,7 +10,7 @@ final class Session {
     let stats: ServerStats
     var role: Role
     /// The user AUTH named (recorded as the author of what this connection publishes).
-    var user = "default"
+    var user = Credentials.anonymousAuthor
     /// Channels this connection is subscribed to; while there are any, it takes only
     /// subscription commands, PING and QUIT (as Redis does in RESP2).
     var subscriptions: [String] = []
@@ -89,8 +89,6 @@ final class Session {
 
     /// What an error reply may show this client, and where internal errors are logged.
     var errorView: ErrorView { ErrorView(planner: role >= .planner, logger: logger) }
-
-    func measurer() throws -> MetricMeasurer { try ThreadResources.current.measurer() }
 
     /// Runs `work` on the thread pool (see `RESPValue.pending`); its errors become replies as
     /// any command's do. `work` must capture only values that may cross threads.

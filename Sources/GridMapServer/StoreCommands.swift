@@ -20,16 +20,10 @@ enum StoreCommands {
 
     /// ROLLBACK version [MESSAGE text]: publishes that version's content as a new version.
     static func rollback(_ a: Arguments, _ s: Session) throws -> RESPValue {
-        let target = try a.text(0)
         let o = try a.options(from: 1, allowed: ["MESSAGE"])
-        let message = try o["MESSAGE"].map { try a.text($0) }
+        let request = PlanRequest.rollback(version: try a.text(0), message: try o["MESSAGE"].map { try a.text($0) })
         let service = s.service, author = s.user
-        return s.offLoop {
-            let info = try service.publishing { store in
-                try store.rollback(to: try store.resolve(asOf: target), author: author, message: message)
-            }
-            return .bulk(info.json.serialized)
-        }
+        return s.offLoop { .bulkString(try service.answer(request, author: author)) }
     }
 
     /// RELOAD: picks up a version published to the store by another process now, rather than
@@ -37,12 +31,10 @@ enum StoreCommands {
     static func reload(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let service = s.service
         return s.offLoop {
-            do {
-                try service.publishing { _ in () }  // nothing to write: the refresh that follows
-                return .simpleString("OK \(service.current.version)")
-            } catch {
-                throw CommandError("reload failed, still serving \(service.current.version): \(error)")
-            }
+            // Nothing to write: the refresh that follows. Its failure is mapped as any error is
+            // (a version that cannot be built is internal), and the old version stays served.
+            try service.publishing { _ in () }
+            return .simpleString("OK \(service.current.version)")
         }
     }
 }

@@ -74,7 +74,7 @@ import Testing
     }
 
     @Test func lookupsAnswerAlike() async throws {
-        // 28 requests (ROUTE's due time aside, byte for byte).
+        // 35 requests (ROUTE's due time aside, byte for byte).
         let store = try Self.newStore()
         let a = snapshot.dataset.addresses[321]
         // Coordinates as programs print them: every digit.
@@ -98,6 +98,10 @@ import Testing
             Case(resp: ["INTERSECTS", "CIRCLE", lon, lat, "300"], http: "/api/area?circle=\(lon),\(lat),300",
                  cli: ["area", "--circle", "\(lon),\(lat),300"]),
             Case(resp: ["GRID", grid.id], http: "/api/grid/\(grid.id)", cli: ["grid", grid.id]),
+            Case(resp: ["GRID", grid.id, "ASOF", "1"], http: "/api/grid/\(grid.id)?asof=1",
+                 cli: ["grid", grid.id, "--asof", "1"]),
+            Case(resp: ["NEIGHBORS", grid.id, "ASOF", "1"], http: "/api/neighbours/\(grid.id)?asof=1",
+                 cli: ["neighbours", grid.id, "--asof", "1"]),
             Case(resp: ["GRIDS", "COMMUNITY", community], http: "/api/grids?community=\(community)",
                  cli: ["grids", "--community", community]),
             Case(resp: ["NEIGHBORS", grid.id], http: "/api/neighbours/\(grid.id)", cli: ["neighbours", grid.id]),
@@ -130,6 +134,17 @@ import Testing
                  cli: ["area", "--circle", "\(lon),\(lat),0"]),
             Case(resp: ["VERSIONS", "LIMIT", "0"], http: "/api/versions?limit=0", cli: ["store", "versions", "--limit", "0"]),
             Case(resp: ["VERSION", "7"], http: "/api/version/7", cli: ["store", "show", "7"]),
+            // Bad numbers in options, each skin's syntax for them: the engine's message.
+            Case(resp: ["NEARBY", lon, lat, "LIMIT", "abc"], http: "/api/nearby?lon=\(lon)&lat=\(lat)&limit=abc",
+                 cli: ["nearby", lon, lat, "--limit", "abc"]),
+            Case(resp: ["LOCATE", lon, lat, "ADDRESS", "x"], http: "/api/locate?lon=\(lon)&lat=\(lat)&address=x",
+                 cli: ["locate", lon, lat, "--address", "x"]),
+            Case(resp: ["INTERSECTS", "CIRCLE", lon, "x", "300"], http: "/api/area?circle=\(lon),x,300",
+                 cli: ["area", "--circle", "\(lon),x,300"]),
+            Case(resp: ["LOCATE", "200", lat, "ASOF", "99"], http: "/api/locate?lon=200&lat=\(lat)&asof=99",
+                 cli: ["locate", "200", lat, "--asof", "99"]),
+            Case(resp: ["VERSIONS", "LIMIT", "ten"], http: "/api/versions?limit=ten",
+                 cli: ["store", "versions", "--limit", "ten"]),
         ]
         try await Self.check(cases, store: store)
     }
@@ -176,6 +191,7 @@ import Testing
                  ["publish", "--draft", "1", "--message", "m"]),
             plan(["PUBLISH", "1"], "POST /api/plan/drafts/1/publish", ["publish", "--draft", "1"]),
             plan(["DISCARD", "0"], "POST /api/plan/drafts/0/discard", ["discard", "--draft", "0"]),
+            plan(["IMPACT", "x"], "/api/plan/drafts/x/impact", ["impact", "--draft", "x", "--json"]),
         ]
         // Separate stores, the same start: each skin makes its own draft 1.
         let stores = try (0..<3).map { _ in try Self.newStore() }

@@ -161,7 +161,7 @@ struct GridCellsBuilder {
         }
         let (first, order) = (counts, sorted)  // read by every part below
 
-        let parts = cells < 65536 ? 1 : Parallel.cores * 2
+        let parts = Parallel.parts(cells, grain: 32768, perCore: 2)
         var directory = [UInt32](repeating: GridCells.empty, count: cells)
         let pieces = directory.withUnsafeMutableBufferPointer { dir in
             // Each part writes only its own range of cells.

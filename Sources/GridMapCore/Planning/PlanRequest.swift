@@ -8,6 +8,8 @@ public enum PlanRequest: Sendable {
     case impact(draft: Int, ImpactForm)
     case publish(draft: Int, message: String?)
     case discard(draft: Int)
+    /// Publishes an earlier version's content anew (a version id or a date).
+    case rollback(version: String, message: String?)
 
     /// What VALIDATE checks: a draft, or a published version (an id or a date).
     public enum Target: Sendable {
@@ -84,7 +86,22 @@ public enum PlanRequest: Sendable {
     }
 
     /// Whether the answer needs the server to make a new version current.
-    var publishes: Bool { if case .publish = self { true } else { false } }
+    var publishes: Bool {
+        switch self {
+        case .publish, .rollback: true
+        default: false
+        }
+    }
+
+    /// A validation's report (the CLI prints it as a table too).
+    public static func report(_ target: Target, _ rules: ValidationRules, _ planner: Planner) throws -> ValidationReport {
+        planner.rules = rules
+        switch target {
+        case .draft(let id): return try planner.validate(draft: id)
+        case .version(let v):
+            return try planner.validate(version: v == "current" ? try planner.store.head() : try planner.store.resolve(asOf: v))
+        }
+    }
 
     /// The answer, on `planner`'s store; `author` is recorded on what it opens or publishes.
     public func answer(_ planner: Planner, author: String) throws -> [UInt8] {
@@ -93,14 +110,7 @@ public enum PlanRequest: Sendable {
         case .open(let name): json = try planner.open(name: name, author: author).json
         case .drafts(let all): json = ["drafts": .array(try planner.drafts(all: all).map(\.json))]
         case .edit(let id, let op): json = try planner.apply(op, to: id)
-        case .validate(let target, let rules):
-            planner.rules = rules
-            switch target {
-            case .draft(let id): json = try planner.validate(draft: id).json
-            case .version(let v):
-                let id = v == "current" ? try planner.store.head() : try planner.store.resolve(asOf: v)
-                json = try planner.validate(version: id).json
-            }
+        case .validate(let target, let rules): json = try PlanRequest.report(target, rules, planner).json
         case .impact(let id, let form):
             let report = try planner.impact(draft: id)
             switch form {
@@ -116,6 +126,9 @@ public enum PlanRequest: Sendable {
         case .discard(let id):
             try planner.discard(draft: id)
             json = ["discarded": JSONValue(id)]
+        case .rollback(let v, let message):
+            let store = planner.store
+            json = try store.rollback(to: try store.resolve(asOf: v), author: author, message: message).json
         }
         return Array(json.serialized.utf8)
     }

@@ -65,7 +65,8 @@ public struct NeighboursRequest: MapRequest {
     public func isQuick(_ map: MapView) -> Bool { false }
     public func answer(_ map: MapView, into out: inout [UInt8]) throws {
         let snapshot = try map.snapshot(asOf: asOf)
-        out += Array(try snapshot.neighboursJSON(id: id, context: ThreadResources.current.geos).serialized.utf8)
+        out += Array(try storedGeometry { try snapshot.neighboursJSON(id: id, context: ThreadResources.current.geos) }
+            .serialized.utf8)
     }
 }
 
@@ -98,6 +99,14 @@ public struct DiffRequest: MapRequest {
     /// The answer from a store, the versions resolved by the store itself if not given.
     public func answer(store: any VersionedStore, versions: (Int, Int)? = nil) throws -> [UInt8] {
         let (a, b) = try versions ?? (try store.resolve(asOf: from), try store.resolve(asOf: to))
-        return Array(try store.diff(from: a, to: b).serialized.utf8)
+        return Array(try storedGeometry { try store.diff(from: a, to: b) }.serialized.utf8)
+    }
+}
+
+/// GEOS failing on the store's own geometry (a neighbour overlay, a diff's moved area) is the
+/// server's fault, not the client's: internal, and logged by the skin.
+func storedGeometry<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as GeometryError {
+        throw StoreError("stored geometry", "GEOS failed on stored data: \(e.message)", code: "geometry_failure")
     }
 }

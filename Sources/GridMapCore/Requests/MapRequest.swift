@@ -157,9 +157,9 @@ extension LocateRequest {
     /// and replies when the store has them (milliseconds: no version is built), else from the
     /// version built, whose prepared index is then saved for the next one.
     public func answer(storePath: String) throws -> [UInt8] {
+        let p = try point.wgs84()  // the point first, as every skin checks it
         let store = try MapStore(path: storePath, readOnly: true)
         let version = try point.asOf.map { try store.resolve(asOf: $0) } ?? store.head()
-        let p = try point.wgs84()
         if nearestAddress == nil, let prepared = try PreparedLookup.load(store: store, version: version) {
             return Array(prepared.locationText(grid: prepared.locate(p), point: p, input: point.input,
                                                crs: try point.crs()).utf8)

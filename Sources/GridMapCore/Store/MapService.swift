@@ -47,7 +47,8 @@ public final class MapService: Sendable {
     private let nextListener = Atomic<Int>(0)
     private let watching = Atomic<Bool>(false)
     /// Work for the watcher's thread (publishes), and what wakes it early.
-    private let jobs = Mutex<[@Sendable () -> Void]>([])
+    /// `closed` once the watcher has taken its last jobs: a publish then runs on its caller.
+    private let jobs = Mutex<(list: [@Sendable () -> Void], closed: Bool)>(([], false))
     private let wake = DispatchSemaphore(value: 0)
     /// Every version's id and publish time, so as-of queries resolve without the store.
     private let versionTimes: Mutex<[(id: Int, ms: Int64)]>
@@ -65,7 +66,8 @@ public final class MapService: Sendable {
         try self.init(store: try MapStore(path: storePath, readOnly: readOnly), asOfCapacity: asOfCapacity)
     }
 
-    /// Serves `store` (any backend), building its current version.
+    /// Serves `store` (any backend), building its current version. The service owns the store
+    /// from then on: nothing else may use it (its calls are serialised by the service's lock).
     public init(store: any VersionedStore, asOfCapacity: Int = MapService.defaultAsOfCapacity) throws {
         storePath = store.location
         self.asOfCapacity = max(1, asOfCapacity)
@@ -120,7 +122,8 @@ public final class MapService: Sendable {
     }
 
     /// Runs `body` with the store, holding its lock for the whole of `body` (a read that must
-    /// see one state, such as a version and the versions before it).
+    /// see one state, such as a version and the versions before it). `body` must not keep the
+    /// store, nor call this service's store (the lock is not reentrant).
     public func withStore<T>(_ body: (any VersionedStore) throws -> T) throws -> T {
         guard let store else { throw MapService.noStore(storePath) }
         return try store.withLock(body)
@@ -184,13 +187,14 @@ public final class MapService: Sendable {
     /// event loops leave instead of delaying their replies.
     public func startWatching(every interval: Duration = MapService.defaultPollInterval) {
         guard watching.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        jobs.withLock { $0.closed = false }
         let ms = interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000
         capRetainedFreeMemory()
         let thread = Thread { [self] in
             _ = gridmap_lower_thread_priority(MapService.builderNice)
             var trimmed = Date()
             while watching.load(ordering: .relaxed) {
-                for job in jobs.withLock({ j in defer { j = [] }; return j }) { job() }
+                for job in jobs.withLock({ j in defer { j.list = [] }; return j.list }) { job() }
                 checkStore()
                 _ = try? refresh()
                 if -trimmed.timeIntervalSinceNow >= MapService.trimIntervalSeconds {
@@ -200,7 +204,8 @@ public final class MapService: Sendable {
                 }
                 _ = wake.wait(timeout: .now() + .milliseconds(Int(ms)))
             }
-            for job in jobs.withLock({ j in defer { j = [] }; return j }) { job() }
+            // The last jobs, and no more: a publish arriving after this runs on its caller.
+            for job in jobs.withLock({ j in defer { j = ([], true) }; return j.list }) { job() }
         }
         thread.name = "gridmap-store-watcher"
         thread.start()
@@ -223,17 +228,22 @@ public final class MapService: Sendable {
         }
         let outcome = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        jobs.withLock {
-            $0.append { [self] in
-                let result = Result { () throws -> T in
-                    let value = try body(try versionedStore())
-                    try refresh()
-                    return value
-                }
-                outcome.withLock { $0 = result }
-                done.signal()
+        let job: @Sendable () -> Void = { [self] in
+            let result = Result { () throws -> T in
+                let value = try body(try versionedStore())
+                try refresh()
+                return value
             }
+            outcome.withLock { $0 = result }
+            done.signal()
         }
+        // The watcher may have stopped since `watching` was read: then nobody would take it.
+        let queued = jobs.withLock { j -> Bool in
+            guard !j.closed else { return false }
+            j.list.append(job)
+            return true
+        }
+        guard queued else { job(); return try outcome.withLock { $0! }.get() }
         wake.signal()
         done.wait()
         return try outcome.withLock { $0! }.get()
@@ -297,7 +307,8 @@ public final class MapService: Sendable {
 /// The store behind a lock, itself a `VersionedStore` that takes the lock for each call and
 /// only for it: planning reads what it needs, computes with no lock held (GEOS work takes
 /// seconds at 100×), and takes it again only to save, under the store's revision and parent
-/// checks. The watcher never waits for an edit's geometry. `@unchecked Sendable` because of
+/// checks: an edit's geometry never holds the lock (a publish's validation runs on the watcher's
+/// thread, one at a time, at its lower priority). `@unchecked Sendable` because of
 /// this invariant: the store may be used by one thread at a time, and every use goes through
 /// `withLock`, holding the lock for the whole call; the store never escapes it.
 final class LockedStore: VersionedStore, @unchecked Sendable {

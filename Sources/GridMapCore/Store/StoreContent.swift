@@ -71,8 +71,9 @@ public struct StoreContent: Sendable {
         func features(_ layer: Layer) throws -> [Feature] {
             try (layers[layer] ?? [:]).sorted { $0.key < $1.key }.concurrentMap { _, item in
                 let (id, row) = item
+                // A stored row that does not decode is the store's fault, not the client's.
                 do { return try row.feature(id: id) } catch {
-                    throw StoreError.data(source, "\(layer.rawValue) \(id): \(error)")
+                    throw StoreError(source, "\(layer.rawValue) \(id) does not decode: \(error)", code: "bad_stored_row")
                 }
             }
         }

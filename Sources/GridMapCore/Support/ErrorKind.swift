@@ -48,6 +48,8 @@ extension Error {
         let text = (self as? StoreError).map {
             ($0.kind == .internal && planner) || $0.code == "bad_data" ? $0.description : $0.message
         } ?? errorMessage
-        return errorKind == .internal ? "internal error: \(text)" : text
+        guard errorKind == .internal else { return text }
+        // A library's own words (SQLite's, NIO's) are for planners and the log only.
+        return self is StoreError || planner ? "internal error: \(text)" : "internal error (logged by the server)"
     }
 }

@@ -22,6 +22,8 @@ enum Parallel {
         var results = [T?](repeating: nil, count: parts)
         results.withUnsafeMutableBufferPointer { buffer in
             // Each part writes only its own element, and `body` is done with when this returns.
+            // `body` runs on several threads at once: callers pass only work that reads shared
+            // values and writes what is its part's own (each call site says which).
             nonisolated(unsafe) let out = buffer
             withoutActuallyEscaping(body) { body in
                 nonisolated(unsafe) let run = body
