@@ -31,9 +31,12 @@ enum StoreCommands {
     static func reload(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let service = s.service
         return s.offLoop {
-            // Nothing to write: the refresh that follows. Its failure is mapped as any error is
-            // (a version that cannot be built is internal), and the old version stays served.
-            try service.publishing { _ in () }
+            // Nothing to write: the refresh that follows. Its failure keeps its kind and code (a
+            // version that cannot be built is internal, and logged), and says what is served.
+            do { try service.publishing { _ in () } } catch {
+                throw RequestError("reload failed, still serving \(service.current.version): "
+                                   + error.clientMessage(planner: true), code: error.errorCode, kind: error.errorKind)
+            }
             return .simpleString("OK \(service.current.version)")
         }
     }

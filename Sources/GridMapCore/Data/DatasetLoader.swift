@@ -111,10 +111,12 @@ extension Dataset {
             var byID = Dictionary(items.map { (id($0), $0) }, uniquingKeysWith: { a, _ in a })
             for (fid, row) in rows {
                 byID[fid] = try row.map { row in
+                    // Rows applied here come from a store (a version, a draft): one that does not
+                    // decode is the store's fault, not a client's.
                     do { return try read(try row.feature(id: fid), 0, source(layer)) } catch let e as StoreError {
                         throw e
                     } catch {
-                        throw StoreError.data(source(layer), "\(fid): \(error)")
+                        throw StoreError(source(layer), "\(fid): \(error)", code: "bad_stored_row")
                     }
                 }
             }
