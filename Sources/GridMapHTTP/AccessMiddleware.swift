@@ -32,9 +32,11 @@ struct AccessMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
-        if let refusal = Self.bodyRefusal(request.headers[.contentLength]) { return refusal.response }
         var context = context
         let needed = Self.needed(context.endpointPath ?? request.uri.path)
+        // A planning body may be a whole layer; it is read only once the planner is signed in.
+        let limit = needed == .planner ? HTTPConfig.maxPlanningBodyBytes : HTTPConfig.maxBodyBytes
+        if let refusal = Self.bodyRefusal(request.headers[.contentLength], limit: limit) { return refusal.response }
         var role = credentials.initialRole
         if let header = request.headers[.authorization] {
             guard let (user, pass) = basic(header) else { return challenge("malformed Basic credentials") }
@@ -59,7 +61,7 @@ struct AccessMiddleware: RouterMiddleware {
     }
 
     /// A Content-Length past the limit (413: it is not read), or not a number (400).
-    static func bodyRefusal(_ header: String?) -> HTTPRefusal? {
+    static func bodyRefusal(_ header: String?, limit: Int = HTTPConfig.maxBodyBytes) -> HTTPRefusal? {
         guard let header else { return nil }
         let digits = header.trimmingCharacters(in: .whitespaces)
         guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
@@ -67,7 +69,7 @@ struct AccessMiddleware: RouterMiddleware {
                                message: "Content-Length '\(header.prefix(30))' is not a number",
                                headers: [.connection: "close"])
         }
-        if digits.count > 18 || Int(digits)! > HTTPConfig.maxBodyBytes { return .tooLarge }
+        if digits.count > 18 || Int(digits)! > limit { return HTTPRefusal.tooLarge(limit) }
         return nil
     }
 

@@ -30,6 +30,9 @@ public struct HTTPConfig: Sendable {
     /// The largest body an endpoint takes (POST /api/area): more is refused with 413, before
     /// it is read, whether announced by Content-Length or sent chunked.
     public static let maxBodyBytes = 64 << 10
+    /// The largest body a planning endpoint takes (`/api/plan/…`, planner role): a whole grids
+    /// layer edited in QGIS (Yufeng's is about 1 MB), as RESP's default request limit allows.
+    public static let maxPlanningBodyBytes = 4 << 20
 
     public init() {}
 }
@@ -168,10 +171,12 @@ struct HTTPRefusal: Error {
         return r
     }
 
-    static let tooLarge = HTTPRefusal(
-        status: .contentTooLarge, code: "too_large",
-        message: "the request body is too large: at most \(HTTPConfig.maxBodyBytes) bytes",
-        headers: [.connection: "close"])
+    static let tooLarge = tooLarge(HTTPConfig.maxBodyBytes)
+
+    static func tooLarge(_ limit: Int) -> HTTPRefusal {
+        HTTPRefusal(status: .contentTooLarge, code: "too_large",
+                    message: "the request body is too large: at most \(limit) bytes", headers: [.connection: "close"])
+    }
 }
 
 /// Runs blocking engine work (GEOS overlays, a first geocode, an old version's build) on

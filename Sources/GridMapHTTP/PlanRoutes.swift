@@ -110,7 +110,7 @@ private struct Body {
 
     init(_ request: Request) async throws {
         var request = request
-        let bytes = try await request.collectBody(upTo: HTTPConfig.maxBodyBytes)
+        let bytes = try await request.collectBody(upTo: HTTPConfig.maxPlanningBodyBytes)
         guard bytes.readableBytes > 0 else { object = [:]; return }
         guard case .object(let o) = try JSONParser.parse(String(buffer: bytes)) else {
             throw RequestError("the body must be a JSON object of the operation's parameters", code: "bad_json")

@@ -23,6 +23,7 @@ struct GridMapRequestContext: RequestContext {
         channel = source.channel
     }
 
-    /// No endpoint takes more (a POSTed area); Hummingbird's own limit stays in step.
-    var maxUploadSize: Int { HTTPConfig.maxBodyBytes }
+    /// No endpoint takes more (a planner's layer); Hummingbird's own limit stays in step. Each
+    /// endpoint collects its body up to its own limit (`HTTPConfig`).
+    var maxUploadSize: Int { HTTPConfig.maxPlanningBodyBytes }
 }

@@ -32,14 +32,23 @@ public struct RouteRequest: MapRequest {
     public func answer(_ map: MapView, into out: inout [UInt8]) throws {
         let snapshot = try point.snapshot(map)
         let p = try point.wgs84()
-        out += Array(try Self.route(snapshot, p, category: category, border: borderMetres,
-                                    receivedMs: receivedMs ?? MapStore.nowMs).serialized.utf8)
+        try Self.write(snapshot, p, category: category, border: borderMetres,
+                       receivedMs: receivedMs ?? MapStore.nowMs, to: &out)
     }
 
-    /// The route as JSON (see the type's comment; docs/PROTOCOL.md, ROUTE).
+    /// The route as JSON (see the type's comment; docs/PROTOCOL.md, ROUTE), parsed: for tests.
     static func route(_ s: Snapshot, _ p: Coordinate, category code: String, border: Double, receivedMs: Int64) throws
         -> JSONValue
     {
+        var out: [UInt8] = []
+        try write(s, p, category: code, border: border, receivedMs: receivedMs, to: &out)
+        return try JSONParser.parse(out)
+    }
+
+    /// The route as UTF-8 JSON appended to `out`: resources written straight as bytes (as
+    /// NEARBY writes them), the small parts through `JSONValue`.
+    static func write(_ s: Snapshot, _ p: Coordinate, category code: String, border: Double, receivedMs: Int64,
+                      to out: inout [UInt8]) throws {
         guard let network = s.network else {
             throw RequestError("this map has no departments, units or categories (departments.csv, units.geojson, "
                                + "categories.csv): nothing can be routed", code: "no_network", kind: .notFound)
@@ -56,6 +65,63 @@ public struct RouteRequest: MapRequest {
         let community = s.communityByID[grid.communityID].map { s.dataset.communities[$0] }
         let street = s.streetByID[grid.streetID].map { s.dataset.streets[$0] }
         let workers = s.workers(of: g)
+        var basis: JSONObject = [
+            "data_version": .string(s.version), "grid": .string(grid.id),
+            "rule": "closed areas; among those covering the point, the lowest id",
+        ]
+        var handledBy = category.handler.rawValue
+        var fallback: JSONValue = .null
+        var unit: ResponsibilityUnit?
+        var near: [(unit: ResponsibilityUnit, metres: Double)] = []
+        if let department = category.departmentID {
+            let found = network.units(at: p, department: department)
+            basis["department"] = .string(department)
+            basis["covering_units"] = .array(found.covering.map { .string($0) })
+            unit = found.unit
+            if let u = found.unit {
+                basis["unit"] = .string(u.id)
+                near = network.unitsNear(p, department: department, within: border, except: u.id)
+            } else {
+                // No unit of the department covers the point: the 属地 takes it, and says why.
+                handledBy = "grid_worker"
+                fallback = .string("no unit of \(department) covers this point: the 属地 (grid worker, community, "
+                                   + "street) takes it")
+            }
+        }
+        let dueMs = receivedMs + Int64(category.timeLimitHours) * 3_600_000
+        func key(_ name: String) { raw(",\"\(name)\":") }
+        func raw(_ text: String) { out += Array(text.utf8) }
+        out.appendText(#"{"point":{"lon":"#)
+        JSONValue.appendNumber(p.x, to: &out)
+        out.appendText(#","lat":"#)
+        JSONValue.appendNumber(p.y, to: &out)
+        out.appendText("}")
+        key("category")
+        let categoryJSON: JSONValue = [
+            "code": .string(category.code), "name": .string(category.name), "group": .string(category.group),
+            "department": JSONValue(category.departmentID), "handler": .string(category.handler.rawValue),
+            "time_limit_hours": JSONValue(category.timeLimitHours),
+            "received_at": .string(chinaTime(receivedMs)), "due_at": .string(chinaTime(dueMs)),
+        ]
+        raw(categoryJSON.serialized)
+        key("handled_by")
+        JSONValue.appendString(handledBy, to: &out)
+        key("fallback")
+        raw(fallback.serialized)
+        key("grid")
+        raw(s.gridJSON(g).serialized)
+        key("workers")
+        appendList(workers.map { ($0, nil) }, to: &out)
+        key("unit")
+        raw(unit.map { unitJSON($0, network).serialized } ?? "null")
+        key("staff")
+        appendList(unit.map { staff(of: $0, grid: grid.id, near: p, s, network) } ?? [], to: &out)
+        key("near_border")
+        let nearJSON: JSONValue = near.isEmpty ? .null : .array(near.map { n in
+            ["unit": .string(n.unit.id), "name": .string(n.unit.name),
+             "distance_m": JSONValue((n.metres * 10).rounded() / 10)]
+        })
+        raw(nearJSON.serialized)
         // 属地兜底: the grid worker, then the community, then the street.
         var chain: [JSONValue] = workers.map { w in
             ["level": "grid_worker", "id": .string(w.id), "name": .string(w.name), "contact": JSONValue(w.contact)]
@@ -64,60 +130,23 @@ public struct RouteRequest: MapRequest {
             chain.append(["level": "community", "id": .string(community.id), "name": .string(community.name)])
         }
         if let street { chain.append(["level": "street", "id": .string(street.id), "name": .string(street.name)]) }
+        key("chain")
+        raw(JSONValue.array(chain).serialized)
+        key("basis")
+        raw(JSONValue.object(basis).serialized)
+        key("data_version")
+        JSONValue.appendString(s.version, to: &out)
+        out.appendText("}")
+    }
 
-        var route: JSONObject = [:]
-        var basis: JSONObject = [
-            "data_version": .string(s.version), "grid": .string(grid.id),
-            "rule": "closed areas; among those covering the point, the lowest id",
-        ]
-        var handledBy = category.handler.rawValue
-        var fallback: JSONValue = .null
-        if let department = category.departmentID {
-            let (unit, covering) = network.units(at: p, department: department)
-            basis["department"] = .string(department)
-            basis["covering_units"] = .array(covering.map { .string($0) })
-            if let unit {
-                basis["unit"] = .string(unit.id)
-                route["unit"] = unitJSON(unit, network)
-                route["staff"] = .array(staff(of: unit, grid: grid.id, near: p, s, network))
-                let near = network.unitsNear(p, department: department, within: border, except: unit.id)
-                    .filter { !covering.contains($0.unit.id) || $0.unit.id != unit.id }
-                route["near_border"] = near.isEmpty ? .null : .array(near.map { n in
-                    ["unit": .string(n.unit.id), "name": .string(n.unit.name),
-                     "distance_m": JSONValue((n.metres * 10).rounded() / 10)]
-                })
-            } else {
-                // No unit of the department covers the point: the 属地 takes it, and says why.
-                handledBy = "grid_worker"
-                fallback = .string("no unit of \(department) covers this point: the 属地 (grid worker, community, "
-                                   + "street) takes it")
-                route["unit"] = .null
-                route["staff"] = .array([])
-                route["near_border"] = .null
-            }
-        } else {
-            route["unit"] = .null
+    /// Resources as a JSON array, each with its distance when it has one.
+    static func appendList(_ items: [(Resource, Double?)], to out: inout [UInt8]) {
+        out.appendText("[")
+        for (k, item) in items.enumerated() {
+            if k > 0 { out.appendText(",") }
+            Snapshot.appendResource(item.0, distance: item.1, to: &out)
         }
-        let dueMs = receivedMs + Int64(category.timeLimitHours) * 3_600_000
-        return [
-            "point": ["lon": JSONValue(p.x), "lat": JSONValue(p.y)],
-            "category": [
-                "code": .string(category.code), "name": .string(category.name), "group": .string(category.group),
-                "department": JSONValue(category.departmentID), "handler": .string(category.handler.rawValue),
-                "time_limit_hours": JSONValue(category.timeLimitHours),
-                "received_at": .string(chinaTime(receivedMs)), "due_at": .string(chinaTime(dueMs)),
-            ],
-            "handled_by": .string(handledBy),
-            "fallback": fallback,
-            "grid": s.gridJSON(g),
-            "workers": .array(workers.map(s.resourceJSON)),
-            "unit": route["unit"] ?? .null,
-            "staff": route["staff"] ?? .array([]),
-            "near_border": route["near_border"] ?? .null,
-            "chain": .array(chain),
-            "basis": .object(basis),
-            "data_version": .string(s.version),
-        ]
+        out.appendText("]")
     }
 
     static func unitJSON(_ u: ResponsibilityUnit, _ network: ServiceNetwork) -> JSONValue {
@@ -127,23 +156,15 @@ public struct RouteRequest: MapRequest {
 
     /// The unit's staff assigned to the grid; when none is, its nearest staff with distances.
     static func staff(of unit: ResponsibilityUnit, grid: String, near p: Coordinate, _ s: Snapshot,
-                      _ network: ServiceNetwork) -> [JSONValue] {
+                      _ network: ServiceNetwork) -> [(Resource, Double?)] {
         let all = (network.staff[unit.id] ?? []).map { s.dataset.resources[$0] }
         let here = all.filter { $0.gridID == grid }.sorted { $0.id < $1.id }
-        if !here.isEmpty { return here.map(s.resourceJSON) }
+        if !here.isEmpty { return here.map { ($0, nil) } }
         let local = Metric.Local(p)
         let measured: [(resource: Resource, metres: Double)] = all.map { ($0, local.distance(to: $0.location)) }
-        let nearest = measured.sorted {
+        return measured.sorted {
             $0.metres < $1.metres || ($0.metres == $1.metres && $0.resource.id < $1.resource.id)
-        }.prefix(nearestStaff)
-        var out: [JSONValue] = []
-        for (r, d) in nearest {
-            guard case .object(var o) = s.resourceJSON(r) else { continue }
-            let rounded: Double = (d * 10).rounded() / 10
-            o["distance_m"] = JSONValue(rounded)
-            out.append(.object(o))
-        }
-        return out
+        }.prefix(nearestStaff).map { ($0.resource, Optional($0.metres)) }
     }
 
     /// A moment as China time (UTC+8, what a command centre's clocks show), to the second.
@@ -186,12 +207,12 @@ public struct RouteAddressRequest: MapRequest {
             throw RequestError("no standard address matches '\(address.text.prefix(60))'", code: "address_not_found",
                                kind: .notFound)
         }
-        var route = try RouteRequest.route(map.current, best.point, category: category,
-                                           border: RouteRequest.defaultBorderMetres, receivedMs: MapStore.nowMs)
-        if case .object(var o) = route {
-            o["address"] = ["id": .string(best.addressID), "text": .string(best.text), "score": JSONValue(best.score)]
-            route = .object(o)
-        }
-        out += Array(route.serialized.utf8)
+        try RouteRequest.write(map.current, best.point, category: category, border: RouteRequest.defaultBorderMetres,
+                               receivedMs: MapStore.nowMs, to: &out)
+        // The address it was routed at, last, before the closing brace.
+        out.removeLast()
+        let address: JSONValue = ["id": .string(best.addressID), "text": .string(best.text),
+                                  "score": JSONValue(best.score)]
+        out += Array(",\"address\":\(address.serialized)}".utf8)
     }
 }
