@@ -23,13 +23,14 @@ struct LocateCommand: ParsableCommand {
     func validate() throws {
         if input == nil && (lon == nil || lat == nil) { throw ValidationError("give LON LAT, or --input FILE") }
         if input != nil && lon != nil { throw ValidationError("give either LON LAT or --input, not both") }
+        if input != nil && address != nil { throw ValidationError("--address is for one point, not --input") }
     }
 
     func run() throws {
         if let input {
             let crs: CRS
-            do { crs = try CRS(parsing: self.crs ?? "wgs84") } catch { throw Failure(error) }
-            try bulk(input, crs: crs, converter: CoordinateConverter(), snapshot: try snapshot())
+            do { crs = try PointQuery(lon: 0, lat: 0, crs: self.crs).crs() } catch { throw Failure(error) }
+            try bulk(input, crs: crs, snapshot: try snapshot())
             return
         }
         let address = try number(address, "address")
@@ -48,7 +49,7 @@ struct LocateCommand: ParsableCommand {
         } catch { throw Failure(error) }
     }
 
-    private func bulk(_ path: String, crs: CRS, converter: CoordinateConverter, snapshot: Snapshot) throws {
+    private func bulk(_ path: String, crs: CRS, snapshot: Snapshot) throws {
         let data: Data
         if path == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
@@ -75,14 +76,16 @@ struct LocateCommand: ParsableCommand {
             if k == 0 && fields.count >= 2 && parseDecimal(fields[0]) == nil && parseDecimal(fields[1]) == nil {
                 continue  // a header
             }
-            guard fields.count >= 2, let x = parseDecimal(fields[0]), let y = parseDecimal(fields[1]) else {
+            guard fields.count >= 2 else {
                 parsed.append((k + 1, nil, nil, "expected 'lon,lat' numbers, got '\(trimmed.prefix(80))'"))
                 continue
             }
+            // Each point read and converted as every skin's are (`PointQuery`), with its messages.
             do {
-                parsed.append((k + 1, Coordinate(x, y), try converter.toWGS84(Coordinate(x, y), from: crs), nil))
+                let query = try PointQuery(lon: fields[0], lat: fields[1], crs: self.crs)
+                parsed.append((k + 1, query.input, try query.wgs84(), nil))
             } catch {
-                parsed.append((k + 1, Coordinate(x, y), nil, "\(error)"))
+                parsed.append((k + 1, nil, nil, error.errorMessage))
             }
         }
         let found = snapshot.locateMany(parsed.map { $0.point ?? Coordinate(.nan, .nan) })

@@ -90,7 +90,7 @@ func json(_ text: String) throws -> JSONValue {
         let lines = try r.out.split(separator: "\n").map { try json(String($0)) }
         #expect(lines.count == 7)
         #expect(lines[0]["grid"]?["id"] != nil && lines[0]["grid"] != .null)
-        #expect(lines[1]["line"] == 3 && lines[1]["error"]?.string?.contains("lon,lat") == true)
+        #expect(lines[1]["line"] == 3 && lines[1]["error"]?.string == "longitude 'not' is not a number")
         #expect(lines[2]["grid"] == .null)
         #expect(lines[3]["line"] == 5 && lines[3]["error"]?.string?.contains("latitude") == true)
         #expect(lines[4]["point"]?["lon"] == 109.45)
