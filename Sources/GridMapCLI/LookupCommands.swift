@@ -27,7 +27,8 @@ func request<R>(_ make: () throws -> R) throws -> R {
 struct ReverseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reverse",
-        abstract: "Print the standard addresses nearest a point (default: within \(Int(ReverseGeocodeRequest.defaultRadius)) m, "
+        abstract: "Print the standard addresses nearest a point (default: within "
+            + "\(Int(ReverseGeocodeRequest.defaultRadius)) m, "
             + "\(ReverseGeocodeRequest.defaultLimit) of them), as JSON.")
 
     @OptionGroup var point: PointArguments
@@ -52,7 +53,8 @@ struct NearbyCommand: ParsableCommand {
     @Option(
         help: "Only resources of this kind (grid_worker, enforcement, service_company, camera, venue, service_point).")
     var kind: String?
-    @Option(help: "Only resources within this many metres (at most \(Int(NearbyRequest.maxRadius))).") var radius: String?
+    @Option(help: "Only resources within this many metres (at most \(Int(NearbyRequest.maxRadius))).")
+    var radius: String?
     @Option(help: ArgumentHelp("At most this many resources, 1 to \(NearbyRequest.maxLimit) (default: "
             + "\(NearbyRequest.defaultLimit), or \(NearbyRequest.defaultLimitWithinRadius) within a radius)."))
     var limit: String?
@@ -73,7 +75,8 @@ struct RouteCommand: ParsableCommand {
     @OptionGroup var point: PointArguments
     @Argument(help: "The category's code (see /open311/v2/services.json, or data/yufeng/categories.csv).")
     var category: String
-    @Option(help: "Flag another unit of the department this near, in metres (default \(Int(RouteRequest.defaultBorderMetres))).")
+    @Option(help: ArgumentHelp("Flag another unit of the department this near, in metres (default "
+                               + "\(Int(RouteRequest.defaultBorderMetres)))."))
     var border: String?
     @OptionGroup var options: DataOptions
     func run() throws {

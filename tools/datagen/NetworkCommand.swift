@@ -33,7 +33,9 @@ struct NetworkCommand: ParsableCommand {
         let dataset = try Dataset.load(directory: dir)
         let outline = try ctx.geometry(dataset.outline)
         let box = dataset.outline.bounds!
-        func snap(_ c: Coordinate) -> Coordinate { Coordinate((c.x * 1e7).rounded() / 1e7, (c.y * 1e7).rounded() / 1e7) }
+        func snap(_ c: Coordinate) -> Coordinate {
+            Coordinate((c.x * 1e7).rounded() / 1e7, (c.y * 1e7).rounded() / 1e7)
+        }
         func randomInside() throws -> Coordinate {
             while true {
                 let p = snap(Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY)))
@@ -62,8 +64,8 @@ struct NetworkCommand: ParsableCommand {
             placed.sort { $0.seed.x < $1.seed.x }
             for (k, p) in placed.enumerated() {
                 let id = "\(d.id)U\(String(format: "%02d", k + 1))"
-                let name = "\(d.name.replacingOccurrences(of: "鱼峰区", with: "").replacingOccurrences(of: "柳州市", with: ""))"
-                    + "第\(k + 1)\(d.unit)"
+                let short = d.name.replacingOccurrences(of: "鱼峰区", with: "").replacingOccurrences(of: "柳州市", with: "")
+                let name = short + "第\(k + 1)\(d.unit)"
                 units.append(Feature(id: id, properties: [
                     "id": .string(id), "name": .string(name), "department": .string(d.id),
                     "duty_phone": .string("0772-" + String(random.int(3_200_000...3_999_999))),

@@ -29,13 +29,15 @@ extension Dataset {
         // One network's files are optional: a district without them loads, and routes nothing.
         func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: directory + "/" + name) }
         if exists(DataFiles.departments) {
-            layers.departments = try csvFeatures(try read(DataFiles.departments), path: directory + "/" + DataFiles.departments,
-                                                 columns: DataFiles.departmentColumns, idColumn: "id")
+            layers.departments = try csvFeatures(
+                try read(DataFiles.departments), path: directory + "/" + DataFiles.departments,
+                columns: DataFiles.departmentColumns, idColumn: "id")
         }
         if exists(DataFiles.units) { layers.units = try features(DataFiles.units) }
         if exists(DataFiles.categories) {
-            layers.categories = try csvFeatures(try read(DataFiles.categories), path: directory + "/" + DataFiles.categories,
-                                                columns: DataFiles.categoryColumns, idColumn: "code")
+            layers.categories = try csvFeatures(
+                try read(DataFiles.categories), path: directory + "/" + DataFiles.categories,
+                columns: DataFiles.categoryColumns, idColumn: "code")
         }
         let addresses = try readAddresses(try read(DataFiles.addresses), path: directory + "/" + DataFiles.addresses)
         return try assemble(layers, addresses: addresses, districtID: manifest?["district_id"]?.idText ?? "",
@@ -234,7 +236,8 @@ extension Dataset {
         }
         for r in resources {
             if let u = r.properties["unit_id"]?.idText, !u.isEmpty, !unitIDs.contains(u) {
-                throw StoreError.data(source(.resources), "\(r.kind) \(r.id) belongs to unit \(u), which does not exist")
+                throw StoreError.data(source(.resources),
+                                      "\(r.kind) \(r.id) belongs to unit \(u), which does not exist")
             }
         }
         var addressIDs = Set<String>()

@@ -49,7 +49,8 @@ public enum PlanRequest: Sendable {
 
     public static func transfer(draft: Int, target: String, area: String, sources: [String]) throws -> PlanRequest {
         guard !sources.isEmpty else { throw RequestError("transfer needs a grid to take the area from") }
-        return .edit(draft: try Self.draft(draft), .transfer(area: try geometry(area), sources: sources, target: target))
+        return .edit(draft: try Self.draft(draft),
+                     .transfer(area: try geometry(area), sources: sources, target: target))
     }
 
     public static func moveCommunity(draft: Int, grid: String, community: String) throws -> PlanRequest {
@@ -94,12 +95,15 @@ public enum PlanRequest: Sendable {
     }
 
     /// A validation's report (the CLI prints it as a table too).
-    public static func report(_ target: Target, _ rules: ValidationRules, _ planner: Planner) throws -> ValidationReport {
+    public static func report(_ target: Target, _ rules: ValidationRules, _ planner: Planner) throws
+        -> ValidationReport
+    {
         planner.rules = rules
         switch target {
         case .draft(let id): return try planner.validate(draft: id)
         case .version(let v):
-            return try planner.validate(version: v == "current" ? try planner.store.head() : try planner.store.resolve(asOf: v))
+            let version = v == "current" ? try planner.store.head() : try planner.store.resolve(asOf: v)
+            return try planner.validate(version: version)
         }
     }
 

@@ -37,7 +37,7 @@ public struct StoreContent: Sendable {
     public init(_ d: Dataset) {
         func rows<T>(
             _ items: [T], _ id: (T) -> String, _ props: (T) -> JSONObject,
-            _ shape: (T) -> Shape
+            _ shape: (T) -> Shape?
         ) -> [String: FeatureRow] {
             Dictionary(
                 items.map { (id($0), FeatureRow(Feature(id: id($0), properties: props($0), geometry: shape($0)))) },
@@ -50,13 +50,9 @@ public struct StoreContent: Sendable {
             .communities: rows(d.communities, \.id, \.properties, \.shape),
             .grids: rows(d.grids, \.id, \.properties, { $0.shape.simplestPolygonal }),
             .resources: rows(d.resources, \.id, \.storedProperties, { .point($0.location) }),
-            .departments: Dictionary(d.departments.map { ($0.id, FeatureRow(Feature(id: $0.id, properties: $0.properties,
-                                                                                   geometry: nil))) },
-                                     uniquingKeysWith: { a, _ in a }),
+            .departments: rows(d.departments, \.id, \.properties, { _ in nil }),
             .units: rows(d.units, \.id, \.properties, { $0.shape.simplestPolygonal }),
-            .categories: Dictionary(d.categories.map { ($0.code, FeatureRow(Feature(id: $0.code, properties: $0.properties,
-                                                                                   geometry: nil))) },
-                                    uniquingKeysWith: { a, _ in a }),
+            .categories: rows(d.categories, \.code, \.properties, { _ in nil }),
         ]
         addresses = Dictionary(d.addresses.map { a in var a = a; a.gridID = ""; return (a.id, a) },
                                uniquingKeysWith: { a, _ in a })
@@ -73,7 +69,8 @@ public struct StoreContent: Sendable {
                 let (id, row) = item
                 // A stored row that does not decode is the store's fault, not the client's.
                 do { return try row.feature(id: id) } catch {
-                    throw StoreError(source, "\(layer.rawValue) \(id) does not decode: \(error)", code: "bad_stored_row")
+                    throw StoreError(source, "\(layer.rawValue) \(id) does not decode: \(error)",
+                                     code: "bad_stored_row")
                 }
             }
         }
