@@ -126,19 +126,37 @@ struct BenchCommand: ParsableCommand {
         let locateNs = Double(now() - t) / Double(qs.count)
         print("LOCATE reply (lookup and its JSON): \(fmt(locateNs)) ns/query, \(replyBytes / qs.count) bytes")
         if let categories = snapshot.network?.categories.keys.sorted(), !categories.isEmpty {
-            // ROUTE as a server answers it: the grid, the unit, the staff, the chain, as JSON.
+            // LOCATE and ROUTE as a server answers them, through their request types: parsed
+            // point, grid, (unit, staff, chain,) JSON. Interleaved rounds, medians (the VM drifts).
             let map = MapView(MapService(snapshot: snapshot))
-            replyBytes = 0
-            t = now()
-            for (k, q) in qs.enumerated() {
-                reply.removeAll(keepingCapacity: true)
-                let request = try RouteRequest(PointQuery(lon: q.x, lat: q.y), category: categories[k % categories.count])
-                try request.answer(map, into: &reply)
-                replyBytes += reply.count
+            var locateRounds: [Double] = [], routeRounds: [Double] = []
+            var routeBytes = 0
+            for _ in 0..<5 {
+                t = now()
+                for q in qs {
+                    reply.removeAll(keepingCapacity: true)
+                    try LocateRequest(PointQuery(lon: q.x, lat: q.y)).answer(map, into: &reply)
+                }
+                locateRounds.append(Double(now() - t) / Double(qs.count))
+                routeBytes = 0
+                t = now()
+                for (k, q) in qs.enumerated() {
+                    reply.removeAll(keepingCapacity: true)
+                    let category = categories[k % categories.count]
+                    try RouteRequest(PointQuery(lon: q.x, lat: q.y), category: category).answer(map, into: &reply)
+                    routeBytes += reply.count
+                }
+                routeRounds.append(Double(now() - t) / Double(qs.count))
             }
-            let routeNs = Double(now() - t) / Double(qs.count)
-            print("ROUTE reply (grid, unit, staff, chain and its JSON): \(fmt(routeNs)) ns/query, "
-                  + "\(replyBytes / qs.count) bytes, \(fmt(routeNs / locateNs))x a LOCATE reply")
+            if let layers = snapshot.network?.clearCellsLayout() {
+                print("units' clear cells: " + layers.map { "\($0.department) \(fmt($0.clear * 100))% clear" }
+                    .joined(separator: ", ") + "; \(mib(layers.reduce(0) { $0 + $1.bytes })) MiB in all")
+            }
+            let median = { (v: [Double]) in v.sorted()[v.count / 2] }
+            let (l, r) = (median(locateRounds), median(routeRounds))
+            print("LOCATE request (PointQuery, lookup, JSON): \(fmt(l)) ns/query; ROUTE request (every category in "
+                  + "turn: grid, unit, staff, chain, JSON): \(fmt(r)) ns/query, \(routeBytes / qs.count) bytes; "
+                  + "ROUTE/LOCATE \(fmt(r / l))x (medians of 5 interleaved rounds)")
         }
         // The server's own work per pipelined request, without socket or event loop: decode,
         // run, encode, 16 requests a turn as `redis-benchmark -P 16` sends them.

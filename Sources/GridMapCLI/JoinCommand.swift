@@ -38,6 +38,10 @@ struct JoinCommand: ParsableCommand {
     var date: String?
     @Option(help: "Assign every row in the version live then: a version number or an ISO 8601 date or time.")
     var asof: String?
+    @Option(help: ArgumentHelp(
+        "A column of categories (code or name, see categories.csv): append each row's route, "
+            + JoinRequest.routeColumns.joined(separator: ",") + "."))
+    var category: String?
     @Flag(help: "No progress on standard error (progress shows only on a terminal anyway).") var quiet = false
     @OptionGroup var options: DataOptions
 
@@ -53,16 +57,17 @@ struct JoinCommand: ParsableCommand {
             request = JoinRequest(
                 source: address.map { .address($0) } ?? .coordinates(lon: lon, lat: lat),
                 crs: try CRS(parsing: crs), columns: try columns.map { try JoinColumn.list($0) },
-                format: JoinFormat(rawValue: format)!, dateColumn: date)
+                format: JoinFormat(rawValue: format)!, dateColumn: date, categoryColumn: category)
         } catch { throw ValidationError("\(error)") }
         let maps: JoinMaps
         do {
             let path = try options.storePath()
             if date != nil {
-                maps = try JoinMaps(store: path, columns: request.columns)
+                maps = try JoinMaps(store: path, columns: request.columns, routed: category != nil)
             } else {
                 let version = try asof.map { try MapStore(path: path, readOnly: true).resolve(asOf: $0) }
-                maps = JoinMaps(snapshot: try Snapshot.load(store: path, version: version), columns: request.columns)
+                maps = JoinMaps(snapshot: try Snapshot.load(store: path, version: version), columns: request.columns,
+                                routed: category != nil)
             }
         } catch { throw Failure(error) }
         request.dateColumn = date

@@ -8,7 +8,7 @@ import Synchronization
 /// `/api/reverse`, `/api/grid/ID`, `/api/grids[?street=|community=]`, `/api/neighbours/ID`,
 /// `/api/versions[?limit=]`, `/api/area?circle=lon,lat,m|box=minlon,minlat,maxlon,maxlat` (or POST a WKT or
 /// GeoJSON geometry), and `/api/layers/NAME` (GeoJSON: streets, communities, grids, outline,
-/// resources[?kind=]). Bad parameters are 400, unknown ids 404, each with `{"error": "…"}`.
+/// resources[?kind=], units[?department=]). Bad parameters are 400, unknown ids 404, each with `{"error": "…"}`.
 struct APIRoutes {
     let map: ServedMap
     static let names: Set<String> = ["locate", "nearby", "geocode", "reverse", "grid", "grids", "neighbours",
@@ -104,7 +104,9 @@ struct APIRoutes {
                 let snapshot = service.current, q = Query(request)
                 var name = context.parameters.get("name") ?? ""
                 if name.hasSuffix(".geojson") { name.removeLast(8) }
-                return Reply.json(try await layers.layer(name, kind: q["kind"], of: snapshot))
+                // `kind` picks resources of one kind, `department` units of one department.
+                let filter = name == "units" ? q["department"] : q["kind"]
+                return Reply.json(try await layers.layer(name, kind: filter, of: snapshot))
             }
         }
     }

@@ -245,3 +245,59 @@ func join(_ csv: String, _ request: JoinRequest = JoinRequest(), maps: JoinMaps?
         #expect(AsOf.parse("v12").version == 12)
     }
 }
+
+/// `join --category`: each row's route columns are ROUTE's answer at its point (on the edges
+/// of units and a hair beside them as well as at random), by code or by name; rows with an
+/// unknown or empty category are rejected with the reason; a point in no grid gets none.
+@Suite struct JoinRouteTests {
+    @Test func routeColumnsAreROUTEsAnswer() throws {
+        let s = Fixtures.snapshot
+        let categories = s.dataset.categories
+        var random = SeededRandom(seed: 2407)
+        let box = s.dataset.outline.bounds!
+        var points: [Coordinate] = (0..<3000).map { _ in
+            Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY))
+        }
+        for u in s.dataset.units {
+            let ring = u.shape.polygons[0][0]
+            for k in stride(from: 0, to: ring.count - 1, by: max(1, ring.count / 20)) {
+                let a = ring[k], b = ring[k + 1]
+                points += [a, Coordinate((a.x + b.x) / 2, (a.y + b.y) / 2 + 1e-9),
+                           Coordinate((a.x + b.x) / 2, (a.y + b.y) / 2 - 2e-4)]
+            }
+        }
+        var csv = "id,category,lon,lat\n"
+        var expected: [(Int, Category, Coordinate)] = []
+        for (k, p) in points.enumerated() {
+            let c = categories[k % categories.count]
+            csv += "\(k),\(k % 2 == 0 ? c.code : c.name),\(JSONValue.format(p.x)),\(JSONValue.format(p.y))\n"
+            expected.append((k, c, p))
+        }
+        csv += "x1,nope,109.43,24.30\nx2,,109.43,24.30\n"
+        let request = JoinRequest(categoryColumn: "category")
+        let result = try join(csv, request, maps: JoinMaps(snapshot: s, columns: request.columns, routed: true))
+        let lines = result.out.split(separator: "\n").map(String.init)
+        #expect(lines[0].hasSuffix(JoinRoutes.columns.joined(separator: ",")))
+        #expect(lines.count == points.count + 1)
+        var routed = 0
+        for ((k, c, p), line) in zip(expected, lines.dropFirst()) {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let route = Array(fields.suffix(JoinRoutes.columns.count))
+            guard s.locate(p) != nil else {
+                #expect(route.allSatisfy { $0.isEmpty }, "row \(k) outside the district has a route")
+                continue
+            }
+            let answer = try RouteRequest.route(s, p, category: c.code, border: 15, receivedMs: 0, exact: true)
+            #expect(route[0] == answer["handled_by"]?.string, "row \(k)")
+            #expect(route[1] == (answer["unit"]?["id"]?.string ?? ""), "row \(k) at (\(p.x) \(p.y)), \(c.code)")
+            #expect(route[5] == (answer["unit"]?["duty_phone"]?.string ?? ""))
+            #expect(route[3] == (c.departmentID ?? ""))
+            if answer["unit"] != .null { routed += 1 }
+        }
+        // (Yufeng's generated units leave no gaps; the 属地 fallback is checked on gapped layers in
+        // NetworkTests, where ROUTE and this share `exactlyCovering`.)
+        #expect(routed > 1000, "\(routed) rows routed to a unit")
+        #expect(result.rejects.contains("unknown category 'nope'") && result.rejects.contains("no category"))
+        #expect(result.summary.rejected == 2)
+    }
+}

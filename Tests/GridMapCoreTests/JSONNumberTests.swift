@@ -41,6 +41,26 @@ import Testing
         #expect(fast((1e-4).nextDown) == nil && fast(1000) == nil && fast(.nan) == nil)
         #expect(fast(0.1 + 0.2) == "0.30000000000000004" && fast(109.4310043995815) == "109.4310043995815")
     }
+
+    /// Distances are written rounded to 0.1 or 0.01 m without the general formatter; the text
+    /// is what the formatter prints for the rounded value.
+    @Test func roundedDistancesPrintWhatFormatPrints() {
+        var rng = SeededRandom(seed: 7)
+        var samples: [Double] = [0, 0.004, 0.005, 0.015, 0.1, 999.995, 1000, 1000.004, 12345.675, 1e11, 3e12, -1, .nan]
+        for _ in 0..<200_000 {
+            samples += [Double.random(in: 0...100, using: &rng), Double.random(in: 0...50_000, using: &rng),
+                        Double(Int.random(in: 0...10_000_000, using: &rng)) / 100]
+        }
+        for x in samples {
+            for decimals in [1, 2] {
+                let scale = decimals == 1 ? 10.0 : 100.0
+                var out: [UInt8] = []
+                JSONValue.appendRounded(x, decimals: decimals, to: &out)
+                #expect(String(decoding: out, as: UTF8.self) == JSONValue.format((x * scale).rounded() / scale),
+                        "\(x) to \(decimals) decimals")
+            }
+        }
+    }
 }
 
 /// Every answer's strings go through `appendString`: what needs escaping is escaped, the rest

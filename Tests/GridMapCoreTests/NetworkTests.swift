@@ -100,8 +100,12 @@ import Testing
                 let t = random.uniform(0, 1)
                 let m = Coordinate(a.x + t * (b.x - a.x), a.y + t * (b.y - a.y))
                 let nx = -(b.y - a.y), ny = b.x - a.x, len = (nx * nx + ny * ny).squareRoot()
-                points += [a, m, Coordinate(m.x + nx / len * 1e-9, m.y + ny / len * 1e-9),
-                           Coordinate(m.x - nx / len * 1e-9, m.y - ny / len * 1e-9)]
+                points += [a, m]
+                // A hair either side, and either side of the 15 m border flag and the clear cells.
+                for off in [1e-9, 1.2e-4, 1.5e-4, 4e-4, 9e-4] {
+                    points += [Coordinate(m.x + nx / len * off, m.y + ny / len * off),
+                               Coordinate(m.x - nx / len * off, m.y - ny / len * off)]
+                }
             }
         }
         for _ in 0..<6000 { points.append(Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY))) }
@@ -110,6 +114,9 @@ import Testing
             let point = try geos.geometry(.point(p))
             for c in d.categories {
                 let route = try RouteRequest.route(s, p, category: c.code, border: 15, receivedMs: 0)
+                // The clear cells' shortcut answers exactly what the exact path does.
+                let exact = try RouteRequest.route(s, p, category: c.code, border: 15, receivedMs: 0, exact: true)
+                #expect(route == exact, "\(c.code) at (\(p.x) \(p.y)): the clear cells differ from the exact path")
                 guard let dept = c.departmentID else {
                     #expect(route["handled_by"]?.string == "community" && route["unit"] == .null)
                     continue

@@ -4,7 +4,9 @@ Usage: python3 tools/clients/test_page.py PATH/TO/gridmap [SCREENSHOT_DIR]
 Starts `gridmap serve` (HTTP on a free port) and Chromium, loads the page, and checks that
 the grid layer draws all 674 grids, that searching an address (typed into the search box)
 shows its grid's card, and that clicking the map (a real mouse event) shows the card of the
-grid under the click, as /api/locate gives it. On the planner's page (/plan), for a draft
+grid under the click, as /api/locate gives it; that with a category picked a click shows the
+route /api/route gives (unit, duty phone, chain), and a department's toggle draws its units'
+areas. On the planner's page (/plan), for a draft
 with a split and a households warning: the version history, the draft's changes drawn over
 the base, its impact table, and a validation finding that zooms to its place when clicked.
 Prints the first full render's time (the
@@ -143,6 +145,35 @@ try:
           str(sel.get("lon")) in page.eval("location.hash"), page.eval("location.hash"))
     page.screenshot("click.png")
 
+    # One network: pick a category, click the map, the card shows who handles it there (ROUTE).
+    picked = page.eval("(() => { const s = document.getElementById('category'); s.value = '0201';"
+                       " s.dispatchEvent(new Event('change')); return s.options.length; })()")
+    check("the category picker lists the catalogue", picked and picked > 60, picked)
+    page.eval("map.setView([24.3040, 109.4380], 16); true")
+    time.sleep(0.5)
+    page.click(rect["x"] + rect["width"] * 0.55, rect["y"] + rect["height"] * 0.45)
+    routed = page.wait("window.gridmap.route && window.gridmap.route.point.lon !== "
+                       f"{card['point']['lon'] if card else 0}")
+    sel = json.loads(page.eval("JSON.stringify(state.selection)") or "{}")
+    truth = get(f"{base}/api/route?lon={sel.get('lon')}&lat={sel.get('lat')}&category=0201")
+    route = page.eval("window.gridmap.route") or {}
+    card_text = page.eval("document.getElementById('card').innerText") or ""
+    check("a click with a category shows the route: the unit ROUTE names there, its duty phone, the chain",
+          routed and truth.get("unit") and route.get("unit", {}).get("id") == truth["unit"]["id"]
+          and truth["unit"]["name"] in card_text and truth["unit"]["duty_phone"] in card_text
+          and "属地链" in card_text and "时限" in card_text, f"{truth.get('unit')} {card_text[-300:]}")
+    # A department's layer toggle: a real click on its checkbox draws its units' areas.
+    precincts = get(f"{base}/api/layers/units?department=D04")["features"]
+    spot = json.loads(page.eval("(() => { const i = document.querySelector('#departments input[value=D04]');"
+                                " i.scrollIntoView(); return JSON.stringify(i.getBoundingClientRect()); })()"))
+    page.click(spot["x"] + spot["width"] / 2, spot["y"] + spot["height"] / 2)
+    drawn = page.wait("state.drawn.D04 && state.drawn.D04.getLayers().length")
+    check("the 公安 toggle draws every one of its units' areas", drawn == len(precincts) and len(precincts) > 1,
+          f"{drawn} drawn of {len(precincts)}")
+    page.eval("map.setView([24.3040, 109.4380], 14); true")
+    time.sleep(0.8)
+    page.screenshot("route.png")
+
     # The planner's page, on draft 1.
     page.call("Page.navigate", url=base + "/plan#draft=1")
     check("the planner's page loads", page.wait("window.planner && window.planner.ready", seconds=60))
@@ -163,7 +194,7 @@ try:
     check("clicking a finding zooms to its place", focused and abs(c["lng"] - focused[0]) < 1e-5
           and abs(c["lat"] - focused[1]) < 1e-5 and page.eval("map.getZoom()") == 18, f"{centre} {focused}")
     page.screenshot("plan.png")
-    print(f"screenshots in {shots}/: district.png, search.png, click.png, plan.png")
+    print(f"screenshots in {shots}/: district.png, search.png, click.png, route.png, plan.png")
 finally:
     stop(server)
     browser.terminate()

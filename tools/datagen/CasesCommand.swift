@@ -22,8 +22,9 @@ struct CasesCommand: ParsableCommand {
             b = (min(b.minX, a.point.x), min(b.minY, a.point.y), max(b.maxX, a.point.x), max(b.maxY, a.point.y))
         }
         var random = SeededRandom(seed: seed)
-        let categories = ["环境卫生", "市容秩序", "安全隐患", "矛盾纠纷",
-                          "民生服务", "道路设施", "噪音扰民", "消防通道"]
+        // The catalogue's own categories (names, as a case export shows them) when the data has one.
+        let categories = try Self.categoryNames(data + "/categories.csv")
+            ?? ["环境卫生", "市容秩序", "安全隐患", "矛盾纠纷", "民生服务", "道路设施", "噪音扰民", "消防通道"]
         let titles = ["路面积水", "垃圾未清运", "占道经营", "楼道堆放杂物",
                       "路灯不亮", "井盖缺失", "邻里纠纷", "违规停车"]
         let statuses = ["已受理", "处置中", "已办结", "已回访"]
@@ -99,6 +100,15 @@ struct CasesCommand: ParsableCommand {
         let d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2 ? 1 : 0)
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         return "\(y)-\(two(m))-\(two(d)) \(two(s / 3600)):\(two(s / 60 % 60)):\(two(s % 60))"
+    }
+
+    /// The `name` column of a category catalogue; nil when there is no catalogue.
+    static func categoryNames(_ path: String) throws -> [String]? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let rows = try CSV.parse(String(decoding: data, as: UTF8.self))
+        guard let k = rows.first?.fields.firstIndex(of: "name") else { return nil }
+        let names = rows.dropFirst().compactMap { $0.fields.count > k ? $0.fields[k] : nil }
+        return names.isEmpty ? nil : names
     }
 
     static func addresses(_ path: String) throws -> [(text: String, point: Coordinate)] {

@@ -45,6 +45,10 @@ public enum BulkJoin {
         let header = try reader.header()
         let names = header.fields
         let plan = try request.columns(in: names)
+        if request.categoryColumn != nil, maps.head.network == nil {
+            throw JoinError("--category: this map has no category catalogue and no units (categories.csv, "
+                            + "units.geojson): nothing to route by")
+        }
         var geocoder: Geocoder?
         if case .address = request.source {
             do { geocoder = try maps.head.geocoder } catch { throw JoinError("cannot build the geocoder: \(error)") }
@@ -55,9 +59,9 @@ public enum BulkJoin {
         let writer = JoinWriter(sinks: sinks, headerLines: header.newlines, size: size, started: started)
         if request.format == .csv {
             var first = header.raw
-            for c in request.columns {
+            for name in request.appendedColumns {
                 first.append(CSVScanner.comma)
-                CSVScanner.appendField(c.rawValue.utf8, to: &first)
+                CSVScanner.appendField(name.utf8, to: &first)
             }
             try first.withUnsafeBytes { try sinks.output($0) }
             try context.lineEnd.withUnsafeBytes { try sinks.output($0) }

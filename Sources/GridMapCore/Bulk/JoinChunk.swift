@@ -33,14 +33,20 @@ struct JoinChunk {
     private var scanner = CSVScanner()
     private var result = JoinChunkResult()
     /// Rows kept, in order, and each one's point and map (index into `maps`).
-    private var rows: [(start: Int, end: Int, fields: Int, map: Int)] = []
+    private var rows: [Row] = []
     private var points: [Coordinate] = []
     private var maps: [(map: JoinMap, gridRows: [Int])] = []
+
+    /// A kept row: where it is in the chunk, its field count, its map (index into `maps`) and
+    /// its category (index into the map's `routes`; -1 when the join does not route).
+    private struct Row {
+        let start: Int, end: Int, fields: Int, map: Int, category: Int
+    }
 
     /// The request's settings read once, not per row (each read of `context.request` would
     /// retain and release its strings and arrays).
     private let plan: JoinPlan
-    private let byAddress: Bool, dated: Bool, csv: Bool
+    private let byAddress: Bool, dated: Bool, csv: Bool, routed: Bool
     private let crs: CRS
     private let segments: [JoinLayout.Segment]
 
@@ -50,6 +56,7 @@ struct JoinChunk {
         if case .address = context.request.source { byAddress = true } else { byAddress = false }
         dated = context.maps.isDated
         csv = context.request.format == .csv
+        routed = context.plan.category >= 0
         crs = context.request.crs
         segments = context.maps.layout.segments
     }
@@ -85,7 +92,8 @@ struct JoinChunk {
             for (k, row) in rows.enumerated() where row.map == m {
                 let g = grids[k] < 0 ? map.outside : Int(grids[k])
                 counts[g] += 1
-                write(row, bytes, grid: g, fragments: fragments, point: points[k])
+                write(row, bytes, grid: g, outside: map.outside, fragments: fragments, routes: map.routes,
+                      point: points[k])
             }
             maps[m].gridRows = counts
         }
@@ -142,11 +150,23 @@ struct JoinChunk {
         } else {
             map = context.maps.only
         }
+        var category = -1
+        if routed {
+            guard let routes = map.routes else { return "this row's version has no category catalogue to route by" }
+            guard plan.category < fields else { return "no category: the row has \(fields) fields" }
+            let text = scanner.bare(plan.category, in: bytes)
+            guard !text.isEmpty else { return "no category" }
+            guard let c = routes.category(text) else {
+                return "unknown category '\(String(decoding: text.prefix(40), as: UTF8.self))' (neither a code nor a "
+                    + "name in the catalogue)"
+            }
+            category = c
+        }
         let m = maps.firstIndex { $0.map === map } ?? {
             maps.append((map, [Int](repeating: 0, count: map.outside + 1)))
             return maps.count - 1
         }()
-        rows.append((r.start, r.end, fields, m))
+        rows.append(Row(start: r.start, end: r.end, fields: fields, map: m, category: category))
         points.append(point)
         return nil
     }
@@ -188,9 +208,8 @@ struct JoinChunk {
         return out
     }
 
-    private mutating func write(_ row: (start: Int, end: Int, fields: Int, map: Int),
-                                _ bytes: UnsafeRawBufferPointer, grid g: Int, fragments: [PackedBytes],
-                                point: Coordinate) {
+    private mutating func write(_ row: Row, _ bytes: UnsafeRawBufferPointer, grid g: Int, outside: Int,
+                                fragments: [PackedBytes], routes: JoinRoutes?, point: Coordinate) {
         if csv {
             result.output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[row.start..<row.end]))
             // A short row is padded, so the appended columns stay under their header.
@@ -221,6 +240,15 @@ struct JoinChunk {
                     result.output.append(UInt8(ascii: ":"))
                 }
                 JSONValue.appendNumber(column == .wgs84Lon ? point.x : point.y, to: &result.output)
+            }
+        }
+        if routed, let routes {
+            // A point in no grid is outside the district: nobody's route, like its grid columns.
+            if g == outside {
+                result.output.append(contentsOf: csv ? routes.blankCSV : routes.blankJSON)
+            } else {
+                (csv ? routes.csv : routes.json)[row.category].append(routes.entry(row.category, at: point),
+                                                                    to: &result.output)
             }
         }
         if !csv { result.output.append(UInt8(ascii: "}")) }

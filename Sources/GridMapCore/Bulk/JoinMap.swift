@@ -11,10 +11,13 @@ final class JoinMap: Sendable {
     /// Each grid's street, as an index into `streets`; -1 for none.
     let streetOfGrid: [Int32]
     let streets: [(id: String, name: String)]
+    /// The route columns, when the join routes (`--category`) and this version has a catalogue.
+    let routes: JoinRoutes?
     var outside: Int { streetOfGrid.count }
 
     init(_ snapshot: Snapshot, layout: JoinLayout) {
         grids = snapshot.grids
+        routes = layout.routed ? snapshot.network.map(JoinRoutes.init) : nil
         let data = snapshot.dataset
         let streetIndex = Dictionary(uniqueKeysWithValues: data.streets.enumerated().map { ($1.id, Int32($0)) })
         streets = data.streets.map { ($0.id, $0.name) }
@@ -71,8 +74,11 @@ struct JoinLayout: Sendable {
     }
 
     let segments: [Segment]
+    /// The route columns follow (`--category`).
+    let routed: Bool
 
-    init(_ columns: [JoinColumn]) {
+    init(_ columns: [JoinColumn], routed: Bool = false) {
+        self.routed = routed
         var segments: [Segment] = []
         for c in columns {
             if c.isPerRow {
@@ -101,8 +107,8 @@ public final class JoinMaps: Sendable {
     public let head: Snapshot
 
     /// Every row in `snapshot`'s version.
-    public init(snapshot: Snapshot, columns: [JoinColumn]) {
-        layout = JoinLayout(columns)
+    public init(snapshot: Snapshot, columns: [JoinColumn], routed: Bool = false) {
+        layout = JoinLayout(columns, routed: routed)
         head = snapshot
         single = JoinMap(snapshot, layout: layout)
         store = nil
@@ -110,8 +116,8 @@ public final class JoinMaps: Sendable {
     }
 
     /// Each row in the version of `store` live on its date.
-    public init(store path: String, columns: [JoinColumn]) throws {
-        layout = JoinLayout(columns)
+    public init(store path: String, columns: [JoinColumn], routed: Bool = false) throws {
+        layout = JoinLayout(columns, routed: routed)
         store = path
         single = nil
         let versions = try MapStore(path: path, readOnly: true).versions().sorted { $0.publishedMs < $1.publishedMs }

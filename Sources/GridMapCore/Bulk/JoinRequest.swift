@@ -56,9 +56,12 @@ public struct JoinRequest: Sendable {
     public var format: JoinFormat
     /// A column of dates or times: each row is assigned in the version live then.
     public var dateColumn: String?
+    /// A column of categories (code or name of the catalogue): each row also gets its route
+    /// (`JoinRoutes.columns`).
+    public var categoryColumn: String?
 
     public init(source: Source = .coordinates(lon: nil, lat: nil), crs: CRS = .wgs84, columns: [JoinColumn]? = nil,
-                format: JoinFormat = .csv, dateColumn: String? = nil) {
+                format: JoinFormat = .csv, dateColumn: String? = nil, categoryColumn: String? = nil) {
         self.source = source
         self.crs = crs
         if case .address = source {
@@ -68,6 +71,15 @@ public struct JoinRequest: Sendable {
         }
         self.format = format
         self.dateColumn = dateColumn
+        self.categoryColumn = categoryColumn
+    }
+
+    /// The columns `categoryColumn` appends.
+    public static var routeColumns: [String] { JoinRoutes.columns }
+
+    /// The names of the columns appended to each row, in order.
+    public var appendedColumns: [String] {
+        columns.map(\.rawValue) + (categoryColumn == nil ? [] : JoinRoutes.columns)
     }
 
     /// Header names tried, in order, when the coordinate columns are not named.
@@ -104,6 +116,7 @@ public struct JoinRequest: Sendable {
             plan.address = try find(name, "address")
         }
         plan.date = try dateColumn.map { try find($0, "date") } ?? -1
+        plan.category = try categoryColumn.map { try find($0, "category") } ?? -1
         return plan
     }
 }
@@ -111,5 +124,5 @@ public struct JoinRequest: Sendable {
 /// Where a request's inputs are in the rows (column numbers).
 struct JoinPlan: Sendable {
     let fieldCount: Int
-    var lon = -1, lat = -1, address = -1, date = -1
+    var lon = -1, lat = -1, address = -1, date = -1, category = -1
 }

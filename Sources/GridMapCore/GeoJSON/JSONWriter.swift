@@ -59,6 +59,22 @@ extension JSONValue {
         if !appendShortDecimal(n, to: &out) { out.append(contentsOf: format(n).utf8) }
     }
 
+    /// Appends `format((x·10^decimals).rounded() / 10^decimals)` for 0 ≤ x < 1e12 (distances in
+    /// metres, to 0.1 or 0.01 m), without the general formatter: that value is the double nearest
+    /// m / 10^decimals for the integer m = (x·10^decimals).rounded(), and its shortest text is m
+    /// with the point put in and trailing zeros dropped (doubles below 1e12 are far closer
+    /// together than 10^-decimals, so no shorter decimal reads back as the same double).
+    public static func appendRounded(_ x: Double, decimals: Int, to out: inout [UInt8]) {
+        let scale = exactPowerOfTen(decimals)
+        guard x >= 0, x < 1e12, decimals >= 0, decimals <= 3 else {
+            return appendNumber((x * scale).rounded() / scale, to: &out)
+        }
+        var m = UInt64((x * scale).rounded())
+        var k = decimals
+        while k > 0 && m % 10 == 0 { m /= 10; k -= 1 }
+        _ = appendDigits(m, decimals: k, negative: false, to: &out)
+    }
+
     /// The shortest round-trip text of `n`, the digits `format` (Swift's `description`)
     /// prints, for 1e-4 ≤ |n| < 1000; false for anything else. Up to 12 decimals by a float
     /// test (below), past that by `shortestDecimal`'s exact search.

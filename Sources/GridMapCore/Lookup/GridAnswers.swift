@@ -45,7 +45,8 @@ extension Snapshot {
     }
 
     /// A layer of this version as a GeoJSON FeatureCollection (what a map draws): `streets`,
-    /// `communities`, `grids`, `outline`, or `resources` (of one kind if given).
+    /// `communities`, `grids`, `outline`, `resources` (of one kind if given) or `units` (of the
+    /// department `kind` names, if given).
     public func layerGeoJSON(_ layer: String, kind: String? = nil) throws -> [UInt8] {
         var features: [JSONValue] = []
         func feature(_ id: String, _ properties: JSONObject, _ geometry: JSONValue) -> JSONValue {
@@ -77,6 +78,14 @@ extension Snapshot {
                 guard case .object(let o) = resourceJSON(r) else { return .null }
                 return feature(r.id, o, ["type": "Point", "coordinates": [JSONValue(r.location.x),
                                                                           JSONValue(r.location.y)]])
+            }
+        case "units":
+            // One network's areas, of one department when `kind` names it (the page's toggles).
+            let departments = network?.departments ?? [:]
+            features = dataset.units.filter { kind == nil || $0.departmentID == kind }.map { u in
+                feature(u.id, ["id": .string(u.id), "name": .string(u.name), "department": .string(u.departmentID),
+                               "department_name": JSONValue(departments[u.departmentID]?.name),
+                               "duty_phone": .string(u.dutyPhone)], GeoJSON.json(u.shape))
             }
         default:
             throw UnknownID(what: "layer", id: layer)

@@ -120,7 +120,7 @@ extension Snapshot {
         JSONValue.appendNumber(r.location.y, to: &out)
         if let distance {
             out.appendText(#","distance_m":"#)
-            JSONValue.appendNumber((distance * 100).rounded() / 100, to: &out)
+            JSONValue.appendRounded(distance, decimals: 2, to: &out)
         }
         out.append(UInt8(ascii: "}"))
     }
@@ -195,7 +195,7 @@ extension Snapshot {
             if k > 0 { out.append(UInt8(ascii: ",")) }
             resourceHeads.append(hit.resource, to: &out)
             out.appendText(NearbyKeys.distance)
-            JSONValue.appendNumber((hit.distance * 100).rounded() / 100, to: &out)
+            JSONValue.appendRounded(hit.distance, decimals: 2, to: &out)
             out.append(UInt8(ascii: "}"))
         }
         out.append(UInt8(ascii: "]"))

@@ -2,60 +2,93 @@ import Foundation
 
 /// One version's network (一张网), indexed: each department's units under a `GridIndex` of
 /// their own (the same exact closed-polygon rule as grids: among the units that cover a point,
-/// the lowest id), the catalogue by code, and each unit's staff. Immutable, like its snapshot.
+/// the lowest id) and a `ClearCells` raster that decides most points with one read, the
+/// catalogue by code, each unit's staff, and the parts of a ROUTE reply that depend only on the
+/// version (`RouteParts`). Immutable, like its snapshot.
 public final class ServiceNetwork: Sendable {
     public let departments: [String: Department]
     public let categories: [String: Category]
-    /// Each department's units in id order, their index, and each unit's vertices' bounding box.
-    let layers: [String: (units: [ResponsibilityUnit], index: GridIndex, boxes: [BoundingBox])]
-    /// Resource indices of each unit's staff (their `unit_id`), by unit id.
-    let staff: [String: [Int]]
+    /// Each department's units in id order, indexed.
+    let layers: [String: UnitLayer]
+    /// What ROUTE writes, serialized once.
+    let parts: RouteParts
 
-    /// Nil when the dataset has no units and no categories: nothing to route.
-    init?(_ d: Dataset) throws {
+    /// One department's layer.
+    struct UnitLayer: Sendable {
+        let units: [ResponsibilityUnit]
+        let index: GridIndex
+        /// Each unit's vertices' bounding box.
+        let boxes: [BoundingBox]
+        /// Clear of every edge by `RouteRequest.defaultBorderMetres`: a point there is covered
+        /// by the cell's set and near no border (at that distance or less).
+        let clear: ClearCells
+
+        init(_ units: [ResponsibilityUnit]) throws {
+            self.units = units.sorted { $0.id < $1.id }
+            index = try GridIndex(polygons: self.units.map(\.shape))
+            boxes = self.units.map { $0.shape.bounds ?? BoundingBox(minX: 0, minY: 0, maxX: 0, maxY: 0) }
+            clear = ClearCells(polygons: self.units.map(\.shape), index: index,
+                               clearance: RouteRequest.defaultBorderMetres)
+        }
+    }
+
+    /// Nil when the dataset has no units and no categories: nothing to route. `previous`'s
+    /// layers are taken over when its units are these (a publish that changes grids only).
+    init?(_ d: Dataset, workers: [[Int]], gridByID: [String: Int], communityByID: [String: Int],
+          streetByID: [String: Int], ending: [UInt8], previous: ServiceNetwork?) throws {
         guard !d.categories.isEmpty || !d.units.isEmpty else { return nil }
         departments = Dictionary(d.departments.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         categories = Dictionary(d.categories.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
-        var layers: [String: (units: [ResponsibilityUnit], index: GridIndex, boxes: [BoundingBox])] = [:]
-        for (department, units) in Dictionary(grouping: d.units, by: \.departmentID) {
-            let sorted = units.sorted { $0.id < $1.id }
-            layers[department] = (sorted, try GridIndex(polygons: sorted.map(\.shape)),
-                                  sorted.map { $0.shape.bounds ?? BoundingBox(minX: 0, minY: 0, maxX: 0, maxY: 0) })
+        let grouped = Dictionary(grouping: d.units, by: \.departmentID)
+        if let previous, previous.layers.mapValues(\.units) == grouped.mapValues({ $0.sorted { $0.id < $1.id } }) {
+            layers = previous.layers
+        } else {
+            // Departments' layers are independent: built on every core.
+            let names = grouped.keys.sorted()
+            // Each part builds its own layer from values it only reads.
+            let built = names.isEmpty ? [] : Parallel.map(names.count, parts: names.count) { k, _ in
+                Result { try UnitLayer(grouped[names[k]]!) }
+            }
+            layers = Dictionary(uniqueKeysWithValues: zip(names, try built.map { try $0.get() }))
         }
-        self.layers = layers
-        var staff: [String: [Int]] = [:]
-        for (i, r) in d.resources.enumerated() {
-            if let u = r.properties["unit_id"]?.idText, !u.isEmpty { staff[u, default: []].append(i) }
-        }
-        self.staff = staff
+        parts = RouteParts(d, layers: layers, departments: departments, workers: workers, gridByID: gridByID,
+                           communityByID: communityByID, streetByID: streetByID, ending: ending)
+    }
+
+    /// Each department's clear cells: the share of the raster a point is decided in by one read,
+    /// and its bytes (for `gridmap bench`).
+    public func clearCellsLayout() -> [(department: String, clear: Double, bytes: Int)] {
+        layers.keys.sorted().map { ($0, layers[$0]!.clear.clearShare, layers[$0]!.clear.memoryBytes) }
     }
 
     /// The unit of `department` responsible at `p`, and every unit of it covering `p` (more
-    /// than one on a shared edge, or where the department's areas overlap).
+    /// than one on a shared edge, or where the department's areas overlap), as indices into
+    /// the department's layer; decided on the true coordinates.
+    func exactUnits(at p: Coordinate, _ layer: UnitLayer) -> [Int] {
+        // Against every unit near the point: units of one department may overlap (ambiguous
+        // data), where the grids' whole-cell shortcut would name only one.
+        layer.index.exactlyCovering(p, all: true)
+    }
+
+    /// The unit of `department` responsible at `p`, and the ids of every unit covering it.
     func units(at p: Coordinate, department: String) -> (unit: ResponsibilityUnit?, covering: [String]) {
         guard let layer = layers[department] else { return (nil, []) }
-        // Decided on the true coordinates against every unit near the point: units of one
-        // department may overlap (ambiguous data), where the grids' whole-cell shortcut would
-        // name only one.
-        let covering = layer.index.exactlyCovering(p, all: true)
+        let covering = exactUnits(at: p, layer)
         return (covering.first.map { layer.units[$0] }, covering.map { layer.units[$0].id })
     }
 
-    /// The other units of `department` within `metres` of `p`, nearest first, with their distance.
-    func unitsNear(_ p: Coordinate, department: String, within metres: Double, except: String?)
-        -> [(unit: ResponsibilityUnit, metres: Double)]
-    {
-        guard let layer = layers[department] else { return [] }
+    /// The other units of the layer within `metres` of `p`, nearest first, with their distance.
+    func unitsNear(_ p: Coordinate, _ layer: UnitLayer, within metres: Double, except: Int?) -> [(Int, Double)] {
         let m = Metric.metresPerDegree(atLatitude: p.y)
         let dx = metres / m.lon, dy = metres / m.lat
-        var out: [(ResponsibilityUnit, Double)] = []
-        for (k, u) in layer.units.enumerated() where u.id != except {
+        var out: [(Int, Double)] = []
+        for k in layer.units.indices where k != except {
             let b = layer.boxes[k]
             guard p.x >= b.minX - dx, p.x <= b.maxX + dx, p.y >= b.minY - dy, p.y <= b.maxY + dy else { continue }
-            let d = ServiceNetwork.distance(p, to: u.shape, scale: m)
-            if d <= metres { out.append((u, d)) }
+            let d = ServiceNetwork.distance(p, to: layer.units[k].shape, scale: m)
+            if d <= metres { out.append((k, d)) }
         }
-        return out.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0.id < $1.0.id) }
+        return out.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
     }
 
     /// Metres from `p` to the nearest edge of `shape` (locally projected: exact enough within

@@ -77,7 +77,6 @@ public final class Snapshot: Sendable {
             data.resources[k].locatedGridID = g < 0 ? nil : data.grids[Int(g)].id
         }
         self.dataset = data
-        network = try ServiceNetwork(data)
         let gridByID = Dictionary(uniqueKeysWithValues: data.grids.enumerated().map { ($1.id, $0) })
         self.gridByID = gridByID
         communityByID = Dictionary(uniqueKeysWithValues: data.communities.enumerated().map { ($1.id, $0) })
@@ -104,6 +103,8 @@ public final class Snapshot: Sendable {
         } else {
             resourceHeads = Snapshot.resourceHeads(data.resources)
         }
+        network = try ServiceNetwork(data, workers: workers, gridByID: gridByID, communityByID: communityByID,
+                                     streetByID: streetByID, ending: ending, previous: previous?.network)
     }
 
     /// The grid index: `prebuilt` when it indexes these grids' polygons, in this order; else

@@ -37,142 +37,173 @@ public struct RouteRequest: MapRequest {
     }
 
     /// The route as JSON (see the type's comment; docs/PROTOCOL.md, ROUTE), parsed: for tests.
-    static func route(_ s: Snapshot, _ p: Coordinate, category code: String, border: Double, receivedMs: Int64) throws
-        -> JSONValue
-    {
+    /// `exact` decides the unit and the border on the true coordinates even where the
+    /// department's clear cells would answer.
+    static func route(_ s: Snapshot, _ p: Coordinate, category code: String, border: Double, receivedMs: Int64,
+                      exact: Bool = false) throws -> JSONValue {
         var out: [UInt8] = []
-        try write(s, p, category: code, border: border, receivedMs: receivedMs, to: &out)
+        try write(s, p, category: code, border: border, receivedMs: receivedMs, exact: exact, to: &out)
         return try JSONParser.parse(out)
     }
 
-    /// The route as UTF-8 JSON appended to `out`: resources written straight as bytes (as
-    /// NEARBY writes them), the small parts through `JSONValue`.
+    /// The route as UTF-8 JSON appended to `out`, from the parts serialized with the version
+    /// (`RouteParts`): a grid lookup, one read of the department's clear cells (away from its
+    /// units' edges), a few appends and four numbers.
     static func write(_ s: Snapshot, _ p: Coordinate, category code: String, border: Double, receivedMs: Int64,
-                      to out: inout [UInt8]) throws {
+                      exact: Bool = false, to out: inout [UInt8]) throws {
         guard let network = s.network else {
             throw RequestError("this map has no departments, units or categories (departments.csv, units.geojson, "
                                + "categories.csv): nothing can be routed", code: "no_network", kind: .notFound)
         }
-        guard let category = network.categories[code] else {
+        let parts = network.parts
+        guard let c = parts.categoryIndex[code] else {
             throw RequestError("unknown category '\(code.prefix(40))'; the catalogue is at /open311/v2/services.json",
                                code: "unknown_category", kind: .notFound)
         }
+        let category = parts.categories[c]
+        let department = category.department.map { parts.departments[$0] }
+        // The department's cell is asked for first: its cache miss then overlaps the grid's.
+        department?.layer.clear.prefetch(p)
         guard let g = s.locate(p) else {
             throw RequestError("the point (\(JSONValue.format(p.x)) \(JSONValue.format(p.y))) is outside the district",
                                code: "outside_district")
         }
-        let grid = s.dataset.grids[g]
-        let community = s.communityByID[grid.communityID].map { s.dataset.communities[$0] }
-        let street = s.streetByID[grid.streetID].map { s.dataset.streets[$0] }
-        let workers = s.workers(of: g)
-        var basis: JSONObject = [
-            "data_version": .string(s.version), "grid": .string(grid.id),
-            "rule": "closed areas; among those covering the point, the lowest id",
-        ]
-        var handledBy = category.handler.rawValue
-        var fallback: JSONValue = .null
-        var unit: ResponsibilityUnit?
-        var near: [(unit: ResponsibilityUnit, metres: Double)] = []
-        if let department = category.departmentID {
-            let found = network.units(at: p, department: department)
-            basis["department"] = .string(department)
-            basis["covering_units"] = .array(found.covering.map { .string($0) })
-            unit = found.unit
-            if let u = found.unit {
-                basis["unit"] = .string(u.id)
-                near = network.unitsNear(p, department: department, within: border, except: u.id)
-            } else {
-                // No unit of the department covers the point: the 属地 takes it, and says why.
-                handledBy = "grid_worker"
-                fallback = .string("no unit of \(department) covers this point: the 属地 (grid worker, community, "
-                                   + "street) takes it")
+        // The units covering the point (indices into the department's layer) and, when one
+        // does, the department's other units within `border` metres.
+        var covering: [Int] = [], near: [(Int, Double)] = []
+        if let layer = department?.layer {
+            let set = exact || border > layer.clear.clearance ? -1 : layer.clear.set(at: p)
+            if set >= 0 {
+                covering = layer.clear.sets[set]
+            } else if set == -1 {
+                covering = network.exactUnits(at: p, layer)
+                if let u = covering.first { near = network.unitsNear(p, layer, within: border, except: u) }
             }
         }
-        let dueMs = receivedMs + Int64(category.timeLimitHours) * 3_600_000
-        func key(_ name: String) { raw(",\"\(name)\":") }
-        func raw(_ text: String) { out += Array(text.utf8) }
-        out.appendText(#"{"point":{"lon":"#)
+        out.appendText(RouteKeys.pointLon)
         JSONValue.appendNumber(p.x, to: &out)
-        out.appendText(#","lat":"#)
+        out.appendText(RouteKeys.pointLat)
         JSONValue.appendNumber(p.y, to: &out)
-        out.appendText("}")
-        key("category")
-        let categoryJSON: JSONValue = [
-            "code": .string(category.code), "name": .string(category.name), "group": .string(category.group),
-            "department": JSONValue(category.departmentID), "handler": .string(category.handler.rawValue),
-            "time_limit_hours": JSONValue(category.timeLimitHours),
-            "received_at": .string(chinaTime(receivedMs)), "due_at": .string(chinaTime(dueMs)),
-        ]
-        raw(categoryJSON.serialized)
-        key("handled_by")
-        JSONValue.appendString(handledBy, to: &out)
-        key("fallback")
-        raw(fallback.serialized)
-        key("grid")
-        raw(s.gridJSON(g).serialized)
-        key("workers")
-        appendList(workers.map { ($0, nil) }, to: &out)
-        key("unit")
-        raw(unit.map { unitJSON($0, network).serialized } ?? "null")
-        key("staff")
-        appendList(unit.map { staff(of: $0, grid: grid.id, near: p, s, network) } ?? [], to: &out)
-        key("near_border")
-        let nearJSON: JSONValue = near.isEmpty ? .null : .array(near.map { n in
-            ["unit": .string(n.unit.id), "name": .string(n.unit.name),
-             "distance_m": JSONValue((n.metres * 10).rounded() / 10)]
-        })
-        raw(nearJSON.serialized)
-        // 属地兜底: the grid worker, then the community, then the street.
-        var chain: [JSONValue] = workers.map { w in
-            ["level": "grid_worker", "id": .string(w.id), "name": .string(w.name), "contact": JSONValue(w.contact)]
+        out.append(UInt8(ascii: "}"))
+        out += category.head
+        appendChinaTime(receivedMs, to: &out)
+        out.appendText(RouteKeys.due)
+        appendChinaTime(receivedMs + category.timeLimitMs, to: &out)
+        out.appendText(RouteKeys.categoryEnd)
+        out += category.hasDepartment && covering.isEmpty ? category.fallback : category.handled
+        out.append(UInt8(ascii: ","))
+        s.appendGridFragment(g, to: &out)
+        out.appendText(RouteKeys.unit)
+        if let department, let u = covering.first {
+            department.units.append(u, to: &out)
+        } else {
+            out.appendText("null")
         }
-        if let community {
-            chain.append(["level": "community", "id": .string(community.id), "name": .string(community.name)])
+        out.appendText(RouteKeys.staff)
+        if let department, let u = covering.first { appendStaff(department.staff[u], grid: g, near: p, s, to: &out) }
+        out.append(UInt8(ascii: "]"))
+        out.appendText(RouteKeys.nearBorder)
+        if let department, !near.isEmpty {
+            out.append(UInt8(ascii: "["))
+            for (k, n) in near.enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                out.appendText(RouteKeys.nearUnit)
+                department.ids.append(n.0, to: &out)
+                out.appendText(RouteKeys.nearName)
+                JSONValue.appendString(department.layer.units[n.0].name, to: &out)
+                out.appendText(RouteKeys.nearDistance)
+                JSONValue.appendRounded(n.1, decimals: 1, to: &out)
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(UInt8(ascii: "]"))
+        } else {
+            out.appendText("null")
         }
-        if let street { chain.append(["level": "street", "id": .string(street.id), "name": .string(street.name)]) }
-        key("chain")
-        raw(JSONValue.array(chain).serialized)
-        key("basis")
-        raw(JSONValue.object(basis).serialized)
-        key("data_version")
-        JSONValue.appendString(s.version, to: &out)
-        out.appendText("}")
+        parts.chains.append(g, to: &out)
+        if category.hasDepartment {
+            out += category.basis
+            for (k, u) in covering.enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                department?.ids.append(u, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+            if let department, let u = covering.first {
+                out.appendText(RouteKeys.basisUnit)
+                department.ids.append(u, to: &out)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        out += s.replyEnding
     }
 
-    /// Resources as a JSON array, each with its distance when it has one.
-    static func appendList(_ items: [(Resource, Double?)], to out: inout [UInt8]) {
-        out.appendText("[")
-        for (k, item) in items.enumerated() {
-            if k > 0 { out.appendText(",") }
-            Snapshot.appendResource(item.0, distance: item.1, to: &out)
+    /// The unit's staff assigned to grid `g`; when none is, its nearest `nearestStaff` with
+    /// distances (ties by resource id, the order the staff come in). No allocation: a unit has a
+    /// handful of staff, and the nearest few are kept in place.
+    static func appendStaff(_ staff: [RouteParts.Staff], grid g: Int, near p: Coordinate, _ s: Snapshot,
+                            to out: inout [UInt8]) {
+        var first = true
+        for member in staff where member.grid == g {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            s.resourceHeads.append(member.resource, to: &out)
+            out.append(UInt8(ascii: "}"))
         }
-        out.appendText("]")
-    }
-
-    static func unitJSON(_ u: ResponsibilityUnit, _ network: ServiceNetwork) -> JSONValue {
-        ["id": .string(u.id), "name": .string(u.name), "department": .string(u.departmentID),
-         "department_name": JSONValue(network.departments[u.departmentID]?.name), "duty_phone": .string(u.dutyPhone)]
-    }
-
-    /// The unit's staff assigned to the grid; when none is, its nearest staff with distances.
-    static func staff(of unit: ResponsibilityUnit, grid: String, near p: Coordinate, _ s: Snapshot,
-                      _ network: ServiceNetwork) -> [(Resource, Double?)] {
-        let all = (network.staff[unit.id] ?? []).map { s.dataset.resources[$0] }
-        let here = all.filter { $0.gridID == grid }.sorted { $0.id < $1.id }
-        if !here.isEmpty { return here.map { ($0, nil) } }
+        guard first, !staff.isEmpty else { return }
+        // A unit has up to a few dozen staff. Rank them first by squared distance at the point's
+        // own scale (a multiply each); only those within 2% of the third nearest (the scale
+        // differs from the mean latitude's by far less over a district) are measured exactly.
+        let scale = Metric.metresPerDegree(atLatitude: p.y)
+        // The three smallest (`nearestStaff` is 3), tracked by hand: no allocation.
+        var third = Double.infinity, nearest = (Double.infinity, Double.infinity)
+        for member in staff {
+            let dx = (member.location.x - p.x) * scale.lon, dy = (member.location.y - p.y) * scale.lat
+            let d = dx * dx + dy * dy
+            if d < nearest.0 { (nearest, third) = ((d, nearest.0), nearest.1) }
+            else if d < nearest.1 { (nearest.1, third) = (d, nearest.1) }
+            else if d < third { third = d }
+        }
+        let limit = staff.count <= nearestStaff ? Double.infinity : third * 1.02 * 1.02 + 1
         let local = Metric.Local(p)
-        let measured: [(resource: Resource, metres: Double)] = all.map { ($0, local.distance(to: $0.location)) }
-        return measured.sorted {
-            $0.metres < $1.metres || ($0.metres == $1.metres && $0.resource.id < $1.resource.id)
-        }.prefix(nearestStaff).map { ($0.resource, Optional($0.metres)) }
+        withUnsafeTemporaryAllocation(of: (Int, Double).self, capacity: nearestStaff) { best in
+            var kept = 0
+            for (k, member) in staff.enumerated() {
+                let dx = (member.location.x - p.x) * scale.lon, dy = (member.location.y - p.y) * scale.lat
+                guard dx * dx + dy * dy <= limit else { continue }
+                let metres = local.distance(to: member.location)
+                // Insert after every kept one that is as near (the earlier one wins a tie).
+                var at = kept
+                while at > 0 && best[at - 1].1 > metres { at -= 1 }
+                guard at < nearestStaff else { continue }
+                var i = min(kept, nearestStaff - 1)
+                while i > at { best[i] = best[i - 1]; i -= 1 }
+                best[at] = (k, metres)
+                kept = min(kept + 1, nearestStaff)
+            }
+            for i in 0..<kept {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                s.resourceHeads.append(staff[best[i].0].resource, to: &out)
+                out.appendText(RouteKeys.distance)
+                JSONValue.appendRounded(best[i].1, decimals: 2, to: &out)
+                out.append(UInt8(ascii: "}"))
+            }
+        }
     }
 
-    /// A moment as China time (UTC+8, what a command centre's clocks show), to the second.
-    static func chinaTime(_ ms: Int64) -> String {
-        let seconds = ms / 1000 + 8 * 3600
-        let days = Int(seconds / 86400), rest = Int(seconds % 86400)
+    /// A moment as China time (UTC+8, what a command centre's clocks show), to the second, as
+    /// `2026-12-02T08:00:00+08:00`, written digit by digit (a ROUTE writes two).
+    static func appendChinaTime(_ ms: Int64, to out: inout [UInt8]) {
+        let seconds = (ms >= 0 ? ms / 1000 : (ms - 999) / 1000) + 8 * 3600
+        let days = Int(seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400)
+        let rest = Int(seconds - Int64(days) * 86400)
         let (y, m, d) = civil(days)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, m, d, rest / 3600, rest / 60 % 60, rest % 60)
+        let two = { (v: Int) in (UInt8(ascii: "0") + UInt8(v / 10), UInt8(ascii: "0") + UInt8(v % 10)) }
+        let (y0, y1) = two(y / 100 % 100), (y2, y3) = two(y % 100), (m0, m1) = two(m), (d0, d1) = two(d)
+        let (h0, h1) = two(rest / 3600), (n0, n1) = two(rest / 60 % 60), (s0, s1) = two(rest % 60)
+        let text: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                   UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (y0, y1, y2, y3, 0x2D, m0, m1, 0x2D, d0, d1, 0x54, h0, h1, 0x3A, n0, n1, 0x3A, s0, s1)
+        withUnsafeBytes(of: text) { out.append(contentsOf: $0) }
+        out.appendText("+08:00")
     }
 
     /// Days since 1970-01-01 as a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -187,6 +218,22 @@ public struct RouteRequest: MapRequest {
         let m = mp < 10 ? mp + 3 : mp - 9
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
+}
+
+/// The fixed parts of a ROUTE reply.
+private enum RouteKeys {
+    static let pointLon: StaticString = #"{"point":{"lon":"#
+    static let pointLat: StaticString = #","lat":"#
+    static let due: StaticString = #"","due_at":""#
+    static let categoryEnd: StaticString = #""}"#
+    static let unit: StaticString = #","unit":"#
+    static let staff: StaticString = #","staff":["#
+    static let nearBorder: StaticString = #","near_border":"#
+    static let nearUnit: StaticString = #"{"unit":"#
+    static let nearName: StaticString = #","name":"#
+    static let nearDistance: StaticString = #","distance_m":"#
+    static let distance: StaticString = #","distance_m":"#
+    static let basisUnit: StaticString = #","unit":"#
 }
 
 /// ROUTEADDR: ROUTE at the best candidate for a typed address.

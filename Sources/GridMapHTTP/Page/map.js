@@ -2,8 +2,8 @@
 // a click or a search answers with the grid card. Everything comes from gridmap's /api.
 "use strict";
 const map = makeMap({ preferCanvas: true, zoomSnap: 0.5 });
-const state = { layers: {}, labels: [], marker: null, selection: null, resources: {} };
-window.gridmap = { ready: false, grids: 0, card: null };
+const state = { layers: {}, labels: [], marker: null, selection: null, resources: {}, units: null, drawn: {} };
+window.gridmap = { ready: false, grids: 0, card: null, route: null };
 
 const styles = {
   outline: { color: "#222", weight: 3, fill: false },
@@ -69,14 +69,19 @@ async function select(lon, lat, crs) {
       const grid = await api("/api/grid/" + encodeURIComponent(found.grid.id));
       state.highlight = L.geoJSON(grid.geometry, { style: { color: "#d00", weight: 3, fill: false } }).addTo(map);
     }
-    showCard(found, help.resources);
+    // With a category picked, the route too: who must handle it here (一张网).
+    const category = document.getElementById("category").value;
+      const route = category && found.grid
+      ? await api("/api/route?" + q + "&category=" + encodeURIComponent(category)) : null;
+    showCard(found, help.resources, route);
     saveView();
   } catch (e) { msg.textContent = e.message; }
 }
 
-function showCard(found, help) {
+function showCard(found, help, route) {
   const card = document.getElementById("card");
   window.gridmap.card = found;
+  window.gridmap.route = route;
   if (!found.grid) {
     const p = found.point;
     card.innerHTML = "<h2>不在任何网格内</h2><p class=muted>" + p.lon + ", " + p.lat + "</p>";
@@ -92,7 +97,95 @@ function showCard(found, help) {
     "<tr><td>社区</td><td>" + text(found.community.name) + "</td></tr>" +
     "<tr><td>街道</td><td>" + text(found.street.name) + "</td></tr>" +
     "<tr><td>户数/人口</td><td>" + found.grid.households + " / " + found.grid.population + "</td></tr>" +
-    workers + officers + "</table>";
+    workers + officers + "</table>" + (route ? routeHTML(route) : "");
+}
+
+// Who handles the report (ROUTE): the unit and its duty phone, its staff, the 属地 chain, the
+// time limit, a warning near another unit's border, and the basis of the answer.
+const handlers = { unit: "责任单位", grid_worker: "网格员（属地）", community: "社区（属地）", street: "街道（属地）" };
+const levels = { grid_worker: "网格员", community: "社区", street: "街道" };
+function routeHTML(r) {
+  const c = r.category, rows = [];
+  const row = (k, v) => rows.push("<tr><td>" + k + "</td><td>" + v + "</td></tr>");
+  row("类别", text(c.name) + " <span class=muted>" + text(c.code) + " · " + text(c.group) + "</span>");
+  row("时限", c.time_limit_hours + " 小时，" + text(c.due_at.replace("T", " ").slice(0, 16)) + " 前办结");
+  row("承办", handlers[r.handled_by] || text(r.handled_by));
+  if (r.unit) {
+    row("责任单位", text(r.unit.name) + " <span class=muted>" + text(r.unit.department_name || "") + "</span>");
+    row("值班电话", "<b>" + text(r.unit.duty_phone) + "</b>");
+  }
+  for (const s of r.staff) {
+    const where = s.distance_m != null ? Math.round(s.distance_m) + " 米" : "本网格";
+    row("执法人员", text(s.name) + " " + text(s.contact || "") + " <span class=muted>" + where + "</span>");
+  }
+  for (const n of r.near_border || []) {
+    row("<span class=warn>临界</span>", "<span class=warn>距 " + text(n.name) + " " + n.distance_m +
+      " 米，注意核实属地</span>");
+  }
+  if (r.fallback) row("<span class=warn>兜底</span>", "<span class=warn>无责任单位覆盖此处，由属地承办</span>");
+  const chain = r.chain.map(l => (levels[l.level] || l.level) + " " + text(l.name) +
+    (l.contact ? " " + text(l.contact) : ""));
+  row("属地链", chain.join(" → "));
+  row("依据", "<span class=muted>数据版本 " + text(r.basis.data_version) + "，覆盖单位 " +
+    text((r.basis.covering_units || []).join("、") || "无") + "</span>");
+  const title = r.unit ? r.unit.name : handlers[r.handled_by];
+  return "<div class=route><h3 id=route-unit>" + text(title) + "</h3><table>" + rows.join("") + "</table></div>";
+}
+
+// The catalogue (Open311 discovery) as the category picker, grouped by 大类.
+async function loadCategories() {
+  let services;
+  try { services = await api("/open311/v2/services.json"); } catch (e) { return; }  // a map without one
+  const picker = document.getElementById("category"), groups = {};
+  for (const s of services) {
+    if (!groups[s.group]) {
+      groups[s.group] = document.createElement("optgroup");
+      groups[s.group].label = s.group;
+      picker.appendChild(groups[s.group]);
+    }
+    const o = document.createElement("option");
+    o.value = s.service_code;
+    o.textContent = s.service_code + " " + s.service_name;
+    groups[s.group].appendChild(o);
+  }
+  picker.addEventListener("change", () => {
+    const s = state.selection;
+    if (s) select(s.lon, s.lat, s.crs);
+  });
+  document.getElementById("category-picker").hidden = false;
+}
+
+// One toggle per department: its units' areas (the department's layer), each with its duty phone.
+const palette = ["#c0392b", "#2e86c1", "#27ae60", "#8e44ad", "#d68910", "#17a589", "#7f8c8d", "#a04000"];
+async function loadDepartments() {
+  const units = await api("/api/layers/units");
+  if (!units.features.length) return;
+  state.units = units;
+  const names = {};
+  for (const f of units.features) {
+    names[f.properties.department] = f.properties.department_name || f.properties.department;
+  }
+  const box = document.getElementById("departments");
+  Object.keys(names).sort().forEach((d, k) => {
+    const label = document.createElement("label");
+    label.innerHTML = "<input type=checkbox value='" + text(d) + "'> <span class=swatch style='background:" +
+      palette[k % palette.length] + "'></span>" + text(names[d]);
+    const color = palette[k % palette.length];
+    label.firstChild.addEventListener("change", e => toggleDepartment(d, color, e.target.checked));
+    box.appendChild(label);
+  });
+  box.hidden = false;
+}
+
+function toggleDepartment(department, color, on) {
+  if (state.drawn[department]) { map.removeLayer(state.drawn[department]); delete state.drawn[department]; }
+  if (!on) return;
+  const features = state.units.features.filter(f => f.properties.department === department);
+  state.drawn[department] = L.geoJSON({ type: "FeatureCollection", features }, {
+    style: { color, weight: 3.5, opacity: 0.9, dashArray: "9 5", fillColor: color, fillOpacity: 0.12 },
+    interactive: false,
+    onEachFeature: (f, l) => l.bindTooltip(f.properties.name + " " + f.properties.duty_phone, { sticky: true }),
+  }).addTo(map);
 }
 
 async function search(event) {
@@ -109,6 +202,10 @@ async function search(event) {
   } catch (e) { document.getElementById("message").textContent = e.message; }
 }
 
+// Resource kinds as the district names them (the ids stay in the data and the API).
+const kindNames = { grid_worker: "网格员", enforcement: "执法人员", service_company: "服务企业",
+  service_point: "便民服务点", camera: "监控", venue: "九小场所" };
+
 async function toggleKind(kind, on) {
   if (!on) { if (state.resources[kind]) map.removeLayer(state.resources[kind]); return; }
   const data = await api("/api/layers/resources?kind=" + encodeURIComponent(kind));
@@ -124,11 +221,13 @@ async function start() {
   await loadLayer("communities");
   const grids = await loadLayer("grids");
   window.gridmap.grids = state.layers.grids.getLayers().length;
+  await loadCategories();
+  await loadDepartments();
   const kinds = [...new Set((await api("/api/layers/resources")).features.map(f => f.properties.kind))].sort();
   const box = document.getElementById("kinds");
   for (const k of kinds) {
     const label = document.createElement("label");
-    label.innerHTML = "<input type=checkbox value='" + text(k) + "'> " + text(k);
+    label.innerHTML = "<input type=checkbox value='" + text(k) + "'> " + text(kindNames[k] || k);
     label.firstChild.addEventListener("change", e => toggleKind(k, e.target.checked));
     box.appendChild(label);
   }

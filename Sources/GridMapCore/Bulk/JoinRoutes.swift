@@ -1,0 +1,99 @@
+/// The route columns of a join with `--category`: who must handle each row's report, by ROUTE's
+/// rule (the unit of the category's department whose closed area covers the point, the lowest
+/// id; else the 属地), for each version's catalogue and units. For each category, the columns'
+/// bytes are serialized once for each of its department's units and for none, so a row costs
+/// a category lookup, one read of the department's clear cells (or the exact test near an edge)
+/// and one copy.
+struct JoinRoutes: Sendable {
+    /// The appended columns, after the grid columns.
+    static let columns = ["route_handler", "route_unit_id", "route_unit_name", "route_department",
+                          "route_department_name", "route_duty_phone"]
+
+    /// Categories by code (up to 7 bytes: packed into an integer, no allocation per row) and
+    /// by code or name.
+    private let short: [UInt64: Int]
+    private let byText: [String: Int]
+    /// Each category's department layer; nil for a 属地 category or a department without units.
+    private let layers: [ServiceNetwork.UnitLayer?]
+    /// Per category: the columns for each unit of its layer, and last for no unit covering.
+    let csv: [PackedBytes], json: [PackedBytes]
+    /// The columns of a row in no grid: empty.
+    let blankCSV: [UInt8], blankJSON: [UInt8]
+
+    init(_ network: ServiceNetwork) {
+        let parts = network.parts
+        var short: [UInt64: Int] = [:], byText: [String: Int] = [:]
+        for (k, c) in parts.categories.enumerated() {
+            let code = c.category.code
+            if byText[code] == nil { byText[code] = k }
+            if let key = Self.key(Array(code.utf8)), short[key] == nil { short[key] = k }
+        }
+        for (k, c) in parts.categories.enumerated() where byText[c.category.name] == nil {
+            byText[c.category.name] = k  // a name that is also another's code keeps the code's meaning
+        }
+        (self.short, self.byText) = (short, byText)
+        layers = parts.categories.map { c in c.department.map { parts.departments[$0].layer } }
+        let rows = parts.categories.map { c -> [[String]] in
+            let category = c.category
+            let units = c.department.map { parts.departments[$0].layer.units } ?? []
+            let departmentName = category.departmentID.flatMap { network.departments[$0]?.name } ?? ""
+            var rows = units.map { u in
+                [category.handler.rawValue, u.id, u.name, u.departmentID, departmentName, u.dutyPhone]
+            }
+            // No unit covers the point: the 属地 (the grid worker first) takes a department's case.
+            let handler = category.departmentID == nil ? category.handler.rawValue : Handler.gridWorker.rawValue
+            rows.append([handler, "", "", category.departmentID ?? "", departmentName, ""])
+            return rows
+        }
+        csv = rows.map { r in PackedBytes(count: r.count) { Self.csvColumns(r[$0]) } }
+        json = rows.map { r in PackedBytes(count: r.count) { Self.jsonColumns(r[$0].map { $0 }) } }
+        blankCSV = Self.csvColumns(Self.columns.map { _ in "" })
+        blankJSON = Self.jsonColumns(Self.columns.map { _ in nil })
+    }
+
+    private static func csvColumns(_ values: [String]) -> [UInt8] {
+        var out: [UInt8] = []
+        for v in values {
+            out.append(CSVScanner.comma)
+            CSVScanner.appendField(v.utf8, to: &out)
+        }
+        return out
+    }
+
+    /// `,"route_handler":"…",…`; an empty value is null.
+    private static func jsonColumns(_ values: [String?]) -> [UInt8] {
+        var out: [UInt8] = []
+        for (name, v) in zip(columns, values) {
+            out.append(CSVScanner.comma)
+            JSONValue.appendString(name, to: &out)
+            out.append(UInt8(ascii: ":"))
+            if let v, !v.isEmpty { JSONValue.appendString(v, to: &out) } else { out.appendText("null") }
+        }
+        return out
+    }
+
+    /// Up to 7 bytes and their count in one integer.
+    private static func key(_ bytes: some Collection<UInt8>) -> UInt64? {
+        guard bytes.count <= 7 else { return nil }
+        var key = UInt64(bytes.count) << 56
+        for (i, b) in bytes.enumerated() { key |= UInt64(b) << (8 * UInt64(i)) }
+        return key
+    }
+
+    /// The category a row's field names, by code or by name.
+    func category(_ text: UnsafeRawBufferPointer) -> Int? {
+        if let key = Self.key(text), let k = short[key] { return k }
+        return byText[String(decoding: text, as: UTF8.self)]
+    }
+
+    /// Which of `csv[c]`'s (and `json[c]`'s) entries a row of category `c` at `p` takes.
+    @inline(__always)
+    func entry(_ c: Int, at p: Coordinate) -> Int {
+        guard let layer = layers[c] else { return 0 }
+        let none = layer.units.count
+        let set = layer.clear.set(at: p)
+        if set >= 0 { return layer.clear.sets[set].first ?? none }
+        if set == -2 { return none }
+        return layer.index.exactlyCovering(p).first ?? none
+    }
+}
