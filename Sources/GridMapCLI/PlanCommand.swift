@@ -158,13 +158,18 @@ struct PlanCommand: ParsableCommand {
     struct Replace: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "replace",
-            abstract: "Replace the draft's grids with a layer edited in QGIS (GeoJSON, or a .gpkg's 'grids' layer).")
+            abstract: "Replace the draft's grids (or units) with a layer edited in QGIS (GeoJSON, or that layer "
+                + "of a .gpkg).")
         @Argument(help: "The file.") var file: String
+        @Option(help: ArgumentHelp("The layer replaced: " + PlanRequest.replaceableLayers.joined(separator: " or ")
+                                   + " (one network's areas of every department)."))
+        var layer = PlanRequest.replaceableLayers[0]
         @OptionGroup var options: DraftOptions
         func run() throws {
             try options.send {
-                .edit(draft: try PlanRequest.draft($0), .replaceGrids(features: try Planner.gridFeatures(at: file),
-                                                                      source: file))
+                let features = try Planner.features(at: file, layer: layer == "units" ? .units : .grids)
+                return .edit(draft: try PlanRequest.draft($0),
+                             try PlanRequest.replacing(layer, features: features, source: file))
             }
         }
     }

@@ -81,7 +81,8 @@ struct PlanRoutes {
                                     value: try b.text("value"))
         case "assign": return try .assign(draft: id, resource: try b.text("resource"), grid: try b.text("grid"))
         case "unassign": return try .assign(draft: id, resource: try b.text("resource"), grid: nil)
-        case "replace": return try .replace(draft: id, geojson: try b.text("geojson"), source: "HTTP")
+        case "replace": return try .replace(draft: id, geojson: try b.text("geojson"), source: "HTTP",
+                                            layer: b.optionalText("layer"))
         case "publish": return .publish(draft: try PlanRequest.draft(id), message: b.optionalText("message"))
         case "discard": return .discard(draft: try PlanRequest.draft(id))
         default:

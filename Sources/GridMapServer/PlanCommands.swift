@@ -64,8 +64,10 @@ enum PlanCommands {
             try need(2, "draft resource")
             return try .assign(draft: try draft(), resource: try a.text(2), grid: nil)
         case "REPLACE":
-            try need(2, "draft geojson")
-            return try .replace(draft: try draft(), geojson: try a.text(2), source: "PLAN REPLACE")
+            try need(2, "draft geojson [LAYER grids|units]")
+            let o = try a.options(from: 3, allowed: ["LAYER"])
+            return try .replace(draft: try draft(), geojson: try a.text(2), source: "PLAN REPLACE",
+                                layer: try o["LAYER"].map { try a.text($0) })
         case "VALIDATE":
             try need(1, "draft|VERSION v [SLIVER m2] [HOUSEHOLDS min-max]")
             let byVersion = (try a.text(1)).uppercased() == "VERSION"

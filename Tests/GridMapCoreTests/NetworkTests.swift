@@ -204,3 +204,71 @@ import Testing
         }
     }
 }
+
+/// Units' areas are redrawn like grids: a units layer replaced in a draft (as from QGIS), its
+/// impact on routing (the grids and addresses whose route changes, each checked against GEOS),
+/// its findings, and the published version routing by the new areas while the old one is kept.
+@Suite struct UnitRedrawTests {
+    @Test func replacingUnitsChangesRoutesAndSaysWhere() throws {
+        let (store, path) = try makeStore()
+        let planner = Planner(store: store)
+        let draft = try planner.open(name: "派出所辖区调整", author: "planner").id
+        let data = StoreFixture.dataset
+        let geos = ThreadResources.current.geos
+        // Hand a 600 m square of one precinct, around one of its addresses, to a neighbour.
+        let precincts = data.units.filter { $0.departmentID == "D04" }.sorted { $0.id < $1.id }
+        let (a, b) = (precincts[0], precincts[1])
+        let inB = try geos.geometry(b.shape)
+        let address = try #require(try data.addresses.first { try inB.covers(try geos.geometry(.point($0.location))) })
+        let c = address.location, h = 0.003
+        let square = try geos.geometry(.polygon([[Coordinate(c.x - h, c.y - h), Coordinate(c.x + h, c.y - h),
+                                                 Coordinate(c.x + h, c.y + h), Coordinate(c.x - h, c.y + h),
+                                                 Coordinate(c.x - h, c.y - h)]]))
+        let taken = try inB.intersection(square)
+        let newA = try geos.geometry(a.shape).union(taken).shape(), newB = try inB.difference(square).shape()
+        var units = data.units
+        units[units.firstIndex { $0.id == a.id }!].shape = newA
+        units[units.firstIndex { $0.id == b.id }!].shape = newB
+        let features = units.map { Feature(id: $0.id, properties: $0.properties, geometry: $0.shape) }
+        let result = try planner.apply(.replaceUnits(features: features, source: "units.geojson"), to: draft)
+        #expect(result["units_changed"]?.array?.compactMap { $0["id"]?.string }.sorted() == [a.id, b.id].sorted())
+
+        let impact = try planner.impact(draft: draft)
+        #expect(Set(impact.routes.units.map(\.id)) == [a.id, b.id])
+        #expect(impact.routes.units.allSatisfy { $0.status == "redrawn" })
+        // Every address inside the square (and only those) changes from b to a, by GEOS.
+        var expected: [String] = []
+        for addr in data.addresses where try taken.covers(try geos.geometry(.point(addr.location))) {
+            if try !geos.geometry(a.shape).covers(try geos.geometry(.point(addr.location))) { expected.append(addr.id) }
+        }
+        let listed = impact.routes.addresses.filter { $0.from == b.id && $0.to == a.id }.map(\.id).sorted()
+        #expect(listed == expected.sorted() && listed.contains(address.id), "\(listed.count) vs \(expected.count)")
+        #expect(impact.routes.addresses.allSatisfy { $0.department == "D04" })
+        let routedGrids = impact.routes.grids.map(\.grid)
+        let snapshot = try Snapshot(dataset: data)
+        let addressGrid = snapshot.dataset.grids[try #require(snapshot.locate(address.location))].id
+        #expect(routedGrids.contains(addressGrid), "the address's grid \(addressGrid) is listed")
+        #expect(impact.routes.grids.first { $0.grid == addressGrid }.map { $0.after.contains(a.id) } == true)
+        #expect(impact.json["route_addresses_changed"] == JSONValue(listed.count))
+        #expect(impact.table.contains("addresses whose route changes: \(impact.routes.addresses.count)"))
+        // The redraw covers the district as before: no gap, no overlap among the precincts.
+        let findings = try planner.validate(draft: draft).findings.filter { $0.rule.hasPrefix("unit_") }
+        #expect(findings.filter { $0.message.contains("D04") }.isEmpty, "\(findings.map(\.message))")
+
+        let version = try planner.publish(draft: draft, author: "planner", message: "派出所辖区调整")
+        let now = try Snapshot.load(store: path, version: version.id)
+        let then = try Snapshot.load(store: path, version: 1)
+        let category = try #require(data.categories.first { $0.departmentID == "D04" }).code
+        let after = try RouteRequest.route(now, address.location, category: category, border: 15, receivedMs: 0)
+        let before = try RouteRequest.route(then, address.location, category: category, border: 15, receivedMs: 0)
+        #expect(after["unit"]?["id"]?.string == a.id && before["unit"]?["id"]?.string == b.id)
+        // A layer naming an unknown department is refused and the draft left as it was.
+        let second = try planner.open(name: "bad", author: "planner").id
+        var bad = features
+        bad[0].properties["department"] = "D99"
+        #expect(throws: PlanError.self) {
+            try planner.apply(.replaceUnits(features: bad, source: "bad.geojson"), to: second)
+        }
+        #expect(try planner.load(second).1.changes.features.isEmpty)
+    }
+}

@@ -48,6 +48,8 @@ public struct ImpactReport: Sendable {
     public let resources: [StaffChange]
     public let created: [String]
     public let retired: [String]
+    /// What redrawn units do to routing (一张网).
+    public let routes: RouteImpact
     /// The shapes the picture draws: before and after, by grid id.
     public let shapesBefore: [String: Shape]
     public let shapesAfter: [String: Shape]
@@ -69,7 +71,7 @@ public struct ImpactReport: Sendable {
                     ]
                 })
         }
-        return [
+        var o: JSONObject = [
             "base": JSONValue(base),
             "grids": .array(
                 grids.map {
@@ -86,6 +88,8 @@ public struct ImpactReport: Sendable {
                 }),
             "staff": people(staff), "resources": people(resources),
         ]
+        for (k, v) in routes.json { o[k] = v }
+        return .object(o)
     }
 
     /// The report as a planner reads it in a terminal.
@@ -123,6 +127,20 @@ public struct ImpactReport: Sendable {
         lines.append("other resources changing grid: \(resources.count)")
         for s in resources.prefix(20) {
             lines.append("  \(s.kind) \(s.id) \(s.name): \(s.from ?? "none") → \(s.to ?? "none")")
+        }
+        if !routes.units.isEmpty {
+            lines.append("units changed: " + routes.units.map { "\($0.id) (\($0.status))" }.joined(separator: ", "))
+            lines.append("grids whose route changes: \(routes.grids.count)")
+            for g in routes.grids.prefix(20) {
+                let before = g.before.isEmpty ? "属地" : g.before.joined(separator: "+")
+                let after = g.after.isEmpty ? "属地" : g.after.joined(separator: "+")
+                lines.append("  \(g.grid) \(g.name) [\(g.department)]: \(before) → \(after), "
+                             + "\(Int(g.areaM2.rounded())) m² changing hands")
+            }
+            lines.append("addresses whose route changes: \(routes.addresses.count)")
+            for a in routes.addresses.prefix(20) {
+                lines.append("  \(a.id) \(a.text) [\(a.department)]: \(a.from ?? "属地") → \(a.to ?? "属地")")
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -212,7 +230,7 @@ public struct ImpactReport: Sendable {
         return ImpactReport(
             base: baseVersion, grids: grids, movedAddresses: moved, residentsMoved: Int(residents.rounded()),
             staff: staff, resources: others, created: changed.filter { before[$0] == nil },
-            retired: changed.filter { after[$0] == nil },
+            retired: changed.filter { after[$0] == nil }, routes: try RouteImpact.measure(base: base, draft: draft),
             shapesBefore: Dictionary(uniqueKeysWithValues: oldIDs.map { ($0, before[$0]!.shape) }),
             shapesAfter: Dictionary(uniqueKeysWithValues: newIDs.map { ($0, after[$0]!.shape) }))
     }

@@ -7,15 +7,19 @@ public struct PlanMap: Sendable {
     public let base: Dataset
     public private(set) var grids: [String: Grid]
     public private(set) var resources: [String: Resource]
+    /// One network's units (departments' areas), redrawn by replacing the layer.
+    public private(set) var units: [String: ResponsibilityUnit]
     /// The district's outline: it gains a vertex where a new boundary meets it, so that the
     /// grids along it keep the same vertices as the outline.
     public internal(set) var outline: Shape
     public let communities: [String: Community]
     let baseGrids: [String: Grid]
     let baseResources: [String: Resource]
+    let baseUnits: [String: ResponsibilityUnit]
     /// Ids edited since the base, kept to compute `changes` without comparing everything.
     private(set) var touchedGrids: Set<String> = []
     private(set) var touchedResources: Set<String> = []
+    private(set) var touchedUnits: Set<String> = []
     /// Bounding boxes of the current grids, for finding neighbours.
     private var boxes: [String: BoundingBox]
 
@@ -23,8 +27,10 @@ public struct PlanMap: Sendable {
         self.base = base
         baseGrids = Dictionary(base.grids.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         baseResources = Dictionary(base.resources.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        baseUnits = Dictionary(base.units.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         grids = baseGrids
         resources = baseResources
+        units = baseUnits
         outline = base.outline
         communities = Dictionary(base.communities.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         boxes = baseGrids.compactMapValues(\.shape.bounds)
@@ -38,6 +44,9 @@ public struct PlanMap: Sendable {
         }
         for (id, row) in rows.features[.resources] ?? [:] {
             try put(resource: row.map { try Dataset.resource(try $0.feature(id: id), 0, "draft") }, id: id)
+        }
+        for (id, row) in rows.features[.units] ?? [:] {
+            try put(unit: row.map { try Dataset.unit(try $0.feature(id: id), 0, "draft") }, id: id)
         }
         if let row = rows.features[.outline]?["outline"], let shape = try row?.feature(id: "outline").geometry {
             outline = shape
@@ -60,6 +69,11 @@ public struct PlanMap: Sendable {
     mutating func put(resource: Resource?, id: String) {
         resources[id] = resource
         touchedResources.insert(id)
+    }
+
+    mutating func put(unit: ResponsibilityUnit?, id: String) {
+        units[id] = unit
+        touchedUnits.insert(id)
     }
 
     public func grid(_ id: String) throws -> Grid {
@@ -86,6 +100,11 @@ public struct PlanMap: Sendable {
             let was = baseResources[id].map(PlanMap.row)
             if now != was { set.features[.resources, default: [:]][id] = .some(now) }
         }
+        for id in touchedUnits {
+            let now = units[id].map(PlanMap.row)
+            let was = baseUnits[id].map(PlanMap.row)
+            if now != was { set.features[.units, default: [:]][id] = .some(now) }
+        }
         if outline != base.outline { set.features[.outline] = ["outline": PlanMap.outlineRow(outline)] }
         return set
     }
@@ -96,6 +115,10 @@ public struct PlanMap: Sendable {
 
     static func row(_ g: Grid) -> FeatureRow {
         FeatureRow(Feature(id: g.id, properties: g.properties, geometry: g.shape.simplestPolygonal))
+    }
+
+    static func row(_ u: ResponsibilityUnit) -> FeatureRow {
+        FeatureRow(Feature(id: u.id, properties: u.properties, geometry: u.shape.simplestPolygonal))
     }
 
     static func row(_ r: Resource) -> FeatureRow {
@@ -112,6 +135,7 @@ public struct PlanMap: Sendable {
         d.outline = outline
         d.grids = grids.keys.sorted().map { grids[$0]! }
         d.resources = resources.keys.sorted().map { resources[$0]! }
+        d.units = units.keys.sorted().map { units[$0]! }
         var communities = Set<String>()
         var streets = Set<String>()
         for id in changedGrids {

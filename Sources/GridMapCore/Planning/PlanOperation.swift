@@ -16,6 +16,8 @@ public enum PlanOperation: Sendable {
     case assign(resource: String, grid: String?)
     /// Replace the draft's grids with a layer edited elsewhere (QGIS), feature by feature.
     case replaceGrids(features: [Feature], source: String)
+    /// Replace the draft's units (one network's areas) with a layer edited elsewhere (QGIS).
+    case replaceUnits(features: [Feature], source: String)
 
     /// The attributes a planner may set with `setAttribute`.
     public static let settableFields = ["name", "households", "population"]
@@ -30,6 +32,7 @@ public enum PlanOperation: Sendable {
         case .setAttribute: "set"
         case .assign(_, let grid): grid == nil ? "unassign" : "assign"
         case .replaceGrids: "replace"
+        case .replaceUnits: "replace_units"
         }
     }
 
@@ -60,7 +63,7 @@ public enum PlanOperation: Sendable {
         case .assign(let r, let g):
             o["resource"] = .string(r)
             o["grid"] = g.map { .string($0) } ?? .null
-        case .replaceGrids(let features, let source):
+        case .replaceGrids(let features, let source), .replaceUnits(let features, let source):
             o["source"] = .string(source)
             o["features"] = JSONValue(features.count)
         }

@@ -31,6 +31,7 @@ extension PlanMap {
         case .setAttribute(let grid, let field, let value): result = try copy.set(field, of: grid, to: value)
         case .assign(let resource, let grid): result = try copy.assign(resource, to: grid)
         case .replaceGrids(let features, let source): result = try copy.replaceGrids(features, source: source)
+        case .replaceUnits(let features, let source): result = try copy.replaceUnits(features, source: source)
         }
         self = copy
         return result

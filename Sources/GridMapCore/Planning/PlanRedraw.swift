@@ -138,6 +138,59 @@ extension PlanMap {
 }
 
 extension PlanMap {
+    /// Replaces the draft's units with `features` (a department's areas redrawn in QGIS: the
+    /// whole units layer, every department). Units whose id is new are added, units missing from
+    /// the layer removed, the others changed where they differ. Gaps and overlaps are for
+    /// validation to report (`unit_gap`, `unit_overlap`); the layer is refused only when it
+    /// cannot be read as units of known departments.
+    mutating func replaceUnits(_ features: [Feature], source: String) throws -> JSONObject {
+        let departments = Set(base.departments.map(\.id))
+        var incoming: [String: ResponsibilityUnit] = [:]
+        for (k, f) in features.enumerated() {
+            let u: ResponsibilityUnit
+            do { u = try Dataset.unit(f, k, source) } catch { throw PlanError("bad_layer", "\(error)") }
+            guard incoming[u.id] == nil else {
+                throw PlanError("duplicate_id", "\(source): unit id \(u.id) appears more than once", ids: [u.id])
+            }
+            guard departments.contains(u.departmentID) else {
+                throw PlanError("unknown_department", "\(source): unit \(u.id) names department \(u.departmentID), "
+                                + "which does not exist (departments.csv)", ids: [u.id])
+            }
+            var unit = u
+            unit.shape = u.shape.simplestPolygonal
+            incoming[u.id] = unit
+        }
+        guard !incoming.isEmpty else { throw PlanError("bad_layer", "\(source): the layer holds no units") }
+        var added: [String] = [], removed: [String] = [], changed: [JSONValue] = []
+        for id in incoming.keys.sorted() {
+            let new = incoming[id]!
+            guard let was = units[id] else {
+                added.append(id)
+                put(unit: new, id: id)
+                continue
+            }
+            let keys = Set(was.properties.keys).union(new.properties.keys)
+                .filter { was.properties[$0] != new.properties[$0] }.sorted()
+            guard !keys.isEmpty || was.shape != new.shape else { continue }
+            changed.append(["id": .string(id), "geometry": .bool(was.shape != new.shape),
+                            "attributes": .array(keys.map { .string($0) })])
+            put(unit: new, id: id)
+        }
+        for id in units.keys.sorted() where incoming[id] == nil {
+            removed.append(id)
+            put(unit: nil, id: id)
+        }
+        func list(_ ids: [String]) -> JSONValue { .array(ids.map { .string($0) }) }
+        // Staff of a removed unit keep its id: validation names them.
+        let stranded = resources.values.filter { r in
+            r.properties["unit_id"]?.idText.map { !$0.isEmpty && units[$0] == nil } ?? false
+        }.map(\.id).sorted()
+        return ["units_added": list(added), "units_removed": list(removed), "units_changed": .array(changed),
+                "staff_without_unit": list(stranded)]
+    }
+}
+
+extension PlanMap {
     /// Refuses a redraw whose new boundaries do not have the same vertices as those of the
     /// grids around them (GEOS's noding fell back to snapping, which can move a vertex): the
     /// coverage stays exact by construction, or the operation is refused.

@@ -66,13 +66,30 @@ public enum PlanRequest: Sendable {
         .edit(draft: try Self.draft(draft), .assign(resource: resource, grid: grid))
     }
 
-    /// A whole grids layer as GeoJSON text (edited in QGIS), from `source` (for the log).
-    public static func replace(draft: Int, geojson: String, source: String) throws -> PlanRequest {
+    /// The layers a planner may replace whole: the grids (the default) and one network's units.
+    public static let replaceableLayers = ["grids", "units"]
+
+    /// A whole grids layer (or, with `layer` "units", the units layer) as GeoJSON text (edited
+    /// in QGIS), from `source` (for the log).
+    public static func replace(draft: Int, geojson: String, source: String, layer: String? = nil) throws
+        -> PlanRequest
+    {
         let features: [Feature]
         do { features = try GeoJSON.features(fromText: geojson) } catch {
             throw RequestError("the layer is not GeoJSON: \(error)", code: "bad_geojson")
         }
-        return .edit(draft: try Self.draft(draft), .replaceGrids(features: features, source: source))
+        return .edit(draft: try Self.draft(draft), try replacing(layer, features: features, source: source))
+    }
+
+    /// The replace operation for `layer` (nil: grids).
+    public static func replacing(_ layer: String?, features: [Feature], source: String) throws -> PlanOperation {
+        switch layer?.lowercased() ?? "grids" {
+        case "grids": return .replaceGrids(features: features, source: source)
+        case "units": return .replaceUnits(features: features, source: source)
+        default:
+            throw RequestError("layer '\(layer!.prefix(40))' cannot be replaced; replace one of "
+                               + replaceableLayers.joined(separator: ", "), code: "bad_layer")
+        }
     }
 
     public static func validate(draft: Int?, version: String?, sliverArea: String?, households: String?) throws

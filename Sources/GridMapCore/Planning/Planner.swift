@@ -140,7 +140,7 @@ public final class Planner {
         let current = try store.dataset(version: head, addresses: false)
         var map = try PlanMap(base: current, rows: rows)
         if head != info.base {
-            let since = try store.changedIDs(since: info.base, layers: [.grids, .resources])
+            let since = try store.changedIDs(since: info.base, layers: [.grids, .resources, .units])
             var conflicts = edited.intersection(since)
             // Staff assigned since to (or away from) a grid this draft changes.
             let grids = Set(rows.features[.grids]?.keys.map { $0 } ?? [])
@@ -201,8 +201,11 @@ public final class Planner {
     }
 
     /// The grids layer of a file a planner edited: GeoJSON or a GeoPackage's `grids` layer.
-    public static func gridFeatures(at path: String) throws -> [Feature] {
-        if path.hasSuffix(".gpkg") { return try GeoPackage.features(.grids, at: path) }
+    public static func gridFeatures(at path: String) throws -> [Feature] { try features(at: path, layer: .grids) }
+
+    /// A layer's features from a GeoJSON file, or that layer of a GeoPackage.
+    public static func features(at path: String, layer: Layer) throws -> [Feature] {
+        if path.hasSuffix(".gpkg") { return try GeoPackage.features(layer, at: path) }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StoreError.data(path, "cannot read the file")
         }
