@@ -26,8 +26,9 @@ struct APIRoutes {
         router.get("/api/nearby") { request, context in
             try await map.answer(context) { service in
                 let q = Query(request)
-                return try await respond(try NearbyRequest(try q.point(), kind: q["kind"], radius: try q.number("radius"),
-                                                           limit: try q.int("limit")), service)
+                let nearby = try NearbyRequest(try q.point(), kind: q["kind"], radius: try q.number("radius"),
+                                               limit: try q.int("limit"))
+                return try await respond(nearby, service)
             }
         }
         router.get("/api/route") { request, context in
@@ -57,7 +58,8 @@ struct APIRoutes {
         }
         router.get("/api/grid/:id") { request, context in
             try await map.answer(context) { service in
-                try await respond(GridRequest(context.parameters.get("id") ?? "", asOf: Query(request)["asof"]), service)
+                let id = context.parameters.get("id") ?? ""
+                return try await respond(GridRequest(id, asOf: Query(request)["asof"]), service)
             }
         }
         router.get("/api/grids") { request, context in

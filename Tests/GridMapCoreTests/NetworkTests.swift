@@ -108,7 +108,9 @@ import Testing
                 }
             }
         }
-        for _ in 0..<6000 { points.append(Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY))) }
+        for _ in 0..<6000 {
+            points.append(Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY)))
+        }
         var checked = 0, fallbacks = 0
         for p in points where s.locate(p) != nil {
             let point = try geos.geometry(.point(p))
@@ -126,7 +128,8 @@ import Testing
                     if try geometries[k].covers(point) { covering.append(d.units[k].id) }
                 }
                 let named = route["unit"]?["id"]?.string
-                #expect(named == covering.min(), "\(c.code) at (\(p.x) \(p.y)): ROUTE \(named ?? "none"), GEOS \(covering)")
+                #expect(named == covering.min(),
+                        "\(c.code) at (\(p.x) \(p.y)): ROUTE \(named ?? "none"), GEOS \(covering)")
                 #expect(route["basis"]?["covering_units"]?.array?.compactMap(\.string).sorted() == covering.sorted())
                 if covering.isEmpty {
                     fallbacks += 1

@@ -90,10 +90,6 @@ struct JoinRoutes: Sendable {
     @inline(__always)
     func entry(_ c: Int, at p: Coordinate) -> Int {
         guard let layer = layers[c] else { return 0 }
-        let none = layer.units.count
-        let set = layer.clear.set(at: p)
-        if set >= 0 { return layer.clear.sets[set].first ?? none }
-        if set == -2 { return none }
-        return layer.index.exactlyCovering(p).first ?? none
+        return layer.covering(p).units.first ?? layer.units.count
     }
 }

@@ -143,10 +143,16 @@ public final class CoordinateConverter {
 
     /// Rejects what cannot be a position in the CRS, with a message a person can act on.
     public static func check(_ c: Coordinate, _ crs: CRS) throws {
-        guard c.x.isFinite, c.y.isFinite else { throw CRSError("coordinates must be finite numbers", code: "out_of_range") }
+        guard c.x.isFinite, c.y.isFinite else {
+            throw CRSError("coordinates must be finite numbers", code: "out_of_range")
+        }
         if crs.isGeographic {
-            guard (-180...180).contains(c.x) else { throw CRSError("longitude \(c.x) is outside -180…180", code: "out_of_range") }
-            guard (-90...90).contains(c.y) else { throw CRSError("latitude \(c.y) is outside -90…90", code: "out_of_range") }
+            guard (-180...180).contains(c.x) else {
+                throw CRSError("longitude \(c.x) is outside -180…180", code: "out_of_range")
+            }
+            guard (-90...90).contains(c.y) else {
+                throw CRSError("latitude \(c.y) is outside -90…90", code: "out_of_range")
+            }
         }
     }
 

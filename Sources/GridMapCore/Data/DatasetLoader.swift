@@ -157,7 +157,9 @@ extension Dataset {
     }
 
     private static func readAddresses(_ bytes: [UInt8], path: String) throws -> [Address] {
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw StoreError.data(path, "not valid UTF-8") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw StoreError.data(path, "not valid UTF-8")
+        }
         let rows: [(line: Int, fields: [String])]
         do { rows = try CSV.parse(text) } catch let e as CSV.ParseError { throw StoreError.data(path, "\(e)") }
         guard let header = rows.first?.fields else { throw StoreError.data(path, "empty file: expected a header line") }
@@ -191,7 +193,9 @@ extension Dataset {
             do { validity = try ctx.geometry(shape).validity() } catch {
                 throw StoreError.data(source(layer), "\(id): \(error)")
             }
-            if !validity.isValid { throw StoreError.data(source(layer), "\(id): invalid polygon: \(validity.description)") }
+            if !validity.isValid {
+                throw StoreError.data(source(layer), "\(id): invalid polygon: \(validity.description)")
+            }
         }
         try check(.outline, "outline", outline)
         for g in grids { try check(.grids, g.id, g.shape) }
@@ -219,8 +223,8 @@ extension Dataset {
         }
         for r in resources {
             if let g = r.gridID, !gridIDs.contains(g) {
-                throw StoreError.data(source(.resources), "\(r.kind) \(r.id) is assigned to grid \(g), which does not exist "
-                                + "(reassign it when a grid is retired)")
+                throw StoreError.data(source(.resources), "\(r.kind) \(r.id) is assigned to grid \(g), which does "
+                                + "not exist (reassign it when a grid is retired)")
             }
         }
         let departmentIDs = try unique(departments, \.id, .departments)

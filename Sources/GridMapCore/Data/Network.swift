@@ -86,12 +86,16 @@ extension Dataset {
     /// A CSV file's rows as features without geometry, keyed by `idColumn` (how departments and
     /// categories are stored: feature by feature, versioned like any layer).
     static func csvFeatures(_ bytes: [UInt8], path: String, columns: [String], idColumn: String) throws -> [Feature] {
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw StoreError.data(path, "not valid UTF-8") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw StoreError.data(path, "not valid UTF-8")
+        }
         let rows: [(line: Int, fields: [String])]
         do { rows = try CSV.parse(text) } catch let e as CSV.ParseError { throw StoreError.data(path, "\(e)") }
         guard let header = rows.first?.fields else { throw StoreError.data(path, "empty file: expected a header line") }
         let missing = columns.filter { !header.contains($0) }
-        guard missing.isEmpty else { throw StoreError.data(path, "header lacks column(s) \(missing.joined(separator: ", "))") }
+        guard missing.isEmpty else {
+            throw StoreError.data(path, "header lacks column(s) \(missing.joined(separator: ", "))")
+        }
         return try rows.dropFirst().filter { !($0.fields.count == 1 && $0.fields[0].isEmpty) }.map { row in
             guard row.fields.count == header.count else {
                 throw StoreError.data(path, "line \(row.line): \(row.fields.count) fields, expected \(header.count)")

@@ -30,6 +30,18 @@ public final class ServiceNetwork: Sendable {
             clear = ClearCells(polygons: self.units.map(\.shape), index: index,
                                clearance: RouteRequest.defaultBorderMetres)
         }
+
+        /// The units covering `p`, ascending (the first is responsible: the lowest id), and
+        /// whether an edge may be within `clear.clearance` of it. Away from every edge the clear
+        /// cells answer; near one (or with `exact`) the exact test on the true coordinates,
+        /// against every unit there: units of one department may overlap (ambiguous data).
+        @inline(__always)
+        func covering(_ p: Coordinate, exact: Bool = false) -> (units: [Int], nearEdge: Bool) {
+            let set = exact ? -1 : clear.set(at: p)
+            if set >= 0 { return (clear.sets[set], false) }
+            if set == -2 { return ([], false) }
+            return (index.exactlyCovering(p, all: true), true)
+        }
     }
 
     /// Nil when the dataset has no units and no categories: nothing to route. `previous`'s
@@ -59,22 +71,6 @@ public final class ServiceNetwork: Sendable {
     /// and its bytes (for `gridmap bench`).
     public func clearCellsLayout() -> [(department: String, clear: Double, bytes: Int)] {
         layers.keys.sorted().map { ($0, layers[$0]!.clear.clearShare, layers[$0]!.clear.memoryBytes) }
-    }
-
-    /// The unit of `department` responsible at `p`, and every unit of it covering `p` (more
-    /// than one on a shared edge, or where the department's areas overlap), as indices into
-    /// the department's layer; decided on the true coordinates.
-    func exactUnits(at p: Coordinate, _ layer: UnitLayer) -> [Int] {
-        // Against every unit near the point: units of one department may overlap (ambiguous
-        // data), where the grids' whole-cell shortcut would name only one.
-        layer.index.exactlyCovering(p, all: true)
-    }
-
-    /// The unit of `department` responsible at `p`, and the ids of every unit covering it.
-    func units(at p: Coordinate, department: String) -> (unit: ResponsibilityUnit?, covering: [String]) {
-        guard let layer = layers[department] else { return (nil, []) }
-        let covering = exactUnits(at: p, layer)
-        return (covering.first.map { layer.units[$0] }, covering.map { layer.units[$0].id })
     }
 
     /// The other units of the layer within `metres` of `p`, nearest first, with their distance.

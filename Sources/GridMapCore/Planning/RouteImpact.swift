@@ -94,7 +94,8 @@ public struct RouteImpact: Sendable {
             guard let region, !region.isEmpty, let box = try region.shape().bounds else { continue }
             let old = base.units.filter { $0.departmentID == department }.sorted { $0.id < $1.id }
             let new = draft.units.filter { $0.departmentID == department }.sorted { $0.id < $1.id }
-            let oldShapes = try old.map { try geos.geometry($0.shape) }, newShapes = try new.map { try geos.geometry($0.shape) }
+            let oldShapes = try old.map { try geos.geometry($0.shape) }
+            let newShapes = try new.map { try geos.geometry($0.shape) }
             func covering(_ units: [ResponsibilityUnit], _ shapes: [Geometry], _ grid: Geometry) throws -> [String] {
                 try units.indices.filter { k in
                     try shapes[k].intersects(grid) && measurer.area(try shapes[k].intersection(grid)) >= 1

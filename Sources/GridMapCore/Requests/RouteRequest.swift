@@ -72,12 +72,10 @@ public struct RouteRequest: MapRequest {
         // does, the department's other units within `border` metres.
         var covering: [Int] = [], near: [(Int, Double)] = []
         if let layer = department?.layer {
-            let set = exact || border > layer.clear.clearance ? -1 : layer.clear.set(at: p)
-            if set >= 0 {
-                covering = layer.clear.sets[set]
-            } else if set == -1 {
-                covering = network.exactUnits(at: p, layer)
-                if let u = covering.first { near = network.unitsNear(p, layer, within: border, except: u) }
+            let found = layer.covering(p, exact: exact || border > layer.clear.clearance)
+            covering = found.units
+            if found.nearEdge, let u = covering.first {
+                near = network.unitsNear(p, layer, within: border, except: u)
             }
         }
         out.appendText(RouteKeys.pointLon)
