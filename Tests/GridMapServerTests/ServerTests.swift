@@ -140,9 +140,12 @@ import Testing
         let server = try await TestServer.start(store: store)
         let c = try Client(port: server.port)
         let db = try SQLiteDatabase(path: store)
+        // One transaction: the watcher polls meanwhile, and must not see version 2 without its row.
         try db.execute("""
+            BEGIN;
             INSERT INTO version VALUES (2, 1, 0, 'a foreign tool', 'broken', '[]', '{}');
             INSERT INTO feature VALUES ('grids', '450203001001001', 2, '{not json', NULL);
+            COMMIT;
             """)
         guard case .error(let e) = try c.command("RELOAD") else {
             Issue.record("RELOAD of a broken version succeeded"); return
