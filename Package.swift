@@ -28,8 +28,12 @@ let package = Package(
                        providers: [.apt(["libproj-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        // libpq from Debian (libpq-dev), wrapped once (Store/PostgreSQL.swift): multi-host
+        // connection strings with target_session_attrs, COPY, LISTEN/NOTIFY; nothing to build.
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
         .target(name: "CGridMapSupport"),
-        .target(name: "GridMapCore", dependencies: ["CGEOS", "CPROJ", "CSQLite", "CGridMapSupport"]),
+        .target(name: "GridMapCore", dependencies: ["CGEOS", "CPROJ", "CSQLite", "CLibPQ", "CGridMapSupport"]),
         // The RESP server: a thin network skin over GridMapCore. Its release build skips Swift's
         // dynamic exclusivity checks: on the per-request path, SwiftNIO's inlined ByteBuffer
         // code included, they cost about 12% of pipelined LOCATE throughput (redis-benchmark

@@ -13,6 +13,15 @@ stage() {
 bash tools/setup.sh --test
 python3 -c "import redis" 2>/dev/null || python3 -m pip install -q redis
 python3 -c "import websocket" 2>/dev/null || python3 -m pip install -q websocket-client
+# A scratch PostgreSQL (tools/pg.sh) for the PostgreSQL backend's half of the suite: the
+# store and planning tests run on both backends when GRIDMAP_TEST_POSTGRES names a server.
+if [ -z "${GRIDMAP_TEST_POSTGRES:-}" ]; then
+  pg_scratch=$(mktemp -d); chmod 755 "$pg_scratch"
+  pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  export GRIDMAP_TEST_POSTGRES=$(bash tools/pg.sh start "$pg_scratch/pg" "$pg_port")
+  trap 'bash tools/pg.sh stop "$pg_scratch/pg"; rm -rf "$pg_scratch"' EXIT
+fi
+echo "PostgreSQL for the tests: $GRIDMAP_TEST_POSTGRES"
 stage setup
 swift build --build-tests
 stage "debug build"

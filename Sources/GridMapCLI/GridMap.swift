@@ -29,7 +29,8 @@ struct GridMap: AsyncParsableCommand {
 
 /// Options every data-reading command shares: which store to read.
 struct DataOptions: ParsableArguments {
-    @Option(help: "The map store to read (default: $GRIDMAP_STORE, else the --data directory's store).")
+    @Option(help: ArgumentHelp("The map store: a file, or a PostgreSQL URL (postgresql://…) (default: "
+                               + "$GRIDMAP_STORE, else the --data directory's store)."))
     var store: String?
     @Option(
         help: ArgumentHelp(
@@ -56,9 +57,9 @@ struct DataOptions: ParsableArguments {
     }
 
     /// The store, for the commands that read its history only (no version built).
-    func openStore() throws -> MapStore {
+    func openStore() throws -> any VersionedStore {
         let path = try storePath()
-        do { return try MapStore(path: path, readOnly: true) } catch { throw Failure(error) }
+        do { return try Stores.open(path, readOnly: true) } catch { throw Failure(error) }
     }
 }
 

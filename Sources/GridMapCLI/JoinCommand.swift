@@ -65,7 +65,7 @@ struct JoinCommand: ParsableCommand {
             if date != nil {
                 maps = try JoinMaps(store: path, columns: request.columns, routed: category != nil)
             } else {
-                let version = try asof.map { try MapStore(path: path, readOnly: true).resolve(asOf: $0) }
+                let version = try asof.map { try Stores.open(path, readOnly: true).resolve(asOf: $0) }
                 maps = JoinMaps(snapshot: try Snapshot.load(store: path, version: version), columns: request.columns,
                                 routed: category != nil)
             }

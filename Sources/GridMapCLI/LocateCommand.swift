@@ -45,7 +45,7 @@ struct LocateCommand: ParsableCommand {
         guard let asof else { return try options.snapshot() }
         let path = try options.storePath()
         do {
-            return try Snapshot.load(store: path, version: try MapStore(path: path, readOnly: true).resolve(asOf: asof))
+            return try Snapshot.load(store: path, version: try Stores.open(path, readOnly: true).resolve(asOf: asof))
         } catch { throw Failure(error) }
     }
 

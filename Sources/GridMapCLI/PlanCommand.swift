@@ -39,7 +39,7 @@ struct PlanCommand: ParsableCommand {
 
     static func planner(_ data: DataOptions) throws -> Planner {
         let path = try data.storePath()
-        do { return Planner(store: try MapStore(path: path)) } catch { throw Failure(error) }
+        do { return Planner(store: try Stores.open(path)) } catch { throw Failure(error) }
     }
 
     /// A geometry argument's text: WKT, GeoJSON, or @FILE holding one.

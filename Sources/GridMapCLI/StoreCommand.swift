@@ -8,7 +8,7 @@ struct StoreCommand: ParsableCommand {
         commandName: "store",
         abstract: "The map store: every version of the map, imported, exported, compared and rolled back.",
         subcommands: [Import.self, Export.self, Versions.self, Show.self, Diff.self, Rollback.self, Verify.self,
-                      StoreBenchCommand.self])
+                      Copy.self, Views.self, StoreBenchCommand.self])
 
     /// Options of the commands that write a version.
     struct Authorship: ParsableArguments {
@@ -35,8 +35,8 @@ struct StoreCommand: ParsableCommand {
                     source.hasSuffix(".gpkg") ? try GeoPackage.read(source) : try Dataset.load(directory: source)
                 let message = authorship.message ?? "imported from \(source)"
                 let info: VersionInfo, report: ValidationReport
-                if FileManager.default.fileExists(atPath: store) {
-                    (info, report) = try Planner(store: MapStore(path: store)).importVersion(
+                if try Stores.exists(store) {
+                    (info, report) = try Planner(store: Stores.open(store)).importVersion(
                         dataset, author: authorship.who, message: message, force: force)
                 } else {
                     let (created, checked) = try Planner.createStore(
@@ -69,7 +69,7 @@ struct StoreCommand: ParsableCommand {
         func run() throws {
             let path = try options.storePath()
             do {
-                let store = try MapStore(path: path, readOnly: true)
+                let store = try Stores.open(path, readOnly: true)
                 let v = try version.map { try store.resolve(asOf: $0) } ?? store.head()
                 let dataset = try Snapshot(dataset: try store.dataset(version: v)).dataset
                 if output.hasSuffix(".gpkg") {
@@ -144,15 +144,55 @@ struct StoreCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract:
-                "Check the store: SQLite's integrity check, and every version read back with the counts it recorded.")
+                "Check the store: the database's own checks, the version chain, and every version read back with its counts.")
         @OptionGroup var options: DataOptions
 
         func run() throws {
             let path = try options.storePath()
             do {
-                let report = try MapStore(path: path, readOnly: true).verify()
+                let report = try Stores.open(path, readOnly: true).verify()
                 print(report.serialized)
             } catch { throw Failure(error) }
+        }
+    }
+
+    struct Copy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "copy",
+            abstract: "Copy a store's whole history to a new store: a file to a PostgreSQL database, or back.",
+            discussion: "Every version keeps its number, time, author and message. The target must not hold a "
+                + "store yet (a new file, or a database without the gridmap schema). Open drafts are not copied.")
+        @Argument(help: "The store to copy: a file or a PostgreSQL URL.") var source: String
+        @Argument(help: "The new store: a file or a PostgreSQL URL.") var target: String
+
+        func run() throws {
+            do {
+                let report = try StoreCopy.copy(from: source, to: target) { v in
+                    FileHandle.standardError.write(Data("copied version \(v.id)\n".utf8))
+                }
+                print(report.serialized)
+            } catch { throw Failure(error) }
+        }
+    }
+
+    struct Views: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "views",
+            abstract: "Make PostGIS views of a PostgreSQL store's map (QGIS, ogr2ogr): the current one or a version's.",
+            discussion: "The current map's views are gridmap.streets, .communities, .grids, .resources, .units, "
+                + ".outline and .addresses (made at import when PostGIS is there); --version N makes the same in "
+                + "the schema gridmap_vN.")
+        @Option(help: "A version number (default: the current map, always up to date).") var version: Int?
+        @OptionGroup var options: DataOptions
+
+        func run() throws {
+            let location = try options.storePath()
+            guard PostgresStore.isDatabase(location) else {
+                throw Failure(message: "views are made in a PostgreSQL store (--store postgresql://…); a store file "
+                              + "is read by QGIS after 'gridmap store export FILE.gpkg'")
+            }
+            do { print(JSONValue.array(try PostgresStore(location).createViews(version: version).map { .string($0) })
+                .serialized) } catch { throw Failure(error) }
         }
     }
 }

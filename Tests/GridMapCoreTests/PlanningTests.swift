@@ -69,13 +69,13 @@ func spareWorkers(_ d: Dataset) -> [Resource] {
 
 /// A store, a planner and a draft on the committed data.
 struct PlanningFixture {
-    let store: MapStore
+    let store: any VersionedStore
     let planner: Planner
     let draft: Int
     var data: Dataset { StoreFixture.dataset }
 
-    init() throws {
-        store = try makeStore().0
+    init(_ backend: StoreBackend = .sqlite) throws {
+        store = try makeStore(backend).0
         planner = Planner(store: store)
         draft = try planner.open(name: "test", author: "planner").id
     }
@@ -113,8 +113,9 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         #expect(try coverageProblems(StoreFixture.dataset).isEmpty)
     }
 
-    @Test func splitCodesNamesFiguresAndStaff() throws {
-        let f = try PlanningFixture()
+    @Test(arguments: StoreBackend.available)
+    func splitCodesNamesFiguresAndStaff(_ backend: StoreBackend) throws {
+        let f = try PlanningFixture(backend)
         let g = f.data.grids[10]
         let result = try f.planner.apply(.split(grid: g.id, line: try lineAcross(g)), to: f.draft)
         let created = result["created"]!.array!.compactMap(\.string)
@@ -140,8 +141,9 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         #expect(try f.grid(empty).properties["estimated"] == "population")
     }
 
-    @Test func mergeKeepsTheLowestCodeAndAddsUp() throws {
-        let f = try PlanningFixture()
+    @Test(arguments: StoreBackend.available)
+    func mergeKeepsTheLowestCodeAndAddsUp(_ backend: StoreBackend) throws {
+        let f = try PlanningFixture(backend)
         let (a, b) = try f.neighbours()
         let result = try f.planner.apply(.merge(grids: [b.id, a.id]), to: f.draft)
         let keep = min(a.id, b.id)
@@ -155,8 +157,9 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         #expect(try coverageProblems(try f.map().dataset()).isEmpty)
     }
 
-    @Test func moveBoundaryAndTransfer() throws {
-        let f = try PlanningFixture()
+    @Test(arguments: StoreBackend.available)
+    func moveBoundaryAndTransfer(_ backend: StoreBackend) throws {
+        let f = try PlanningFixture(backend)
         let (a, b) = try f.neighbours()
         // A new boundary bulging 15 m into one of them, between the same end points.
         let (line, mid) = try boundaryBulge(a, b)
@@ -187,8 +190,9 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         #expect(try coverageProblems(try f.map().dataset()).isEmpty)
     }
 
-    @Test func moveToAnotherCommunity() throws {
-        let f = try PlanningFixture()
+    @Test(arguments: StoreBackend.available)
+    func moveToAnotherCommunity(_ backend: StoreBackend) throws {
+        let f = try PlanningFixture(backend)
         let (g, other) = try f.neighbours(sameCommunity: false)
         let result = try f.planner.apply(.moveToCommunity(grid: g.id, community: other.communityID), to: f.draft)
         let code = try #require(result["created"]?.array?.first?.string)
@@ -203,8 +207,9 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         #expect(!report.errors.contains { $0.rule.hasPrefix("crosses") }, "\(report.errors.map(\.message))")
     }
 
-    @Test func badOperationsGetSpecificErrorsAndChangeNothing() throws {
-        let f = try PlanningFixture()
+    @Test(arguments: StoreBackend.available)
+    func badOperationsGetSpecificErrorsAndChangeNothing(_ backend: StoreBackend) throws {
+        let f = try PlanningFixture(backend)
         let (a, b) = try f.neighbours()
         let (c, _) = try f.neighbours(sameCommunity: false)
         let far = f.data.grids.last {
@@ -272,8 +277,9 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         #expect(try f.planner.draft(f.draft).log.count == logBefore)
     }
 
-    @Test func publishRebasesDisjointDraftsAndRefusesConflicts() throws {
-        let f = try PlanningFixture()
+    @Test(arguments: StoreBackend.available)
+    func publishRebasesDisjointDraftsAndRefusesConflicts(_ backend: StoreBackend) throws {
+        let f = try PlanningFixture(backend)
         let (a, b) = try f.neighbours()
         let other = f.data.grids.first { $0.communityID != a.communityID }!
         let second = try f.planner.open(name: "second", author: "planner 2").id
@@ -301,8 +307,9 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         #expect(try f.planner.drafts().isEmpty)
     }
 
-    @Test func twoDraftsSplittingInOneCommunityBothPublish() throws {
-        let f = try PlanningFixture()
+    @Test(arguments: StoreBackend.available)
+    func twoDraftsSplittingInOneCommunityBothPublish(_ backend: StoreBackend) throws {
+        let f = try PlanningFixture(backend)
         // Two grids of one community whose neighbourhoods do not touch (a split changes its
         // neighbours too: they gain the new boundary's end points).
         let map = try f.map(), geos = ThreadResources.current.geos
@@ -335,8 +342,9 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         #expect(!now.contains(g.id) && !now.contains(h.id))
     }
 
-    @Test func staffAssignedSinceTheBaseIsAConflict() throws {
-        let f = try PlanningFixture()
+    @Test(arguments: StoreBackend.available)
+    func staffAssignedSinceTheBaseIsAConflict(_ backend: StoreBackend) throws {
+        let f = try PlanningFixture(backend)
         let g = f.data.grids[10]
         try f.planner.apply(.split(grid: g.id, line: try lineAcross(g)), to: f.draft)
         // Meanwhile another draft assigns a worker to the grid being split, and publishes.
@@ -367,8 +375,9 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         #expect(refused?.code == "multipart_grid")
     }
 
-    @Test func publishRefusesADraftWithErrors() throws {
-        let f = try PlanningFixture()
+    @Test(arguments: StoreBackend.available)
+    func publishRefusesADraftWithErrors(_ backend: StoreBackend) throws {
+        let f = try PlanningFixture(backend)
         let g = f.data.grids[10]
         try f.planner.apply(.split(grid: g.id, line: try lineAcross(g)), to: f.draft)
         do {
@@ -378,8 +387,9 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         #expect(try f.store.head() == 1)
     }
 
-    @Test func impactReportCountsAddressesResidentsAndDrawsThem() throws {
-        let f = try PlanningFixture()
+    @Test(arguments: StoreBackend.available)
+    func impactReportCountsAddressesResidentsAndDrawsThem(_ backend: StoreBackend) throws {
+        let f = try PlanningFixture(backend)
         let g = f.data.grids[10]
         try f.planner.apply(.split(grid: g.id, line: try lineAcross(g)), to: f.draft)
         let report = try f.planner.impact(draft: f.draft)
@@ -405,8 +415,9 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         }
     }
 
-    @Test func qgisRoundTripThroughGeoPackageAndGeoJSON() throws {
-        let f = try PlanningFixture()
+    @Test(arguments: StoreBackend.available)
+    func qgisRoundTripThroughGeoPackageAndGeoJSON(_ backend: StoreBackend) throws {
+        let f = try PlanningFixture(backend)
         let gpkg = Scratch.directory + "/draft-\(UUID().uuidString).gpkg"
         try f.planner.export(draft: f.draft, to: gpkg)
         // Read back unedited: nothing changes.

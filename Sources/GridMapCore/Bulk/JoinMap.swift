@@ -120,7 +120,7 @@ public final class JoinMaps: Sendable {
         layout = JoinLayout(columns, routed: routed)
         store = path
         single = nil
-        let versions = try MapStore(path: path, readOnly: true).versions().sorted { $0.publishedMs < $1.publishedMs }
+        let versions = try Stores.open(path, readOnly: true).versions().sorted { $0.publishedMs < $1.publishedMs }
         guard !versions.isEmpty else { throw JoinError("the store \(path) has no version") }
         // The version live at a moment is the newest published by then (as `resolve(asOf:)`).
         var ms: [Int64] = [], ids: [Int] = [], newest = 0

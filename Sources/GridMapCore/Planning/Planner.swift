@@ -108,14 +108,14 @@ public final class Planner {
 
     /// Creates a store from `dataset` as its version 1, validated as an import is.
     public static func createStore(path: String, from dataset: Dataset, author: String, message: String,
-                                   force: Bool = false) throws -> (MapStore, ValidationReport) {
+                                   force: Bool = false) throws -> (any VersionedStore, ValidationReport) {
         let report = try checkImport(dataset, rules: ValidationRules(), base: nil)
         var message = message
         if !report.isPublishable {
             guard force else { throw refusal(report, what: "the import") }
             message += " (published with --force despite \(report.errors.count) validation error(s))"
         }
-        return (try MapStore.create(path: path, from: dataset, author: author, message: message), report)
+        return (try Stores.create(path, from: dataset, author: author, message: message), report)
     }
 
     /// Whom the draft affects, against its base.

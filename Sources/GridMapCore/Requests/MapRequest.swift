@@ -158,16 +158,18 @@ extension LocateRequest {
     /// version built, whose prepared index is then saved for the next one.
     public func answer(storePath: String) throws -> [UInt8] {
         let p = try point.wgs84()  // the point first, as every skin checks it
-        let store = try MapStore(path: storePath, readOnly: true)
+        let store = try Stores.open(storePath, readOnly: true)
         let version = try point.asOf.map { try store.resolve(asOf: $0) } ?? store.head()
-        if nearestAddress == nil, let prepared = try PreparedLookup.load(store: store, version: version) {
+        // The prepared index is kept in store files only (a database serves long-running servers).
+        let file = store as? MapStore
+        if nearestAddress == nil, let file, let prepared = try PreparedLookup.load(store: file, version: version) {
             return Array(prepared.locationText(grid: prepared.locate(p), point: p, input: point.input,
                                                crs: try point.crs()).utf8)
         }
         let snapshot = try Snapshot.load(store: storePath, version: version)
         let answer = try LocateRequest(PointQuery(lon: point.input.x, lat: point.input.y, crs: point.crsName),
                                        address: nearestAddress?.radius).answer(MapView(MapService(snapshot: snapshot)))
-        if nearestAddress == nil { PreparedLookup.save(snapshot, store: storePath, version: version) }
+        if nearestAddress == nil, file != nil { PreparedLookup.save(snapshot, store: storePath, version: version) }
         return answer
     }
 }

@@ -32,7 +32,11 @@ public enum GeoPackage {
                 CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,
                     geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
                     PRIMARY KEY (table_name, column_name));
-                CREATE TABLE gridmap_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL,
+                    definition TEXT NOT NULL, scope TEXT NOT NULL,
+                    CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+                CREATE TABLE gridmap_meta (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, key TEXT NOT NULL UNIQUE,
+                    value TEXT NOT NULL);
                 """)
             try db.transaction {
                 let row = "(?, ?, ?, ?, ?, ?)"
@@ -47,7 +51,8 @@ public enum GeoPackage {
                         "longitude/latitude in decimal degrees on WGS 84",
                     ])
                 try db.query(
-                    "INSERT INTO gridmap_meta VALUES ('district_id', ?), ('district_name', ?), ('version', ?)",
+                    "INSERT INTO gridmap_meta (key, value) VALUES ('district_id', ?), ('district_name', ?), "
+                        + "('version', ?)",
                     [.text(dataset.districtID), .text(dataset.districtName), .text(dataset.version)])
                 try db.execute(
                     "INSERT INTO gpkg_contents (table_name, data_type, identifier) "
@@ -119,11 +124,17 @@ public enum GeoPackage {
         let marks = Array(repeating: "?", count: columns.count + (geometry ? 1 : 0)).joined(separator: ", ")
         let insert = try db.prepare("INSERT INTO \(quoted(table)) (\(names)) VALUES (\(marks))")
         var extent: BoundingBox?
-        for row in rows {
+        // Each feature's box, for the layer's R-tree (gpkg_rtree_index): QGIS and GDAL find
+        // what is in view through it instead of reading every geometry.
+        var boxes: [(fid: Int, box: BoundingBox)] = []
+        for (n, row) in rows.enumerated() {
             insert.reset()
             if geometry, let shape = row.shape {
                 let box = shape.bounds
-                if let box { if extent == nil { extent = box } else { extent!.include(box) } }
+                if let box {
+                    if extent == nil { extent = box } else { extent!.include(box) }
+                    boxes.append((n + 1, box))
+                }
                 try insert.bind(1, blob(type == "MULTIPOLYGON" ? shape.asMultiPolygon : shape, box: box))
             }
             for (k, column) in columns.enumerated() {
@@ -154,6 +165,65 @@ public enum GeoPackage {
             ])
         try db.query(
             "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)", [.text(table), .text(type)])
+        try writeRTree(db, table, boxes)
+    }
+
+    /// The layer's spatial index as the GeoPackage standard defines it (F.3, `gpkg_rtree_index`):
+    /// an R-tree of feature boxes, registered, and kept current by its triggers when QGIS edits
+    /// the layer (the triggers call `ST_MinX` and friends, which GDAL and `SQLiteDatabase` define).
+    private static func writeRTree(_ db: SQLiteDatabase, _ table: String, _ boxes: [(fid: Int, box: BoundingBox)])
+        throws
+    {
+        let t = table, r = "rtree_\(table)_geom"
+        let values = "(NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom))"
+        try db.execute("""
+            CREATE VIRTUAL TABLE \(r) USING rtree(id, minx, maxx, miny, maxy);
+            CREATE TRIGGER \(r)_insert AFTER INSERT ON \(t) WHEN (NEW.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))
+            BEGIN INSERT OR REPLACE INTO \(r) VALUES \(values); END;
+            CREATE TRIGGER \(r)_update1 AFTER UPDATE OF geom ON \(t)
+            WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
+            BEGIN INSERT OR REPLACE INTO \(r) VALUES \(values); END;
+            CREATE TRIGGER \(r)_update2 AFTER UPDATE OF geom ON \(t)
+            WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
+            BEGIN DELETE FROM \(r) WHERE id = OLD.fid; END;
+            CREATE TRIGGER \(r)_update3 AFTER UPDATE ON \(t)
+            WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
+            BEGIN DELETE FROM \(r) WHERE id = OLD.fid; INSERT OR REPLACE INTO \(r) VALUES \(values); END;
+            CREATE TRIGGER \(r)_update4 AFTER UPDATE ON \(t)
+            WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
+            BEGIN DELETE FROM \(r) WHERE id IN (OLD.fid, NEW.fid); END;
+            CREATE TRIGGER \(r)_delete AFTER DELETE ON \(t) WHEN OLD.geom NOT NULL
+            BEGIN DELETE FROM \(r) WHERE id = OLD.fid; END;
+            """)
+        try db.query("INSERT INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index', "
+                     + "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')", [.text(table)])
+        let insert = try db.prepare("INSERT INTO \(r) VALUES (?, ?, ?, ?, ?)")
+        for (fid, b) in boxes {
+            insert.reset()
+            try insert.bind(1, fid)
+            // R-tree boxes are 32-bit floats: round outward so that the box still holds the feature.
+            try insert.bind(2, Double(Float(b.minX).nextDown))
+            try insert.bind(3, Double(Float(b.maxX).nextUp))
+            try insert.bind(4, Double(Float(b.minY).nextDown))
+            try insert.bind(5, Double(Float(b.maxY).nextUp))
+            _ = try insert.step()
+        }
+    }
+
+    /// A geometry blob's box (its envelope, or its points' when it has none), nil when empty
+    /// or not a GeoPackage geometry: what the R-tree triggers' `ST_MinX` … read.
+    static func box(blob: UnsafeRawBufferPointer) -> BoundingBox? {
+        guard blob.count >= 8, blob[0] == 0x47, blob[1] == 0x50, blob[3] & 0x10 == 0 else { return nil }
+        let flags = blob[3], little = flags & 1 == 1
+        if (flags >> 1) & 0x07 != 0, blob.count >= 40 {
+            func d(_ at: Int) -> Double {
+                var bits: UInt64 = 0
+                for k in 0..<8 { bits |= UInt64(blob[at + k]) << (8 * (little ? k : 7 - k)) }
+                return Double(bitPattern: bits)
+            }
+            return BoundingBox(minX: d(8), minY: d(24), maxX: d(16), maxY: d(32))
+        }
+        return (try? shape(blob: Array(blob)))?.bounds
     }
 
     /// GeoPackage's geometry blob: "GP", version 0, flags (little-endian; an envelope for

@@ -59,11 +59,12 @@ public final class MapService: Sendable {
     public let publishes = Atomic<Int>(0)
     public let lastBuildNanos = Atomic<UInt64>(0)
 
-    /// Opens the SQLite store at `storePath` and builds its current version (`readOnly`: for
+    /// Opens the store at `storePath` (a file or a database, see `Stores`) and builds its
+    /// current version (`readOnly`: for
     /// one-off commands that only read).
     public convenience init(storePath: String, asOfCapacity: Int = MapService.defaultAsOfCapacity,
                             readOnly: Bool = false) throws {
-        try self.init(store: try MapStore(path: storePath, readOnly: readOnly), asOfCapacity: asOfCapacity)
+        try self.init(store: try Stores.open(storePath, readOnly: readOnly), asOfCapacity: asOfCapacity)
     }
 
     /// Serves `store` (any backend), building its current version. The service owns the store
@@ -370,6 +371,7 @@ final class LockedStore: VersionedStore, @unchecked Sendable {
     func discardDraft(_ id: Int) throws { try withLock { try $0.discardDraft(id) } }
     func gridCodesInDrafts() throws -> Set<String> { try withLock { try $0.gridCodesInDrafts() } }
     func checkIntact() throws { try withLock { try $0.checkIntact() } }
+    func verify() throws -> JSONValue { try withLock { try $0.verify() } }
 }
 
 /// Whether the store can be written, as the last check or write found it. A change is handed

@@ -101,23 +101,29 @@ public final class MapStore {
     /// its final name and renamed into place when complete: a killed import leaves no store.
     @discardableResult
     public static func create(path: String, from dataset: Dataset, author: String, message: String) throws -> MapStore {
+        let derived = try dataset.derivingShapes()
+        return try create(path: path, content: StoreContent(derived), author: author, message: message, recorded: nil)
+    }
+
+    /// Creates a store whose version 1 is `content` (as `recorded` says, for a copy of
+    /// another store's history), built beside its final name and renamed into place.
+    static func create(path: String, content: StoreContent, author: String, message: String,
+                       recorded: VersionInfo?) throws -> MapStore {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw StoreError(path, "already exists", kind: .conflict, code: "store_exists")
         }
         let partial = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
         for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: partial + suffix) }
         do {
-            let derived = try dataset.derivingShapes()
-            let content = StoreContent(derived)
             let db = try SQLiteDatabase(path: partial)
             try db.execute(schema)
             try db.transaction {
                 try db.query("INSERT INTO meta VALUES ('district_id', ?), ('district_name', ?)",
-                             [.text(dataset.districtID), .text(dataset.districtName)])
+                             [.text(content.districtID), .text(content.districtName)])
                 let empty = StoreContent(layers: [:], addresses: [:], districtID: "", districtName: "")
                 try insertVersion(db, id: 1, parent: nil, author: author, message: message,
                                   changes: empty.changes(to: content), base: empty, content: content,
-                                  addressCount: content.addresses?.count ?? 0)
+                                  addressCount: content.addresses?.count ?? 0, recorded: recorded)
             }
             try db.execute("PRAGMA journal_mode = DELETE")
         } catch {
@@ -373,10 +379,12 @@ public final class MapStore {
     @discardableResult
     static func insertVersion(_ db: SQLiteDatabase, id: Int, parent: Int?, author: String, message: String,
                               changes: ChangeSet, base: StoreContent, content: StoreContent,
-                              addressCount: Int) throws -> VersionInfo {
-        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
-        let summary = VersionInfo.summary(changes, base: base, content: content, addressCount: addressCount)
-        let changed = changes.changedGrids
+                              addressCount: Int, recorded: VersionInfo? = nil) throws -> VersionInfo {
+        // A copied version keeps what its original recorded (`recorded`).
+        let now = recorded?.publishedMs ?? Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        let summary = recorded?.summary
+            ?? VersionInfo.summary(changes, base: base, content: content, addressCount: addressCount)
+        let changed = recorded?.changedGrids ?? changes.changedGrids
         try db.query("INSERT INTO version VALUES (?, ?, ?, ?, ?, ?, ?)", [
             .integer(id), parent.map { .integer($0) } ?? .null, .integer(Int(now)), .text(author), .text(message),
             .text(JSONValue.array(changed.map { .string($0) }).serialized), .text(JSONValue.object(summary).serialized),

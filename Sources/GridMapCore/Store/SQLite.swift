@@ -27,6 +27,30 @@ public final class SQLiteDatabase {
         }
         handle = db
         NativeHandles.created()
+        SQLiteDatabase.defineGeometryFunctions(db)
+    }
+
+    /// `ST_MinX`, `ST_MaxX`, `ST_MinY`, `ST_MaxY` and `ST_IsEmpty` of GeoPackage geometry
+    /// blobs, which a GeoPackage's R-tree triggers call: with them, a layer edited through this
+    /// connection (or the sqlite3 shell's equivalent in QGIS) keeps its spatial index current.
+    private static func defineGeometryFunctions(_ db: OpaquePointer) {
+        let function: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
+            context, _, arguments in
+            let which = Int(bitPattern: sqlite3_user_data(context))
+            guard let value = arguments?[0], let bytes = sqlite3_value_blob(value) else {
+                sqlite3_result_null(context)
+                return
+            }
+            let blob = UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_value_bytes(value)))
+            let box = GeoPackage.box(blob: blob)
+            guard which != 5 else { sqlite3_result_int(context, box == nil ? 1 : 0); return }
+            guard let box else { sqlite3_result_null(context); return }
+            sqlite3_result_double(context, [box.minX, box.maxX, box.minY, box.maxY][which - 1])
+        }
+        for (k, name) in ["ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY", "ST_IsEmpty"].enumerated() {
+            sqlite3_create_function_v2(db, name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                       UnsafeMutableRawPointer(bitPattern: k + 1), function, nil, nil, nil)
+        }
     }
 
     deinit {

@@ -156,12 +156,17 @@ extension MapStore {
 }
 
 extension MapStore {
+    public func diff(from a: Int, to b: Int) throws -> JSONValue { try contentDiff(from: a, to: b) }
+}
+
+extension VersionedStore {
     /// What changed from version `a` to version `b`, feature by feature: per layer the ids
     /// added and removed, and for each changed feature the attributes that changed (old and
     /// new values) and, where its geometry changed, the area that moved (the area of the
     /// symmetric difference, m²). Addresses are counted, with the first 100 ids of each kind.
-    public func diff(from a: Int, to b: Int) throws -> JSONValue {
-        let old = try content(version: a), new = try content(version: b)
+    /// The same for every backend: it reads the two versions' contents.
+    public func contentDiff(from a: Int, to b: Int) throws -> JSONValue {
+        let old = try content(version: a, addresses: true), new = try content(version: b, addresses: true)
         let changes = old.changes(to: new)
         let measurer = try ThreadResources.current.measurer()
         var layers = JSONObject()
@@ -209,24 +214,36 @@ extension MapStore {
         try named {
             let integrity = try db.text("PRAGMA integrity_check") ?? "no answer"
             guard integrity == "ok" else { throw StoreError(path, "integrity check failed: \(integrity)") }
-            let all = try versions()
-            for v in all {
-                let content = try content(version: v.id)
-                guard case .object(let counts)? = v.summary["counts"] else { continue }
-                for layer in Layer.featureLayers {
-                    let want = counts[layer.rawValue]?.int, have = content.layers[layer]?.count ?? 0
-                    guard want == have else {
-                        throw StoreError(
-                            path, "version \(v.id) recorded \(want ?? -1) \(layer.rawValue) but holds \(have)")
-                    }
-                }
-                let held = content.addresses?.count ?? 0
-                guard counts["addresses"]?.int == held else {
-                    let recorded = counts["addresses"]?.int ?? -1
-                    throw StoreError(path, "version \(v.id) recorded \(recorded) addresses but holds \(held)")
+        }
+        return try verifyVersions()
+    }
+}
+
+extension VersionedStore {
+    /// Every version read back and compared with the counts it recorded when it was published,
+    /// and the chain checked (ids 1, 2, 3 … each the child of the one before). Throws on the
+    /// first problem; the same for every backend.
+    public func verifyVersions() throws -> JSONValue {
+        let all = try versions()
+        for (i, v) in all.enumerated() {
+            guard v.id == i + 1, v.parent == (i == 0 ? nil : i) else {
+                throw StoreError(location, "the version chain is broken at version \(v.id) (parent \(v.parent ?? 0))")
+            }
+            let content = try content(version: v.id, addresses: true)
+            guard case .object(let counts)? = v.summary["counts"] else { continue }
+            for layer in Layer.featureLayers {
+                let want = counts[layer.rawValue]?.int, have = content.layers[layer]?.count ?? 0
+                guard want == have else {
+                    throw StoreError(
+                        location, "version \(v.id) recorded \(want ?? -1) \(layer.rawValue) but holds \(have)")
                 }
             }
-            return ["integrity": "ok", "versions": JSONValue(all.count), "head": JSONValue(all.last?.id ?? 0)]
+            let held = content.addresses?.count ?? 0
+            guard counts["addresses"]?.int == held else {
+                let recorded = counts["addresses"]?.int ?? -1
+                throw StoreError(location, "version \(v.id) recorded \(recorded) addresses but holds \(held)")
+            }
         }
+        return ["integrity": "ok", "versions": JSONValue(all.count), "head": JSONValue(all.last?.id ?? 0)]
     }
 }

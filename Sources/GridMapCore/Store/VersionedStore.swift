@@ -1,3 +1,5 @@
+import Foundation
+
 /// The versioned map store, as the engine uses it: versions (each published on an expected
 /// parent, never rewritten), their content and the changes between them, drafts, and as-of.
 /// `MapStore` (SQLite) implements it; a second backend (PostgreSQL) implements it without
@@ -58,6 +60,10 @@ public protocol VersionedStore: AnyObject {
     /// Grid codes held by open drafts.
     func gridCodesInDrafts() throws -> Set<String>
 
+    /// Checks the whole history (the backend's own integrity check, the version chain, each
+    /// version's recorded counts); throws on the first problem.
+    func verify() throws -> JSONValue
+
     /// Throws when the store can no longer be used (its file removed, replaced or overwritten;
     /// its database gone): `StoreError` with code `store_unusable`.
     func checkIntact() throws
@@ -65,4 +71,48 @@ public protocol VersionedStore: AnyObject {
 
 extension MapStore: VersionedStore {
     public var location: String { path }
+}
+
+/// The store a location names: a PostgreSQL database (`postgresql://…`, `postgres://…` or
+/// libpq's `key=value` form, several hosts allowed) or a SQLite store file.
+public enum Stores {
+    public static func open(_ location: String, readOnly: Bool = false) throws -> any VersionedStore {
+        PostgresStore.isDatabase(location)
+            ? try PostgresStore(location) : try MapStore(path: location, readOnly: readOnly)
+    }
+
+    /// Whether a store is there to open (a file that exists, a database holding the schema).
+    public static func exists(_ location: String) throws -> Bool {
+        guard PostgresStore.isDatabase(location) else { return FileManager.default.fileExists(atPath: location) }
+        do { _ = try PostgresStore(location); return true } catch let e as StoreError where e.code == "no_store" {
+            return false
+        }
+    }
+
+    /// Creates a store holding `dataset` as version 1 (refused when one is there).
+    @discardableResult
+    public static func create(_ location: String, from dataset: Dataset, author: String, message: String)
+        throws -> any VersionedStore
+    {
+        PostgresStore.isDatabase(location)
+            ? try PostgresStore.create(location, from: dataset, author: author, message: message)
+            : try MapStore.create(path: location, from: dataset, author: author, message: message)
+    }
+}
+
+/// The defaults callers use most, for any backend.
+extension VersionedStore {
+    public func dataset(version: Int) throws -> Dataset { try dataset(version: version, addresses: true) }
+    public func content(version: Int) throws -> StoreContent { try content(version: version, addresses: true) }
+    public func addressSource(version: Int) throws -> AddressSource { try addressSource(version: version, reuse: nil) }
+
+    @discardableResult
+    public func publish(_ changes: ChangeSet, parent: Int, author: String, message: String) throws -> VersionInfo {
+        try publish(changes, parent: parent, author: author, message: message, closing: nil, dataset: nil)
+    }
+
+    @discardableResult
+    public func rollback(to target: Int, author: String) throws -> VersionInfo {
+        try rollback(to: target, author: author, message: nil)
+    }
 }
