@@ -73,6 +73,11 @@ final class HTTPMetrics: Sendable {
                 publishes.increment(by: Int64(map.publishes.load(ordering: .relaxed)))
                 registry.makeGauge(descriptor: Self.name("gridmap_last_version_build", "seconds"))
                     .set(to: Double(map.lastBuildNanos.load(ordering: .relaxed)) / 1e9)
+                // Following the store: alert on versions_behind > 0 for longer than a few seconds.
+                let lag = map.follow.lag(serving: Int(map.current.version) ?? 0)
+                registry.makeGauge(descriptor: Self.name("gridmap_newest_version_seen")).set(to: Double(lag.newest))
+                registry.makeGauge(descriptor: Self.name("gridmap_versions_behind")).set(to: Double(lag.versions))
+                registry.makeGauge(descriptor: Self.name("gridmap_behind", "seconds")).set(to: lag.seconds)
             }
             registry.makeGauge(descriptor: Self.name("gridmap_resident_memory", "bytes"))
                 .set(to: Double(residentBytes()))

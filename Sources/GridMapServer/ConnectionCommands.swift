@@ -136,6 +136,7 @@ enum ConnectionCommands {
         s.stats.merge(&s.localStats)
         let snapshot = s.snapshot
         let d = snapshot.dataset
+        let lag = s.service.follow.lag(serving: Int(snapshot.version) ?? 0)
         var lines = [
             "# Server", "gridmap_version:\(CommandTable.version)", "redis_version:7.0.0-compatible",
             "uptime_in_seconds:\(s.stats.uptimeSeconds)", "",
@@ -151,6 +152,11 @@ enum ConnectionCommands {
             "store:\(s.role >= .planner ? s.service.storePath : "(shown to planners)")",
             "store_writable:\(s.service.storeHealth.problem == nil ? 1 : 0)",
             "publishes_seen:\(s.service.publishes.load(ordering: .relaxed))",
+            // Following the store: the newest version heard of, and how far behind it this server is.
+            "newest_version_seen:\(lag.newest)", "versions_behind:\(lag.versions)",
+            "seconds_behind:\((lag.seconds * 1000).rounded() / 1000)",
+            "version_hints:\(s.service.follow.listening.load(ordering: .relaxed) ? "listening" : "none")",
+            "version_hints_heard:\(s.service.follow.hintsHeard.load(ordering: .relaxed))",
             "last_build_ms:\(Double(s.service.lastBuildNanos.load(ordering: .relaxed) / 100_000) / 10)",
             "asof_cache_capacity:\(s.service.asOfCapacity)",
             "asof_cache_versions:\(s.service.cachedVersions.map(String.init).joined(separator: ","))",

@@ -58,6 +58,11 @@ public final class MapService: Sendable {
     /// Publishes picked up, and the time of the last build (nanoseconds).
     public let publishes = Atomic<Int>(0)
     public let lastBuildNanos = Atomic<UInt64>(0)
+    /// The newest version heard of and how far behind it this server is.
+    public let follow = FollowState()
+    /// How often the watcher polls when the store sends hints of new versions (NOTIFY): a
+    /// safety net for a hint that is lost, not the way versions normally arrive.
+    public static let safetyPollInterval = Duration.seconds(1)
 
     /// Opens the store at `storePath` (a file or a database, see `Stores`) and builds its
     /// current version (`readOnly`: for
@@ -155,6 +160,7 @@ public final class MapService: Sendable {
         let (built, infos): (Snapshot?, [VersionInfo]) = try {
             let head = try store.head()
             let current = Int(snapshots.current.version) ?? 0
+            follow.saw(head, serving: current)
             guard head > current else { return (nil, []) }
             let start = DispatchTime.now().uptimeNanoseconds
             let snapshot = try MapService.build(version: head, store: store, reuse: snapshots.current)
@@ -171,6 +177,7 @@ public final class MapService: Sendable {
         // No trim here: malloc_trim holds each arena's lock while it walks it, which would
         // stall the event loops' allocations after every publish; the watcher trims every 30 s.
         snapshots.publish(built)
+        follow.saw(Int(built.version) ?? 0, serving: Int(built.version) ?? 0)
         publishes.add(1, ordering: .relaxed)
         let callbacks = listeners.withLock { Array($0.values) }
         for info in infos {
@@ -191,6 +198,11 @@ public final class MapService: Sendable {
         jobs.withLock { $0.closed = false }
         let ms = interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000
         capRetainedFreeMemory()
+        // A store that sends hints (PostgreSQL) wakes the watcher as a version is published;
+        // the poll is then only the safety net.
+        let hinted = store?.hintsAvailable ?? false
+        let pollMs = hinted ? max(ms, Int64(MapService.safetyPollInterval.components.seconds * 1000)) : ms
+        if hinted { startListening() }
         let thread = Thread { [self] in
             _ = gridmap_lower_thread_priority(MapService.builderNice)
             var trimmed = Date()
@@ -203,12 +215,42 @@ public final class MapService: Sendable {
                     releaseFreedMemory()
                     trimmed = Date()
                 }
-                _ = wake.wait(timeout: .now() + .milliseconds(Int(ms)))
+                _ = wake.wait(timeout: .now() + .milliseconds(Int(pollMs)))
             }
             // The last jobs, and no more: a publish arriving after this runs on its caller.
             for job in jobs.withLock({ j in defer { j = ([], true) }; return j.list }) { job() }
         }
         thread.name = "gridmap-store-watcher"
+        thread.start()
+    }
+
+    /// Listens for hints of new versions on a thread of its own, on a connection of its own,
+    /// made again when it is lost; each hint wakes the watcher, which reads the head itself.
+    private func startListening() {
+        let thread = Thread { [self] in
+            var hints: (any VersionHints)?
+            while watching.load(ordering: .relaxed) {
+                do {
+                    if hints == nil {
+                        hints = try withStore { try $0.versionHints() }
+                        follow.listening.store(hints != nil, ordering: .relaxed)
+                        // Anything published while no one listened is caught up now.
+                        wake.signal()
+                    }
+                    guard let h = hints else { return }
+                    let ids = try h.wait(seconds: 0.5)
+                    guard !ids.isEmpty else { continue }
+                    follow.hintsHeard.add(ids.count, ordering: .relaxed)
+                    follow.saw(ids.max()!, serving: Int(current.version) ?? 0)
+                    wake.signal()
+                } catch {
+                    hints = nil
+                    follow.listening.store(false, ordering: .relaxed)
+                    Thread.sleep(forTimeInterval: 0.5)
+                }
+            }
+        }
+        thread.name = "gridmap-version-hints"
         thread.start()
     }
 
@@ -372,6 +414,8 @@ final class LockedStore: VersionedStore, @unchecked Sendable {
     func gridCodesInDrafts() throws -> Set<String> { try withLock { try $0.gridCodesInDrafts() } }
     func checkIntact() throws { try withLock { try $0.checkIntact() } }
     func verify() throws -> JSONValue { try withLock { try $0.verify() } }
+    var hintsAvailable: Bool { store is PostgresStore }
+    func versionHints() throws -> (any VersionHints)? { try withLock { try $0.versionHints() } }
 }
 
 /// Whether the store can be written, as the last check or write found it. A change is handed

@@ -87,7 +87,7 @@ public final class PostgreSQLConnection {
     public init(_ conninfo: String) throws {
         self.conninfo = conninfo
         location = PostgreSQLConnection.redacted(conninfo)
-        handle = PQconnectdb(conninfo)
+        handle = PostgreSQLConnection.connect(conninfo)
         NativeHandles.created()
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = lastError
@@ -97,6 +97,25 @@ public final class PostgreSQLConnection {
             throw PostgreSQLError(state: nil, message: message)
         }
         _ = try? exec("SET client_min_messages = warning")
+    }
+
+    /// Settings a server needs that libpq leaves off, unless the connection string sets them:
+    /// give up connecting after 5 s (else a host whose link is cut stalls the watcher for
+    /// minutes), and notice a silent peer within about 15 s (TCP keepalives and a user
+    /// timeout), so a lost primary is left for the next host of the string.
+    static let defaults: [(String, String)] = [
+        ("connect_timeout", "5"), ("keepalives_idle", "5"), ("keepalives_interval", "2"),
+        ("keepalives_count", "3"), ("tcp_user_timeout", "15000"), ("application_name", "gridmap"),
+    ]
+
+    /// `PQconnectdbParams` with the defaults first and the caller's string last, expanded:
+    /// libpq lets later settings override earlier ones, so the caller's always win.
+    private static func connect(_ conninfo: String) -> OpaquePointer? {
+        let keys = defaults.map(\.0) + ["dbname"], values = defaults.map(\.1) + [conninfo]
+        let k = keys.map { strdup($0) }, v = values.map { strdup($0) }
+        defer { (k + v).forEach { free($0) } }
+        let keyPointers = k.map { UnsafePointer($0) } + [nil], valuePointers = v.map { UnsafePointer($0) } + [nil]
+        return PQconnectdbParams(keyPointers, valuePointers, 1)
     }
 
     deinit {

@@ -27,8 +27,20 @@ public final class PostgresStore {
     public let location: String
     /// The store's id, read when opened: a database re-created from another history has another.
     public let storeID: String
-    private var cached: (version: Int, content: StoreContent)?
-    private var cachedDataset: (dataset: Dataset, addresses: Bool)?
+    /// The last versions' contents read (two, as the datasets below), each later one read as
+    /// the rows since the newest earlier one.
+    private var contents: [(version: Int, content: StoreContent)] = []
+    /// The last versions read as datasets, newest use last: over a network, reading a whole
+    /// version costs round trips and megabytes, and a rebase reads its draft's base and the
+    /// head in turn, so the two last are kept (a later one is made from an earlier by its changes).
+    private var cachedDatasets: [(dataset: Dataset, addresses: Bool)] = []
+    static let datasetsKept = 2
+
+    private func keep(_ d: Dataset, addresses: Bool) {
+        cachedDatasets.removeAll { $0.dataset.version == d.version }
+        cachedDatasets.append((d, addresses))
+        if cachedDatasets.count > PostgresStore.datasetsKept { cachedDatasets.removeFirst() }
+    }
 
     /// Whether `location` names a PostgreSQL database (a `postgresql://` or `postgres://` URI,
     /// or libpq's `key=value` form) rather than a store file.
@@ -46,6 +58,8 @@ public final class PostgresStore {
             db = try PostgreSQLConnection(conninfo)
         } catch let e as PostgreSQLError { throw PostgresStore.storeError(location, e) }
         storeID = try PostgresStore.readStoreID(db, location: location)
+        districtID = try named { try db.text("SELECT value FROM gridmap.meta WHERE key = 'district_id'") ?? "" }
+        districtName = try named { try db.text("SELECT value FROM gridmap.meta WHERE key = 'district_name'") ?? "" }
     }
 
     static func readStoreID(_ db: PostgreSQLConnection, location: String) throws -> String {
@@ -156,13 +170,18 @@ public final class PostgresStore {
         if e.state == "42501", e.message.contains("append-only") {
             return StoreError(location, e.message, kind: .forbidden, code: "history_append_only")
         }
+        if e.state == "42501" {
+            // The database role this process connects as may not do this (a reader's role
+            // asked to publish, see docs/DEPLOY.md): the deployment's to change, not the data.
+            return StoreError(location, "the database refuses this to the role gridmap connects as (\(e.message))",
+                              kind: .forbidden, code: "store_forbidden")
+        }
         return StoreError(location, "\(e)", code: "store_failed")
     }
 
-    public var districtID: String { (try? db.text("SELECT value FROM gridmap.meta WHERE key = 'district_id'")) ?? "" }
-    public var districtName: String {
-        (try? db.text("SELECT value FROM gridmap.meta WHERE key = 'district_name'")) ?? ""
-    }
+    /// The district, read when opened (meta is append-only: it never changes).
+    public private(set) var districtID = ""
+    public private(set) var districtName = ""
 
     /// The host and port this connection reached.
     public var server: String { db.server }
@@ -234,7 +253,8 @@ public final class PostgresStore {
     /// Version `v`'s content (as `MapStore.content`): from the version read last when v is
     /// later, only the rows since then.
     public func content(version v: Int, addresses withAddresses: Bool) throws -> StoreContent {
-        if let c = cached, c.version == v, c.content.addresses != nil || !withAddresses { return c.content }
+        let usable = contents.filter { $0.content.addresses != nil || !withAddresses }
+        if let c = usable.last(where: { $0.version == v }) { return c.content }
         let content: StoreContent = try named {
             guard try db.scalar("SELECT id FROM gridmap.version WHERE id = $1", [.int(v)]) != nil else {
                 throw StoreError(location, "no version \(v)", kind: .notFound, code: "unknown_version")
@@ -242,7 +262,7 @@ public final class PostgresStore {
             var base = StoreContent(layers: [:], addresses: withAddresses ? [:] : nil, districtID: districtID,
                                     districtName: districtName)
             var after = 0
-            if let c = cached, c.version < v, c.content.addresses != nil || !withAddresses {
+            if let c = usable.filter({ $0.version < v }).max(by: { $0.version < $1.version }) {
                 base = c.content
                 after = c.version
             }
@@ -260,8 +280,14 @@ public final class PostgresStore {
             }
             return base
         }
-        cached = (v, content)
+        remember(v, content)
         return content
+    }
+
+    private func remember(_ v: Int, _ content: StoreContent) {
+        contents.removeAll { $0.version == v }
+        contents.append((v, content))
+        if contents.count > PostgresStore.datasetsKept { contents.removeFirst() }
     }
 
     public func gridShapes(version v: Int) throws -> [(id: String, shape: Shape)] {
@@ -302,20 +328,26 @@ public final class PostgresStore {
     }
 
     public func dataset(version v: Int, addresses withAddresses: Bool) throws -> Dataset {
-        if let d = cachedDataset, d.dataset.version == String(v), d.addresses || !withAddresses { return d.dataset }
-        let made: Dataset
-        if let d = cachedDataset, let from = Int(d.dataset.version), from < v, d.addresses || !withAddresses {
+        if let d = cachedDatasets.last(where: { $0.dataset.version == String(v) && ($0.addresses || !withAddresses) }) {
+            keep(d.dataset, addresses: d.addresses)
+            return d.dataset
+        }
+        let made: Dataset, addresses: Bool
+        let earlier = cachedDatasets.filter { Int($0.dataset.version).map { $0 < v } ?? false }
+            .filter { $0.addresses || !withAddresses }.max { Int($0.dataset.version)! < Int($1.dataset.version)! }
+        if let d = earlier, let from = Int(d.dataset.version) {
             let old = try content(version: from, addresses: d.addresses)
             var changes = old.changes(to: try content(version: v, addresses: d.addresses))
             if !d.addresses { changes.addresses = [:] }
             made = try d.dataset.applying(changes, version: String(v),
                                           source: { "\(self.location) version \(v) (\($0.rawValue))" })
-            cachedDataset = (made, d.addresses)
+            addresses = d.addresses
         } else {
             made = try content(version: v, addresses: withAddresses).dataset(
                 version: String(v), checkGeometry: false, source: "\(location) version \(v)")
-            cachedDataset = (made, withAddresses)
+            addresses = withAddresses
         }
+        keep(made, addresses: addresses)
         return made
     }
 
@@ -370,8 +402,8 @@ public final class PostgresStore {
             if let draft { try closeDraft(draft.id, status: "published", version: id, revision: draft.revision) }
             return (info, next)
         }
-        cached = (result.0.id, result.1)
-        if let dataset { cachedDataset = (dataset, false) }
+        remember(result.0.id, result.1)
+        if let dataset { keep(dataset, addresses: false) }
         return result.0
     }
 
