@@ -1,0 +1,163 @@
+"""Failover: a PostgreSQL primary with a synchronous streaming standby, the primary killed
+with SIGKILL during publishes, the standby promoted.
+
+Usage: python3 tools/clients/test_failover.py PATH/TO/gridmap
+Makes both servers in a scratch directory (tools/pg.sh, pg_basebackup), imports the bundled
+data, starts two `gridmap serve` whose store is one multi-host connection string
+(`host=…,… port=P1,P2 target_session_attrs=read-write`), runs LOCATE traffic on both and a
+planner publishing through one of them, kills the primary, promotes the standby, and checks:
+no acknowledged publish is lost, none is half-applied (`store verify`), lookups never failed,
+and prints the time from the kill to the first publish accepted by the new primary and to
+every server serving the head.
+"""
+import json, os, random, subprocess, sys, tempfile, threading, time
+
+import redis
+
+from harness import Checks, free_port, run, stop, wait_port
+
+binary = sys.argv[1] if len(sys.argv) > 1 else ".build/release/gridmap"
+check = Checks()
+scratch = tempfile.mkdtemp(prefix="gridmap-failover-")
+os.chmod(scratch, 0o755)
+primary, standby = os.path.join(scratch, "primary"), os.path.join(scratch, "standby")
+p1, p2 = free_port(), free_port()
+bin_dir = sorted(d for d in os.listdir("/usr/lib/postgresql"))[-1]
+pg_bin = f"/usr/lib/postgresql/{bin_dir}/bin"
+
+
+def as_owner(*cmd):
+    cmd = list(cmd)
+    if os.getuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--"] + cmd
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+def must(r, what):
+    if r.returncode:
+        raise RuntimeError(f"{what}: {r.stderr}")
+    return r.stdout
+
+
+must(subprocess.run(["bash", "tools/pg.sh", "start", primary, str(p1)], capture_output=True, text=True),
+     "primary")
+with open(os.path.join(primary, "postgresql.conf"), "a") as f:
+    f.write("synchronous_standby_names = 'standby1'\nsynchronous_commit = on\n")
+must(as_owner(f"{pg_bin}/pg_ctl", "-D", primary, "-w", "reload"), "reload")
+must(as_owner(f"{pg_bin}/pg_basebackup", "-h", "127.0.0.1", "-p", str(p1), "-U", "postgres", "-D", standby,
+              "-R", "-X", "stream"), "pg_basebackup")
+with open(os.path.join(standby, "postgresql.conf"), "a") as f:
+    f.write(f"port = {p2}\nunix_socket_directories = '{standby}'\n")
+with open(os.path.join(standby, "postgresql.auto.conf"), "a") as f:
+    f.write(f"primary_conninfo = 'host=127.0.0.1 port={p1} user=postgres application_name=standby1'\n")
+must(as_owner(f"{pg_bin}/pg_ctl", "-D", standby, "-l", os.path.join(standby, "server.log"), "-w", "start"),
+     "standby")
+admin1 = f"host=127.0.0.1 port={p1} user=postgres dbname=postgres"
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:
+    r = subprocess.run(["psql", admin1, "-qAtc", "SELECT sync_state FROM pg_stat_replication"],
+                       capture_output=True, text=True)
+    if r.stdout.strip() == "sync":
+        break
+    time.sleep(0.2)
+check("the standby replicates synchronously", r.stdout.strip() == "sync", r.stdout)
+subprocess.run(["psql", admin1, "-qc", "CREATE DATABASE gridmap"], check=True)
+store = (f"host=127.0.0.1,127.0.0.1 port={p1},{p2} user=postgres dbname=gridmap "
+         "target_session_attrs=read-write connect_timeout=2")
+run(binary, "store", "import", "data/yufeng", "--store", store, "--author", "test")
+
+ports = [free_port(), free_port()]
+servers = [subprocess.Popen([binary, "serve", "--port", str(p), "--http-port", "0", "--planner-pass", "pl4n",
+                             "--store", store], stderr=open(os.path.join(scratch, f"server{k}.log"), "w"))
+           for k, p in enumerate(ports)]
+running = True
+lookups, lookup_failures = [0, 0], [[], []]
+served = [0, 0]
+served_at = [dict(), dict()]
+try:
+    for p in ports:
+        wait_port(p, 60)
+
+    def traffic(k):
+        c = redis.Redis(port=ports[k], decode_responses=True, socket_timeout=5)
+        while running:
+            lon, lat = 109.40 + random.random() * 0.3, 24.21 + random.random() * 0.36
+            try:
+                v = int(json.loads(c.execute_command("LOCATE", f"{lon!r}", f"{lat!r}"))["data_version"])
+                lookups[k] += 1
+                if v > served[k]:
+                    for w in range(served[k] + 1, v + 1):
+                        served_at[k].setdefault(w, time.monotonic())
+                    served[k] = v
+            except Exception as e:  # noqa: BLE001 - counted
+                lookup_failures[k].append(str(e))
+                time.sleep(0.01)
+    threads = [threading.Thread(target=traffic, args=(k,), daemon=True) for k in range(2)]
+    for t in threads:
+        t.start()
+
+    planner = redis.Redis(port=ports[0], decode_responses=True, socket_timeout=30)
+    planner.execute_command("AUTH", "planner", "pl4n")
+    grid = json.loads(planner.execute_command("LOCATE", "109.4310043995815", "24.29999569041801"))["grid"]["id"]
+    acknowledged, failed = {}, []
+
+    def publish(n):
+        draft = json.loads(planner.execute_command("PLAN", "OPEN", f"failover {n}"))["draft"]
+        planner.execute_command("PLAN", "SET", draft, grid, "households", str(300 + n))
+        record = json.loads(planner.execute_command("PLAN", "PUBLISH", draft, "MESSAGE", f"ack {n}"))
+        acknowledged[record["version"]] = (f"ack {n}", time.monotonic())
+
+    killed_at = None
+
+    def killer():
+        global killed_at
+        time.sleep(3)
+        with open(os.path.join(primary, "postmaster.pid")) as f:
+            pid = int(f.readline())
+        os.kill(pid, 9)
+        killed_at = time.monotonic()
+        time.sleep(1)  # the operator (or the cluster manager) notices, then promotes
+        must(as_owner(f"{pg_bin}/pg_ctl", "-D", standby, "-w", "promote"), "promote")
+    threading.Thread(target=killer).start()
+    n, first_after = 0, None
+    t_end = time.monotonic() + 40
+    while time.monotonic() < t_end:
+        n += 1
+        try:
+            publish(n)
+            if killed_at and first_after is None:
+                first_after = time.monotonic()
+            if first_after and len([v for v, (_, t) in acknowledged.items() if t > first_after]) >= 5:
+                break
+        except redis.RedisError as e:
+            failed.append(str(e))
+            time.sleep(0.1)
+    check("the primary was killed", killed_at is not None)
+    check("a publish was accepted by the new primary", first_after is not None, failed[-3:])
+    head = max(acknowledged)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(head in s for s in served_at):
+        time.sleep(0.01)
+    all_served = max(s.get(head, 9e9) for s in served_at)
+    print(f"primary killed during publishes ({len(acknowledged)} acknowledged, {len(failed)} refused while it "
+          f"was down): first publish accepted by the promoted standby {first_after - killed_at:.2f} s after the "
+          f"kill; every server served the head {all_served - killed_at:.2f} s after the kill")
+    check("every server serves the head", all(head in s for s in served_at))
+    running = False
+    versions = json.loads(run(binary, "store", "versions", "--store", store, "--limit", "1000").stdout)["versions"]
+    by_id = {v["version"]: v["message"] for v in versions}
+    lost = [(v, m) for v, (m, _) in acknowledged.items() if by_id.get(v) != m]
+    check("no acknowledged publish is lost", not lost, lost[:5])
+    check("none is half-applied: the store verifies", run(binary, "store", "verify", "--store", store,
+                                                           ok=False).returncode == 0)
+    print(f"lookups during the failover: {sum(lookups)} answered, {sum(len(f) for f in lookup_failures)} failed")
+    check("lookups never failed (answered from memory while the database was away)",
+          not any(lookup_failures) and all(lookups), [f[:2] for f in lookup_failures])
+finally:
+    running = False
+    for s in servers:
+        stop(s)
+    for d in (standby, primary):
+        as_owner(f"{pg_bin}/pg_ctl", "-D", d, "-m", "immediate", "-w", "stop")
+    subprocess.run(["rm", "-rf", scratch])
+check.finish("failover")
