@@ -42,6 +42,9 @@ stage "store across processes"
 # planners racing (25 publishes each here; the README's figure is from 100 each), the LISTEN
 # connections killed, a host's link cut for 60 s, PostgreSQL restarted fast and immediate.
 GRIDMAP_RACE_PUBLISHES=${GRIDMAP_RACE_PUBLISHES:-25} python3 tools/clients/test_multihost.py .build/release/gridmap
+# A primary with a synchronous standby, killed with SIGKILL during publishes; the standby
+# promoted; servers and the planner reconnect through their multi-host connection string.
+python3 tools/clients/test_failover.py .build/release/gridmap
 stage "several hosts on PostgreSQL"
 python3 tools/clients/test_hardening.py .build/release/gridmap
 # HTTP and the store under attack: every spelling of every route, throttled guessing, slow and
