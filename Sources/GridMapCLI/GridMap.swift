@@ -80,8 +80,8 @@ func printLine(_ bytes: [UInt8]) {
 
 /// Who the CLI records as the author of what it opens or publishes: the one named, else the
 /// login's user, else the engine's name for nobody in particular.
-func author(_ named: String?) -> String {
-    named ?? ProcessInfo.processInfo.environment["USER"] ?? Credentials.anonymousAuthor
+func author(_ named: String?) throws -> String {
+    try Credentials.author(named: named, user: ProcessInfo.processInfo.environment["USER"])
 }
 
 /// Buffered standard output: bulk jobs print millions of lines.

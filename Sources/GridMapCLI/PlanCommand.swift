@@ -12,7 +12,7 @@ struct PlanCommand: ParsableCommand {
         subcommands: [
             Open.self, Drafts.self, Split.self, Merge.self, MoveBoundary.self, Transfer.self,
             MoveCommunity.self, Set.self, Assign.self, Unassign.self, Replace.self, Export.self,
-            Validate.self, Impact.self, Publish.self, Discard.self,
+            Validate.self, Impact.self, Publish.self, Discard.self, Undo.self, Show.self,
         ])
 
     /// The store and, for commands on one draft, the draft.
@@ -34,7 +34,7 @@ struct PlanCommand: ParsableCommand {
     /// Makes the request (its refusal is an engine error as any other) and prints the answer.
     static func send(_ data: DataOptions, author named: String? = nil, _ make: () throws -> PlanRequest) throws {
         let planner = try planner(data)
-        do { printLine(try make().answer(planner, author: author(named))) } catch { throw Failure(error) }
+        do { printLine(try make().answer(planner, author: try author(named))) } catch { throw Failure(error) }
     }
 
     static func planner(_ data: DataOptions) throws -> Planner {
@@ -253,6 +253,20 @@ struct PlanCommand: ParsableCommand {
         func run() throws {
             try options.send({ .publish(draft: try PlanRequest.draft($0), message: message) }, author: author)
         }
+    }
+
+    struct Undo: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "undo", abstract: "Remove the draft's last operation.")
+        @OptionGroup var options: DraftOptions
+        func run() throws { try options.send { .undo(draft: try PlanRequest.draft($0)) } }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show a draft and its operations.")
+        @OptionGroup var options: DraftOptions
+        func run() throws { try options.send { .show(draft: try PlanRequest.draft($0)) } }
     }
 
     struct Discard: ParsableCommand {

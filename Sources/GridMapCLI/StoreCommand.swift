@@ -14,7 +14,7 @@ struct StoreCommand: ParsableCommand {
     struct Authorship: ParsableArguments {
         @Option(help: "Who publishes (recorded with the version; default: $USER).") var author: String?
         @Option(help: "Why (recorded with the version).") var message: String?
-        var who: String { GridMapCLI.author(author) }
+        var who: String { get throws { try GridMapCLI.author(author) } }
     }
 
     struct Import: ParsableCommand {
@@ -37,10 +37,10 @@ struct StoreCommand: ParsableCommand {
                 let info: VersionInfo, report: ValidationReport
                 if try Stores.exists(store) {
                     (info, report) = try Planner(store: Stores.open(store)).importVersion(
-                        dataset, author: authorship.who, message: message, force: force)
+                        dataset, author: try authorship.who, message: message, force: force)
                 } else {
                     let (created, checked) = try Planner.createStore(
-                        path: store, from: dataset, author: authorship.who, message: message, force: force)
+                        path: store, from: dataset, author: try authorship.who, message: message, force: force)
                     (info, report) = (try created.version(created.head()), checked)
                 }
                 // A summary a person reads: at 100x the changed grids alone are a megabyte (the first 20

@@ -103,12 +103,17 @@ struct APIRoutes {
         }
         router.get("/api/layers/:name") { request, context in
             try await map.answer(context) { service in
-                let snapshot = service.current, q = Query(request)
+                let q = Query(request)
+                // `asof`: the layer as it was then (the planner's date control, the history view).
+                let view = MapView(service)
+                let snapshot = view.isAtHand(asOf: q["asof"]) ? try view.snapshot(asOf: q["asof"])
+                    : try await offLoop { try view.snapshot(asOf: q["asof"]) }
                 var name = context.parameters.get("name") ?? ""
                 if name.hasSuffix(".geojson") { name.removeLast(8) }
                 // `kind` picks resources of one kind, `department` units of one department.
                 let filter = name == "units" ? q["department"] : q["kind"]
-                return Reply.json(try await layers.layer(name, kind: filter, of: snapshot))
+                return Reply.json(try await layers.layer(name, kind: filter, of: snapshot,
+                                                          keep: snapshot.version == service.current.version))
             }
         }
     }
@@ -156,10 +161,12 @@ struct Query {
 final class LayerCache: Sendable {
     private let cache = Mutex<(version: String, layers: [String: [UInt8]])>(("", [:]))
 
-    func layer(_ name: String, kind: String?, of snapshot: Snapshot) async throws -> [UInt8] {
+    func layer(_ name: String, kind: String?, of snapshot: Snapshot, keep: Bool = true) async throws -> [UInt8] {
         let key = name + "/" + (kind ?? "")
         if let hit = cache.withLock({ $0.version == snapshot.version ? $0.layers[key] : nil }) { return hit }
         let bytes = try await offLoop { try snapshot.layerGeoJSON(name, kind: kind) }
+        // Only the served version's layers are kept: an as-of view must not evict them.
+        guard keep else { return bytes }
         cache.withLock { c in
             if c.version != snapshot.version { c = (snapshot.version, [:]) }
             c.layers[key] = bytes

@@ -110,8 +110,13 @@ enum Reply {
     }
 
     /// `{"error": {"code": …, "message": …}}` with `status`.
-    static func error(_ status: HTTPResponse.Status, code: String, _ message: String) -> Response {
-        json(["error": ["code": .string(code), "message": .string(message)]], status: status)
+    static func error(_ status: HTTPResponse.Status, code: String, _ message: String, ids: [String] = [])
+        -> Response
+    {
+        var body: JSONObject = ["code": .string(code), "message": .string(message)]
+        // The grids a planning refusal is about (a conflict's, a validation's): the page marks them.
+        if !ids.isEmpty { body["ids"] = .array(ids.map { .string($0) }) }
+        return json(["error": .object(body)], status: status)
     }
 
     /// The reply for any error an endpoint throws: the one place HTTP maps errors. An error
@@ -139,7 +144,8 @@ enum Reply {
             context.logger.error("internal error", metadata: ["path": "\(context.path)", "error": "\(error)"])
         }
         return Reply.error(error.errorKind.status, code: error.errorCode,
-                           error.clientMessage(planner: context.role >= .planner))
+                           error.clientMessage(planner: context.role >= .planner),
+                           ids: (error as? PlanError)?.ids ?? [])
     }
 }
 

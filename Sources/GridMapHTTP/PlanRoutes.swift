@@ -9,7 +9,9 @@ import Hummingbird
 /// - `POST /api/plan/drafts/ID/OP` with a JSON object of OP's parameters: `split` {grid, line},
 ///   `merge` {grids}, `move_boundary` {grid, neighbour, line}, `transfer` {target, area, sources},
 ///   `move_community` {grid, community}, `set` {grid, field, value}, `assign` {resource, grid},
-///   `unassign` {resource}, `replace` {geojson}, `publish` {message?}, `discard` {}.
+///   `unassign` {resource}, `replace` {geojson}, `publish` {message?}, `discard` {}, `undo` {};
+///   `GET /api/plan/drafts/ID`: the draft and its operations; `GET …/grids`: its changed grids;
+///   `GET …/grids/GRID`: one grid's card in the draft.
 struct PlanRoutes {
     let map: ServedMap
 
@@ -22,7 +24,24 @@ struct PlanRoutes {
         router.post("/api/plan/drafts") { request, context in
             try await map.answer(context) { service in
                 let body = try await Body(request)
-                return try await plan(.open(name: try body.text("name")), service, context)
+                return try await plan(.open(name: try body.text("name")), service, context,
+                                      author: body.optionalText("author"))
+            }
+        }
+        router.get("/api/plan/drafts/:id") { _, context in
+            try await map.answer(context) { service in
+                try await plan(.show(draft: try draft(context)), service, context)
+            }
+        }
+        router.get("/api/plan/drafts/:id/grids") { _, context in
+            try await map.answer(context) { service in
+                try await plan(.grids(draft: try draft(context)), service, context)
+            }
+        }
+        router.get("/api/plan/drafts/:id/grids/:grid") { _, context in
+            try await map.answer(context) { service in
+                try await plan(.grid(draft: try draft(context), id: context.parameters.get("grid") ?? ""), service,
+                               context)
             }
         }
         router.get("/api/plan/drafts/:id/impact") { request, context in
@@ -59,7 +78,7 @@ struct PlanRoutes {
             try await map.answer(context) { service in
                 let body = try await Body(request)
                 return try await plan(try edit(context.parameters.get("op") ?? "", try draft(context), body),
-                                      service, context)
+                                      service, context, author: body.optionalText("author"))
             }
         }
     }
@@ -85,15 +104,17 @@ struct PlanRoutes {
                                             layer: b.optionalText("layer"))
         case "publish": return .publish(draft: try PlanRequest.draft(id), message: b.optionalText("message"))
         case "discard": return .discard(draft: try PlanRequest.draft(id))
+        case "undo": return .undo(draft: try PlanRequest.draft(id))
         default:
             throw RequestError("unknown planning operation '\(op.prefix(40))'", code: "unknown_operation",
                                kind: .notFound)
         }
     }
 
+    /// `author`: the name the page gives (`open`, `publish`), else who signed in.
     private func plan(_ request: PlanRequest, _ service: MapService, _ context: GridMapRequestContext,
-                      svg: Bool = false) async throws -> Response {
-        let author = context.user ?? Credentials.anonymousAuthor
+                      svg: Bool = false, author named: String? = nil) async throws -> Response {
+        let author = try Credentials.author(named: named, user: context.user)
         let bytes = try await offLoop { try service.answer(request, author: author) }
         guard svg else { return Reply.json(bytes) }
         return Response(status: .ok, headers: [.contentType: "image/svg+xml"],

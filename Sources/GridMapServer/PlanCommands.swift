@@ -6,7 +6,7 @@ import GridMapCore
 enum PlanCommands {
     static let subcommands = [
         "OPEN", "DRAFTS", "SPLIT", "MERGE", "MOVEBOUNDARY", "TRANSFER", "MOVECOMMUNITY", "SET",
-        "ASSIGN", "UNASSIGN", "REPLACE", "VALIDATE", "IMPACT", "PUBLISH", "DISCARD",
+        "ASSIGN", "UNASSIGN", "REPLACE", "VALIDATE", "IMPACT", "PUBLISH", "DISCARD", "UNDO", "SHOW", "GRIDS", "GRID",
     ]
 
     static func plan(_ a: Arguments, _ s: Session) throws -> RESPValue {
@@ -85,6 +85,18 @@ enum PlanCommands {
             try need(1, "draft [MESSAGE text]")
             let o = try a.options(from: 2, allowed: ["MESSAGE"])
             return .publish(draft: try draft(), message: try o["MESSAGE"].map { try a.text($0) })
+        case "UNDO":
+            try need(1, "draft")
+            return .undo(draft: try draft())
+        case "SHOW":
+            try need(1, "draft")
+            return .show(draft: try draft())
+        case "GRIDS":
+            try need(1, "draft")
+            return .grids(draft: try draft())
+        case "GRID":
+            try need(2, "draft grid")
+            return .grid(draft: try draft(), id: try a.text(2))
         default:  // DISCARD
             try need(1, "draft")
             return .discard(draft: try draft())

@@ -142,6 +142,35 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
     }
 
     @Test(arguments: StoreBackend.available)
+    func undoRemovesTheLastOperationOnly(_ backend: StoreBackend) throws {
+        let f = try PlanningFixture(backend)
+        let g = f.data.grids[10]
+        func snapshot() throws -> [String: FeatureRow?] { try f.store.draftRows(f.draft).features[.grids] ?? [:] }
+        #expect(throws: PlanError.self) { try f.planner.undo(draft: f.draft) }
+        try f.planner.apply(.setAttribute(grid: g.id, field: "name", value: "改名一"), to: f.draft)
+        let afterRename = try snapshot()
+        let first = try f.planner.apply(.split(grid: g.id, line: try lineAcross(g)), to: f.draft)
+        let afterSplit = try snapshot()
+        let (a, b) = try f.neighbours()
+        try f.planner.apply(.merge(grids: [a.id, b.id]), to: f.draft)
+        #expect(try snapshot() != afterSplit)
+        // Newest first: the merge, then the split (its pieces gone, the renamed grid back).
+        let undone = try f.planner.undo(draft: f.draft)
+        #expect(undone["undone"] == "merge" && undone["operations"] == 2)
+        #expect(try snapshot() == afterSplit)
+        try f.planner.undo(draft: f.draft)
+        #expect(try snapshot() == afterRename)
+        #expect(try f.grid(g.id).name == "改名一")
+        #expect(try coverageProblems(try f.map().dataset()).isEmpty)
+        try f.planner.undo(draft: f.draft)
+        #expect(try snapshot().isEmpty)
+        #expect(try f.planner.draft(f.draft).log.isEmpty)
+        // The split again makes the same codes: undone pieces hold none.
+        let again = try f.planner.apply(.split(grid: g.id, line: try lineAcross(g)), to: f.draft)
+        #expect(again["created"]! == first["created"]!)
+    }
+
+    @Test(arguments: StoreBackend.available)
     func mergeKeepsTheLowestCodeAndAddsUp(_ backend: StoreBackend) throws {
         let f = try PlanningFixture(backend)
         let (a, b) = try f.neighbours()

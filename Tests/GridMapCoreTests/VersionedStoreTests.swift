@@ -40,6 +40,9 @@ final class ObservedStore: VersionedStore, @unchecked Sendable {
     func addressSource(version: Int, reuse: AddressSource?) throws -> AddressSource {
         try call("addressSource") { try inner.addressSource(version: version, reuse: reuse) }
     }
+    func addresses(version v: Int, in box: BoundingBox) throws -> [Address] {
+        try call("addresses") { try inner.addresses(version: v, in: box) }
+    }
     func changedIDs(since base: Int, layers: [Layer]) throws -> Set<String> {
         try call("changedIDs") { try inner.changedIDs(since: base, layers: layers) }
     }
@@ -60,8 +63,8 @@ final class ObservedStore: VersionedStore, @unchecked Sendable {
     func draftInfo(_ id: Int) throws -> DraftInfo { try call("draftInfo") { try inner.draftInfo(id) } }
     func draftInfos(all: Bool) throws -> [DraftInfo] { try call("draftInfos") { try inner.draftInfos(all: all) } }
     func draftRows(_ id: Int) throws -> ChangeSet { try call("draftRows") { try inner.draftRows(id) } }
-    func saveDraft(_ info: DraftInfo, rows: ChangeSet, entry: JSONValue) throws {
-        try call("saveDraft") { try inner.saveDraft(info, rows: rows, entry: entry) }
+    func saveDraft(_ info: DraftInfo, rows: ChangeSet, log: [JSONValue]) throws {
+        try call("saveDraft") { try inner.saveDraft(info, rows: rows, log: log) }
     }
     func discardDraft(_ id: Int) throws { try call("discardDraft") { try inner.discardDraft(id) } }
     func gridCodesInDrafts() throws -> Set<String> { try call("gridCodesInDrafts") { try inner.gridCodesInDrafts() } }

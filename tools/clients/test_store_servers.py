@@ -5,9 +5,12 @@ Imports the bundled data into a new store, starts two servers on it, subscribes 
 gridmap:versions on both with redis-py's pubsub(), publishes a version with the CLI (an
 exported directory with one grid renamed, imported back), and checks that both servers
 answer from the new version within 1 s of the publish (the time is printed) and that both
-subscribers hear of it. Prints 'N passed, N failed'.
+subscribers hear of it. Then, while a planner on server A runs whole-map validations back to
+back (PLAN VALIDATE VERSION), a third version is published the same way: both servers must
+answer from it within 1 s, a validation having been under way at the publish (validation and
+impact hold no lock the version watcher needs). Prints 'N passed, N failed'.
 """
-import json, os, subprocess, sys, tempfile, time
+import json, os, subprocess, sys, tempfile, threading, time
 
 import redis
 
@@ -25,8 +28,8 @@ def gridmap(*args):
 
 gridmap("store", "import", "data/yufeng", "--store", store, "--author", "test")
 ports = [free_port(), free_port()]
-servers = [subprocess.Popen([binary, "serve", "--http-port", "0", "--port", str(p), "--store", store],
-                            stderr=subprocess.DEVNULL)
+servers = [subprocess.Popen([binary, "serve", "--http-port", "0", "--port", str(p), "--store", store,
+                             "--planner-pass", "p"], stderr=subprocess.DEVNULL)
            for p in ports]
 try:
     clients = []
@@ -83,6 +86,42 @@ try:
         p.unsubscribe()
     check("as of version 1 the old name", json.loads(clients[1].execute_command(
         "LOCATE", lon, lat, "ASOF", "1"))["grid"]["name"] == name)
+
+    # Version 3 published while server A validates the whole map again and again.
+    planner = redis.Redis(port=ports[0], username="planner", password="p", decode_responses=True,
+                          socket_timeout=120)
+    spans, stopping = [], threading.Event()
+
+    def validate():
+        while not stopping.is_set():
+            t = time.monotonic()
+            planner.execute_command("PLAN", "VALIDATE", "VERSION", "1")
+            spans.append((t, time.monotonic()))
+
+    worker = threading.Thread(target=validate)
+    worker.start()
+    while not spans:
+        time.sleep(0.01)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace(f'"name":"{name}"', f'"name":"{name}（三）"', 1))
+    published = json.loads(gridmap("store", "import", edited, "--store", store, "--message", "rename again"))
+    t0 = time.monotonic()
+    seen = [None, None]
+    while time.monotonic() - t0 < 5 and None in seen:
+        for k, c in enumerate(clients):
+            if seen[k] is None and json.loads(c.execute_command("LOCATE", lon, lat))["data_version"] == "3":
+                seen[k] = time.monotonic() - t0
+        time.sleep(0.005)
+    stopping.set()
+    worker.join()
+    during = any(a <= t0 <= b for a, b in spans)
+    longest = max(b - a for a, b in spans)
+    print(f"published during validations ({len(spans)} run, each up to {longest:.2f} s): first answer from "
+          f"version 3 on server A {seen[0]} s, server B {seen[1]} s")
+    check("version 3 published", published["version"] == 3, published)
+    check("a validation was under way when it was published", during, spans[-3:])
+    check("both servers answer from version 3 within 1 s while server A validates",
+          None not in seen and max(seen) < 1.0, seen)
 finally:
     for s in servers:
         stop(s)

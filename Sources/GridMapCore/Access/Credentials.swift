@@ -27,6 +27,19 @@ public struct Credentials: Sendable {
     /// The author a version or draft is recorded under when nobody signed in by name.
     public static let anonymousAuthor = "gridmap"
 
+    /// The author recorded on what a planner opens or publishes: the name they give (the CLI's
+    /// `--author`, the page's 作者 field: 1 to 100 characters, attribution only: the role still
+    /// decides what they may do), else who signed in, else `anonymousAuthor`.
+    public static func author(named: String?, user: String?) throws -> String {
+        guard let named = named?.trimmingCharacters(in: .whitespaces), !named.isEmpty else {
+            return user ?? anonymousAuthor
+        }
+        guard named.count <= 100, !named.contains(where: \.isNewline) else {
+            throw RequestError("an author is 1 to 100 characters on one line", code: "bad_author")
+        }
+        return named
+    }
+
     public init(readerPassword: String? = nil, plannerPassword: String? = nil) {
         self.readerPassword = readerPassword
         self.plannerPassword = plannerPassword

@@ -145,9 +145,11 @@ public struct ImpactReport: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Measures what `changed` grids of `draft` do to `base` (which must hold its addresses).
+    /// Measures what `changed` grids of `draft` do to `base`; `addresses` gives the base's
+    /// addresses inside a box (the store's spatial query: only those near the changes are read).
     public static func measure(
-        base: Dataset, baseVersion: Int, draft: Dataset, changed: [String]
+        base: Dataset, baseVersion: Int, draft: Dataset, changed: [String],
+        addresses: (BoundingBox) throws -> [Address]
     ) throws -> ImpactReport {
         let measurer = try ThreadResources.current.measurer()
         let geos = ThreadResources.current.geos
@@ -167,7 +169,7 @@ public struct ImpactReport: Sendable {
         var countBefore: [String: Int] = [:]
         var countAfter: [String: Int] = [:]
         var moved: [MovedAddress] = []
-        for a in base.addresses {
+        for a in try box.map(addresses) ?? [] {
             let (o, n) = grid(a.location)
             if let o { countBefore[o, default: 0] += 1 }
             if let n { countAfter[n, default: 0] += 1 }
@@ -227,10 +229,11 @@ public struct ImpactReport: Sendable {
                 }
             }
         }
+        let routes = try RouteImpact.measure(base: base, draft: draft, addresses: addresses)
         return ImpactReport(
             base: baseVersion, grids: grids, movedAddresses: moved, residentsMoved: Int(residents.rounded()),
             staff: staff, resources: others, created: changed.filter { before[$0] == nil },
-            retired: changed.filter { after[$0] == nil }, routes: try RouteImpact.measure(base: base, draft: draft),
+            retired: changed.filter { after[$0] == nil }, routes: routes,
             shapesBefore: Dictionary(uniqueKeysWithValues: oldIDs.map { ($0, before[$0]!.shape) }),
             shapesAfter: Dictionary(uniqueKeysWithValues: newIDs.map { ($0, after[$0]!.shape) }))
     }

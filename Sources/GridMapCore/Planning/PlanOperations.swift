@@ -1,16 +1,23 @@
 import Foundation
 
-/// What an operation needs besides the map: the codes ever used, and the base's addresses
-/// (new grids' figures follow them, see `Succession`).
-public struct PlanContext: Sendable {
+/// What an operation needs besides the map: the codes ever used, and the base's addresses in
+/// a box (new grids' figures follow them, see `Succession`): the store's spatial query, so an
+/// operation reads the addresses near the grids it redraws, not all of them.
+public struct PlanContext {
     public var codes: GridCodes
-    public var addresses: [Coordinate]
+    public var addresses: (BoundingBox) throws -> [Coordinate]
     /// A redrawn grid part smaller than this (m²) is refused as a sliver: validation's limit.
     public var minimumArea: Double
-    public init(codes: GridCodes, addresses: [Coordinate], minimumArea: Double = ValidationRules().sliverArea) {
+    public init(codes: GridCodes, addresses: @escaping (BoundingBox) throws -> [Coordinate],
+                minimumArea: Double = ValidationRules().sliverArea) {
         self.codes = codes
         self.addresses = addresses
         self.minimumArea = minimumArea
+    }
+
+    /// With the addresses as a list (tests, a dataset in memory).
+    public init(codes: GridCodes, addresses list: [Coordinate], minimumArea: Double = ValidationRules().sliverArea) {
+        self.init(codes: codes, addresses: { box in list.filter { box.contains($0) } }, minimumArea: minimumArea)
     }
 }
 

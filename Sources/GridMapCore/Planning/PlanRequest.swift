@@ -8,6 +8,13 @@ public enum PlanRequest: Sendable {
     case impact(draft: Int, ImpactForm)
     case publish(draft: Int, message: String?)
     case discard(draft: Int)
+    /// Removes the draft's last operation.
+    case undo(draft: Int)
+    /// One draft: what `drafts` lists of it, and its operations (oldest first).
+    case show(draft: Int)
+    /// The draft's changed grids (GeoJSON) and removed ids; one grid's card in the draft.
+    case grids(draft: Int)
+    case grid(draft: Int, id: String)
     /// Publishes an earlier version's content anew (a version id or a date).
     case rollback(version: String, message: String?)
 
@@ -144,6 +151,19 @@ public enum PlanRequest: Sendable {
                 json = .object(o)
             }
         case .publish(let id, let message): json = try planner.publish(draft: id, author: author, message: message).json
+        case .undo(let id): json = try planner.undo(draft: id)
+        case .grids(let id): json = try planner.changedGrids(draft: id)
+        case .grid(let id, let gid): json = try planner.gridCard(draft: id, grid: gid)
+        case .show(let id):
+            let info = try planner.draft(id)
+            guard case .object(var o) = info.json else { return Array(info.json.serialized.utf8) }
+            // The log without what undo keeps (rows and geometry a page does not show).
+            o["log"] = .array(info.log.map { entry in
+                var e = entry.object ?? [:]
+                for key in ["undo", "line", "area"] { e[key] = nil }
+                return .object(e)
+            })
+            json = .object(o)
         case .discard(let id):
             try planner.discard(draft: id)
             json = ["discarded": JSONValue(id)]

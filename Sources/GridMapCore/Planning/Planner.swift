@@ -28,34 +28,44 @@ public final class Planner {
     public func draft(_ id: Int) throws -> DraftInfo { try store.draftInfo(id) }
 
     /// A draft's map as it stands, with what its operations need. The base's addresses are
-    /// read only when asked for (operations and the impact report count them; at 100× they
-    /// are most of the store).
-    func load(_ id: Int, addresses: Bool = true) throws -> (DraftInfo, PlanMap, PlanContext) {
+    /// never read whole (at 100× they are most of the store): operations and the impact report
+    /// ask the store for those in the box of the grids they change.
+    func load(_ id: Int) throws -> (DraftInfo, PlanMap, PlanContext) {
+        let (info, map, context, _) = try loadWithRows(id)
+        return (info, map, context)
+    }
+
+    /// `load`, with the draft's stored rows as read.
+    func loadWithRows(_ id: Int) throws -> (DraftInfo, PlanMap, PlanContext, ChangeSet) {
         let info = try store.draftInfo(id)
         guard info.status == "open" else {
             throw PlanError(
                 "draft_closed",
                 "draft \(id) is \(info.status)\(info.publishedVersion.map { " as version \($0)" } ?? "")")
         }
-        let base = try store.dataset(version: info.base, addresses: addresses)
-        let map = try PlanMap(base: base, rows: try store.draftRows(id))
+        let base = try store.dataset(version: info.base, addresses: false)
+        let rows = try store.draftRows(id)
+        let map = try PlanMap(base: base, rows: rows)
         // Codes held by other open drafts are taken too: two drafts never make the same code.
         let used = Set(try store.gridCodeHistory().keys).union(try store.gridCodesInDrafts())
+        let store = self.store, version = info.base
         let context = PlanContext(
-            codes: GridCodes(everUsed: used), addresses: base.addresses.map(\.location),
+            codes: GridCodes(everUsed: used),
+            addresses: { box in try store.addresses(version: version, in: box).map(\.location) },
             minimumArea: rules.sliverArea)
-        return (info, map, context)
+        return (info, map, context, rows)
     }
 
     /// Applies one operation to a draft and saves it; answers what it did.
     @discardableResult
     public func apply(_ op: PlanOperation, to id: Int) throws -> JSONValue {
-        var (info, map, context) = try load(id)
+        var (info, map, context, before) = try loadWithRows(id)
         let result = try map.apply(op, context: context)
         var entry = op.json.object ?? JSONObject()
         entry["at"] = .string(VersionInfo.iso(MapStore.nowMs))
         entry["result"] = .object(result)
         let changes = map.changes
+        entry["undo"] = DraftUndo.record(before: before, after: changes)
         try store.saveDraft(info, rows: changes, entry: .object(entry))
         var out = result
         out["draft"] = JSONValue(id)
@@ -65,7 +75,7 @@ public final class Planner {
 
     /// Validates a draft against its rules and its base.
     public func validate(draft id: Int) throws -> ValidationReport {
-        let (info, map, _) = try load(id, addresses: false)
+        let (info, map, _) = try load(id)
         return try Validator.validate(try map.dataset(), rules: rules, base: map.base, moves: Planner.moves(info.log))
     }
 
@@ -121,9 +131,10 @@ public final class Planner {
     /// Whom the draft affects, against its base.
     public func impact(draft id: Int) throws -> ImpactReport {
         let (info, map, _) = try load(id)
+        let store = self.store
         return try ImpactReport.measure(
             base: map.base, baseVersion: info.base, draft: try map.dataset(),
-            changed: map.changedGrids)
+            changed: map.changedGrids, addresses: { box in try store.addresses(version: info.base, in: box) })
     }
 
     /// Publishes a draft as the next version. When versions were published since its base,
@@ -181,7 +192,7 @@ public final class Planner {
     /// Writes a draft's grids for editing in QGIS: GeoJSON (`.geojson`, `.json`) or a
     /// GeoPackage of the whole draft map (`.gpkg`, layer `grids`).
     public func export(draft id: Int, to path: String) throws {
-        let (_, map, _) = try load(id, addresses: false)
+        let (_, map, _) = try load(id)
         let d = try map.dataset()
         if path.hasSuffix(".gpkg") {
             // Written beside and renamed over: a failed write leaves the old file as it was.

@@ -53,8 +53,10 @@ public struct RouteImpact: Sendable {
         ]
     }
 
-    /// Measures `draft`'s units against `base`'s (which must hold its addresses).
-    static func measure(base: Dataset, draft: Dataset) throws -> RouteImpact {
+    /// Measures `draft`'s units against `base`'s; `addresses` gives the base's inside a box.
+    static func measure(base: Dataset, draft: Dataset, addresses read: (BoundingBox) throws -> [Address]) throws
+        -> RouteImpact
+    {
         let before = Dictionary(base.units.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let after = Dictionary(draft.units.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var changes: [UnitChange] = []
@@ -113,7 +115,7 @@ public struct RouteImpact: Sendable {
             }
             let oldIndex = old.isEmpty ? nil : try GridIndex(polygons: old.map(\.shape))
             let newIndex = new.isEmpty ? nil : try GridIndex(polygons: new.map(\.shape))
-            for a in base.addresses where box.contains(a.location) {
+            for a in try read(box) where box.contains(a.location) {
                 let from = oldIndex?.exactlyCovering(a.location).first.map { old[$0].id }
                 let to = newIndex?.exactlyCovering(a.location).first.map { new[$0].id }
                 if from != to {

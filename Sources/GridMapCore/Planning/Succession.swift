@@ -13,8 +13,8 @@ struct Succession {
     /// For each old grid, the new grid holding its largest share (its successor).
     private(set) var successor: [String: String] = [:]
 
-    /// `before` and `after` describe the same area; `addresses` are the base's points.
-    init(before: [String: Shape], after: [String: Shape], addresses: [Coordinate]) throws {
+    /// `before` and `after` describe the same area; `addresses` gives the base's points in a box.
+    init(before: [String: Shape], after: [String: Shape], addresses: (BoundingBox) throws -> [Coordinate]) throws {
         let oldIDs = before.keys.sorted()
         let newIDs = after.keys.sorted()
         let oldIndex = try GridIndex(polygons: oldIDs.map { before[$0]! })
@@ -22,7 +22,7 @@ struct Succession {
         var box: BoundingBox?
         for s in before.values { if let b = s.bounds { box == nil ? (box = b) : box!.include(b) } }
         if let box {
-            for p in addresses where box.contains(p) {
+            for p in try addresses(box) where box.contains(p) {
                 guard let o = oldIndex.locate(p), let n = newIndex.locate(p) else { continue }
                 flow[oldIDs[o], default: [:]][newIDs[n], default: 0] += 1
             }

@@ -405,10 +405,13 @@ final class LockedStore: VersionedStore, @unchecked Sendable {
         try withLock { try $0.createDraft(name: name, author: author, base: base) }
     }
     func draftInfo(_ id: Int) throws -> DraftInfo { try withLock { try $0.draftInfo(id) } }
+    func addresses(version v: Int, in box: BoundingBox) throws -> [Address] {
+        try withLock { try $0.addresses(version: v, in: box) }
+    }
     func draftInfos(all: Bool) throws -> [DraftInfo] { try withLock { try $0.draftInfos(all: all) } }
     func draftRows(_ id: Int) throws -> ChangeSet { try withLock { try $0.draftRows(id) } }
-    func saveDraft(_ info: DraftInfo, rows: ChangeSet, entry: JSONValue) throws {
-        try withLock { try $0.saveDraft(info, rows: rows, entry: entry) }
+    func saveDraft(_ info: DraftInfo, rows: ChangeSet, log: [JSONValue]) throws {
+        try withLock { try $0.saveDraft(info, rows: rows, log: log) }
     }
     func discardDraft(_ id: Int) throws { try withLock { try $0.discardDraft(id) } }
     func gridCodesInDrafts() throws -> Set<String> { try withLock { try $0.gridCodesInDrafts() } }

@@ -61,6 +61,8 @@ public final class MapStore {
     /// The last version read as a dataset (with its addresses or not), from which a later one
     /// is made by its changes.
     private var cachedDataset: (dataset: Dataset, addresses: Bool)?
+    /// Whether the (lon, lat) index of addresses was looked for (`addresses(version:in:)`).
+    private var placeIndexChecked = false
 
     /// Opens an existing store, checking that it is one and that this build can read it.
     public init(path: String, readOnly: Bool = false) throws {
@@ -156,6 +158,7 @@ public final class MapStore {
             community TEXT, road TEXT, number TEXT, compound TEXT, building TEXT, unit TEXT, room TEXT,
             lon REAL, lat REAL, PRIMARY KEY (id, since)) WITHOUT ROWID;
         CREATE INDEX address_since ON address(since);
+        CREATE INDEX address_place ON address(lon, lat);
         """ + appendOnly(["version", "feature", "address"])
 
     /// Triggers that refuse every UPDATE and DELETE of the tables: history is never rewritten.
@@ -276,6 +279,8 @@ public final class MapStore {
 
     static let addressColumns =
         "id, live, text, street, community, road, number, compound, building, unit, room, lon, lat"
+    static let addressColumnsOfA = addressColumns.split(separator: ",")
+        .map { "a." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
 
     /// The address a row of `addressColumns` holds, nil for a tombstone.
     static func address(_ s: SQLiteStatement) -> Address? {
@@ -301,6 +306,37 @@ public final class MapStore {
             }
             if let pending { out.append(pending) }
             return out
+        }
+    }
+
+    /// Version `v`'s live addresses inside `box`, by the (lon, lat) index: the rows in the box up
+    /// to `v` that are their address's last row up to `v` (a later row may have moved it out).
+    public func addresses(version v: Int, in box: BoundingBox) throws -> [Address] {
+        try named {
+            try ensurePlaceIndex()
+            var out: [Address] = []
+            try db.query(
+                "SELECT \(MapStore.addressColumnsOfA) FROM address a "
+                    + "WHERE a.lon BETWEEN ? AND ? AND a.lat BETWEEN ? AND ? AND a.since <= ? "
+                    + "AND a.since = (SELECT max(since) FROM address b WHERE b.id = a.id AND b.since <= ?)",
+                [.real(box.minX), .real(box.maxX), .real(box.minY), .real(box.maxY), .integer(v), .integer(v)]
+            ) { s in
+                if let a = MapStore.address(s) { out.append(a) }
+            }
+            return out.sorted { $0.id < $1.id }
+        }
+    }
+
+    /// The (lon, lat) index of addresses, made the first time a store written by an older build
+    /// is asked (once: seconds at 100×); a store opened read-only is scanned instead.
+    /// Marked done only once it is there (or cannot be made): a failure (the file busy with
+    /// another process's publish) leaves this query scanning, and the next call tries again.
+    private func ensurePlaceIndex() throws {
+        guard !placeIndexChecked else { return }
+        let exists = try db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'address_place'") ?? 0
+        guard exists == 0, !readOnly else { placeIndexChecked = true; return }
+        if (try? db.execute("CREATE INDEX IF NOT EXISTS address_place ON address(lon, lat)")) != nil {
+            placeIndexChecked = true
         }
     }
 

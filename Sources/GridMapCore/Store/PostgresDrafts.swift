@@ -55,12 +55,12 @@ extension PostgresStore {
         }
     }
 
-    public func saveDraft(_ info: DraftInfo, rows: ChangeSet, entry: JSONValue) throws {
+    public func saveDraft(_ info: DraftInfo, rows: ChangeSet, log: [JSONValue]) throws {
         try writing {
             let updated = try db.query(
                 "UPDATE gridmap.draft SET revision = revision + 1, updated_ms = $1, log = $2 "
                     + "WHERE id = $3 AND revision = $4 AND status = 'open'",
-                [.int(Int(MapStore.nowMs)), .text(JSONValue.array(info.log + [entry]).serialized), .int(info.id),
+                [.int(Int(MapStore.nowMs)), .text(JSONValue.array(log).serialized), .int(info.id),
                  .int(info.revision)])
             guard updated == 1 else {
                 throw PlanError("draft_changed", "draft \(info.id) was changed or closed meanwhile: run the "

@@ -111,16 +111,15 @@ extension MapStore {
         }
     }
 
-    /// Stores a draft's edits and appends `entry` to its log, if nobody saved it since
-    /// `info` was read.
-    public func saveDraft(_ info: DraftInfo, rows: ChangeSet, entry: JSONValue) throws {
+    /// Stores a draft's edits and its log, if nobody saved it since `info` was read.
+    public func saveDraft(_ info: DraftInfo, rows: ChangeSet, log: [JSONValue]) throws {
         try writing {
             do {
                 try db.query(
                     "UPDATE draft SET revision = revision + 1, updated_ms = ?, log = ? "
                         + "WHERE id = ? AND revision = ? AND status = 'open'",
                     [
-                        .integer(Int(MapStore.nowMs)), .text(JSONValue.array(info.log + [entry]).serialized),
+                        .integer(Int(MapStore.nowMs)), .text(JSONValue.array(log).serialized),
                         .integer(info.id), .integer(info.revision),
                     ])
                 guard db.changes == 1 else {

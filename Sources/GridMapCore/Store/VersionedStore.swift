@@ -29,6 +29,9 @@ public protocol VersionedStore: AnyObject {
     func gridShapes(version: Int) throws -> [(id: String, shape: Shape)]
     /// The version's addresses, read when first needed (or `reuse`'s when they are the same).
     func addressSource(version: Int, reuse: AddressSource?) throws -> AddressSource
+    /// Version `v`'s live addresses inside `box`: a spatial query on the store, so that
+    /// planning reads the addresses near the grids it changes, not all of them.
+    func addresses(version v: Int, in box: BoundingBox) throws -> [Address]
     /// Ids of `layers` changed by the versions after `base`.
     func changedIDs(since base: Int, layers: [Layer]) throws -> Set<String>
     /// Every grid code the store has held, with the last version that changed it.
@@ -53,9 +56,9 @@ public protocol VersionedStore: AnyObject {
     /// The open drafts, or every draft with `all`.
     func draftInfos(all: Bool) throws -> [DraftInfo]
     func draftRows(_ id: Int) throws -> ChangeSet
-    /// Stores a draft's edits and appends `entry` to its log, if nobody saved it since `info`
-    /// was read (else `PlanError("draft_changed")`).
-    func saveDraft(_ info: DraftInfo, rows: ChangeSet, entry: JSONValue) throws
+    /// Stores a draft's edits and its whole log (an operation appends an entry, an undo drops
+    /// the last), if nobody saved it since `info` was read (else `PlanError("draft_changed")`).
+    func saveDraft(_ info: DraftInfo, rows: ChangeSet, log: [JSONValue]) throws
     func discardDraft(_ id: Int) throws
     /// Grid codes held by open drafts.
     func gridCodesInDrafts() throws -> Set<String>
@@ -109,6 +112,11 @@ extension VersionedStore {
     @discardableResult
     public func publish(_ changes: ChangeSet, parent: Int, author: String, message: String) throws -> VersionInfo {
         try publish(changes, parent: parent, author: author, message: message, closing: nil, dataset: nil)
+    }
+
+    /// Stores a draft's edits and appends `entry` to its log.
+    public func saveDraft(_ info: DraftInfo, rows: ChangeSet, entry: JSONValue) throws {
+        try saveDraft(info, rows: rows, log: info.log + [entry])
     }
 
     @discardableResult

@@ -202,10 +202,6 @@ async function search(event) {
   } catch (e) { document.getElementById("message").textContent = e.message; }
 }
 
-// Resource kinds as the district names them (the ids stay in the data and the API).
-const kindNames = { grid_worker: "网格员", enforcement: "执法人员", service_company: "服务企业",
-  service_point: "便民服务点", camera: "监控", venue: "九小场所" };
-
 async function toggleKind(kind, on) {
   if (!on) { if (state.resources[kind]) map.removeLayer(state.resources[kind]); return; }
   const data = await api("/api/layers/resources?kind=" + encodeURIComponent(kind));

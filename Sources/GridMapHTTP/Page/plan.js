@@ -1,65 +1,461 @@
-// The planner's page: version history, the open drafts, and for the chosen draft its changes
-// drawn over the base, its impact table and its validation findings (click one to go there).
-// Each part is a panel below: a title, what it reads, how it draws. Adding a planning view is
-// adding one entry.
+// The planner's page: drafts opened, edited on the map (split, boundary, merge, transfer,
+// community, a grid's fields and staff), undone, validated, measured and published; the
+// version history compared and the map shown as of any moment. Every edit is the engine's
+// own operation (POST /api/plan/drafts/ID/OP, the same request as `PLAN …` and `gridmap plan`);
+// its refusal is shown beside the map and the draft stays as it was.
+// Each part of the side panel is an entry of `panels` below: a title, when it shows, what it
+// reads, how it draws (and what its controls do). Adding a view is adding one entry.
 "use strict";
 const map = makeMap({ preferCanvas: true });
-const state = { draft: null, changes: null, marker: null };
-window.planner = { ready: false, changes: 0, findings: 0, impactRows: 0 };
+const state = {
+  draft: null, info: null, base: null, draftGrids: { features: [], removed: [] }, rings: [], selected: [],
+  tool: null, sketch: null, layers: {}, marker: null, changes: null, communities: [], workers: [],
+  compare: null, asOf: null,
+};
+window.planner = { ready: false, changes: 0, findings: 0, impactRows: 0, edits: 0, lastError: null, published: null };
+
+const toolNames = { split: "分割网格", move_boundary: "调整边界", merge: "合并网格", transfer: "划转区域" };
+const toolHelp = {
+  split: "在网格上点击画分割线，双击结束（靠近已有顶点或边界会自动吸附）。",
+  move_boundary: "先选中网格，再从与相邻网格的共同边界上一点画到另一点，双击结束。",
+  merge: "依次点击要合并的网格（同一社区、相邻），再点“确认合并”。",
+  transfer: "先选中接收的网格，再画出要划入的区域（多边形），双击结束。",
+};
+// The engine's refusals, in the planner's words (the engine's own message follows).
+const refusals = {
+  not_crossing: "分割线没有完整穿过网格", bad_line: "线不合规", not_adjacent: "所选网格不相邻",
+  not_same_community: "所选网格不在同一社区", bad_merge: "不能这样合并", wrong_ends: "新边界的两端必须在原边界上",
+  not_neighbour: "两个网格不相邻", bad_boundary: "新边界不合规", not_touching: "区域没有接触接收网格",
+  covers_other: "区域涉及其他网格", empty_transfer: "区域与来源网格没有重叠", takes_whole_grid: "不能划走整个网格",
+  empties_grid: "操作会使网格为空", splits_grid: "操作会把网格分成不相连的几块", sliver: "会产生过小的碎片",
+  outside_district: "超出辖区范围", same_community: "网格已在该社区", unknown_community: "没有这个社区",
+  unknown_grid: "没有这个网格", unknown_resource: "没有这个人员", not_staff: "只能指派网格员或执法人员",
+  bad_field: "不能修改这个字段", bad_value: "数值不合规", no_change: "没有改动", invalid: "校验有错误，不能发布",
+  conflict: "与他人已发布的版本冲突", stale_version: "版本已过期", empty_draft: "草稿没有任何改动",
+  draft_changed: "草稿刚被他人修改，请重试", draft_closed: "草稿已关闭", nothing_to_undo: "没有可撤销的操作",
+  cannot_undo: "这一步不能撤销", bad_name: "草稿需要名称", multipart_grid: "网格由多块组成，不能这样操作",
+  inexact: "边界不精确", leaves_grids: "操作会留下空隙", invalid_area: "区域不合规", bad_area: "区域不合规",
+  bad_transfer: "不能这样划转", forbidden: "没有规划权限",
+};
+// Validation rules as planners name them (the rule's code stays in the tooltip).
+const ruleNames = {
+  invalid_polygon: "图形无效", overlap: "网格重叠", gap: "存在空隙", outside_district: "超出辖区",
+  crosses_community: "跨越社区边界", crosses_street: "跨越街道边界", street_mismatch: "街道不一致", sliver: "碎片过小",
+  code_malformed: "编码格式错误", code_duplicated: "编码重复", code_not_in_community: "编码与社区不符",
+  no_grid_worker: "未配网格员", staff_unknown_grid: "人员指派到不存在的网格", multipart: "网格由多块组成",
+  holes: "网格有洞", unmatched_vertices: "共同边界顶点不一致", households_range: "户数超出范围",
+  unit_gap: "部门辖区空隙", unit_overlap: "部门辖区重叠", category_without_units: "类别无责任单位",
+};
+const area = m => m == null ? "" : Math.round(m).toLocaleString() + " m²";
 
 function table(head, rows) {
   return "<table><tr>" + head.map(h => "<th>" + text(h) + "</th>").join("") + "</tr>" +
     rows.map(r => "<tr>" + r.map(c => "<td>" + c + "</td>").join("") + "</tr>").join("") + "</table>";
 }
-const area = m => m == null ? "" : Math.round(m).toLocaleString() + " m²";
+const button = (id, label, extra) => "<button id=" + id + (extra || "") + ">" + text(label) + "</button>";
+const on = (box, id, f) => { const e = box.querySelector("#" + id); if (e) e.addEventListener("click", f); };
 
 const panels = [
   {
-    title: "版本历史", read: () => api("/api/versions"),
-    draw: v => table(["版本", "发布时间", "发布人", "说明", "网格"], v.versions.map(x =>
-      [x.version, text(x.published_at.slice(0, 16).replace("T", " ")), text(x.author), text(x.message),
-       x.changed_grids.length])),
-  },
-  {
-    title: "草稿", read: () => api("/api/plan/drafts"),
-    draw: d => d.drafts.length === 0 ? "<p class=muted>没有打开的草稿</p>" :
+    title: "草稿", show: () => !state.draft, read: () => api("/api/plan/drafts"),
+    draw: d => (d.drafts.length === 0 ? "<p class=muted>没有打开的草稿</p>" :
       table(["草稿", "名称", "作者", "基于版本", "操作"], d.drafts.map(x =>
-        ["<a href='#draft=" + x.draft + "'>" + x.draft + "</a>", text(x.name), text(x.author), x.base, x.operations])),
+        ["<a href='#draft=" + x.draft + "'>" + x.draft + "</a>", text(x.name), text(x.author), x.base,
+          x.operations]))) +
+      "<p><input id=draft-name placeholder='草稿名称，如：北安社区网格调整'> <input id=author placeholder='作者' size=8 value='" +
+      text(author()) + "'> " + button("open-draft", "新建草稿") + "</p>",
+    after: (d, box) => on(box, "open-draft", () => act(async () => {
+      localStorage.setItem("gridmap.author", box.querySelector("#author").value.trim());
+      const created = await api("/api/plan/drafts", { name: box.querySelector("#draft-name").value,
+        author: author() });
+      location.hash = "draft=" + created.draft;
+    })),
   },
   {
-    title: "影响", needsDraft: true, read: id => api("/api/plan/drafts/" + id + "/impact?changes=1"),
+    title: "编辑", show: () => state.draft, read: id => api("/api/plan/drafts/" + id),
+    // The draft's name, its tools, its operations (undo removes the last), publish and discard.
+    draw: d => {
+      state.info = d;
+      const tools = Object.keys(toolNames).map(t => button("tool-" + t, toolNames[t],
+        state.tool === t ? " class=active" : "")).join(" ");
+      const merging = state.tool === "merge" ?
+        "<p>" + button("merge-now", "确认合并（" + state.selected.length + " 个）") + "</p>" : "";
+      return "<p><b>" + text(d.name) + "</b> · " + text(d.author) + " · 基于版本 " + d.base + " · " +
+        d.operations + " 步操作 <a href='#'>返回草稿列表</a></p><p class=tools>" + tools + "</p>" +
+        (state.tool ? "<p class=muted id=tool-help>" + text(toolHelp[state.tool]) + " " +
+          button("tool-cancel", "取消") + "</p>" : "") + merging +
+        "<p>" + button("undo", "撤销上一步", d.operations ? "" : " disabled") + "</p>" +
+        (d.log.length ? "<ol class=log>" + d.log.map(e => "<li>" + text(opName(e)) + "</li>").join("") + "</ol>" : "") +
+        "<p><input id=publish-message placeholder='发布说明'> " + button("publish", "发布") + " " +
+        button("discard", state.confirmDiscard ? "确认放弃草稿" : "放弃草稿") + "</p>";
+    },
+    after: (d, box) => {
+      for (const t of Object.keys(toolNames)) on(box, "tool-" + t, () => startTool(t));
+      on(box, "tool-cancel", () => stopTool(true));
+      on(box, "merge-now", () => edit("merge", { grids: state.selected }));
+      on(box, "undo", () => edit("undo", {}));
+      on(box, "publish", () => publish(box.querySelector("#publish-message").value));
+      on(box, "discard", () => {
+        if (!state.confirmDiscard) { state.confirmDiscard = true; render(); return; }
+        state.confirmDiscard = false;
+        act(async () => { await api(draftPath("discard"), {}); location.hash = ""; });
+      });
+    },
+  },
+  {
+    title: "网格", show: () => state.draft && state.selected.length === 1 && state.tool !== "merge",
+    read: id => Promise.all([api(draftPath("grids/" + encodeURIComponent(state.selected[0]))), workers()]),
+    draw: ([g, all]) => {
+      const staff = g.staff.map(r => [text(kindNames[r.kind] || r.kind), text(r.name) + " " + text(r.contact || ""),
+        button("unassign-" + r.id, "移出", " data-resource='" + text(r.id) + "'")]);
+      const here = new Set(g.staff.map(r => r.id));
+      const options = all.filter(w => !here.has(w.id)).map(w => "<option value='" + text(w.id) + "'>" +
+        text(w.name) + "（" + text((w.grid_id || "").slice(-6)) + "）</option>").join("");
+      const communities = g.bordering_communities.map(c => "<option value='" + text(c.id) + "'>" + text(c.name) +
+        "</option>").join("");
+      return "<p class=muted>" + text(g.id) + (g.changed ? " · 草稿中已改动" : "") + " · " + text(g.community.name) +
+        "</p><div id=grid-card><label>名称 <input id=f-name value='" + text(g.name) + "'></label>" +
+        "<label>户数 <input id=f-households type=number value='" + g.households + "'></label>" +
+        "<label>人口 <input id=f-population type=number value='" + g.population + "'></label>" +
+        button("save-fields", "保存") + "</div>" +
+        table(["人员", "姓名", ""], staff) +
+        "<p><select id=assign-worker><option value=''>指派网格员…</option>" + options + "</select> " +
+        button("assign", "指派") + "</p>" +
+        (communities ? "<p><select id=move-community><option value=''>划入相邻社区…</option>" + communities +
+          "</select> " + button("move", "调整社区") + "</p>" : "");
+    },
+    after: ([g], box) => {
+      on(box, "save-fields", () => act(async () => {
+        for (const field of ["name", "households", "population"]) {
+          const value = box.querySelector("#f-" + field).value;
+          if (String(g[field]) !== value) await editOnly("set", { grid: g.id, field, value });
+        }
+        await refresh();
+      }));
+      box.querySelectorAll("[data-resource]").forEach(b => b.addEventListener("click", () =>
+        edit("unassign", { resource: b.dataset.resource })));
+      on(box, "assign", () => {
+        const resource = box.querySelector("#assign-worker").value;
+        if (resource) edit("assign", { resource, grid: g.id });
+      });
+      on(box, "move", () => {
+        const community = box.querySelector("#move-community").value;
+        if (community) edit("move_community", { grid: g.id, community }, { select: [] });
+      });
+    },
+  },
+  {
+    title: "影响", show: () => state.draft, read: id => api(draftPath("impact?changes=1")),
     draw: r => {
       drawChanges(r.changes);
       window.planner.impactRows = r.grids.length;
       const fig = f => f ? area(f.area_m2) + "<br>" + f.households + " 户 / " + f.population + " 人" : "—";
+      const status = { created: "新建", retired: "撤销", changed: "改动", vertices_added: "边界加点" };
       return table(["网格", "变化", "之前", "之后"], r.grids.map(g =>
-        [text(g.id.slice(-6)) + "<br>" + text(g.name), text(g.status), fig(g.before), fig(g.after)])) +
+        [text(g.id.slice(-6)) + "<br>" + text(g.name), text(status[g.status] || g.status), fig(g.before),
+          fig(g.after)])) +
         "<p>迁移地址 " + r.addresses_moved + "，估计迁移居民 " + r.residents_moved_estimated +
         "，人员调整 " + r.staff.length + "</p>";
     },
   },
   {
-    title: "校验", needsDraft: true, read: id => api("/api/plan/drafts/" + id + "/validate"),
+    title: "校验", show: () => state.draft, read: id => api(draftPath("validate")),
     draw: r => {
       window.planner.findings = r.findings.length;
+      window.planner.errors = r.findings.filter(f => f.severity === "error").length;
       if (r.findings.length === 0) return "<p>通过：没有问题</p>";
       return "<ol id=findings>" + r.findings.map((f, k) => "<li data-k=" + k + " class=" + text(f.severity) +
-        "><b>" + text(f.rule) + "</b> " + text(f.message) + (f.area_m2 ? " (" + area(f.area_m2) + ")" : "") +
+        "><b title='" + text(f.rule) + "'>" + text(ruleNames[f.rule] || f.rule) + "</b> " + text(f.message) + (f.area_m2 ? " (" + area(f.area_m2) + ")" : "") +
         "</li>").join("") + "</ol>";
     },
-    after: (r, box) => box.querySelectorAll("li").forEach(li => li.addEventListener("click", () =>
+    after: (r, box) => box.querySelectorAll("#findings li").forEach(li => li.addEventListener("click", () =>
       goTo(r.findings[+li.dataset.k]))),
   },
+  {
+    title: "版本历史", show: () => true, read: () => api("/api/versions"),
+    draw: v => {
+      const options = sel => v.versions.map(x => "<option value=" + x.version + (x.version === sel ? " selected" : "") +
+        ">" + x.version + " · " + text(x.message.slice(0, 20)) + "</option>").join("");
+      const newest = v.versions.length ? v.versions[0].version : 1;
+      const c = state.compare;
+      return table(["版本", "发布时间", "发布人", "说明", "网格"], v.versions.map(x =>
+        [x.version, text(x.published_at.slice(0, 16).replace("T", " ")), text(x.author), text(x.message),
+          x.changed_grids.length])) +
+        "<p>对比 <select id=from>" + options(c ? c.from : Math.max(1, newest - 1)) + "</select> → <select id=to>" +
+        options(c ? c.to : newest) + "</select> " + button("compare", "对比") + "</p>" +
+        (c ? "<p id=compared>版本 " + c.from + " → " + c.to + "：改动网格 " + c.ids.length + " 个 " +
+          text(c.ids.slice(0, 8).map(id => id.slice(-6)).join("、")) + " " + button("compare-clear", "清除") +
+          "</p>" : "") +
+        "<p>查看某一时刻的地图 <input id=asof type=datetime-local step=1> " + button("show-asof", "查看") +
+        (state.asOf ? " " + button("asof-clear", "回到当前") + "<br><span id=asof-shown>显示 " +
+          text(state.asOf.label) + " 时的地图（版本 " + text(state.asOf.version) + "）</span>" : "") + "</p>";
+    },
+    after: (v, box) => {
+      on(box, "compare", () => act(() => compare(+box.querySelector("#from").value, +box.querySelector("#to").value)));
+      on(box, "compare-clear", () => { clearLayer("compare"); state.compare = null; render(); });
+      on(box, "show-asof", () => act(() => showAsOf(box.querySelector("#asof").value)));
+      on(box, "asof-clear", () => { clearLayer("asof"); state.asOf = null; render(); });
+    },
+  },
 ];
+
+function opName(e) {
+  const grid = e.grid ? " " + e.grid.slice(-6) : "";
+  const names = { split: "分割", merge: "合并", move_boundary: "调整边界", transfer: "划转", move_community: "调整社区",
+    set: "修改", assign: "指派", unassign: "移出", replace: "整层替换", replace_units: "替换责任单位" };
+  return (names[e.op] || e.op) + grid + (e.field ? " " + e.field + "=" + e.value : "") +
+    (e.grids ? " " + e.grids.map(g => g.slice(-6)).join("+") : "") + (e.resource ? " " + e.resource : "");
+}
+
+// The name this browser's planner gave (recorded on drafts and versions; the role decides rights).
+const author = () => localStorage.getItem("gridmap.author") || "";
+
+const draftPath = op => "/api/plan/drafts/" + state.draft + "/" + op;
+
+async function workers() {
+  if (!state.workers.length) {
+    const layer = await api("/api/layers/resources?kind=grid_worker");
+    state.workers = layer.features.map(f => f.properties).sort((a, b) => a.id < b.id ? -1 : 1);
+  }
+  return state.workers;
+}
+
+// Runs a page action; a refusal is shown beside the map and marks the grids it names.
+async function act(f) {
+  try {
+    clearError();
+    await f();
+  } catch (e) { fail(e); }
+}
+
+function fail(e) {
+  window.planner.lastError = { code: e.code || null, message: e.message, ids: e.ids || [] };
+  const words = refusals[e.code] || "操作未完成";
+  document.getElementById("message").innerHTML = "<b>" + text(words) + "</b>：" + text(e.message) +
+    (e.ids && e.ids.length ? "<br>涉及网格：<span id=conflicts>" + text(e.ids.join("、")) + "</span>" : "");
+  clearLayer("conflicts");
+  const hit = draftFeatures().filter(f => (e.ids || []).includes(f.properties.id));
+  if (hit.length) {
+    state.layers.conflicts = L.geoJSON({ type: "FeatureCollection", features: hit },
+      { style: { color: "#d00", weight: 4, fillColor: "#d00", fillOpacity: 0.25 }, interactive: false }).addTo(map);
+  }
+}
+
+function clearError() {
+  document.getElementById("message").textContent = "";
+  window.planner.lastError = null;
+  clearLayer("conflicts");
+}
+
+function clearLayer(name) {
+  if (state.layers[name]) { map.removeLayer(state.layers[name]); delete state.layers[name]; }
+}
+
+// One operation on the draft, then the map and panels read again.
+async function edit(op, body, options) {
+  await act(async () => {
+    try {
+      await editOnly(op, body);
+    } catch (e) {
+      // A refused drawing ends its tool (draw again); a refused merge keeps its selection to mend.
+      if (state.tool && state.tool !== "merge") stopTool(true);
+      throw e;
+    }
+    stopTool(false);
+    if (options && options.select) state.selected = options.select;
+    await refresh();
+  });
+}
+
+async function editOnly(op, body) {
+  await api(draftPath(op), body);
+  window.planner.edits++;
+}
+
+async function publish(message) {
+  await act(async () => {
+    const body = message ? { message } : {};
+    if (author()) body.author = author();
+    const v = await api(draftPath("publish"), body);
+    window.planner.published = v.version;
+    document.getElementById("message").innerHTML = "<span class=ok>已发布为版本 " + text(v.version) + "</span>";
+    state.base = null;
+    location.hash = "";
+  });
+}
+
+// The draft's grids: the base's, with the draft's changed grids in place and its removed ones gone.
+function draftFeatures() {
+  if (!state.base) return [];
+  const replaced = new Set(state.draftGrids.removed.concat(state.draftGrids.features.map(f => f.properties.id)));
+  return state.base.features.filter(f => !replaced.has(f.properties.id)).concat(state.draftGrids.features);
+}
+
+function gridAt(lon, lat) {
+  const f = draftFeatures().find(f => insideGeometry(f.geometry, [lon, lat]));
+  return f && f.properties.id;
+}
+
+// The district around the grids, so that the page needs no base map: the outline, streets and
+// communities as lines, their names as labels by zoom, and the draft's grid codes when close.
+const context = { outline: { color: "#222", weight: 3, fill: false },
+  streets: { color: "#b35a00", weight: 2.5, fill: false },
+  communities: { color: "#1d4f91", weight: 1.5, fill: false, dashArray: "4 3" } };
+const labelZoom = { streets: [0, 13], communities: [13, 16], grid: [16, 30] };
+
+async function loadContext() {
+  state.labels = [];
+  for (const name of Object.keys(context)) {
+    const layer = L.geoJSON(await api("/api/layers/" + name), { style: context[name], interactive: false }).addTo(map);
+    if (labelZoom[name]) layer.eachLayer(f => state.labels.push(label(f, f.feature.properties.name, name)));
+  }
+  map.on("zoomend", showLabels);
+}
+
+function label(f, name, kind) {
+  return { range: labelZoom[kind], marker: L.marker(f.getBounds().getCenter(), { interactive: false,
+    icon: L.divIcon({ className: "label " + kind.replace(/s$/, ""), html: text(name), iconSize: null }) }) };
+}
+
+// Grid codes (last three digits) of the draft's grids as they now stand.
+function labelGrids() {
+  for (const l of state.gridLabels || []) map.removeLayer(l.marker);
+  state.gridLabels = [];
+  L.geoJSON({ type: "FeatureCollection", features: draftFeatures() }).eachLayer(f =>
+    state.gridLabels.push(label(f, f.feature.properties.id.slice(-3), "grid")));
+  showLabels();
+}
+
+function showLabels() {
+  const z = map.getZoom();
+  for (const l of state.labels.concat(state.gridLabels || [])) {
+    const on = z >= l.range[0] && z < l.range[1];
+    if (on && !map.hasLayer(l.marker)) l.marker.addTo(map);
+    if (!on && map.hasLayer(l.marker)) map.removeLayer(l.marker);
+  }
+}
+
+async function loadBase() {
+  if (!state.labels) await loadContext();
+  state.base = await api("/api/layers/grids");
+  clearLayer("base");
+  state.layers.base = L.geoJSON(state.base, { style: { color: "#888", weight: 0.7, fill: false },
+    interactive: false }).addTo(map);
+  if (!state.fitted) { map.fitBounds(state.layers.base.getBounds()); state.fitted = true; }
+}
+
+async function refresh() {
+  // Not ready until every panel has read and drawn the draft as it now is.
+  window.planner.ready = false;
+  if (!state.base) await loadBase();
+  if (state.draft) {
+    const reply = await api(draftPath("grids"));
+    state.draftGrids = { features: reply.grids.features, removed: reply.removed };
+  } else state.draftGrids = { features: [], removed: [] };
+  state.rings = gridRings(draftFeatures());
+  const replaced = new Set(state.draftGrids.removed.concat(state.draftGrids.features.map(g => g.properties.id)));
+  state.layers.base.setStyle(f => replaced.has(f.properties.id) ? { opacity: 0 } :
+    { color: "#888", weight: 0.7, opacity: 1, fill: false });
+  clearLayer("draft");
+  state.layers.draft = L.geoJSON(state.draftGrids, { style: { color: "#06c", weight: 2, fillOpacity: 0.08 },
+    interactive: false }).addTo(map);
+  drawSelection();
+  labelGrids();
+  await render();
+}
+
+function drawSelection() {
+  clearLayer("selection");
+  const chosen = draftFeatures().filter(f => state.selected.includes(f.properties.id));
+  state.layers.selection = L.geoJSON({ type: "FeatureCollection", features: chosen },
+    { style: { color: "#f80", weight: 3, fillColor: "#f80", fillOpacity: 0.2 }, interactive: false }).addTo(map);
+  window.planner.selected = state.selected.slice();
+}
+
+// A click with no drawing under way picks the grid under it (in merge, adds it or takes it away).
+map.on("click", e => {
+  if (!state.draft || state.sketch) return;
+  const id = gridAt(e.latlng.lng, e.latlng.lat);
+  if (state.tool === "merge") {
+    if (id) state.selected = state.selected.includes(id) ? state.selected.filter(x => x !== id)
+      : state.selected.concat([id]);
+  } else state.selected = id ? [id] : [];
+  drawSelection();
+  render();
+});
+
+function startTool(tool) {
+  stopTool(false);
+  clearError();
+  state.tool = tool;
+  // A merge is of the grids clicked from now on.
+  if (tool === "merge") { state.selected = []; drawSelection(); render(); return; }
+  if ((tool === "move_boundary" || tool === "transfer") && state.selected.length !== 1) {
+    fail({ message: toolHelp[tool] });
+    state.tool = null;
+    return;
+  }
+  state.sketch = new Sketch(map, {
+    polygon: tool === "transfer", rings: state.rings,
+    done: points => finishDrawing(tool, points), cancel: () => stopTool(true),
+  });
+  render();
+}
+
+function stopTool(redraw) {
+  if (state.sketch) state.sketch.stop();
+  state.sketch = null;
+  state.tool = null;
+  if (redraw) render();
+}
+
+// A finished drawing becomes the tool's operation.
+function finishDrawing(tool, points) {
+  state.sketch = null;
+  const selected = state.selected[0];
+  if (tool === "split") {
+    // The grid chosen, else the one under the middle of the line's longest stretch.
+    let grid = selected;
+    if (!grid) {
+      let best = 0;
+      for (let i = 0; i + 1 < points.length; i++) {
+        const [a, b] = [points[i].point, points[i + 1].point], d = Math.hypot(b[0] - a[0], b[1] - a[1]);
+        if (d > best) { best = d; grid = gridAt((a[0] + b[0]) / 2, (a[1] + b[1]) / 2); }
+      }
+    }
+    return edit("split", { grid, line: lineGeometry(points) }, { select: [] });
+  }
+  if (tool === "move_boundary") {
+    // The neighbour is the other grid whose boundary holds both ends of the new course.
+    const first = points[0].grids, last = points[points.length - 1].grids;
+    const neighbour = first.find(g => g !== selected && last.includes(g));
+    if (!neighbour) {
+      stopTool(true);
+      return fail({ code: "wrong_ends", message: "两端都要吸附在所选网格与同一相邻网格的共同边界上" });
+    }
+    return edit("move_boundary", { grid: selected, neighbour, line: lineGeometry(points) });
+  }
+  // transfer: from the grids the area reaches, other than the one receiving it.
+  const polygon = polygonGeometry(points);
+  const sources = new Set();
+  for (const f of draftFeatures()) {
+    const id = f.properties.id;
+    if (id === selected) continue;
+    const reached = points.some(p => insideGeometry(f.geometry, p.point)) ||
+      gridRings([f]).some(r => r.coords.some(c => insideGeometry(polygon, c)));
+    if (reached) sources.add(id);
+  }
+  return edit("transfer", { target: selected, area: polygon, sources: [...sources] });
+}
 
 function drawChanges(changes) {
   if (state.changes) map.removeLayer(state.changes);
   state.changes = L.geoJSON(changes, {
+    interactive: false,
     style: f => f.properties.state === "before" ? { color: "#c00", weight: 2, dashArray: "5 4", fill: false }
       : { color: "#06c", weight: 3, fillColor: "#06c", fillOpacity: 0.15 },
   }).addTo(map);
   window.planner.changes = changes.features.length;
-  if (changes.features.length) map.fitBounds(state.changes.getBounds(), { maxZoom: 17 });
 }
 
 // A finding's place: its location, else its grids.
@@ -75,29 +471,79 @@ function goTo(f) {
   window.planner.focused = f;
 }
 
+// Two versions' changed grids: before (red, dashed) and after (blue).
+async function compare(from, to) {
+  const diff = await api("/api/diff?from=" + from + "&to=" + to);
+  const ids = diffGrids(diff);
+  const [a, b] = await Promise.all([api("/api/layers/grids?asof=" + from), api("/api/layers/grids?asof=" + to)]);
+  const pick = (layer, stateName) => layer.features.filter(f => ids.includes(f.properties.id))
+    .map(f => ({ type: "Feature", properties: { id: f.properties.id, state: stateName }, geometry: f.geometry }));
+  clearLayer("compare");
+  const features = pick(a, "before").concat(pick(b, "after"));
+  state.layers.compare = L.geoJSON({ type: "FeatureCollection", features }, { interactive: false,
+    style: f => f.properties.state === "before" ? { color: "#c00", weight: 2, dashArray: "5 4", fill: false }
+      : { color: "#093", weight: 3, fillColor: "#093", fillOpacity: 0.2 } }).addTo(map);
+  if (features.length) map.fitBounds(state.layers.compare.getBounds(), { maxZoom: 17 });
+  state.compare = { from, to, ids, features: features.length };
+  window.planner.compare = state.compare;
+  await render();
+}
+
+// The grid ids a diff names: {layers: {grids: {added: [id], removed: [id], changed: [{id, …}]}}}.
+function diffGrids(diff) {
+  const g = diff.layers.grids;
+  return [...new Set(g.added.concat(g.removed, g.changed.map(c => c.id)))].sort();
+}
+
+// The map as it was at a moment (a datetime-local value, the browser's time zone).
+async function showAsOf(value) {
+  if (!value) throw new Error("请先选择日期和时间");
+  const when = new Date(value).toISOString();
+  const layer = await api("/api/layers/grids?asof=" + encodeURIComponent(when));
+  clearLayer("asof");
+  state.layers.asof = L.geoJSON(layer, { style: { color: "#707", weight: 1.5, fill: false, dashArray: "2 3" },
+    interactive: false }).addTo(map);
+  state.asOf = { label: value.replace("T", " "), version: await versionAt(when), grids: layer.features.length };
+  window.planner.asOf = state.asOf;
+  await render();
+}
+
+async function versionAt(when) {
+  const v = await api("/api/version/" + encodeURIComponent(when));
+  return v.version;
+}
+
 async function render() {
-  const draft = (location.hash.match(/draft=(\d+)/) || [])[1] || null;
   const root = document.getElementById("panels");
-  root.innerHTML = "";
+  const boxes = [];
   for (const p of panels) {
-    if (p.needsDraft && !draft) continue;
+    if (!p.show()) continue;
     const box = document.createElement("section");
-    box.innerHTML = "<h2>" + text(p.title) + (p.needsDraft ? " · 草稿 " + draft : "") + "</h2>…";
-    root.appendChild(box);
+    box.innerHTML = "<h2>" + text(p.title) + "</h2>…";
+    boxes.push([p, box, p.read(state.draft)]);
+  }
+  root.replaceChildren(...boxes.map(b => b[1]));
+  for (const [p, box, reading] of boxes) {
+    const title = "<h2>" + text(p.title) + "</h2>";
     try {
-      const data = await p.read(draft);
-      box.innerHTML = "<h2>" + text(p.title) + (p.needsDraft ? " · 草稿 " + draft : "") + "</h2>" + p.draw(data);
+      const data = await reading;
+      box.innerHTML = title + p.draw(data);
       if (p.after) p.after(data, box);
-    } catch (e) { box.innerHTML += "<p class=error>" + text(e.message) + "</p>"; }
+    } catch (e) { box.innerHTML = title + "<p class=error>" + text(e.message) + "</p>"; }
   }
   window.planner.ready = true;
 }
 
-async function start() {
-  const base = await api("/api/layers/grids");
-  const layer = L.geoJSON(base, { style: { color: "#888", weight: 0.7, fill: false }, interactive: false }).addTo(map);
-  map.fitBounds(layer.getBounds());
-  window.addEventListener("hashchange", () => { window.planner.ready = false; render(); });
-  await render();
+async function openFromHash() {
+  window.planner.ready = false;
+  stopTool(false);
+  const draft = (location.hash.match(/draft=(\d+)/) || [])[1] || null;
+  if (draft !== state.draft) state.selected = [];
+  state.draft = draft;
+  state.confirmDiscard = false;
+  if (!draft && state.changes) { map.removeLayer(state.changes); state.changes = null; }
+  await refresh();
 }
-start().catch(e => { document.getElementById("message").textContent = e.message; });
+
+window.addEventListener("hashchange", () => openFromHash().catch(fail));
+openFromHash().catch(e => { document.getElementById("message").textContent = e.message; });
