@@ -31,7 +31,8 @@ stage "swift tests"
 python3 tools/clients/test_redis_py.py .build/debug/gridmap
 stage redis-py
 # The store across processes, on the release build whose timing they check: two servers on
-# one store answering a new version within a second, and publishes killed with SIGKILL.
+# one store answering a new version within a second (also while whole-map validations run),
+# and publishes killed with SIGKILL.
 swift build -c release --product gridmap
 stage "release build"
 python3 tools/clients/test_store_servers.py .build/release/gridmap
@@ -55,5 +56,7 @@ stage "hardening and security"
 bash tools/plan-example.sh .build/release/gridmap
 # The map page in headless Chromium: layers drawn, an address searched, a click answered.
 python3 tools/clients/test_page.py .build/release/gridmap docs/screenshots
-stage "planning example and page"
+# The planner's page: a whole redrawing session drawn with real mouse events, two planners at once.
+python3 tools/clients/test_plan_page.py .build/release/gridmap docs/screenshots
+stage "planning example and pages"
 echo "all tests passed in $((SECONDS - started)) s"

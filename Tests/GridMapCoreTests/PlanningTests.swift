@@ -141,6 +141,59 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         #expect(try f.grid(empty).properties["estimated"] == "population")
     }
 
+    /// The draft's lists are made from the base's by replacing only what it touched: the same
+    /// as sorting the whole map, for a base in id order and for one out of order.
+    @Test func draftListsMergeTheTouchedIntoTheBase() throws {
+        let base = (0..<200).map { String(format: "r%03d", $0 * 3) }
+        var current = Dictionary(uniqueKeysWithValues: base.map { ($0, $0) })
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            var touched = Set<String>()
+            for _ in 0..<Int.random(in: 0...12, using: &random) {
+                let id = String(format: "r%03d", Int.random(in: 0..<600, using: &random))
+                touched.insert(id)
+                current[id] = Bool.random(using: &random) ? nil : id
+            }
+            let expected = current.keys.sorted().map { current[$0]! }
+            #expect(PlanMap.merged(base, current, touched: touched, id: { $0 }) == expected)
+            #expect(PlanMap.merged(base.shuffled(), current, touched: touched, id: { $0 }) == expected)
+            current = Dictionary(uniqueKeysWithValues: base.map { ($0, $0) })
+        }
+    }
+
+    /// A draft's staff by grid (the base's index with the draft's edits) is every resource whose
+    /// assigned grid it is, after assignments, a split's reassignments and their undo.
+    @Test(arguments: StoreBackend.available)
+    func staffFollowsTheDraftsEdits(_ backend: StoreBackend) throws {
+        let f = try PlanningFixture(backend)
+        func check(_ map: PlanMap) {
+            for g in map.grids.keys.sorted() {
+                let scanned = map.resources.values.filter { $0.gridID == g }.map(\.id).sorted()
+                #expect(map.staff(of: g).map(\.id) == scanned, "grid \(g)")
+            }
+        }
+        let g = f.data.grids[10], other = f.data.grids[20]
+        let worker = try #require(f.data.resources.first { $0.gridID == g.id })
+        try f.planner.apply(.assign(resource: worker.id, grid: other.id), to: f.draft)
+        check(try f.map())
+        try f.planner.apply(.split(grid: other.id, line: try lineAcross(other)), to: f.draft)
+        check(try f.map())
+        try f.planner.undo(draft: f.draft)
+        check(try f.map())
+    }
+
+    /// The author a planner gives is recorded; none falls back to who signed in; a bad one is refused.
+    @Test func authorsAreNamedOrSignedIn() throws {
+        #expect(try Credentials.author(named: " 张规划 ", user: "planner") == "张规划")
+        #expect(try Credentials.author(named: nil, user: "planner") == "planner")
+        #expect(try Credentials.author(named: "  ", user: nil) == Credentials.anonymousAuthor)
+        let long = String(repeating: "名", count: 101)
+        #expect(throws: RequestError.self) { try Credentials.author(named: long, user: nil) }
+        #expect(throws: RequestError.self) { try Credentials.author(named: "a\nb", user: nil) }
+        #expect(throws: RequestError.self) { try Credentials.author(named: "a\u{202E}b", user: nil) }
+        #expect(try Credentials.author(named: "张规划\n", user: nil) == "张规划")
+    }
+
     @Test(arguments: StoreBackend.available)
     func undoRemovesTheLastOperationOnly(_ backend: StoreBackend) throws {
         let f = try PlanningFixture(backend)

@@ -255,6 +255,47 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         #expect(served.addressLibraryIsReady)
     }
 
+    /// Planning's spatial query: a version's live addresses inside a box, equal to filtering
+    /// that version's whole list, with addresses moved into, out of and within the box, removed,
+    /// and added by later versions (which an earlier version must not see).
+    @Test(arguments: StoreBackend.available)
+    func addressesInABoxAreTheVersionsOwn(_ backend: StoreBackend) throws {
+        let (store, _) = try makeStore(backend)
+        let all = try store.addressSource(version: 1).addresses()
+        let xs = all.map(\.location.x).sorted(), ys = all.map(\.location.y).sorted()
+        let box = BoundingBox(minX: xs[xs.count / 3], minY: ys[ys.count / 3], maxX: xs[xs.count * 2 / 3],
+                              maxY: ys[ys.count * 2 / 3])
+        let inside = all.filter { box.contains($0.location) }, outside = all.filter { !box.contains($0.location) }
+        #expect(inside.count > 10 && outside.count > 10)
+        func moved(_ a: Address, to p: Coordinate) -> Address { var b = a; b.location = p; return b }
+        let centre = Coordinate((box.minX + box.maxX) / 2, (box.minY + box.maxY) / 2)
+        var changes = ChangeSet()
+        changes.addresses[inside[0].id] = .some(moved(inside[0], to: Coordinate(box.maxX + 0.01, box.maxY + 0.01)))
+        changes.addresses[outside[0].id] = .some(moved(outside[0], to: centre))
+        changes.addresses[inside[1].id] = .some(nil)
+        changes.addresses[inside[2].id] = .some(moved(inside[2], to: Coordinate(box.minX, box.minY)))  // on its corner
+        var added = inside[3]
+        added.id = "zz-new-address"
+        changes.addresses[added.id] = .some(added)
+        try store.publish(changes, parent: 1, author: "test", message: "addresses moved, removed, added")
+        // Version 3 moves one back out and removes the one added: version 2 must not see either.
+        changes = ChangeSet()
+        changes.addresses[outside[0].id] = .some(outside[0])
+        changes.addresses[added.id] = .some(nil)
+        try store.publish(changes, parent: 2, author: "test", message: "and back")
+        for v in 1...3 {
+            let expected = try store.addressSource(version: v).addresses().filter { box.contains($0.location) }
+            let got = try store.addresses(version: v, in: box).sorted { $0.id < $1.id }
+            // Ids first (a short message when they differ), then every field.
+            #expect(got.map(\.id) == expected.map(\.id),
+                    "version \(v): \(got.count) read, \(expected.count) expected")
+            if got.map(\.id) == expected.map(\.id) { #expect(got == expected, "version \(v)") }
+        }
+        let v2 = Set(try store.addresses(version: 2, in: box).map(\.id))
+        #expect(v2.contains(outside[0].id) && v2.contains(added.id) && v2.contains(inside[2].id))
+        #expect(!v2.contains(inside[0].id) && !v2.contains(inside[1].id))
+    }
+
     @Test func historyIsAppendOnly() throws {
         let (store, path) = try makeStore()
         _ = store

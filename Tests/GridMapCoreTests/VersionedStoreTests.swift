@@ -28,11 +28,16 @@ final class ObservedStore: VersionedStore, @unchecked Sendable {
     func version(_ id: Int) throws -> VersionInfo { try call("version") { try inner.version(id) } }
     func resolve(asOf text: String) throws -> Int { try call("resolve") { try inner.resolve(asOf: text) } }
     func diff(from a: Int, to b: Int) throws -> JSONValue { try call("diff") { try inner.diff(from: a, to: b) } }
+    // A read of every address is named apart ("…+addresses"): planning must not make one.
     func content(version: Int, addresses: Bool) throws -> StoreContent {
-        try call("content") { try inner.content(version: version, addresses: addresses) }
+        try call(addresses ? "content+addresses" : "content") {
+            try inner.content(version: version, addresses: addresses)
+        }
     }
     func dataset(version: Int, addresses: Bool) throws -> Dataset {
-        try call("dataset") { try inner.dataset(version: version, addresses: addresses) }
+        try call(addresses ? "dataset+addresses" : "dataset") {
+            try inner.dataset(version: version, addresses: addresses)
+        }
     }
     func gridShapes(version: Int) throws -> [(id: String, shape: Shape)] {
         try call("gridShapes") { try inner.gridShapes(version: version) }
@@ -40,8 +45,11 @@ final class ObservedStore: VersionedStore, @unchecked Sendable {
     func addressSource(version: Int, reuse: AddressSource?) throws -> AddressSource {
         try call("addressSource") { try inner.addressSource(version: version, reuse: reuse) }
     }
+    /// The boxes planning asked for addresses in.
+    var boxes: [BoundingBox] = []
     func addresses(version v: Int, in box: BoundingBox) throws -> [Address] {
-        try call("addresses") { try inner.addresses(version: v, in: box) }
+        boxes.append(box)
+        return try call("addresses") { try inner.addresses(version: v, in: box) }
     }
     func changedIDs(since base: Int, layers: [Layer]) throws -> Set<String> {
         try call("changedIDs") { try inner.changedIDs(since: base, layers: layers) }
@@ -78,6 +86,13 @@ final class ObservedStore: VersionedStore, @unchecked Sendable {
         return ObservedStore(try MapStore.create(path: path, from: StoreFixture.dataset, author: "t", message: "t"))
     }
 
+    /// A new draft through the engine's front door, as a skin opens one.
+    static func openDraft(_ service: MapService) throws -> Int {
+        let open = try JSONParser.parse(String(decoding: try service.answer(.open(name: "p"), author: "a"),
+                                               as: UTF8.self))
+        return try #require(open["draft"]?.int)
+    }
+
     /// The engine runs on any `VersionedStore`: lookups, history, planning and a publish, all
     /// through the protocol.
     @Test func theEngineNeedsOnlyTheProtocol() throws {
@@ -86,9 +101,7 @@ final class ObservedStore: VersionedStore, @unchecked Sendable {
         let map = MapView(service)
         let grid = "450203004002006"
         #expect(String(decoding: try GridRequest(grid).answer(map), as: UTF8.self).contains(grid))
-        let open = try JSONParser.parse(String(decoding: try service.answer(.open(name: "p"), author: "a"),
-                                               as: UTF8.self))
-        let draft = try #require(open["draft"]?.int)
+        let draft = try Self.openDraft(service)
         _ = try service.answer(try .set(draft: draft, grid: grid, field: "name", value: "新名"), author: "a")
         let published = try JSONParser.parse(String(decoding: try service.answer(.publish(draft: draft, message: nil),
                                                                                  author: "a"), as: UTF8.self))
@@ -99,15 +112,44 @@ final class ObservedStore: VersionedStore, @unchecked Sendable {
         #expect(versions["versions"]?.array?.count == 2)
     }
 
+    /// Planning reads the addresses near what it changes, never all of them: a split, its
+    /// validation and its impact ask the store only for addresses in small boxes (the split
+    /// grid's, its pieces', each changed grid's), and still count them (checked against the
+    /// whole list).
+    @Test func planningReadsOnlyTheAddressesNearTheChange() throws {
+        let store = try Self.store()
+        let service = try MapService(store: store)
+        let draft = try Self.openDraft(service)
+        let calls = Mutex<[String]>([])
+        store.before = { name in calls.withLock { $0.append(name) } }
+        let line = "LINESTRING(109.4195 24.30665, 109.4222 24.30655)"
+        _ = try service.answer(try .split(draft: draft, grid: "450203004002006", line: line), author: "a")
+        _ = try service.answer(try .validate(draft: draft, version: nil, sliverArea: nil, households: nil),
+                               author: "a")
+        let impact = try JSONParser.parse(String(decoding: try service.answer(.impact(draft: draft, .json),
+                                                                              author: "a"), as: UTF8.self))
+        let names = calls.withLock { $0 }
+        #expect(names.contains("addresses"))
+        #expect(!names.contains { $0.hasSuffix("+addresses") || $0 == "addressSource" }, "\(names)")
+        let district = try #require(StoreFixture.dataset.outline.bounds)
+        let districtArea = (district.maxX - district.minX) * (district.maxY - district.minY)
+        for b in store.boxes { #expect((b.maxX - b.minX) * (b.maxY - b.minY) < districtArea / 100) }
+        // The counts from the boxes are the counts over every address.
+        let all = StoreFixture.dataset.addresses
+        let grid = try #require(StoreFixture.dataset.grids.first { $0.id == "450203004002006" })
+        let index = try GridIndex(polygons: [grid.shape])
+        let inGrid = all.filter { index.locate($0.location) != nil }.count
+        let before = impact["grids"]?.array?.first { $0["id"]?.string == grid.id }?["before"]?["addresses"]?.int
+        #expect(before == inGrid)
+    }
+
     /// A planning operation holds the store's lock only for each read and for its save: in
     /// between, while it computes, another thread uses the store. (Under one lock for the
     /// whole operation, the other thread would wait for the save, and the save for it.)
     @Test func planningComputesOffTheStoreLock() throws {
         let store = try Self.store()
         let service = try MapService(store: store)
-        let open = try JSONParser.parse(String(decoding: try service.answer(.open(name: "p"), author: "a"),
-                                               as: UTF8.self))
-        let draft = try #require(open["draft"]?.int)
+        let draft = try Self.openDraft(service)
         let otherDone = DispatchSemaphore(value: 0)
         let served = Atomic<Bool>(false)
         store.after = { name in

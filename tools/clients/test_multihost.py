@@ -167,8 +167,9 @@ try:
                     raise
                 time.sleep(0.1)
         clients.append(c)
-    planner = redis.Redis(port=planner_port, decode_responses=True)
-    planner.execute_command("AUTH", "planner", "pl4n")
+    # Credentials given to the client, not sent once: it signs in again on every reconnect (a
+    # connection silent for --idle-timeout, 300 s, is closed: the racers' phase can last longer).
+    planner = redis.Redis(port=planner_port, decode_responses=True, username="planner", password="pl4n")
 
     # Each host's first answer from each version, by LOCATE on random points in a loop.
     first_seen = [dict() for _ in range(hosts)]
@@ -248,8 +249,8 @@ try:
     errors = []
 
     def race(r):
-        c = redis.Redis(host=host_address[r % hosts], port=6379, decode_responses=True, socket_timeout=60)
-        c.execute_command("AUTH", "planner", "pl4n")
+        c = redis.Redis(host=host_address[r % hosts], port=6379, decode_responses=True, socket_timeout=60,
+                        username="planner", password="pl4n")
         try:
             for n in range(per_racer):
                 draft = json.loads(c.execute_command("PLAN", "OPEN", f"racer {r} #{n}"))["draft"]

@@ -15,8 +15,7 @@ SCREENSHOT_DIR (default docs/screenshots). Prints 'N passed, N failed'.
 """
 import csv, json, os, shutil, subprocess, sys, tempfile, time, urllib.request
 
-import websocket
-
+from browser import Browser, get_json
 from harness import Checks, free_port, run, stop, wait_port
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/release/gridmap"
@@ -35,70 +34,15 @@ run(binary, "plan", "split", "--draft", "1", "--grid", "450203004002006", "--sto
 run(binary, "plan", "set", "--draft", "1", "--grid", "450203004002001", "households", "5", "--store", store)
 server = subprocess.Popen([binary, "serve", "--port", str(port), "--http-port", str(http), "--store", store],
                           stderr=subprocess.DEVNULL)
-browser = subprocess.Popen(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,800",
-                            f"--remote-debugging-port={devtools}", f"--user-data-dir={profile}", "about:blank"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+browser = Browser(devtools, profile)
 base = f"http://127.0.0.1:{http}"
-
-
-def get(url):
-    with urllib.request.urlopen(url, timeout=10) as r:
-        return json.loads(r.read())
-
-
-class Page:
-    def __init__(self):
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                target = next(t for t in get(f"http://127.0.0.1:{devtools}/json") if t["type"] == "page")
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        self.ws = websocket.create_connection(target["webSocketDebuggerUrl"], timeout=30)
-        self.next = 0
-
-    def call(self, method, **params):
-        self.next += 1
-        self.ws.send(json.dumps({"id": self.next, "method": method, "params": params}))
-        while True:
-            reply = json.loads(self.ws.recv())
-            if reply.get("id") == self.next:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply.get("result", {})
-
-    def eval(self, expression):
-        r = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
-        return r.get("result", {}).get("value")
-
-    def wait(self, expression, seconds=30):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            value = self.eval(expression)
-            if value:
-                return value
-            time.sleep(0.1)
-        return None
-
-    def screenshot(self, name):
-        import base64
-        data = self.call("Page.captureScreenshot", format="png")["data"]
-        with open(os.path.join(shots, name), "wb") as f:
-            f.write(base64.b64decode(data))
-
-    def click(self, x, y):
-        for kind in ("mousePressed", "mouseReleased"):
-            self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+get = get_json
 
 
 try:
     wait_port(port, seconds=60)
     wait_port(http, seconds=10)
-    page = Page()
-    page.call("Page.enable")
+    page = browser.first_page()
     page.call("Page.navigate", url=base + "/")
     ready = page.wait("window.gridmap && window.gridmap.ready", seconds=60)
     check("the page loads its layers", ready)
@@ -107,7 +51,7 @@ try:
     check("all 674 grids are drawn", page.eval("window.gridmap.grids") == 674, page.eval("window.gridmap.grids"))
     check("the outline, streets and communities are drawn",
           page.eval("Object.keys(state.layers).sort().join()") == "communities,grids,outline,streets")
-    page.screenshot("district.png")
+    page.screenshot(os.path.join(shots, "district.png"))
 
     # Search: type an address into the box and press Enter.
     with open("data/yufeng/addresses.csv", encoding="utf-8") as f:
@@ -124,7 +68,7 @@ try:
     check("the card names grid, community, street and a worker with a phone",
           address["community"] in card and address["street"] in card and "网格员" in card
           and any(ch.isdigit() for ch in card) and "执法人员" in card, card)
-    page.screenshot("search.png")
+    page.screenshot(os.path.join(shots, "search.png"))
 
     # Click: a real mouse event on the map, away from the last point.
     page.eval("map.setView([24.2900, 109.4500], 16); true")
@@ -143,7 +87,7 @@ try:
           and card["grid"]["id"] == truth["grid"]["id"], f"{selection} {card and card.get('grid')}")
     check("the page's link holds the view and the selection",
           str(sel.get("lon")) in page.eval("location.hash"), page.eval("location.hash"))
-    page.screenshot("click.png")
+    page.screenshot(os.path.join(shots, "click.png"))
 
     # One network: pick a category, click the map, the card shows who handles it there (ROUTE).
     picked = page.eval("(() => { const s = document.getElementById('category'); s.value = '0201';"
@@ -172,7 +116,7 @@ try:
           f"{drawn} drawn of {len(precincts)}")
     page.eval("map.setView([24.3040, 109.4380], 14); true")
     time.sleep(0.8)
-    page.screenshot("route.png")
+    page.screenshot(os.path.join(shots, "route.png"))
 
     # The planner's page, on draft 1.
     page.call("Page.navigate", url=base + "/plan#draft=1")
@@ -193,11 +137,10 @@ try:
     c = json.loads(centre)
     check("clicking a finding zooms to its place", focused and abs(c["lng"] - focused[0]) < 1e-5
           and abs(c["lat"] - focused[1]) < 1e-5 and page.eval("map.getZoom()") == 18, f"{centre} {focused}")
-    page.screenshot("plan.png")
+    page.screenshot(os.path.join(shots, "plan.png"))
     print(f"screenshots in {shots}/: district.png, search.png, click.png, route.png, plan.png")
 finally:
     stop(server)
-    browser.terminate()
-    browser.wait(timeout=10)
+    browser.close()
     shutil.rmtree(profile, ignore_errors=True)
 check.finish("map page in Chromium")

@@ -6,9 +6,9 @@ Starts `gridmap serve` on a store of its own and headless Chromium (DevTools pro
 click to finish); draws a grid's boundary with its neighbour anew between two points of the old
 one (the ends snapped to it); merges two grids by clicking them; undoes the merge and merges
 again; sees a refused merge explained beside the map with the draft unchanged; fixes the
-validation finding the split left (a piece without a grid worker: the finding clicked, the
-piece clicked, a worker assigned in its card); publishes. Meanwhile a second planner, in a
-browser context of their own, edits a grid of a neighbouring community in a second draft and
+validation finding the split left (a piece without a grid worker: publishing refused until
+then; the finding clicked, the piece clicked, a worker assigned in its card); publishes.
+Meanwhile a second planner, in a browser context of their own, edits a grid of a neighbouring community in a second draft and
 a grid the first planner changes in a third: after the first publish the second is rebased
 and published, the third refused with the grid named on the page. Then checks that LOCATE over
 RESP answers from the new version inside a piece of the split, that the history view shows the
@@ -124,6 +124,17 @@ class Planner:
         for p in points[:-1]:
             self.click_map(*p)
         self.click_map(*points[-1], count=2)
+
+    def merge(self, *points):
+        """The merge tool, the grids at `points` clicked, 确认合并, and the page redrawn."""
+        self.button("#tool-merge")
+        for p in points:
+            self.click_map(*p)
+        self.page.wait(f"window.planner.selected.length === {len(points)}")
+        self.ready()
+        edits = self.state("window.planner.edits")
+        self.button("#merge-now")
+        self.settle(edits)
 
     def button(self, selector):
         self.page.click_element(selector)
@@ -281,14 +292,7 @@ try:
     cx, cy = interior(grids[C])
     dxy = interior(grids[D])
     one.view((cx + dxy[0]) / 2, (cy + dxy[1]) / 2, 16)
-    one.button("#tool-merge")
-    one.click_map(cx, cy)
-    one.click_map(*dxy)
-    one.page.wait("window.planner.selected.length === 2")
-    one.ready()
-    edits = one.state("window.planner.edits")
-    one.button("#merge-now")
-    one.settle(edits)
+    one.merge((cx, cy), dxy)
     removed = api(f"/api/plan/drafts/{draft}/grids")["removed"]
     check("two grids clicked and merged", max(C, D) in removed, f"{removed} "
           f"{one.state('JSON.stringify(window.planner.lastError)')}")
@@ -299,14 +303,7 @@ try:
     check("undo removes the merge, and only it", max(C, D) not in api(f"/api/plan/drafts/{draft}/grids")["removed"]
           and api(f"/api/plan/drafts/{draft}")["operations"] == ops - 1 and G in
           api(f"/api/plan/drafts/{draft}/grids")["removed"])
-    one.button("#tool-merge")
-    one.click_map(cx, cy)
-    one.click_map(*dxy)
-    one.page.wait("window.planner.selected.length === 2")
-    one.ready()
-    edits = one.state("window.planner.edits")
-    one.button("#merge-now")
-    one.settle(edits)
+    one.merge((cx, cy), dxy)
     check("merged again", max(C, D) in api(f"/api/plan/drafts/{draft}/grids")["removed"])
     one.shot("plan-3-merge.png")
 
@@ -338,6 +335,14 @@ try:
     check("validation finds the piece without a worker", [f["rule"] for f in errors] == ["no_grid_worker"],
           [f["rule"] for f in errors])
     empty = errors[0]["grids"][0] if errors else pieces[0]
+    # Publishing now is refused with the findings, the grid named beside the map.
+    one.page.eval("window.planner.lastError = null; true")
+    one.button("#publish")
+    one.page.wait("window.planner.lastError")
+    named = one.state("(document.getElementById('conflicts') || {}).innerText") or ""
+    check("publishing while errors remain is refused with the finding's grid named",
+          one.state("window.planner.lastError.code") == "invalid" and empty in named
+          and api("/api/versions")["versions"][0]["version"] == 1, named)
     one.page.click_element("#findings li.error")
     one.page.wait("window.planner.focused")
     piece = next(f for f in api(f"/api/plan/drafts/{draft}/grids")["grids"]["features"]

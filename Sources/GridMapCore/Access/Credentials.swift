@@ -31,11 +31,16 @@ public struct Credentials: Sendable {
     /// `--author`, the page's 作者 field: 1 to 100 characters, attribution only: the role still
     /// decides what they may do), else who signed in, else `anonymousAuthor`.
     public static func author(named: String?, user: String?) throws -> String {
-        guard let named = named?.trimmingCharacters(in: .whitespaces), !named.isEmpty else {
+        guard let named = named?.trimmingCharacters(in: .whitespacesAndNewlines), !named.isEmpty else {
             return user ?? anonymousAuthor
         }
-        guard named.count <= 100, !named.contains(where: \.isNewline) else {
-            throw RequestError("an author is 1 to 100 characters on one line", code: "bad_author")
+        // Shown in histories and logs: no line breaks, tabs, escapes or direction overrides.
+        let hidden = named.unicodeScalars.contains {
+            [.control, .format, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory)
+        }
+        guard named.count <= 100, !hidden else {
+            throw RequestError("an author is 1 to 100 characters on one line, without control characters",
+                               code: "bad_author")
         }
         return named
     }

@@ -213,7 +213,11 @@ extension Dataset {
         let streetIDs = try unique(streets, \.id, .streets)
         let communityIDs = try unique(communities, \.id, .communities)
         let gridIDs = try unique(grids, \.id, .grids)
-        _ = try unique(resources, \.id, .resources)
+        // Read from a store the resources come in id order, which proves them unique without
+        // hashing 541,000 ids (at 100×) into a set that is thrown away.
+        if !zip(resources, resources.dropFirst()).allSatisfy({ $0.id < $1.id }) {
+            _ = try unique(resources, \.id, .resources)
+        }
         for c in communities where !streetIDs.contains(c.streetID) {
             throw StoreError.data(source(.communities), "community \(c.id) names unknown street \(c.streetID)")
         }

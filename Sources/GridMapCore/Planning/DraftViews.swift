@@ -4,7 +4,7 @@ extension Planner {
     /// The draft's changed grids as GeoJSON (with every property) and the ids it removed, so
     /// that a page draws the draft as the base with these in place.
     public func changedGrids(draft id: Int) throws -> JSONValue {
-        let (_, map, _) = try load(id)
+        let (_, map, _) = try load(id, codes: false)
         var features: [JSONValue] = [], removed: [JSONValue] = []
         for gid in map.changedGrids {
             guard let g = map.grids[gid] else { removed.append(.string(gid)); continue }
@@ -18,7 +18,7 @@ extension Planner {
     /// One grid of the draft as its card shows it: the fields a planner sets, its staff, its
     /// community and the communities it borders (where `move_community` may take it).
     public func gridCard(draft id: Int, grid gid: String) throws -> JSONValue {
-        let (_, map, _) = try load(id)
+        let (_, map, _) = try load(id, codes: false)
         let g = try map.grid(gid)
         let geos = ThreadResources.current.geos
         var bordering = Set<String>()

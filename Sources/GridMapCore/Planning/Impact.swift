@@ -147,6 +147,9 @@ public struct ImpactReport: Sendable {
 
     /// Measures what `changed` grids of `draft` do to `base`; `addresses` gives the base's
     /// addresses inside a box (the store's spatial query: only those near the changes are read).
+    /// Above this many changed grids' boxes, the addresses are read in the one box round them.
+    static let boxesQueried = 64
+
     public static func measure(
         base: Dataset, baseVersion: Int, draft: Dataset, changed: [String],
         addresses: (BoundingBox) throws -> [Address]
@@ -160,8 +163,11 @@ public struct ImpactReport: Sendable {
         // A draft that changes nothing (yet) has an empty report, not an index of no grids.
         let oldIndex = oldIDs.isEmpty ? nil : try GridIndex(polygons: oldIDs.map { before[$0]!.shape })
         let newIndex = newIDs.isEmpty ? nil : try GridIndex(polygons: newIDs.map { after[$0]!.shape })
+        // The boxes of the changed grids as they were and as they are (a new grid may cover
+        // ground no old one did: a gap filled), and the box round them all.
+        let boxes = oldIDs.compactMap { before[$0]!.shape.bounds } + newIDs.compactMap { after[$0]!.shape.bounds }
         var box: BoundingBox?
-        for id in oldIDs { if let b = before[id]!.shape.bounds { box == nil ? (box = b) : box!.include(b) } }
+        for b in boxes { box == nil ? (box = b) : box!.include(b) }
         func grid(_ p: Coordinate) -> (String?, String?) {
             guard box?.contains(p) ?? false else { return (nil, nil) }
             return (oldIndex?.locate(p).map { oldIDs[$0] }, newIndex?.locate(p).map { newIDs[$0] })
@@ -169,7 +175,15 @@ public struct ImpactReport: Sendable {
         var countBefore: [String: Int] = [:]
         var countAfter: [String: Int] = [:]
         var moved: [MovedAddress] = []
-        for a in try box.map(addresses) ?? [] {
+        // Read grid by grid, not in one box round them all: a draft that changes grids at both
+        // ends of the district would read most of its addresses. A draft that changes very many
+        // (a layer replaced) is read in the one box, in one query.
+        var seen = Set<String>(), nearby: [Address] = []
+        for b in boxes.count > Self.boxesQueried ? (box.map { [$0] } ?? []) : boxes {
+            for a in try addresses(b) where seen.insert(a.id).inserted { nearby.append(a) }
+        }
+        nearby.sort { $0.id < $1.id }
+        for a in nearby {
             let (o, n) = grid(a.location)
             if let o { countBefore[o, default: 0] += 1 }
             if let n { countAfter[n, default: 0] += 1 }

@@ -30,13 +30,14 @@ public final class Planner {
     /// A draft's map as it stands, with what its operations need. The base's addresses are
     /// never read whole (at 100× they are most of the store): operations and the impact report
     /// ask the store for those in the box of the grids they change.
-    func load(_ id: Int) throws -> (DraftInfo, PlanMap, PlanContext) {
-        let (info, map, context, _) = try loadWithRows(id)
+    /// Without `codes` the codes ever used are not read (views and reports make no grid).
+    func load(_ id: Int, codes: Bool = true) throws -> (DraftInfo, PlanMap, PlanContext) {
+        let (info, map, context, _) = try loadWithRows(id, codes: codes)
         return (info, map, context)
     }
 
     /// `load`, with the draft's stored rows as read.
-    func loadWithRows(_ id: Int) throws -> (DraftInfo, PlanMap, PlanContext, ChangeSet) {
+    func loadWithRows(_ id: Int, codes: Bool = true) throws -> (DraftInfo, PlanMap, PlanContext, ChangeSet) {
         let info = try store.draftInfo(id)
         guard info.status == "open" else {
             throw PlanError(
@@ -47,7 +48,7 @@ public final class Planner {
         let rows = try store.draftRows(id)
         let map = try PlanMap(base: base, rows: rows)
         // Codes held by other open drafts are taken too: two drafts never make the same code.
-        let used = Set(try store.gridCodeHistory().keys).union(try store.gridCodesInDrafts())
+        let used = codes ? Set(try store.gridCodeHistory().keys).union(try store.gridCodesInDrafts()) : []
         let store = self.store, version = info.base
         let context = PlanContext(
             codes: GridCodes(everUsed: used),
@@ -75,7 +76,7 @@ public final class Planner {
 
     /// Validates a draft against its rules and its base.
     public func validate(draft id: Int) throws -> ValidationReport {
-        let (info, map, _) = try load(id)
+        let (info, map, _) = try load(id, codes: false)
         return try Validator.validate(try map.dataset(), rules: rules, base: map.base, moves: Planner.moves(info.log))
     }
 
@@ -130,7 +131,7 @@ public final class Planner {
 
     /// Whom the draft affects, against its base.
     public func impact(draft id: Int) throws -> ImpactReport {
-        let (info, map, _) = try load(id)
+        let (info, map, _) = try load(id, codes: false)
         let store = self.store
         return try ImpactReport.measure(
             base: map.base, baseVersion: info.base, draft: try map.dataset(),
@@ -192,7 +193,7 @@ public final class Planner {
     /// Writes a draft's grids for editing in QGIS: GeoJSON (`.geojson`, `.json`) or a
     /// GeoPackage of the whole draft map (`.gpkg`, layer `grids`).
     public func export(draft id: Int, to path: String) throws {
-        let (_, map, _) = try load(id)
+        let (_, map, _) = try load(id, codes: false)
         let d = try map.dataset()
         if path.hasSuffix(".gpkg") {
             // Written beside and renamed over: a failed write leaves the old file as it was.

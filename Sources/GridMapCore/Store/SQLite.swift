@@ -96,6 +96,27 @@ public final class SQLiteDatabase {
         return value
     }
 
+    /// `count` bytes at `offset` of the main database file as they are on disk now (not as
+    /// cached), read through SQLite's own descriptor. A descriptor of the caller's own would,
+    /// when closed, drop every POSIX lock this process holds on the file, SQLite's included:
+    /// another process closing its connection would then take itself for the last one and
+    /// delete the write-ahead log under this one, which would never see a new commit again.
+    /// Bytes past the end of the file read as zeros.
+    public func readMainFile(count: Int, offset: Int64) throws -> [UInt8] {
+        var file: UnsafeMutablePointer<sqlite3_file>?
+        let rc = withUnsafeMutablePointer(to: &file) {
+            sqlite3_file_control(handle, "main", SQLITE_FCNTL_FILE_POINTER, $0)
+        }
+        guard rc == SQLITE_OK, let file, let read = file.pointee.pMethods?.pointee.xRead else {
+            throw SQLiteError(code: rc == SQLITE_OK ? SQLITE_MISUSE : rc, message: "no file behind the database")
+        }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let r = bytes.withUnsafeMutableBytes { read(file, $0.baseAddress, Int32(count), offset) }
+        let shortRead: Int32 = 522  // SQLITE_IOERR_SHORT_READ: the file ends before count bytes
+        guard r == SQLITE_OK || r == shortRead else { throw error(r) }
+        return bytes
+    }
+
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 

@@ -34,21 +34,15 @@ extension MapStore {
             throw unusable(reason)
         }
         if let identity, now != identity { throw unusable("the store file has been replaced by another file") }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            // Out of descriptors is the process's trouble, not the file's.
-            if errno == EMFILE || errno == ENFILE {
-                throw StoreError(path, "cannot check the store file: out of file descriptors", kind: .unavailable,
-                                 code: "no_descriptors")
-            }
-            throw unusable("the store file cannot be read (\(String(cString: strerror(errno))))")
+        // Through SQLite's descriptor: opening and closing one of our own would drop SQLite's
+        // locks on the file (POSIX locks are the process's), see `readMainFile`.
+        let header: [UInt8]
+        do { header = try db.readMainFile(count: 100, offset: 0) } catch let e as SQLiteError {
+            throw unusable("the store file cannot be read (\(e.message))")
         }
-        defer { close(fd) }
-        var header = [UInt8](repeating: 0, count: 100)
-        let n = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 100, 0) }
         let magic = Array("SQLite format 3\0".utf8)
         let app = header[68..<72].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        guard n == 100, Array(header[0..<16]) == magic, app == UInt32(bitPattern: MapStore.applicationID) else {
+        guard Array(header[0..<16]) == magic, app == UInt32(bitPattern: MapStore.applicationID) else {
             throw unusable("the store file is no longer a gridmap store (overwritten)")
         }
     }

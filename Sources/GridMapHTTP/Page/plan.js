@@ -165,7 +165,8 @@ const panels = [
       window.planner.errors = r.findings.filter(f => f.severity === "error").length;
       if (r.findings.length === 0) return "<p>通过：没有问题</p>";
       return "<ol id=findings>" + r.findings.map((f, k) => "<li data-k=" + k + " class=" + text(f.severity) +
-        "><b title='" + text(f.rule) + "'>" + text(ruleNames[f.rule] || f.rule) + "</b> " + text(f.message) + (f.area_m2 ? " (" + area(f.area_m2) + ")" : "") +
+        "><b title='" + text(f.rule) + "'>" + text(ruleNames[f.rule] || f.rule) + "</b> " + text(f.message) +
+        (f.area_m2 ? " (" + area(f.area_m2) + ")" : "") +
         "</li>").join("") + "</ol>";
     },
     after: (r, box) => box.querySelectorAll("#findings li").forEach(li => li.addEventListener("click", () =>
