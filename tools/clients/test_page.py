@@ -127,9 +127,11 @@ try:
     check("the draft's changes are drawn: the old grid and the two new ones",
           page.eval("window.planner.changes") >= 3, page.eval("window.planner.changes"))
     check("the impact table has a row per changed grid", page.eval("window.planner.impactRows") >= 3)
-    check("validation finds the households warning", "households_range" in panels, panels[-400:])
+    check("validation finds the households warning, named in Chinese (the rule's code its tooltip)",
+          "户数超出范围" in panels and page.eval("!!document.querySelector(\"#findings b[title='households_range']\")"),
+          panels[-400:])
     item = json.loads(page.eval("(() => { const li = [...document.querySelectorAll('#findings li')]"
-                                ".find(li => li.innerText.includes('households_range')); li.scrollIntoView();"
+                                ".find(li => li.querySelector(\"b[title='households_range']\")); li.scrollIntoView();"
                                 " return JSON.stringify(li.getBoundingClientRect()); })()"))
     page.click(item["x"] + 20, item["y"] + item["height"] / 2)
     focused = page.wait("window.planner.focused && window.planner.focused.location")
