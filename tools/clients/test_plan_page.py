@@ -8,9 +8,9 @@ one (the ends snapped to it); merges two grids by clicking them; undoes the merg
 again; sees a refused merge explained beside the map with the draft unchanged; fixes the
 validation finding the split left (a piece without a grid worker: publishing refused until
 then; the finding clicked, the piece clicked, a worker assigned in its card); publishes.
-Meanwhile a second planner, in a browser context of their own, edits a grid of a neighbouring community in a second draft and
-a grid the first planner changes in a third: after the first publish the second is rebased
-and published, the third refused with the grid named on the page. Then checks that LOCATE over
+Meanwhile a second planner, in a browser context of their own, edits a grid of a
+neighbouring community in a second draft and a grid the first planner changes in a third:
+after the first publish the second is rebased and published, the third refused with the grid named on the page. Then checks that LOCATE over
 RESP answers from the new version inside a piece of the split, that the history view shows the
 change between the two versions, and that the date control shows the map as it was before.
 Screenshots of each step go to SCREENSHOT_DIR (default docs/screenshots). Prints 'N passed,
@@ -428,6 +428,90 @@ try:
     shown = one.page.wait("window.planner.asOf")
     check("the date control shows the map as it was before the publish", shown and str(shown["version"]) == "1"
           and shown["grids"] == len(grids), f"{moment} {shown}")
+    one.button("#asof-clear")
+    one.button("#compare-clear")
+
+    # 9. A third draft: an area drawn and handed to a grid (T takes a strip of S along the
+    # middle of their longest shared edge), a grid moved to a bordering community from its
+    # card, a worker removed in a card; then the draft discarded from the page.
+    spare_grids = [g for g in sorted(grids) if g not in touched | {E} and not near([g]) & (touched | {E})]
+    T = S = None
+    for t in spare_grids:
+        for s_ in sorted(grids):
+            if s_ in spare_grids and s_ != t and adjacent(t, s_):
+                run_ = shared_run(grids[t], grids[s_])
+                seg = max(zip(run_, run_[1:]), default=None,
+                          key=lambda ab: (ab[1][0] - ab[0][0]) ** 2 + (ab[1][1] - ab[0][1]) ** 2)
+                if seg and ((seg[1][0] - seg[0][0]) ** 2 + (seg[1][1] - seg[0][1]) ** 2) ** 0.5 > 0.0006:
+                    T, S = t, s_
+                    break
+        if T:
+            break
+    (x0, y0), (x1, y1) = seg
+    length = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
+    ux, uy, nx, ny = (x1 - x0) / length, (y1 - y0) / length, -(y1 - y0) / length, (x1 - x0) / length
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    half, depth = length / 4, 0.0001  # along the edge, and about 10 m to each side of it
+    strip = [(mx + a * half * ux + b * depth * nx, my + a * half * uy + b * depth * ny)
+             for a, b in [(-1, -1), (1, -1), (1, 1), (-1, 1)]]
+    into_s = next(p for p in [(mx + 0.5 * depth * nx, my + 0.5 * depth * ny),
+                              (mx - 0.5 * depth * nx, my - 0.5 * depth * ny)] if inside(grids[S], p))
+    one.page.type_into("#draft-name", "划转与调整社区")
+    one.button("#open-draft")
+    one.page.wait("location.hash.startsWith('#draft=') && state.draft")
+    one.ready()
+    third = int(one.state("state.draft"))
+    tx, ty = interior(grids[T])
+    one.view(tx, ty, 17)
+    one.click_map(tx, ty)
+    one.page.wait(f"window.planner.selected[0] === '{T}'")
+    one.ready()
+    one.fit(strip)
+    one.button("#tool-transfer")
+    edits = one.state("window.planner.edits")
+    one.draw(strip)
+    one.settle(edits)
+    drawn = {f["properties"]["id"]: f for f in api(f"/api/plan/drafts/{third}/grids")["grids"]["features"]}
+    check("an area drawn on the map is handed to the selected grid (transfer)",
+          T in drawn and S in drawn and inside(drawn[T], into_s) and not inside(drawn[S], into_s),
+          f"{sorted(drawn)} {one.state('JSON.stringify(window.planner.lastError)')}")
+    one.shot("plan-8-transfer.png")
+
+    M = next(g for g in spare_grids if g not in (T, S) and not adjacent(g, T) and not adjacent(g, S)
+             and any(grids[n]["properties"]["community_id"] != grids[g]["properties"]["community_id"]
+                     for n in grids if adjacent(g, n)))
+    mx_, my_ = interior(grids[M])
+    one.view(mx_, my_, 17)
+    one.click_map(mx_, my_)
+    one.page.wait(f"window.planner.selected[0] === '{M}' && document.getElementById('move-community')")
+    one.ready()
+    target = one.state("document.querySelector('#move-community option[value]:not([value=\"\"])').value")
+    one.page.eval(f"document.getElementById('move-community').value = '{target}'; true")
+    edits = one.state("window.planner.edits")
+    one.button("#move")
+    one.settle(edits)
+    moved = [f["properties"] for f in api(f"/api/plan/drafts/{third}/grids")["grids"]["features"]
+             if f["properties"]["community_id"] == target and f["properties"]["id"].startswith(target)]
+    check("a grid moved to a bordering community chosen from its card (a new code there)",
+          M in api(f"/api/plan/drafts/{third}/grids")["removed"] and moved, f"{target} {moved}")
+
+    tx, ty = interior(grids[T])
+    one.view(tx, ty, 17)
+    one.click_map(tx, ty)
+    one.page.wait(f"window.planner.selected[0] === '{T}' && document.querySelector('[data-resource]')")
+    one.ready()
+    worker = one.state("document.querySelector('[data-resource]').dataset.resource")
+    edits = one.state("window.planner.edits")
+    one.page.click_element(f"[data-resource='{worker}']")
+    one.settle(edits)
+    staff = [r["id"] for r in api(f"/api/plan/drafts/{third}/grids/{T}")["staff"]]
+    check("a worker removed from a grid in its card", worker not in staff, staff)
+    one.button("#discard")
+    one.page.wait("(document.getElementById('discard') || {innerText: ''}).innerText.includes('确认')")
+    one.button("#discard")  # the second click confirms
+    one.page.wait("location.hash === '' || location.hash === '#'")
+    status = next((d["status"] for d in api("/api/plan/drafts?all=1")["drafts"] if d["draft"] == third), None)
+    check("a draft discarded from the page (after a confirming second click)", status == "discarded", status)
 finally:
     stop(server)
     browser.close()
