@@ -94,7 +94,9 @@ struct StoreCommand: ParsableCommand {
             let limit = try integer(limit, "limit")
             let versions = try request { try VersionsRequest(limit: limit) }
             let store = try options.openStore()
-            do { printLine(try versions.answer(store: store, current: try store.head())) } catch { throw Failure(error) }
+            do {
+                printLine(try versions.answer(store: store, current: try store.head()))
+            } catch { throw Failure(error) }
         }
     }
 
@@ -144,7 +146,8 @@ struct StoreCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract:
-                "Check the store: the database's own checks, the version chain, and every version read back with its counts.")
+                "Check the store: the database's own checks, the version chain, and every version read back "
+                    + "with its counts.")
         @OptionGroup var options: DataOptions
 
         func run() throws {

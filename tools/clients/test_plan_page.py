@@ -10,8 +10,8 @@ validation finding the split left (a piece without a grid worker: publishing ref
 then; the finding clicked, the piece clicked, a worker assigned in its card); publishes.
 Meanwhile a second planner, in a browser context of their own, edits a grid of a
 neighbouring community in a second draft and a grid the first planner changes in a third:
-after the first publish the second is rebased and published, the third refused with the grid named on the page. Then checks that LOCATE over
-RESP answers from the new version inside a piece of the split, that the history view shows the
+after the first publish the second is rebased and published, the third refused with the
+grid named on the page. Then checks that LOCATE over RESP answers from the new version inside a piece of the split, that the history view shows the
 change between the two versions, and that the date control shows the map as it was before.
 Screenshots of each step go to SCREENSHOT_DIR (default docs/screenshots). Prints 'N passed,
 N failed'.
@@ -125,6 +125,24 @@ class Planner:
             self.click_map(*p)
         self.click_map(*points[-1], count=2)
 
+    def open_draft(self, name, author=None):
+        """A draft opened by typing its name (and the author's) and 新建草稿; returns its number."""
+        self.page.type_into("#draft-name", name)
+        if author:
+            self.page.type_into("#author", author)
+        self.button("#open-draft")
+        self.page.wait("location.hash.startsWith('#draft=') && state.draft")
+        self.ready()
+        return int(self.state("state.draft"))
+
+    def select(self, gid, feature, then="true"):
+        """Grid `gid` clicked well inside `feature` at zoom 17; waits for its card and for `then`."""
+        x, y = interior(feature)
+        self.view(x, y, 17)
+        self.click_map(x, y)
+        self.page.wait(f"window.planner.selected && window.planner.selected[0] === '{gid}' && ({then})")
+        self.ready()
+
     def merge(self, *points):
         """The merge tool, the grids at `points` clicked, 确认合并, and the page redrawn."""
         self.button("#tool-merge")
@@ -218,12 +236,7 @@ try:
     two = Planner(browser.new_page(), "李规划")
     check("a second planner's page loads in a browser context of its own", two.open())
     for name in ["东风社区户数更新", "改网格名称"]:
-        two.page.type_into("#draft-name", name)
-        two.page.eval("document.getElementById('author').value = ''; true")
-        two.page.type_into("#author", two.name)
-        two.button("#open-draft")
-        two.page.wait("location.hash.startsWith('#draft=')")
-        two.ready()
+        two.open_draft(name, two.name)
         two.page.eval("location.hash = ''; true")
         two.page.wait("location.hash === ''")
         two.ready()
@@ -232,19 +245,11 @@ try:
           len(drafts2) == 2 and all(d["author"] == "李规划" for d in api("/api/plan/drafts")["drafts"]), drafts2)
 
     # 1. A draft opened by typing its name.
-    one.page.type_into("#draft-name", "北安社区网格调整")
-    one.page.type_into("#author", one.name)
-    one.button("#open-draft")
-    one.page.wait("location.hash.startsWith('#draft=')")
-    check("opening a draft from the page", one.ready())
-    draft = int(one.state("state.draft"))
+    draft = one.open_draft("北安社区网格调整", one.name)
+    check("opening a draft from the page", one.state("window.planner.ready") and draft > 0)
 
     # 2. The split: the grid clicked, the tool chosen, a line drawn across it.
-    gx, gy = interior(grids[G])
-    one.view(gx, gy, 17)
-    one.click_map(gx, gy)
-    one.page.wait(f"window.planner.selected && window.planner.selected[0] === '{G}'")
-    one.ready()
+    one.select(G, grids[G])
     one.button("#tool-split")
     edits = one.state("window.planner.edits")
     one.draw(split_line)
@@ -268,11 +273,7 @@ try:
         p = (mid[0] - sign * dy / length * 0.00012, mid[1] + sign * dx / length * 0.00012)
         if inside(grids[B], p):
             bulge = p
-    ax, ay = interior(grids[A])
-    one.view(ax, ay, 17)
-    one.click_map(ax, ay)
-    one.page.wait(f"window.planner.selected[0] === '{A}'")
-    one.ready()
+    one.select(A, grids[A])
     one.fit([start, end, bulge])
     one.button("#tool-move_boundary")
     before = api(f"/api/plan/drafts/{draft}")["operations"]
@@ -347,11 +348,7 @@ try:
     one.page.wait("window.planner.focused")
     piece = next(f for f in api(f"/api/plan/drafts/{draft}/grids")["grids"]["features"]
                  if f["properties"]["id"] == empty)
-    px, py = interior(piece)
-    one.view(px, py, 17)
-    one.click_map(px, py)
-    one.page.wait(f"window.planner.selected[0] === '{empty}' && document.getElementById('assign-worker')")
-    one.ready()
+    one.select(empty, piece, "document.getElementById('assign-worker')")
     one.page.eval(f"document.getElementById('assign-worker').value = '{spare}'; true")
     edits = one.state("window.planner.edits")
     one.button("#assign")
@@ -366,11 +363,7 @@ try:
         two.page.eval(f"location.hash = 'draft={d}'; true")
         two.page.wait(f"state.draft === '{d}'")
         two.ready()
-        x, y = interior(grids[grid])
-        two.view(x, y, 17)
-        two.click_map(x, y)
-        two.page.wait(f"document.getElementById('f-{field}')")
-        two.ready()
+        two.select(grid, grids[grid], f"document.getElementById('f-{field}')")
         two.page.type_into(f"#f-{field}", value)
         edits = two.state("window.planner.edits")
         two.button("#save-fields")
@@ -456,16 +449,8 @@ try:
              for a, b in [(-1, -1), (1, -1), (1, 1), (-1, 1)]]
     into_s = next(p for p in [(mx + 0.5 * depth * nx, my + 0.5 * depth * ny),
                               (mx - 0.5 * depth * nx, my - 0.5 * depth * ny)] if inside(grids[S], p))
-    one.page.type_into("#draft-name", "划转与调整社区")
-    one.button("#open-draft")
-    one.page.wait("location.hash.startsWith('#draft=') && state.draft")
-    one.ready()
-    third = int(one.state("state.draft"))
-    tx, ty = interior(grids[T])
-    one.view(tx, ty, 17)
-    one.click_map(tx, ty)
-    one.page.wait(f"window.planner.selected[0] === '{T}'")
-    one.ready()
+    third = one.open_draft("划转与调整社区")
+    one.select(T, grids[T])
     one.fit(strip)
     one.button("#tool-transfer")
     edits = one.state("window.planner.edits")
@@ -480,11 +465,7 @@ try:
     M = next(g for g in spare_grids if g not in (T, S) and not adjacent(g, T) and not adjacent(g, S)
              and any(grids[n]["properties"]["community_id"] != grids[g]["properties"]["community_id"]
                      for n in grids if adjacent(g, n)))
-    mx_, my_ = interior(grids[M])
-    one.view(mx_, my_, 17)
-    one.click_map(mx_, my_)
-    one.page.wait(f"window.planner.selected[0] === '{M}' && document.getElementById('move-community')")
-    one.ready()
+    one.select(M, grids[M], "document.getElementById('move-community')")
     target = one.state("document.querySelector('#move-community option[value]:not([value=\"\"])').value")
     one.page.eval(f"document.getElementById('move-community').value = '{target}'; true")
     edits = one.state("window.planner.edits")
@@ -495,11 +476,7 @@ try:
     check("a grid moved to a bordering community chosen from its card (a new code there)",
           M in api(f"/api/plan/drafts/{third}/grids")["removed"] and moved, f"{target} {moved}")
 
-    tx, ty = interior(grids[T])
-    one.view(tx, ty, 17)
-    one.click_map(tx, ty)
-    one.page.wait(f"window.planner.selected[0] === '{T}' && document.querySelector('[data-resource]')")
-    one.ready()
+    one.select(T, grids[T], "document.querySelector('[data-resource]')")
     worker = one.state("document.querySelector('[data-resource]').dataset.resource")
     edits = one.state("window.planner.edits")
     one.page.click_element(f"[data-resource='{worker}']")

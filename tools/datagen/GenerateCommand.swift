@@ -7,7 +7,8 @@ struct DataGen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gridmap-datagen",
         abstract: "Synthetic data for gridmap: the Yufeng district, and case records to join to it.",
-        subcommands: [GenerateCommand.self, CasesCommand.self, NetworkCommand.self], defaultSubcommand: GenerateCommand.self)
+        subcommands: [GenerateCommand.self, CasesCommand.self, NetworkCommand.self],
+        defaultSubcommand: GenerateCommand.self)
 }
 
 struct GenerateCommand: ParsableCommand {

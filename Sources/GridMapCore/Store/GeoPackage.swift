@@ -327,14 +327,17 @@ public enum GeoPackage {
                                        resources: try features(.resources))
             // One network's layers are there when the district has them.
             func optional(_ layer: Layer) throws -> [Feature] {
-                let n = try db.scalar("SELECT count(*) FROM gpkg_contents WHERE table_name = ?", [.text(layer.rawValue)])
+                let n = try db.scalar("SELECT count(*) FROM gpkg_contents WHERE table_name = ?",
+                                      [.text(layer.rawValue)])
                 return n == 1 ? try features(layer) : []
             }
             (layers.departments, layers.units, layers.categories) = (try optional(.departments), try optional(.units),
                                                                      try optional(.categories))
             let addresses = try features(.addresses).map { f -> Address in
                 func t(_ k: String) -> String { f.properties[k]?.idText ?? "" }
-                guard case .point(let c) = f.geometry else { throw StoreError.data(path, "address \(t("id")) has no point") }
+                guard case .point(let c) = f.geometry else {
+                    throw StoreError.data(path, "address \(t("id")) has no point")
+                }
                 return Address(
                     id: t("id"), text: t("address"), street: t("street"), community: t("community"), road: t("road"),
                     number: t("number"), compound: t("compound"), building: t("building"), unit: t("unit"),
