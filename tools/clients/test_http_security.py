@@ -492,7 +492,12 @@ check("--force publishes it, and says so in the version's message",
 # ---- 5. a read-only store is named as read-only ------------------------------------------
 readonly = new_store("readonly.gridmap")
 os.chmod(readonly, 0o444)
-attempt = subprocess.run(["runuser", "-u", "nobody", "--", binary, "plan", "open", "--name", "x",
+# Run from the test's own directory (0755): the clone's may not be reachable by `nobody`
+# (a `mktemp -d` folder is 0700), and that is not what this checks.
+own_binary = os.path.join(work, "gridmap")
+shutil.copy(binary, own_binary)
+os.chmod(own_binary, 0o755)
+attempt = subprocess.run(["runuser", "-u", "nobody", "--", own_binary, "plan", "open", "--name", "x",
                           "--store", readonly], capture_output=True, text=True)
 check("a store gridmap may not write says read-only", attempt.returncode != 0 and "read-only" in attempt.stderr,
       attempt.stderr[-300:])
