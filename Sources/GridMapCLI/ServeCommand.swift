@@ -43,6 +43,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address HTTP binds (loopback unless told otherwise).") var httpHost = HTTPConfig().host
     @Option(help: "An intranet tile server for the page's base map, e.g. https://tiles.lan/{z}/{x}/{y}.png.")
     var tiles: String?
+    @Option(name: .customLong("allowed-origin"), help: ArgumentHelp(
+        "An origin (scheme://host[:port]) besides the server's own whose pages may send planning requests.",
+        valueName: "origin")) var allowedOrigins: [String] = []
+    @Option(name: .customLong("allowed-host"), help: ArgumentHelp(
+        "A Host name served when no password is set, besides those of the listening address (a proxy's name).",
+        valueName: "name")) var allowedHosts: [String] = []
     @Option(help: "Where Leaflet is (Debian's libjs-leaflet).") var leaflet = HTTPConfig().leafletDirectory
     @Option(help: "Seconds an HTTP request may take to arrive whole from its first byte.")
     var httpRequestTimeout: Int64 = HTTPConfig().requestTimeout
@@ -72,7 +78,19 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0…65535") }
+        for origin in allowedOrigins where !origin.hasPrefix("http://") && !origin.hasPrefix("https://") {
+            throw ValidationError("--allowed-origin '\(origin)' is not an origin like https://host[:port]")
+        }
         let storePath = try options.storePath()
+        try ListenCheck.ensureFree(host: host, port: port, protocol: "RESP", option: "--port")
+        if httpPort > 0 {
+            try ListenCheck.ensureFree(host: httpHost, port: httpPort, protocol: "HTTP", option: "--http-port")
+        }
+        // Opened now (building its version is what takes long, and happens while HTTP answers
+        // /readyz "loading"): a store that cannot be opened stops the start before anything listens.
+        // Handed to the loader's thread and never used here again: one owner at a time.
+        nonisolated(unsafe) let store: any VersionedStore
+        do { store = try Stores.open(storePath) } catch { throw Failure(error) }
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let stats = ServerStats()
         let served = ServedMap()
@@ -81,7 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
         // HTTP listens at once (/healthz answers, /readyz says "loading"); the map is loaded
         // beside it, off the cooperative pool, and RESP starts once it is in.
         let resp = LoadThenServe(served: served, load: { [asofCache] in
-            let service = try MapService(storePath: storePath, asOfCapacity: asofCache)
+            let service = try MapService(store: store, asOfCapacity: asofCache)
             service.storeHealth.onChange { problem in
                 if let problem {
                     logger.error("the store cannot be written; lookups go on from memory, /readyz says 503",
@@ -103,6 +121,8 @@ struct ServeCommand: AsyncParsableCommand {
             http.port = httpPort
             http.credentials = config.credentials
             http.tileURL = tiles
+            http.allowedOrigins = allowedOrigins
+            http.allowedHosts = allowedHosts
             http.leafletDirectory = leaflet
             http.requestTimeout = httpRequestTimeout
             http.keepAliveTimeout = httpKeepaliveTimeout

@@ -27,6 +27,12 @@ public struct HTTPConfig: Sendable {
     /// Every connection of the process, RESP's too, against one limit; nil makes one of this
     /// configuration's own, of `ConnectionRegistry.defaultLimit`.
     public var registry: ConnectionRegistry?
+    /// Origins besides the server's own whose pages may send state-changing requests
+    /// (`--allowed-origin`, `scheme://host[:port]`): a page of another host that embeds the planner's tools.
+    public var allowedOrigins: [String] = []
+    /// Host names served besides those of the listening address when no password guards the
+    /// server (`--allowed-host`): the name a reverse proxy or a DNS entry gives it.
+    public var allowedHosts: [String] = []
     /// The largest body an endpoint takes (POST /api/area): more is refused with 413, before
     /// it is read, whether announced by Content-Length or sent chunked.
     public static let maxBodyBytes = 64 << 10
@@ -73,7 +79,12 @@ public enum GridMapHTTP {
         let metrics = HTTPMetrics.shared
         let registry = config.registry ?? ConnectionRegistry(limit: ConnectionRegistry.defaultLimit)
         router.add(middleware: MeasuringMiddleware(metrics: metrics))
+        router.add(middleware: SecurityHeadersMiddleware(tileURL: config.tileURL))
+        router.add(middleware: CrossSiteMiddleware(policy: SitePolicy(
+            bindAddress: config.host, open: config.credentials.initialRole >= .reader,
+            allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins)))
         router.add(middleware: AccessMiddleware(credentials: config.credentials, registry: registry))
+        router.add(middleware: BodyTypeMiddleware())
         OperationsRoutes(map: map, metrics: metrics, resp: resp).add(to: router)
         APIRoutes(map: map).add(to: router)
         PlanRoutes(map: map).add(to: router)

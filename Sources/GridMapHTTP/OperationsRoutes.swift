@@ -18,7 +18,8 @@ struct OperationsRoutes {
             // Lookups go on from memory, but a balancer should send writers elsewhere, and an
             // operator must know: the store can no longer be written.
             if let problem = service.storeHealth.problem {
-                return Reply.json(["status": "store_unusable", "reason": .string(problem.message),
+                return Reply.json(["status": "store_unusable", "code": .string(problem.code),
+                                   "reason": .string(problem.message),
                                    "data_version": .string(service.current.version)], status: .serviceUnavailable)
             }
             return Reply.json(["status": "ready", "data_version": .string(service.current.version)])

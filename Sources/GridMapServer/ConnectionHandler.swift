@@ -159,6 +159,15 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             requestsRead += 1
             if request.isEmpty { continue }
+            if let word = CrossProtocolGuard.httpWord(request) {
+                session.logger.warning("""
+                    possible cross-protocol attack: the connection sent '\(word.uppercased())' (HTTP to the RESP port, \
+                    likely a web page's form); closed without running it or anything after it
+                    """, metadata: ["client": "\(session.client)"])
+                session.shouldClose = true
+                input = nil
+                break
+            }
             let value = CommandTable.execute(request, session)
             done += 1
             if case .pending(let work) = value {

@@ -77,6 +77,7 @@ final class ObservedStore: VersionedStore, @unchecked Sendable {
     func discardDraft(_ id: Int) throws { try call("discardDraft") { try inner.discardDraft(id) } }
     func gridCodesInDrafts() throws -> Set<String> { try call("gridCodesInDrafts") { try inner.gridCodesInDrafts() } }
     func checkIntact() throws { try call("checkIntact") { try inner.checkIntact() } }
+    func writeRefusal() throws -> String? { try call("writeRefusal") { try inner.writeRefusal() } }
     func verify() throws -> JSONValue { try call("verify") { try inner.verify() } }
 }
 

@@ -32,6 +32,11 @@ public struct TestClient: Sendable {
         var head = "\(method.rawValue) \(uri) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         for field in headers { head += "\(field.name.rawName): \(field.value)\r\n" }
         if let body { head += "Content-Length: \(body.readableBytes)\r\n" }
+        // As a client says what it sends: a JSON body as JSON, anything else (WKT) as text.
+        if let body, headers[.contentType] == nil {
+            let json = body.readableBytesView.first.map { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[") } ?? false
+            head += "Content-Type: \(json ? "application/json" : "text/plain")\r\n"
+        }
         var bytes = Array((head + "\r\n").utf8)
         if let body { bytes += Array(body.readableBytesView) }
         let request = bytes

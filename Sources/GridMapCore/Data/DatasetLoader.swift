@@ -269,8 +269,16 @@ struct FeatureReader {
         StoreError.data(path, "feature \(index)\(feature.identifier.map { " (id \($0))" } ?? ""): \(message)")
     }
 
+    /// The feature's id; every reader asks for it first, so this is also where every text
+    /// property (names, contacts, phones, ids: all shown as text) is checked once.
     func id() throws -> String {
         guard let id = feature.identifier, !id.isEmpty else { throw fail("has no id") }
+        if let problem = DisplayText.problem(id, "its id") { throw fail(problem) }
+        for (key, value) in feature.properties {
+            if case .string(let s) = value, let problem = DisplayText.problem(s, "property '\(key)'") {
+                throw fail(problem)
+            }
+        }
         return id
     }
     func text(_ key: String) throws -> String {

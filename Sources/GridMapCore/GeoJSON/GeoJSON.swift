@@ -24,6 +24,7 @@ public struct GeoJSONError: Error, CustomStringConvertible, Equatable, Sendable 
 public enum GeoJSON {
     /// Features from a FeatureCollection, a single Feature, or a bare geometry.
     public static func features(from json: JSONValue) throws -> [Feature] {
+        try checkCRS(json)
         switch json["type"]?.string {
         case "FeatureCollection":
             guard let list = json["features"]?.array else {
@@ -46,14 +47,31 @@ public enum GeoJSON {
 
     public static func feature(_ json: JSONValue) throws -> Feature {
         guard json["type"]?.string == "Feature" else { throw GeoJSONError("expected type 'Feature'") }
+        try checkCRS(json)
         let geometry = json["geometry"]
         let properties = json["properties"]?.object ?? JSONObject()
         return Feature(id: json["id"]?.idText, properties: properties,
                        geometry: geometry == nil || geometry == .null ? nil : try shape(geometry!))
     }
 
+    /// The names of WGS 84 lon/lat a (pre-RFC 7946) `crs` member may give; QGIS writes the first.
+    static let wgs84Names: Set<String> = ["urn:ogc:def:crs:ogc:1.3:crs84", "urn:ogc:def:crs:ogc::crs84", "ogc:crs84",
+                                          "crs84", "epsg:4326", "urn:ogc:def:crs:epsg::4326"]
+
+    /// A `crs` member naming anything but WGS 84 is refused: its coordinates would be read as
+    /// lon/lat and land somewhere else entirely.
+    static func checkCRS(_ json: JSONValue) throws {
+        guard let crs = json["crs"], crs != .null else { return }
+        let name = crs["properties"]?["name"]?.string
+        guard let name, wgs84Names.contains(name.lowercased()) else {
+            throw GeoJSONError("'crs' names \(name.map { "'\($0.prefix(80))'" } ?? "no CRS gridmap reads"): GeoJSON "
+                               + "is read as WGS 84 lon/lat only (RFC 7946); reproject it to WGS 84 first")
+        }
+    }
+
     public static func shape(_ json: JSONValue) throws -> Shape {
         guard let type = json["type"]?.string else { throw GeoJSONError("geometry without a 'type'") }
+        try checkCRS(json)
         if type == "GeometryCollection" {
             guard let list = json["geometries"]?.array else {
                 throw GeoJSONError("GeometryCollection without 'geometries'")
@@ -61,29 +79,41 @@ public enum GeoJSON {
             return .collection(try list.map(shape))
         }
         guard let c = json["coordinates"] else { throw GeoJSONError("\(type) without 'coordinates'") }
+        let at = "coordinates"
         switch type {
-        case "Point": return .point(try position(c))
-        case "MultiPoint": return .multiPoint(try positions(c))
-        case "LineString": return .lineString(try positions(c))
-        case "MultiLineString": return .multiLineString(try list(c).map(positions))
-        case "Polygon": return .polygon(try list(c).map(positions))
-        case "MultiPolygon": return .multiPolygon(try list(c).map { try list($0).map(positions) })
+        case "Point": return .point(try position(c, at))
+        case "MultiPoint": return .multiPoint(try positions(c, at))
+        case "LineString": return .lineString(try positions(c, at))
+        case "MultiLineString":
+            return .multiLineString(try list(c, at).enumerated().map { try positions($1, at + "[\($0)]") })
+        case "Polygon": return .polygon(try list(c, at).enumerated().map { try positions($1, at + "[\($0)]") })
+        case "MultiPolygon":
+            return .multiPolygon(try list(c, at).enumerated().map { k, polygon in
+                try list(polygon, at + "[\(k)]").enumerated().map { try positions($1, at + "[\(k)][\($0)]") }
+            })
         default: throw GeoJSONError("unknown geometry type '\(type)'")
         }
     }
 
-    private static func list(_ json: JSONValue) throws -> [JSONValue] {
-        guard let a = json.array else { throw GeoJSONError("expected an array of coordinates") }
+    /// `path` names where in the geometry a problem is (`coordinates[0][12]`).
+    private static func list(_ json: JSONValue, _ path: String) throws -> [JSONValue] {
+        guard let a = json.array else { throw GeoJSONError("\(path): expected an array of coordinates") }
         return a
     }
 
-    private static func positions(_ json: JSONValue) throws -> [Coordinate] { try list(json).map(position) }
+    private static func positions(_ json: JSONValue, _ path: String) throws -> [Coordinate] {
+        try list(json, path).enumerated().map { try position($1, path + "[\($0)]") }
+    }
 
-    private static func position(_ json: JSONValue) throws -> Coordinate {
-        guard let a = json.array, a.count >= 2, let x = a[0].number, let y = a[1].number else {
-            throw GeoJSONError("a position must be an array of at least two numbers")
+    /// Two numbers or more (a height, ignored), every one a number.
+    private static func position(_ json: JSONValue, _ path: String) throws -> Coordinate {
+        guard let a = json.array, a.count >= 2 else {
+            throw GeoJSONError("\(path): a position must be an array of at least two numbers")
         }
-        return Coordinate(x, y)
+        for (k, v) in a.enumerated() where v.number == nil {
+            throw GeoJSONError("\(path)[\(k)]: \(v.serialized.prefix(40)) is not a number")
+        }
+        return Coordinate(a[0].number!, a[1].number!)
     }
 
     // MARK: Writing

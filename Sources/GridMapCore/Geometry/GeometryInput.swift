@@ -57,8 +57,42 @@ public enum GeometryInput {
             guard let shape else { throw GeometryError("the GeoJSON has no geometry") }
             return shape
         }
+        if let offset = trailingText(trimmed) {
+            let start = trimmed.utf8.index(trimmed.utf8.startIndex, offsetBy: offset)
+            let rest = String(decoding: trimmed.utf8[start...].prefix(30), as: UTF8.self)
+            throw GeometryError("invalid WKT: text after the end of the geometry at character "
+                                + "\(text.utf8.count - trimmed.utf8.count + offset + 1): '\(rest)'")
+        }
         do { return try ThreadResources.current.geos.geometry(wkt: String(trimmed)).shape() } catch {
             throw GeometryError("invalid WKT: \(error)")
         }
+    }
+
+    /// The byte offset of anything but white space after a WKT geometry ends (after the
+    /// bracket that closes its first one, or after `EMPTY`), or nil. A reader that stopped at
+    /// the geometry's end would take "POLYGON((…)) , (…)" as the first polygon alone.
+    static func trailingText(_ wkt: Substring) -> Int? {
+        func space(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D }
+        var depth = 0
+        var ended = false
+        for (i, b) in wkt.utf8.enumerated() {
+            if ended {
+                if !space(b) { return i }
+                continue
+            }
+            if b == UInt8(ascii: "(") { depth += 1 }
+            if b == UInt8(ascii: ")") {
+                depth -= 1
+                if depth <= 0 { ended = true }
+            }
+        }
+        guard !wkt.utf8.contains(UInt8(ascii: "(")) else { return nil }
+        // No brackets: only "TYPE [Z|M|ZM] EMPTY" is a geometry.
+        let words = wkt.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" })
+        guard let empty = words.firstIndex(where: { $0.uppercased() == "EMPTY" }), empty < words.count - 1 else {
+            return nil
+        }
+        let after = words[words.index(after: empty)]
+        return wkt.utf8.distance(from: wkt.utf8.startIndex, to: after.utf8.startIndex)
     }
 }

@@ -133,6 +133,14 @@ public enum PlanRequest: Sendable {
 
     /// The answer, on `planner`'s store; `author` is recorded on what it opens or publishes.
     public func answer(_ planner: Planner, author: String) throws -> [UInt8] {
+        switch self {
+        case .publish(_, let message?), .rollback(_, let message?):
+            // Kept in the history and shown on pages: stored as sent or refused, never cut at a NUL.
+            if let problem = DisplayText.problem(message, "a version's message", lines: true) {
+                throw PlanError("bad_message", problem)
+            }
+        default: break
+        }
         let json: JSONValue
         switch self {
         case .open(let name): json = try planner.open(name: name, author: author).json

@@ -17,6 +17,7 @@ public final class Planner {
         guard !name.isEmpty, name.count <= 200 else {
             throw PlanError("bad_name", "a draft needs a name (1 to 200 characters)")
         }
+        if let problem = DisplayText.problem(name, "a draft's name") { throw PlanError("bad_name", problem) }
         return try store.createDraft(name: name, author: author, base: try store.head())
     }
 

@@ -55,6 +55,10 @@ public final class MapService: Sendable {
     /// Why the store cannot be written now (removed, replaced, corrupt), or nil: lookups go on
     /// from memory meanwhile, and `/readyz` reports it.
     public let storeHealth = StoreHealth()
+    /// Why this process may not write its store at all (found at start), or nil.
+    public let writeRefusal: String?
+    /// Whether publishing can work now: the store allows it and no problem is known.
+    public var storeWritable: Bool { writeRefusal == nil && storeHealth.problem == nil }
     /// Publishes picked up, and the time of the last build (nanoseconds).
     public let publishes = Atomic<Int>(0)
     public let lastBuildNanos = Atomic<UInt64>(0)
@@ -83,6 +87,7 @@ public final class MapService: Sendable {
         releaseFreedMemory()
         self.store = locked
         snapshots = SnapshotStore(snapshot)
+        writeRefusal = try locked.writeRefusal()
     }
 
     /// Serves one snapshot held in memory, with no store behind it (benchmarks and tests of
@@ -91,6 +96,7 @@ public final class MapService: Sendable {
         storePath = "(memory)"
         asOfCapacity = 1
         store = nil
+        writeRefusal = "this map is served from memory, not from a store"
         versionTimes = Mutex([(Int(snapshot.version) ?? 0, 0)])
         snapshots = SnapshotStore(snapshot)
     }
@@ -142,7 +148,13 @@ public final class MapService: Sendable {
         guard store != nil else { return }
         do {
             try withStore { try $0.checkIntact() }
-            if storeHealth.problem?.code == "store_unusable" { storeHealth.report(nil) }
+            if let code = storeHealth.problem?.code, code == "store_unusable" || code == "store_unavailable" {
+                storeHealth.report(nil)
+            }
+        } catch let e as StoreError where e.code == "store_unavailable" {
+            // A database that cannot be reached: lookups go on from memory, but nothing can be
+            // published here until it is back, which /readyz and INFO must say.
+            storeHealth.report(e)
         } catch {}
     }
 
@@ -416,6 +428,7 @@ final class LockedStore: VersionedStore, @unchecked Sendable {
     func discardDraft(_ id: Int) throws { try withLock { try $0.discardDraft(id) } }
     func gridCodesInDrafts() throws -> Set<String> { try withLock { try $0.gridCodesInDrafts() } }
     func checkIntact() throws { try withLock { try $0.checkIntact() } }
+    func writeRefusal() throws -> String? { try withLock { try $0.writeRefusal() } }
     func verify() throws -> JSONValue { try withLock { try $0.verify() } }
     var hintsAvailable: Bool { store is PostgresStore }
     func versionHints() throws -> (any VersionHints)? { try withLock { try $0.versionHints() } }

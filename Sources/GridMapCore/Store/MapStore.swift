@@ -67,7 +67,8 @@ public final class MapStore {
     /// Opens an existing store, checking that it is one and that this build can read it.
     public init(path: String, readOnly: Bool = false) throws {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError(path, "no such store file", kind: .notFound, code: "no_store")
+            // Only a CLI or a starting server opens by path: the operator is told which file.
+            throw StoreError(path, "no such store file: \(path)", kind: .notFound, code: "no_store")
         }
         self.path = path
         self.readOnly = readOnly

@@ -125,16 +125,35 @@ public final class PostgreSQLConnection {
         }
     }
 
-    /// A connection string without its password (URI `user:password@` or `password=…`).
+    /// A connection string without its password, for logs, INFO and errors. libpq itself
+    /// reads the string (`PQconninfoParse`), so every spelling it accepts is caught: a URI's
+    /// `user:password@`, `?password=` with its key percent-encoded, key/value pairs with
+    /// quoted values and escaped quotes. Without a password the string is shown as given;
+    /// with one, as the key/value pairs libpq read, the password replaced by `…`; one libpq
+    /// cannot read is not shown at all.
     public static func redacted(_ conninfo: String) -> String {
-        var s = conninfo
-        if let r = s.range(of: #"(postgres(ql)?://[^:/@]*):[^@/]*@"#, options: .regularExpression) {
-            let match = String(s[r])
-            let user = match.replacingOccurrences(of: #":[^@/]*@$"#, with: "@", options: .regularExpression)
-            s.replaceSubrange(r, with: user)
+        var error: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(conninfo, &error) else {
+            if let error { PQfreemem(error) }
+            return "(a connection string libpq cannot read; not shown, it may hold a password)"
         }
-        return s.replacingOccurrences(of: #"password\s*=\s*('[^']*'|\S+)"#, with: "password=…",
-                                      options: .regularExpression)
+        defer { PQconninfoFree(options) }
+        var pairs: [(String, String)] = []
+        var hasPassword = false
+        var k = 0
+        while let keyword = options[k].keyword {
+            defer { k += 1 }
+            guard let value = options[k].val else { continue }
+            let key = String(cString: keyword)
+            if key == "password" { hasPassword = true; continue }
+            pairs.append((key, String(cString: value)))
+        }
+        guard hasPassword else { return conninfo }
+        func quoted(_ v: String) -> String {
+            guard v.isEmpty || v.contains(where: { $0 == " " || $0 == "'" || $0 == "\\" }) else { return v }
+            return "'" + v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+        }
+        return (pairs.map { "\($0.0)=\(quoted($0.1))" } + ["password=…"]).joined(separator: " ")
     }
 
     private var lastError: String {

@@ -546,6 +546,16 @@ public final class PostgresStore {
         }
     }
 
+    /// A role that may not add versions (the deployment's `gridmap_reader`) serves lookups
+    /// only; planning through it would be refused at the first write.
+    public func writeRefusal() throws -> String? {
+        let allowed = try named {
+            try db.scalar("SELECT (has_table_privilege('gridmap.version', 'INSERT') "
+                          + "AND has_table_privilege('gridmap.feature', 'INSERT'))::int")
+        }
+        return allowed == 1 ? nil : "the database role gridmap connects as may not add versions"
+    }
+
     public func verify() throws -> JSONValue {
         try checkIntact()
         let triggers = try named {

@@ -70,10 +70,16 @@ public protocol VersionedStore: AnyObject {
     /// Throws when the store can no longer be used (its file removed, replaced or overwritten;
     /// its database gone): `StoreError` with code `store_unusable`.
     func checkIntact() throws
+
+    /// Why this process may not write the store (a database role without INSERT on the
+    /// history, a file opened read-only), or nil when it may. Asked once at start: INFO's
+    /// `store_writable` is 0 for such a server from the start, not after its first refused write.
+    func writeRefusal() throws -> String?
 }
 
 extension MapStore: VersionedStore {
     public var location: String { path }
+    public func writeRefusal() throws -> String? { readOnly ? "the store file was opened read-only" : nil }
 }
 
 /// The store a location names: a PostgreSQL database (`postgresql://…`, `postgres://…` or
