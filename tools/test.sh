@@ -64,7 +64,17 @@ trap 'bash tools/pg.sh stop "$scratch/pg"; rm -rf "$scratch"' EXIT
 echo "PostgreSQL for the tests: $GRIDMAP_TEST_POSTGRES"
 results+=("passed  $((SECONDS - started)) s  setup")
 
-if run_stage "debug build" swift build --build-tests; then
+# gridmap's own warnings (not its dependencies') fail the run: a clean clone compiles every file,
+# so each warning is printed here.
+no_warnings() {
+  local found; found=$(grep -E "/(Sources|Tests|tools)/[^:]+:[0-9]+:[0-9]+: warning:" "$1" | sort -u)
+  [ -z "$found" ] && { echo "no warnings from Sources/ or Tests/"; return 0; }
+  echo "$found" | sed 's/^/FAILED: a warning: /'
+  return 1
+}
+if run_stage "debug build" bash -c "swift build --build-tests 2>&1 | tee '$scratch/build.log'; exit \${PIPESTATUS[0]}"
+then
+  run_stage "no warnings" no_warnings "$scratch/build.log"
   run_stage "swift tests" swift test --skip-build
   # Another language's client, unmodified, over a real socket.
   run_stage redis-py python3 tools/clients/test_redis_py.py .build/debug/gridmap
@@ -91,10 +101,11 @@ if run_stage "release build" swift build -c release --product gridmap; then
     python3 tools/clients/test_http_security.py $bin; b=\$?; python3 tools/clients/test_cross_site.py $bin; \
     c=\$?; exit \$((a || b || c))"
   # The worked example of redrawing the map in docs/GUIDE.md, as written; the pages in headless
-  # Chromium (the dispatcher's, the planner's whole redrawing session). Screenshots go to scratch space (tools/screenshots.sh updates
+  # Chromium (the dispatcher's, the planner's whole redrawing session, and every name an HTML
+  # payload that must not run). Screenshots go to scratch space (tools/screenshots.sh updates
   # the docs' pictures deliberately).
   run_stage "planning example and pages" bash -c "bash tools/plan-example.sh $bin; a=\$?; \
     python3 tools/clients/test_page.py $bin $shots; b=\$?; python3 tools/clients/test_plan_page.py $bin $shots; \
-    c=\$?; exit \$((a || b || c))"
+    c=\$?; python3 tools/clients/test_page_payloads.py $bin; d=\$?; exit \$((a || b || c || d))"
 fi
 finish

@@ -287,10 +287,54 @@ final class ConnectionGuard {
             context.fireChannelInactive()
         }
 
+        /// Within a request line that began while no request was under way: its non-ASCII
+        /// bytes are percent-encoded before the HTTP parser sees them.
+        private var inRequestLine = false
+
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             guard state.state != .closed else { return }
+            if state.state == .idle || state.state == .fresh { inRequestLine = true }
             state.bytesArrived()
-            context.fireChannelRead(data)
+            guard inRequestLine else { return context.fireChannelRead(data) }
+            var bytes = unwrapInboundIn(data)
+            let (line, ended) = Self.requestLine(bytes)
+            if ended { inRequestLine = false }
+            if let encoded = Self.percentEncodingHighBytes(bytes, upTo: line, allocator: context.channel.allocator) {
+                bytes = encoded
+            }
+            context.fireChannelRead(wrapInboundOut(bytes))
+        }
+
+        /// How many of `bytes` belong to the request line (up to its LF), and whether it ended.
+        static func requestLine(_ bytes: ByteBuffer) -> (length: Int, ended: Bool) {
+            bytes.withUnsafeReadableBytes { raw in
+                if let lf = raw.firstIndex(of: UInt8(ascii: "\n")) { return (lf, true) }
+                return (raw.count, false)
+            }
+        }
+
+        /// People type Chinese into a URL and clients send it as raw UTF-8 (`?q=柳州市…`), which
+        /// HTTP's grammar does not allow and the parser refuses with a bare 400. Percent-encoded
+        /// here, the query reads as the UTF-8 it was; bytes that are not UTF-8 are refused by
+        /// `QueryEncodingMiddleware` naming the parameter. Nil when there is nothing to encode.
+        /// (Only a request line that starts a read while the connection is idle is looked at: a
+        /// pipelined one behind another keeps the parser's refusal.)
+        static func percentEncodingHighBytes(_ bytes: ByteBuffer, upTo line: Int,
+                                             allocator: ByteBufferAllocator) -> ByteBuffer? {
+            bytes.withUnsafeReadableBytes { raw -> ByteBuffer? in
+                guard raw[..<line].contains(where: { $0 >= 0x80 }) else { return nil }
+                var out = allocator.buffer(capacity: raw.count + 64)
+                let hex = Array("0123456789ABCDEF".utf8)
+                for b in raw[..<line] {
+                    if b >= 0x80 {
+                        out.writeBytes([UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 15)]])
+                    } else {
+                        out.writeInteger(b)
+                    }
+                }
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[line...]))
+                return out
+            }
         }
 
         func channelWritabilityChanged(context: ChannelHandlerContext) {

@@ -85,6 +85,7 @@ public enum GridMapHTTP {
             allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins)))
         router.add(middleware: AccessMiddleware(credentials: config.credentials, registry: registry))
         router.add(middleware: BodyTypeMiddleware())
+        router.add(middleware: QueryEncodingMiddleware())
         OperationsRoutes(map: map, metrics: metrics, resp: resp).add(to: router)
         APIRoutes(map: map).add(to: router)
         PlanRoutes(map: map).add(to: router)
@@ -101,7 +102,11 @@ public enum GridMapHTTP {
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "gridmap"),
             onServerRunning: { channel in
                 // The listening socket: out of descriptors, pause accepting instead of spinning.
-                try? await channel.pipeline.addHandler(AcceptPause(logger: logger, listener: "HTTP"), position: .first)
+                // Added on the channel's own loop: the handler is not Sendable, and need not be.
+                try? await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(AcceptPause(logger: logger, listener: "HTTP"),
+                                                                   position: .first)
+                }.get()
                 if let port = channel.localAddress?.port { onListening?(port) }
             },
             eventLoopGroupProvider: group.map { .shared($0) } ?? .singleton,

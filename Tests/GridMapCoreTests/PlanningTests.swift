@@ -178,7 +178,7 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         check(try f.map())
         try f.planner.apply(.split(grid: other.id, line: try lineAcross(other)), to: f.draft)
         check(try f.map())
-        try f.planner.undo(draft: f.draft)
+        _ = try f.planner.undo(draft: f.draft)
         check(try f.map())
     }
 
@@ -211,11 +211,11 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
         let undone = try f.planner.undo(draft: f.draft)
         #expect(undone["undone"] == "merge" && undone["operations"] == 2)
         #expect(try snapshot() == afterSplit)
-        try f.planner.undo(draft: f.draft)
+        _ = try f.planner.undo(draft: f.draft)
         #expect(try snapshot() == afterRename)
         #expect(try f.grid(g.id).name == "改名一")
         #expect(try coverageProblems(try f.map().dataset()).isEmpty)
-        try f.planner.undo(draft: f.draft)
+        _ = try f.planner.undo(draft: f.draft)
         #expect(try snapshot().isEmpty)
         #expect(try f.planner.draft(f.draft).log.isEmpty)
         // The split again makes the same codes: undone pieces hold none.

@@ -12,6 +12,8 @@ Checks:
   to loopback, `--allowed-host` adds one; with passwords any Host is served;
 - the pages' security headers (CSP with the tile server's origin, framing, sniffing, referrer);
 - the RESP port closes a connection that sends HTTP, running nothing, and logs it;
+- raw UTF-8 in a query string read as UTF-8 (the same answer as percent-encoded), other bytes
+  refused naming the parameter;
 - names with control or format characters refused (import, card edit, draft), a message with
   a NUL refused; geometry with trailing text, a foreign `crs` or a non-number refused with where;
 - PostgreSQL (with GRIDMAP_TEST_POSTGRES's binaries, on a scratch server of this test's own):
@@ -247,6 +249,28 @@ try:
     check("the tile server's origin is among the CSP's image sources",
           "img-src 'self' data: blob: https://*.tiles.lan" in headers.get("content-security-policy", ""),
           headers.get("content-security-policy"))
+    # UTF-8 as people type it: raw in the query string, answered as if percent-encoded; bytes
+    # that are not UTF-8 refused with the JSON error naming the parameter.
+    def raw_get(target):
+        s = socket.create_connection(("127.0.0.1", open_server.http), timeout=20)
+        s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        s.close()
+        head, _, body = data.partition(b"\r\n\r\n")
+        return int(head.split()[1]), body
+    from urllib.parse import quote
+    for path, name, text in [("/api/geocode", "q", "柳州市鱼峰区天马街道北宁社区"), ("/api/route", "address", "鱼峰区北宁社区"),
+                             ("/api/grids", "street", "天马街道"), ("/api/nearby", "kind", "网格员"),
+                             ("/open311/v2/services.json", "jurisdiction_id", "鱼峰区")]:
+        extra = "&category=0201" if path == "/api/route" else "&lon=109.43&lat=24.30" if path == "/api/nearby" else ""
+        raw = raw_get(f"{path}?{name}=".encode() + text.encode() + extra.encode())
+        encoded = raw_get(f"{path}?{name}={quote(text)}{extra}".encode())
+        check(f"raw UTF-8 in {path}?{name}= is read as UTF-8", raw == encoded, (raw[0], raw[1][:120], encoded[0]))
+        status, body = raw_get(f"{path}?{name}=".encode() + "鱼峰".encode("gb18030") + extra.encode())
+        check(f"GB18030 bytes in {path}?{name}= are refused naming the parameter", status == 400 and
+              code_of(body) == "bad_encoding" and f"'{name}'".encode() in body, (status, body[:200]))
     # 3. HTTP to the RESP port: closed at once, nothing run, logged.
     before = state(open_server, None)
     for form in ["POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 60\r\n\r\n"

@@ -22,14 +22,16 @@ async function loadLayer(name) {
   layer.addTo(map);
   state.layers[name] = layer;
   if (labelZoom[name]) {
-    const label = (f, html, range) => state.labels.push({ range, marker: L.marker(f.getBounds().getCenter(), {
-      interactive: false, icon: L.divIcon({ className: "label " + name.replace(/s$/, ""), html, iconSize: null }),
+    // A label's content is an element holding the name as text (a string would be parsed as HTML).
+    const label = (f, words, range) => state.labels.push({ range, marker: L.marker(f.getBounds().getCenter(), {
+      interactive: false,
+      icon: L.divIcon({ className: "label " + name.replace(/s$/, ""), html: el("span", {}, words), iconSize: null }),
     }) });
     layer.eachLayer(f => {
       const p = f.feature.properties;
-      if (name !== "grids") return label(f, text(p.name), labelZoom[name]);
-      label(f, text(p.id.slice(-3)), labelZoom.grids);
-      label(f, text(p.id.slice(-3) + " " + p.name), labelZoom.gridNames);
+      if (name !== "grids") return label(f, p.name, labelZoom[name]);
+      label(f, p.id.slice(-3), labelZoom.grids);
+      label(f, p.id.slice(-3) + " " + p.name, labelZoom.gridNames);
     });
   }
   document.getElementById("version").textContent = "数据版本 " + data.data_version;
@@ -45,6 +47,29 @@ function showLabels() {
   }
 }
 
+// The link (#zoom/lat/lon, then /lon,lat,crs of the selection, as saveView writes it) read back
+// and checked: each number finite, in range and written as a plain decimal, the CRS one the
+// engine knows by this name. A part that is not is ignored, so a link chooses a view and a
+// point and can add nothing to the page's queries (`#…,wgs84&asof=1` is no selection at all).
+const crsNames = ["wgs84", "gcj02", "bd09", "cgcs2000"];
+function decimal(s, min, max) {
+  return /^-?\d{1,3}(\.\d{1,17})?$/.test(s || "") && +s >= min && +s <= max ? s : null;
+}
+
+function readLink(hash) {
+  const parts = hash.replace(/^#/, "").split("/"), link = {};
+  const [zoom, lat, lon] = [decimal(parts[0], 0, 24), decimal(parts[1], -90, 90), decimal(parts[2], -180, 180)];
+  if (zoom !== null && lat !== null && lon !== null) link.view = { zoom: +zoom, lat: +lat, lon: +lon };
+  const point = (parts[3] || "").split(",");
+  if (parts.length === 4 && (point.length === 2 || point.length === 3)) {
+    const [plon, plat, crs = "wgs84"] = point;
+    if (decimal(plon, -180, 180) !== null && decimal(plat, -90, 90) !== null && crsNames.includes(crs)) {
+      link.selection = { lon: plon, lat: plat, crs };
+    }
+  }
+  return link;
+}
+
 function saveView() {
   const c = map.getCenter();
   let hash = "#" + map.getZoom() + "/" + c.lat.toFixed(6) + "/" + c.lng.toFixed(6);
@@ -56,10 +81,10 @@ async function select(lon, lat, crs) {
   const msg = document.getElementById("message");
   msg.textContent = "";
   try {
-    const q = "lon=" + lon + "&lat=" + lat + "&crs=" + crs;
-    const found = await api("/api/locate?" + q);
+    if (!crsNames.includes(crs)) throw new Error("未知坐标系");
+    const found = await api(withQuery("/api/locate", { lon, lat, crs }));
     const p = found.point;
-    const help = await api("/api/nearby?lon=" + p.lon + "&lat=" + p.lat + "&kind=enforcement&limit=3");
+    const help = await api(withQuery("/api/nearby", { lon: p.lon, lat: p.lat, kind: "enforcement", limit: 3 }));
     state.selection = { lon, lat, crs };
     if (state.marker) map.removeLayer(state.marker);
     state.marker = L.circleMarker([p.lat, p.lon], { radius: 7, color: "#d00", fillOpacity: 0.8 }).addTo(map);
@@ -71,8 +96,7 @@ async function select(lon, lat, crs) {
     }
     // With a category picked, the route too: who must handle it here (一张网).
     const category = document.getElementById("category").value;
-      const route = category && found.grid
-      ? await api("/api/route?" + q + "&category=" + encodeURIComponent(category)) : null;
+    const route = category && found.grid ? await api(withQuery("/api/route", { lon, lat, crs, category })) : null;
     showCard(found, help.resources, route);
     saveView();
   } catch (e) { msg.textContent = e.message; }
@@ -84,69 +108,62 @@ function showCard(found, help, route) {
   window.gridmap.route = route;
   if (!found.grid) {
     const p = found.point;
-    card.innerHTML = "<h2>不在任何网格内</h2><p class=muted>" + p.lon + ", " + p.lat + "</p>";
+    show(card, el("h2", {}, "不在任何网格内"), el("p", { class: "muted" }, p.lon + ", " + p.lat));
     return;
   }
-  const workers = found.workers.map(w => "<tr><td>网格员</td><td>" + text(w.name) + " <b>" + text(w.contact) +
-    "</b></td></tr>").join("");
-  const officers = help.map(r => "<tr><td>执法人员</td><td>" + text(r.name) + " " +
-    text(r.contact || "") +
-    " <span class=muted>" + Math.round(r.distance_m) + " 米</span></td></tr>").join("");
-  card.innerHTML = "<h2 id=grid-name>" + text(found.grid.name) + "</h2><table>" +
-    "<tr><td>网格</td><td>" + text(found.grid.id) + "</td></tr>" +
-    "<tr><td>社区</td><td>" + text(found.community.name) + "</td></tr>" +
-    "<tr><td>街道</td><td>" + text(found.street.name) + "</td></tr>" +
-    "<tr><td>户数/人口</td><td>" + found.grid.households + " / " + found.grid.population + "</td></tr>" +
-    workers + officers + "</table>" + (route ? routeHTML(route) : "");
+  const g = found.grid, muted = s => el("span", { class: "muted" }, s);
+  show(card,
+    el("h2", { id: "grid-name" }, g.name),
+    el("table", {},
+      row("网格", g.id), row("社区", found.community.name), row("街道", found.street.name),
+      row("户数/人口", g.households + " / " + g.population),
+      found.workers.map(w => row("网格员", w.name, " ", el("b", {}, w.contact))),
+      help.map(r => row("执法人员", r.name, " ", r.contact || "", " ", muted(Math.round(r.distance_m) + " 米")))),
+    route ? routeCard(route) : null);
 }
+
+// A row of the card: its name, then its value's parts (text or elements).
+const row = (name, ...value) => el("tr", {}, el("td", {}, name), el("td", {}, value));
 
 // Who handles the report (ROUTE): the unit and its duty phone, its staff, the 属地 chain, the
 // time limit, a warning near another unit's border, and the basis of the answer.
 const handlers = { unit: "责任单位", grid_worker: "网格员（属地）", community: "社区（属地）", street: "街道（属地）" };
 const levels = { grid_worker: "网格员", community: "社区", street: "街道" };
-function routeHTML(r) {
+function routeCard(r) {
   const c = r.category, rows = [];
-  const row = (k, v) => rows.push("<tr><td>" + k + "</td><td>" + v + "</td></tr>");
-  row("类别", text(c.name) + " <span class=muted>" + text(c.code) + " · " + text(c.group) + "</span>");
-  row("时限", c.time_limit_hours + " 小时，" + text(c.due_at.replace("T", " ").slice(0, 16)) + " 前办结");
-  row("承办", handlers[r.handled_by] || text(r.handled_by));
+  const muted = s => el("span", { class: "muted" }, s), warn = s => el("span", { class: "warn" }, s);
+  rows.push(row("类别", c.name, " ", muted(c.code + " · " + c.group)));
+  rows.push(row("时限", c.time_limit_hours + " 小时，" + c.due_at.replace("T", " ").slice(0, 16) + " 前办结"));
+  rows.push(row("承办", handlers[r.handled_by] || r.handled_by));
   if (r.unit) {
-    row("责任单位", text(r.unit.name) + " <span class=muted>" + text(r.unit.department_name || "") + "</span>");
-    row("值班电话", "<b>" + text(r.unit.duty_phone) + "</b>");
+    rows.push(row("责任单位", r.unit.name, " ", muted(r.unit.department_name || "")));
+    rows.push(row("值班电话", el("b", {}, r.unit.duty_phone)));
   }
   for (const s of r.staff) {
     const where = s.distance_m != null ? Math.round(s.distance_m) + " 米" : "本网格";
-    row("执法人员", text(s.name) + " " + text(s.contact || "") + " <span class=muted>" + where + "</span>");
+    rows.push(row("执法人员", s.name, " ", s.contact || "", " ", muted(where)));
   }
   for (const n of r.near_border || []) {
-    row("<span class=warn>临界</span>", "<span class=warn>距 " + text(n.name) + " " + n.distance_m +
-      " 米，注意核实属地</span>");
+    rows.push(row(warn("临界"), warn("距 " + n.name + " " + n.distance_m + " 米，注意核实属地")));
   }
-  if (r.fallback) row("<span class=warn>兜底</span>", "<span class=warn>无责任单位覆盖此处，由属地承办</span>");
-  const chain = r.chain.map(l => (levels[l.level] || l.level) + " " + text(l.name) +
-    (l.contact ? " " + text(l.contact) : ""));
-  row("属地链", chain.join(" → "));
-  row("依据", "<span class=muted>数据版本 " + text(r.basis.data_version) + "，覆盖单位 " +
-    text((r.basis.covering_units || []).join("、") || "无") + "</span>");
+  if (r.fallback) rows.push(row(warn("兜底"), warn("无责任单位覆盖此处，由属地承办")));
+  const chain = r.chain.map(l => (levels[l.level] || l.level) + " " + l.name + (l.contact ? " " + l.contact : ""));
+  rows.push(row("属地链", chain.join(" → ")));
+  rows.push(row("依据", muted("数据版本 " + r.basis.data_version + "，覆盖单位 " +
+    ((r.basis.covering_units || []).join("、") || "无"))));
   const title = r.unit ? r.unit.name : handlers[r.handled_by];
-  return "<div class=route><h3 id=route-unit>" + text(title) + "</h3><table>" + rows.join("") + "</table></div>";
+  return el("div", { class: "route" }, el("h3", { id: "route-unit" }, title), el("table", {}, rows));
 }
 
 // The catalogue (Open311 discovery) as the category picker, grouped by 大类.
 async function loadCategories() {
   let services;
   try { services = await api("/open311/v2/services.json"); } catch (e) { return; }  // a map without one
-  const picker = document.getElementById("category"), groups = {};
+  // A Map, not an object: a 大类 is data, and could be named "__proto__".
+  const picker = document.getElementById("category"), groups = new Map();
   for (const s of services) {
-    if (!groups[s.group]) {
-      groups[s.group] = document.createElement("optgroup");
-      groups[s.group].label = s.group;
-      picker.appendChild(groups[s.group]);
-    }
-    const o = document.createElement("option");
-    o.value = s.service_code;
-    o.textContent = s.service_code + " " + s.service_name;
-    groups[s.group].appendChild(o);
+    if (!groups.has(s.group)) groups.set(s.group, picker.appendChild(el("optgroup", { label: s.group })));
+    groups.get(s.group).appendChild(el("option", { value: s.service_code }, s.service_code + " " + s.service_name));
   }
   picker.addEventListener("change", () => {
     const s = state.selection;
@@ -161,18 +178,17 @@ async function loadDepartments() {
   const units = await api("/api/layers/units");
   if (!units.features.length) return;
   state.units = units;
-  const names = {};
+  const names = new Map();
   for (const f of units.features) {
-    names[f.properties.department] = f.properties.department_name || f.properties.department;
+    names.set(f.properties.department, f.properties.department_name || f.properties.department);
   }
   const box = document.getElementById("departments");
-  Object.keys(names).sort().forEach((d, k) => {
-    const label = document.createElement("label");
-    label.innerHTML = "<input type=checkbox value='" + text(d) + "'> <span class=swatch style='background:" +
-      palette[k % palette.length] + "'></span>" + text(names[d]);
+  [...names.keys()].sort().forEach((d, k) => {
     const color = palette[k % palette.length];
-    label.firstChild.addEventListener("change", e => toggleDepartment(d, color, e.target.checked));
-    box.appendChild(label);
+    const input = el("input", { type: "checkbox", value: d }), swatch = el("span", { class: "swatch" });
+    swatch.style.background = color;  // through the CSSOM: the CSP refuses style attributes
+    input.addEventListener("change", e => toggleDepartment(d, color, e.target.checked));
+    box.appendChild(el("label", {}, input, " ", swatch, names.get(d)));
   });
   box.hidden = false;
 }
@@ -184,7 +200,8 @@ function toggleDepartment(department, color, on) {
   state.drawn[department] = L.geoJSON({ type: "FeatureCollection", features }, {
     style: { color, weight: 3.5, opacity: 0.9, dashArray: "9 5", fillColor: color, fillOpacity: 0.12 },
     interactive: false,
-    onEachFeature: (f, l) => l.bindTooltip(f.properties.name + " " + f.properties.duty_phone, { sticky: true }),
+    onEachFeature: (f, l) => l.bindTooltip(() => el("span", {}, f.properties.name + " " + f.properties.duty_phone),
+      { sticky: true }),
   }).addTo(map);
 }
 
@@ -194,7 +211,7 @@ async function search(event) {
   const m = q.match(/^\s*(-?\d+(?:\.\d+)?)\s*[,，\s]\s*(-?\d+(?:\.\d+)?)\s*$/);
   if (m) return select(m[1], m[2], crs);
   try {
-    const found = await api("/api/geocode?limit=1&q=" + encodeURIComponent(q));
+    const found = await api(withQuery("/api/geocode", { limit: 1, q }));
     const best = (found.candidates || [])[0];
     if (!best) throw new Error(found.reason || "没有找到这个地址");
     map.setView([best.point.lat, best.point.lon], Math.max(map.getZoom(), 16));
@@ -204,9 +221,11 @@ async function search(event) {
 
 async function toggleKind(kind, on) {
   if (!on) { if (state.resources[kind]) map.removeLayer(state.resources[kind]); return; }
-  const data = await api("/api/layers/resources?kind=" + encodeURIComponent(kind));
+  const data = await api(withQuery("/api/layers/resources", { kind }));
+  // The tooltip is made when shown, the name as text: thousands of points, few ever hovered.
   state.resources[kind] = L.geoJSON(data, {
-    pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 4, color: "#2a7" }).bindTooltip(f.properties.name),
+    pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 4, color: "#2a7" })
+      .bindTooltip(() => el("span", {}, f.properties.name)),
   }).addTo(map);
 }
 
@@ -222,14 +241,13 @@ async function start() {
   const kinds = [...new Set((await api("/api/layers/resources")).features.map(f => f.properties.kind))].sort();
   const box = document.getElementById("kinds");
   for (const k of kinds) {
-    const label = document.createElement("label");
-    label.innerHTML = "<input type=checkbox value='" + text(k) + "'> " + text(kindNames[k] || k);
-    label.firstChild.addEventListener("change", e => toggleKind(k, e.target.checked));
-    box.appendChild(label);
+    const input = el("input", { type: "checkbox", value: k });
+    input.addEventListener("change", e => toggleKind(k, e.target.checked));
+    box.appendChild(el("label", {}, input, " ", kindNames[k] || k));
   }
-  const view = location.hash.slice(1).split("/");
-  if (view.length >= 3) map.setView([+view[1], +view[2]], +view[0]);
-  if (view.length >= 4) { const [lon, lat, crs] = view[3].split(","); await select(lon, lat, crs || "wgs84"); }
+  const link = readLink(location.hash);
+  if (link.view) map.setView([link.view.lat, link.view.lon], link.view.zoom);
+  if (link.selection) await select(link.selection.lon, link.selection.lat, link.selection.crs);
   showLabels();
   map.on("zoomend", showLabels);
   map.on("moveend", saveView);

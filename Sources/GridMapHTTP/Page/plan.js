@@ -48,22 +48,28 @@ const ruleNames = {
 };
 const area = m => m == null ? "" : Math.round(m).toLocaleString() + " m²";
 
+// A table of text: a header row, then rows whose cells are what el takes (text, elements, arrays).
 function table(head, rows) {
-  return "<table><tr>" + head.map(h => "<th>" + text(h) + "</th>").join("") + "</tr>" +
-    rows.map(r => "<tr>" + r.map(c => "<td>" + c + "</td>").join("") + "</tr>").join("") + "</table>";
+  return el("table", {}, el("tr", {}, head.map(h => el("th", {}, h))),
+    rows.map(r => el("tr", {}, r.map(c => el("td", {}, c)))));
 }
-const button = (id, label, extra) => "<button id=" + id + (extra || "") + ">" + text(label) + "</button>";
+const button = (id, label, attrs) => el("button", Object.assign({ id }, attrs), label);
 const on = (box, id, f) => { const e = box.querySelector("#" + id); if (e) e.addEventListener("click", f); };
+// Items with a space between each two, as the panels set out buttons.
+const spaced = items => items.flatMap((x, k) => k ? [" ", x] : [x]);
 
 const panels = [
   {
     title: "草稿", show: () => !state.draft, read: () => api("/api/plan/drafts"),
-    draw: d => (d.drafts.length === 0 ? "<p class=muted>没有打开的草稿</p>" :
-      table(["草稿", "名称", "作者", "基于版本", "操作"], d.drafts.map(x =>
-        ["<a href='#draft=" + x.draft + "'>" + x.draft + "</a>", text(x.name), text(x.author), x.base,
-          x.operations]))) +
-      "<p><input id=draft-name placeholder='草稿名称，如：北安社区网格调整'> <input id=author placeholder='作者' size=8 value='" +
-      text(author()) + "'> " + button("open-draft", "新建草稿") + "</p>",
+    draw: d => [
+      d.drafts.length === 0 ? el("p", { class: "muted" }, "没有打开的草稿") :
+        table(["草稿", "名称", "作者", "基于版本", "操作"], d.drafts.map(x =>
+          [el("a", { href: "#draft=" + encodeURIComponent(x.draft) }, x.draft), x.name, x.author, x.base,
+            x.operations])),
+      el("p", {}, el("input", { id: "draft-name", placeholder: "草稿名称，如：北安社区网格调整" }), " ",
+        el("input", { id: "author", placeholder: "作者", size: 8, value: author() }), " ",
+        button("open-draft", "新建草稿")),
+    ],
     after: (d, box) => on(box, "open-draft", () => act(async () => {
       localStorage.setItem("gridmap.author", box.querySelector("#author").value.trim());
       const created = await api("/api/plan/drafts", { name: box.querySelector("#draft-name").value,
@@ -72,22 +78,24 @@ const panels = [
     })),
   },
   {
-    title: "编辑", show: () => state.draft, read: id => api("/api/plan/drafts/" + id),
+    title: "编辑", show: () => state.draft, read: id => api("/api/plan/drafts/" + encodeURIComponent(id)),
     // The draft's name, its tools, its operations (undo removes the last), publish and discard.
     draw: d => {
       state.info = d;
       const tools = Object.keys(toolNames).map(t => button("tool-" + t, toolNames[t],
-        state.tool === t ? " class=active" : "")).join(" ");
-      const merging = state.tool === "merge" ?
-        "<p>" + button("merge-now", "确认合并（" + state.selected.length + " 个）") + "</p>" : "";
-      return "<p><b>" + text(d.name) + "</b> · " + text(d.author) + " · 基于版本 " + d.base + " · " +
-        d.operations + " 步操作 <a href='#'>返回草稿列表</a></p><p class=tools>" + tools + "</p>" +
-        (state.tool ? "<p class=muted id=tool-help>" + text(toolHelp[state.tool]) + " " +
-          button("tool-cancel", "取消") + "</p>" : "") + merging +
-        "<p>" + button("undo", "撤销上一步", d.operations ? "" : " disabled") + "</p>" +
-        (d.log.length ? "<ol class=log>" + d.log.map(e => "<li>" + text(opName(e)) + "</li>").join("") + "</ol>" : "") +
-        "<p><input id=publish-message placeholder='发布说明'> " + button("publish", "发布") + " " +
-        button("discard", state.confirmDiscard ? "确认放弃草稿" : "放弃草稿") + "</p>";
+        { class: state.tool === t ? "active" : null }));
+      return [
+        el("p", {}, el("b", {}, d.name), " · ", d.author, " · 基于版本 ", d.base, " · ", d.operations, " 步操作 ",
+          el("a", { href: "#" }, "返回草稿列表")),
+        el("p", { class: "tools" }, spaced(tools)),
+        state.tool && el("p", { class: "muted", id: "tool-help" }, toolHelp[state.tool], " ",
+          button("tool-cancel", "取消")),
+        state.tool === "merge" && el("p", {}, button("merge-now", "确认合并（" + state.selected.length + " 个）")),
+        el("p", {}, button("undo", "撤销上一步", { disabled: !d.operations })),
+        d.log.length > 0 && el("ol", { class: "log" }, d.log.map(e => el("li", {}, opName(e)))),
+        el("p", {}, el("input", { id: "publish-message", placeholder: "发布说明" }), " ", button("publish", "发布"), " ",
+          button("discard", state.confirmDiscard ? "确认放弃草稿" : "放弃草稿")),
+      ];
     },
     after: (d, box) => {
       for (const t of Object.keys(toolNames)) on(box, "tool-" + t, () => startTool(t));
@@ -106,23 +114,26 @@ const panels = [
     title: "网格", show: () => state.draft && state.selected.length === 1 && state.tool !== "merge",
     read: id => Promise.all([api(draftPath("grids/" + encodeURIComponent(state.selected[0]))), workers()]),
     draw: ([g, all]) => {
-      const staff = g.staff.map(r => [text(kindNames[r.kind] || r.kind), text(r.name) + " " + text(r.contact || ""),
-        button("unassign-" + r.id, "移出", " data-resource='" + text(r.id) + "'")]);
+      const staff = g.staff.map(r => [kindNames[r.kind] || r.kind, r.name + " " + (r.contact || ""),
+        button("unassign-" + r.id, "移出", { "data-resource": r.id })]);
       const here = new Set(g.staff.map(r => r.id));
-      const options = all.filter(w => !here.has(w.id)).map(w => "<option value='" + text(w.id) + "'>" +
-        text(w.name) + "（" + text((w.grid_id || "").slice(-6)) + "）</option>").join("");
-      const communities = g.bordering_communities.map(c => "<option value='" + text(c.id) + "'>" + text(c.name) +
-        "</option>").join("");
-      return "<p class=muted>" + text(g.id) + (g.changed ? " · 草稿中已改动" : "") + " · " + text(g.community.name) +
-        "</p><div id=grid-card><label>名称 <input id=f-name value='" + text(g.name) + "'></label>" +
-        "<label>户数 <input id=f-households type=number value='" + g.households + "'></label>" +
-        "<label>人口 <input id=f-population type=number value='" + g.population + "'></label>" +
-        button("save-fields", "保存") + "</div>" +
-        table(["人员", "姓名", ""], staff) +
-        "<p><select id=assign-worker><option value=''>指派网格员…</option>" + options + "</select> " +
-        button("assign", "指派") + "</p>" +
-        (communities ? "<p><select id=move-community><option value=''>划入相邻社区…</option>" + communities +
-          "</select> " + button("move", "调整社区") + "</p>" : "");
+      const options = all.filter(w => !here.has(w.id)).map(w => el("option", { value: w.id },
+        w.name + "（" + (w.grid_id || "").slice(-6) + "）"));
+      const communities = g.bordering_communities.map(c => el("option", { value: c.id }, c.name));
+      return [
+        el("p", { class: "muted" }, g.id, g.changed && " · 草稿中已改动", " · ", g.community.name),
+        el("div", { id: "grid-card" },
+          el("label", {}, "名称 ", el("input", { id: "f-name", value: g.name })),
+          el("label", {}, "户数 ", el("input", { id: "f-households", type: "number", value: g.households })),
+          el("label", {}, "人口 ", el("input", { id: "f-population", type: "number", value: g.population })),
+          button("save-fields", "保存")),
+        table(["人员", "姓名", ""], staff),
+        el("p", {}, el("select", { id: "assign-worker" }, el("option", { value: "" }, "指派网格员…"), options), " ",
+          button("assign", "指派")),
+        communities.length > 0 && el("p", {},
+          el("select", { id: "move-community" }, el("option", { value: "" }, "划入相邻社区…"), communities), " ",
+          button("move", "调整社区")),
+      ];
     },
     after: ([g], box) => {
       on(box, "save-fields", () => act(async () => {
@@ -149,13 +160,14 @@ const panels = [
     draw: r => {
       drawChanges(r.changes);
       window.planner.impactRows = r.grids.length;
-      const fig = f => f ? area(f.area_m2) + "<br>" + f.households + " 户 / " + f.population + " 人" : "—";
+      const fig = f => f ? [area(f.area_m2), el("br"), f.households + " 户 / " + f.population + " 人"] : "—";
       const status = { created: "新建", retired: "撤销", changed: "改动", vertices_added: "边界加点" };
-      return table(["网格", "变化", "之前", "之后"], r.grids.map(g =>
-        [text(g.id.slice(-6)) + "<br>" + text(g.name), text(status[g.status] || g.status), fig(g.before),
-          fig(g.after)])) +
-        "<p>迁移地址 " + r.addresses_moved + "，估计迁移居民 " + r.residents_moved_estimated +
-        "，人员调整 " + r.staff.length + "</p>";
+      return [
+        table(["网格", "变化", "之前", "之后"], r.grids.map(g =>
+          [[g.id.slice(-6), el("br"), g.name], status[g.status] || g.status, fig(g.before), fig(g.after)])),
+        el("p", {}, "迁移地址 " + r.addresses_moved + "，估计迁移居民 " + r.residents_moved_estimated +
+          "，人员调整 " + r.staff.length),
+      ];
     },
   },
   {
@@ -163,11 +175,10 @@ const panels = [
     draw: r => {
       window.planner.findings = r.findings.length;
       window.planner.errors = r.findings.filter(f => f.severity === "error").length;
-      if (r.findings.length === 0) return "<p>通过：没有问题</p>";
-      return "<ol id=findings>" + r.findings.map((f, k) => "<li data-k=" + k + " class=" + text(f.severity) +
-        "><b title='" + text(f.rule) + "'>" + text(ruleNames[f.rule] || f.rule) + "</b> " + text(f.message) +
-        (f.area_m2 ? " (" + area(f.area_m2) + ")" : "") +
-        "</li>").join("") + "</ol>";
+      if (r.findings.length === 0) return el("p", {}, "通过：没有问题");
+      return el("ol", { id: "findings" }, r.findings.map((f, k) => el("li", { "data-k": k, class: f.severity },
+        el("b", { title: f.rule }, ruleNames[f.rule] || f.rule), " ", f.message,
+        f.area_m2 ? " (" + area(f.area_m2) + ")" : "")));
     },
     after: (r, box) => box.querySelectorAll("#findings li").forEach(li => li.addEventListener("click", () =>
       goTo(r.findings[+li.dataset.k]))),
@@ -175,21 +186,22 @@ const panels = [
   {
     title: "版本历史", show: () => true, read: () => api("/api/versions"),
     draw: v => {
-      const options = sel => v.versions.map(x => "<option value=" + x.version + (x.version === sel ? " selected" : "") +
-        ">" + x.version + " · " + text(x.message.slice(0, 20)) + "</option>").join("");
+      const options = chosen => v.versions.map(x => el("option", { value: x.version, selected: x.version === chosen },
+        x.version + " · " + String(x.message || "").slice(0, 20)));
       const newest = v.versions.length ? v.versions[0].version : 1;
       const c = state.compare;
-      return table(["版本", "发布时间", "发布人", "说明", "网格"], v.versions.map(x =>
-        [x.version, text(x.published_at.slice(0, 16).replace("T", " ")), text(x.author), text(x.message),
-          x.changed_grids.length])) +
-        "<p>对比 <select id=from>" + options(c ? c.from : Math.max(1, newest - 1)) + "</select> → <select id=to>" +
-        options(c ? c.to : newest) + "</select> " + button("compare", "对比") + "</p>" +
-        (c ? "<p id=compared>版本 " + c.from + " → " + c.to + "：改动网格 " + c.ids.length + " 个 " +
-          text(c.ids.slice(0, 8).map(id => id.slice(-6)).join("、")) + " " + button("compare-clear", "清除") +
-          "</p>" : "") +
-        "<p>查看某一时刻的地图 <input id=asof type=datetime-local step=1> " + button("show-asof", "查看") +
-        (state.asOf ? " " + button("asof-clear", "回到当前") + "<br><span id=asof-shown>显示 " +
-          text(state.asOf.label) + " 时的地图（版本 " + text(state.asOf.version) + "）</span>" : "") + "</p>";
+      return [
+        table(["版本", "发布时间", "发布人", "说明", "网格"], v.versions.map(x =>
+          [x.version, x.published_at.slice(0, 16).replace("T", " "), x.author, x.message, x.changed_grids.length])),
+        el("p", {}, "对比 ", el("select", { id: "from" }, options(c ? c.from : Math.max(1, newest - 1))), " → ",
+          el("select", { id: "to" }, options(c ? c.to : newest)), " ", button("compare", "对比")),
+        c && el("p", { id: "compared" }, "版本 " + c.from + " → " + c.to + "：改动网格 " + c.ids.length + " 个 " +
+          c.ids.slice(0, 8).map(id => id.slice(-6)).join("、") + " ", button("compare-clear", "清除")),
+        el("p", {}, "查看某一时刻的地图 ", el("input", { id: "asof", type: "datetime-local", step: 1 }), " ",
+          button("show-asof", "查看"),
+          state.asOf && [" ", button("asof-clear", "回到当前"), el("br"), el("span", { id: "asof-shown" },
+            "显示 " + state.asOf.label + " 时的地图（版本 " + state.asOf.version + "）")]),
+      ];
     },
     after: (v, box) => {
       on(box, "compare", () => act(() => compare(+box.querySelector("#from").value, +box.querySelector("#to").value)));
@@ -211,11 +223,11 @@ function opName(e) {
 // The name this browser's planner gave (recorded on drafts and versions; the role decides rights).
 const author = () => localStorage.getItem("gridmap.author") || "";
 
-const draftPath = op => "/api/plan/drafts/" + state.draft + "/" + op;
+const draftPath = op => "/api/plan/drafts/" + encodeURIComponent(state.draft) + "/" + op;
 
 async function workers() {
   if (!state.workers.length) {
-    const layer = await api("/api/layers/resources?kind=grid_worker");
+    const layer = await api(withQuery("/api/layers/resources", { kind: "grid_worker" }));
     state.workers = layer.features.map(f => f.properties).sort((a, b) => a.id < b.id ? -1 : 1);
   }
   return state.workers;
@@ -232,8 +244,8 @@ async function act(f) {
 function fail(e) {
   window.planner.lastError = { code: e.code || null, message: e.message, ids: e.ids || [] };
   const words = refusals[e.code] || "操作未完成";
-  document.getElementById("message").innerHTML = "<b>" + text(words) + "</b>：" + text(e.message) +
-    (e.ids && e.ids.length ? "<br>涉及网格：<span id=conflicts>" + text(e.ids.join("、")) + "</span>" : "");
+  show(document.getElementById("message"), el("b", {}, words), "：", e.message,
+    e.ids && e.ids.length > 0 && [el("br"), "涉及网格：", el("span", { id: "conflicts" }, e.ids.join("、"))]);
   clearLayer("conflicts");
   const hit = draftFeatures().filter(f => (e.ids || []).includes(f.properties.id));
   if (hit.length) {
@@ -279,7 +291,7 @@ async function publish(message) {
     if (author()) body.author = author();
     const v = await api(draftPath("publish"), body);
     window.planner.published = v.version;
-    document.getElementById("message").innerHTML = "<span class=ok>已发布为版本 " + text(v.version) + "</span>";
+    show(document.getElementById("message"), el("span", { class: "ok" }, "已发布为版本 " + v.version));
     state.base = null;
     location.hash = "";
   });
@@ -315,7 +327,7 @@ async function loadContext() {
 
 function label(f, name, kind) {
   return { range: labelZoom[kind], marker: L.marker(f.getBounds().getCenter(), { interactive: false,
-    icon: L.divIcon({ className: "label " + kind.replace(/s$/, ""), html: text(name), iconSize: null }) }) };
+    icon: L.divIcon({ className: "label " + kind.replace(/s$/, ""), html: el("span", {}, name), iconSize: null }) }) };
 }
 
 // Grid codes (last three digits) of the draft's grids as they now stand.
@@ -474,9 +486,9 @@ function goTo(f) {
 
 // Two versions' changed grids: before (red, dashed) and after (blue).
 async function compare(from, to) {
-  const diff = await api("/api/diff?from=" + from + "&to=" + to);
+  const diff = await api(withQuery("/api/diff", { from, to }));
   const ids = diffGrids(diff);
-  const [a, b] = await Promise.all([api("/api/layers/grids?asof=" + from), api("/api/layers/grids?asof=" + to)]);
+  const [a, b] = await Promise.all([from, to].map(asof => api(withQuery("/api/layers/grids", { asof }))));
   const pick = (layer, stateName) => layer.features.filter(f => ids.includes(f.properties.id))
     .map(f => ({ type: "Feature", properties: { id: f.properties.id, state: stateName }, geometry: f.geometry }));
   clearLayer("compare");
@@ -500,7 +512,7 @@ function diffGrids(diff) {
 async function showAsOf(value) {
   if (!value) throw new Error("请先选择日期和时间");
   const when = new Date(value).toISOString();
-  const layer = await api("/api/layers/grids?asof=" + encodeURIComponent(when));
+  const layer = await api(withQuery("/api/layers/grids", { asof: when }));
   clearLayer("asof");
   state.layers.asof = L.geoJSON(layer, { style: { color: "#707", weight: 1.5, fill: false, dashArray: "2 3" },
     interactive: false }).addTo(map);
@@ -519,18 +531,16 @@ async function render() {
   const boxes = [];
   for (const p of panels) {
     if (!p.show()) continue;
-    const box = document.createElement("section");
-    box.innerHTML = "<h2>" + text(p.title) + "</h2>…";
-    boxes.push([p, box, p.read(state.draft)]);
+    boxes.push([p, el("section", {}, el("h2", {}, p.title), "…"), p.read(state.draft)]);
   }
   root.replaceChildren(...boxes.map(b => b[1]));
   for (const [p, box, reading] of boxes) {
-    const title = "<h2>" + text(p.title) + "</h2>";
+    const title = el("h2", {}, p.title);
     try {
       const data = await reading;
-      box.innerHTML = title + p.draw(data);
+      show(box, title, p.draw(data));
       if (p.after) p.after(data, box);
-    } catch (e) { box.innerHTML = title + "<p class=error>" + text(e.message) + "</p>"; }
+    } catch (e) { show(box, title, el("p", { class: "error" }, e.message)); }
   }
   window.planner.ready = true;
 }
