@@ -58,6 +58,12 @@ enum CommandTable {
         CommandSpec(name: "psubscribe", arity: -2, role: .reader, flags: ["pubsub"], run: PubSubCommands.psubscribe),
         CommandSpec(
             name: "punsubscribe", arity: -1, role: .reader, flags: ["pubsub"], run: PubSubCommands.punsubscribe),
+        // The command-line names, so one name works in both (docs/PROTOCOL.md lists each beside its RESP name).
+        CommandSpec(
+            name: "route-address", arity: 3, role: .reader, flags: ["readonly"], run: LookupCommands.routeAddress),
+        CommandSpec(name: "neighbours", arity: -2, role: .reader, flags: ["readonly"], run: LookupCommands.neighbors),
+        CommandSpec(name: "area", arity: -2, role: .reader, flags: ["readonly"], run: LookupCommands.intersects),
+        CommandSpec(name: "reverse", arity: -3, role: .reader, flags: ["readonly"], run: LookupCommands.reverseGeocode),
     ].sorted { $0.name < $1.name }
 
     static let all: [String: CommandSpec] = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })

@@ -45,6 +45,24 @@ import Testing
         try await server.stop()
     }
 
+    @Test func commandLineNamesAnswerAsTheirRESPNames() async throws {
+        let server = try await TestServer.start()
+        let c = try Client(port: server.port)
+        let grid = try #require(Fixture.snapshot.dataset.grids.first?.id)
+        let a = try #require(Fixture.addresses.first { !$0.compound.isEmpty })
+        let typed = a.road + a.number + "号" + a.compound
+        for (alias, name, args) in [
+            ("ROUTE-ADDRESS", "ROUTEADDR", [typed, "0201"]), ("NEIGHBOURS", "NEIGHBORS", [grid]),
+            ("AREA", "INTERSECTS", ["BOX", "109.42", "24.29", "109.43", "24.30"]),
+            ("REVERSE", "REVGEOCODE", ["109.43", "24.30", "LIMIT", "2"]),
+        ] {
+            let reply = try c.command([alias] + args)
+            #expect(reply == (try c.command([name] + args)), "\(alias)")
+            #expect(!reply.isError, "\(alias): \(reply)")
+        }
+        try await server.stop()
+    }
+
     @Test func commandListsWhatTheProtocolDocumentDescribes() async throws {
         let server = try await TestServer.start()
         let client = try Client(port: server.port)
