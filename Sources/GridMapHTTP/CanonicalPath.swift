@@ -39,7 +39,8 @@ enum CanonicalPath {
         return "/" + segments.map(escape).joined(separator: "/")
     }
 
-    private static func hex(_ b: UInt8) -> UInt8? {
+    /// A hex digit's value (percent-escapes; `QueryEncodingMiddleware` decodes with it too).
+    static func hex(_ b: UInt8) -> UInt8? {
         switch b {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10

@@ -35,8 +35,8 @@ struct QueryEncodingMiddleware: RouterMiddleware {
         bytes.reserveCapacity(raw.count)
         var i = 0
         while i < raw.count {
-            if raw[i] == UInt8(ascii: "%"), i + 2 < raw.count, let hi = hexValue(raw[i + 1]),
-               let lo = hexValue(raw[i + 2]) {
+            if raw[i] == UInt8(ascii: "%"), i + 2 < raw.count, let hi = CanonicalPath.hex(raw[i + 1]),
+               let lo = CanonicalPath.hex(raw[i + 2]) {
                 bytes.append(hi << 4 | lo)
                 i += 3
             } else {
@@ -45,14 +45,5 @@ struct QueryEncodingMiddleware: RouterMiddleware {
             }
         }
         return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -6,7 +6,10 @@ the grid layer draws all 674 grids, that searching an address (typed into the se
 shows its grid's card, and that clicking the map (a real mouse event) shows the card of the
 grid under the click, as /api/locate gives it; that with a category picked a click shows the
 route /api/route gives (unit, duty phone, chain), and a department's toggle draws its units'
-areas. On the planner's page (/plan), for a draft
+areas. Both pages say they are loading (over the map, from the HTML's first paint) until their
+layers are drawn, and say in Chinese with the server's message when loading fails; at each zoom
+no two visible area labels overlap (the crowded ones hidden), and some are shown.
+On the planner's page (/plan), for a draft
 with a split and a households warning: the version history, the draft's changes drawn over
 the base, its impact table, and a validation finding that zooms to its place when clicked.
 Prints the first full render's time (the
@@ -38,11 +41,101 @@ browser = Browser(devtools, profile)
 base = f"http://127.0.0.1:{http}"
 get = get_json
 
+# Injected before a page's own scripts: its first request (the outline layer) held until the test
+# calls window.__release(), or (FAIL) answered by a JSON error as the server gives one.
+HOLD = """(() => {
+  const real = window.fetch;
+  window.__held = 0;
+  window.fetch = (input, init) => {
+    if (!String(input).includes('/api/layers/outline')) return real.call(window, input, init);
+    window.__held++;
+    if (FAIL) return Promise.resolve(new Response(JSON.stringify({ error: { code: 'unavailable', message: MESSAGE } }),
+      { status: 503, headers: { 'Content-Type': 'application/json' } }));
+    return new Promise(resolve => { window.__release = resolve; }).then(() => real.call(window, input, init));
+  };
+})();"""
+REFUSAL = "存储暂时不可用（测试）"
+# The loading notice: its text, whether it is shown, and whether it lies over the map.
+NOTICE = """(() => {
+  const n = document.getElementById('loading');
+  if (!n) return null;
+  const r = n.getBoundingClientRect(), m = document.getElementById('map').getBoundingClientRect();
+  return { text: n.textContent, shown: getComputedStyle(n).visibility === 'visible' && r.width > 0 && r.height > 0,
+    overMap: r.left >= m.left && r.right <= m.right && r.top >= m.top && r.bottom <= m.bottom };
+})()"""
+# The area labels shown (not hidden as crowded), by kind, and the pairs whose boxes overlap.
+LABELS = """(() => {
+  const all = [...document.querySelectorAll('.leaflet-marker-pane .label')];
+  const shown = all.filter(e => getComputedStyle(e.firstChild).visibility === 'visible')
+    .map(e => ({ kind: ['street', 'community', 'grid'].find(k => e.classList.contains(k)), text: e.textContent,
+      r: e.firstChild.getBoundingClientRect() }));
+  const hits = [];
+  for (let i = 0; i < shown.length; i++) {
+    for (let j = i + 1; j < shown.length; j++) {
+      const a = shown[i].r, b = shown[j].r;
+      if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+        hits.push(shown[i].text + ' / ' + shown[j].text);
+      }
+    }
+  }
+  const kinds = {};
+  for (const l of shown) kinds[l.kind] = (kinds[l.kind] || 0) + 1;
+  return { total: all.length, shown: shown.length, kinds, hits: hits.slice(0, 5), overlaps: hits.length };
+})()"""
+
+
+def blank(page):
+    """A new document next (a change of the fragment alone would not reload the page)."""
+    page.navigate("about:blank")
+    page.wait("location.href === 'about:blank'")
+
 
 try:
     wait_port(port, seconds=60)
     wait_port(http, seconds=10)
     page = browser.first_page()
+
+    # Loading: the notice is in the HTML itself, shown over the map while the first request is
+    # held, gone once the page is ready; a refused first request leaves it saying why.
+    for path, name, ready in [("/", "map", "window.gridmap.ready"), ("/plan", "plan", "window.planner.ready")]:
+        with urllib.request.urlopen(base + path, timeout=10) as r:
+            html = r.read().decode()
+        check(f"{path}: the loading notice is in the page's HTML (shown from the first paint)",
+              'id="loading"' in html and "正在加载地图" in html)
+        script = page.call("Page.addScriptToEvaluateOnNewDocument",
+                           source=HOLD.replace("FAIL", "false").replace("MESSAGE", "''"))["identifier"]
+        blank(page)
+        page.navigate(base + path)
+        held = page.wait("window.__held", seconds=30)
+        notice = page.eval(NOTICE) or {}
+        check(f"{path}: while the first data is on its way the page says it is loading, over the map",
+              held and notice.get("shown") and notice.get("overMap") and "正在加载" in notice.get("text", "")
+              and not page.eval(ready), notice)
+        if path == "/plan":
+            panels = page.eval("document.getElementById('panels').innerText") or ""
+            check("/plan: the panel is not blank meanwhile", "正在" in panels, panels)
+        page.screenshot(os.path.join(shots, "loading-" + name + ".png"))
+        page.eval("window.__release(); true")
+        check(f"{path}: the page loads once the data comes", page.wait(ready, seconds=60))
+        check(f"{path}: the loading notice is gone once the layers are drawn",
+              page.eval("document.getElementById('loading') === null"))
+        page.call("Page.removeScriptToEvaluateOnNewDocument", identifier=script)
+
+        script = page.call("Page.addScriptToEvaluateOnNewDocument",
+                           source=HOLD.replace("FAIL", "true").replace("MESSAGE", json.dumps(REFUSAL)))["identifier"]
+        blank(page)
+        page.navigate(base + path)
+        failed = page.wait("(document.getElementById('loading') || {className: ''}).className.includes('failed')")
+        notice = page.eval(NOTICE) or {}
+        message = page.eval("document.getElementById('message').textContent") or ""
+        check(f"{path}: a refused first request is reported in Chinese with the server's message, not 'loading'",
+              failed and notice.get("shown") and "加载失败" in notice.get("text", "")
+              and REFUSAL in notice.get("text", "") and "正在" not in notice.get("text", "")
+              and REFUSAL in message and not page.eval(ready), [notice, message])
+        page.screenshot(os.path.join(shots, "failed-" + name + ".png"))
+        page.call("Page.removeScriptToEvaluateOnNewDocument", identifier=script)
+    blank(page)
+
     page.call("Page.navigate", url=base + "/")
     ready = page.wait("window.gridmap && window.gridmap.ready", seconds=60)
     check("the page loads its layers", ready)
@@ -52,6 +145,20 @@ try:
     check("the outline, streets and communities are drawn",
           page.eval("Object.keys(state.layers).sort().join()") == "communities,grids,outline,streets")
     page.screenshot(os.path.join(shots, "district.png"))
+
+    # Labels: at the first view the street names, none over another (in the dense core some are
+    # hidden); the same closer in, for communities, grid codes and grid names.
+    labels = page.eval(LABELS)
+    check("at the first view the street labels are shown, the crowded ones hidden, none over another",
+          labels["overlaps"] == 0 and labels["total"] == 9 and 3 <= labels["kinds"].get("street", 0) < 9
+          and labels["shown"] == labels["kinds"]["street"], labels)
+    for zoom, kind, least in [(13.5, "community", 30), (15.5, "grid", 100), (17.5, "grid", 100)]:
+        page.eval(f"map.setView([24.3040, 109.4380], {zoom}, {{animate: false}}); true")
+        time.sleep(0.3)
+        labels = page.eval(LABELS)
+        check(f"at zoom {zoom} no two {kind} labels overlap, and many are shown",
+              labels["overlaps"] == 0 and labels["kinds"].get(kind, 0) >= least, labels)
+    page.eval("map.fitBounds(state.layers.outline.getBounds(), {animate: false}); true")
 
     # Search: type an address into the box and press Enter.
     with open("data/yufeng/addresses.csv", encoding="utf-8") as f:
@@ -140,7 +247,8 @@ try:
     check("clicking a finding zooms to its place", focused and abs(c["lng"] - focused[0]) < 1e-5
           and abs(c["lat"] - focused[1]) < 1e-5 and page.eval("map.getZoom()") == 18, f"{centre} {focused}")
     page.screenshot(os.path.join(shots, "plan.png"))
-    print(f"screenshots in {shots}/: district.png, search.png, click.png, route.png, plan.png")
+    print(f"screenshots in {shots}/: loading-map.png, failed-map.png, loading-plan.png, failed-plan.png, "
+          "district.png, search.png, click.png, route.png, plan.png")
 finally:
     stop(server)
     browser.close()

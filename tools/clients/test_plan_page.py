@@ -13,10 +13,13 @@ neighbouring community in a second draft and a grid the first planner changes in
 after the first publish the second is rebased and published, the third refused with the
 grid named on the page. Then checks that LOCATE over RESP answers from the new version inside a piece of the split, that the history view shows the
 change between the two versions, and that the date control shows the map as it was before.
+The store is imported from a deep absolute path whose last part is long and has no place to break
+a line: the history table must still fit its panel, and show the import's message with the path
+cut to its last parts, never the absolute path.
 Screenshots of each step go to SCREENSHOT_DIR (default docs/screenshots). Prints 'N passed,
 N failed'.
 """
-import calendar, json, os, shutil, subprocess, sys, tempfile, time, urllib.request
+import calendar, json, os, re, shutil, subprocess, sys, tempfile, time, urllib.request
 
 import redis
 
@@ -30,7 +33,12 @@ check = Checks()
 port, http, devtools = free_port(), free_port(), free_port()
 profile = tempfile.mkdtemp(prefix="gridmap-plan-page-")
 store = os.path.join(profile, "plan.gridmap")
-run(binary, "store", "import", "data/yufeng", "--store", store, "--author", "test")
+# Imported from a long absolute path of its own: version 1's message names it ("imported from /tmp/…").
+# Its last part has nowhere to break a line: shown, it must wrap or be cut, not widen the panel.
+exported = "yufeng_as_exported_by_the_district_office_20240501"
+source = os.path.join(profile, "home", "planner", "gridmap", "data", exported)
+shutil.copytree("data/yufeng", source)
+run(binary, "store", "import", source, "--store", store, "--author", "test")
 server = subprocess.Popen([binary, "serve", "--port", str(port), "--http-port", str(http), "--store", store],
                           stderr=subprocess.DEVNULL)
 base = f"http://127.0.0.1:{http}"
@@ -413,6 +421,35 @@ try:
           compared and G in compared["ids"] and all(p in compared["ids"] for p in pieces)
           and compared["features"] >= len(pieces) + 1, compared)
     one.shot("plan-6-history.png")
+    # The table under the heading 版本历史, however the page names it.
+    history_table = ("([...document.querySelectorAll('#panels section')]"
+                     ".find(s => s.firstChild.textContent === '版本历史') || document).querySelector('table')")
+    fit = one.state(f"""(() => {{
+      const panel = document.getElementById('panel'), table = {history_table};
+      if (!table) return null;
+      const p = panel.getBoundingClientRect(), t = table.getBoundingClientRect();
+      const cells = [...table.querySelectorAll('th, td')].filter(c => c.scrollWidth > c.clientWidth + 1);
+      return {{ table: [t.left, t.right], panel: [p.left, p.left + panel.clientLeft + panel.clientWidth],
+        panelScrolls: panel.scrollWidth > panel.clientWidth, cellsOverflowing: cells.map(c => c.textContent) }};
+    }})()""")
+    check("the history table fits its panel: nothing wider than it, no cell overflowing",
+          fit and fit["table"][0] >= fit["panel"][0] and fit["table"][1] <= fit["panel"][1]
+          and not fit["panelScrolls"] and not fit["cellsOverflowing"], fit)
+    # Version 1's message, as the table, its title and the version pickers show it.
+    history = one.state(f"""(() => {{
+      const t = {history_table};
+      return {{ cells: [...t.querySelectorAll('td')].map(c => c.textContent),
+        titles: [...t.querySelectorAll('[title]')].map(e => e.title),
+        options: [...document.querySelectorAll('#from option, #to option')].map(o => o.textContent),
+        text: document.getElementById('panels').innerText }};
+    }})()""")
+    seen = history["cells"] + history["titles"] + history["options"] + [history["text"]]
+    absolute = [t for t in seen if profile in t or re.search(r"(^|\s)/[\w.-]+/", t)]
+    check("no absolute path in the history (cells, titles, version pickers)", not absolute, absolute[:3])
+    check("the import's message names its directory by its last parts",
+          f"imported from data/{exported}" in history["cells"]
+          and f"imported from data/{exported}" in history["titles"]
+          and "北安社区网格调整：分割、调边界、合并" in history["cells"], history["cells"])
     published = api("/api/version/2")["published_at"]
     moment = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(
         calendar.timegm(time.strptime(published[:19], "%Y-%m-%dT%H:%M:%S")) - 1))

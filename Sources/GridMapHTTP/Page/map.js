@@ -13,8 +13,10 @@ const styles = {
 };
 
 // Labels by zoom: streets when the district is in view, communities closer, then grid codes,
-// and grid names too when close enough for them to fit.
+// and grid names too when close enough for them to fit. Each kind's class and its rank when
+// labels compete for room (placeLabels).
 const labelZoom = { streets: [0, 13], communities: [13, 15], grids: [15, 17], gridNames: [17, 30] };
+const labelKind = { streets: ["street", 3], communities: ["community", 2], grids: ["grid", 1] };
 
 async function loadLayer(name) {
   const data = await api("/api/layers/" + name);
@@ -22,11 +24,8 @@ async function loadLayer(name) {
   layer.addTo(map);
   state.layers[name] = layer;
   if (labelZoom[name]) {
-    // A label's content is an element holding the name as text (a string would be parsed as HTML).
-    const label = (f, words, range) => state.labels.push({ range, marker: L.marker(f.getBounds().getCenter(), {
-      interactive: false,
-      icon: L.divIcon({ className: "label " + name.replace(/s$/, ""), html: el("span", {}, words), iconSize: null }),
-    }) });
+    const [kind, rank] = labelKind[name];
+    const label = (f, words, range) => state.labels.push(areaLabel(f, words, kind, range, rank));
     layer.eachLayer(f => {
       const p = f.feature.properties;
       if (name !== "grids") return label(f, p.name, labelZoom[name]);
@@ -38,14 +37,7 @@ async function loadLayer(name) {
   return data;
 }
 
-function showLabels() {
-  const z = map.getZoom();
-  for (const l of state.labels) {
-    const on = z >= l.range[0] && z < l.range[1];
-    if (on && !map.hasLayer(l.marker)) l.marker.addTo(map);
-    if (!on && map.hasLayer(l.marker)) map.removeLayer(l.marker);
-  }
-}
+const showLabels = () => placeLabels(map, state.labels);
 
 // The link (#zoom/lat/lon, then /lon,lat,crs of the selection, as saveView writes it) read back
 // and checked: each number finite, in range and written as a plain decimal, the CRS one the
@@ -256,5 +248,6 @@ async function start() {
   window.gridmap.ready = true;
   window.gridmap.renderMs = performance.now();
   document.body.dataset.ready = "true";
+  loaded();
 }
-start().catch(e => { document.getElementById("message").textContent = e.message; });
+start().catch(loadFailed);

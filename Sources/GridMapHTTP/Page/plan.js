@@ -49,8 +49,8 @@ const ruleNames = {
 const area = m => m == null ? "" : Math.round(m).toLocaleString() + " m²";
 
 // A table of text: a header row, then rows whose cells are what el takes (text, elements, arrays).
-function table(head, rows) {
-  return el("table", {}, el("tr", {}, head.map(h => el("th", {}, h))),
+function table(head, rows, id) {
+  return el("table", { id }, el("tr", {}, head.map(h => el("th", {}, h))),
     rows.map(r => el("tr", {}, r.map(c => el("td", {}, c)))));
 }
 const button = (id, label, attrs) => el("button", Object.assign({ id }, attrs), label);
@@ -187,12 +187,15 @@ const panels = [
     title: "版本历史", show: () => true, read: () => api("/api/versions"),
     draw: v => {
       const options = chosen => v.versions.map(x => el("option", { value: x.version, selected: x.version === chosen },
-        x.version + " · " + String(x.message || "").slice(0, 20)));
+        x.version + " · " + shortPaths(x.message).slice(0, 20)));
+      // A long message is cut to two lines in the table (map.css); the title holds all of it.
+      const note = m => el("span", { class: "note", title: shortPaths(m) }, shortPaths(m));
       const newest = v.versions.length ? v.versions[0].version : 1;
       const c = state.compare;
       return [
         table(["版本", "发布时间", "发布人", "说明", "网格"], v.versions.map(x =>
-          [x.version, x.published_at.slice(0, 16).replace("T", " "), x.author, x.message, x.changed_grids.length])),
+          [x.version, x.published_at.slice(0, 16).replace("T", " "), x.author, note(x.message),
+            x.changed_grids.length]), "history"),
         el("p", {}, "对比 ", el("select", { id: "from" }, options(c ? c.from : Math.max(1, newest - 1))), " → ",
           el("select", { id: "to" }, options(c ? c.to : newest)), " ", button("compare", "对比")),
         c && el("p", { id: "compared" }, "版本 " + c.from + " → " + c.to + "：改动网格 " + c.ids.length + " 个 " +
@@ -315,6 +318,8 @@ const context = { outline: { color: "#222", weight: 3, fill: false },
   streets: { color: "#b35a00", weight: 2.5, fill: false },
   communities: { color: "#1d4f91", weight: 1.5, fill: false, dashArray: "4 3" } };
 const labelZoom = { streets: [0, 13], communities: [13, 16], grid: [16, 30] };
+// Each kind's class and its rank when labels compete for room (placeLabels).
+const labelKind = { streets: ["street", 3], communities: ["community", 2], grid: ["grid", 1] };
 
 async function loadContext() {
   state.labels = [];
@@ -325,10 +330,7 @@ async function loadContext() {
   map.on("zoomend", showLabels);
 }
 
-function label(f, name, kind) {
-  return { range: labelZoom[kind], marker: L.marker(f.getBounds().getCenter(), { interactive: false,
-    icon: L.divIcon({ className: "label " + kind.replace(/s$/, ""), html: el("span", {}, name), iconSize: null }) }) };
-}
+const label = (f, name, kind) => areaLabel(f, name, labelKind[kind][0], labelZoom[kind], labelKind[kind][1]);
 
 // Grid codes (last three digits) of the draft's grids as they now stand.
 function labelGrids() {
@@ -339,14 +341,7 @@ function labelGrids() {
   showLabels();
 }
 
-function showLabels() {
-  const z = map.getZoom();
-  for (const l of state.labels.concat(state.gridLabels || [])) {
-    const on = z >= l.range[0] && z < l.range[1];
-    if (on && !map.hasLayer(l.marker)) l.marker.addTo(map);
-    if (!on && map.hasLayer(l.marker)) map.removeLayer(l.marker);
-  }
-}
+const showLabels = () => placeLabels(map, state.labels.concat(state.gridLabels || []));
 
 async function loadBase() {
   if (!state.labels) await loadContext();
@@ -557,4 +552,8 @@ async function openFromHash() {
 }
 
 window.addEventListener("hashchange", () => openFromHash().catch(fail));
-openFromHash().catch(e => { document.getElementById("message").textContent = e.message; });
+// The first load: the notice over the map (and the panel's) until the map and panels are drawn.
+openFromHash().then(loaded, e => {
+  document.getElementById("panels").replaceChildren();
+  loadFailed(e);
+});
