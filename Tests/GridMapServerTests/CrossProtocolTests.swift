@@ -57,8 +57,18 @@ import Testing
             ("REVERSE", "REVGEOCODE", ["109.43", "24.30", "LIMIT", "2"]),
         ] {
             let reply = try c.command([alias] + args)
-            #expect(reply == (try c.command([name] + args)), "\(alias)")
-            #expect(!reply.isError, "\(alias): \(reply)")
+            // A route's category says when it was received and is due, counted from the moment
+            // it is asked: compared without them.
+            func timeless(_ r: Client.Reply) -> JSONValue? {
+                guard case .object(var o)? = r.json, case .object(var category)? = o["category"] else { return r.json }
+                category["received_at"] = nil
+                category["due_at"] = nil
+                o["category"] = .object(category)
+                return .object(o)
+            }
+            let original = try c.command([name] + args)
+            #expect(!reply.isError && reply.json != nil, "\(alias): \(reply)")
+            #expect(timeless(reply) == timeless(original), "\(alias)")
         }
         try await server.stop()
     }
