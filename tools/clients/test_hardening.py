@@ -8,6 +8,8 @@ Usage: python3 tools/clients/test_hardening.py PATH/TO/gridmap
 - With fewer file descriptors than connections (RLIMIT_NOFILE 64, 120 clients), the server
   once spun at 100% CPU. Checks that it uses under a fifth of a core meanwhile, logs why,
   and serves a new client once descriptors are free again.
+- A port in use (RESP or HTTP) or a store that cannot be opened: the start fails at once,
+  naming the port, the protocol and the option (or the file), before anything logs "listening".
 Prints 'N passed, N failed'.
 """
 import os, resource, socket, subprocess, sys, time
@@ -100,5 +102,21 @@ finally:
 # The connection limit is taken below the descriptor limit (logged at start), so that accepting
 # seldom fails; where it still does, the pause is logged.
 check("the limit or the failure is logged", "cannot accept" in log or "descriptor limit" in log, log[-300:])
+
+# Start-up failures say what failed and how to change it, and nothing says "listening" first.
+taken = socket.socket()
+taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+taken.bind(("127.0.0.1", 0))
+taken.listen()
+busy = taken.getsockname()[1]
+for args, words in [(["--port", str(busy), "--http-port", str(free_port())], ["RESP", str(busy), "--port PORT"]),
+                    (["--port", str(free_port()), "--http-port", str(busy)], ["HTTP", str(busy), "--http-port PORT"]),
+                    (["--port", str(free_port()), "--http-port", str(free_port()), "--store", "/nonexistent/x.gridmap"],
+                     ["no_store", "/nonexistent/x.gridmap"])]:
+    r = subprocess.run([binary, "serve", *args], capture_output=True, text=True, timeout=60)
+    check(f"a start that cannot work names {' and '.join(words)} and exits non-zero, having listened on nothing",
+          r.returncode != 0 and all(w in r.stderr for w in words) and "listening" not in r.stderr,
+          (r.returncode, r.stderr[-400:]))
+taken.close()
 
 check.finish("hardening")
