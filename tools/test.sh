@@ -25,7 +25,7 @@ run_stage() {
   else
     results+=("FAILED  ${took} s  $name (exit $rc)")
     failed_stages+=("$name")
-    grep -E '^FAILED:|✘|error:' "$log" | head -40 | sed "s/^/  [$name] /" >>"$scratch/failures"
+    grep -E '^FAILED:|✘|: error:' "$log" | head -40 | sed "s/^/  [$name] /" >>"$scratch/failures"
   fi
   echo "== stage '$name' took $took s (total $((SECONDS - started)) s)"
   return "$rc"
