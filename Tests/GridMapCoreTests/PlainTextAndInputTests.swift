@@ -42,7 +42,8 @@ import Testing
         }
         #expect(try f.store.head() == head)
         // A message may span lines.
-        _ = try PlanRequest.publish(draft: f.draft, message: "第一行\n第二行").answer(f.planner, author: "planner")
+        let twoLines = PlanRequest.publish(draft: f.draft, message: "第一行\n第二行")
+        _ = try twoLines.answer(f.planner, author: "planner")
         #expect(try f.store.version(head + 1).message == "第一行\n第二行")
     }
 
@@ -99,7 +100,8 @@ import Testing
     @Test func geoJSONIsStrict() throws {
         let point = #"{"type":"Point","coordinates":[109.43,24.30]}"#
         #expect(throws: Never.self) { _ = try GeometryInput.parse(point) }
-        let crs84 = #"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},"#
+        let crs84 = #"{"type":"FeatureCollection","crs":{"type":"name","#
+            + #""properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},"#
             + #""features":[{"type":"Feature","properties":{},"geometry":\#(point)}]}"#
         #expect(throws: Never.self) { _ = try GeometryInput.parse(crs84) }
         let mercator = crs84.replacingOccurrences(of: "urn:ogc:def:crs:OGC:1.3:CRS84", with: "EPSG:3857")

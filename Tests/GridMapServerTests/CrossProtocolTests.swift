@@ -89,7 +89,8 @@ import Testing
             guard let first = items.first, first.allSatisfy({ $0.isUppercase }) else { continue }
             documented.formUnion(items.map(String.init))
         }
-        let only = (served: served.subtracting(documented).sorted(), documented: documented.subtracting(served).sorted())
+        let only = (served: served.subtracting(documented).sorted(),
+                    documented: documented.subtracting(served).sorted())
         #expect(served == documented, "served only: \(only.served); documented only: \(only.documented)")
         guard case .integer(let count) = try client.command("COMMAND", "COUNT") else { return }
         #expect(doc.contains("(integer) \(count)\n"), "PROTOCOL's COMMAND COUNT example")

@@ -363,7 +363,9 @@ extension PlanMap {
             guard !name.isEmpty, name.count <= 100 else {
                 throw PlanError("bad_value", "a grid name must have 1 to 100 characters", ids: [id])
             }
-            if let problem = DisplayText.problem(name, "a grid name") { throw PlanError("bad_value", problem, ids: [id]) }
+            if let problem = DisplayText.problem(name, "a grid name") {
+                throw PlanError("bad_value", problem, ids: [id])
+            }
             edits["name"] = .string(name)
         case "households", "population":
             guard let n = Int(value), n >= 0, n <= 1_000_000 else {
