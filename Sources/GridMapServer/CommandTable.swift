@@ -93,6 +93,11 @@ enum CommandTable {
     /// an error reply.
     static func execute(_ request: RESPRequest, _ session: Session) -> RESPValue {
         guard let index = request.withBytes(0, { $0.flatMap(index(named:)) }) else {
+            // Checked only here, among names that are no command: no cost on any real request.
+            if let word = CrossProtocolGuard.httpWord(request) {
+                session.crossProtocolWord = word
+                return .null
+            }
             guard let name = request.text(0) else { return .error("ERR Protocol error: expected a command name") }
             let args = (1..<max(1, min(request.count, 4))).compactMap(request.text).map { "'\($0.prefix(20))'" }
             return .error(

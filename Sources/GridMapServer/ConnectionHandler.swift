@@ -159,7 +159,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             requestsRead += 1
             if request.isEmpty { continue }
-            if let word = CrossProtocolGuard.httpWord(request) {
+            let value = CommandTable.execute(request, session)
+            // HTTP sent to this port (CommandTable found no command and the name was HTTP's):
+            // nothing is answered and nothing after it runs.
+            if let word = session.crossProtocolWord {
                 session.logger.warning("""
                     possible cross-protocol attack: the connection sent '\(word.uppercased())' (HTTP to the RESP port, \
                     likely a web page's form); closed without running it or anything after it
@@ -168,7 +171,6 @@ final class ConnectionHandler: ChannelInboundHandler {
                 input = nil
                 break
             }
-            let value = CommandTable.execute(request, session)
             done += 1
             if case .pending(let work) = value {
                 if !draining { return (done, work) }

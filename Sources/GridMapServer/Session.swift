@@ -22,6 +22,8 @@ final class Session {
     /// The client's address, which failed authentications are counted by.
     var client = "unknown"
     var shouldClose = false
+    /// Set when the connection sent HTTP (`CrossProtocolGuard`): its handler closes it unanswered.
+    var crossProtocolWord: String?
     /// This connection's command statistics since the last merge into `stats`, by
     /// `CommandTable.specs` index.
     var localStats = ServerStats.Counts()
