@@ -101,7 +101,8 @@ public final class Planner {
             message += " (published with --force despite \(report.errors.count) validation error(s))"
         }
         let head = try store.head()
-        let changes = try store.content(version: head, addresses: true).changes(to: StoreContent(dataset.derivingShapes()))
+        let changes = try store.content(version: head, addresses: true)
+            .changes(to: StoreContent(dataset.derivingShapes()))
         let (all, next) = try Publication.complete(changes, parent: head, store: store)
         return (try store.publish(all, parent: head, author: author, message: message, closing: nil, dataset: next),
                 report)

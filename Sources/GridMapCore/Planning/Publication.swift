@@ -23,7 +23,8 @@ enum Publication {
             }
         }
         for c in communities {
-            if let row = next.layers[.communities]?[c], let s = try? row.feature(id: c).properties["street_id"]?.idText {
+            if let row = next.layers[.communities]?[c],
+               let s = try? row.feature(id: c).properties["street_id"]?.idText {
                 streets.insert(s)
             }
         }

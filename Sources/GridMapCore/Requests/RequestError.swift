@@ -43,7 +43,9 @@ public enum Parameter {
 
     /// A parameter the request cannot do without.
     public static func required<T>(_ value: T?, _ name: String, _ hint: String = "") throws -> T {
-        guard let value else { throw RequestError("missing \(name)\(hint.isEmpty ? "" : ": " + hint)", code: "missing") }
+        guard let value else {
+            throw RequestError("missing \(name)\(hint.isEmpty ? "" : ": " + hint)", code: "missing")
+        }
         return value
     }
 

@@ -136,7 +136,9 @@ extension MapStore {
     public func resolve(asOf text: String) throws -> Int {
         let times: [(id: Int, ms: Int64)] = try named {
             var out: [(id: Int, ms: Int64)] = []
-            try db.query("SELECT id, published_ms FROM version ORDER BY id") { out.append(($0.int(0), Int64($0.int(1)))) }
+            try db.query("SELECT id, published_ms FROM version ORDER BY id") {
+                out.append(($0.int(0), Int64($0.int(1))))
+            }
             return out
         }
         return try AsOf.resolve(text, among: times, file: path)
