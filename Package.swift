@@ -95,9 +95,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/GridMapTestSupport"),
         .testTarget(name: "GridMapCoreTests", dependencies: ["GridMapCore", "GridMapTestSupport"]),
-        // Runs the built `gridmap` binary as a user would; depending on it makes SwiftPM build it.
+        // Runs the built `gridmap` binary as a user would (`swift build` builds it). Not a
+        // dependency: an executable target is linked into its tests, and the release `gridmap`'s
+        // static standard library would then be linked into the test bundle too.
         .testTarget(name: "GridMapCLITests",
-                    dependencies: ["GridMapCLI", "GridMapCore", "GridMapServer", "GridMapHTTP", "GridMapTestSupport",
+                    dependencies: ["GridMapCore", "GridMapServer", "GridMapHTTP", "GridMapTestSupport",
                                    .product(name: "NIOCore", package: "swift-nio")]),
         // Over real sockets with a small client of its own (TestClient.swift), not
         // HummingbirdTesting, whose client would bring async-http-client, swift-nio-ssl and

@@ -50,8 +50,9 @@ struct PostgresStoreTests {
         try writer.exec("BEGIN")
         let base = try store.content(version: 1, addresses: false)
         let changes = try Self.rename(store, "半途而废")
-        try PostgresStore.insertVersion(writer, id: 2, parent: 1, author: "w", message: "never", changes: changes,
-                                        base: base, content: base.applying(changes), addressCount: 0)
+        let info = VersionInfo(id: 2, parent: 1, author: "w", message: "never", changes: changes, base: base,
+                               content: base.applying(changes), addressCount: 0)
+        try PostgresStore.insertVersion(writer, info, changes: changes)
         #expect(try writer.scalar("SELECT count(*) FROM gridmap.version") == 2, "the writer sees its own version")
         #expect(try store.head() == 1, "nobody else does")
         try TestDatabase.admin("SELECT pg_terminate_backend(\(writer.backendPID))")

@@ -64,7 +64,7 @@ public final class Planner {
         var (info, map, context, before) = try loadWithRows(id)
         let result = try map.apply(op, context: context)
         var entry = op.json.object ?? JSONObject()
-        entry["at"] = .string(VersionInfo.iso(MapStore.nowMs))
+        entry["at"] = .string(VersionInfo.iso(Clock.nowMs))
         entry["result"] = .object(result)
         let changes = map.changes
         entry["undo"] = DraftUndo.record(before: before, after: changes)

@@ -33,7 +33,7 @@ public struct RouteRequest: MapRequest {
         let snapshot = try point.snapshot(map)
         let p = try point.wgs84()
         try Self.write(snapshot, p, category: category, border: borderMetres,
-                       receivedMs: receivedMs ?? MapStore.nowMs, to: &out)
+                       receivedMs: receivedMs ?? Clock.nowMs, to: &out)
     }
 
     /// The route as JSON (see the type's comment; docs/PROTOCOL.md, ROUTE), parsed: for tests.
@@ -253,7 +253,7 @@ public struct RouteAddressRequest: MapRequest {
                                kind: .notFound)
         }
         try RouteRequest.write(map.current, best.point, category: category, border: RouteRequest.defaultBorderMetres,
-                               receivedMs: MapStore.nowMs, to: &out)
+                               receivedMs: Clock.nowMs, to: &out)
         // The address it was routed at, last, before the closing brace.
         out.removeLast()
         let address: JSONValue = ["id": .string(best.addressID), "text": .string(best.text),

@@ -124,9 +124,10 @@ public final class MapStore {
                 try db.query("INSERT INTO meta VALUES ('district_id', ?), ('district_name', ?)",
                              [.text(content.districtID), .text(content.districtName)])
                 let empty = StoreContent(layers: [:], addresses: [:], districtID: "", districtName: "")
-                try insertVersion(db, id: 1, parent: nil, author: author, message: message,
-                                  changes: empty.changes(to: content), base: empty, content: content,
-                                  addressCount: content.addresses?.count ?? 0, recorded: recorded)
+                let changes = empty.changes(to: content)
+                try insertVersion(db, recorded ?? VersionInfo(
+                    id: 1, parent: nil, author: author, message: message, changes: changes, base: empty,
+                    content: content, addressCount: content.addresses?.count ?? 0), changes: changes)
             }
             try db.execute("PRAGMA journal_mode = DELETE")
         } catch {
@@ -379,52 +380,22 @@ public final class MapStore {
         return made
     }
 
-    /// Publishes `changes` as the next version (see `VersionedStore.publish`): refused, with
-    /// nothing written, when `parent` is not current or when nothing would change.
-    @discardableResult
-    public func publish(_ changes: ChangeSet, parent: Int, author: String, message: String,
-                        closing draft: (id: Int, revision: Int)? = nil, dataset: Dataset? = nil) throws -> VersionInfo {
-        let result: (VersionInfo, StoreContent) = try writing {
-            let head = try self.head()
-            guard head == parent else { throw StaleVersionError(expected: parent, current: head) }
-            // Addresses are read only when the publish changes some (at 100× reading them
-            // costs seconds); otherwise their count carries over from the parent.
-            let base = try content(version: head, addresses: !changes.addresses.isEmpty)
-            let parentAddresses = try version(head).summary["counts"]?["addresses"]?.int ?? 0
-            let effective = changes.filtered(against: base)
-            guard !effective.isEmpty else {
-                throw StoreError(path, "nothing to publish: the content equals version \(head)", kind: .badRequest,
-                                 code: "nothing_to_publish")
-            }
-            let next = base.applying(effective)
-            let id = head + 1
-            let info = try MapStore.insertVersion(db, id: id, parent: head, author: author, message: message,
-                                                  changes: effective, base: base, content: next,
-                                                  addressCount: next.addresses?.count ?? parentAddresses)
-            if let draft { try closeDraft(draft.id, status: "published", version: id, revision: draft.revision) }
-            return (info, next)
-        }
-        // Only once committed: the caches then describe a version that exists.
-        cached = (result.0.id, result.1)
-        // Marked as without addresses: a reader that needs them reads them (a dataset that
-        // claimed them and lacked them would geocode nothing).
+    /// After a publish committed: the caches then describe a version that exists. A dataset is
+    /// marked as without addresses: a reader that needs them reads them (a dataset that claimed
+    /// them and lacked them would geocode nothing).
+    func remember(_ version: Int, content: StoreContent, dataset: Dataset?) {
+        cached = (version, content)
         if let dataset { cachedDataset = (dataset, false) }
-        return result.0
     }
 
-    /// Writes version `id`: its row, then a row per changed feature and address.
-    @discardableResult
-    static func insertVersion(_ db: SQLiteDatabase, id: Int, parent: Int?, author: String, message: String,
-                              changes: ChangeSet, base: StoreContent, content: StoreContent,
-                              addressCount: Int, recorded: VersionInfo? = nil) throws -> VersionInfo {
-        // A copied version keeps what its original recorded (`recorded`).
-        let now = recorded?.publishedMs ?? Int64((Date().timeIntervalSince1970 * 1000).rounded())
-        let summary = recorded?.summary
-            ?? VersionInfo.summary(changes, base: base, content: content, addressCount: addressCount)
-        let changed = recorded?.changedGrids ?? changes.changedGrids
+    /// Writes version `info.id`: its row, then a row per changed feature and address.
+    static func insertVersion(_ db: SQLiteDatabase, _ info: VersionInfo, changes: ChangeSet) throws {
+        let id = info.id
         try db.query("INSERT INTO version VALUES (?, ?, ?, ?, ?, ?, ?)", [
-            .integer(id), parent.map { .integer($0) } ?? .null, .integer(Int(now)), .text(author), .text(message),
-            .text(JSONValue.array(changed.map { .string($0) }).serialized), .text(JSONValue.object(summary).serialized),
+            .integer(id), info.parent.map { .integer($0) } ?? .null, .integer(Int(info.publishedMs)),
+            .text(info.author), .text(info.message),
+            .text(JSONValue.array(info.changedGrids.map { .string($0) }).serialized),
+            .text(JSONValue.object(info.summary).serialized),
         ])
         let feature = try db.prepare("INSERT INTO feature VALUES (?, ?, ?, ?, ?)")
         for (layer, rows) in changes.features {
@@ -454,7 +425,5 @@ public final class MapStore {
             }
             _ = try address.step()
         }
-        return VersionInfo(id: id, parent: parent, publishedMs: now, author: author, message: message,
-                           changedGrids: changed, summary: summary)
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 extension PostgresStore {
     public func createDraft(name: String, author: String, base: Int) throws -> DraftInfo {
         let id: Int = try writing {
-            let now = Int(MapStore.nowMs)
+            let now = Int(Clock.nowMs)
             return try db.scalar(
                 "INSERT INTO gridmap.draft(name, author, base, created_ms, updated_ms, status, revision, log) "
                     + "VALUES ($1, $2, $3, $4, $4, 'open', 0, '[]') RETURNING id",
@@ -60,7 +60,7 @@ extension PostgresStore {
             let updated = try db.query(
                 "UPDATE gridmap.draft SET revision = revision + 1, updated_ms = $1, log = $2 "
                     + "WHERE id = $3 AND revision = $4 AND status = 'open'",
-                [.int(Int(MapStore.nowMs)), .text(JSONValue.array(log).serialized), .int(info.id),
+                [.int(Int(Clock.nowMs)), .text(JSONValue.array(log).serialized), .int(info.id),
                  .int(info.revision)])
             guard updated == 1 else {
                 throw PlanError("draft_changed", "draft \(info.id) was changed or closed meanwhile: run the "
@@ -85,8 +85,8 @@ extension PostgresStore {
 
     /// Marks a draft published as `version` (or discarded) and drops its edits, inside the
     /// caller's transaction; with `revision`, only if nobody saved it since it was read.
-    func closeDraft(_ id: Int, status: String, version: Int? = nil, revision: Int?) throws {
-        var arguments: [PGValue] = [.text(status), version.map { .int($0) } ?? .null, .int(Int(MapStore.nowMs)),
+    public func closeDraft(_ id: Int, status: String, version: Int? = nil, revision: Int?) throws {
+        var arguments: [PGValue] = [.text(status), version.map { .int($0) } ?? .null, .int(Int(Clock.nowMs)),
                                     .int(id)]
         if let revision { arguments.append(.int(revision)) }
         let updated = try db.query(
@@ -108,4 +108,4 @@ extension PostgresStore {
     }
 }
 
-extension PostgresStore: VersionedStore {}
+extension PostgresStore: VersionBackend {}

@@ -110,9 +110,10 @@ public final class PostgresStore {
                              [.text(String(schemaVersion)), .text(UUID().uuidString.lowercased()),
                               .text(content.districtID), .text(content.districtName)])
                 let empty = StoreContent(layers: [:], addresses: [:], districtID: "", districtName: "")
-                try insertVersion(db, id: 1, parent: nil, author: author, message: message,
-                                  changes: empty.changes(to: content), base: empty, content: content,
-                                  addressCount: content.addresses?.count ?? 0, recorded: recorded)
+                let changes = empty.changes(to: content)
+                try insertVersion(db, recorded ?? VersionInfo(
+                    id: 1, parent: nil, author: author, message: message, changes: changes, base: empty,
+                    content: content, addressCount: content.addresses?.count ?? 0), changes: changes)
             }
         } catch let e as PostgreSQLError { throw storeError(location, e) }
         let store = try PostgresStore(conninfo)
@@ -230,15 +231,14 @@ public final class PostgresStore {
         }
     }
 
-    public func resolve(asOf text: String) throws -> Int {
-        let times: [(id: Int, ms: Int64)] = try named {
+    public func publicationTimes() throws -> [(id: Int, ms: Int64)] {
+        try named {
             var out: [(id: Int, ms: Int64)] = []
             try db.query("SELECT id, published_ms FROM gridmap.version ORDER BY id") {
                 out.append(($0.int(0), Int64($0.int(1))))
             }
             return out
         }
-        return try AsOf.resolve(text, among: times, file: location)
     }
 
     public func diff(from a: Int, to b: Int) throws -> JSONValue { try contentDiff(from: a, to: b) }
@@ -408,47 +408,32 @@ public final class PostgresStore {
         return try named { try db.transaction(body) }
     }
 
-    @discardableResult
-    public func publish(_ changes: ChangeSet, parent: Int, author: String, message: String,
-                        closing draft: (id: Int, revision: Int)?, dataset: Dataset?) throws -> VersionInfo {
-        let result: (VersionInfo, StoreContent) = try writing {
+    /// A write transaction holding the publish lock (a transaction-scoped advisory lock):
+    /// publishers on every host take turns.
+    public func publishing<T>(_ body: () throws -> T) throws -> T {
+        try writing {
             try db.exec("SELECT pg_advisory_xact_lock(\(PostgresStore.publishLock))")
-            let head = try self.head()
-            guard head == parent else { throw StaleVersionError(expected: parent, current: head) }
-            let base = try content(version: head, addresses: !changes.addresses.isEmpty)
-            let parentAddresses = try version(head).summary["counts"]?["addresses"]?.int ?? 0
-            let effective = changes.filtered(against: base)
-            guard !effective.isEmpty else {
-                throw StoreError(location, "nothing to publish: the content equals version \(head)",
-                                 kind: .badRequest, code: "nothing_to_publish")
-            }
-            let next = base.applying(effective)
-            let id = head + 1
-            let info = try PostgresStore.insertVersion(db, id: id, parent: head, author: author, message: message,
-                                                       changes: effective, base: base, content: next,
-                                                       addressCount: next.addresses?.count ?? parentAddresses)
-            if let draft { try closeDraft(draft.id, status: "published", version: id, revision: draft.revision) }
-            return (info, next)
+            return try body()
         }
-        remember(result.0.id, result.1)
-        if let dataset { keep(dataset, addresses: false) }
-        return result.0
     }
 
-    /// Writes version `id` (its row, a row per changed feature and address, by COPY) and
+    public func insert(_ version: VersionInfo, changes: ChangeSet) throws {
+        try PostgresStore.insertVersion(db, version, changes: changes)
+    }
+
+    public func didPublish(_ version: Int, content: StoreContent, dataset: Dataset?) {
+        remember(version, content)
+        if let dataset { keep(dataset, addresses: false) }
+    }
+
+    /// Writes version `info.id` (its row, a row per changed feature and address, by COPY) and
     /// notifies the listeners, inside the caller's transaction.
-    @discardableResult
-    static func insertVersion(_ db: PostgreSQLConnection, id: Int, parent: Int?, author: String, message: String,
-                              changes: ChangeSet, base: StoreContent, content: StoreContent,
-                              addressCount: Int, recorded: VersionInfo? = nil) throws -> VersionInfo {
-        // A copied version keeps what its original recorded (`recorded`).
-        let now = recorded?.publishedMs ?? MapStore.nowMs
-        let summary = recorded?.summary
-            ?? VersionInfo.summary(changes, base: base, content: content, addressCount: addressCount)
-        let changed = recorded?.changedGrids ?? changes.changedGrids
+    static func insertVersion(_ db: PostgreSQLConnection, _ info: VersionInfo, changes: ChangeSet) throws {
+        let id = info.id
         try db.query("INSERT INTO gridmap.version VALUES ($1, $2, $3, $4, $5, $6, $7)", [
-            .int(id), parent.map { .int($0) } ?? .null, .int(Int(now)), .text(author), .text(message),
-            .text(JSONValue.array(changed.map { .string($0) }).serialized), .text(JSONValue.object(summary).serialized),
+            .int(id), info.parent.map { .int($0) } ?? .null, .int(Int(info.publishedMs)), .text(info.author),
+            .text(info.message), .text(JSONValue.array(info.changedGrids.map { .string($0) }).serialized),
+            .text(JSONValue.object(info.summary).serialized),
         ])
         if changes.features.values.contains(where: { !$0.isEmpty }) {
             try db.copy("COPY gridmap.feature FROM STDIN") { w in
@@ -475,13 +460,11 @@ public final class PostgresStore {
             }
         }
         try db.exec("NOTIFY \(channel), '\(id)'")
-        return VersionInfo(id: id, parent: parent, publishedMs: now, author: author, message: message,
-                           changedGrids: changed, summary: summary)
     }
 
     /// What takes version `head` back to version `target`: each feature and address touched
     /// after `target`, as it was then (nil where it did not exist).
-    func changes(since target: Int, upTo head: Int) throws -> ChangeSet {
+    public func changes(since target: Int, upTo head: Int) throws -> ChangeSet {
         try named {
             var set = ChangeSet()
             try db.query("SELECT DISTINCT layer, id FROM gridmap.feature WHERE since > $1 AND since <= $2",
@@ -514,18 +497,6 @@ public final class PostgresStore {
         }
     }
 
-    @discardableResult
-    public func rollback(to target: Int, author: String, message: String?) throws -> VersionInfo {
-        let head = try self.head()
-        guard target != head else {
-            throw StoreError(location, "version \(target) is already the current version", kind: .conflict,
-                             code: "already_current")
-        }
-        _ = try version(target)
-        return try publish(try changes(since: target, upTo: head), parent: head, author: author,
-                           message: message ?? "roll back to version \(target)", closing: nil, dataset: nil)
-    }
-
     /// Throws when the database no longer holds this store: it is unreachable (`unavailable`),
     /// its store is gone, or another history was put in its place (another store id).
     public func checkIntact() throws {
@@ -556,7 +527,8 @@ public final class PostgresStore {
         return allowed == 1 ? nil : "the database role gridmap connects as may not add versions"
     }
 
-    public func verify() throws -> JSONValue {
+    /// The append-only triggers still in place, and the store's id.
+    public func backendIntegrity() throws -> JSONObject {
         try checkIntact()
         let triggers = try named {
             try db.scalar("SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN "
@@ -566,8 +538,6 @@ public final class PostgresStore {
         guard triggers == 4 else {
             throw StoreError(location, "history is not protected: \(triggers) of 4 append-only triggers are enabled")
         }
-        var report = try verifyVersions().object ?? JSONObject()
-        report["store_id"] = .string(storeID)
-        return .object(report)
+        return ["store_id": .string(storeID)]
     }
 }

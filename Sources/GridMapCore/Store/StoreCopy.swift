@@ -18,7 +18,7 @@ public enum StoreCopy {
         let versions = try from.versions()
         guard let first = versions.first else { throw StoreError(source, "holds no version") }
         var previous = try from.content(version: first.id, addresses: true)
-        let written: any CopyTarget = PostgresStore.isDatabase(target)
+        let written: any VersionBackend = PostgresStore.isDatabase(target)
             ? try PostgresStore.create(target, content: previous, author: first.author, message: first.message,
                                        recorded: first)
             : try MapStore.create(path: target, content: previous, author: first.author, message: first.message,
@@ -26,42 +26,12 @@ public enum StoreCopy {
         progress(first)
         for v in versions.dropFirst() {
             let next = try from.content(version: v.id, addresses: true)
-            try written.append(copy: v, changes: previous.changes(to: next), base: previous, content: next)
+            try written.append(copy: v, changes: previous.changes(to: next))
             previous = next
             progress(v)
         }
         let drafts = try from.draftInfos(all: false).count
         return ["source": .string(from.location), "target": .string(written.location),
                 "versions": JSONValue(versions.count), "open_drafts_not_copied": JSONValue(drafts)]
-    }
-}
-
-/// A store a copy writes into: a version appended as its original recorded it.
-protocol CopyTarget: VersionedStore {
-    func append(copy info: VersionInfo, changes: ChangeSet, base: StoreContent, content: StoreContent) throws
-}
-
-extension MapStore: CopyTarget {
-    func append(copy info: VersionInfo, changes: ChangeSet, base: StoreContent, content: StoreContent) throws {
-        try writing {
-            let head = try head()
-            guard head == info.parent else { throw StaleVersionError(expected: info.parent ?? 0, current: head) }
-            try MapStore.insertVersion(db, id: info.id, parent: info.parent, author: info.author, message: info.message,
-                                       changes: changes, base: base, content: content,
-                                       addressCount: content.addresses?.count ?? 0, recorded: info)
-        }
-    }
-}
-
-extension PostgresStore: CopyTarget {
-    func append(copy info: VersionInfo, changes: ChangeSet, base: StoreContent, content: StoreContent) throws {
-        try writing {
-            try db.exec("SELECT pg_advisory_xact_lock(\(PostgresStore.publishLock))")
-            let head = try head()
-            guard head == info.parent else { throw StaleVersionError(expected: info.parent ?? 0, current: head) }
-            try PostgresStore.insertVersion(db, id: info.id, parent: info.parent, author: info.author,
-                                            message: info.message, changes: changes, base: base, content: content,
-                                            addressCount: content.addresses?.count ?? 0, recorded: info)
-        }
     }
 }

@@ -54,12 +54,11 @@ extension MapStore {
         ((try? db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'draft'")) ?? 0) == 1
     }
 
-    static var nowMs: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     public func createDraft(name: String, author: String, base: Int) throws -> DraftInfo {
         try writing {
             try db.execute(MapStore.draftSchema)
-            let now = MapStore.nowMs
+            let now = Clock.nowMs
             try db.query(
                 "INSERT INTO draft(name, author, base, created_ms, updated_ms, status, revision, log) "
                     + "VALUES (?, ?, ?, ?, ?, 'open', 0, '[]')",
@@ -119,7 +118,7 @@ extension MapStore {
                     "UPDATE draft SET revision = revision + 1, updated_ms = ?, log = ? "
                         + "WHERE id = ? AND revision = ? AND status = 'open'",
                     [
-                        .integer(Int(MapStore.nowMs)), .text(JSONValue.array(log).serialized),
+                        .integer(Int(Clock.nowMs)), .text(JSONValue.array(log).serialized),
                         .integer(info.id), .integer(info.revision),
                     ])
                 guard db.changes == 1 else {
@@ -152,12 +151,12 @@ extension MapStore {
 
     /// Marks a draft published as `version` (or discarded) and drops its edits, inside the
     /// caller's transaction; with `revision`, only if nobody saved it since it was read.
-    func closeDraft(_ id: Int, status: String, version: Int? = nil, revision: Int?) throws {
+    public func closeDraft(_ id: Int, status: String, version: Int? = nil, revision: Int?) throws {
         try db.query(
             "UPDATE draft SET status = ?, published = ?, updated_ms = ? WHERE id = ? AND status = 'open'"
                 + (revision == nil ? "" : " AND revision = \(revision!)"),
             [
-                .text(status), version.map { .integer($0) } ?? .null, .integer(Int(MapStore.nowMs)),
+                .text(status), version.map { .integer($0) } ?? .null, .integer(Int(Clock.nowMs)),
                 .integer(id),
             ])
         guard db.changes == 1 else {

@@ -57,7 +57,7 @@ extension MapStore {
     /// What takes version `head`'s content back to version `target`'s (target < head): only
     /// the features and addresses touched after `target`, each as it was then (nil where it
     /// did not exist), so a rollback reads what it undoes, not the whole map.
-    func changes(since target: Int, upTo head: Int) throws -> ChangeSet {
+    public func changes(since target: Int, upTo head: Int) throws -> ChangeSet {
         try named {
             var set = ChangeSet()
             let then = try db.prepare("""
@@ -132,28 +132,14 @@ extension MapStore {
                            author: s.text(3), message: s.text(4), changedGrids: grids, summary: summary)
     }
 
-    /// The version live at the moment `text` names (see `AsOf`), or the version it names.
-    public func resolve(asOf text: String) throws -> Int {
-        let times: [(id: Int, ms: Int64)] = try named {
+    public func publicationTimes() throws -> [(id: Int, ms: Int64)] {
+        try named {
             var out: [(id: Int, ms: Int64)] = []
             try db.query("SELECT id, published_ms FROM version ORDER BY id") {
                 out.append(($0.int(0), Int64($0.int(1))))
             }
             return out
         }
-        return try AsOf.resolve(text, among: times, file: path)
-    }
-
-    /// Publishes version `target`'s content as a new version (history is never rewritten).
-    @discardableResult
-    public func rollback(to target: Int, author: String, message: String? = nil) throws -> VersionInfo {
-        let head = try self.head()
-        guard target != head else {
-            throw StoreError(path, "version \(target) is already the current version", kind: .conflict,
-                             code: "already_current")
-        }
-        return try publish(try changes(since: target, upTo: head), parent: head, author: author,
-                           message: message ?? "roll back to version \(target)")
     }
 }
 
@@ -210,14 +196,13 @@ extension VersionedStore {
 }
 
 extension MapStore {
-    /// SQLite's integrity check, then every version read back and compared with the counts it
-    /// recorded when it was published. Throws on the first problem.
-    public func verify() throws -> JSONValue {
+    /// SQLite's own integrity check (the versions are read back by `verifyVersions`).
+    public func backendIntegrity() throws -> JSONObject {
         try named {
             let integrity = try db.text("PRAGMA integrity_check") ?? "no answer"
             guard integrity == "ok" else { throw StoreError(path, "integrity check failed: \(integrity)") }
         }
-        return try verifyVersions()
+        return [:]
     }
 }
 

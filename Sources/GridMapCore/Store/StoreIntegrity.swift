@@ -55,4 +55,8 @@ extension MapStore {
         try checkIntact()
         return result
     }
+
+    /// SQLite takes the file's write lock when the transaction begins: publishers in every
+    /// process take turns.
+    public func publishing<T>(_ body: () throws -> T) throws -> T { try writing(body) }
 }

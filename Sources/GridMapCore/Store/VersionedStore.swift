@@ -77,9 +77,17 @@ public protocol VersionedStore: AnyObject {
     func writeRefusal() throws -> String?
 }
 
-extension MapStore: VersionedStore {
+extension MapStore: VersionBackend {
     public var location: String { path }
     public func writeRefusal() throws -> String? { readOnly ? "the store file was opened read-only" : nil }
+
+    public func insert(_ version: VersionInfo, changes: ChangeSet) throws {
+        try MapStore.insertVersion(db, version, changes: changes)
+    }
+
+    public func didPublish(_ version: Int, content: StoreContent, dataset: Dataset?) {
+        remember(version, content: content, dataset: dataset)
+    }
 }
 
 /// The store a location names: a PostgreSQL database (`postgresql://…`, `postgres://…` or

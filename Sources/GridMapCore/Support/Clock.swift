@@ -8,3 +8,8 @@ public func monotonicNanos() -> UInt64 {
     clock_gettime(CLOCK_MONOTONIC, &t)
     return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
 }
+
+/// The wall clock as the stores record it: milliseconds since 1970.
+public enum Clock {
+    public static var nowMs: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+}

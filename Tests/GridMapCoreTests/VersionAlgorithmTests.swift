@@ -1,0 +1,113 @@
+import Foundation
+import GridMapTestSupport
+import Testing
+
+@testable import GridMapCore
+
+/// The version algorithm (`VersionBackend`'s extension), run unchanged on every backend: each
+/// operation and each refusal, with the same error code on both, and nothing written by a
+/// refused call.
+@Suite struct VersionAlgorithmTests {
+    /// The code of the error `body` throws, or nil when it throws none.
+    private func code(_ body: () throws -> Void) -> String? {
+        do { try body(); return nil } catch let e as KindedError { return e.code } catch { return "\(error)" }
+    }
+
+    /// A change renaming grid `id` to `name` on top of `store`'s version `v`.
+    private func rename(_ store: any VersionedStore, version v: Int, grid id: String, to name: String) throws
+        -> ChangeSet
+    {
+        let row = try #require(try store.content(version: v, addresses: false).layers[.grids]?[id] ?? nil)
+        var props = try #require(try JSONParser.parse(row.props).object)
+        props["name"] = .string(name)
+        var changes = ChangeSet()
+        changes.features[.grids] = [id: FeatureRow(props: JSONValue.object(props).serialized, geom: row.geom)]
+        return changes
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func everyOperationAndRefusal(_ backend: StoreBackend) throws {
+        let location = try backend.newLocation("algorithm")
+        let store = try Stores.create(location, from: StoreFixture.dataset, author: "test", message: "v1")
+        let grid = "450203001001001"
+        #expect(try store.head() == 1)
+        #expect(try store.version(1).parent == nil)
+
+        // Publish on the expected parent.
+        let v2 = try store.publish(try rename(store, version: 1, grid: grid, to: "甲"), parent: 1, author: "a",
+                                   message: "renamed")
+        #expect(v2.id == 2 && v2.parent == 1 && v2.changedGrids == [grid] && v2.author == "a")
+        #expect(v2.summary["changed"]?["grids"]?.int == 1)
+
+        // Stale: another parent than the head; nothing written.
+        #expect(code { try store.publish(try rename(store, version: 1, grid: grid, to: "乙"), parent: 1,
+                                         author: "b", message: "late") } == "stale_version")
+        // Empty: the content already holds it.
+        #expect(code { try store.publish(try rename(store, version: 2, grid: grid, to: "甲"), parent: 2,
+                                         author: "b", message: "same") } == "nothing_to_publish")
+        #expect(code { try store.publish(ChangeSet(), parent: 2, author: "b", message: "none") }
+                == "nothing_to_publish")
+        #expect(try store.head() == 2 && store.versions().count == 2)
+
+        // Rollback: the target must be a version other than the current one.
+        for target in [0, -1, 3, 99] {
+            #expect(code { try store.rollback(to: target, author: "r") } == "unknown_version", "rollback to \(target)")
+        }
+        #expect(code { try store.rollback(to: 2, author: "r") } == "already_current")
+        #expect(try store.head() == 2)
+        let v3 = try store.rollback(to: 1, author: "r")
+        #expect(v3.id == 3 && v3.parent == 2 && v3.message == "roll back to version 1")
+        #expect(try store.content(version: 1, addresses: true).changes(to: store.content(version: 3, addresses: true))
+                    .isEmpty)
+        #expect(try store.content(version: 2, addresses: false).layers[.grids]?[grid]?.props.contains("甲") == true)
+
+        // Reading versions that are not there.
+        #expect(code { _ = try store.version(4) } == "unknown_version")
+        #expect(code { _ = try store.content(version: 4, addresses: false) } == "unknown_version")
+
+        // As-of: a version's id, a moment, and what names neither.
+        #expect(try store.resolve(asOf: "2") == 2)
+        #expect(try store.resolve(asOf: "v3") == 3)
+        #expect(try store.resolve(asOf: VersionInfo.iso(Clock.nowMs + 60_000)) == 3)
+        #expect(try store.resolve(asOf: VersionInfo.iso(v2.publishedMs)) >= 2)
+        #expect(code { _ = try store.resolve(asOf: "99") } == "unknown_version")
+        #expect(code { _ = try store.resolve(asOf: "2001-01-01") } == "unknown_version")
+        #expect(code { _ = try store.resolve(asOf: "yesterday") } == "bad_asof")
+
+        // A draft closed by its publish, unless it was saved since.
+        let draft = try store.createDraft(name: "d", author: "p", base: 3)
+        let edit = try rename(store, version: 3, grid: grid, to: "丙")
+        try store.saveDraft(draft, rows: edit, log: [["op": "rename"]])
+        #expect(code { try store.publish(edit, parent: 3, author: "p", message: "m",
+                                         closing: (draft.id, draft.revision), dataset: nil) } == "draft_changed")
+        #expect(try store.head() == 3, "a refused draft closing writes no version")
+        let saved = try store.draftInfo(draft.id)
+        let v4 = try store.publish(edit, parent: 3, author: "p", message: "m", closing: (saved.id, saved.revision),
+                                   dataset: nil)
+        #expect(v4.id == 4)
+        #expect(try store.draftInfos(all: false).isEmpty)
+
+        // Verify: the chain and each version's counts.
+        let report = try store.verify()
+        #expect(report["integrity"]?.string == "ok" && report["versions"]?.int == 4 && report["head"]?.int == 4)
+
+        // A copied version must continue the chain.
+        let backendStore = try #require(store as? any VersionBackend)
+        #expect(code { try backendStore.append(copy: v2, changes: edit) } == "stale_version")
+        #expect(try store.head() == 4)
+    }
+
+    /// Two handles on one store: the second publisher, having read the same head, is refused.
+    @Test(arguments: StoreBackend.available)
+    func twoHandlesPublishOneChain(_ backend: StoreBackend) throws {
+        let location = try backend.newLocation("two")
+        let a = try Stores.create(location, from: StoreFixture.dataset, author: "test", message: "v1")
+        let b = try Stores.open(location)
+        let grid = "450203001001002"
+        _ = try a.publish(try rename(a, version: 1, grid: grid, to: "甲"), parent: 1, author: "a", message: "a")
+        #expect(code { try b.publish(try rename(b, version: 1, grid: grid, to: "乙"), parent: 1, author: "b",
+                                     message: "b") } == "stale_version")
+        #expect(try b.head() == 2 && b.version(2).author == "a")
+        #expect(try b.verify()["versions"]?.int == 2)
+    }
+}
