@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Sets up (apt packages) and runs every test, printing each stage's time. The README's test
-# command; .ci/run calls it. A stage that fails does not stop the later ones (unless they need
-# what it built); the run ends with every stage's result and time, the failed checks by stage,
-# a check that the tests left `git status` clean, and a non-zero exit if anything failed.
+# command; .ci/run calls it. The package is built once (release, with the tests); the Swift
+# tests and the process-level stages then run on that one build in two lanes side by side
+# (the process stages mostly wait on sockets, servers and browsers). A stage that fails does
+# not stop the others; the run ends with every stage's result and time, the failed checks by
+# stage, a check that the tests left `git status` clean, and a non-zero exit if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONDONTWRITEBYTECODE=1
@@ -10,42 +12,49 @@ started=$SECONDS
 scratch=$(mktemp -d); chmod 755 "$scratch"
 # Artefacts (screenshots, logs) go here, never into the work tree.
 shots="$scratch/screenshots"; mkdir -p "$shots"
-results=()
-failed_stages=()
-# run_stage NAME COMMAND…: runs it, its output also kept for the summary's failed checks.
+: >"$scratch/results"; : >"$scratch/failed"
+# The tests' own build directory: a release build with testable imports, apart from the one
+# tools/serve.sh and the benchmarks use, so that neither rebuilds the other's.
+build=.build/test
+# A release build does not compile modules for `@testable import` unless told.
+testable="-Xswiftc -enable-testing"
+exec 3>&1
+# run_stage NAME COMMAND…: runs it, its output kept for the summary's failed checks. Its start
+# and end are also said on the terminal (fd 3) when its output goes to a lane's log.
 run_stage() {
   local name=$1; shift
-  local t0=$SECONDS log="$scratch/stage-${#results[@]}.log"
-  echo "== stage '$name'"
+  local t0=$SECONDS log="$scratch/stage-${name// /-}.log"
+  echo "== stage '$name'"; [ -t 1 ] || echo "== stage '$name' started" >&3
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   local took=$((SECONDS - t0))
   if [ "$rc" -eq 0 ]; then
-    results+=("passed  ${took} s  $name")
+    echo "passed  ${took} s  $name" >>"$scratch/results"
   else
-    results+=("FAILED  ${took} s  $name (exit $rc)")
-    failed_stages+=("$name")
+    echo "FAILED  ${took} s  $name (exit $rc)" >>"$scratch/results"
+    echo "$name" >>"$scratch/failed"
     grep -E '^FAILED:|✘|: error:' "$log" | head -40 | sed "s/^/  [$name] /" >>"$scratch/failures"
   fi
   echo "== stage '$name' took $took s (total $((SECONDS - started)) s)"
+  [ -t 1 ] || echo "== stage '$name': $([ "$rc" -eq 0 ] && echo passed || echo FAILED) in $took s" >&3
   return "$rc"
 }
 finish() {
   echo
   echo "== summary ($((SECONDS - started)) s)"
-  printf '%s\n' "${results[@]}"
+  cat "$scratch/results"
   if [ -s "$scratch/failures" ]; then echo "failed checks:"; cat "$scratch/failures"; fi
   local dirty; dirty=$(git status --porcelain 2>/dev/null)
   if [ -n "$dirty" ] && [ -z "${GRIDMAP_DIRTY_OK:-}" ]; then
     # Only what the tests changed: a tree that was dirty before the run is the developer's.
     if [ "$dirty" != "$dirty_before" ]; then
       echo "FAILED: the tests changed the work tree:"; echo "$dirty" | sed 's/^/  /'
-      failed_stages+=("git status")
+      echo "git status" >>"$scratch/failed"
     fi
   fi
-  local n_failed=${#failed_stages[@]} n_passed=$(( ${#results[@]} - ${#failed_stages[@]} ))
-  [ "$n_passed" -lt 0 ] && n_passed=0
-  echo "stages: $n_passed passed, $n_failed failed"
+  local n_failed n_all
+  n_failed=$(wc -l <"$scratch/failed"); n_all=$(wc -l <"$scratch/results")
+  echo "stages: $(( n_all - n_failed < 0 ? 0 : n_all - n_failed )) passed, $n_failed failed"
   [ "$n_failed" -eq 0 ] && echo "all tests passed in $((SECONDS - started)) s"
   return $(( n_failed > 0 ))
 }
@@ -62,7 +71,7 @@ if [ -z "${GRIDMAP_TEST_POSTGRES:-}" ]; then
 fi
 trap 'bash tools/pg.sh stop "$scratch/pg"; rm -rf "$scratch"' EXIT
 echo "PostgreSQL for the tests: $GRIDMAP_TEST_POSTGRES"
-results+=("passed  $((SECONDS - started)) s  setup")
+echo "passed  $((SECONDS - started)) s  setup" >>"$scratch/results"
 
 # gridmap's own warnings (not its dependencies') fail the run: a clean clone compiles every file,
 # so each warning is printed here.
@@ -73,27 +82,23 @@ no_warnings() {
   echo "$found" | sed 's/^/FAILED: a warning: /'
   return 1
 }
-if run_stage "debug build" bash -c "swift build --build-tests 2>&1 | tee '$scratch/build.log'; exit \${PIPESTATUS[0]}"
-then
-  run_stage "no warnings" no_warnings "$scratch/build.log"
-  run_stage "swift tests" swift test --skip-build
-  # Another language's client, unmodified, over a real socket.
-  run_stage redis-py python3 tools/clients/test_redis_py.py .build/debug/gridmap
+if ! run_stage "build" bash -c "swift build -c release --build-tests $testable --scratch-path $build 2>&1 \
+    | tee '$scratch/build.log'; exit \${PIPESTATUS[0]}"; then
+  finish; exit
 fi
-if run_stage "release build" swift build -c release --product gridmap; then
-  bin=.build/release/gridmap
+run_stage "no warnings" no_warnings "$scratch/build.log"
+bin=$build/release/gridmap
+
+# Lane 1: the Swift tests (both cores while they run), then the process stages that need
+# little besides.
+lane1() {
+  run_stage "swift tests" swift test -c release --skip-build $testable --scratch-path $build
+  # Another language's client, unmodified, over a real socket.
+  run_stage redis-py python3 tools/clients/test_redis_py.py $bin
   # The store across processes: two servers on one store answering a new version (also while
   # whole-map validations run), and publishes killed with SIGKILL.
   run_stage "store across processes" bash -c "python3 tools/clients/test_store_servers.py $bin &&
     python3 tools/clients/test_store_durability.py $bin"
-  # Servers on three hosts (network namespaces, or loopback addresses where they cannot be
-  # made, which it says) following one PostgreSQL history: 200 publishes to every host, four
-  # planners racing (25 publishes each here; the README's figure is from 100 each), the LISTEN
-  # connections killed, a host's link cut for 60 s, PostgreSQL restarted fast and immediate;
-  # then a primary with a synchronous standby killed with SIGKILL during publishes.
-  run_stage "several hosts on PostgreSQL" bash -c "GRIDMAP_RACE_PUBLISHES=${GRIDMAP_RACE_PUBLISHES:-25} \
-    python3 tools/clients/test_multihost.py $bin; a=\$?; python3 tools/clients/test_failover.py $bin; \
-    b=\$?; exit \$((a || b))"
   # HTTP and the store under attack: every spelling of every route, throttled guessing, slow
   # and silent connections, descriptors, a store removed or overwritten under the server;
   # another site's forged requests (a real browser holding the planner's credentials), Host
@@ -101,12 +106,34 @@ if run_stage "release build" swift build -c release --product gridmap; then
   run_stage "hardening and security" bash -c "python3 tools/clients/test_hardening.py $bin; a=\$?; \
     python3 tools/clients/test_http_security.py $bin; b=\$?; python3 tools/clients/test_cross_site.py $bin; \
     c=\$?; exit \$((a || b || c))"
-  # The worked example of redrawing the map in docs/GUIDE.md, as written; the pages in headless
-  # Chromium (the dispatcher's, the planner's whole redrawing session, and every name an HTML
-  # payload that must not run). Screenshots go to scratch space (tools/screenshots.sh updates
-  # the docs' pictures deliberately).
+}
+# Lane 2: servers on three hosts (network namespaces, or loopback addresses where they cannot
+# be made, which it says) following one PostgreSQL history: 200 publishes to every host, four
+# planners racing (25 publishes each here; the README's figure is from 100 each), the LISTEN
+# connections killed, a host's link cut for 60 s, PostgreSQL restarted fast and immediate.
+lane2() {
+  run_stage "several hosts on PostgreSQL" env GRIDMAP_RACE_PUBLISHES=${GRIDMAP_RACE_PUBLISHES:-25} \
+    python3 tools/clients/test_multihost.py $bin
+}
+# Lane 3: a primary with a synchronous standby killed with SIGKILL during publishes; then the
+# worked example of redrawing the map in docs/GUIDE.md, as written, and the pages in headless
+# Chromium (the dispatcher's, the planner's whole redrawing session, and every name an HTML
+# payload that must not run). Screenshots go to scratch space (tools/screenshots.sh updates
+# the docs' pictures deliberately).
+lane3() {
+  run_stage "failover" python3 tools/clients/test_failover.py $bin
   run_stage "planning example and pages" bash -c "bash tools/plan-example.sh $bin; a=\$?; \
     python3 tools/clients/test_page.py $bin $shots; b=\$?; python3 tools/clients/test_plan_page.py $bin $shots; \
     c=\$?; python3 tools/clients/test_page_payloads.py $bin; d=\$?; exit \$((a || b || c || d))"
-fi
+}
+# The lanes side by side: the Swift tests keep both cores busy for about a minute; the rest
+# mostly wait on sockets, databases, restarts and browsers.
+pids=()
+for l in 1 2 3; do
+  "lane$l" >"$scratch/lane$l.log" 2>&1 &
+  pids+=($!)
+done
+wait "${pids[@]}"
+# Each lane's whole output, one after the other.
+for l in 1 2 3; do echo; echo "==== lane $l"; cat "$scratch/lane$l.log"; done
 finish
