@@ -33,7 +33,28 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
                        providers: [.apt(["libpq-dev"])]),
         .target(name: "CGridMapSupport"),
-        .target(name: "GridMapCore", dependencies: ["CGEOS", "CPROJ", "CSQLite", "CLibPQ", "CGridMapSupport"]),
+        // The engine in rooms, each target depending only on those above it in this list, so that
+        // a dependency the other way is a compiler error (docs/ARCHITECTURE.md draws the graph
+        // from `swift package dump-package`).
+        // Geometry and coordinates: GEOS, PROJ, GeoJSON and JSON, the grid index, support.
+        .target(name: "GridMapGeometry", dependencies: ["CGEOS", "CPROJ", "CGridMapSupport"]),
+        // The model: the dataset, the departments' network types, change sets, typed errors.
+        .target(name: "GridMapModel", dependencies: ["GridMapGeometry"]),
+        // The versioned store: the backend protocol and the version algorithm, written once.
+        .target(name: "GridMapStore", dependencies: ["GridMapGeometry", "GridMapModel"]),
+        // The backends, each in a target of its own: only the PostgreSQL one links libpq.
+        .target(name: "GridMapSQLite", dependencies: ["GridMapGeometry", "GridMapModel", "GridMapStore", "CSQLite"]),
+        .target(name: "GridMapPostgres",
+                dependencies: ["GridMapGeometry", "GridMapModel", "GridMapStore", "CLibPQ"]),
+        // The one place that chooses a backend from a `--store` value (and copies between them).
+        .target(name: "GridMapStores", dependencies: ["GridMapStore", "GridMapSQLite", "GridMapPostgres"]),
+        // The engine: snapshots, lookups, request types, geocoding, bulk joins, routing, and the
+        // runtime that serves them (the snapshot cell, the watcher, the publish queue).
+        .target(name: "GridMapCore", dependencies: [
+            "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapStores", "CGridMapSupport",
+        ]),
+        // Planning: drafts, the redrawing operations, validation, impact, publication.
+        .target(name: "GridMapPlanning", dependencies: ["GridMapCore", "GridMapStores", "GridMapSQLite"]),
         // The RESP server: a thin network skin over GridMapCore. Its release build skips Swift's
         // dynamic exclusivity checks: on the per-request path, SwiftNIO's inlined ByteBuffer
         // code included, they cost about 12% of pipelined LOCATE throughput (redis-benchmark
@@ -49,7 +70,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "GridMapServer", dependencies: [
-            "GridMapCore", "GridMapNetwork",
+            "GridMapCore", "GridMapPlanning", "GridMapStores", "GridMapNetwork",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -58,7 +79,7 @@ let package = Package(
         // The HTTP skin: the lookups as JSON endpoints, the layers as GeoJSON, the map page,
         // health and Prometheus metrics.
         .target(name: "GridMapHTTP", dependencies: [
-            "GridMapCore", "GridMapNetwork",
+            "GridMapCore", "GridMapPlanning", "GridMapStores", "GridMapNetwork",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -70,7 +91,8 @@ let package = Package(
         ], resources: [.copy("Page")]),
         .executableTarget(
             name: "GridMapCLI",
-            dependencies: ["GridMapCore", "GridMapNetwork", "GridMapServer", "GridMapHTTP",
+            dependencies: ["GridMapCore", "GridMapPlanning", "GridMapStores", "GridMapSQLite", "GridMapPostgres",
+                           "GridMapNetwork", "GridMapServer", "GridMapHTTP",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "NIOCore", package: "swift-nio"),
@@ -83,36 +105,41 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]),
         .executableTarget(
             name: "GridMapDataGen",
-            dependencies: ["GridMapCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["GridMapCore", "GridMapStores", "GridMapPlanning",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "tools/datagen"),
         // What every test target shares: the repository root, a scratch directory, an HTTP and
         // a RESP client over real sockets and servers on free ports.
         .target(name: "GridMapTestSupport", dependencies: [
-            "GridMapCore", "GridMapHTTP", "GridMapServer",
+            "GridMapCore", "GridMapPlanning", "GridMapStores", "GridMapPostgres", "GridMapHTTP", "GridMapServer",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/GridMapTestSupport"),
-        .testTarget(name: "GridMapCoreTests", dependencies: ["GridMapCore", "GridMapTestSupport"]),
+        .testTarget(name: "GridMapCoreTests", dependencies: [
+            "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapSQLite", "GridMapPostgres", "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapTestSupport",
+        ]),
         // Runs the built `gridmap` binary as a user would (`swift build` builds it). Not a
         // dependency: an executable target is linked into its tests, and the release `gridmap`'s
         // static standard library would then be linked into the test bundle too.
         .testTarget(name: "GridMapCLITests",
-                    dependencies: ["GridMapCore", "GridMapServer", "GridMapHTTP", "GridMapTestSupport",
+                    dependencies: ["GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapSQLite", "GridMapPostgres", "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapServer", "GridMapHTTP", "GridMapTestSupport",
                                    .product(name: "NIOCore", package: "swift-nio")]),
         // Over real sockets with a small client of its own (TestClient.swift), not
         // HummingbirdTesting, whose client would bring async-http-client, swift-nio-ssl and
         // swift-crypto into the test build.
         .testTarget(name: "GridMapHTTPTests", dependencies: [
-            "GridMapHTTP", "GridMapCore", "GridMapNetwork", "GridMapServer", "GridMapTestSupport",
+            "GridMapHTTP", "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapSQLite", "GridMapPostgres", "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapNetwork", "GridMapServer",
+            "GridMapTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "GridMapServerTests", dependencies: [
-            "GridMapServer", "GridMapCore", "GridMapNetwork", "GridMapTestSupport",
+            "GridMapServer", "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapSQLite", "GridMapPostgres", "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapNetwork",
+            "GridMapTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -4,6 +4,8 @@ import Foundation
 import GridMapCore
 import GridMapServer
 import NIOCore
+import GridMapStores
+import GridMapPlanning
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,7 @@
 import ArgumentParser
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -7,6 +7,8 @@ import ArgumentParser
 import Foundation
 import GridMapCore
 import Synchronization
+import GridMapStores
+import GridMapPlanning
 
 struct JoinCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,7 @@
 import Foundation
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// Whether an address can be listened on, asked before `serve` starts anything: a port in use
 /// is then said at once, naming the port, the protocol and the option that changes it, and

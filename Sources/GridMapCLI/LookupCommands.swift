@@ -1,5 +1,7 @@
 import ArgumentParser
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// A point as the commands that take one read it: LON LAT in a CRS, as of a version.
 struct PointArguments: ParsableArguments {

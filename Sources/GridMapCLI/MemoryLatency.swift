@@ -1,5 +1,7 @@
 import Foundation
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// What a random read from memory costs on this machine, measured over as many bytes as the
 /// grid index holds. A lookup whose index misses the caches waits for such reads, so these

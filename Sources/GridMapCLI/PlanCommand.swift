@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// `gridmap plan …`: drafts of the map, edited, validated, measured and published.
 struct PlanCommand: ParsableCommand {

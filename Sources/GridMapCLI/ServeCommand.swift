@@ -8,6 +8,8 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import GridMapStores
+import GridMapPlanning
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

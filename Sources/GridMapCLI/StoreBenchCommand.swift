@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import GridMapCore
+import GridMapSQLite
+import GridMapStores
+import GridMapPlanning
 
 /// `gridmap store bench`: what the store costs at a dataset's scale.
 struct StoreBenchCommand: ParsableCommand {

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import GridMapCore
+import GridMapPostgres
+import GridMapSQLite
+import GridMapStores
+import GridMapPlanning
 
 /// `gridmap store …`: the map store's versions, imports, exports, diffs and rollbacks.
 struct StoreCommand: ParsableCommand {

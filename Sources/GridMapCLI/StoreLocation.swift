@@ -1,5 +1,7 @@
 import Foundation
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// Which data and which store a command reads when none is named: the CLI's to decide (the
 /// engine reads no environment and no command line).
@@ -32,8 +34,8 @@ enum StoreLocation {
         let path = dir + ".gridmap"
         if !FileManager.default.fileExists(atPath: path) {
             do {
-                try MapStore.create(path: path, from: try Dataset.load(directory: dir),
-                                    author: Credentials.anonymousAuthor, message: "imported from \(dir)")
+                try Stores.create(path, from: try Dataset.load(directory: dir), author: Credentials.anonymousAuthor,
+                                  message: "imported from \(dir)")
                 FileHandle.standardError.write(Data("gridmap: created the store \(path) from \(dir)\n".utf8))
             } catch where FileManager.default.fileExists(atPath: path) {
                 // Another process created it meanwhile.

@@ -2,6 +2,8 @@ import Foundation
 import GridMapCore
 import Hummingbird
 import Synchronization
+import GridMapStores
+import GridMapPlanning
 
 /// The RESP lookups as JSON endpoints (GET, query parameters), with the engine's JSON as the
 /// body: `/api/locate?lon=…&lat=…[&crs=…][&asof=…]`, `/api/nearby`, `/api/geocode?q=…`,

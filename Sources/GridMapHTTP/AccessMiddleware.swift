@@ -2,6 +2,8 @@ import Foundation
 import GridMapCore
 import GridMapNetwork
 import Hummingbird
+import GridMapStores
+import GridMapPlanning
 
 /// RESP's roles over HTTP: Basic credentials (`reader`/`default` or `planner`, the RESP
 /// passwords) grant a role; without them a client has RESP's unauthenticated role. The health

@@ -6,6 +6,8 @@ import Hummingbird
 import Metrics
 import Prometheus
 import Synchronization
+import GridMapStores
+import GridMapPlanning
 
 /// The process's metrics: swift-metrics, bootstrapped once onto a Prometheus registry that
 /// `/metrics` writes out. HTTP requests are recorded as they happen; what RESP, the map

@@ -1,5 +1,7 @@
 import GridMapCore
 import Hummingbird
+import GridMapStores
+import GridMapPlanning
 
 /// Open311 GeoReport v2 discovery, so that city systems built for that convention read the
 /// catalogue: `GET /open311/v2/services.{json,xml}` (the service list) and

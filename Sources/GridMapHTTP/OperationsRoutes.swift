@@ -1,6 +1,8 @@
 import GridMapCore
 import GridMapNetwork
 import Hummingbird
+import GridMapStores
+import GridMapPlanning
 
 /// What an orchestrator asks: is the process up (`/healthz`), is a version loaded and served
 /// (`/readyz`: 503 while loading or while the store cannot be written), and the numbers (`/metrics`, Prometheus text).

@@ -1,5 +1,7 @@
 import GridMapCore
 import Hummingbird
+import GridMapStores
+import GridMapPlanning
 
 /// Planning over HTTP (planner role, under `/api/plan/`), each endpoint the engine's
 /// `PlanRequest` as RESP's `PLAN` and `gridmap plan` send it:

@@ -1,6 +1,8 @@
 import GridMapCore
 import Hummingbird
 import NIOCore
+import GridMapStores
+import GridMapPlanning
 
 /// What an endpoint knows of a request beyond the request: who sent it (failed sign-ins are
 /// counted by address) and the role it was granted, which decides what an error may show.

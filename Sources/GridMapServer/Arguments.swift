@@ -1,4 +1,6 @@
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// A command's arguments after its name, with typed accessors whose errors say which
 /// argument is wrong and why.

@@ -1,4 +1,6 @@
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// A command: its arity in Redis's convention (n exact, -n at least n, counting the name),
 /// the role it needs, and its handler. A class, so looking one up per request costs one

@@ -1,4 +1,6 @@
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// Commands about the connection and the server rather than the map.
 enum ConnectionCommands {

@@ -3,6 +3,8 @@ import GridMapNetwork
 import NIOCore
 import NIOPosix
 import Synchronization
+import GridMapStores
+import GridMapPlanning
 
 /// Sent down every connection's pipeline when the server shuts down.
 struct DrainEvent: Sendable {}

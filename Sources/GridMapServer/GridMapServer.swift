@@ -7,6 +7,8 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import GridMapStores
+import GridMapPlanning
 
 /// The RESP server as a ServiceLifecycle service: `run()` listens until graceful shutdown
 /// (SIGINT/SIGTERM through the ServiceGroup), then stops accepting, lets every connection

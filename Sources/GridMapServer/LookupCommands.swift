@@ -1,4 +1,6 @@
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// The map's commands: each reads its arguments into the engine's request type and answers
 /// with the engine's JSON in a bulk string (`Session.answer`: on the event loop when the

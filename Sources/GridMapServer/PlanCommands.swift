@@ -1,4 +1,6 @@
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// PLAN subcommand …: drafts of the map for planners (docs/PROTOCOL.md, "Planning"). Each
 /// subcommand's arguments become a `PlanRequest`, answered on the thread pool; PUBLISH goes

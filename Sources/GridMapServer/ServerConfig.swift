@@ -1,5 +1,7 @@
 import GridMapCore
 import GridMapNetwork
+import GridMapStores
+import GridMapPlanning
 
 /// RESP server settings, with safe defaults: loopback only, bounded requests and connections.
 /// Each default is defined here once; `gridmap serve --help` shows these values.

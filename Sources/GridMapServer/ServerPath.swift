@@ -1,5 +1,7 @@
 import GridMapCore
 import NIOCore
+import GridMapStores
+import GridMapPlanning
 
 /// Runs requests through a connection's decoder, command table and reply encoder, with no
 /// socket and no event loop: what a connection costs per request apart from the kernel and

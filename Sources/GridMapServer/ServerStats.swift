@@ -3,6 +3,8 @@ import Dispatch
 import GridMapCore
 import GridMapNetwork
 import Synchronization
+import GridMapStores
+import GridMapPlanning
 
 /// Per-command call counts and latency for INFO, shared by every connection.
 public final class ServerStats: ProtocolStats {

@@ -1,5 +1,7 @@
 import GridMapCore
 import Logging
+import GridMapStores
+import GridMapPlanning
 
 /// One connection's state. Lives on the connection's event loop only; the GEOS and PROJ
 /// handles it uses are that thread's (`ThreadResources`), shared by its connections.

@@ -1,4 +1,6 @@
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// The map store's commands: history, diff, rollback, reload. Everything that touches the
 /// store runs on the thread pool (`Session.offLoop`): the store connection is shared and a

@@ -2,6 +2,10 @@ import Foundation
 import Testing
 import GridMapCore
 import GridMapTestSupport
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 /// Runs `gridmap` from the build directory (beside this test bundle).
 func gridmap(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, out: String, err: String) {

@@ -4,6 +4,10 @@ import GridMapTestSupport
 import GridMapHTTP
 import GridMapServer
 import Testing
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 /// What `gridmap serve --help` says each default is, is the value the server runs with: each
 /// default is defined once, in the configuration the skins read.

@@ -4,6 +4,10 @@ import GridMapHTTP
 import GridMapTestSupport
 import NIOCore
 import Testing
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 /// The same requests, good and bad, through RESP, HTTP and the CLI: every skin translates its
 /// syntax into the engine's request types and writes the engine's answer as it is, so the

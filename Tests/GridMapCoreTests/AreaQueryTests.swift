@@ -2,6 +2,13 @@ import Dispatch
 import Foundation
 import Testing
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 @Suite struct AreaQueryTests {
     let snapshot = Fixtures.snapshot

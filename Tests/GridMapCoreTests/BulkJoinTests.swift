@@ -3,6 +3,13 @@ import Synchronization
 import Testing
 @testable import GridMapCore
 import GridMapTestSupport
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// Runs a bulk join of `csv` (through a real file) and returns what it wrote.
 func join(_ csv: String, _ request: JoinRequest = JoinRequest(), maps: JoinMaps? = nil, block: Int = 4096,

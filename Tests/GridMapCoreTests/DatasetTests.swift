@@ -1,6 +1,13 @@
 import Foundation
 import Testing
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// Checks the committed data against the contract in the README ("Data layout").
 @Suite struct DatasetTests {

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// LOCATE against GEOS `covers` on a tessellation that tools/datagen did not make: a
 /// jittered mesh of quads and triangles whose vertices are arbitrary doubles (off any

@@ -1,6 +1,13 @@
 import Foundation
 @testable import GridMapCore
 import GridMapTestSupport
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// The committed Yufeng data, read once for all tests.
 enum Fixtures {

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// Coordinates with every digit a program prints (16 or 17 significant: JavaScript, Python's
 /// repr, gridmap's own replies) are read to the very double `strtod` reads and written back as

@@ -2,6 +2,13 @@ import Foundation
 import Testing
 
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// Addresses as people type them, one generator per form (issue #13), over the whole library:
 /// an answer is right when its first candidate lies within 5 m of the address meant, and

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 enum GeocodingFixture {
     static let library = try! Fixtures.snapshot.addressLibrary  // the bundled data: reading it cannot fail

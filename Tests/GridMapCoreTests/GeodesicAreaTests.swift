@@ -1,6 +1,13 @@
 import Foundation
 import Testing
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// Areas on the ellipsoid, right anywhere: a lon/lat box's area has a closed form (the
 /// authalic band), which the measure must match far from Liuzhou's projection zone too.

@@ -1,5 +1,12 @@
 import Testing
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 @Suite struct GeometryTests {
     let ctx = GEOSContext()

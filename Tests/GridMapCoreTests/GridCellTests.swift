@@ -1,5 +1,12 @@
 import Testing
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// The cell records on small synthetic grids whose vertices and edges sit on cell sides and
 /// corners, where a split ray or a parity flip table would go wrong first: against GEOS's

@@ -1,6 +1,13 @@
 import Dispatch
 import Testing
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 @Suite struct GridIndexTests {
     let snapshot = Fixtures.snapshot

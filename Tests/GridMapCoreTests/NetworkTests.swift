@@ -3,6 +3,13 @@ import GridMapTestSupport
 import Testing
 
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// One network: the departments, units and catalogue as data, in the store and in exports,
 /// and ROUTE's unit exact against GEOS on unit layers the generator did not draw.

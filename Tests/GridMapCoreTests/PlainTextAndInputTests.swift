@@ -3,6 +3,13 @@ import GridMapTestSupport
 import Testing
 
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// Text shown to people and geometry typed by clients: refused whole with a message that says
 /// where, never cut or guessed at (issue: script in names, NUL in messages, trailing WKT).

@@ -2,6 +2,13 @@ import Foundation
 import Testing
 
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// Long random sequences of planning operations on the Yufeng data keep the coverage exact
 /// (every shared edge with the same vertices on both sides, union equal to the outline, no

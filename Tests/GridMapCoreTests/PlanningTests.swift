@@ -7,6 +7,13 @@ import GridMapTestSupport
 #if canImport(FoundationXML)
     import FoundationXML
 #endif
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// A line across grid `g` through a point inside it, at `angle` radians.
 func lineAcross(_ g: Grid, angle: Double = 0) throws -> Shape {

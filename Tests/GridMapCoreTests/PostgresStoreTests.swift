@@ -4,6 +4,13 @@ import GridMapTestSupport
 import Testing
 
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// What only the PostgreSQL backend has to show: its history protected by the database, its
 /// transactions surviving a writer killed midway, another history in its place refused, the

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// A write into a store file that is gone, replaced or overwritten is refused as the server's
 /// fault (internal) naming what happened, not acknowledged and lost.

@@ -2,6 +2,13 @@ import Foundation
 import Testing
 @testable import GridMapCore
 import GridMapTestSupport
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// A store file made from the committed data, one per test (each may publish).
 func makeStore() throws -> (MapStore, String) {

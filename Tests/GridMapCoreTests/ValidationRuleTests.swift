@@ -2,6 +2,13 @@ import Foundation
 import Testing
 
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// One deliberately broken draft per validation rule, each caught with the right finding.
 @Suite struct ValidationRuleTests {

@@ -3,6 +3,13 @@ import GridMapTestSupport
 import Testing
 
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// The version algorithm (`VersionBackend`'s extension), run unchanged on every backend: each
 /// operation and each refusal, with the same error code on both, and nothing written by a

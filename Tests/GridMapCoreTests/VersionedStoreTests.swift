@@ -5,6 +5,13 @@ import GridMapTestSupport
 import Testing
 
 @testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapModel
+@testable import GridMapStore
+@testable import GridMapSQLite
+@testable import GridMapPostgres
+@testable import GridMapStores
+@testable import GridMapPlanning
 
 /// A real `MapStore` seen only through the protocol, with a hook after each call: what a
 /// second backend would be to the engine. Every call goes to the SQLite store underneath.

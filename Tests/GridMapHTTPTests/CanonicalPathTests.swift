@@ -5,6 +5,10 @@ import GridMapServer
 import Hummingbird
 import Testing
 @testable import GridMapHTTP
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 @Suite struct CanonicalPathTests {
     @Test func spellingsOfOnePathAreOne() {

@@ -6,6 +6,10 @@ import GridMapServer
 import Hummingbird
 import Logging
 import Testing
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 @Suite struct HTTPTests {
     @Test func endpointsGiveTheEnginesAnswers() async throws {

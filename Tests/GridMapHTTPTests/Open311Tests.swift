@@ -7,6 +7,10 @@ import Testing
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 /// Open311 GeoReport v2 discovery, checked against the specification's field lists
 /// (wiki.open311.org/GeoReport_v2: "GET Service List" and "GET Service Definition").

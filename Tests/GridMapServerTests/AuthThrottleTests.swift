@@ -1,5 +1,9 @@
 import Testing
 import GridMapCore
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 @Suite struct AuthThrottleTests {
     @Test func failuresLockOutTheirAddressOnly() {

@@ -2,6 +2,10 @@ import GridMapCore
 import NIOCore
 import Testing
 @testable import GridMapServer
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 /// Every command with random and mutated arguments, through the server's own decode, run and
 /// encode path: each request gets exactly one well-formed reply, and nothing crashes. Commands

@@ -3,6 +3,10 @@ import GridMapCore
 import NIOCore
 import Testing
 @testable import GridMapServer
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 /// INFO's per-command figures. Consecutive requests of one command in a turn share two clock
 /// reads; every call and every failure must still be counted where it happened, and the

@@ -4,6 +4,10 @@ import GridMapTestSupport
 import Testing
 
 @testable import GridMapServer
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 /// HTTP sent to the RESP port (a web page's form) runs nothing; the commands the server
 /// speaks are the ones its protocol document describes.

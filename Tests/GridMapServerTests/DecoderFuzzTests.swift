@@ -2,6 +2,10 @@ import GridMapCore
 import NIOCore
 import Testing
 @testable import GridMapServer
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 /// Feeds a million random and mutated frames to the request decoder: it must answer every
 /// one with a request, "need more bytes" or a protocol error, consume only whole frames,

@@ -3,6 +3,10 @@ import GridMapCore
 import NIOCore
 import Testing
 @testable import GridMapServer
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 /// Abusive requests from the review of the server, each over a real socket while a second,
 /// healthy client checks it is still served.

@@ -3,6 +3,10 @@ import GridMapCore
 import Testing
 
 @testable import GridMapServer
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 /// Planning over RESP: a planner splits a grid and moves a boundary in a draft, validates,
 /// reads the impact and publishes; LOCATE then answers the new grid while ASOF still gives

@@ -2,6 +2,10 @@ import Foundation
 import GridMapCore
 import Testing
 @testable import GridMapServer
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 /// The server on a map store: versions published by another process, rollbacks over RESP,
 /// as-of lookups, change notifications.

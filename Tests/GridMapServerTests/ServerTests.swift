@@ -2,6 +2,10 @@ import Foundation
 import GridMapCore
 import Testing
 @testable import GridMapServer
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 @Suite(.serialized) struct ServerTests {
     @Test func commandsAnswerOverASocket() async throws {

@@ -8,6 +8,10 @@ import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
 #endif
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 enum Fixture {
     static var root: String { GridMapTestSupport.root }

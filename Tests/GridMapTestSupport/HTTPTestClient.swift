@@ -10,6 +10,10 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 /// An HTTP response as the tests read it.
 public struct TestResponse: Sendable {

@@ -6,6 +6,10 @@ import GridMapCore
 import GridMapServer
 import Logging
 import ServiceLifecycle
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 /// One RESP command on a new connection (a blocking socket, on a thread of its own): its bulk
 /// string's text, or an error reply's text without the `-`.

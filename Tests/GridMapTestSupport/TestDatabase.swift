@@ -1,6 +1,10 @@
 import Foundation
 import GridMapCore
 import Synchronization
+import GridMapSQLite
+import GridMapPostgres
+import GridMapStores
+import GridMapPlanning
 
 /// The PostgreSQL server the tests may use: `$GRIDMAP_TEST_POSTGRES`, a libpq `key=value`
 /// connection string to a database of a server the tests may create databases on (`.ci/run`

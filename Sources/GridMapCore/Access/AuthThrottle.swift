@@ -1,4 +1,8 @@
 import Synchronization
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
 
 /// Failed authentications counted per client address and user, RESP's and HTTP's together. The first
 /// `freeFailures` cost nothing (people mistype); after that each failure locks the address out
@@ -12,7 +16,7 @@ public final class AuthThrottle: Sendable {
     public static let forgetAfterSeconds = 600
     /// Addresses remembered at most: past it the oldest are forgotten, so that failures from
     /// many addresses cost bounded memory.
-    static let capacity = 10_000
+    package static let capacity = 10_000
 
     private struct Entry {
         var failures: Int

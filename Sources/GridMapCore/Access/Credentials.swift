@@ -1,3 +1,8 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// What a client may do once authenticated.
 public enum Role: Int, Comparable, Sendable, CustomStringConvertible {
     case none = 0, reader = 1, planner = 2
@@ -99,7 +104,7 @@ public struct Credentials: Sendable {
 
 /// Compares without an early exit, so the time taken says nothing about where two passwords
 /// first differ. Lengths are folded into the result, not branched on.
-func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+package func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     var diff = UInt64(a.count ^ b.count)
     let n = max(a.count, b.count)
     for i in 0..<n {

@@ -3,11 +3,15 @@ import Glibc
 #else
 import Darwin
 #endif
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
 
 /// Reads a CSV file descriptor as chunks of whole records, for `BulkJoin`. Not thread-safe:
 /// the join's reading thread owns it.
-struct BlockReader {
-    struct Header {
+package struct BlockReader {
+    package struct Header {
         /// The header record as written (a UTF-8 byte order mark removed), without its line end.
         let raw: [UInt8]
         let fields: [String]
@@ -23,14 +27,14 @@ struct BlockReader {
     private var eof = false
     private var scanner = CSVScanner()
 
-    init(fd: Int32, block: Int = BulkJoin.blockBytes, maxRecord: Int = BulkJoin.maxRecordBytes) {
+    package init(fd: Int32, block: Int = BulkJoin.blockBytes, maxRecord: Int = BulkJoin.maxRecordBytes) {
         self.fd = fd
         self.block = block
         self.maxRecord = maxRecord
     }
 
     /// The first record, which names the columns.
-    mutating func header() throws -> Header {
+    package mutating func header() throws -> Header {
         try fill(to: block)
         if pending.count >= 3, pending[0] == 0xEF, pending[1] == 0xBB, pending[2] == 0xBF { pending.drop(3) }
         while true {
@@ -55,7 +59,7 @@ struct BlockReader {
     }
 
     /// The next chunk of whole records and the input bytes it covers; nil at the end.
-    mutating func nextChunk() throws -> (chunk: [UInt8], consumed: Int64)? {
+    package mutating func nextChunk() throws -> (chunk: [UInt8], consumed: Int64)? {
         try fill(to: block)
         guard pending.count > 0 else { return nil }
         var cut: Int? = eof ? pending.count : pending.withBytes { scanner.lastRecordEnd($0) }

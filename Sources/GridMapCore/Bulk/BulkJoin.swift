@@ -6,6 +6,10 @@ import Darwin
 import Dispatch
 import Foundation
 import Synchronization
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
 
 /// Joins a CSV file of any columns to the grids, streaming: every input row comes out once, in
 /// order, with the grid columns appended (or goes to the rejects with its line and reason).
@@ -18,7 +22,7 @@ public enum BulkJoin {
     /// A record longer than this is taken to be a quote never closed: its first line is
     /// rejected and reading goes on after it.
     public static let maxRecordBytes = 16 << 20
-    static var inFlight: Int { 2 * ProcessInfo.processInfo.activeProcessorCount + 2 }
+    package static var inFlight: Int { 2 * ProcessInfo.processInfo.activeProcessorCount + 2 }
 
     /// Where the results go; called from the writer thread, in order.
     public struct Sinks: Sendable {
@@ -129,7 +133,7 @@ public struct JoinSummary: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    static func grouped(_ n: Int) -> String {
+    package static func grouped(_ n: Int) -> String {
         let digits = String(n.magnitude)
         var out = ""
         for (k, c) in digits.enumerated() {
@@ -139,7 +143,7 @@ public struct JoinSummary: Sendable {
         return (n < 0 ? "-" : "") + out
     }
 
-    static func clock(_ seconds: Double) -> String {
+    package static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
             : String(format: "%d:%02d", s / 60, s % 60)
@@ -147,19 +151,19 @@ public struct JoinSummary: Sendable {
 }
 
 /// One chunk on its way: parsed on a worker, written by the writer when its turn comes.
-final class JoinJob: Sendable {
-    let consumed: Int64
+package final class JoinJob: Sendable {
+    package let consumed: Int64
     private let result = Mutex<JoinChunkResult?>(nil)
     private let ready = DispatchSemaphore(value: 0)
 
-    init(consumed: Int64) { self.consumed = consumed }
+    package init(consumed: Int64) { self.consumed = consumed }
 
-    func finish(_ r: JoinChunkResult) {
+    package func finish(_ r: JoinChunkResult) {
         result.withLock { $0 = r }
         ready.signal()
     }
 
-    func wait() -> JoinChunkResult {
+    package func wait() -> JoinChunkResult {
         ready.wait()
         return result.withLock { r in
             defer { r = nil }
@@ -169,23 +173,23 @@ final class JoinJob: Sendable {
 }
 
 /// The jobs in input order; nil ends them.
-final class JoinQueue: Sendable {
+package final class JoinQueue: Sendable {
     private let jobs = Mutex<[JoinJob?]>([])
     private let count = DispatchSemaphore(value: 0)
 
-    func push(_ job: JoinJob?) {
+    package func push(_ job: JoinJob?) {
         jobs.withLock { $0.append(job) }
         count.signal()
     }
 
-    func pop() -> JoinJob? {
+    package func pop() -> JoinJob? {
         count.wait()
         return jobs.withLock { $0.removeFirst() }
     }
 }
 
 /// Writes the chunks' results in order and keeps the counts.
-final class JoinWriter: Sendable {
+package final class JoinWriter: Sendable {
     private struct State {
         var rows = 0, assigned = 0, outside = 0, rejected = 0
         var line: Int
@@ -199,19 +203,19 @@ final class JoinWriter: Sendable {
     private let started: DispatchTime
     private let state: Mutex<State>
     private let stopped = Atomic<Bool>(false)
-    let done = DispatchSemaphore(value: 0)
+    package let done = DispatchSemaphore(value: 0)
 
-    init(sinks: BulkJoin.Sinks, headerLines: Int, size: Int64?, started: DispatchTime) {
+    package init(sinks: BulkJoin.Sinks, headerLines: Int, size: Int64?, started: DispatchTime) {
         self.sinks = sinks
         self.size = size
         self.started = started
         state = Mutex(State(line: headerLines))
     }
 
-    var failed: Bool { stopped.load(ordering: .relaxed) }
-    var error: (any Error)? { state.withLock { $0.error } }
+    package var failed: Bool { stopped.load(ordering: .relaxed) }
+    package var error: (any Error)? { state.withLock { $0.error } }
 
-    func drain(_ queue: JoinQueue, slots: DispatchSemaphore) {
+    package func drain(_ queue: JoinQueue, slots: DispatchSemaphore) {
         var wroteRejectHeader = false
         while let job = queue.pop() {
             let r = job.wait()
@@ -250,7 +254,7 @@ final class JoinWriter: Sendable {
 
     private var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 }
 
-    func summary() -> JoinSummary {
+    package func summary() -> JoinSummary {
         state.withLock { s in
             var usage = rusage()
             getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
@@ -264,8 +268,8 @@ final class JoinWriter: Sendable {
 
 /// JSON Lines keys made from the header: each name once (`name_2` for a repeat, `column_k` for
 /// none), as `"name":`.
-enum JoinBulkText {
-    static func keys(_ names: [String]) -> [[UInt8]] {
+package enum JoinBulkText {
+    package static func keys(_ names: [String]) -> [[UInt8]] {
         var seen: [String: Int] = [:]
         return names.enumerated().map { k, raw in
             let base = raw.trimmingCharacters(in: .whitespaces).isEmpty ? "column_\(k + 1)" : raw

@@ -4,6 +4,10 @@ import Glibc
 import Darwin
 #endif
 import CGridMapSupport
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
 
 /// RFC 4180 records read straight from bytes, for bulk files of millions of rows.
 ///
@@ -14,8 +18,8 @@ import CGridMapSupport
 /// quoted field never closed) is reported as the record's `problem`, and the record still ends
 /// at a newline the automaton can find, so one bad row costs that row only. A record ends at
 /// LF or CRLF.
-struct CSVScanner {
-    enum Problem: UInt8, Sendable {
+package struct CSVScanner {
+    package enum Problem: UInt8, Sendable {
         case none, strayQuote, textAfterQuote, unterminated
 
         var reason: String {
@@ -30,7 +34,7 @@ struct CSVScanner {
 
     /// One record: its bytes are `start..<end` (no line terminator), the next one starts at
     /// `next`, and it spans `newlines` line breaks (its own terminator included).
-    struct Record {
+    package struct Record {
         var start = 0, end = 0, next = 0, newlines = 0
         var problem = Problem.none
     }
@@ -39,13 +43,13 @@ struct CSVScanner {
     private(set) var starts = [Int64](repeating: 0, count: 32), ends = [Int64](repeating: 0, count: 32)
     private(set) var fieldCount = 0
 
-    static let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
-    static let carriageReturn = UInt8(ascii: "\r")
+    package static let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
+    package static let carriageReturn = UInt8(ascii: "\r")
 
     /// The record starting at `start`, or nil when `bytes` ends before it does and more input may
     /// follow (`atEnd` false). At the end of input a last record without a newline is complete.
     /// (The loop is C, `gridmap_csv_scan_record`, which skips ordinary bytes 16 at a time.)
-    mutating func record(_ bytes: UnsafeRawBufferPointer, from start: Int, atEnd: Bool) -> Record? {
+    package mutating func record(_ bytes: UnsafeRawBufferPointer, from start: Int, atEnd: Bool) -> Record? {
         let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var out = gridmap_csv_record()
         while true {
@@ -74,7 +78,7 @@ struct CSVScanner {
     /// at a field's start opens a quoted field, and inside one the next lone quote closes it.
     /// The last newline outside every quoted field is the end sought; it is looked for
     /// backwards from the block's end, skipping the quoted stretches. Same rules as `record`.
-    func lastRecordEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
+    package func lastRecordEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
         let n = bytes.count
         var quoted: [(open: Int, close: Int)] = []  // quoted stretches, close exclusive
@@ -106,16 +110,16 @@ struct CSVScanner {
     }
 
     /// Field k's text: without its quotes, `""` read as `"`.
-    func field(_ k: Int, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+    package func field(_ k: Int, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: bytes[Int(starts[k])..<Int(ends[k])])
     }
 
     /// Field k's value as a string: unquoted, `""` read as `"`, invalid UTF-8 repaired.
-    func string(_ k: Int, in bytes: UnsafeRawBufferPointer) -> String {
+    package func string(_ k: Int, in bytes: UnsafeRawBufferPointer) -> String {
         CSVScanner.unquoted(field(k, in: bytes))
     }
 
-    static func unquoted(_ raw: UnsafeRawBufferPointer) -> String {
+    package static func unquoted(_ raw: UnsafeRawBufferPointer) -> String {
         guard raw.count >= 2, raw.first == quote, raw.last == quote else { return String(decoding: raw, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
@@ -128,7 +132,7 @@ struct CSVScanner {
     }
 
     /// Field k with its quotes removed but `""` kept (what a number or a date can be read from).
-    func bare(_ k: Int, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+    package func bare(_ k: Int, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         var s = Int(starts[k]), e = Int(ends[k])
         if e - s >= 2, bytes[s] == CSVScanner.quote, bytes[e - 1] == CSVScanner.quote { s += 1; e -= 1 }
         while s < e, bytes[s] == UInt8(ascii: " ") || bytes[s] == UInt8(ascii: "\t") { s += 1 }
@@ -137,7 +141,7 @@ struct CSVScanner {
     }
 
     /// Appends `text` as one CSV field, quoted only when it must be.
-    static func appendField(_ text: some Collection<UInt8>, to out: inout [UInt8]) {
+    package static func appendField(_ text: some Collection<UInt8>, to out: inout [UInt8]) {
         guard text.contains(where: { $0 == comma || $0 == quote || $0 == newline || $0 == carriageReturn }) else {
             out.append(contentsOf: text)
             return

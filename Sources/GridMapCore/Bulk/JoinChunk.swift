@@ -1,35 +1,40 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// A row that could not be assigned: where it starts (line breaks before it in its chunk), why,
 /// and its text as it was.
-struct JoinReject: Sendable {
-    let line: Int
-    let reason: String
-    let text: [UInt8]
+package struct JoinReject: Sendable {
+    package let line: Int
+    package let reason: String
+    package let text: [UInt8]
 }
 
 /// What one chunk of rows came to: its output, in input order, and its counts.
-struct JoinChunkResult: Sendable {
-    var output: [UInt8] = []
-    var rejects: [JoinReject] = []
-    var newlines = 0, rows = 0, assigned = 0, outside = 0
+package struct JoinChunkResult: Sendable {
+    package var output: [UInt8] = []
+    package var rejects: [JoinReject] = []
+    package var newlines = 0, rows = 0, assigned = 0, outside = 0
     /// Rows per street id (with its name), for the summary.
-    var streets: [String: (name: String, rows: Int)] = [:]
+    package var streets: [String: (name: String, rows: Int)] = [:]
 }
 
 /// What every chunk of one join shares: the request as resolved against the header.
-struct JoinContext: Sendable {
-    let request: JoinRequest
-    let plan: JoinPlan
-    let maps: JoinMaps
-    let geocoder: Geocoder?
+package struct JoinContext: Sendable {
+    package let request: JoinRequest
+    package let plan: JoinPlan
+    package let maps: JoinMaps
+    package let geocoder: Geocoder?
     /// `"name":` of each input column, for JSON Lines.
-    let keys: [[UInt8]]
+    package let keys: [[UInt8]]
     /// The line ending of the output (the input header's).
-    let lineEnd: [UInt8]
+    package let lineEnd: [UInt8]
 }
 
 /// Parses, locates and writes one chunk of whole records. Runs on any thread; several at once.
-struct JoinChunk {
-    let context: JoinContext
+package struct JoinChunk {
+    package let context: JoinContext
     private var scanner = CSVScanner()
     private var result = JoinChunkResult()
     /// Rows kept, in order, and each one's point and map (index into `maps`).
@@ -50,7 +55,7 @@ struct JoinChunk {
     private let crs: CRS
     private let segments: [JoinLayout.Segment]
 
-    init(_ context: JoinContext) {
+    package init(_ context: JoinContext) {
         self.context = context
         plan = context.plan
         if case .address = context.request.source { byAddress = true } else { byAddress = false }
@@ -61,7 +66,7 @@ struct JoinChunk {
         segments = context.maps.layout.segments
     }
 
-    static func process(_ chunk: [UInt8], _ context: JoinContext) -> JoinChunkResult {
+    package static func process(_ chunk: [UInt8], _ context: JoinContext) -> JoinChunkResult {
         var worker = JoinChunk(context)
         chunk.withUnsafeBytes { worker.run($0) }
         return worker.result

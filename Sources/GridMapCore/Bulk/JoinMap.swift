@@ -1,21 +1,25 @@
 import Synchronization
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
 
 /// One version's map, made ready to append columns to millions of rows: the grid index, and
 /// for each run of grid columns their bytes for every grid, serialized once (a row then costs
 /// one lookup and one copy).
-final class JoinMap: Sendable {
-    let grids: GridIndex
+package final class JoinMap: Sendable {
+    package let grids: GridIndex
     /// Per run of consecutive grid columns (`JoinLayout.segments`), per grid and, last, for no
     /// grid: `,a,b` (CSV) and `,"k":"a","l":"b"` (JSON).
-    let csv: [PackedBytes], json: [PackedBytes]
+    package let csv: [PackedBytes], json: [PackedBytes]
     /// Each grid's street, as an index into `streets`; -1 for none.
-    let streetOfGrid: [Int32]
-    let streets: [(id: String, name: String)]
+    package let streetOfGrid: [Int32]
+    package let streets: [(id: String, name: String)]
     /// The route columns, when the join routes (`--category`) and this version has a catalogue.
-    let routes: JoinRoutes?
-    var outside: Int { streetOfGrid.count }
+    package let routes: JoinRoutes?
+    package var outside: Int { streetOfGrid.count }
 
-    init(_ snapshot: Snapshot, layout: JoinLayout) {
+    package init(_ snapshot: Snapshot, layout: JoinLayout) {
         grids = snapshot.grids
         routes = layout.routed ? snapshot.network.map(JoinRoutes.init) : nil
         let data = snapshot.dataset
@@ -67,17 +71,17 @@ final class JoinMap: Sendable {
 }
 
 /// The appended columns as runs: grid columns that go together are copied as one fragment.
-struct JoinLayout: Sendable {
-    enum Segment: Sendable {
+package struct JoinLayout: Sendable {
+    package enum Segment: Sendable {
         case grid([JoinColumn])
         case row(JoinColumn)
     }
 
-    let segments: [Segment]
+    package let segments: [Segment]
     /// The route columns follow (`--category`).
-    let routed: Bool
+    package let routed: Bool
 
-    init(_ columns: [JoinColumn], routed: Bool = false) {
+    package init(_ columns: [JoinColumn], routed: Bool = false) {
         self.routed = routed
         var segments: [Segment] = []
         for c in columns {
@@ -97,7 +101,7 @@ struct JoinLayout: Sendable {
 /// live on each row's date, read from the store the first time a row needs it and kept.
 /// Memory then grows with the number of versions the dates fall in, each one grid index.
 public final class JoinMaps: Sendable {
-    let layout: JoinLayout
+    package let layout: JoinLayout
     private let single: JoinMap?
     private let store: String?
     /// Versions by publication time: `versionAt[k]` was live from `publishedMs[k]`.
@@ -133,13 +137,13 @@ public final class JoinMaps: Sendable {
         cache.withLock { $0[ids.last!] = JoinMap(head, layout: layout) }
     }
 
-    var isDated: Bool { single == nil }
+    package var isDated: Bool { single == nil }
 
     /// The map of every row (undated joins).
-    var only: JoinMap { single ?? cache.withLock { $0[versionAt.last!]! } }
+    package var only: JoinMap { single ?? cache.withLock { $0[versionAt.last!]! } }
 
     /// The version live at `ms` (milliseconds since 1970), nil before the first.
-    func version(at ms: Int64) -> Int? {
+    package func version(at ms: Int64) -> Int? {
         var lo = 0, hi = publishedMs.count  // first index published after ms
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -148,7 +152,7 @@ public final class JoinMaps: Sendable {
         return lo == 0 ? nil : versionAt[lo - 1]
     }
 
-    func map(version v: Int) throws -> JoinMap {
+    package func map(version v: Int) throws -> JoinMap {
         if let m = cache.withLock({ $0[v] }) { return m }
         let built = JoinMap(try Snapshot.load(store: store!, version: v), layout: layout)
         return cache.withLock { cached in
@@ -159,5 +163,5 @@ public final class JoinMaps: Sendable {
     }
 
     /// When the first version was published, for messages.
-    var firstPublished: Int64? { publishedMs.first }
+    package var firstPublished: Int64? { publishedMs.first }
 }

@@ -1,3 +1,8 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// What a bulk join appends to each row. Grid columns come from the version the row is
 /// assigned in (empty when the point lies in no grid); `wgs84_lon`/`wgs84_lat` are the row's
 /// point as located (converted from the input CRS, or geocoded).
@@ -12,7 +17,7 @@ public enum JoinColumn: String, CaseIterable, Sendable {
     /// An address column's rows also get the point it was geocoded to.
     public static let addressDefaults: [JoinColumn] = defaults + [.wgs84Lon, .wgs84Lat]
 
-    var isPerRow: Bool { self == .wgs84Lon || self == .wgs84Lat }
+    package var isPerRow: Bool { self == .wgs84Lon || self == .wgs84Lat }
 
     /// `grid_id,street_id`: names separated by commas.
     public static func list(_ text: String) throws -> [JoinColumn] {
@@ -88,7 +93,7 @@ public struct JoinRequest: Sendable {
 
     /// The input columns this request reads, found in the header (names compared without case
     /// or surrounding spaces).
-    func columns(in header: [String]) throws -> JoinPlan {
+    package func columns(in header: [String]) throws -> JoinPlan {
         let folded = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         func find(_ name: String, _ role: String) throws -> Int {
             guard let k = folded.firstIndex(of: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
@@ -122,7 +127,7 @@ public struct JoinRequest: Sendable {
 }
 
 /// Where a request's inputs are in the rows (column numbers).
-struct JoinPlan: Sendable {
-    let fieldCount: Int
-    var lon = -1, lat = -1, address = -1, date = -1, category = -1
+package struct JoinPlan: Sendable {
+    package let fieldCount: Int
+    package var lon = -1, lat = -1, address = -1, date = -1, category = -1
 }

@@ -1,12 +1,17 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// The route columns of a join with `--category`: who must handle each row's report, by ROUTE's
 /// rule (the unit of the category's department whose closed area covers the point, the lowest
 /// id; else the 属地), for each version's catalogue and units. For each category, the columns'
 /// bytes are serialized once for each of its department's units and for none, so a row costs
 /// a category lookup, one read of the department's clear cells (or the exact test near an edge)
 /// and one copy.
-struct JoinRoutes: Sendable {
+package struct JoinRoutes: Sendable {
     /// The appended columns, after the grid columns.
-    static let columns = ["route_handler", "route_unit_id", "route_unit_name", "route_department",
+    package static let columns = ["route_handler", "route_unit_id", "route_unit_name", "route_department",
                           "route_department_name", "route_duty_phone"]
 
     /// Categories by code (up to 7 bytes: packed into an integer, no allocation per row) and
@@ -16,11 +21,11 @@ struct JoinRoutes: Sendable {
     /// Each category's department layer; nil for a 属地 category or a department without units.
     private let layers: [ServiceNetwork.UnitLayer?]
     /// Per category: the columns for each unit of its layer, and last for no unit covering.
-    let csv: [PackedBytes], json: [PackedBytes]
+    package let csv: [PackedBytes], json: [PackedBytes]
     /// The columns of a row in no grid: empty.
-    let blankCSV: [UInt8], blankJSON: [UInt8]
+    package let blankCSV: [UInt8], blankJSON: [UInt8]
 
-    init(_ network: ServiceNetwork) {
+    package init(_ network: ServiceNetwork) {
         let parts = network.parts
         var short: [UInt64: Int] = [:], byText: [String: Int] = [:]
         for (k, c) in parts.categories.enumerated() {
@@ -81,14 +86,14 @@ struct JoinRoutes: Sendable {
     }
 
     /// The category a row's field names, by code or by name.
-    func category(_ text: UnsafeRawBufferPointer) -> Int? {
+    package func category(_ text: UnsafeRawBufferPointer) -> Int? {
         if let key = Self.key(text), let k = short[key] { return k }
         return byText[String(decoding: text, as: UTF8.self)]
     }
 
     /// Which of `csv[c]`'s (and `json[c]`'s) entries a row of category `c` at `p` takes.
     @inline(__always)
-    func entry(_ c: Int, at p: Coordinate) -> Int {
+    package func entry(_ c: Int, at p: Coordinate) -> Int {
         guard let layer = layers[c] else { return 0 }
         return layer.covering(p).units.first ?? layer.units.count
     }

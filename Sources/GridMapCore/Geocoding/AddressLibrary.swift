@@ -1,3 +1,8 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// The standard address library (标准地址库): every address of one version, indexed in
 /// memory by (road, number) and by compound, plus a gazetteer of road and compound names with
 /// a character-bigram index.
@@ -25,22 +30,22 @@ public final class AddressLibrary: Sendable {
     }
 
     public let version: String
-    let addresses: [Address]
+    package let addresses: [Address]
     /// Door number, building and unit of each address as numbers (nil when not a number).
-    let numbers: [Int32], buildings: [Int32], units: [Int32]
+    package let numbers: [Int32], buildings: [Int32], units: [Int32]
     /// Addresses of each road, by number then building, unit and id.
-    let byRoad: [String: [Int32]]
+    package let byRoad: [String: [Int32]]
     /// Addresses of each compound, by building, unit and id.
-    let byCompound: [String: [Int32]]
-    let places: [Place]
-    let placeByName: [String: Int]
-    let bigrams: [String: [Int32]]
+    package let byCompound: [String: [Int32]]
+    package let places: [Place]
+    package let placeByName: [String: Int]
+    package let bigrams: [String: [Int32]]
     /// Each name and each of its one-character deletions: two names one edit apart share one
     /// (a wrong, missing or extra character), however short they are.
-    let variants: [String: [Int32]]
-    let longestName: Int
+    package let variants: [String: [Int32]]
+    package let longestName: Int
     /// Addresses by cell, for the nearest ones to a point (reverse geocoding).
-    let nearby: AddressBuckets
+    package let nearby: AddressBuckets
     /// Names that several venues or service points share, with how many: such a name alone
     /// cannot say which is meant.
     public let sharedNames: [String: Int]
@@ -49,11 +54,11 @@ public final class AddressLibrary: Sendable {
     public let streets: [String]
     public let communities: [String]
     /// Names by length, for prefix look-ups that cost a few hashes, not a scan of thousands.
-    let streetSet: Set<String>, streetLengths: [Int]
-    let communitySet: Set<String>, communityLengths: [Int]
+    package let streetSet: Set<String>, streetLengths: [Int]
+    package let communitySet: Set<String>, communityLengths: [Int]
     public let prefixes: [String]
 
-    static let none = Int32.min
+    package static let none = Int32.min
 
     /// Indexes a dataset's addresses (their `gridID` as the snapshot derived it).
     public init(dataset: Dataset) {
@@ -131,7 +136,7 @@ public final class AddressLibrary: Sendable {
     }
 
     /// The name and each string made by deleting one of its characters.
-    static func deletions(of s: String) -> Set<String> {
+    package static func deletions(of s: String) -> Set<String> {
         let c = Array(s)
         var out: Set<String> = [s]
         guard c.count >= 2 else { return out }
@@ -139,14 +144,14 @@ public final class AddressLibrary: Sendable {
         return out
     }
 
-    static func bigrams(of s: String) -> [String] {
+    package static func bigrams(of s: String) -> [String] {
         let c = Array(s)
         guard c.count >= 2 else { return c.map(String.init) }
         return (0..<(c.count - 1)).map { String(c[$0...($0 + 1)]) }
     }
 
     /// Addresses on `road` with door number `number` (at most `limit`).
-    func onRoad(_ road: String, number: Int, limit: Int = 400) -> [Int32] {
+    package func onRoad(_ road: String, number: Int, limit: Int = 400) -> [Int32] {
         guard let list = byRoad[road] else { return [] }
         let n = Int32(clamping: number)
         var lo = 0, hi = list.count
@@ -158,7 +163,7 @@ public final class AddressLibrary: Sendable {
     }
 
     /// The addresses on `road` whose numbers are nearest `number` (at most `limit`).
-    func nearOnRoad(_ road: String, number: Int, limit: Int = 40) -> [Int32] {
+    package func nearOnRoad(_ road: String, number: Int, limit: Int = 40) -> [Int32] {
         guard let list = byRoad[road] else { return [] }
         let n = Int64(number)
         func distance(_ k: Int32) -> Int64 {
@@ -173,13 +178,13 @@ public final class AddressLibrary: Sendable {
     }
 
     /// The addresses of a compound (at most `limit`).
-    func inCompound(_ compound: String, limit: Int = 400) -> [Int32] {
+    package func inCompound(_ compound: String, limit: Int = 400) -> [Int32] {
         Array((byCompound[compound] ?? []).prefix(limit))
     }
 
     /// Names in the gazetteer that best match `text`: exact first, else by edit distance
     /// among names sharing a character pair with it. (similarity in 0…1, index)
-    func matchPlaces(_ text: String, roadsOnly: Bool? = nil, limit: Int = 3) -> [(similarity: Double, place: Int)] {
+    package func matchPlaces(_ text: String, roadsOnly: Bool? = nil, limit: Int = 3) -> [(similarity: Double, place: Int)] {
         func allowed(_ i: Int) -> Bool { roadsOnly == nil || places[i].isRoad == roadsOnly }
         if let i = placeByName[text], allowed(i) { return [(1, i)] }
         let chars = Array(text)
@@ -241,7 +246,7 @@ public final class AddressLibrary: Sendable {
 
 extension AddressLibrary {
     /// The longest name of `set` that `s` starts with.
-    func longestPrefix(of s: String, in set: Set<String>, lengths: [Int]) -> String? {
+    package func longestPrefix(of s: String, in set: Set<String>, lengths: [Int]) -> String? {
         for n in lengths where n <= s.count {
             let p = String(s.prefix(n))
             if set.contains(p) { return p }
@@ -250,7 +255,7 @@ extension AddressLibrary {
     }
 }
 
-func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+package func editDistance(_ a: [Character], _ b: [Character]) -> Int {
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
     var previous = Array(0...b.count)

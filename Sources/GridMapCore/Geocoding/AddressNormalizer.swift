@@ -1,3 +1,8 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// Turns a typed or spoken address into one canonical spelling, so that
 /// "广西柳州市鱼峰区 立岸大道十二号 3幢2单元 旁边" and "立岸大道12号3栋2单元"
 /// compare equal:
@@ -16,26 +21,26 @@ public enum AddressNormalizer {
     public static let defaultPrefixes = [
         "广西壮族自治区", "广西自治区", "广西省", "广西", "柳州市", "柳州", "鱼峰区", "鱼峰",
     ]
-    static let trailing = [
+    package static let trailing = [
         "旁边", "对面", "附近", "门口", "边上", "隔壁", "后面",
         "前面", "楼下", "路口", "周边", "一带", "里面", "旁",
     ]
-    static let trailingChars = trailing.map { Array($0) }
-    static let trailingFirst = Set(trailing.compactMap(\.first))
+    package static let trailingChars = trailing.map { Array($0) }
+    package static let trailingFirst = Set(trailing.compactMap(\.first))
     /// The words after a number that make it an address level.
-    static let levelWordChars = ["号", "栋", "幢", "座", "单元", "室", "楼", "弄", "巷", "院", "-"]
+    package static let levelWordChars = ["号", "栋", "幢", "座", "单元", "室", "楼", "弄", "巷", "院", "-"]
         .map { Array($0) }
-    static let leadingFirst = Set(leading.compactMap(\.unicodeScalars.first))
+    package static let leadingFirst = Set(leading.compactMap(\.unicodeScalars.first))
     /// The characters that `replaceAfterDigits` may replace (号楼, 幢, 座, 栋楼, 号院, 弄, 巷).
-    static let replacedAfterDigits = Set("楼幢座院弄巷".unicodeScalars)
-    static let numeralUnitChars = numeralUnits.map { Array($0) }
+    package static let replacedAfterDigits = Set("楼幢座院弄巷".unicodeScalars)
+    package static let numeralUnitChars = numeralUnits.map { Array($0) }
     /// Words before an address in what people say or type ("我在…", "就在…").
-    static let leading = [
+    package static let leading = [
         "我现在在", "我家住在", "我家在", "我住在", "现在在", "我在", "就在", "住在", "位于",
         "地址是", "地址在",
         "位置是", "位置在", "这里是", "在",
     ]
-    static let numeralUnits: [String] = [
+    package static let numeralUnits: [String] = [
         "号楼", "号院", "号", "栋", "幢", "座", "单元", "室", "楼", "层", "弄", "户",
     ]
 
@@ -88,7 +93,7 @@ public enum AddressNormalizer {
 
     /// Half-width, without separators, in one pass over the scalars (CJK ideographs, most of
     /// an address, skip every check).
-    static func cleaned(_ raw: String) -> String {
+    package static func cleaned(_ raw: String) -> String {
         var out = String.UnicodeScalarView()
         for u in raw.unicodeScalars {
             if u.value >= 0x4E00 && u.value <= 0x9FFF { out.append(u); continue }
@@ -99,7 +104,7 @@ public enum AddressNormalizer {
         return String(out)
     }
 
-    static func isSeparator(_ u: Unicode.Scalar) -> Bool {
+    package static func isSeparator(_ u: Unicode.Scalar) -> Bool {
         if u.properties.isWhitespace { return true }
         switch u {
         case ",", ".", ";", ":", "!", "?", "(", ")", "[", "]", "{", "}", "\"", "'", "/", "\\", "|", "_", "~", "`", "*",
@@ -112,15 +117,15 @@ public enum AddressNormalizer {
         }
     }
 
-    static let digitValue: [Character: Int] = [
+    package static let digitValue: [Character: Int] = [
         "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3,
         "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
     ]
-    static let numeralChars: Set<Character> = Set("零〇一二两三四五六七八九十百千廿卅")
+    package static let numeralChars: Set<Character> = Set("零〇一二两三四五六七八九十百千廿卅")
 
     /// Runs of Chinese numerals directly before a unit word become Arabic digits. Elsewhere
     /// numerals are left alone: they are part of names (五里亭, 三合村).
-    static func arabicNumerals(_ s: String) -> String {
+    package static func arabicNumerals(_ s: String) -> String {
         let chars = Array(s)
         var out = ""
         var i = 0
@@ -141,7 +146,7 @@ public enum AddressNormalizer {
     }
 
     /// 十二 → 12, 一百零五 → 105, 二十 → 20, 廿三 → 23, 一二三 → 123 (digit by digit).
-    static func value(of run: [Character]) -> Int? {
+    package static func value(of run: [Character]) -> Int? {
         // No door, building or room number has more than nine digits; a longer run (typed or
         // hostile) would overflow.
         guard run.count <= 9 else { return nil }
@@ -166,7 +171,7 @@ public enum AddressNormalizer {
     }
 
     /// `175巷` is a door number written with 巷, unless a 号 follows (`3巷12号`: lane 3, door 12).
-    static func laneAsDoorNumber(_ s: String) -> String {
+    package static func laneAsDoorNumber(_ s: String) -> String {
         guard s.unicodeScalars.contains("巷"), let r = s.range(of: "巷"), r.lowerBound > s.startIndex else {
             return s
         }
@@ -177,7 +182,7 @@ public enum AddressNormalizer {
 
     /// Building, unit and room written with dashes: `6-1` → 6栋1单元, `6-1-502` → 6栋1单元502室,
     /// `6栋1-502` → 6栋1单元502室. The groups take the levels after the one written before them.
-    static func dashedLevels(_ s: String) -> String {
+    package static func dashedLevels(_ s: String) -> String {
         guard s.contains("-") else { return s }
         let chars = Array(s)
         var out = ""
@@ -212,7 +217,7 @@ public enum AddressNormalizer {
     }
 
     /// Replaces each key by its value where it directly follows a digit or letter.
-    static func replaceAfterDigits(_ s: String, _ map: [String: String]) -> String {
+    package static func replaceAfterDigits(_ s: String, _ map: [String: String]) -> String {
         var out = ""
         var rest = Substring(s)
         let keys = map.keys.sorted { $0.count > $1.count }

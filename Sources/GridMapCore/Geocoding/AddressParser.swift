@@ -1,3 +1,8 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// A free-text address split into the standard address levels (标准地址): street/town,
 /// community/village, road (街路巷) or compound (小区), door number (门牌号), building
 /// (栋/幢/座/号楼, normalized to 栋), unit (单元), room (室).

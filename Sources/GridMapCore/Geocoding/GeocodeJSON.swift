@@ -1,3 +1,8 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// The JSON of `gridmap geocode` and the server's GEOCODE and LOCATEADDR (docs/PROTOCOL.md),
 /// written as UTF-8 bytes the way every answer is (see JSONWriter.swift).
 extension Snapshot {

@@ -1,4 +1,8 @@
 import Foundation
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
 
 /// What a GEOCODE or LOCATEADDR asks, checked the same way by every skin (RESP, CLI, HTTP):
 /// an address of at most 1,024 bytes, and 1 to 100 candidates, by default 5.
@@ -30,7 +34,7 @@ extension Snapshot {
 
     /// The same with a geocoder already in hand (bulk work: one per batch, not per line, as
     /// getting it takes the library's lock).
-    func geocodeJSON(_ request: GeocodeRequest, with geocoder: Geocoder) throws -> [UInt8] {
+    package func geocodeJSON(_ request: GeocodeRequest, with geocoder: Geocoder) throws -> [UInt8] {
         let parsed = geocoder.library.parse(request.text)
         return geocodeJSON(request.text, try geocoder.geocode(parsed: parsed, limit: request.limit), parsed: parsed)
     }

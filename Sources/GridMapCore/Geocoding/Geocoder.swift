@@ -1,3 +1,8 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// One candidate for a typed address.
 public struct GeocodeCandidate: Sendable {
     public let addressID: String
@@ -22,7 +27,7 @@ public struct Geocoder: Sendable {
 
     public init(library: AddressLibrary) { self.library = library }
 
-    struct Row {
+    package struct Row {
         let id, text, street, community, road: String
         let number: Int?
         let compound: String

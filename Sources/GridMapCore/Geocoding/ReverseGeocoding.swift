@@ -1,15 +1,19 @@
 import Foundation
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
 
 /// Addresses by cell of 0.001° (about 100 m), for the nearest ones to a point.
-struct AddressBuckets: Sendable {
-    static let cell = 0.001
+package struct AddressBuckets: Sendable {
+    package static let cell = 0.001
     private let cells: [Int64: [Int32]]
     private let locations: [Coordinate]
 
     /// The addresses' bounding box: a point farther than the radius from it has none near.
     private let bounds: BoundingBox?
 
-    init(_ addresses: [Address]) {
+    package init(_ addresses: [Address]) {
         locations = addresses.map(\.location)
         bounds = BoundingBox(locations)
         var cells: [Int64: [Int32]] = [:]
@@ -23,7 +27,7 @@ struct AddressBuckets: Sendable {
     private static func key(_ x: Int64, _ y: Int64) -> Int64 { (x << 32) ^ (y & 0xFFFF_FFFF) }
 
     /// Indices of the addresses within `radius` metres of `p`, nearest first, at most `limit`.
-    func nearest(_ p: Coordinate, radius: Double, limit: Int) -> [(index: Int, metres: Double)] {
+    package func nearest(_ p: Coordinate, radius: Double, limit: Int) -> [(index: Int, metres: Double)] {
         // Degrees per metre grow without bound toward a pole: the search is kept to the
         // addresses' own box, so a point far from them (or at 90°) costs nothing.
         let m = Metric.metresPerDegree(atLatitude: min(89.9, abs(p.y)))
@@ -109,7 +113,7 @@ extension Snapshot {
         }
     }
 
-    func addressJSON(_ a: Address, metres: Double) -> JSONValue {
+    package func addressJSON(_ a: Address, metres: Double) -> JSONValue {
         let g = grid(id: a.gridID)
         return [
             "address_id": .string(a.id), "address": .string(a.text),

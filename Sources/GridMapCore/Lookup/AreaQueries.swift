@@ -1,4 +1,8 @@
 import Foundation
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
 
 /// A grid touched by an area query, with how much of the area lies in it.
 public struct Overlap: Equatable, Sendable {
@@ -83,5 +87,5 @@ extension Snapshot {
     }
 }
 
-@inline(__always) func _cos(_ x: Double) -> Double { Foundation.cos(x) }
-@inline(__always) func _sin(_ x: Double) -> Double { Foundation.sin(x) }
+@inline(__always) package func _cos(_ x: Double) -> Double { Foundation.cos(x) }
+@inline(__always) package func _sin(_ x: Double) -> Double { Foundation.sin(x) }

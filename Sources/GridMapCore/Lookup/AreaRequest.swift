@@ -1,3 +1,8 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// An incident area: a circle, a box, or a geometry given as WKT or GeoJSON (within
 /// `GeometryInput`'s limits). INTERSECTS and `/api/area` read it; the rules are here.
 public enum AreaRequest: Sendable {
@@ -37,7 +42,7 @@ public enum AreaRequest: Sendable {
 
 public struct AreaError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }
 
 extension Snapshot {

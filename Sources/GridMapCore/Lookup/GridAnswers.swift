@@ -1,3 +1,8 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// An id the version does not have: RESP answers `ERR unknown …`, HTTP 404.
 public struct UnknownID: KindedError, Sendable {
     public let what: String, id: String

@@ -1,3 +1,8 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// The JSON that `gridmap locate` prints and the server's LOCATE returns (one schema,
 /// documented in README and docs/PROTOCOL.md).
 extension Snapshot {
@@ -20,7 +25,7 @@ extension Snapshot {
 
     /// `"grid":{…},"community":{…},"street":{…},"workers":[…]` for grid `g`, or all null for
     /// `g == dataset.grids.count` (GEOCODE's candidates carry it too).
-    func appendGridFragment(_ g: Int, to out: inout [UInt8]) {
+    package func appendGridFragment(_ g: Int, to out: inout [UInt8]) {
         out.append(contentsOf: replies.tails[g].dropFirst(2).dropLast(replyEnding.count))
     }
 
@@ -28,7 +33,7 @@ extension Snapshot {
     /// `},"grid":…,"workers":[…],"data_version":"…"}`.
     /// Each grid's tail; one that `previous` holds with the same inputs is copied from it, with
     /// this version's ending.
-    static func locationTails(_ data: Dataset, communityByID: [String: Int], streetByID: [String: Int],
+    package static func locationTails(_ data: Dataset, communityByID: [String: Int], streetByID: [String: Int],
                               workers: [[Int]], ending: [UInt8], previous: Snapshot?) -> PackedBytes {
         let none = Array(#""grid":null,"community":null,"street":null,"workers":[]"#.utf8)
         return PackedBytes(count: data.grids.count + 1) { g in
@@ -55,7 +60,7 @@ extension Snapshot {
     }
 
     /// `"grid":{…},"community":{…},"street":{…},"workers":[…]` for one grid.
-    static func gridFragment(
+    package static func gridFragment(
         _ grid: Grid, community: Community?, street: Street?, workers: [Resource]
     ) -> [UInt8] {
         let o: JSONObject = [
@@ -90,14 +95,14 @@ extension Snapshot {
                 "population": JSONValue(grid.population)]
     }
 
-    static func resourceJSON(_ r: Resource) -> JSONValue {
+    package static func resourceJSON(_ r: Resource) -> JSONValue {
         var bytes: [UInt8] = []
         appendResource(r, distance: nil, to: &bytes)
         return try! JSONParser.parse(bytes)  // our own, well-formed text
     }
 
     /// One resource as JSON, written straight into `out`: NEARBY writes a handful per request.
-    static func appendResource(_ r: Resource, distance: Double?, to out: inout [UInt8]) {
+    package static func appendResource(_ r: Resource, distance: Double?, to out: inout [UInt8]) {
         out.appendText(#"{"id":"#)
         JSONValue.appendString(r.id, to: &out)
         out.appendText(#","name":"#)
@@ -129,15 +134,15 @@ extension Snapshot {
 /// A LOCATE reply's parts that depend on the version: each grid's tail (see
 /// `Snapshot.locationTails`), and last the tail for no grid. Shared by `Snapshot` and by
 /// `PreparedLookup`, which reads them from the store instead of building a snapshot.
-struct LocationReplies: Sendable {
-    let tails: PackedBytes
+package struct LocationReplies: Sendable {
+    package let tails: PackedBytes
     /// `,"data_version":"…"}`, how every JSON reply of this version ends.
-    let ending: [UInt8]
+    package let ending: [UInt8]
 
     /// The answer as UTF-8 JSON appended to `out`. The part that depends only on the grid is a
     /// copy, so a lookup's reply costs a few appends and two number formats. `more` appends
     /// members of the caller's (`,"key":value…`) before the closing `data_version`.
-    func write(grid g: Int?, point: Coordinate, input: Coordinate?, crs: CRS,
+    package func write(grid g: Int?, point: Coordinate, input: Coordinate?, crs: CRS,
                to out: inout [UInt8], more: ((inout [UInt8]) -> Void)?) {
         if let input, crs != .wgs84 {
             out.appendText(LocationKeys.inputX)
@@ -166,12 +171,12 @@ struct LocationReplies: Sendable {
 /// The fixed parts of a LOCATE reply: static strings, so appending one is a copy with no
 /// lazy initialization and no reference counting.
 private enum LocationKeys {
-    static let inputX: StaticString = #"{"input":{"x":"#
-    static let inputY: StaticString = #","y":"#
-    static let inputCRS: StaticString = #","crs":"#
-    static let inputEnd: StaticString = #"},"point":{"lon":"#
-    static let pointLon: StaticString = #"{"point":{"lon":"#
-    static let pointLat: StaticString = #","lat":"#
+    package static let inputX: StaticString = #"{"input":{"x":"#
+    package static let inputY: StaticString = #","y":"#
+    package static let inputCRS: StaticString = #","crs":"#
+    package static let inputEnd: StaticString = #"},"point":{"lon":"#
+    package static let pointLon: StaticString = #"{"point":{"lon":"#
+    package static let pointLat: StaticString = #","lat":"#
 }
 
 extension Snapshot {
@@ -203,7 +208,7 @@ extension Snapshot {
     }
 
     /// Every resource's JSON without its closing brace, for NEARBY to finish.
-    static func resourceHeads(_ resources: [Resource]) -> PackedBytes {
+    package static func resourceHeads(_ resources: [Resource]) -> PackedBytes {
         PackedBytes(count: resources.count) { i in
             var bytes: [UInt8] = []
             bytes.reserveCapacity(256)
@@ -215,6 +220,6 @@ extension Snapshot {
 }
 
 private enum NearbyKeys {
-    static let resources: StaticString = #"},"resources":["#
-    static let distance: StaticString = #","distance_m":"#
+    package static let resources: StaticString = #"},"resources":["#
+    package static let distance: StaticString = #","distance_m":"#
 }

@@ -1,9 +1,14 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// The parts of a ROUTE reply that depend only on the version, serialized once when the
 /// version is built, so that a route costs what a LOCATE does plus a few appends: each
 /// category's members, each unit's object and staff, each grid's 属地 chain.
-final class RouteParts: Sendable {
+package final class RouteParts: Sendable {
     /// Classes, so that taking one on the hot path is one reference count, not one per member.
-    final class CategoryPart: Sendable {
+    package final class CategoryPart: Sendable {
         let category: Category
         /// Index into `departments`; nil for a 属地 category or a department without units.
         let department: Int?
@@ -27,7 +32,7 @@ final class RouteParts: Sendable {
         }
     }
 
-    final class DepartmentPart: Sendable {
+    package final class DepartmentPart: Sendable {
         let layer: ServiceNetwork.UnitLayer
         /// Each unit's `{"id":…,"duty_phone":…}`, in the layer's order.
         let units: PackedBytes
@@ -43,21 +48,21 @@ final class RouteParts: Sendable {
 
     /// One of a unit's staff: the resource's index, the index of the grid it is assigned to
     /// (-1: none), and where it is.
-    struct Staff: Sendable {
+    package struct Staff: Sendable {
         let resource: Int
         let grid: Int
         let location: Coordinate
     }
 
-    let categoryIndex: [String: Int]
-    let categories: [CategoryPart]
-    let departments: [DepartmentPart]
+    package let categoryIndex: [String: Int]
+    package let categories: [CategoryPart]
+    package let departments: [DepartmentPart]
     /// Each grid's `,"chain":[…]` (属地兜底: its grid workers, its community, its street) and the
     /// basis's first members, `,"basis":{"data_version":"…","grid":"…","rule":"…"`.
-    let chains: PackedBytes
-    static let rule = "closed areas; among those covering the point, the lowest id"
+    package let chains: PackedBytes
+    package static let rule = "closed areas; among those covering the point, the lowest id"
 
-    init(_ d: Dataset, layers: [String: ServiceNetwork.UnitLayer], departments byID: [String: Department],
+    package init(_ d: Dataset, layers: [String: ServiceNetwork.UnitLayer], departments byID: [String: Department],
          workers: [[Int]], gridByID: [String: Int], communityByID: [String: Int], streetByID: [String: Int],
          ending: [UInt8]) {
         let names = layers.keys.sorted()

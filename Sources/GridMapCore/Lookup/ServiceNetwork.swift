@@ -1,4 +1,8 @@
 import Foundation
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
 
 /// One version's network (一张网), indexed: each department's units under a `GridIndex` of
 /// their own (the same exact closed-polygon rule as grids: among the units that cover a point,
@@ -9,12 +13,12 @@ public final class ServiceNetwork: Sendable {
     public let departments: [String: Department]
     public let categories: [String: Category]
     /// Each department's units in id order, indexed.
-    let layers: [String: UnitLayer]
+    package let layers: [String: UnitLayer]
     /// What ROUTE writes, serialized once.
-    let parts: RouteParts
+    package let parts: RouteParts
 
     /// One department's layer.
-    struct UnitLayer: Sendable {
+    package struct UnitLayer: Sendable {
         let units: [ResponsibilityUnit]
         let index: GridIndex
         /// Each unit's vertices' bounding box.
@@ -46,7 +50,7 @@ public final class ServiceNetwork: Sendable {
 
     /// Nil when the dataset has no units and no categories: nothing to route. `previous`'s
     /// layers are taken over when its units are these (a publish that changes grids only).
-    init?(_ d: Dataset, workers: [[Int]], gridByID: [String: Int], communityByID: [String: Int],
+    package init?(_ d: Dataset, workers: [[Int]], gridByID: [String: Int], communityByID: [String: Int],
           streetByID: [String: Int], ending: [UInt8], previous: ServiceNetwork?) throws {
         guard !d.categories.isEmpty || !d.units.isEmpty else { return nil }
         departments = Dictionary(d.departments.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -74,7 +78,9 @@ public final class ServiceNetwork: Sendable {
     }
 
     /// The other units of the layer within `metres` of `p`, nearest first, with their distance.
-    func unitsNear(_ p: Coordinate, _ layer: UnitLayer, within metres: Double, except: Int?) -> [(Int, Double)] {
+    package func unitsNear(_ p: Coordinate, _ layer: UnitLayer, within metres: Double, except: Int?)
+        -> [(Int, Double)]
+    {
         let m = Metric.metresPerDegree(atLatitude: p.y)
         let dx = metres / m.lon, dy = metres / m.lat
         var out: [(Int, Double)] = []
@@ -89,7 +95,7 @@ public final class ServiceNetwork: Sendable {
 
     /// Metres from `p` to the nearest edge of `shape` (locally projected: exact enough within
     /// the tens of metres a border flag looks at).
-    static func distance(_ p: Coordinate, to shape: Shape, scale m: (lon: Double, lat: Double)) -> Double {
+    package static func distance(_ p: Coordinate, to shape: Shape, scale m: (lon: Double, lat: Double)) -> Double {
         var best = Double.infinity
         for polygon in shape.polygons {
             for ring in polygon where ring.count > 1 {

@@ -1,6 +1,10 @@
 import Dispatch
 import Foundation
 import Synchronization
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
 
 /// One published version of a district's data with its indexes: immutable, so any number
 /// of threads query it without locks. A new version is built beside it and swapped in
@@ -9,21 +13,21 @@ public final class Snapshot: Sendable {
     public let dataset: Dataset
     public let grids: GridIndex
     public let resources: ResourceIndex
-    let gridByID: [String: Int]
-    let communityByID: [String: Int]
-    let streetByID: [String: Int]
+    package let gridByID: [String: Int]
+    package let communityByID: [String: Int]
+    package let streetByID: [String: Int]
     /// Grid indices of each community and street, in id order (GRIDS answers from these).
-    let gridsByCommunity: [String: [Int]]
-    let gridsByStreet: [String: [Int]]
+    package let gridsByCommunity: [String: [Int]]
+    package let gridsByStreet: [String: [Int]]
     /// Resource indices of each grid's workers, by grid index.
-    let workers: [[Int]]
+    package let workers: [[Int]]
     /// Each grid's share of a LOCATE reply, serialized once (see `writeLocation`); the last
     /// one is for a point in no grid.
-    let replies: LocationReplies
+    package let replies: LocationReplies
     /// `,"data_version":"…"}`, how every JSON reply of this version ends.
-    var replyEnding: [UInt8] { replies.ending }
+    package var replyEnding: [UInt8] { replies.ending }
     /// Each resource's JSON but its closing brace, serialized once (see `writeNearby`).
-    let resourceHeads: PackedBytes
+    package let resourceHeads: PackedBytes
     /// Where the addresses come from when they are not in `dataset` (served from a store).
     public let addressSource: AddressSource?
     /// Departments, units and categories, indexed; nil for a district without them.

@@ -1,3 +1,8 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// The map a request is answered from: the service, and the live version as the caller took
 /// it (a RESP connection takes it once per batch of pipelined requests, not once per request).
 public struct MapView: Sendable {
@@ -105,7 +110,7 @@ public struct DiffRequest: MapRequest {
 
 /// GEOS failing on the store's own geometry (a neighbour overlay, a diff's moved area) is the
 /// server's fault, not the client's: internal, and logged by the skin.
-func storedGeometry<T>(_ body: () throws -> T) throws -> T {
+package func storedGeometry<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as GeometryError {
         throw StoreError("stored geometry", "GEOS failed on stored data: \(e.message)", code: "geometry_failure")
     }

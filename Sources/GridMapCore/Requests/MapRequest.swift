@@ -1,3 +1,8 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// A query or command of the engine, as every skin sends it: it owns its parameters, their
 /// defaults, limits and validation (checked when it is made), and writes its answer as JSON.
 /// RESP, HTTP and the CLI only translate their syntax into one and the answer into their format.
@@ -161,15 +166,18 @@ extension LocateRequest {
         let store = try Stores.open(storePath, readOnly: true)
         let version = try point.asOf.map { try store.resolve(asOf: $0) } ?? store.head()
         // The prepared index is kept in store files only (a database serves long-running servers).
-        let file = store as? MapStore
-        if nearestAddress == nil, let file, let prepared = try PreparedLookup.load(store: file, version: version) {
+        let prepares = nearestAddress == nil && store.keepsPreparedBlobs
+        if prepares, let prepared = try PreparedLookup.load(store: store, version: version) {
             return Array(prepared.locationText(grid: prepared.locate(p), point: p, input: point.input,
                                                crs: try point.crs()).utf8)
         }
         let snapshot = try Snapshot.load(store: storePath, version: version)
         let answer = try LocateRequest(PointQuery(lon: point.input.x, lat: point.input.y, crs: point.crsName),
                                        address: nearestAddress?.radius).answer(MapView(MapService(snapshot: snapshot)))
-        if nearestAddress == nil, file != nil { PreparedLookup.save(snapshot, store: storePath, version: version) }
+        // Saved through a store opened for writing, when this process may write it.
+        if prepares, let writable = try? Stores.open(storePath) {
+            PreparedLookup.save(snapshot, store: writable, version: version)
+        }
         return answer
     }
 }

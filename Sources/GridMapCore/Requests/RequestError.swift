@@ -1,3 +1,8 @@
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
 /// A request the engine cannot take as given: a parameter missing, not a number, out of its
 /// range. Every skin's parameters are read by `Parameter`, so the same mistake gets the same
 /// code and message over RESP, HTTP and the CLI.
@@ -29,7 +34,7 @@ public enum Parameter {
         return try number(String(decoding: bytes, as: UTF8.self), name)
     }
 
-    static func notANumber(_ text: String, _ name: String) -> RequestError {
+    package static func notANumber(_ text: String, _ name: String) -> RequestError {
         RequestError("\(name) '\(shown(text))' is not a number", code: "bad_number")
     }
 
@@ -50,7 +55,7 @@ public enum Parameter {
     }
 
     /// At most 40 characters of what a client sent, a NUL shown as `\0`.
-    static func shown(_ text: String) -> String {
+    package static func shown(_ text: String) -> String {
         String(text.prefix(40)).replacingOccurrences(of: "\0", with: "\\0")
     }
 }

@@ -1,4 +1,8 @@
 import Foundation
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
 
 /// ROUTE: for a report at a point in a category, whoever must handle it there — the grid and
 /// its workers, the department's unit responsible at that point (the lowest id among its units'
@@ -11,7 +15,7 @@ public struct RouteRequest: MapRequest {
     public static let defaultBorderMetres = 15.0
     public static let maxBorderMetres = 500.0
     /// How many of a unit's staff are named when none is assigned to the grid.
-    static let nearestStaff = 3
+    package static let nearestStaff = 3
 
     public let point: PointQuery
     public let category: String
@@ -39,7 +43,7 @@ public struct RouteRequest: MapRequest {
     /// The route as JSON (see the type's comment; docs/PROTOCOL.md, ROUTE), parsed: for tests.
     /// `exact` decides the unit and the border on the true coordinates even where the
     /// department's clear cells would answer.
-    static func route(_ s: Snapshot, _ p: Coordinate, category code: String, border: Double, receivedMs: Int64,
+    package static func route(_ s: Snapshot, _ p: Coordinate, category code: String, border: Double, receivedMs: Int64,
                       exact: Bool = false) throws -> JSONValue {
         var out: [UInt8] = []
         try write(s, p, category: code, border: border, receivedMs: receivedMs, exact: exact, to: &out)
@@ -49,7 +53,7 @@ public struct RouteRequest: MapRequest {
     /// The route as UTF-8 JSON appended to `out`, from the parts serialized with the version
     /// (`RouteParts`): a grid lookup, one read of the department's clear cells (away from its
     /// units' edges), a few appends and four numbers.
-    static func write(_ s: Snapshot, _ p: Coordinate, category code: String, border: Double, receivedMs: Int64,
+    package static func write(_ s: Snapshot, _ p: Coordinate, category code: String, border: Double, receivedMs: Int64,
                       exact: Bool = false, to out: inout [UInt8]) throws {
         guard let network = s.network else {
             throw RequestError("this map has no departments, units or categories (departments.csv, units.geojson, "
@@ -137,7 +141,7 @@ public struct RouteRequest: MapRequest {
     /// The unit's staff assigned to grid `g`; when none is, its nearest `nearestStaff` with
     /// distances (ties by resource id, the order the staff come in). No allocation: a unit has a
     /// handful of staff, and the nearest few are kept in place.
-    static func appendStaff(_ staff: [RouteParts.Staff], grid g: Int, near p: Coordinate, _ s: Snapshot,
+    package static func appendStaff(_ staff: [RouteParts.Staff], grid g: Int, near p: Coordinate, _ s: Snapshot,
                             to out: inout [UInt8]) {
         var first = true
         for member in staff where member.grid == g {
@@ -189,7 +193,7 @@ public struct RouteRequest: MapRequest {
 
     /// A moment as China time (UTC+8, what a command centre's clocks show), to the second, as
     /// `2026-12-02T08:00:00+08:00`, written digit by digit (a ROUTE writes two).
-    static func appendChinaTime(_ ms: Int64, to out: inout [UInt8]) {
+    package static func appendChinaTime(_ ms: Int64, to out: inout [UInt8]) {
         let seconds = (ms >= 0 ? ms / 1000 : (ms - 999) / 1000) + 8 * 3600
         let days = Int(seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400)
         let rest = Int(seconds - Int64(days) * 86400)
@@ -205,7 +209,7 @@ public struct RouteRequest: MapRequest {
     }
 
     /// Days since 1970-01-01 as a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func civil(_ z0: Int) -> (Int, Int, Int) {
+    package static func civil(_ z0: Int) -> (Int, Int, Int) {
         let z = z0 + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
         let doe = z - era * 146097
@@ -220,18 +224,18 @@ public struct RouteRequest: MapRequest {
 
 /// The fixed parts of a ROUTE reply.
 private enum RouteKeys {
-    static let pointLon: StaticString = #"{"point":{"lon":"#
-    static let pointLat: StaticString = #","lat":"#
-    static let due: StaticString = #"","due_at":""#
-    static let categoryEnd: StaticString = #""}"#
-    static let unit: StaticString = #","unit":"#
-    static let staff: StaticString = #","staff":["#
-    static let nearBorder: StaticString = #","near_border":"#
-    static let nearUnit: StaticString = #"{"unit":"#
-    static let nearName: StaticString = #","name":"#
-    static let nearDistance: StaticString = #","distance_m":"#
-    static let distance: StaticString = #","distance_m":"#
-    static let basisUnit: StaticString = #","unit":"#
+    package static let pointLon: StaticString = #"{"point":{"lon":"#
+    package static let pointLat: StaticString = #","lat":"#
+    package static let due: StaticString = #"","due_at":""#
+    package static let categoryEnd: StaticString = #""}"#
+    package static let unit: StaticString = #","unit":"#
+    package static let staff: StaticString = #","staff":["#
+    package static let nearBorder: StaticString = #","near_border":"#
+    package static let nearUnit: StaticString = #"{"unit":"#
+    package static let nearName: StaticString = #","name":"#
+    package static let nearDistance: StaticString = #","distance_m":"#
+    package static let distance: StaticString = #","distance_m":"#
+    package static let basisUnit: StaticString = #","unit":"#
 }
 
 /// ROUTEADDR: ROUTE at the best candidate for a typed address.

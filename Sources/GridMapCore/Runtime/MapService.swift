@@ -1,0 +1,469 @@
+import CGridMapSupport
+import Foundation
+import Synchronization
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+import GridMapStores
+
+/// A published version as subscribers hear of it.
+public struct VersionEvent: Sendable {
+    public let version: Int
+    public let parent: Int?
+    public let changedGrids: [String]
+    public let author: String
+    public let message: String
+
+    /// The message SUBSCRIBE delivers: `{"version":…,"parent":…,"changed_grids":[…],…}`.
+    public var json: JSONValue {
+        [
+            "version": JSONValue(version), "parent": parent.map { JSONValue($0) } ?? .null,
+            "changed_grids": .array(changedGrids.map { .string($0) }), "author": .string(author),
+            "message": .string(message),
+        ]
+    }
+}
+
+/// Serves a map store: the current version as a `Snapshot` readers take without waiting,
+/// versions published by anyone (this process or another on the same file) picked up by a
+/// watcher thread that polls the store, built beside the current one and swapped in, earlier
+/// versions for as-of queries from a bounded cache, and a notification per new version.
+///
+/// Every skin (RESP, HTTP, CLI) goes through this: store access, publishes and builds happen
+/// here, off any event loop. The store is any `VersionedStore`, behind a lock taken per call.
+public final class MapService: Sendable {
+    public static let defaultAsOfCapacity = 4
+    public static let defaultPollInterval = Duration.milliseconds(100)
+    /// The nice value of the thread that publishes and builds versions (see `startWatching`).
+    public static let builderNice: Int32 = 10
+    /// How often the watcher hands the heap's freed pages back to the system: what a burst of
+    /// clients (or abusive ones) made the heap grow to is returned within about this long.
+    public static let trimIntervalSeconds = 30.0
+
+    public let storePath: String
+    public let snapshots: SnapshotStore
+    public let asOfCapacity: Int
+    private let store: LockedStore?
+    private let refreshing = NSLock()
+    private let asOf = Mutex<[(version: Int, snapshot: Snapshot, used: UInt64)]>([])
+    private let clock = Atomic<UInt64>(0)
+    private let listeners = Mutex<[Int: @Sendable (VersionEvent) -> Void]>([:])
+    private let nextListener = Atomic<Int>(0)
+    private let watching = Atomic<Bool>(false)
+    /// Work for the watcher's thread (publishes), and what wakes it early.
+    /// `closed` once the watcher has taken its last jobs: a publish then runs on its caller.
+    private let jobs = Mutex<(list: [@Sendable () -> Void], closed: Bool)>(([], false))
+    private let wake = DispatchSemaphore(value: 0)
+    /// Every version's id and publish time, so as-of queries resolve without the store.
+    private let versionTimes: Mutex<[(id: Int, ms: Int64)]>
+    /// Why the store cannot be written now (removed, replaced, corrupt), or nil: lookups go on
+    /// from memory meanwhile, and `/readyz` reports it.
+    public let storeHealth = StoreHealth()
+    /// Why this process may not write its store at all (found at start), or nil.
+    public let writeRefusal: String?
+    /// Whether publishing can work now: the store allows it and no problem is known.
+    public var storeWritable: Bool { writeRefusal == nil && storeHealth.problem == nil }
+    /// Publishes picked up, and the time of the last build (nanoseconds).
+    public let publishes = Atomic<Int>(0)
+    public let lastBuildNanos = Atomic<UInt64>(0)
+    /// The newest version heard of and how far behind it this server is.
+    public let follow = FollowState()
+    /// How often the watcher polls when the store sends hints of new versions (NOTIFY): a
+    /// safety net for a hint that is lost, not the way versions normally arrive.
+    public static let safetyPollInterval = Duration.seconds(1)
+
+    /// Opens the store at `storePath` (a file or a database, see `Stores`) and builds its
+    /// current version (`readOnly`: for
+    /// one-off commands that only read).
+    public convenience init(storePath: String, asOfCapacity: Int = MapService.defaultAsOfCapacity,
+                            readOnly: Bool = false) throws {
+        try self.init(store: try Stores.open(storePath, readOnly: readOnly), asOfCapacity: asOfCapacity)
+    }
+
+    /// Serves `store` (any backend), building its current version. The service owns the store
+    /// from then on: nothing else may use it (its calls are serialised by the service's lock).
+    public init(store: any VersionedStore, asOfCapacity: Int = MapService.defaultAsOfCapacity) throws {
+        storePath = store.location
+        self.asOfCapacity = max(1, asOfCapacity)
+        let locked = LockedStore(store, health: storeHealth)
+        let snapshot = try MapService.build(version: try locked.head(), store: locked, reuse: nil)
+        versionTimes = Mutex(try locked.versions().map { ($0.id, $0.publishedMs) })
+        releaseFreedMemory()
+        self.store = locked
+        snapshots = SnapshotStore(snapshot)
+        writeRefusal = try locked.writeRefusal()
+    }
+
+    /// Serves one snapshot held in memory, with no store behind it (benchmarks and tests of
+    /// the lookup path): store commands answer that there is no store.
+    public init(snapshot: Snapshot) {
+        storePath = "(memory)"
+        asOfCapacity = 1
+        store = nil
+        writeRefusal = "this map is served from memory, not from a store"
+        versionTimes = Mutex([(Int(snapshot.version) ?? 0, 0)])
+        snapshots = SnapshotStore(snapshot)
+    }
+
+    public var current: Snapshot { snapshots.current }
+
+    /// Version `version` built for lookups, its addresses read when first geocoding (or those
+    /// `reuse` already read, when they are the same).
+    private static func build(version: Int, store: any VersionedStore, reuse: Snapshot?) throws -> Snapshot {
+        guard reuse == nil else {
+            return try Snapshot(dataset: try store.dataset(version: version, addresses: false),
+                                addresses: try store.addressSource(version: version, reuse: reuse?.addressSource),
+                                reusing: reuse)
+        }
+        // A first build (start-up): the grid index, its largest part, needs only the grids.
+        // It is built from them on another thread while this one reads the rest of the
+        // version, much of which is SQLite handing over rows on one core.
+        let shapes = try store.gridShapes(version: version).map(\.shape)
+        let (index, dataset) = try inParallel({ Result { try GridIndex(polygons: shapes) } }) {
+            try store.dataset(version: version, addresses: false)
+        }
+        return try Snapshot(dataset: dataset, addresses: try store.addressSource(version: version, reuse: nil),
+                            gridIndex: try index.get())
+    }
+
+    /// The store, each call under its lock (`LockedStore`); a lasting problem a call meets is
+    /// recorded in `storeHealth`.
+    public func versionedStore() throws -> any VersionedStore {
+        guard let store else { throw MapService.noStore(storePath) }
+        return store
+    }
+
+    private static func noStore(_ path: String) -> StoreError {
+        StoreError(path, "this map is served from memory, not from a store", kind: .unavailable, code: "no_store")
+    }
+
+    /// Runs `body` with the store, holding its lock for the whole of `body` (a read that must
+    /// see one state, such as a version and the versions before it). `body` must not keep the
+    /// store, nor call this service's store (the lock is not reentrant).
+    public func withStore<T>(_ body: (any VersionedStore) throws -> T) throws -> T {
+        guard let store else { throw MapService.noStore(storePath) }
+        return try store.withLock(body)
+    }
+
+    /// Checks the store file (removed, replaced, overwritten?) and records the outcome. A
+    /// problem only this check finds it clears again when it passes (the file was put back);
+    /// a corrupt or read-only store stays reported until the server restarts.
+    public func checkStore() {
+        guard store != nil else { return }
+        do {
+            try withStore { try $0.checkIntact() }
+            if let code = storeHealth.problem?.code, code == "store_unusable" || code == "store_unavailable" {
+                storeHealth.report(nil)
+            }
+        } catch let e as StoreError where e.code == "store_unavailable" {
+            // A database that cannot be reached: lookups go on from memory, but nothing can be
+            // published here until it is back, which /readyz and INFO must say.
+            storeHealth.report(e)
+        } catch {}
+    }
+
+    /// Checks the store now: when it holds a newer version, builds it and makes it current.
+    /// Returns the version now current. Requests already running finish on the old one.
+    @discardableResult
+    public func refresh() throws -> Int {
+        // One refresh at a time (the watcher's, or a caller's when nothing watches): two would
+        // build the same version and announce it twice.
+        refreshing.lock()
+        defer { refreshing.unlock() }
+        // Each read takes the store's lock for itself only: a build takes seconds at 100×, and
+        // planning's reads and saves go on meanwhile.
+        let store = try versionedStore()
+        let (built, infos): (Snapshot?, [VersionInfo]) = try {
+            let head = try store.head()
+            let current = Int(snapshots.current.version) ?? 0
+            follow.saw(head, serving: current)
+            guard head > current else { return (nil, []) }
+            let start = DispatchTime.now().uptimeNanoseconds
+            let snapshot = try MapService.build(version: head, store: store, reuse: snapshots.current)
+            lastBuildNanos.store(DispatchTime.now().uptimeNanoseconds - start, ordering: .relaxed)
+            let infos = try ((current + 1)...head).map { try store.version($0) }
+            versionTimes.withLock { times in
+                for info in infos where !times.contains(where: { $0.id == info.id }) {
+                    times.append((info.id, info.publishedMs))
+                }
+            }
+            return (snapshot, infos)
+        }()
+        guard let built else { return Int(snapshots.current.version) ?? 0 }
+        // No trim here: malloc_trim holds each arena's lock while it walks it, which would
+        // stall the event loops' allocations after every publish; the watcher trims every 30 s.
+        snapshots.publish(built)
+        follow.saw(Int(built.version) ?? 0, serving: Int(built.version) ?? 0)
+        publishes.add(1, ordering: .relaxed)
+        let callbacks = listeners.withLock { Array($0.values) }
+        for info in infos {
+            let event = VersionEvent(version: info.id, parent: info.parent, changedGrids: info.changedGrids,
+                                     author: info.author, message: info.message)
+            for f in callbacks { f(event) }
+        }
+        return Int(built.version) ?? 0
+    }
+
+    /// Polls the store every `interval` on a thread of its own until `stopWatching()`, so
+    /// that a version published by any process is served within about that long. The thread
+    /// also runs this process's publishes (`publishing`), and runs at a lower priority
+    /// (`builderNice`): on a small machine, building a version then takes the CPU time the
+    /// event loops leave instead of delaying their replies.
+    public func startWatching(every interval: Duration = MapService.defaultPollInterval) {
+        guard watching.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        jobs.withLock { $0.closed = false }
+        let ms = interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000
+        capRetainedFreeMemory()
+        // A store that sends hints (PostgreSQL) wakes the watcher as a version is published;
+        // the poll is then only the safety net.
+        let hinted = store?.sendsVersionHints ?? false
+        let pollMs = hinted ? max(ms, Int64(MapService.safetyPollInterval.components.seconds * 1000)) : ms
+        if hinted { startListening() }
+        let thread = Thread { [self] in
+            _ = gridmap_lower_thread_priority(MapService.builderNice)
+            var trimmed = Date()
+            while watching.load(ordering: .relaxed) {
+                for job in jobs.withLock({ j in defer { j.list = [] }; return j.list }) { job() }
+                checkStore()
+                _ = try? refresh()
+                if -trimmed.timeIntervalSinceNow >= MapService.trimIntervalSeconds {
+                    ThreadResources.releaseIdle()
+                    releaseFreedMemory()
+                    trimmed = Date()
+                }
+                _ = wake.wait(timeout: .now() + .milliseconds(Int(pollMs)))
+            }
+            // The last jobs, and no more: a publish arriving after this runs on its caller.
+            for job in jobs.withLock({ j in defer { j = ([], true) }; return j.list }) { job() }
+        }
+        thread.name = "gridmap-store-watcher"
+        thread.start()
+    }
+
+    /// Listens for hints of new versions on a thread of its own, on a connection of its own,
+    /// made again when it is lost; each hint wakes the watcher, which reads the head itself.
+    private func startListening() {
+        let thread = Thread { [self] in
+            var hints: (any VersionHints)?
+            while watching.load(ordering: .relaxed) {
+                do {
+                    if hints == nil {
+                        hints = try withStore { try $0.versionHints() }
+                        follow.listening.store(hints != nil, ordering: .relaxed)
+                        // Anything published while no one listened is caught up now.
+                        wake.signal()
+                    }
+                    guard let h = hints else { return }
+                    let ids = try h.wait(seconds: 0.5)
+                    guard !ids.isEmpty else { continue }
+                    follow.hintsHeard.add(ids.count, ordering: .relaxed)
+                    follow.saw(ids.max()!, serving: Int(current.version) ?? 0)
+                    wake.signal()
+                } catch {
+                    hints = nil
+                    follow.listening.store(false, ordering: .relaxed)
+                    Thread.sleep(forTimeInterval: 0.5)
+                }
+            }
+        }
+        thread.name = "gridmap-version-hints"
+        thread.start()
+    }
+
+    public func stopWatching() {
+        watching.store(false, ordering: .relaxed)
+        wake.signal()
+    }
+
+    /// Runs `body` with the store (each call under its lock), then makes the store's newest
+    /// version current, and returns what `body` returned: a publish whose reply must come from
+    /// the new version. With the watcher running, both happen on its thread (one at a time, at
+    /// its priority) and the caller (off any event loop) waits; otherwise here.
+    public func publishing<T: Sendable>(_ body: @escaping @Sendable (any VersionedStore) throws -> T) throws -> T {
+        guard watching.load(ordering: .relaxed) else {
+            let result = try body(try versionedStore())
+            try refresh()
+            return result
+        }
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let job: @Sendable () -> Void = { [self] in
+            let result = Result { () throws -> T in
+                let value = try body(try versionedStore())
+                try refresh()
+                return value
+            }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        // The watcher may have stopped since `watching` was read: then nobody would take it.
+        let queued = jobs.withLock { j -> Bool in
+            guard !j.closed else { return false }
+            j.list.append(job)
+            return true
+        }
+        guard queued else { job(); return try outcome.withLock { $0! }.get() }
+        wake.signal()
+        done.wait()
+        return try outcome.withLock { $0! }.get()
+    }
+
+    /// Reads the current version's addresses and builds its address library on a thread of
+    /// its own: LOCATE is served meanwhile, and GEOCODE waits (off the event loops) only if it
+    /// comes before they are ready. At 100× that is seconds of start-up LOCATE no longer waits for.
+    public func prepareGeocoding() {
+        let snapshot = current
+        Thread.detachNewThread { _ = try? snapshot.addressLibrary }
+    }
+
+    /// Calls `listener` (on the watcher's thread) for every version published from now on.
+    public func subscribe(_ listener: @escaping @Sendable (VersionEvent) -> Void) -> Int {
+        let id = nextListener.add(1, ordering: .relaxed).newValue
+        listeners.withLock { $0[id] = listener }
+        return id
+    }
+
+    public func unsubscribe(_ id: Int) { listeners.withLock { _ = $0.removeValue(forKey: id) } }
+
+    /// The version `text` names or that was live at the moment it names (see `AsOf`),
+    /// resolved in memory: no store access, so it may run on an event loop.
+    public func resolve(asOf text: String) throws -> Int {
+        try AsOf.resolve(text, among: versionTimes.withLock { $0 }, file: storePath)
+    }
+
+    /// Version `version`'s snapshot if it is current or cached (no build, no store access).
+    public func cachedSnapshot(version: Int) -> Snapshot? {
+        let current = snapshots.current
+        if current.version == String(version) { return current }
+        let tick = clock.add(1, ordering: .relaxed).newValue
+        return asOf.withLock { cache -> Snapshot? in
+            guard let k = cache.firstIndex(where: { $0.version == version }) else { return nil }
+            cache[k].used = tick
+            return cache[k].snapshot
+        }
+    }
+
+    /// Version `version`'s snapshot, built (slow: call it off any event loop) when not cached.
+    public func snapshot(version: Int) throws -> Snapshot {
+        if let hit = cachedSnapshot(version: version) { return hit }
+        let tick = clock.add(1, ordering: .relaxed).newValue
+        // Each read under the lock for itself: an as-of build does not hold up the watcher.
+        let built = try MapService.build(version: version, store: try versionedStore(), reuse: snapshots.current)
+        asOf.withLock { cache in
+            if cache.contains(where: { $0.version == version }) { return }
+            if cache.count >= asOfCapacity, let oldest = cache.indices.min(by: { cache[$0].used < cache[$1].used }) {
+                cache.remove(at: oldest)
+            }
+            cache.append((version, built, tick))
+        }
+        return built
+    }
+
+    /// The versions in the as-of cache, for INFO.
+    public var cachedVersions: [Int] { asOf.withLock { $0.map(\.version).sorted() } }
+}
+
+/// The store behind a lock, itself a `VersionedStore` that takes the lock for each call and
+/// only for it: planning reads what it needs, computes with no lock held (GEOS work takes
+/// seconds at 100×), and takes it again only to save, under the store's revision and parent
+/// checks: an edit's geometry never holds the lock (a publish's validation runs on the watcher's
+/// thread, one at a time, at its lower priority). `@unchecked Sendable` because of
+/// this invariant: the store may be used by one thread at a time, and every use goes through
+/// `withLock`, holding the lock for the whole call; the store never escapes it.
+package final class LockedStore: VersionedStore, @unchecked Sendable {
+    private let lock = NSLock()
+    private let store: any VersionedStore
+    private let health: StoreHealth
+    package init(_ store: any VersionedStore, health: StoreHealth) { (self.store, self.health) = (store, health) }
+
+    /// The lock is not reentrant: `body` must not call back into this store.
+    package func withLock<T>(_ body: (any VersionedStore) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        do { return try body(store) } catch let e as StoreError where StoreHealth.isLasting(e) {
+            health.report(e)
+            throw e
+        }
+    }
+
+    package var location: String { store.location }
+    package func head() throws -> Int { try withLock { try $0.head() } }
+    package func versions() throws -> [VersionInfo] { try withLock { try $0.versions() } }
+    package func version(_ id: Int) throws -> VersionInfo { try withLock { try $0.version(id) } }
+    package func resolve(asOf text: String) throws -> Int { try withLock { try $0.resolve(asOf: text) } }
+    package func diff(from a: Int, to b: Int) throws -> JSONValue { try withLock { try $0.diff(from: a, to: b) } }
+    package func content(version: Int, addresses: Bool) throws -> StoreContent {
+        try withLock { try $0.content(version: version, addresses: addresses) }
+    }
+    package func dataset(version: Int, addresses: Bool) throws -> Dataset {
+        try withLock { try $0.dataset(version: version, addresses: addresses) }
+    }
+    package func gridShapes(version: Int) throws -> [(id: String, shape: Shape)] {
+        try withLock { try $0.gridShapes(version: version) }
+    }
+    package func addressSource(version: Int, reuse: AddressSource?) throws -> AddressSource {
+        try withLock { try $0.addressSource(version: version, reuse: reuse) }
+    }
+    package func changedIDs(since base: Int, layers: [Layer]) throws -> Set<String> {
+        try withLock { try $0.changedIDs(since: base, layers: layers) }
+    }
+    package func gridCodeHistory() throws -> [String: Int] { try withLock { try $0.gridCodeHistory() } }
+    package func publish(_ changes: ChangeSet, parent: Int, author: String, message: String,
+                 closing draft: (id: Int, revision: Int)?, dataset: Dataset?) throws -> VersionInfo {
+        try withLock {
+            try $0.publish(changes, parent: parent, author: author, message: message, closing: draft, dataset: dataset)
+        }
+    }
+    package func rollback(to target: Int, author: String, message: String?) throws -> VersionInfo {
+        try withLock { try $0.rollback(to: target, author: author, message: message) }
+    }
+    package func createDraft(name: String, author: String, base: Int) throws -> DraftInfo {
+        try withLock { try $0.createDraft(name: name, author: author, base: base) }
+    }
+    package func draftInfo(_ id: Int) throws -> DraftInfo { try withLock { try $0.draftInfo(id) } }
+    package func addresses(version v: Int, in box: BoundingBox) throws -> [Address] {
+        try withLock { try $0.addresses(version: v, in: box) }
+    }
+    package func draftInfos(all: Bool) throws -> [DraftInfo] { try withLock { try $0.draftInfos(all: all) } }
+    package func draftRows(_ id: Int) throws -> ChangeSet { try withLock { try $0.draftRows(id) } }
+    package func saveDraft(_ info: DraftInfo, rows: ChangeSet, log: [JSONValue]) throws {
+        try withLock { try $0.saveDraft(info, rows: rows, log: log) }
+    }
+    package func discardDraft(_ id: Int) throws { try withLock { try $0.discardDraft(id) } }
+    package func gridCodesInDrafts() throws -> Set<String> { try withLock { try $0.gridCodesInDrafts() } }
+    package func checkIntact() throws { try withLock { try $0.checkIntact() } }
+    package func writeRefusal() throws -> String? { try withLock { try $0.writeRefusal() } }
+    package func verify() throws -> JSONValue { try withLock { try $0.verify() } }
+    package var sendsVersionHints: Bool { store.sendsVersionHints }
+    package func versionHints() throws -> (any VersionHints)? { try withLock { try $0.versionHints() } }
+}
+
+/// Whether the store can be written, as the last check or write found it. A change is handed
+/// to the listener (the server logs it), once per change, not once per poll.
+public final class StoreHealth: Sendable {
+    private let state = Mutex<(problem: StoreError?, listener: (@Sendable (StoreError?) -> Void)?)>((nil, nil))
+
+    public init() {}
+
+    /// A problem with the file itself, not a passing one (a lock held, descriptors short).
+    package static func isLasting(_ e: StoreError) -> Bool {
+        ["store_unusable", "store_corrupt", "store_read_only"].contains(e.code)
+    }
+
+    /// The problem now, or nil when the store is usable.
+    public var problem: StoreError? { state.withLock { $0.problem } }
+
+    /// Called on every change, with the new problem or nil when it is gone.
+    public func onChange(_ listener: @escaping @Sendable (StoreError?) -> Void) {
+        state.withLock { $0.listener = listener }
+    }
+
+    package func report(_ problem: StoreError?) {
+        let changed: (@Sendable (StoreError?) -> Void)?? = state.withLock { s in
+            guard s.problem?.message != problem?.message else { return nil }
+            s.problem = problem
+            return .some(s.listener)
+        }
+        if case .some(let listener) = changed { listener?(problem) }
+    }
+}

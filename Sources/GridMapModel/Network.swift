@@ -1,0 +1,133 @@
+import Foundation
+import GridMapGeometry
+
+/// A department that has sunk staff into the grids (街道吹哨、部门报到): 行政执法, 环卫, 市场监管, ….
+public struct Department: Equatable, Sendable {
+    public var id: String
+    public var name: String
+    /// The department's own 24-hour line, when it has one besides its units'.
+    public var dutyPhone: String?
+    public var properties: JSONObject
+}
+
+/// One unit of a department (a 执法中队, a 派出所, an 环卫 work zone, a 市场监管所) with the area it
+/// is responsible for. A department's units are its layer; their areas need not follow grid,
+/// community or street lines.
+public struct ResponsibilityUnit: Equatable, Sendable {
+    public var id: String
+    public var name: String
+    public var departmentID: String
+    public var dutyPhone: String
+    public var shape: Shape
+    public var properties: JSONObject
+}
+
+/// Who handles a category when the place decides it: the responsible unit of its department,
+/// or by 属地 (territorial) responsibility the grid worker, the community or the street.
+public enum Handler: String, Sendable, CaseIterable {
+    case unit, gridWorker = "grid_worker", community, street
+}
+
+/// One information category of the catalogue (in the style of GB/T 30428.2's event classes:
+/// 大类 and 小类 digits in the code).
+public struct Category: Equatable, Sendable {
+    public var code: String
+    public var name: String
+    /// The 大类's name.
+    public var group: String
+    /// The department that must act, or nil: the 属地 handles it.
+    public var departmentID: String?
+    public var handler: Handler
+    public var timeLimitHours: Int
+    public var keywords: [String]
+    public var properties: JSONObject
+}
+
+extension DataFiles {
+    public static let departments = "departments.csv"
+    public static let units = "units.geojson"
+    public static let categories = "categories.csv"
+    package static let departmentColumns = ["id", "name"]
+    package static let categoryColumns = [
+        "code", "name", "group", "department", "handler", "time_limit_hours", "keywords",
+    ]
+}
+
+extension Dataset {
+    package static func department(_ f: Feature, _ k: Int, _ source: String) throws -> Department {
+        let r = FeatureReader(f, k, source)
+        return Department(id: try r.id(), name: try r.text("name"), dutyPhone: r.optionalText("duty_phone"),
+                          properties: f.properties)
+    }
+
+    package static func unit(_ f: Feature, _ k: Int, _ source: String) throws -> ResponsibilityUnit {
+        let r = FeatureReader(f, k, source)
+        return ResponsibilityUnit(id: try r.id(), name: try r.text("name"), departmentID: try r.text("department"),
+                                  dutyPhone: r.optionalText("duty_phone") ?? "", shape: try r.polygonal(),
+                                  properties: f.properties)
+    }
+
+    package static func category(_ f: Feature, _ k: Int, _ source: String) throws -> Category {
+        let r = FeatureReader(f, k, source)
+        let code = try r.id()
+        let handlerText = r.optionalText("handler") ?? ""
+        guard let handler = Handler(rawValue: handlerText) else {
+            throw StoreError.data(source, "category \(code): handler '\(handlerText)' is not one of "
+                                  + Handler.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        let department = r.optionalText("department").flatMap { $0.isEmpty ? nil : $0 }
+        if handler == .unit && department == nil {
+            throw StoreError.data(source, "category \(code): handled by a unit, but names no department")
+        }
+        let keywords = (r.optionalText("keywords") ?? "").split(whereSeparator: { $0 == ";" || $0 == "；" })
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return Category(code: code, name: try r.text("name"), group: r.optionalText("group") ?? "",
+                        departmentID: department, handler: handler, timeLimitHours: try r.int("time_limit_hours"),
+                        keywords: keywords, properties: f.properties)
+    }
+
+    /// A CSV file's rows as features without geometry, keyed by `idColumn` (how departments and
+    /// categories are stored: feature by feature, versioned like any layer).
+    package static func csvFeatures(_ bytes: [UInt8], path: String, columns: [String], idColumn: String) throws
+        -> [Feature]
+    {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw StoreError.data(path, "not valid UTF-8")
+        }
+        let rows: [(line: Int, fields: [String])]
+        do { rows = try CSV.parse(text) } catch let e as CSV.ParseError { throw StoreError.data(path, "\(e)") }
+        guard let header = rows.first?.fields else { throw StoreError.data(path, "empty file: expected a header line") }
+        let missing = columns.filter { !header.contains($0) }
+        guard missing.isEmpty else {
+            throw StoreError.data(path, "header lacks column(s) \(missing.joined(separator: ", "))")
+        }
+        return try rows.dropFirst().filter { !($0.fields.count == 1 && $0.fields[0].isEmpty) }.map { row in
+            guard row.fields.count == header.count else {
+                throw StoreError.data(path, "line \(row.line): \(row.fields.count) fields, expected \(header.count)")
+            }
+            var properties = JSONObject()
+            for (name, value) in zip(header, row.fields) {
+                if name == "time_limit_hours", let n = Int(value) { properties[name] = JSONValue(n) } else {
+                    properties[name] = .string(value)
+                }
+            }
+            let id = properties[idColumn]?.string ?? ""
+            properties["id"] = .string(id)
+            return Feature(id: id, properties: properties, geometry: nil)
+        }
+    }
+
+    /// Features without geometry written back as CSV, `columns` first, then any others.
+    package static func csvText(_ items: [JSONObject], columns: [String]) -> String {
+        let extra = Array(Set(items.flatMap(\.keys)).subtracting(columns + ["id"])).sorted()
+        let header = columns + extra
+        var out = CSV.line(header) + "\n"
+        for p in items {
+            out += CSV.line(header.map { key in
+                guard let v = p[key] else { return "" }
+                return v.string ?? v.idText ?? v.serialized
+            }) + "\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import GridMapGeometry
+import GridMapModel
+import GridMapStore
+
+/// Drafts in the database, as `MapStore`'s in its file: updated in place (work in progress),
+/// each save conditional on the revision the planner read.
+extension PostgresStore {
+    public func createDraft(name: String, author: String, base: Int) throws -> DraftInfo {
+        let id: Int = try writing {
+            let now = Int(Clock.nowMs)
+            return try db.scalar(
+                "INSERT INTO gridmap.draft(name, author, base, created_ms, updated_ms, status, revision, log) "
+                    + "VALUES ($1, $2, $3, $4, $4, 'open', 0, '[]') RETURNING id",
+                [.text(name), .text(author), .int(base), .int(now)]) ?? 0
+        }
+        return try draftInfo(id)
+    }
+
+    public func draftInfo(_ id: Int) throws -> DraftInfo {
+        guard let found = try draftInfos(where: "id = $1", [.int(id)]).first else {
+            throw PlanError("unknown_draft", "no draft \(id)")
+        }
+        return found
+    }
+
+    public func draftInfos(all: Bool) throws -> [DraftInfo] {
+        try draftInfos(where: all ? "true" : "status = 'open'")
+    }
+
+    private func draftInfos(where condition: String, _ arguments: [PGValue] = []) throws -> [DraftInfo] {
+        try named {
+            var out: [DraftInfo] = []
+            try db.query(
+                "SELECT id, name, author, base, created_ms, updated_ms, status, published, revision, log "
+                    + "FROM gridmap.draft WHERE \(condition) ORDER BY id", arguments
+            ) { r in
+                out.append(
+                    DraftInfo(
+                        id: r.int(0), name: r.text(1), author: r.text(2), base: r.int(3),
+                        createdMs: Int64(r.int(4)), updatedMs: Int64(r.int(5)), status: r.text(6),
+                        publishedVersion: r.isNull(7) ? nil : r.int(7),
+                        log: (try? JSONParser.parse(r.text(9)))?.array ?? [], revision: r.int(8)))
+            }
+            return out
+        }
+    }
+
+    public func draftRows(_ id: Int) throws -> ChangeSet {
+        try named {
+            var set = ChangeSet()
+            try db.query("SELECT layer, id, props, geom FROM gridmap.draft_row WHERE draft = $1", [.int(id)]) { r in
+                guard let layer = Layer(rawValue: r.text(0)) else { return }
+                set.features[layer, default: [:]][r.text(1)] = .some(
+                    r.isNull(2) ? nil : FeatureRow(props: r.text(2), geom: r.isNull(3) ? nil : r.blob(3)))
+            }
+            return set
+        }
+    }
+
+    public func saveDraft(_ info: DraftInfo, rows: ChangeSet, log: [JSONValue]) throws {
+        try writing {
+            let updated = try db.query(
+                "UPDATE gridmap.draft SET revision = revision + 1, updated_ms = $1, log = $2 "
+                    + "WHERE id = $3 AND revision = $4 AND status = 'open'",
+                [.int(Int(Clock.nowMs)), .text(JSONValue.array(log).serialized), .int(info.id),
+                 .int(info.revision)])
+            guard updated == 1 else {
+                throw PlanError("draft_changed", "draft \(info.id) was changed or closed meanwhile: run the "
+                                + "operation again")
+            }
+            try db.query("DELETE FROM gridmap.draft_row WHERE draft = $1", [.int(info.id)])
+            guard rows.features.values.contains(where: { !$0.isEmpty }) else { return }
+            try db.copy("COPY gridmap.draft_row FROM STDIN") { w in
+                for (layer, rows) in rows.features {
+                    for (fid, row) in rows {
+                        try w.row([.int(info.id), .text(layer.rawValue), .text(fid), PGValue(row?.props),
+                                   PGValue(row?.geom)])
+                    }
+                }
+            }
+        }
+    }
+
+    public func discardDraft(_ id: Int) throws {
+        try writing { try closeDraft(id, status: "discarded", revision: nil) }
+    }
+
+    /// Marks a draft published as `version` (or discarded) and drops its edits, inside the
+    /// caller's transaction; with `revision`, only if nobody saved it since it was read.
+    public func closeDraft(_ id: Int, status: String, version: Int? = nil, revision: Int?) throws {
+        var arguments: [PGValue] = [.text(status), version.map { .int($0) } ?? .null, .int(Int(Clock.nowMs)),
+                                    .int(id)]
+        if let revision { arguments.append(.int(revision)) }
+        let updated = try db.query(
+            "UPDATE gridmap.draft SET status = $1, published = $2, updated_ms = $3 WHERE id = $4 AND status = 'open'"
+                + (revision == nil ? "" : " AND revision = $5"), arguments)
+        guard updated == 1 else {
+            throw PlanError("draft_changed", "draft \(id) was changed or closed meanwhile: look at it again")
+        }
+        try db.query("DELETE FROM gridmap.draft_row WHERE draft = $1", [.int(id)])
+    }
+
+    public func gridCodesInDrafts() throws -> Set<String> {
+        try named {
+            var out = Set<String>()
+            try db.query("SELECT DISTINCT r.id FROM gridmap.draft_row r JOIN gridmap.draft d ON d.id = r.draft "
+                         + "WHERE d.status = 'open' AND r.layer = 'grids'") { out.insert($0.text(0)) }
+            return out
+        }
+    }
+}
+
+extension PostgresStore: VersionBackend {}
