@@ -69,7 +69,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "GridMapServer", dependencies: [
+        .target(name: "GridMapRESP", dependencies: [
             "GridMapCore", "GridMapPlanning", "GridMapStores", "GridMapNetwork",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -92,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "GridMapCLI",
             dependencies: ["GridMapCore", "GridMapPlanning", "GridMapStores", "GridMapSQLite", "GridMapPostgres",
-                           "GridMapNetwork", "GridMapServer", "GridMapHTTP",
+                           "GridMapNetwork", "GridMapRESP", "GridMapHTTP",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "NIOCore", package: "swift-nio"),
@@ -111,34 +111,39 @@ let package = Package(
         // What every test target shares: the repository root, a scratch directory, an HTTP and
         // a RESP client over real sockets and servers on free ports.
         .target(name: "GridMapTestSupport", dependencies: [
-            "GridMapCore", "GridMapPlanning", "GridMapStores", "GridMapPostgres", "GridMapHTTP", "GridMapServer",
+            "GridMapCore", "GridMapPlanning", "GridMapStores", "GridMapPostgres", "GridMapHTTP", "GridMapRESP",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/GridMapTestSupport"),
         .testTarget(name: "GridMapCoreTests", dependencies: [
-            "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapSQLite", "GridMapPostgres", "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapTestSupport",
+            "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapSQLite", "GridMapPostgres",
+            "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapTestSupport",
         ]),
         // Runs the built `gridmap` binary as a user would (`swift build` builds it). Not a
         // dependency: an executable target is linked into its tests, and the release `gridmap`'s
         // static standard library would then be linked into the test bundle too.
-        .testTarget(name: "GridMapCLITests",
-                    dependencies: ["GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapSQLite", "GridMapPostgres", "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapServer", "GridMapHTTP", "GridMapTestSupport",
-                                   .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "GridMapCLITests", dependencies: [
+            "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapSQLite", "GridMapPostgres",
+            "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapRESP", "GridMapHTTP", "GridMapTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // Over real sockets with a small client of its own (TestClient.swift), not
         // HummingbirdTesting, whose client would bring async-http-client, swift-nio-ssl and
         // swift-crypto into the test build.
         .testTarget(name: "GridMapHTTPTests", dependencies: [
-            "GridMapHTTP", "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapSQLite", "GridMapPostgres", "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapNetwork", "GridMapServer",
+            "GridMapHTTP", "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapSQLite", "GridMapPostgres",
+            "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapNetwork", "GridMapRESP",
             "GridMapTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
-        .testTarget(name: "GridMapServerTests", dependencies: [
-            "GridMapServer", "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapSQLite", "GridMapPostgres", "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapNetwork",
+        .testTarget(name: "GridMapRESPTests", dependencies: [
+            "GridMapRESP", "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapSQLite", "GridMapPostgres",
+            "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapNetwork",
             "GridMapTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

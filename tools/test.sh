@@ -24,7 +24,7 @@ exec 3>&1
 run_stage() {
   local name=$1; shift
   local t0=$SECONDS log="$scratch/stage-${name// /-}.log"
-  echo "== stage '$name'"; [ -t 1 ] || echo "== stage '$name' started" >&3
+  echo "== stage '$name'"; [ -n "${lane:-}" ] && echo "== stage '$name' started (lane $lane)" >&3
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   local took=$((SECONDS - t0))
@@ -36,7 +36,7 @@ run_stage() {
     grep -E '^FAILED:|✘|: error:' "$log" | head -40 | sed "s/^/  [$name] /" >>"$scratch/failures"
   fi
   echo "== stage '$name' took $took s (total $((SECONDS - started)) s)"
-  [ -t 1 ] || echo "== stage '$name': $([ "$rc" -eq 0 ] && echo passed || echo FAILED) in $took s" >&3
+  [ -n "${lane:-}" ] && echo "== stage '$name': $([ "$rc" -eq 0 ] && echo passed || echo FAILED) in $took s" >&3
   return "$rc"
 }
 finish() {
@@ -87,12 +87,15 @@ if ! run_stage "build" bash -c "swift build -c release --build-tests $testable -
   finish; exit
 fi
 run_stage "no warnings" no_warnings "$scratch/build.log"
+# The targets' picture in docs/ is the package's graph (tools/module-graph.py draws it).
+run_stage "module graph" python3 tools/module-graph.py --check
 bin=$build/release/gridmap
 
 # Lane 1: the Swift tests (both cores while they run), then the process stages that need
 # little besides.
 lane1() {
   run_stage "swift tests" swift test -c release --skip-build $testable --scratch-path $build
+  touch "$scratch/swift-tests-done"
   # Another language's client, unmodified, over a real socket.
   run_stage redis-py python3 tools/clients/test_redis_py.py $bin
   # The store across processes: two servers on one store answering a new version (also while
@@ -112,6 +115,9 @@ lane1() {
 # planners racing (25 publishes each here; the README's figure is from 100 each), the LISTEN
 # connections killed, a host's link cut for 60 s, PostgreSQL restarted fast and immediate.
 lane2() {
+  # After the Swift tests: while they keep both cores busy, the hosts' watchers (which build
+  # versions at a lower priority) would follow the publishes late.
+  while [ ! -e "$scratch/swift-tests-done" ]; do sleep 1; done
   run_stage "several hosts on PostgreSQL" env GRIDMAP_RACE_PUBLISHES=${GRIDMAP_RACE_PUBLISHES:-25} \
     python3 tools/clients/test_multihost.py $bin
 }
@@ -130,7 +136,7 @@ lane3() {
 # mostly wait on sockets, databases, restarts and browsers.
 pids=()
 for l in 1 2 3; do
-  "lane$l" >"$scratch/lane$l.log" 2>&1 &
+  lane=$l "lane$l" >"$scratch/lane$l.log" 2>&1 &
   pids+=($!)
 done
 wait "${pids[@]}"

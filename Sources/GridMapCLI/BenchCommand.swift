@@ -2,7 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import GridMapCore
-import GridMapServer
+import GridMapRESP
 import NIOCore
 import GridMapStores
 import GridMapPlanning

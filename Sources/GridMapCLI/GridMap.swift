@@ -41,26 +41,26 @@ struct DataOptions: ParsableArguments {
     var data: String?
 
     /// The store's path, created from the data directory if it does not exist yet.
-    func storePath() throws -> String {
+    func storeLocation() throws -> String {
         do { return try StoreLocation.resolve(store: store, data: data) } catch { throw Failure(error) }
     }
 
     func snapshot() throws -> Snapshot {
-        let path = try storePath()
+        let path = try storeLocation()
         do { return try Snapshot.load(store: path) } catch { throw Failure(error) }
     }
 
     /// Prints the engine's answer to `request`, from the store's current version (read only).
     func print(_ request: some MapRequest) throws {
-        let path = try storePath()
-        do { printLine(try request.answer(MapView(MapService(storePath: path, readOnly: true)))) } catch {
+        let path = try storeLocation()
+        do { printLine(try request.answer(MapView(MapService(storeLocation: path, readOnly: true)))) } catch {
             throw Failure(error)
         }
     }
 
     /// The store, for the commands that read its history only (no version built).
     func openStore() throws -> any VersionedStore {
-        let path = try storePath()
+        let path = try storeLocation()
         do { return try Stores.open(path, readOnly: true) } catch { throw Failure(error) }
     }
 }

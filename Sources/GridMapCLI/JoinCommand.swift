@@ -63,7 +63,7 @@ struct JoinCommand: ParsableCommand {
         } catch { throw ValidationError("\(error)") }
         let maps: JoinMaps
         do {
-            let path = try options.storePath()
+            let path = try options.storeLocation()
             if date != nil {
                 maps = try JoinMaps(store: path, columns: request.columns, routed: category != nil)
             } else {

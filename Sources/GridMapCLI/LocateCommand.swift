@@ -39,13 +39,13 @@ struct LocateCommand: ParsableCommand {
         let locate = try request {
             try LocateRequest(try PointQuery(lon: lon, lat: lat, crs: crs, asOf: asof), address: address)
         }
-        let path = try options.storePath()
-        do { printLine(try locate.answer(storePath: path)) } catch { throw Failure(error) }
+        let path = try options.storeLocation()
+        do { printLine(try locate.answer(storeLocation: path)) } catch { throw Failure(error) }
     }
 
     private func snapshot() throws -> Snapshot {
         guard let asof else { return try options.snapshot() }
-        let path = try options.storePath()
+        let path = try options.storeLocation()
         do {
             return try Snapshot.load(store: path, version: try Stores.open(path, readOnly: true).resolve(asOf: asof))
         } catch { throw Failure(error) }

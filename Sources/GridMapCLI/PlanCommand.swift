@@ -40,7 +40,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     static func planner(_ data: DataOptions) throws -> Planner {
-        let path = try data.storePath()
+        let path = try data.storeLocation()
         do { return Planner(store: try Stores.open(path)) } catch { throw Failure(error) }
     }
 

@@ -3,7 +3,7 @@ import Foundation
 import GridMapCore
 import GridMapHTTP
 import GridMapNetwork
-import GridMapServer
+import GridMapRESP
 import Logging
 import NIOCore
 import NIOPosix
@@ -83,7 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
         for origin in allowedOrigins where !origin.hasPrefix("http://") && !origin.hasPrefix("https://") {
             throw ValidationError("--allowed-origin '\(origin)' is not an origin like https://host[:port]")
         }
-        let storePath = try options.storePath()
+        let storeLocation = try options.storeLocation()
         try ListenCheck.ensureFree(host: host, port: port, protocol: "RESP", option: "--port")
         if httpPort > 0 {
             try ListenCheck.ensureFree(host: httpHost, port: httpPort, protocol: "HTTP", option: "--http-port")
@@ -92,7 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
         // /readyz "loading"): a store that cannot be opened stops the start before anything listens.
         // Handed to the loader's thread and never used here again: one owner at a time.
         nonisolated(unsafe) let store: any VersionedStore
-        do { store = try Stores.open(storePath) } catch { throw Failure(error) }
+        do { store = try Stores.open(storeLocation) } catch { throw Failure(error) }
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let stats = ServerStats()
         let served = ServedMap()
@@ -107,13 +107,13 @@ struct ServeCommand: AsyncParsableCommand {
                     logger.error("the store cannot be written; lookups go on from memory, /readyz says 503",
                                  metadata: ["store": "\(problem.file)", "reason": "\(problem.message)"])
                 } else {
-                    logger.notice("the store can be written again", metadata: ["store": "\(storePath)"])
+                    logger.notice("the store can be written again", metadata: ["store": "\(storeLocation)"])
                 }
             }
             service.prepareGeocoding()
             return service
         }, serve: { [config] service in
-            try await GridMapServer(service: service, config: config, logger: logger, group: loops, stats: stats,
+            try await RESPServer(service: service, config: config, logger: logger, group: loops, stats: stats,
                                     registry: registry).run()
         })
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: resp)]

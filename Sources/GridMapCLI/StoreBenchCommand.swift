@@ -37,7 +37,7 @@ struct StoreBenchCommand: ParsableCommand {
             let dataset = try Dataset.load(directory: dir)
             let readSeconds = -t.timeIntervalSinceNow
             t = Date()
-            let store = try MapStore.create(path: scratch, from: dataset, author: "bench", message: "import")
+            let store = try SQLiteStore.create(path: scratch, from: dataset, author: "bench", message: "import")
             let importSeconds = -t.timeIntervalSinceNow
             let size0 = fileSize(scratch)
             print("data: \(dir): \(dataset.grids.count) grids, \(dataset.addresses.count) addresses")
@@ -86,7 +86,7 @@ struct StoreBenchCommand: ParsableCommand {
         let start = Date()
         var t = start
         func lap() -> String { defer { t = Date() }; return fmt(-t.timeIntervalSinceNow) }
-        let store = try MapStore(path: path, readOnly: true)
+        let store = try SQLiteStore(path: path, readOnly: true)
         let v = try store.head()
         let content = try store.content(version: v, addresses: false)
         let rows = lap()
@@ -102,7 +102,7 @@ struct StoreBenchCommand: ParsableCommand {
         _ = try snapshot.addressLibrary
         print("then, beside serving: \(snapshot.addressCount) addresses read and indexed for geocoding in \(lap()) s")
 
-        let writer = try MapStore(path: path)
+        let writer = try SQLiteStore(path: path)
         var served = snapshot
         var grids = dataset.grids
         for k in 0..<min(versions, 5) {

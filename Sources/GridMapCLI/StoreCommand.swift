@@ -71,7 +71,7 @@ struct StoreCommand: ParsableCommand {
         @OptionGroup var options: DataOptions
 
         func run() throws {
-            let path = try options.storePath()
+            let path = try options.storeLocation()
             do {
                 let store = try Stores.open(path, readOnly: true)
                 let v = try version.map { try store.resolve(asOf: $0) } ?? store.head()
@@ -155,7 +155,7 @@ struct StoreCommand: ParsableCommand {
         @OptionGroup var options: DataOptions
 
         func run() throws {
-            let path = try options.storePath()
+            let path = try options.storeLocation()
             do {
                 let report = try Stores.open(path, readOnly: true).verify()
                 print(report.serialized)
@@ -193,7 +193,7 @@ struct StoreCommand: ParsableCommand {
         @OptionGroup var options: DataOptions
 
         func run() throws {
-            let location = try options.storePath()
+            let location = try options.storeLocation()
             guard PostgresStore.isDatabase(location) else {
                 throw Failure(message: "views are made in a PostgreSQL store (--store postgresql://…); a store file "
                               + "is read by QGIS after 'gridmap store export FILE.gpkg'")

@@ -3,7 +3,7 @@ import GridMapGeometry
 import GridMapModel
 import GridMapStore
 
-/// Drafts in the database, as `MapStore`'s in its file: updated in place (work in progress),
+/// Drafts in the database, as `SQLiteStore`'s in its file: updated in place (work in progress),
 /// each save conditional on the revision the planner read.
 extension PostgresStore {
     public func createDraft(name: String, author: String, base: Int) throws -> DraftInfo {

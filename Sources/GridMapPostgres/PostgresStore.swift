@@ -3,7 +3,7 @@ import GridMapGeometry
 import GridMapModel
 import GridMapStore
 
-/// The map store in a PostgreSQL database: the same history as `MapStore`'s SQLite file, in
+/// The map store in a PostgreSQL database: the same history as `SQLiteStore`'s SQLite file, in
 /// the schema `gridmap`, so that several hosts can share it (and a standby can take over).
 ///
 /// **Layout.** As in the file: `version` (one row per version), `feature` and `address` rows
@@ -256,7 +256,7 @@ public final class PostgresStore {
                        location: Coordinate(r.double(11), r.double(12)), gridID: "")
     }
 
-    /// Version `v`'s content (as `MapStore.content`): from the version read last when v is
+    /// Version `v`'s content (as `SQLiteStore.content`): from the version read last when v is
     /// later, only the rows since then.
     public func content(version v: Int, addresses withAddresses: Bool) throws -> StoreContent {
         let usable = contents.filter { $0.content.addresses != nil || !withAddresses }
@@ -321,7 +321,7 @@ public final class PostgresStore {
         }
     }
 
-    /// Version `v`'s live addresses inside `box`, by the (lon, lat) index (see MapStore's).
+    /// Version `v`'s live addresses inside `box`, by the (lon, lat) index (see SQLiteStore's).
     public func addresses(version v: Int, in box: BoundingBox) throws -> [Address] {
         try named {
             if !placeIndexChecked {

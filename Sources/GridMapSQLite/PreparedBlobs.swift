@@ -3,7 +3,7 @@ import GridMapGeometry
 import GridMapModel
 import GridMapStore
 
-extension MapStore {
+extension SQLiteStore {
     public var keepsPreparedBlobs: Bool { true }
 
     private static let preparedSchema = """
@@ -28,7 +28,7 @@ extension MapStore {
 
     public func savePrepared(version: Int, kind: String, blob: [UInt8]) throws {
         try named {
-            try db.execute(MapStore.preparedSchema)
+            try db.execute(SQLiteStore.preparedSchema)
             try db.query("INSERT OR REPLACE INTO prepared(version, kind, data) VALUES (?, ?, ?)",
                          [.integer(version), .text(kind), .blob(blob)])
         }

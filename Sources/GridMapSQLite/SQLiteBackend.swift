@@ -3,12 +3,12 @@ import GridMapGeometry
 import GridMapModel
 import GridMapStore
 
-extension MapStore: VersionBackend {
+extension SQLiteStore: VersionBackend {
     public var location: String { path }
     public func writeRefusal() throws -> String? { readOnly ? "the store file was opened read-only" : nil }
 
     public func insert(_ version: VersionInfo, changes: ChangeSet) throws {
-        try MapStore.insertVersion(db, version, changes: changes)
+        try SQLiteStore.insertVersion(db, version, changes: changes)
     }
 
     public func didPublish(_ version: Int, content: StoreContent, dataset: Dataset?) {

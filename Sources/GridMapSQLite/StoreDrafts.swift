@@ -6,7 +6,7 @@ import GridMapStore
 /// Drafts live in the store file beside the versions, in tables of their own that, unlike
 /// history, are updated in place: a draft is work in progress. Made on first use, so a store
 /// written by an older build gains them when a planner first opens a draft.
-extension MapStore {
+extension SQLiteStore {
     package static let draftSchema = """
         CREATE TABLE IF NOT EXISTS draft(
             id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, author TEXT NOT NULL, base INTEGER NOT NULL,
@@ -24,7 +24,7 @@ extension MapStore {
 
     public func createDraft(name: String, author: String, base: Int) throws -> DraftInfo {
         try writing {
-            try db.execute(MapStore.draftSchema)
+            try db.execute(SQLiteStore.draftSchema)
             let now = Clock.nowMs
             try db.query(
                 "INSERT INTO draft(name, author, base, created_ms, updated_ms, status, revision, log) "

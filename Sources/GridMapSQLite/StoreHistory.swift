@@ -3,7 +3,7 @@ import GridMapGeometry
 import GridMapModel
 import GridMapStore
 
-extension MapStore {
+extension SQLiteStore {
     /// What takes version `head`'s content back to version `target`'s (target < head): only
     /// the features and addresses touched after `target`, each as it was then (nil where it
     /// did not exist), so a rollback reads what it undoes, not the whole map.
@@ -55,7 +55,7 @@ extension MapStore {
             try db.query(
                 "SELECT id, parent, published_ms, author, message, changed_grids, summary FROM version ORDER BY id"
             ) {
-                out.append(MapStore.versionInfo($0))
+                out.append(SQLiteStore.versionInfo($0))
             }
             return out
         }
@@ -67,7 +67,7 @@ extension MapStore {
             try db.query(
                 "SELECT id, parent, published_ms, author, message, changed_grids, summary FROM version WHERE id = ?",
                 [.integer(id)]
-            ) { found = MapStore.versionInfo($0) }
+            ) { found = SQLiteStore.versionInfo($0) }
             guard let found else {
                 throw StoreError(path, "no version \(id)", kind: .notFound, code: "unknown_version")
             }
@@ -93,11 +93,11 @@ extension MapStore {
     }
 }
 
-extension MapStore {
+extension SQLiteStore {
     public func diff(from a: Int, to b: Int) throws -> JSONValue { try contentDiff(from: a, to: b) }
 }
 
-extension MapStore {
+extension SQLiteStore {
     /// SQLite's own integrity check (the versions are read back by `verifyVersions`).
     public func backendIntegrity() throws -> JSONObject {
         try named {

@@ -20,7 +20,7 @@ package struct FileIdentity: Equatable, Sendable {
     }
 }
 
-extension MapStore {
+extension SQLiteStore {
     /// Checks that the file this connection writes is still the store at `path`, before a
     /// write starts and again before it is acknowledged. SQLite writes through the descriptors
     /// it opened: into a store file that was removed (or replaced) a publish succeeds, and is
@@ -45,7 +45,7 @@ extension MapStore {
         }
         let magic = Array("SQLite format 3\0".utf8)
         let app = header[68..<72].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        guard Array(header[0..<16]) == magic, app == UInt32(bitPattern: MapStore.applicationID) else {
+        guard Array(header[0..<16]) == magic, app == UInt32(bitPattern: SQLiteStore.applicationID) else {
             throw unusable("the store file is no longer a gridmap store (overwritten)")
         }
     }

@@ -14,7 +14,7 @@ public enum AsOf {
 
     /// The version `text` names, or the one live at the moment it names, among versions
     /// published at `times` (oldest first): the one resolution every reader of a store uses
-    /// (`MapService` from memory, `MapStore` from its table).
+    /// (`MapService` from memory, `SQLiteStore` from its table).
     public static func resolve(_ text: String, among times: [(id: Int, ms: Int64)], file: String) throws -> Int {
         let parsed = parse(text)
         if let v = parsed.version {

@@ -4,7 +4,7 @@ import GridMapModel
 
 /// The versioned map store, as the engine uses it: versions (each published on an expected
 /// parent, never rewritten), their content and the changes between them, drafts, and as-of.
-/// `MapStore` (SQLite) implements it; a second backend (PostgreSQL) implements it without
+/// `SQLiteStore` (SQLite) implements it; a second backend (PostgreSQL) implements it without
 /// touching Planning, Lookup or the skins, which see only this protocol. The watch for new
 /// versions is `head()` polled (`MapService.startWatching`).
 ///

@@ -26,7 +26,7 @@ public enum StoreCopy {
         let written: any VersionBackend = PostgresStore.isDatabase(target)
             ? try PostgresStore.create(target, content: previous, author: first.author, message: first.message,
                                        recorded: first)
-            : try MapStore.create(path: target, content: previous, author: first.author, message: first.message,
+            : try SQLiteStore.create(path: target, content: previous, author: first.author, message: first.message,
                                   recorded: first)
         progress(first)
         for v in versions.dropFirst() {

@@ -10,7 +10,7 @@ import GridMapPostgres
 public enum Stores {
     public static func open(_ location: String, readOnly: Bool = false) throws -> any VersionedStore {
         PostgresStore.isDatabase(location)
-            ? try PostgresStore(location) : try MapStore(path: location, readOnly: readOnly)
+            ? try PostgresStore(location) : try SQLiteStore(path: location, readOnly: readOnly)
     }
 
     /// Whether a store is there to open (a file that exists, a database holding the schema).
@@ -28,6 +28,6 @@ public enum Stores {
     {
         PostgresStore.isDatabase(location)
             ? try PostgresStore.create(location, from: dataset, author: author, message: message)
-            : try MapStore.create(path: location, from: dataset, author: author, message: message)
+            : try SQLiteStore.create(path: location, from: dataset, author: author, message: message)
     }
 }

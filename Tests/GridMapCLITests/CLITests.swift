@@ -202,13 +202,13 @@ func json(_ text: String) throws -> JSONValue {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = dir + "/s.gridmap"
-        try MapStore.create(path: store, from: try Dataset.load(directory: root + "/data/yufeng"), author: "t",
+        try SQLiteStore.create(path: store, from: try Dataset.load(directory: root + "/data/yufeng"), author: "t",
                             message: "t")
-        #expect(try PreparedLookup.load(store: MapStore(path: store, readOnly: true), version: 1) == nil)
+        #expect(try PreparedLookup.load(store: SQLiteStore(path: store, readOnly: true), version: 1) == nil)
         let queries = [["109.43", "24.30"], ["109.43", "24.30", "--crs", "gcj02"], ["100", "20"],
                        ["109.4500001", "24.2799999", "--asof", "1"]]
         let first = try queries.map { try gridmap(["locate", "--store", store] + $0) }
-        #expect(try PreparedLookup.load(store: MapStore(path: store, readOnly: true), version: 1) != nil)
+        #expect(try PreparedLookup.load(store: SQLiteStore(path: store, readOnly: true), version: 1) != nil)
         let again = try queries.map { try gridmap(["locate", "--store", store] + $0) }
         #expect(first.map(\.out) == again.map(\.out) && first.allSatisfy { $0.status == 0 })
         #expect(try json(again[0].out)["grid"]?["id"]?.string != nil && json(again[2].out)["grid"] == .null)

@@ -2,7 +2,7 @@ import Foundation
 import GridMapCore
 import GridMapTestSupport
 import GridMapHTTP
-import GridMapServer
+import GridMapRESP
 import Testing
 import GridMapSQLite
 import GridMapPostgres

@@ -58,7 +58,7 @@ import GridMapPlanning
 
     /// Runs every case through the three skins on `store`.
     static func check(_ cases: [Case], store: String) async throws {
-        let service = try MapService(storePath: store)
+        let service = try MapService(storeLocation: store)
         try await withRESPServer(service) { port in
             try await withServer(map: ServedMap(service)) { http in
                 for c in cases {
@@ -73,7 +73,7 @@ import GridMapPlanning
 
     static func newStore() throws -> String {
         let path = Scratch.path("skins") + ".gridmap"
-        _ = try MapStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
+        _ = try SQLiteStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
         return path
     }
 
@@ -200,10 +200,10 @@ import GridMapPlanning
         // Separate stores, the same start: each skin makes its own draft 1.
         let stores = try (0..<3).map { _ in try Self.newStore() }
         let outcomes = Collected()
-        try await withRESPServer(try MapService(storePath: stores[0])) { port in
+        try await withRESPServer(try MapService(storeLocation: stores[0])) { port in
             for c in cases { outcomes.add(0, try await Self.viaRESP(port, c.resp)) }
         }
-        try await withServer(map: ServedMap(try MapService(storePath: stores[1]))) { http in
+        try await withServer(map: ServedMap(try MapService(storeLocation: stores[1]))) { http in
             for c in cases { outcomes.add(1, try await Self.viaHTTP(http, c.http)) }
         }
         for c in cases { outcomes.add(2, try Self.viaCLI(c.cli + ["--store", stores[2]])) }

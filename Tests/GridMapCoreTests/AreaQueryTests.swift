@@ -97,7 +97,7 @@ import Testing
     }
 }
 
-@Suite struct SnapshotStoreTests {
+@Suite struct SnapshotCellTests {
     /// Readers racing with publishes always get a whole version: every answer matches the
     /// precomputed answer of the version the reader held.
     @Test func publishingSwapsWholeVersions() throws {
@@ -116,7 +116,7 @@ import Testing
             v2.version: points.map { v2.locate($0).map { v2.dataset.grids[$0].id } },
         ]
         #expect(expected[v1.version]! != expected[v2.version]!)
-        let store = SnapshotStore(v1)
+        let store = SnapshotCell(v1)
         let mismatches = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: 4) { worker in
             if worker == 0 {

@@ -12,7 +12,7 @@ import Testing
 /// A write into a store file that is gone, replaced or overwritten is refused as the server's
 /// fault (internal) naming what happened, not acknowledged and lost.
 @Suite struct StoreIntegrityTests {
-    private func draftAttempt(_ store: MapStore) -> StoreError? {
+    private func draftAttempt(_ store: SQLiteStore) -> StoreError? {
         do {
             _ = try Planner(store: store).open(name: "after", author: "t")
             return nil
@@ -49,7 +49,7 @@ import Testing
 
     @Test func theServiceReportsTheProblemAndGoesOnServing() throws {
         let (_, path) = try makeStore()
-        let service = try MapService(storePath: path)
+        let service = try MapService(storeLocation: path)
         let seen = LockedBox<[String?]>([])
         service.storeHealth.onChange { p in seen.mutate { $0.append(p?.message) } }
         service.checkStore()

@@ -11,10 +11,10 @@ import GridMapTestSupport
 @testable import GridMapPlanning
 
 /// A store file made from the committed data, one per test (each may publish).
-func makeStore() throws -> (MapStore, String) {
+func makeStore() throws -> (SQLiteStore, String) {
     let path = Scratch.directory + "/store-\(UUID().uuidString).gridmap"
     return (
-        try MapStore.create(path: path, from: StoreFixture.dataset, author: "test", message: "the committed data"), path
+        try SQLiteStore.create(path: path, from: StoreFixture.dataset, author: "test", message: "the committed data"), path
     )
 }
 
@@ -209,7 +209,7 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         #expect(back.id == 3)
         #expect(StoreContent(try store.dataset(version: 3)).changes(to: try store.content(version: 1)).isEmpty)
         // As of version 2 (or the moment it was published) the merge still answers.
-        let service = try MapService(storePath: path)
+        let service = try MapService(storeLocation: path)
         #expect(service.current.version == "3")
         let fresh = try Snapshot(dataset: try store.dataset(version: 3))
         #expect(service.current.grids.cells.directory == fresh.grids.cells.directory)
@@ -326,7 +326,7 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
         try SQLiteDatabase(path: newer).execute("PRAGMA user_version = 99")
         for (path, words) in [(garbage, "not a SQLite database"), (other, "not a gridmap store"),
                               (newer, "newer gridmap"), (dir + "/nothing-here.gridmap", "no such store file")] {
-            do { _ = try MapStore(path: path); Issue.record("opened \(path)") } catch {
+            do { _ = try SQLiteStore(path: path); Issue.record("opened \(path)") } catch {
                 #expect("\(error)".contains(path) && "\(error)".contains(words), "\(error)")
             }
         }

@@ -13,15 +13,15 @@ import Testing
 @testable import GridMapStores
 @testable import GridMapPlanning
 
-/// A real `MapStore` seen only through the protocol, with a hook after each call: what a
+/// A real `SQLiteStore` seen only through the protocol, with a hook after each call: what a
 /// second backend would be to the engine. Every call goes to the SQLite store underneath.
 final class ObservedStore: VersionedStore, @unchecked Sendable {
-    let inner: MapStore
+    let inner: SQLiteStore
     /// Called with each method's name before it runs (under the service's lock).
     var before: (String) -> Void = { _ in }
     /// Called with each method's name after it returned (still under the service's lock).
     var after: (String) -> Void = { _ in }
-    init(_ inner: MapStore) { self.inner = inner }
+    init(_ inner: SQLiteStore) { self.inner = inner }
 
     private func call<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
         before(name)
@@ -91,7 +91,7 @@ final class ObservedStore: VersionedStore, @unchecked Sendable {
 @Suite(.serialized) struct VersionedStoreTests {
     static func store() throws -> ObservedStore {
         let path = Scratch.path("protocol") + ".gridmap"
-        return ObservedStore(try MapStore.create(path: path, from: StoreFixture.dataset, author: "t", message: "t"))
+        return ObservedStore(try SQLiteStore.create(path: path, from: StoreFixture.dataset, author: "t", message: "t"))
     }
 
     /// A new draft through the engine's front door, as a skin opens one.

@@ -1,7 +1,7 @@
 import Foundation
 import GridMapCore
 import GridMapTestSupport
-import GridMapServer
+import GridMapRESP
 import Hummingbird
 import Testing
 @testable import GridMapHTTP
@@ -44,8 +44,8 @@ import GridMapPlanning
     @Test func aBrokenStoreIsTheServersFault() async throws {
         let path = NSTemporaryDirectory() + "/gridmap-broken-\(UUID().uuidString).gridmap"
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
-        _ = try MapStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
-        let service = try MapService(storePath: path)
+        _ = try SQLiteStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
+        let service = try MapService(storeLocation: path)
         try await withServer(map: ServedMap(service)) { client in
             #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
             // Overwritten in place with garbage, its pages not in SQLite's cache.

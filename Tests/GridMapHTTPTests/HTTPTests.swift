@@ -2,7 +2,7 @@ import Foundation
 import GridMapCore
 import GridMapTestSupport
 import GridMapHTTP
-import GridMapServer
+import GridMapRESP
 import Hummingbird
 import Logging
 import Testing
@@ -76,8 +76,8 @@ import GridMapPlanning
                     == .serviceUnavailable)
             let store = NSTemporaryDirectory() + "/gridmap-http-\(UUID().uuidString).gridmap"
             defer { try? FileManager.default.removeItem(atPath: store) }
-            try MapStore.create(path: store, from: snapshot.dataset, author: "test", message: "test")
-            loading.set(try MapService(storePath: store))
+            try SQLiteStore.create(path: store, from: snapshot.dataset, author: "test", message: "test")
+            loading.set(try MapService(storeLocation: store))
             let ready = try await client.execute(uri: "/readyz", method: .get)
             let readyBody = try json(ready)
             #expect(ready.status == .ok && readyBody["data_version"]?.string == "1")
@@ -139,7 +139,7 @@ import GridMapPlanning
     @Test func draftsImpactAndValidationForPlannersOnly() async throws {
         let path = NSTemporaryDirectory() + "/gridmap-plan-\(UUID().uuidString).gridmap"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try MapStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
+        let store = try SQLiteStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
         let planner = Planner(store: store)
         let draft = try planner.open(name: "调整", author: "张规划").id
         try planner.apply(.split(grid: "450203004002006", line: GeometryInput.parse(
@@ -147,7 +147,7 @@ import GridMapPlanning
         try planner.apply(.setAttribute(grid: "450203004002001", field: "households", value: "5"), to: draft)
         var access = Credentials()
         access.plannerPassword = "p1an"
-        try await withServer(map: ServedMap(try MapService(storePath: path)), access: access) { client in
+        try await withServer(map: ServedMap(try MapService(storeLocation: path)), access: access) { client in
             let planner: HTTPFields = [.authorization: "Basic " + Data("planner:p1an".utf8).base64EncodedString()]
             let asReader = try await client.execute(uri: "/api/plan/drafts", method: .get)
             #expect(asReader.status == .forbidden)

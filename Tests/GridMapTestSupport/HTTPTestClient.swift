@@ -4,7 +4,7 @@ import Glibc
 import Foundation
 import GridMapCore
 import GridMapHTTP
-import GridMapServer
+import GridMapRESP
 import HTTPTypes
 import Hummingbird
 import Logging

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Foundation
 import GridMapCore
-import GridMapServer
+import GridMapRESP
 import Logging
 import ServiceLifecycle
 import GridMapSQLite
@@ -49,7 +49,7 @@ public func withRESPServer(_ service: MapService, config: ServerConfig = ServerC
     var config = config
     config.port = 0
     let (ports, listening) = AsyncStream.makeStream(of: Int.self)
-    let server = GridMapServer(service: service, config: config, logger: Logger(label: "test"),
+    let server = RESPServer(service: service, config: config, logger: Logger(label: "test"),
                                onListening: { address in listening.yield(address.port ?? 0) })
     let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "test")))
     let running = Task { try await group.run() }

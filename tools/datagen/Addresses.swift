@@ -1,4 +1,6 @@
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 struct Road { var name: String; var points: [Coordinate] }  // metres in the frame
 

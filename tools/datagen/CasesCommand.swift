@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// Case-like records as a district's platform exports them, for bulk-join benchmarks: an id, a
 /// report time, a category, a title (some with commas, quotes or a line break, so quoted), the

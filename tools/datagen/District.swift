@@ -1,4 +1,6 @@
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// Everything generated about the administrative layers, before addresses and resources.
 struct District {

@@ -1,5 +1,7 @@
 import Foundation
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// A local metric frame (metres east and north of a centre) for generating shapes; an
 /// exact affine map, so shared vertices stay shared when converted back.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 @main
 struct DataGen: ParsableCommand {

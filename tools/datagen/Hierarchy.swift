@@ -1,4 +1,6 @@
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// Grids sharing at least one boundary segment, with the shared length in lattice units.
 /// Segments are compared exactly, which works because neighbours carry identical vertices.

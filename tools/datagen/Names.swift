@@ -1,4 +1,6 @@
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// Synthetic but plausible names. None of them is taken from the real district's records.
 enum Names {

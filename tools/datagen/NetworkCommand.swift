@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// `gridmap-datagen network`: one network (一张网) for a district already generated: seven
 /// departments, their units' areas (Voronoi cells of their own seeds, clipped to the outline,

@@ -1,5 +1,7 @@
 import Foundation
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// Writes the dataset in the documented layout (README, "Data layout"): GeoJSON with one
 /// feature per line, WGS 84 lon/lat on the 1e-7° lattice, grids sorted by code.

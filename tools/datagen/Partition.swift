@@ -1,4 +1,6 @@
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// Cuts the outline into one polygon per seed: Voronoi cells, densified and bent by the warp
 /// (so boundaries wander like real ones), clipped to the outline, with any piece cut off

@@ -1,4 +1,6 @@
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 struct ResourceDraft {
     var id: String, name: String, kind: String, grid: Int, contact: String?, point: Coordinate  // lon/lat

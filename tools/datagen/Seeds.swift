@@ -1,4 +1,6 @@
 import GridMapCore
+import GridMapStores
+import GridMapPlanning
 
 /// Grid seed points: drawn by density, each the best of several candidates (farthest from
 /// the points already placed, relative to the local spacing), which spreads them evenly

@@ -19,13 +19,13 @@ package struct JoinRoutes: Sendable {
     private let short: [UInt64: Int]
     private let byText: [String: Int]
     /// Each category's department layer; nil for a 属地 category or a department without units.
-    private let layers: [ServiceNetwork.UnitLayer?]
+    private let layers: [DepartmentUnits.UnitLayer?]
     /// Per category: the columns for each unit of its layer, and last for no unit covering.
     package let csv: [PackedBytes], json: [PackedBytes]
     /// The columns of a row in no grid: empty.
     package let blankCSV: [UInt8], blankJSON: [UInt8]
 
-    package init(_ network: ServiceNetwork) {
+    package init(_ network: DepartmentUnits) {
         let parts = network.parts
         var short: [UInt64: Int] = [:], byText: [String: Int] = [:]
         for (k, c) in parts.categories.enumerated() {

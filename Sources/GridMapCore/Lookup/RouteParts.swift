@@ -33,7 +33,7 @@ package final class RouteParts: Sendable {
     }
 
     package final class DepartmentPart: Sendable {
-        let layer: ServiceNetwork.UnitLayer
+        let layer: DepartmentUnits.UnitLayer
         /// Each unit's `{"id":…,"duty_phone":…}`, in the layer's order.
         let units: PackedBytes
         /// Each unit's id as a JSON string.
@@ -41,7 +41,7 @@ package final class RouteParts: Sendable {
         /// Each unit's staff, by resource id.
         let staff: [[Staff]]
 
-        init(layer: ServiceNetwork.UnitLayer, units: PackedBytes, ids: PackedBytes, staff: [[Staff]]) {
+        init(layer: DepartmentUnits.UnitLayer, units: PackedBytes, ids: PackedBytes, staff: [[Staff]]) {
             (self.layer, self.units, self.ids, self.staff) = (layer, units, ids, staff)
         }
     }
@@ -62,7 +62,7 @@ package final class RouteParts: Sendable {
     package let chains: PackedBytes
     package static let rule = "closed areas; among those covering the point, the lowest id"
 
-    package init(_ d: Dataset, layers: [String: ServiceNetwork.UnitLayer], departments byID: [String: Department],
+    package init(_ d: Dataset, layers: [String: DepartmentUnits.UnitLayer], departments byID: [String: Department],
          workers: [[Int]], gridByID: [String: Int], communityByID: [String: Int], streetByID: [String: Int],
          ending: [UInt8]) {
         let names = layers.keys.sorted()

@@ -8,7 +8,7 @@ import GridMapStores
 
 /// One published version of a district's data with its indexes: immutable, so any number
 /// of threads query it without locks. A new version is built beside it and swapped in
-/// whole (see `SnapshotStore`). A class, so handing it out is one reference count.
+/// whole (see `SnapshotCell`). A class, so handing it out is one reference count.
 public final class Snapshot: Sendable {
     public let dataset: Dataset
     public let grids: GridIndex
@@ -31,7 +31,7 @@ public final class Snapshot: Sendable {
     /// Where the addresses come from when they are not in `dataset` (served from a store).
     public let addressSource: AddressSource?
     /// Departments, units and categories, indexed; nil for a district without them.
-    public let network: ServiceNetwork?
+    public let network: DepartmentUnits?
     /// The address library, built on first use (geocoding is optional work).
     private let library = Mutex<AddressLibrary?>(nil)
     private let libraryBuilt = Atomic<Bool>(false)
@@ -107,7 +107,7 @@ public final class Snapshot: Sendable {
         } else {
             resourceHeads = Snapshot.resourceHeads(data.resources)
         }
-        network = try ServiceNetwork(data, workers: workers, gridByID: gridByID, communityByID: communityByID,
+        network = try DepartmentUnits(data, workers: workers, gridByID: gridByID, communityByID: communityByID,
                                      streetByID: streetByID, ending: ending, previous: previous?.network)
     }
 

@@ -161,9 +161,9 @@ extension LocateRequest {
     /// A one-off LOCATE on a store file (`gridmap locate`): from the version's prepared index
     /// and replies when the store has them (milliseconds: no version is built), else from the
     /// version built, whose prepared index is then saved for the next one.
-    public func answer(storePath: String) throws -> [UInt8] {
+    public func answer(storeLocation: String) throws -> [UInt8] {
         let p = try point.wgs84()  // the point first, as every skin checks it
-        let store = try Stores.open(storePath, readOnly: true)
+        let store = try Stores.open(storeLocation, readOnly: true)
         let version = try point.asOf.map { try store.resolve(asOf: $0) } ?? store.head()
         // The prepared index is kept in store files only (a database serves long-running servers).
         let prepares = nearestAddress == nil && store.keepsPreparedBlobs
@@ -171,11 +171,11 @@ extension LocateRequest {
             return Array(prepared.locationText(grid: prepared.locate(p), point: p, input: point.input,
                                                crs: try point.crs()).utf8)
         }
-        let snapshot = try Snapshot.load(store: storePath, version: version)
+        let snapshot = try Snapshot.load(store: storeLocation, version: version)
         let answer = try LocateRequest(PointQuery(lon: point.input.x, lat: point.input.y, crs: point.crsName),
                                        address: nearestAddress?.radius).answer(MapView(MapService(snapshot: snapshot)))
         // Saved through a store opened for writing, when this process may write it.
-        if prepares, let writable = try? Stores.open(storePath) {
+        if prepares, let writable = try? Stores.open(storeLocation) {
             PreparedLookup.save(snapshot, store: writable, version: version)
         }
         return answer

@@ -40,8 +40,8 @@ public final class MapService: Sendable {
     /// clients (or abusive ones) made the heap grow to is returned within about this long.
     public static let trimIntervalSeconds = 30.0
 
-    public let storePath: String
-    public let snapshots: SnapshotStore
+    public let storeLocation: String
+    public let snapshots: SnapshotCell
     public let asOfCapacity: Int
     private let store: LockedStore?
     private let refreshing = NSLock()
@@ -72,37 +72,37 @@ public final class MapService: Sendable {
     /// safety net for a hint that is lost, not the way versions normally arrive.
     public static let safetyPollInterval = Duration.seconds(1)
 
-    /// Opens the store at `storePath` (a file or a database, see `Stores`) and builds its
+    /// Opens the store at `storeLocation` (a file or a database, see `Stores`) and builds its
     /// current version (`readOnly`: for
     /// one-off commands that only read).
-    public convenience init(storePath: String, asOfCapacity: Int = MapService.defaultAsOfCapacity,
+    public convenience init(storeLocation: String, asOfCapacity: Int = MapService.defaultAsOfCapacity,
                             readOnly: Bool = false) throws {
-        try self.init(store: try Stores.open(storePath, readOnly: readOnly), asOfCapacity: asOfCapacity)
+        try self.init(store: try Stores.open(storeLocation, readOnly: readOnly), asOfCapacity: asOfCapacity)
     }
 
     /// Serves `store` (any backend), building its current version. The service owns the store
     /// from then on: nothing else may use it (its calls are serialised by the service's lock).
     public init(store: any VersionedStore, asOfCapacity: Int = MapService.defaultAsOfCapacity) throws {
-        storePath = store.location
+        storeLocation = store.location
         self.asOfCapacity = max(1, asOfCapacity)
         let locked = LockedStore(store, health: storeHealth)
         let snapshot = try MapService.build(version: try locked.head(), store: locked, reuse: nil)
         versionTimes = Mutex(try locked.versions().map { ($0.id, $0.publishedMs) })
         releaseFreedMemory()
         self.store = locked
-        snapshots = SnapshotStore(snapshot)
+        snapshots = SnapshotCell(snapshot)
         writeRefusal = try locked.writeRefusal()
     }
 
     /// Serves one snapshot held in memory, with no store behind it (benchmarks and tests of
     /// the lookup path): store commands answer that there is no store.
     public init(snapshot: Snapshot) {
-        storePath = "(memory)"
+        storeLocation = "(memory)"
         asOfCapacity = 1
         store = nil
         writeRefusal = "this map is served from memory, not from a store"
         versionTimes = Mutex([(Int(snapshot.version) ?? 0, 0)])
-        snapshots = SnapshotStore(snapshot)
+        snapshots = SnapshotCell(snapshot)
     }
 
     public var current: Snapshot { snapshots.current }
@@ -129,7 +129,7 @@ public final class MapService: Sendable {
     /// The store, each call under its lock (`LockedStore`); a lasting problem a call meets is
     /// recorded in `storeHealth`.
     public func versionedStore() throws -> any VersionedStore {
-        guard let store else { throw MapService.noStore(storePath) }
+        guard let store else { throw MapService.noStore(storeLocation) }
         return store
     }
 
@@ -141,7 +141,7 @@ public final class MapService: Sendable {
     /// see one state, such as a version and the versions before it). `body` must not keep the
     /// store, nor call this service's store (the lock is not reentrant).
     public func withStore<T>(_ body: (any VersionedStore) throws -> T) throws -> T {
-        guard let store else { throw MapService.noStore(storePath) }
+        guard let store else { throw MapService.noStore(storeLocation) }
         return try store.withLock(body)
     }
 
@@ -328,7 +328,7 @@ public final class MapService: Sendable {
     /// The version `text` names or that was live at the moment it names (see `AsOf`),
     /// resolved in memory: no store access, so it may run on an event loop.
     public func resolve(asOf text: String) throws -> Int {
-        try AsOf.resolve(text, among: versionTimes.withLock { $0 }, file: storePath)
+        try AsOf.resolve(text, among: versionTimes.withLock { $0 }, file: storeLocation)
     }
 
     /// Version `version`'s snapshot if it is current or cached (no build, no store access).

@@ -3,7 +3,7 @@ import GridMapCore
 import GridMapTestSupport
 import Testing
 
-@testable import GridMapServer
+@testable import GridMapRESP
 import GridMapSQLite
 import GridMapPostgres
 import GridMapStores

@@ -2,7 +2,7 @@ import Dispatch
 import GridMapCore
 import NIOCore
 import Testing
-@testable import GridMapServer
+@testable import GridMapRESP
 import GridMapSQLite
 import GridMapPostgres
 import GridMapStores

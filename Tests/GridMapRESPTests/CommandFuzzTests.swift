@@ -1,7 +1,7 @@
 import GridMapCore
 import NIOCore
 import Testing
-@testable import GridMapServer
+@testable import GridMapRESP
 import GridMapSQLite
 import GridMapPostgres
 import GridMapStores

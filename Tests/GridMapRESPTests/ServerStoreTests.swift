@@ -1,7 +1,7 @@
 import Foundation
 import GridMapCore
 import Testing
-@testable import GridMapServer
+@testable import GridMapRESP
 import GridMapSQLite
 import GridMapPostgres
 import GridMapStores
@@ -18,7 +18,7 @@ import GridMapPlanning
 
     /// Publishes a new name for `grid` straight into the store file, as another process would.
     static func rename(_ grid: String, to name: String, in path: String) throws -> VersionInfo {
-        let store = try MapStore(path: path)
+        let store = try SQLiteStore(path: path)
         let head = try store.head()
         let g = try #require(try store.dataset(version: head).grids.first { $0.id == grid })
         var props = g.properties
@@ -124,7 +124,7 @@ import GridMapPlanning
             Issue.record("reader rolled back"); return
         }
         #expect(noperm.hasPrefix("NOPERM"))
-        let store = try MapStore(path: path)
+        let store = try SQLiteStore(path: path)
         _ = try Self.rename(Self.pointInGrid().1, to: "甲", in: path)
         #expect(throws: StaleVersionError.self) {
             try store.publish(ChangeSet(), parent: 1, author: "late", message: "stale")

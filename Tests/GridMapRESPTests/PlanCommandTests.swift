@@ -2,7 +2,7 @@ import Foundation
 import GridMapCore
 import Testing
 
-@testable import GridMapServer
+@testable import GridMapRESP
 import GridMapSQLite
 import GridMapPostgres
 import GridMapStores

@@ -7,7 +7,7 @@ import GridMapPlanning
 /// handles it uses are that thread's (`ThreadResources`), shared by its connections.
 final class Session {
     let service: MapService
-    var store: SnapshotStore { service.snapshots }
+    var store: SnapshotCell { service.snapshots }
     let config: ServerConfig
     let stats: ServerStats
     var role: Role

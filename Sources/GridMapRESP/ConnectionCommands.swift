@@ -151,7 +151,7 @@ enum ConnectionCommands {
             "crs_known_answers:\(Transformer.knownAnswers)", "crs_known_answers_max:\(Transformer.knownCapacity)", "",
             "# Data", "data_version:\(snapshot.version)", "district:\(d.districtID) \(d.districtName)",
             // The path is the operator's business: planners see it, readers do not.
-            "store:\(s.role >= .planner ? s.service.storePath : "(shown to planners)")",
+            "store:\(s.role >= .planner ? s.service.storeLocation : "(shown to planners)")",
             "store_writable:\(s.service.storeWritable ? 1 : 0)",
             "publishes_seen:\(s.service.publishes.load(ordering: .relaxed))",
             // Following the store: the newest version heard of, and how far behind it this server is.

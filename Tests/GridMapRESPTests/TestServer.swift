@@ -4,7 +4,7 @@ import GridMapTestSupport
 import Logging
 import NIOCore
 import ServiceLifecycle
-@testable import GridMapServer
+@testable import GridMapRESP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,7 +19,7 @@ enum Fixture {
     static let templateStore: String = {
         let path = Scratch.directory + "/template.gridmap"
         try? FileManager.default.removeItem(atPath: path)
-        try! MapStore.create(path: path, from: try! Dataset.load(directory: root + "/data/yufeng"), author: "test",
+        try! SQLiteStore.create(path: path, from: try! Dataset.load(directory: root + "/data/yufeng"), author: "test",
                              message: "the committed data")
         return path
     }()
@@ -37,7 +37,7 @@ enum Fixture {
 
 /// A real server on an ephemeral loopback port, run by a ServiceGroup as in production.
 final class TestServer: Sendable {
-    let server: GridMapServer
+    let server: RESPServer
     let group: ServiceGroup
     let port: Int
     let task: Task<Void, Error>
@@ -48,11 +48,11 @@ final class TestServer: Sendable {
         var config = ServerConfig()
         config.port = 0
         configure(&config)
-        let service = try MapService(storePath: store ?? Fixture.freshStore())
+        let service = try MapService(storeLocation: store ?? Fixture.freshStore())
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let server = GridMapServer(service: service, config: config, logger: logger) { address in
+        let server = RESPServer(service: service, config: config, logger: logger) { address in
             continuation.yield(address.port ?? 0)
         }
         let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger))
@@ -62,7 +62,7 @@ final class TestServer: Sendable {
         return TestServer(server: server, group: group, port: port, task: task)
     }
 
-    private init(server: GridMapServer, group: ServiceGroup, port: Int, task: Task<Void, Error>) {
+    private init(server: RESPServer, group: ServiceGroup, port: Int, task: Task<Void, Error>) {
         self.server = server; self.group = group; self.port = port; self.task = task
     }
 

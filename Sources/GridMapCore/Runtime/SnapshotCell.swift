@@ -8,7 +8,7 @@ import GridMapStores
 /// reference) and runs its whole query on that version without any lock; `publish` swaps in a
 /// version built beside the old one, which stays alive until its last reader lets go. So a
 /// lookup never sees half of an update, and an update never waits for lookups.
-public final class SnapshotStore: Sendable {
+public final class SnapshotCell: Sendable {
     private let state: Mutex<Snapshot>
 
     public init(_ snapshot: Snapshot) { state = Mutex(snapshot) }

@@ -20,8 +20,8 @@ import GridMapStore
 /// any may publish: `BEGIN IMMEDIATE` makes publishes one at a time, and each states the
 /// version it expects to replace.
 ///
-/// One `MapStore` is one SQLite connection: use it from one thread at a time.
-public final class MapStore {
+/// One `SQLiteStore` is one SQLite connection: use it from one thread at a time.
+public final class SQLiteStore {
     public static let applicationID: Int32 = 0x474D_4150  // "GMAP"
     public static let schemaVersion = 1
 
@@ -53,13 +53,13 @@ public final class MapStore {
             db.busyTimeout(milliseconds: 10_000)
             let app = try db.scalar("PRAGMA application_id") ?? 0
             let schema = try db.scalar("PRAGMA user_version") ?? 0
-            guard app == Int(MapStore.applicationID) else {
+            guard app == Int(SQLiteStore.applicationID) else {
                 throw StoreError(path, "not a gridmap store (SQLite application_id \(app)); "
                                  + "create one with 'gridmap store import'", kind: .badRequest, code: "not_a_store")
             }
-            guard schema <= MapStore.schemaVersion else {
+            guard schema <= SQLiteStore.schemaVersion else {
                 throw StoreError(path, "written by a newer gridmap (store schema \(schema); "
-                                 + "this build reads up to \(MapStore.schemaVersion))")
+                                 + "this build reads up to \(SQLiteStore.schemaVersion))")
             }
             if !readOnly {
                 // SQLite opens a file it may not write read-only without a word; say so now,
@@ -67,18 +67,18 @@ public final class MapStore {
                 guard !db.isReadOnly, access(path, W_OK) == 0,
                       access((path as NSString).deletingLastPathComponent.isEmpty ? "."
                              : (path as NSString).deletingLastPathComponent, W_OK) == 0
-                else { throw MapStore.readOnlyError(path) }
+                else { throw SQLiteStore.readOnlyError(path) }
                 try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
             }
         } catch let e as StoreError { throw e } catch let e as SQLiteError {
-            throw MapStore.storeError(path, e)
+            throw SQLiteStore.storeError(path, e)
         }
     }
 
     /// Creates a new store at `path` holding `dataset` as version 1. The file is built beside
     /// its final name and renamed into place when complete: a killed import leaves no store.
     @discardableResult
-    public static func create(path: String, from dataset: Dataset, author: String, message: String) throws -> MapStore {
+    public static func create(path: String, from dataset: Dataset, author: String, message: String) throws -> SQLiteStore {
         let derived = try dataset.derivingShapes()
         return try create(path: path, content: StoreContent(derived), author: author, message: message, recorded: nil)
     }
@@ -86,7 +86,7 @@ public final class MapStore {
     /// Creates a store whose version 1 is `content` (as `recorded` says, for a copy of
     /// another store's history), built beside its final name and renamed into place.
     package static func create(path: String, content: StoreContent, author: String, message: String,
-                       recorded: VersionInfo?) throws -> MapStore {
+                       recorded: VersionInfo?) throws -> SQLiteStore {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw StoreError(path, "already exists", kind: .conflict, code: "store_exists")
         }
@@ -116,7 +116,7 @@ public final class MapStore {
             throw StoreError(path, "cannot create: \(reason)")
         }
         try? FileManager.default.removeItem(atPath: partial)
-        return try MapStore(path: path)
+        return try SQLiteStore(path: path)
     }
 
     package static let schema = """
@@ -150,7 +150,7 @@ public final class MapStore {
 
     /// Runs a store operation, naming the file in any SQLite error.
     package func named<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as SQLiteError { throw MapStore.storeError(path, e) }
+        do { return try body() } catch let e as SQLiteError { throw SQLiteStore.storeError(path, e) }
     }
 
     /// A SQLite failure as a store error: the server's fault, the file named, read-only and
@@ -222,9 +222,9 @@ public final class MapStore {
                 }
             }
             guard base.addresses != nil else { return base }
-            try db.query("SELECT \(MapStore.addressColumns) FROM address WHERE since > ? AND since <= ? ORDER BY since",
+            try db.query("SELECT \(SQLiteStore.addressColumns) FROM address WHERE since > ? AND since <= ? ORDER BY since",
                          [.integer(after), .integer(v)]) { s in
-                base.addresses![s.text(0)] = MapStore.address(s)
+                base.addresses![s.text(0)] = SQLiteStore.address(s)
             }
             return base
         }
@@ -274,12 +274,12 @@ public final class MapStore {
         try named {
             var out: [Address] = []
             var pending: Address?, pendingID = ""
-            try db.query("SELECT \(MapStore.addressColumns) FROM address WHERE since <= ? ORDER BY id, since",
+            try db.query("SELECT \(SQLiteStore.addressColumns) FROM address WHERE since <= ? ORDER BY id, since",
                          [.integer(v)]) { s in
                 let id = s.text(0)
                 if id != pendingID, let a = pending { out.append(a) }
                 pendingID = id
-                pending = MapStore.address(s)
+                pending = SQLiteStore.address(s)
             }
             if let pending { out.append(pending) }
             return out
@@ -293,12 +293,12 @@ public final class MapStore {
             try ensurePlaceIndex()
             var out: [Address] = []
             try db.query(
-                "SELECT \(MapStore.addressColumnsOfA) FROM address a "
+                "SELECT \(SQLiteStore.addressColumnsOfA) FROM address a "
                     + "WHERE a.lon BETWEEN ? AND ? AND a.lat BETWEEN ? AND ? AND a.since <= ? "
                     + "AND a.since = (SELECT max(since) FROM address b WHERE b.id = a.id AND b.since <= ?)",
                 [.real(box.minX), .real(box.maxX), .real(box.minY), .real(box.maxY), .integer(v), .integer(v)]
             ) { s in
-                if let a = MapStore.address(s) { out.append(a) }
+                if let a = SQLiteStore.address(s) { out.append(a) }
             }
             return out.sorted { $0.id < $1.id }
         }
@@ -332,7 +332,7 @@ public final class MapStore {
         let count = try version(v).summary["counts"]?["addresses"]?.int ?? 0
         let path = self.path
         return AddressSource(revision: revision, count: count) {
-            try MapStore(path: path, readOnly: true).addresses(version: v)
+            try SQLiteStore(path: path, readOnly: true).addresses(version: v)
         }
     }
 

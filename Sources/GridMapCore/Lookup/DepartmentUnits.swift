@@ -9,7 +9,7 @@ import GridMapStores
 /// the lowest id) and a `ClearCells` raster that decides most points with one read, the
 /// catalogue by code, each unit's staff, and the parts of a ROUTE reply that depend only on the
 /// version (`RouteParts`). Immutable, like its snapshot.
-public final class ServiceNetwork: Sendable {
+public final class DepartmentUnits: Sendable {
     public let departments: [String: Department]
     public let categories: [String: Category]
     /// Each department's units in id order, indexed.
@@ -51,7 +51,7 @@ public final class ServiceNetwork: Sendable {
     /// Nil when the dataset has no units and no categories: nothing to route. `previous`'s
     /// layers are taken over when its units are these (a publish that changes grids only).
     package init?(_ d: Dataset, workers: [[Int]], gridByID: [String: Int], communityByID: [String: Int],
-          streetByID: [String: Int], ending: [UInt8], previous: ServiceNetwork?) throws {
+          streetByID: [String: Int], ending: [UInt8], previous: DepartmentUnits?) throws {
         guard !d.categories.isEmpty || !d.units.isEmpty else { return nil }
         departments = Dictionary(d.departments.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         categories = Dictionary(d.categories.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
@@ -87,7 +87,7 @@ public final class ServiceNetwork: Sendable {
         for k in layer.units.indices where k != except {
             let b = layer.boxes[k]
             guard p.x >= b.minX - dx, p.x <= b.maxX + dx, p.y >= b.minY - dy, p.y <= b.maxY + dy else { continue }
-            let d = ServiceNetwork.distance(p, to: layer.units[k].shape, scale: m)
+            let d = DepartmentUnits.distance(p, to: layer.units[k].shape, scale: m)
             if d <= metres { out.append((k, d)) }
         }
         return out.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }

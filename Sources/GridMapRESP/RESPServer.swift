@@ -13,7 +13,7 @@ import GridMapPlanning
 /// The RESP server as a ServiceLifecycle service: `run()` listens until graceful shutdown
 /// (SIGINT/SIGTERM through the ServiceGroup), then stops accepting, lets every connection
 /// answer what it has read, closes them and returns.
-public final class GridMapServer: Service, Sendable {
+public final class RESPServer: Service, Sendable {
     public let service: MapService
     public let config: ServerConfig
     public let stats: ServerStats
@@ -70,7 +70,7 @@ public final class GridMapServer: Service, Sendable {
         logger.info(
             "gridmap listening",
             metadata: [
-                "address": "\(address)", "store": "\(service.storePath)", "data_version": "\(service.current.version)",
+                "address": "\(address)", "store": "\(service.storeLocation)", "data_version": "\(service.current.version)",
                 "grids": "\(d.grids.count)",
                 "communities": "\(d.communities.count)", "streets": "\(d.streets.count)",
                 "resources": "\(d.resources.count)",
