@@ -1,6 +1,8 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+let crossModule: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "gridmap",
     platforms: [.macOS(.v15)],
@@ -37,7 +39,11 @@ let package = Package(
         // a dependency the other way is a compiler error (docs/ARCHITECTURE.md draws the graph
         // from `swift package dump-package`).
         // Geometry and coordinates: GEOS, PROJ, GeoJSON and JSON, the grid index, support.
-        .target(name: "GridMapGeometry", dependencies: ["CGEOS", "CPROJ", "CGridMapSupport"]),
+        // Full cross-module optimisation in release builds of the targets on the lookup path: the
+        // small functions a LOCATE calls across targets (the index, number parsing and writing)
+        // are then inlined where they are called, as they were when they shared one module.
+        .target(name: "GridMapGeometry", dependencies: ["CGEOS", "CPROJ", "CGridMapSupport"],
+                swiftSettings: crossModule),
         // The model: the dataset, the departments' network types, change sets, typed errors.
         .target(name: "GridMapModel", dependencies: ["GridMapGeometry"]),
         // The versioned store: the backend protocol and the version algorithm, written once.
@@ -52,7 +58,7 @@ let package = Package(
         // runtime that serves them (the snapshot cell, the watcher, the publish queue).
         .target(name: "GridMapCore", dependencies: [
             "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapStores", "CGridMapSupport",
-        ]),
+        ], swiftSettings: crossModule),
         // Planning: drafts, the redrawing operations, validation, impact, publication.
         .target(name: "GridMapPlanning", dependencies: ["GridMapCore", "GridMapStores", "GridMapSQLite"]),
         // The RESP server: a thin network skin over GridMapCore. Its release build skips Swift's
