@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "gridmap", targets: ["GridMapCLI"]),
         .executable(name: "gridmap-datagen", targets: ["GridMapDataGen"]),
+        .executable(name: "gridmap-bench", targets: ["GridMapBench"]),
         .library(name: "GridMapCore", targets: ["GridMapCore"]),
     ],
     dependencies: [
@@ -109,6 +110,12 @@ let package = Package(
             // dynamic loader spent resolving the shared Swift libraries' symbols (perf stat -r 10).
             swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))],
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]),
+        // The benchmarks, apart from the shipped command (tools/serve.sh builds only `gridmap`).
+        .executableTarget(
+            name: "GridMapBench",
+            dependencies: ["GridMapCore", "GridMapStores", "GridMapSQLite", "GridMapPlanning", "GridMapRESP",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "NIOCore", package: "swift-nio")]),
         .executableTarget(
             name: "GridMapDataGen",
             dependencies: ["GridMapCore", "GridMapStores", "GridMapPlanning",

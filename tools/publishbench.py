@@ -6,7 +6,7 @@ Imports DIR into a new store, serves it, and runs redis-benchmark (50 connection
 unpipelined LOCATE) in interleaved rounds: quiet, then with a planner connection publishing a
 version every second (ROLLBACK alternately to versions 1 and 2, each a new version changing
 one grid). With --store, a copy of that store is served instead (its versions 1 and 2 must
-differ, as those of `gridmap store bench` do: use it for the 100× data).
+differ, as those of `gridmap-bench store` do: use it for the 100× data).
 Prints throughput and p99 of each, the drop, and the time from each publish to
 the first LOCATE answered from the new version (a separate connection polls every 2 ms from
 the moment the publish is sent).

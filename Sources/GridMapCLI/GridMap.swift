@@ -12,7 +12,7 @@ struct GridMap: AsyncParsableCommand {
         subcommands: [
             LocateCommand.self, GeocodeCommand.self, ServeCommand.self, NearbyCommand.self, ConvertCommand.self,
             ReverseCommand.self, RouteCommand.self, RouteAddressCommand.self, GridCommand.self, GridsCommand.self, NeighboursCommand.self, AreaCommand.self,
-            JoinCommand.self, StoreCommand.self, PlanCommand.self, BenchCommand.self,
+            JoinCommand.self, StoreCommand.self, PlanCommand.self,
         ])
 
     /// ArgumentParser's entry point, with the engine's errors given their exit status.

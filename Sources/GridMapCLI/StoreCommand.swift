@@ -12,7 +12,7 @@ struct StoreCommand: ParsableCommand {
         commandName: "store",
         abstract: "The map store: every version of the map, imported, exported, compared and rolled back.",
         subcommands: [Import.self, Export.self, Versions.self, Show.self, Diff.self, Rollback.self, Verify.self,
-                      Copy.self, Views.self, StoreBenchCommand.self])
+                      Copy.self, Views.self])
 
     /// Options of the commands that write a version.
     struct Authorship: ParsableArguments {

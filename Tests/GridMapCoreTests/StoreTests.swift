@@ -333,7 +333,7 @@ func run(_ tool: String, _ arguments: [String]) -> String? {
     }
 
     /// What a version costs: each of these changes one grid's boundary (and so its
-    /// community's and street's derived shapes). `gridmap store bench` runs 1,000 of them.
+    /// community's and street's derived shapes). `gridmap-bench store` runs 1,000 of them.
     @Test func aVersionStoresWhatItChanges() throws {
         let (store, path) = try makeStore()
         func size() -> Int {

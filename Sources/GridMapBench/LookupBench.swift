@@ -7,25 +7,25 @@ import NIOCore
 import GridMapStores
 import GridMapPlanning
 
-struct BenchCommand: ParsableCommand {
+struct LookupBench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "lookup",
         abstract:
             "Measure index build, point-in-grid, nearest, radius and area queries on a dataset (build with -c release)."
     )
 
     @Option(help: "Point lookups to time.") var points = 2_000_000
     @Option(help: "Nearest/radius queries to time.") var queries = 200_000
-    @OptionGroup var options: DataOptions
+    @Option(help: "Data directory laid out like data/yufeng (default: the bundled Yufeng data).") var data: String?
 
     func run() throws {
         #if DEBUG
         print("warning: a debug build; figures are meaningful only with `swift build -c release`")
         #endif
-        let dir = options.data ?? StoreLocation.defaultDataDirectory
+        let dir = data ?? BenchData.defaultDirectory
         var t = now()
         let dataset: Dataset
-        do { dataset = try Dataset.load(directory: dir) } catch { throw Failure(error) }
+        do { dataset = try Dataset.load(directory: dir) } catch { throw BenchFailure(error) }
         let loadMs = ms(since: t)
         t = now()
         let gridIndex = try GridIndex(polygons: dataset.grids.sorted { $0.id < $1.id }.map(\.shape))

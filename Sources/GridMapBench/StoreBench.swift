@@ -5,10 +5,10 @@ import GridMapSQLite
 import GridMapStores
 import GridMapPlanning
 
-/// `gridmap store bench`: what the store costs at a dataset's scale.
-struct StoreBenchCommand: ParsableCommand {
+/// `gridmap-bench store`: what the store costs at a dataset's scale.
+struct StoreBench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "store",
         abstract: "Measure the store: import, size, start-up to a first lookup, and versions that each change one grid."
     )
 
@@ -27,10 +27,10 @@ struct StoreBenchCommand: ParsableCommand {
         print("warning: a debug build; figures are meaningful only with `swift build -c release`")
         #endif
         if let startup {
-            do { try measureStartup(startup) } catch { throw Failure(error) }
+            do { try measureStartup(startup) } catch { throw BenchFailure(error) }
             return
         }
-        let dir = data ?? StoreLocation.defaultDataDirectory
+        let dir = data ?? BenchData.defaultDirectory
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
         do {
             var t = Date()
@@ -74,7 +74,7 @@ struct StoreBenchCommand: ParsableCommand {
             print("\(versions) versions, each changing one grid: store grew \(mib(size1 - size0)) MiB, "
                   + "\((size1 - size0) / max(1, versions)) bytes per version; publish median \(median) ms, "
                   + "p99 \(fmt(publishTimes[publishTimes.count * 99 / 100] * 1000)) ms")
-        } catch { throw Failure(error) }
+        } catch { throw BenchFailure(error) }
     }
 
     /// Start-up to a first LOCATE, phase by phase, then the addresses read for geocoding, then
