@@ -59,6 +59,7 @@ let package = Package(
         // runtime that serves them (the snapshot cell, the watcher, the publish queue).
         .target(name: "GridMapCore", dependencies: [
             "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapStores", "CGridMapSupport",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: crossModule),
         // Planning: drafts, the redrawing operations, validation, impact, publication.
         .target(name: "GridMapPlanning", dependencies: ["GridMapCore", "GridMapStores", "GridMapSQLite"]),
@@ -133,6 +134,8 @@ let package = Package(
         .testTarget(name: "GridMapCoreTests", dependencies: [
             "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapSQLite", "GridMapPostgres",
             "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapTestSupport",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Runs the built `gridmap` binary as a user would (`swift build` builds it). Not a
         // dependency: an executable target is linked into its tests, and the release `gridmap`'s

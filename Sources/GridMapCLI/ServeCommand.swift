@@ -113,8 +113,23 @@ struct ServeCommand: AsyncParsableCommand {
             service.prepareGeocoding()
             return service
         }, serve: { [config] service in
-            try await RESPServer(service: service, config: config, logger: logger, group: loops, stats: stats,
-                                    registry: registry).run()
+            // The watcher follows the store beside the RESP server, for as long as it serves;
+            // a graceful shutdown reaches both (each finishes its work in hand).
+            let watcher = VersionWatcher(service: service)
+            watcher.onChange { state in
+                switch state {
+                case .degraded(let reason): logger.warning("the watcher cannot follow the store: \(reason)")
+                case .following, .idle, .starting, .stopping, .stopped: logger.debug("watcher: \(state)")
+                }
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await watcher.run() }
+                group.addTask {
+                    try await RESPServer(service: service, config: config, logger: logger, group: loops, stats: stats,
+                                         registry: registry).run()
+                }
+                try await group.waitForAll()
+            }
         })
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: resp)]
         if httpPort > 0 {

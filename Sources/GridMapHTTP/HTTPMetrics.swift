@@ -80,6 +80,9 @@ final class HTTPMetrics: Sendable {
                 registry.makeGauge(descriptor: Self.name("gridmap_newest_version_seen")).set(to: Double(lag.newest))
                 registry.makeGauge(descriptor: Self.name("gridmap_versions_behind")).set(to: Double(lag.versions))
                 registry.makeGauge(descriptor: Self.name("gridmap_behind", "seconds")).set(to: lag.seconds)
+                // 1 while the watcher serves from memory because it cannot follow the store.
+                let degraded = map.watcherState.withLock { $0.name == "degraded" }
+                registry.makeGauge(descriptor: Self.name("gridmap_watcher_degraded")).set(to: degraded ? 1 : 0)
             }
             registry.makeGauge(descriptor: Self.name("gridmap_resident_memory", "bytes"))
                 .set(to: Double(residentBytes()))

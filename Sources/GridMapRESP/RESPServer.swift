@@ -65,8 +65,6 @@ public final class RESPServer: Service, Sendable {
             .bind(host: config.host, port: config.port).get()
         let address = server.localAddress!
         let d = service.current.dataset
-        service.startWatching()
-        defer { service.stopWatching() }
         logger.info(
             "gridmap listening",
             metadata: [

@@ -55,7 +55,9 @@ final class TestServer: Sendable {
         let server = RESPServer(service: service, config: config, logger: logger) { address in
             continuation.yield(address.port ?? 0)
         }
-        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger))
+        // As `gridmap serve` runs them: the server, and the watcher following the store beside it.
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: server), .init(service: VersionWatcher(service: service))], logger: logger))
         let task = Task { try await group.run() }
         var port = 0
         for await p in stream { port = p; break }

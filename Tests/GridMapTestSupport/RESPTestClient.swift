@@ -51,7 +51,9 @@ public func withRESPServer(_ service: MapService, config: ServerConfig = ServerC
     let (ports, listening) = AsyncStream.makeStream(of: Int.self)
     let server = RESPServer(service: service, config: config, logger: Logger(label: "test"),
                                onListening: { address in listening.yield(address.port ?? 0) })
-    let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "test")))
+    // As `gridmap serve` runs them: the server, and the watcher following the store beside it.
+    let group = ServiceGroup(configuration: .init(services: [server, VersionWatcher(service: service)],
+                                                  logger: Logger(label: "test")))
     let running = Task { try await group.run() }
     var iterator = ports.makeAsyncIterator()
     guard let port = await iterator.next() else { throw TestClient.Failure(description: "RESP did not start") }

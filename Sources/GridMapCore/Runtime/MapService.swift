@@ -68,6 +68,9 @@ public final class MapService: Sendable {
     public let lastBuildNanos = Atomic<UInt64>(0)
     /// The newest version heard of and how far behind it this server is.
     public let follow = FollowState()
+    /// The state of the watcher following the store for this service (`VersionWatcher`), as
+    /// INFO and `/metrics` report it: `idle` when none runs.
+    public let watcherState = Mutex<VersionWatcher.State>(.idle)
     /// How often the watcher polls when the store sends hints of new versions (NOTIFY): a
     /// safety net for a hint that is lost, not the way versions normally arrive.
     public static let safetyPollInterval = Duration.seconds(1)
@@ -204,40 +207,48 @@ public final class MapService: Sendable {
         return Int(built.version) ?? 0
     }
 
-    /// Polls the store every `interval` on a thread of its own until `stopWatching()`, so
-    /// that a version published by any process is served within about that long. The thread
-    /// also runs this process's publishes (`publishing`), and runs at a lower priority
-    /// (`builderNice`): on a small machine, building a version then takes the CPU time the
-    /// event loops leave instead of delaying their replies.
-    public func startWatching(every interval: Duration = MapService.defaultPollInterval) {
-        guard watching.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+    /// Begins watching (`VersionWatcher` runs the loop): publishes are queued for the
+    /// watcher's thread from now on, and a store that sends hints (PostgreSQL) gets a listener
+    /// that wakes the watcher as a version is published. Returns how long the watcher waits
+    /// between polls: `interval`, or with hints only the safety net's interval. Nil when
+    /// another watcher already watches this service.
+    func beginWatching(every interval: Duration) -> Int64? {
+        guard watching.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return nil }
         jobs.withLock { $0.closed = false }
         let ms = interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000
         capRetainedFreeMemory()
-        // A store that sends hints (PostgreSQL) wakes the watcher as a version is published;
-        // the poll is then only the safety net.
         let hinted = store?.sendsVersionHints ?? false
-        let pollMs = hinted ? max(ms, Int64(MapService.safetyPollInterval.components.seconds * 1000)) : ms
         if hinted { startListening() }
-        let thread = Thread { [self] in
-            _ = gridmap_lower_thread_priority(MapService.builderNice)
-            var trimmed = Date()
-            while watching.load(ordering: .relaxed) {
-                for job in jobs.withLock({ j in defer { j.list = [] }; return j.list }) { job() }
-                checkStore()
-                _ = try? refresh()
-                if -trimmed.timeIntervalSinceNow >= MapService.trimIntervalSeconds {
-                    ThreadResources.releaseIdle()
-                    releaseFreedMemory()
-                    trimmed = Date()
-                }
-                _ = wake.wait(timeout: .now() + .milliseconds(Int(pollMs)))
-            }
-            // The last jobs, and no more: a publish arriving after this runs on its caller.
-            for job in jobs.withLock({ j in defer { j = ([], true) }; return j.list }) { job() }
+        return hinted ? max(ms, Int64(MapService.safetyPollInterval.components.seconds * 1000)) : ms
+    }
+
+    /// One turn of the watcher, on its thread: the queued publishes, the store's check, and
+    /// the newest version built and made current. Answers the version served, or why the
+    /// watcher cannot follow the store now.
+    func watchTurn() -> Result<Int, StoreError> {
+        for job in jobs.withLock({ j in defer { j.list = [] }; return j.list }) { job() }
+        checkStore()
+        do {
+            let v = try refresh()
+            if let problem = storeHealth.problem { return .failure(problem) }
+            return .success(v)
+        } catch let e as StoreError {
+            return .failure(e)
+        } catch {
+            return .failure(StoreError(storeLocation, "\(error)", kind: .unavailable, code: "store_unavailable"))
         }
-        thread.name = "gridmap-store-watcher"
-        thread.start()
+    }
+
+    /// Waits up to `ms` for a publish or a hint to wake the watcher.
+    func waitForWork(ms: Int64) { _ = wake.wait(timeout: .now() + .milliseconds(Int(ms))) }
+
+    /// Whether the watcher should go on (false once `stopWatching` was called).
+    var isWatching: Bool { watching.load(ordering: .relaxed) }
+
+    /// Ends watching, on the watcher's thread: the last queued publishes run, and any publish
+    /// arriving after this runs on its caller.
+    func endWatching() {
+        for job in jobs.withLock({ j in defer { j = ([], true) }; return j.list }) { job() }
     }
 
     /// Listens for hints of new versions on a thread of its own, on a connection of its own,
@@ -270,7 +281,8 @@ public final class MapService: Sendable {
         thread.start()
     }
 
-    public func stopWatching() {
+    /// Asks the watcher to stop after its current turn.
+    func stopWatching() {
         watching.store(false, ordering: .relaxed)
         wake.signal()
     }
