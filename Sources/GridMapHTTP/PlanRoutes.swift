@@ -117,7 +117,10 @@ struct PlanRoutes {
     private func plan(_ request: PlanRequest, _ service: MapService, _ context: GridMapRequestContext,
                       svg: Bool = false, author named: String? = nil) async throws -> Response {
         let author = try Credentials.author(named: named, user: context.user)
-        let bytes = try await offLoop { try service.answer(request, author: author) }
+        // A publish is queued for the watcher and awaited; other requests run on the thread pool.
+        let bytes = request.publishes
+            ? try await service.publish(request, author: author)
+            : try await offLoop { try service.answer(request, author: author) }
         guard svg else { return Reply.json(bytes) }
         return Response(status: .ok, headers: [.contentType: "image/svg+xml"],
                         body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -118,7 +118,7 @@ public enum PlanRequest: Sendable {
     }
 
     /// Whether the answer needs the server to make a new version current.
-    var publishes: Bool {
+    public var publishes: Bool {
         switch self {
         case .publish, .rollback: true
         default: false
@@ -197,5 +197,11 @@ extension MapService {
     public func answer(_ request: PlanRequest, author: String) throws -> [UInt8] {
         if request.publishes { return try publishing { try request.answer(Planner(store: $0), author: author) } }
         return try request.answer(Planner(store: try versionedStore()), author: author)
+    }
+
+    /// A request that publishes (`request.publishes`), answered with no thread waiting for
+    /// the watcher: the servers' way (`answer` is the CLI's, where nothing watches).
+    public func publish(_ request: PlanRequest, author: String) async throws -> [UInt8] {
+        try await publishing { try request.answer(Planner(store: $0), author: author) }
     }
 }

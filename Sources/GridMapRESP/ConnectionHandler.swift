@@ -219,7 +219,16 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
         // The completion runs on this same event loop, which NIOLoopBound checks.
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { work.run() }.whenComplete { result in
+        let future: EventLoopFuture<RESPValue>
+        if let awaiting = work.awaiting {
+            // A publish queued for the watcher: awaited by a task, no thread waiting for it.
+            let promise = context.eventLoop.makePromise(of: RESPValue.self)
+            promise.completeWithTask { await awaiting() }
+            future = promise.futureResult
+        } else {
+            future = NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { work.run() }
+        }
+        future.whenComplete { result in
             let (handler, context) = bound.value
             handler.waiting = false
             let value: RESPValue

@@ -14,6 +14,7 @@ enum PlanCommands {
     static func plan(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let request = try self.request(a)
         let service = s.service, author = s.user
+        if request.publishes { return s.awaiting { .bulkString(try await service.publish(request, author: author)) } }
         return s.offLoop { .bulkString(try service.answer(request, author: author)) }
     }
 

@@ -1,9 +1,29 @@
+import Dispatch
+import Synchronization
 import NIOCore
 
 /// Work a command hands to the thread pool (see `RESPValue.pending`).
 public struct PendingWork: Sendable {
+    /// Work for the thread pool.
     public let run: @Sendable () -> RESPValue
-    public init(_ run: @escaping @Sendable () -> RESPValue) { self.run = run }
+    /// Work that awaits (a publish queued for the watcher): run as a task, holding no thread.
+    public let awaiting: (@Sendable () async -> RESPValue)?
+    public init(_ run: @escaping @Sendable () -> RESPValue) { (self.run, awaiting) = (run, nil) }
+    public init(awaiting work: @escaping @Sendable () async -> RESPValue) {
+        awaiting = work
+        // Where no event loop runs it (`ServerPath`), it is waited for on the caller's thread.
+        run = {
+            let result = Mutex<RESPValue?>(nil)
+            let done = DispatchSemaphore(value: 0)
+            Task {
+                let value = await work()
+                result.withLock { $0 = value }
+                done.signal()
+            }
+            done.wait()
+            return result.withLock { $0! }
+        }
+    }
 }
 
 /// A RESP value: what requests are made of and what replies carry. RESP3-only kinds

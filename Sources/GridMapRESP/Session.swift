@@ -103,6 +103,14 @@ final class Session {
         })
     }
 
+    /// Work that awaits (a publish queued for the watcher), its errors replied as any other's.
+    func awaiting(_ work: @escaping @Sendable () async throws -> RESPValue) -> RESPValue {
+        let view = errorView
+        return .pending(PendingWork(awaiting: {
+            do { return try await work() } catch { return CommandTable.reply(for: error, view) }
+        }))
+    }
+
     /// Lets go of what the connection holds outside itself when it closes.
     func close() {
         if let id = subscriptionListener { service.unsubscribe(id) }

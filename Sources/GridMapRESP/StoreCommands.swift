@@ -25,6 +25,7 @@ enum StoreCommands {
         let o = try a.options(from: 1, allowed: ["MESSAGE"])
         let request = PlanRequest.rollback(version: try a.text(0), message: try o["MESSAGE"].map { try a.text($0) })
         let service = s.service, author = s.user
+        if request.publishes { return s.awaiting { .bulkString(try await service.publish(request, author: author)) } }
         return s.offLoop { .bulkString(try service.answer(request, author: author)) }
     }
 

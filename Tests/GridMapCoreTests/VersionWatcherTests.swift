@@ -97,4 +97,38 @@ import Testing
         let names = seen.withLock { $0 }.reduce(into: [String]()) { if $0.last != $1 { $0.append($1) } }
         #expect(names == ["starting", "following", "degraded", "stopping", "stopped"])
     }
+
+    /// Publishes queued for the watcher hold no thread each: more of them at once than the
+    /// cooperative pool has threads all finish (a version that parked its caller's thread until
+    /// the watcher ran it would stall the pool after the first few).
+    @Test func queuedPublishesHoldNoThread() async throws {
+        let path = Scratch.path("watcher-queue") + ".gridmap"
+        _ = try Stores.create(path, from: StoreFixture.dataset, author: "t", message: "v1")
+        let service = try MapService(storeLocation: path)
+        let watcher = VersionWatcher(service: service, every: .milliseconds(50))
+        let group = ServiceGroup(configuration: .init(services: [watcher], logger: Logger(label: "test")))
+        let running = Task { try await group.run() }
+        for _ in 0..<500 where watcher.state.name != "following" { try await Task.sleep(for: .milliseconds(10)) }
+        // The watcher busy with a first publish while the others are queued behind it.
+        let first = Task { try await service.publishing { _ in Thread.sleep(forTimeInterval: 2); return 0 } }
+        for _ in 0..<100 where service.queuedPublishes > 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let n = 4 * ProcessInfo.processInfo.activeProcessorCount + 16
+        let all = Task {
+            try await withThrowingTaskGroup(of: Int.self) { tasks in
+                for _ in 0..<n { tasks.addTask { try await service.publishing { try $0.head() } } }
+                return try await tasks.reduce(into: [Int]()) { $0.append($1) }
+            }
+        }
+        var most = 0
+        for _ in 0..<150 where most < n {
+            most = max(most, service.queuedPublishes)
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(most == n, "all \(n) publishes queued at once while the watcher was busy (most seen: \(most))")
+        let heads = try await all.value
+        #expect(heads.count == n && heads.allSatisfy { $0 == 1 })
+        #expect(try await first.value == 0)
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
 }

@@ -300,24 +300,51 @@ public final class MapService: Sendable {
         let outcome = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let job: @Sendable () -> Void = { [self] in
-            let result = Result { () throws -> T in
-                let value = try body(try versionedStore())
-                try refresh()
-                return value
-            }
-            outcome.withLock { $0 = result }
+            outcome.withLock { $0 = publishResult(body) }
             done.signal()
         }
-        // The watcher may have stopped since `watching` was read: then nobody would take it.
+        guard enqueue(job) else { job(); return try outcome.withLock { $0! }.get() }
+        done.wait()
+        return try outcome.withLock { $0! }.get()
+    }
+
+    /// As `publishing`, with no thread waiting for it: the caller awaits while the watcher's
+    /// thread runs `body` and makes the new version current (a thread of its own does when no
+    /// watcher runs). What the servers use, so a queue of publishes holds no thread each.
+    public func publishing<T: Sendable>(_ body: @escaping @Sendable (any VersionedStore) throws -> T) async throws
+        -> T
+    {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<T, any Error>) in
+            let job: @Sendable () -> Void = { [self] in done.resume(with: publishResult(body)) }
+            guard watching.load(ordering: .relaxed), enqueue(job) else {
+                Thread.detachNewThread { job() }
+                return
+            }
+        }
+    }
+
+    /// Publishes queued for the watcher's thread, not yet taken.
+    package var queuedPublishes: Int { jobs.withLock { $0.list.count } }
+
+    /// `body` with the store, then the store's newest version made current.
+    private func publishResult<T>(_ body: (any VersionedStore) throws -> T) -> Result<T, any Error> {
+        Result {
+            let value = try body(try versionedStore())
+            try refresh()
+            return value
+        }
+    }
+
+    /// Queues `job` for the watcher's thread and wakes it; false when the watcher has taken its
+    /// last jobs (it stopped since `watching` was read), and then nobody would run it.
+    private func enqueue(_ job: @escaping @Sendable () -> Void) -> Bool {
         let queued = jobs.withLock { j -> Bool in
             guard !j.closed else { return false }
             j.list.append(job)
             return true
         }
-        guard queued else { job(); return try outcome.withLock { $0! }.get() }
-        wake.signal()
-        done.wait()
-        return try outcome.withLock { $0! }.get()
+        if queued { wake.signal() }
+        return queued
     }
 
     /// Reads the current version's addresses and builds its address library on a thread of
