@@ -6,24 +6,6 @@ import GridMapModel
 import GridMapStore
 import GridMapStores
 
-/// A published version as subscribers hear of it.
-public struct VersionEvent: Sendable {
-    public let version: Int
-    public let parent: Int?
-    public let changedGrids: [String]
-    public let author: String
-    public let message: String
-
-    /// The message SUBSCRIBE delivers: `{"version":…,"parent":…,"changed_grids":[…],…}`.
-    public var json: JSONValue {
-        [
-            "version": JSONValue(version), "parent": parent.map { JSONValue($0) } ?? .null,
-            "changed_grids": .array(changedGrids.map { .string($0) }), "author": .string(author),
-            "message": .string(message),
-        ]
-    }
-}
-
 /// Serves a map store: the current version as a `Snapshot` readers take without waiting,
 /// versions published by anyone (this process or another on the same file) picked up by a
 /// watcher thread that polls the store, built beside the current one and swapped in, earlier
@@ -42,13 +24,10 @@ public final class MapService: Sendable {
 
     public let storeLocation: String
     public let snapshots: SnapshotCell
-    public let asOfCapacity: Int
     private let store: LockedStore?
     private let refreshing = NSLock()
-    private let asOf = Mutex<[(version: Int, snapshot: Snapshot, used: UInt64)]>([])
-    private let clock = Atomic<UInt64>(0)
-    private let listeners = Mutex<[Int: @Sendable (VersionEvent) -> Void]>([:])
-    private let nextListener = Atomic<Int>(0)
+    private let asOf: AsOfCache
+    private let events = VersionEvents()
     private let watching = Atomic<Bool>(false)
     /// Work for the watcher's thread (publishes), and what wakes it early.
     /// `closed` once the watcher has taken its last jobs: a publish then runs on its caller.
@@ -87,7 +66,7 @@ public final class MapService: Sendable {
     /// from then on: nothing else may use it (its calls are serialised by the service's lock).
     public init(store: any VersionedStore, asOfCapacity: Int = MapService.defaultAsOfCapacity) throws {
         storeLocation = store.location
-        self.asOfCapacity = max(1, asOfCapacity)
+        asOf = AsOfCache(capacity: asOfCapacity)
         let locked = LockedStore(store, health: storeHealth)
         let snapshot = try MapService.build(version: try locked.head(), store: locked, reuse: nil)
         versionTimes = Mutex(try locked.versions().map { ($0.id, $0.publishedMs) })
@@ -101,7 +80,7 @@ public final class MapService: Sendable {
     /// the lookup path): store commands answer that there is no store.
     public init(snapshot: Snapshot) {
         storeLocation = "(memory)"
-        asOfCapacity = 1
+        asOf = AsOfCache(capacity: 1)
         store = nil
         writeRefusal = "this map is served from memory, not from a store"
         versionTimes = Mutex([(Int(snapshot.version) ?? 0, 0)])
@@ -198,12 +177,7 @@ public final class MapService: Sendable {
         snapshots.publish(built)
         follow.saw(Int(built.version) ?? 0, serving: Int(built.version) ?? 0)
         publishes.add(1, ordering: .relaxed)
-        let callbacks = listeners.withLock { Array($0.values) }
-        for info in infos {
-            let event = VersionEvent(version: info.id, parent: info.parent, changedGrids: info.changedGrids,
-                                     author: info.author, message: info.message)
-            for f in callbacks { f(event) }
-        }
+        events.announce(infos)
         return Int(built.version) ?? 0
     }
 
@@ -357,12 +331,10 @@ public final class MapService: Sendable {
 
     /// Calls `listener` (on the watcher's thread) for every version published from now on.
     public func subscribe(_ listener: @escaping @Sendable (VersionEvent) -> Void) -> Int {
-        let id = nextListener.add(1, ordering: .relaxed).newValue
-        listeners.withLock { $0[id] = listener }
-        return id
+        events.subscribe(listener)
     }
 
-    public func unsubscribe(_ id: Int) { listeners.withLock { _ = $0.removeValue(forKey: id) } }
+    public func unsubscribe(_ id: Int) { events.unsubscribe(id) }
 
     /// The version `text` names or that was live at the moment it names (see `AsOf`),
     /// resolved in memory: no store access, so it may run on an event loop.
@@ -374,32 +346,21 @@ public final class MapService: Sendable {
     public func cachedSnapshot(version: Int) -> Snapshot? {
         let current = snapshots.current
         if current.version == String(version) { return current }
-        let tick = clock.add(1, ordering: .relaxed).newValue
-        return asOf.withLock { cache -> Snapshot? in
-            guard let k = cache.firstIndex(where: { $0.version == version }) else { return nil }
-            cache[k].used = tick
-            return cache[k].snapshot
-        }
+        return asOf.snapshot(version: version)
     }
 
     /// Version `version`'s snapshot, built (slow: call it off any event loop) when not cached.
     public func snapshot(version: Int) throws -> Snapshot {
         if let hit = cachedSnapshot(version: version) { return hit }
-        let tick = clock.add(1, ordering: .relaxed).newValue
         // Each read under the lock for itself: an as-of build does not hold up the watcher.
         let built = try MapService.build(version: version, store: try versionedStore(), reuse: snapshots.current)
-        asOf.withLock { cache in
-            if cache.contains(where: { $0.version == version }) { return }
-            if cache.count >= asOfCapacity, let oldest = cache.indices.min(by: { cache[$0].used < cache[$1].used }) {
-                cache.remove(at: oldest)
-            }
-            cache.append((version, built, tick))
-        }
+        asOf.keep(built, version: version)
         return built
     }
 
     /// The versions in the as-of cache, for INFO.
-    public var cachedVersions: [Int] { asOf.withLock { $0.map(\.version).sorted() } }
+    public var cachedVersions: [Int] { asOf.versions }
+    public var asOfCapacity: Int { asOf.capacity }
 }
 
 /// The store behind a lock, itself a `VersionedStore` that takes the lock for each call and
