@@ -123,8 +123,10 @@ public struct RouteImpact: Sendable {
             let oldIndex = old.isEmpty ? nil : try GridIndex(polygons: old.map(\.shape))
             let newIndex = new.isEmpty ? nil : try GridIndex(polygons: new.map(\.shape))
             for a in try read(box) where box.contains(a.location) {
-                let from = oldIndex?.exactlyCovering(a.location).first.map { old[$0].id }
-                let to = newIndex?.exactlyCovering(a.location).first.map { new[$0].id }
+                let from = oldIndex.flatMap { RoutingRule.responsible(among: $0.exactlyCovering(a.location)) }
+                    .map { old[$0].id }
+                let to = newIndex.flatMap { RoutingRule.responsible(among: $0.exactlyCovering(a.location)) }
+                    .map { new[$0].id }
                 if from != to {
                     addresses.append(AddressRoute(id: a.id, text: a.text, department: department, from: from, to: to))
                 }

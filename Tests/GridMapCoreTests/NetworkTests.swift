@@ -118,6 +118,12 @@ import Testing
         for _ in 0..<6000 {
             points.append(Coordinate(random.uniform(box.minX, box.maxX), random.uniform(box.minY, box.maxY)))
         }
+        // The impact report's path: the rule over a plain index of each department's units.
+        var plain: [String: (index: GridIndex, units: [ResponsibilityUnit])] = [:]
+        for dept in ["X1", "X2"] {
+            let own = d.units.filter { $0.departmentID == dept }.sorted { $0.id < $1.id }
+            plain[dept] = (try GridIndex(polygons: own.map(\.shape)), own)
+        }
         var checked = 0, fallbacks = 0
         for p in points where s.locate(p) != nil {
             let point = try geos.geometry(.point(p))
@@ -137,6 +143,12 @@ import Testing
                 let named = route["unit"]?["id"]?.string
                 #expect(named == covering.min(),
                         "\(c.code) at (\(p.x) \(p.y)): ROUTE \(named ?? "none"), GEOS \(covering)")
+                // The routed join's decision and the impact report's, each by its own path.
+                let layer = try #require(s.network?.layers[dept])
+                #expect(layer.decide(at: p).unit.map { layer.units[$0].id } == covering.min(), "join at \(p)")
+                let impact = try #require(plain[dept])
+                #expect(RoutingRule.responsible(among: impact.index.exactlyCovering(p)).map { impact.units[$0].id }
+                        == covering.min(), "impact at \(p)")
                 #expect(route["basis"]?["covering_units"]?.array?.compactMap(\.string).sorted() == covering.sorted())
                 if covering.isEmpty {
                     fallbacks += 1

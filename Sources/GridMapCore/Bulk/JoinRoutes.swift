@@ -95,6 +95,6 @@ package struct JoinRoutes: Sendable {
     @inline(__always)
     package func entry(_ c: Int, at p: Coordinate) -> Int {
         guard let layer = layers[c] else { return 0 }
-        return layer.covering(p).units.first ?? layer.units.count
+        return layer.decide(at: p).unit ?? layer.units.count
     }
 }

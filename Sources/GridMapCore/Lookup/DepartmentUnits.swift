@@ -23,7 +23,7 @@ public final class DepartmentUnits: Sendable {
         let index: GridIndex
         /// Each unit's vertices' bounding box.
         let boxes: [BoundingBox]
-        /// Clear of every edge by `RouteRequest.defaultBorderMetres`: a point there is covered
+        /// Clear of every edge by `RoutingRule.defaultBorderMetres`: a point there is covered
         /// by the cell's set and near no border (at that distance or less).
         let clear: ClearCells
 
@@ -32,10 +32,10 @@ public final class DepartmentUnits: Sendable {
             index = try GridIndex(polygons: self.units.map(\.shape))
             boxes = self.units.map { $0.shape.bounds ?? BoundingBox(minX: 0, minY: 0, maxX: 0, maxY: 0) }
             clear = ClearCells(polygons: self.units.map(\.shape), index: index,
-                               clearance: RouteRequest.defaultBorderMetres)
+                               clearance: RoutingRule.defaultBorderMetres)
         }
 
-        /// The units covering `p`, ascending (the first is responsible: the lowest id), and
+        /// The units covering `p`, ascending (`decide(at:)` applies the rule to them), and
         /// whether an edge may be within `clear.clearance` of it. Away from every edge the clear
         /// cells answer; near one (or with `exact`) the exact test on the true coordinates,
         /// against every unit there: units of one department may overlap (ambiguous data).

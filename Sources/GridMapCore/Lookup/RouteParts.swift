@@ -60,7 +60,7 @@ package final class RouteParts: Sendable {
     /// Each grid's `,"chain":[…]` (属地兜底: its grid workers, its community, its street) and the
     /// basis's first members, `,"basis":{"data_version":"…","grid":"…","rule":"…"`.
     package let chains: PackedBytes
-    package static let rule = "closed areas; among those covering the point, the lowest id"
+    package static let rule = RoutingRule.text
 
     package init(_ d: Dataset, layers: [String: DepartmentUnits.UnitLayer], departments byID: [String: Department],
          workers: [[Int]], gridByID: [String: Int], communityByID: [String: Int], streetByID: [String: Int],

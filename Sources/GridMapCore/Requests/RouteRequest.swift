@@ -12,7 +12,7 @@ import GridMapStores
 /// disputed route (属地不符, 权属不清) can be traced.
 public struct RouteRequest: MapRequest {
     /// A point this close to another unit of the same department is flagged `near_border`.
-    public static let defaultBorderMetres = 15.0
+    public static let defaultBorderMetres = RoutingRule.defaultBorderMetres
     public static let maxBorderMetres = 500.0
     /// How many of a unit's staff are named when none is assigned to the grid.
     package static let nearestStaff = 3
@@ -74,11 +74,11 @@ public struct RouteRequest: MapRequest {
         }
         // The units covering the point (indices into the department's layer) and, when one
         // does, the department's other units within `border` metres.
-        var covering: [Int] = [], near: [(Int, Double)] = []
+        var covering: [Int] = [], near: [(Int, Double)] = [], unit: Int?
         if let layer = department?.layer {
-            let found = layer.covering(p, exact: exact || border > layer.clear.clearance)
-            covering = found.units
-            if found.nearEdge, let u = covering.first {
+            let decision = layer.decide(at: p, exact: exact || border > layer.clear.clearance)
+            (covering, unit) = (decision.covering, decision.unit)
+            if decision.nearEdge, let u = unit {
                 near = network.unitsNear(p, layer, within: border, except: u)
             }
         }
@@ -92,17 +92,17 @@ public struct RouteRequest: MapRequest {
         out.appendText(RouteKeys.due)
         appendChinaTime(receivedMs + category.timeLimitMs, to: &out)
         out.appendText(RouteKeys.categoryEnd)
-        out += category.hasDepartment && covering.isEmpty ? category.fallback : category.handled
+        out += category.hasDepartment && unit == nil ? category.fallback : category.handled
         out.append(UInt8(ascii: ","))
         s.appendGridFragment(g, to: &out)
         out.appendText(RouteKeys.unit)
-        if let department, let u = covering.first {
+        if let department, let u = unit {
             department.units.append(u, to: &out)
         } else {
             out.appendText("null")
         }
         out.appendText(RouteKeys.staff)
-        if let department, let u = covering.first { appendStaff(department.staff[u], grid: g, near: p, s, to: &out) }
+        if let department, let u = unit { appendStaff(department.staff[u], grid: g, near: p, s, to: &out) }
         out.append(UInt8(ascii: "]"))
         out.appendText(RouteKeys.nearBorder)
         if let department, !near.isEmpty {
@@ -129,7 +129,7 @@ public struct RouteRequest: MapRequest {
                 department?.ids.append(u, to: &out)
             }
             out.append(UInt8(ascii: "]"))
-            if let department, let u = covering.first {
+            if let department, let u = unit {
                 out.appendText(RouteKeys.basisUnit)
                 department.ids.append(u, to: &out)
             }
