@@ -14,8 +14,10 @@ struct PlanCommand: ParsableCommand {
         subcommands: [
             Open.self, Drafts.self, Split.self, Merge.self, MoveBoundary.self, Transfer.self,
             MoveCommunity.self, Set.self, Assign.self, Unassign.self, Replace.self, Export.self,
-            Validate.self, Impact.self, Publish.self, Discard.self, Undo.self, Show.self,
-        ])
+            Validate.self, Impact.self, Publish.self, Discard.self, Undo.self, Show.self, Operation.self,
+        ],
+        // A name no subcommand has reaches the grammar, which refuses it as RESP and HTTP do.
+        defaultSubcommand: Operation.self)
 
     /// The store and, for commands on one draft, the draft.
     struct DraftOptions: ParsableArguments {
@@ -30,6 +32,13 @@ struct PlanCommand: ParsableCommand {
         /// Sends the engine's request and prints its answer.
         func send(_ make: (Int) throws -> PlanRequest, author named: String? = nil) throws {
             try PlanCommand.send(data, author: named) { try make(try draft) }
+        }
+
+        /// Sends the draft operation `name` with its named arguments, through the one grammar.
+        func send(_ name: String, _ arguments: [String: [String]], author named: String? = nil) throws {
+            try PlanCommand.send(data, author: named) {
+                try PlanGrammar.request(name, draft: try draft, NamedArguments(arguments), source: "gridmap plan")
+            }
         }
     }
 
@@ -79,7 +88,7 @@ struct PlanCommand: ParsableCommand {
         @OptionGroup var options: DraftOptions
         func run() throws {
             let line = try PlanCommand.text(line)
-            try options.send { try .split(draft: $0, grid: grid, line: line) }
+            try options.send("split", ["grid": [grid], "line": [line]])
         }
     }
 
@@ -89,7 +98,7 @@ struct PlanCommand: ParsableCommand {
             abstract: "Merge adjacent grids of one community into the one with the lowest code.")
         @Argument(help: "Two or more grid codes.") var grids: [String]
         @OptionGroup var options: DraftOptions
-        func run() throws { try options.send { try .merge(draft: $0, grids: grids) } }
+        func run() throws { try options.send("merge", ["grids": grids]) }
     }
 
     struct MoveBoundary: ParsableCommand {
@@ -102,7 +111,7 @@ struct PlanCommand: ParsableCommand {
         @OptionGroup var options: DraftOptions
         func run() throws {
             let line = try PlanCommand.text(line)
-            try options.send { try .moveBoundary(draft: $0, grid: grid, neighbour: neighbour, line: line) }
+            try options.send("move_boundary", ["grid": [grid], "neighbour": [neighbour], "line": [line]])
         }
     }
 
@@ -116,7 +125,7 @@ struct PlanCommand: ParsableCommand {
         @OptionGroup var options: DraftOptions
         func run() throws {
             let area = try PlanCommand.text(area)
-            try options.send { try .transfer(draft: $0, target: to, area: area, sources: sources) }
+            try options.send("transfer", ["target": [to], "area": [area], "sources": sources])
         }
     }
 
@@ -126,7 +135,7 @@ struct PlanCommand: ParsableCommand {
         @Option(help: "The grid.") var grid: String
         @Option(help: "The community's code.") var community: String
         @OptionGroup var options: DraftOptions
-        func run() throws { try options.send { try .moveCommunity(draft: $0, grid: grid, community: community) } }
+        func run() throws { try options.send("move_community", ["grid": [grid], "community": [community]]) }
     }
 
     struct Set: ParsableCommand {
@@ -136,7 +145,7 @@ struct PlanCommand: ParsableCommand {
         @Argument(help: "name, households or population.") var field: String
         @Argument(help: "The value.") var value: String
         @OptionGroup var options: DraftOptions
-        func run() throws { try options.send { try .set(draft: $0, grid: grid, field: field, value: value) } }
+        func run() throws { try options.send("set", ["grid": [grid], "field": [field], "value": [value]]) }
     }
 
     struct Assign: ParsableCommand {
@@ -146,7 +155,7 @@ struct PlanCommand: ParsableCommand {
         @Argument(help: "The person's resource id (gw…, le…).") var resource: String
         @Argument(help: "The grid.") var grid: String
         @OptionGroup var options: DraftOptions
-        func run() throws { try options.send { try .assign(draft: $0, resource: resource, grid: grid) } }
+        func run() throws { try options.send("assign", ["resource": [resource], "grid": [grid]]) }
     }
 
     struct Unassign: ParsableCommand {
@@ -154,7 +163,7 @@ struct PlanCommand: ParsableCommand {
             commandName: "unassign", abstract: "Take a grid worker or officer off their grid.")
         @Argument(help: "The person's resource id.") var resource: String
         @OptionGroup var options: DraftOptions
-        func run() throws { try options.send { try .assign(draft: $0, resource: resource, grid: nil) } }
+        func run() throws { try options.send("unassign", ["resource": [resource]]) }
     }
 
     struct Replace: ParsableCommand {
@@ -253,7 +262,7 @@ struct PlanCommand: ParsableCommand {
         @Option(help: "Why (default: the draft's name).") var message: String?
         @OptionGroup var options: DraftOptions
         func run() throws {
-            try options.send({ .publish(draft: try PlanRequest.draft($0), message: message) }, author: author)
+            try options.send("publish", message.map { ["message": [$0]] } ?? [:], author: author)
         }
     }
 
@@ -261,7 +270,7 @@ struct PlanCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "undo", abstract: "Remove the draft's last operation.")
         @OptionGroup var options: DraftOptions
-        func run() throws { try options.send { .undo(draft: try PlanRequest.draft($0)) } }
+        func run() throws { try options.send("undo", [:]) }
     }
 
     struct Show: ParsableCommand {
@@ -275,6 +284,29 @@ struct PlanCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "discard", abstract: "Discard a draft.")
         @OptionGroup var options: DraftOptions
-        func run() throws { try options.send { .discard(draft: try PlanRequest.draft($0)) } }
+        func run() throws { try options.send("discard", [:]) }
+    }
+
+    /// Any draft operation by the grammar's name and `name=value` arguments (a list repeats the
+    /// name): `gridmap plan op move_boundary --draft 3 grid=… neighbour=… line=@FILE`. A name
+    /// no subcommand has comes here too, and is refused as RESP and HTTP refuse it.
+    struct Operation: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "op", abstract: "Run a draft operation by its name with name=value arguments.")
+        @Argument(help: ArgumentHelp("The operation: " + PlanGrammar.operations.map(\.name).joined(separator: ", ")))
+        var name: String
+        @Argument(help: "Its arguments as name=value (a geometry's value may be @FILE).") var arguments: [String] = []
+        @OptionGroup var options: DraftOptions
+        func run() throws {
+            var named: [String: [String]] = [:]
+            for argument in arguments {
+                guard let eq = argument.firstIndex(of: "=") else {
+                    throw ValidationError("'\(argument)' is not name=value")
+                }
+                let value = try PlanCommand.text(String(argument[eq...].dropFirst()))
+                named[String(argument[..<eq]), default: []].append(value)
+            }
+            try options.send(name, named)
+        }
     }
 }

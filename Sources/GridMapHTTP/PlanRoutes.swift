@@ -85,32 +85,9 @@ struct PlanRoutes {
         }
     }
 
-    /// An operation's name and parameters as the engine's request.
+    /// An operation's name and parameters as the engine's request: the one grammar.
     private func edit(_ op: String, _ id: Int, _ b: Body) throws -> PlanRequest {
-        switch op {
-        case "split": return try .split(draft: id, grid: try b.text("grid"), line: try b.text("line"))
-        case "merge": return try .merge(draft: id, grids: try b.texts("grids"))
-        case "move_boundary":
-            return try .moveBoundary(draft: id, grid: try b.text("grid"), neighbour: try b.text("neighbour"),
-                                     line: try b.text("line"))
-        case "transfer":
-            return try .transfer(draft: id, target: try b.text("target"), area: try b.text("area"),
-                                 sources: try b.texts("sources"))
-        case "move_community":
-            return try .moveCommunity(draft: id, grid: try b.text("grid"), community: try b.text("community"))
-        case "set": return try .set(draft: id, grid: try b.text("grid"), field: try b.text("field"),
-                                    value: try b.text("value"))
-        case "assign": return try .assign(draft: id, resource: try b.text("resource"), grid: try b.text("grid"))
-        case "unassign": return try .assign(draft: id, resource: try b.text("resource"), grid: nil)
-        case "replace": return try .replace(draft: id, geojson: try b.text("geojson"), source: "HTTP",
-                                            layer: b.optionalText("layer"))
-        case "publish": return .publish(draft: try PlanRequest.draft(id), message: b.optionalText("message"))
-        case "discard": return .discard(draft: try PlanRequest.draft(id))
-        case "undo": return .undo(draft: try PlanRequest.draft(id))
-        default:
-            throw RequestError("unknown planning operation '\(op.prefix(40))'", code: "unknown_operation",
-                               kind: .notFound)
-        }
+        try PlanGrammar.request(op, draft: id, b, source: "HTTP")
     }
 
     /// `author`: the name the page gives (`open`, `publish`), else who signed in.
@@ -132,7 +109,7 @@ struct PlanRoutes {
 }
 
 /// A planning request's JSON body: an object of its parameters.
-private struct Body {
+private struct Body: PlanArguments {
     let object: JSONObject
 
     init(_ request: Request) async throws {

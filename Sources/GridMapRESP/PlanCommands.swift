@@ -21,16 +21,13 @@ enum PlanCommands {
     /// The subcommand's arguments as the engine's request.
     static func request(_ a: Arguments) throws -> PlanRequest {
         let sub = try a.text(0).uppercased()
-        guard subcommands.contains(sub) else {
-            throw CommandError(
-                "unknown PLAN subcommand '\(sub.prefix(20))'; expected "
-                    + subcommands.joined(separator: ", "), code: "ERR syntax error:")
-        }
+        // A draft operation: its arguments named by position, then the one grammar.
+        if let op = PlanGrammar.operation(sub) { return try operation(op, a) }
+        guard subcommands.contains(sub) else { throw PlanGrammar.unknown(try a.text(0)) }
         func need(_ n: Int, _ usage: String) throws {
             guard a.count >= n + 1 else { throw CommandError("usage: PLAN \(sub) \(usage)", code: "ERR syntax error:") }
         }
         func draft() throws -> Int { try PlanRequest.draft(try a.text(1)) }
-        func rest(from i: Int) throws -> [String] { try (i..<a.count).map { try a.text($0) } }
         switch sub {
         case "OPEN":
             try need(1, "name")
@@ -40,37 +37,6 @@ enum PlanCommands {
                 throw CommandError("usage: PLAN DRAFTS [ALL]", code: "ERR syntax error:")
             }
             return .drafts(all: a.count == 2)
-        case "SPLIT":
-            try need(3, "draft grid line")
-            return try .split(draft: try draft(), grid: try a.text(2), line: try a.text(3))
-        case "MERGE":
-            try need(2, "draft grid grid [grid …]")
-            return try .merge(draft: try draft(), grids: try rest(from: 2))
-        case "MOVEBOUNDARY":
-            try need(4, "draft grid neighbour line")
-            return try .moveBoundary(draft: try draft(), grid: try a.text(2), neighbour: try a.text(3),
-                                     line: try a.text(4))
-        case "TRANSFER":
-            try need(4, "draft target area source [source …]")
-            return try .transfer(draft: try draft(), target: try a.text(2), area: try a.text(3),
-                                 sources: try rest(from: 4))
-        case "MOVECOMMUNITY":
-            try need(3, "draft grid community")
-            return try .moveCommunity(draft: try draft(), grid: try a.text(2), community: try a.text(3))
-        case "SET":
-            try need(4, "draft grid field value")
-            return try .set(draft: try draft(), grid: try a.text(2), field: try a.text(3), value: try a.text(4))
-        case "ASSIGN":
-            try need(3, "draft resource grid")
-            return try .assign(draft: try draft(), resource: try a.text(2), grid: try a.text(3))
-        case "UNASSIGN":
-            try need(2, "draft resource")
-            return try .assign(draft: try draft(), resource: try a.text(2), grid: nil)
-        case "REPLACE":
-            try need(2, "draft geojson [LAYER grids|units]")
-            let o = try a.options(from: 3, allowed: ["LAYER"])
-            return try .replace(draft: try draft(), geojson: try a.text(2), source: "PLAN REPLACE",
-                                layer: try o["LAYER"].map { try a.text($0) })
         case "VALIDATE":
             try need(1, "draft|VERSION v [SLIVER m2] [HOUSEHOLDS min-max]")
             let byVersion = (try a.text(1)).uppercased() == "VERSION"
@@ -84,13 +50,6 @@ enum PlanCommands {
                 throw CommandError("usage: PLAN IMPACT draft [SVG]", code: "ERR syntax error:")
             }
             return .impact(draft: try draft(), a.count == 3 ? .svg : .json)
-        case "PUBLISH":
-            try need(1, "draft [MESSAGE text]")
-            let o = try a.options(from: 2, allowed: ["MESSAGE"])
-            return .publish(draft: try draft(), message: try o["MESSAGE"].map { try a.text($0) })
-        case "UNDO":
-            try need(1, "draft")
-            return .undo(draft: try draft())
         case "SHOW":
             try need(1, "draft")
             return .show(draft: try draft())
@@ -100,9 +59,32 @@ enum PlanCommands {
         case "GRID":
             try need(2, "draft grid")
             return .grid(draft: try draft(), id: try a.text(2))
-        default:  // DISCARD
-            try need(1, "draft")
-            return .discard(draft: try draft())
+        default:
+            throw PlanGrammar.unknown(try a.text(0))
         }
+    }
+
+    /// `PLAN OP draft arg …`: the positional arguments named by the operation's parameters,
+    /// optional ones as options (`LAYER units`, `MESSAGE text`), then `PlanGrammar`.
+    static func operation(_ op: (name: String, parameters: [String]), _ a: Arguments) throws -> PlanRequest {
+        let required = op.parameters.filter { !$0.hasSuffix("?") }
+        let optional = op.parameters.filter { $0.hasSuffix("?") }.map { String($0.dropLast()) }
+        let takesRest = required.last?.hasSuffix("…") ?? false
+        // The subcommand, the draft, the required arguments (at least one for a list).
+        guard a.count >= 2 + required.count else {
+            throw CommandError("usage: PLAN \(PlanGrammar.usage(op.name))", code: "ERR syntax error:")
+        }
+        let end = takesRest ? a.count : 2 + required.count
+        var named = try PlanGrammar.named(op.name, positional: try (2..<end).map { try a.text($0) })
+        if !optional.isEmpty {
+            let o = try a.options(from: end, allowed: optional.map { $0.uppercased() })
+            for name in optional {
+                if let i = o[name.uppercased()] { named.values[name] = [try a.text(i)] }
+            }
+        } else if end < a.count {
+            throw CommandError("usage: PLAN \(PlanGrammar.usage(op.name))", code: "ERR syntax error:")
+        }
+        return try PlanGrammar.request(op.name, draft: try Parameter.integer(try a.text(1), "draft"), named,
+                                       source: "PLAN \(op.name.filter { $0 != "_" }.uppercased())")
     }
 }

@@ -196,6 +196,13 @@ import GridMapPlanning
             plan(["PUBLISH", "1"], "POST /api/plan/drafts/1/publish", ["publish", "--draft", "1"]),
             plan(["DISCARD", "0"], "POST /api/plan/drafts/0/discard", ["discard", "--draft", "0"]),
             plan(["IMPACT", "x"], "/api/plan/drafts/x/impact", ["impact", "--draft", "x", "--json"]),
+            // One grammar: an unknown operation is the same refusal in all three; an operation
+            // named as another skin spells it reaches the same request.
+            plan(["rotate", "1", grid], #"POST /api/plan/drafts/1/rotate {"grid":"\#(grid)"}"#,
+                 ["rotate", "--draft", "1", "grid=\(grid)"]),
+            plan(["MOVE_COMMUNITY", "1", grid, "450203004001"],
+                 #"POST /api/plan/drafts/1/move-community {"grid":"\#(grid)","community":"450203004001"}"#,
+                 ["op", "movecommunity", "--draft", "1", "grid=\(grid)", "community=450203004001"]),
         ]
         // Separate stores, the same start: each skin makes its own draft 1.
         let stores = try (0..<3).map { _ in try Self.newStore() }
