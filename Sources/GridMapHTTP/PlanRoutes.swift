@@ -18,6 +18,8 @@ struct PlanRoutes {
     let map: ServedMap
 
     func add(to router: Router<GridMapRequestContext>) {
+        // The planner's words for the engine's codes: the page's one source for them.
+        router.get("/api/plan/texts") { _, _ in Reply.json(Array(PlannerTexts.json.serialized.utf8)) }
         router.get("/api/plan/drafts") { request, context in
             try await map.answer(context) { service in
                 try await plan(.drafts(all: Query(request)["all"] == "1"), service, context)

@@ -2,14 +2,9 @@ import GridMapGeometry
 
 /// The kind of each model error.
 
-/// A planning error's code says its kind: unknown things are not found, a draft overtaken by
-/// another publish is a conflict, every other refusal is the planner's request.
+/// A planning error's kind is declared beside its code (`PlanError.Code.kind`).
 extension PlanError: KindedError {
-    public var kind: ErrorKind {
-        if code.hasPrefix("unknown_") { return .notFound }
-        if ["conflict", "draft_changed", "draft_closed"].contains(code) { return .conflict }
-        return .badRequest
-    }
+    public var kind: ErrorKind { typed.kind }
 }
 
 /// Its `message` is without the line; `errorMessage` gives the line too (its description).

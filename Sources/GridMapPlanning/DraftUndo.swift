@@ -34,13 +34,13 @@ enum DraftUndo {
     static func revert(_ rows: ChangeSet, entry: JSONValue, draft: Int) throws -> ChangeSet {
         guard case .object(let layers)? = entry["undo"] else {
             let op = entry["op"]?.string ?? "?"
-            throw PlanError("cannot_undo", "draft \(draft)'s last operation (\(op)) was saved by a build "
+            throw PlanError(.cannotUndo, "draft \(draft)'s last operation (\(op)) was saved by a build "
                             + "without undo; discard the draft or edit it back")
         }
         var out = rows
         for (name, value) in layers {
             guard let layer = Layer(rawValue: name), case .object(let list) = value else {
-                throw PlanError("cannot_undo", "draft \(draft)'s log has an unreadable undo entry (\(name))")
+                throw PlanError(.cannotUndo, "draft \(draft)'s log has an unreadable undo entry (\(name))")
             }
             for (id, row) in list {
                 switch row {
@@ -59,12 +59,12 @@ enum DraftUndo {
 
     private static func featureRow(_ v: JSONValue, draft: Int) throws -> FeatureRow {
         guard let props = v["props"]?.string else {
-            throw PlanError("cannot_undo", "draft \(draft)'s log has an unreadable undo row")
+            throw PlanError(.cannotUndo, "draft \(draft)'s log has an unreadable undo row")
         }
         var geom: [UInt8]?
         if let text = v["geom"]?.string {
             guard let data = Data(base64Encoded: text) else {
-                throw PlanError("cannot_undo", "draft \(draft)'s log has an unreadable undo geometry")
+                throw PlanError(.cannotUndo, "draft \(draft)'s log has an unreadable undo geometry")
             }
             geom = Array(data)
         }
@@ -77,9 +77,9 @@ extension Planner {
     /// dropped. Answers the operation undone and what remains.
     public func undo(draft id: Int) throws -> JSONValue {
         let info = try store.draftInfo(id)
-        guard info.status == "open" else { throw PlanError("draft_closed", "draft \(id) is \(info.status)") }
+        guard info.status == "open" else { throw PlanError(.draftClosed, "draft \(id) is \(info.status)") }
         guard let last = info.log.last else {
-            throw PlanError("nothing_to_undo", "draft \(id) has no operation to undo")
+            throw PlanError(.nothingToUndo, "draft \(id) has no operation to undo")
         }
         let rows = try DraftUndo.revert(try store.draftRows(id), entry: last, draft: id)
         try store.saveDraft(info, rows: rows, log: Array(info.log.dropLast()))

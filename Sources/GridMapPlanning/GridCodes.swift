@@ -26,7 +26,7 @@ public struct GridCodes: Sendable {
         }
         let limit = 999
         guard highest + count <= limit else {
-            throw PlanError("codes_exhausted", "community \(community) has used all \(limit) grid numbers")
+            throw PlanError(.codesExhausted, "community \(community) has used all \(limit) grid numbers")
         }
         return (1...count).map { community + String(format3(highest + $0)) }
     }

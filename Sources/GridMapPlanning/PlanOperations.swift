@@ -93,7 +93,7 @@ extension PlanMap {
         switch line.simplestLine {
         case .lineString, .multiLineString: return try splitChecked(g, line: line, context: context)
         default:
-            throw PlanError("bad_line", "a split line must be a LineString or MultiLineString, not \(line.typeName)")
+            throw PlanError(.badLine, "a split line must be a LineString or MultiLineString, not \(line.typeName)")
         }
     }
 
@@ -101,7 +101,7 @@ extension PlanMap {
         // Each part of a multipart grid would become a grid of its own, cut or not.
         guard g.shape.polygons.count == 1 else {
             throw PlanError(
-                "multipart_grid",
+                .multipartGrid,
                 "grid \(g.id) has \(g.shape.polygons.count) separate parts: hand the parts to their neighbours "
                     + "(transfer) before splitting it", ids: [g.id])
         }
@@ -112,7 +112,7 @@ extension PlanMap {
         // which building faces drops.
         let cut = try geos.geometry(line).intersection(try geos.geometry(g.shape).buffer(1e-9, quadrantSegments: 1))
         guard try cut.length() > 0 else {
-            throw PlanError("not_crossing", "the line does not cross grid \(g.id)", ids: [g.id])
+            throw PlanError(.notCrossing, "the line does not cross grid \(g.id)", ids: [g.id])
         }
         let memberIDs = [g.id] + (try neighbours(of: [g.id], geos))
         let faces = try editor.faces(of: try geometries(memberIDs, geos), cutBy: [cut])
@@ -122,7 +122,7 @@ extension PlanMap {
         }
         guard pieces.count >= 2 else {
             throw PlanError(
-                "not_crossing",
+                .notCrossing,
                 "the line does not cut grid \(g.id) apart: it must cross the grid from "
                     + "boundary to boundary, or close a loop inside it", ids: [g.id])
         }
@@ -150,11 +150,11 @@ extension PlanMap {
 
     mutating func merge(_ ids: [String], context: PlanContext) throws -> JSONObject {
         let unique = Array(Set(ids)).sorted()
-        guard unique.count >= 2 else { throw PlanError("bad_merge", "name two or more different grids to merge") }
+        guard unique.count >= 2 else { throw PlanError(.badMerge, "name two or more different grids to merge") }
         let gs = try unique.map(grid)
         if let other = gs.first(where: { $0.communityID != gs[0].communityID }) {
             throw PlanError(
-                "not_same_community",
+                .notSameCommunity,
                 "grids \(gs[0].id) (community \(gs[0].communityID)) and \(other.id) "
                     + "(community \(other.communityID)) are in different communities: move one first",
                 ids: [gs[0].id, other.id])
@@ -172,7 +172,7 @@ extension PlanMap {
         let apart = unique.filter { !reached.contains($0) }
         guard apart.isEmpty else {
             throw PlanError(
-                "not_adjacent",
+                .notAdjacent,
                 "grid \(apart.joined(separator: ", ")) shares no boundary with the "
                     + "other grids of the merge", ids: apart)
         }
@@ -183,16 +183,16 @@ extension PlanMap {
     }
 
     mutating func moveBoundary(_ a: String, _ b: String, line: Shape, context: PlanContext) throws -> JSONObject {
-        guard a != b else { throw PlanError("bad_boundary", "name two different grids") }
+        guard a != b else { throw PlanError(.badBoundary, "name two different grids") }
         guard case .lineString(var cs) = line.simplestLine, cs.count >= 2 else {
-            throw PlanError("bad_line", "a new boundary must be one LineString, not \(line.typeName)")
+            throw PlanError(.badLine, "a new boundary must be one LineString, not \(line.typeName)")
         }
         let editor = CoverageEditor()
         let geos = editor.geos
         let shapes = try geometries([a, b], geos)
         let shared = try shapes[a]!.boundary().intersection(try shapes[b]!.boundary()).shape().lineParts
         guard !shared.isEmpty else {
-            throw PlanError("not_adjacent", "grids \(a) and \(b) share no boundary", ids: [a, b])
+            throw PlanError(.notAdjacent, "grids \(a) and \(b) share no boundary", ids: [a, b])
         }
         let stretches = try geos.geometry(.multiLineString(shared)).lineMerge().shape().lineParts
         let tolerance = 1.0  // metres: a planner's click on the end of a boundary
@@ -205,7 +205,7 @@ extension PlanMap {
         else {
             let ends = stretches.map { "(\($0.first!.x) \($0.first!.y))–(\($0.last!.x) \($0.last!.y))" }
             throw PlanError(
-                "wrong_ends",
+                .wrongEnds,
                 "the new boundary must start and end where the boundary between \(a) and "
                     + "\(b) does, within \(Int(tolerance)) m: \(ends.joined(separator: " or "))", ids: [a, b])
         }
@@ -213,12 +213,12 @@ extension PlanMap {
         cs[0] = forward ? stretch.first! : stretch.last!
         cs[cs.count - 1] = forward ? stretch.last! : stretch.first!
         let newLine = try geos.geometry(.lineString(cs))
-        guard newLine.isSimple else { throw PlanError("bad_line", "the new boundary crosses itself", ids: [a, b]) }
+        guard newLine.isSimple else { throw PlanError(.badLine, "the new boundary crosses itself", ids: [a, b]) }
         let union = try geos.geometry(.multiPolygon(try grid(a).shape.polygons + grid(b).shape.polygons))
             .coverageUnion()
         guard try newLine.relate(union, pattern: "*FF******") else {
             throw PlanError(
-                "leaves_grids",
+                .leavesGrids,
                 "the new boundary must run inside grids \(a) and \(b), touching their "
                     + "outer boundary only at its two ends", ids: [a, b])
         }
@@ -226,7 +226,7 @@ extension PlanMap {
             try geos.collection([try geos.geometry(.lineString(stretch)), newLine])
                 .nodedLines())
         guard !between.isEmpty else {
-            throw PlanError("no_change", "the new line is the boundary between \(a) and \(b) already", ids: [a, b])
+            throw PlanError(.noChange, "the new line is the boundary between \(a) and \(b) already", ids: [a, b])
         }
         let faces = try editor.faces(of: shapes, cutBy: [newLine])
         let after = try editor.assemble(
@@ -237,10 +237,10 @@ extension PlanMap {
             }, before: [a: try grid(a).shape, b: try grid(b).shape])
         for id in [a, b] {
             guard let s = after[id] else {
-                throw PlanError("empties_grid", "the new boundary leaves nothing of grid \(id)", ids: [id])
+                throw PlanError(.emptiesGrid, "the new boundary leaves nothing of grid \(id)", ids: [id])
             }
             if s.polygons.count > grids[id]!.shape.polygons.count {
-                throw PlanError("splits_grid", "the new boundary cuts grid \(id) into separate pieces", ids: [id])
+                throw PlanError(.splitsGrid, "the new boundary cuts grid \(id) into separate pieces", ids: [id])
             }
         }
         return try redraw([a, b], after: after, templates: [:], context: context)
@@ -252,10 +252,10 @@ extension PlanMap {
     ) throws -> JSONObject {
         let sources = Array(Set(sources)).sorted()
         guard !area.polygons.isEmpty else {
-            throw PlanError("bad_area", "the area must be a Polygon or MultiPolygon, not \(area.typeName)")
+            throw PlanError(.badArea, "the area must be a Polygon or MultiPolygon, not \(area.typeName)")
         }
         guard !sources.isEmpty, !sources.contains(target) else {
-            throw PlanError("bad_transfer", "name one or more source grids and a different target grid")
+            throw PlanError(.badTransfer, "name one or more source grids and a different target grid")
         }
         let editor = CoverageEditor()
         let geos = editor.geos
@@ -263,23 +263,23 @@ extension PlanMap {
         let s = try geometries(sources, geos)
         let p = try geos.geometry(area)
         let validity = try p.validity()
-        guard validity.isValid else { throw PlanError("invalid_area", "the area is not a valid polygon: \(validity)") }
+        guard validity.isValid else { throw PlanError(.invalidArea, "the area is not a valid polygon: \(validity)") }
         let outside = try p.difference(try geos.geometry(base.outline))
         if try PlanMap.area(outside) > 0.01 {
             throw PlanError(
-                "outside_district",
+                .outsideDistrict,
                 "the area reaches \(PlanMap.fixed(try PlanMap.area(outside), 1)) m² "
                     + "outside the district\(PlanMap.at(outside))")
         }
         for id in sources where !(try adjacent(s[id]!, t)) {
             throw PlanError(
-                "not_neighbour", "grid \(id) does not share a boundary with grid \(target)", ids: [id, target])
+                .notNeighbour, "grid \(id) does not share a boundary with grid \(target)", ids: [id, target])
         }
         let from = try geos.geometry(.multiPolygon(sources.flatMap { grids[$0]!.shape.polygons })).coverageUnion()
         let taken = try p.intersection(from)
         guard try PlanMap.area(taken) > 0.01 else {
             throw PlanError(
-                "empty_transfer", "the area takes nothing from grid \(sources.joined(separator: ", "))",
+                .emptyTransfer, "the area takes nothing from grid \(sources.joined(separator: ", "))",
                 ids: sources)
         }
         if let b = area.bounds {
@@ -288,7 +288,7 @@ extension PlanMap {
                 let m2 = try PlanMap.area(covered)
                 if m2 > 0.01 {
                     throw PlanError(
-                        "covers_other",
+                        .coversOther,
                         "the area also covers \(PlanMap.fixed(m2, 1)) m² of grid \(c), "
                             + "which is neither a source nor the target: name it as a source or redraw the "
                             + "area\(PlanMap.at(covered))", ids: [c])
@@ -308,17 +308,17 @@ extension PlanMap {
             }, before: Dictionary(uniqueKeysWithValues: memberIDs.map { ($0, grids[$0]!.shape) }))
         for id in sources where after[id] == nil {
             throw PlanError(
-                "takes_whole_grid", "the area takes all of grid \(id): merge it into \(target) instead",
+                .takesWholeGrid, "the area takes all of grid \(id): merge it into \(target) instead",
                 ids: [id])
         }
         for id in sources where after[id]!.polygons.count > grids[id]!.shape.polygons.count {
             throw PlanError(
-                "splits_grid", "the area cuts grid \(id) into separate pieces: take all of one side, or less",
+                .splitsGrid, "the area cuts grid \(id) into separate pieces: take all of one side, or less",
                 ids: [id])
         }
         if let now = after[target], now.polygons.count > grids[target]!.shape.polygons.count {
             throw PlanError(
-                "not_touching",
+                .notTouching,
                 "the area taken does not touch grid \(target): it would become a "
                     + "separate piece of it", ids: [target])
         }
@@ -328,17 +328,17 @@ extension PlanMap {
     mutating func move(_ id: String, to community: String, context: PlanContext) throws -> JSONObject {
         let g = try grid(id)
         guard let c = communities[community] else {
-            throw PlanError("unknown_community", "no community \(community)", ids: [community])
+            throw PlanError(.unknownCommunity, "no community \(community)", ids: [community])
         }
         guard c.id != g.communityID else {
-            throw PlanError("same_community", "grid \(id) is in community \(community) already", ids: [id])
+            throw PlanError(.sameCommunity, "grid \(id) is in community \(community) already", ids: [id])
         }
         let geos = ThreadResources.current.geos
         let next = try neighbours(of: [id], geos).filter { grids[$0]!.communityID == c.id }
         let shape = try geos.geometry(g.shape)
         guard try next.contains(where: { try adjacent(shape, try geos.geometry(grids[$0]!.shape)) }) else {
             throw PlanError(
-                "not_adjacent",
+                .notAdjacent,
                 "grid \(id) shares no boundary with community \(c.id) (\(c.name)): the "
                     + "community would fall apart", ids: [id])
         }
@@ -367,16 +367,16 @@ extension PlanMap {
         case "name":
             let name = value.trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty, name.count <= 100 else {
-                throw PlanError("bad_value", "a grid name must have 1 to 100 characters", ids: [id])
+                throw PlanError(.badValue, "a grid name must have 1 to 100 characters", ids: [id])
             }
             if let problem = DisplayText.problem(name, "a grid name") {
-                throw PlanError("bad_value", problem, ids: [id])
+                throw PlanError(.badValue, problem, ids: [id])
             }
             edits["name"] = .string(name)
         case "households", "population":
             guard let n = Int(value), n >= 0, n <= 1_000_000 else {
                 throw PlanError(
-                    "bad_value", "\(field) must be a whole number from 0 to 1000000, not '\(value.prefix(20))'",
+                    .badValue, "\(field) must be a whole number from 0 to 1000000, not '\(value.prefix(20))'",
                     ids: [id])
             }
             edits[field] = JSONValue(n)
@@ -386,7 +386,7 @@ extension PlanMap {
             edits["estimated"] = rest.isEmpty ? .some(nil) : .string(rest.joined(separator: ","))
         default:
             throw PlanError(
-                "bad_field",
+                .badField,
                 "a planner sets \(PlanOperation.settableFields.joined(separator: ", ")), "
                     + "not '\(field.prefix(40))'", ids: [id])
         }
@@ -396,11 +396,11 @@ extension PlanMap {
 
     mutating func assign(_ resource: String, to gridID: String?) throws -> JSONObject {
         guard let r = resources[resource] else {
-            throw PlanError("unknown_resource", "no resource \(resource)", ids: [resource])
+            throw PlanError(.unknownResource, "no resource \(resource)", ids: [resource])
         }
         guard Resource.assignedKinds.contains(r.kind) else {
             throw PlanError(
-                "not_staff",
+                .notStaff,
                 "\(resource) is a \(r.kind): only grid workers and enforcement staff are "
                     + "assigned to grids", ids: [resource])
         }

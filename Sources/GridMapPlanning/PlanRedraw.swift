@@ -88,19 +88,19 @@ extension PlanMap {
         var incoming: [String: Grid] = [:]
         for (k, f) in features.enumerated() {
             let g: Grid
-            do { g = try Dataset.grid(f, k, source) } catch { throw PlanError("bad_layer", "\(error)") }
+            do { g = try Dataset.grid(f, k, source) } catch { throw PlanError(.badLayer, "\(error)") }
             guard incoming[g.id] == nil else {
-                throw PlanError("duplicate_id", "\(source): grid id \(g.id) appears more than once", ids: [g.id])
+                throw PlanError(.duplicateId, "\(source): grid id \(g.id) appears more than once", ids: [g.id])
             }
             guard communities[g.communityID] != nil else {
                 throw PlanError(
-                    "unknown_community",
+                    .unknownCommunity,
                     "\(source): grid \(g.id) names community \(g.communityID), "
                         + "which does not exist", ids: [g.id])
             }
             incoming[g.id] = g.updating(shape: g.shape.simplestPolygonal)
         }
-        guard !incoming.isEmpty else { throw PlanError("bad_layer", "\(source): the layer holds no grids") }
+        guard !incoming.isEmpty else { throw PlanError(.badLayer, "\(source): the layer holds no grids") }
         var added: [String] = []
         var removed: [String] = []
         var changed: [JSONValue] = []
@@ -155,19 +155,19 @@ extension PlanMap {
         var incoming: [String: ResponsibilityUnit] = [:]
         for (k, f) in features.enumerated() {
             let u: ResponsibilityUnit
-            do { u = try Dataset.unit(f, k, source) } catch { throw PlanError("bad_layer", "\(error)") }
+            do { u = try Dataset.unit(f, k, source) } catch { throw PlanError(.badLayer, "\(error)") }
             guard incoming[u.id] == nil else {
-                throw PlanError("duplicate_id", "\(source): unit id \(u.id) appears more than once", ids: [u.id])
+                throw PlanError(.duplicateId, "\(source): unit id \(u.id) appears more than once", ids: [u.id])
             }
             guard departments.contains(u.departmentID) else {
-                throw PlanError("unknown_department", "\(source): unit \(u.id) names department \(u.departmentID), "
+                throw PlanError(.unknownDepartment, "\(source): unit \(u.id) names department \(u.departmentID), "
                                 + "which does not exist (departments.csv)", ids: [u.id])
             }
             var unit = u
             unit.shape = u.shape.simplestPolygonal
             incoming[u.id] = unit
         }
-        guard !incoming.isEmpty else { throw PlanError("bad_layer", "\(source): the layer holds no units") }
+        guard !incoming.isEmpty else { throw PlanError(.badLayer, "\(source): the layer holds no units") }
         var added: [String] = [], removed: [String] = [], changed: [JSONValue] = []
         for id in incoming.keys.sorted() {
             let new = incoming[id]!
@@ -220,7 +220,7 @@ extension PlanMap {
         let bad = EdgeMatch(local, outline: outline).unmatched.keys.filter { $0 < ids.count }.map { ids[$0] }
         guard bad.isEmpty else {
             throw PlanError(
-                "inexact",
+                .inexact,
                 "GEOS could not cut this edit exactly (grid \(bad.sorted().joined(separator: ", "))): "
                     + "draw the line a little differently", ids: bad.sorted())
         }
@@ -234,7 +234,7 @@ extension PlanMap {
             if let was = old[id], abs(try measurer.area(was.shape) - parts.reduce(0, +)) < 0.01 { continue }
             if let small = parts.min(), small < minimum {
                 throw PlanError(
-                    "sliver",
+                    .sliver,
                     "the edit leaves grid \(id) with a part of \(PlanMap.fixed(small, 1)) m², under the "
                         + "\(PlanMap.fixed(minimum, 0)) m² a grid needs: draw it differently", ids: [id])
             }

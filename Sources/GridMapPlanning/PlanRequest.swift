@@ -144,7 +144,7 @@ public enum PlanRequest: Sendable {
         case .publish(_, let message?), .rollback(_, let message?):
             // Kept in the history and shown on pages: stored as sent or refused, never cut at a NUL.
             if let problem = DisplayText.problem(message, "a version's message", lines: true) {
-                throw PlanError("bad_message", problem)
+                throw PlanError(.badMessage, problem)
             }
         default: break
         }

@@ -21,9 +21,9 @@ public final class Planner {
     public func open(name: String, author: String) throws -> DraftInfo {
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 200 else {
-            throw PlanError("bad_name", "a draft needs a name (1 to 200 characters)")
+            throw PlanError(.badName, "a draft needs a name (1 to 200 characters)")
         }
-        if let problem = DisplayText.problem(name, "a draft's name") { throw PlanError("bad_name", problem) }
+        if let problem = DisplayText.problem(name, "a draft's name") { throw PlanError(.badName, problem) }
         return try store.createDraft(name: name, author: author, base: try store.head())
     }
 
@@ -48,7 +48,7 @@ public final class Planner {
         let info = try store.draftInfo(id)
         guard info.status == "open" else {
             throw PlanError(
-                "draft_closed",
+                .draftClosed,
                 "draft \(id) is \(info.status)\(info.publishedVersion.map { " as version \($0)" } ?? "")")
         }
         let base = try store.dataset(version: info.base, addresses: false)
@@ -121,7 +121,7 @@ public final class Planner {
 
     static func refusal(_ report: ValidationReport, what: String) -> PlanError {
         let first = report.errors.prefix(3).map(\.message).joined(separator: "; ")
-        return PlanError("invalid", "\(what) has \(report.errors.count) validation error(s): \(first)",
+        return PlanError(.invalid, "\(what) has \(report.errors.count) validation error(s): \(first)",
                          ids: Array(Set(report.errors.flatMap(\.grids))).sorted())
     }
 
@@ -152,10 +152,10 @@ public final class Planner {
     /// finds errors. The version is written and the draft closed in one transaction.
     public func publish(draft id: Int, author: String, message: String? = nil) throws -> VersionInfo {
         let info = try store.draftInfo(id)
-        guard info.status == "open" else { throw PlanError("draft_closed", "draft \(id) is \(info.status)") }
+        guard info.status == "open" else { throw PlanError(.draftClosed, "draft \(id) is \(info.status)") }
         let rows = try store.draftRows(id)
         let edited = Set(rows.features.values.flatMap(\.keys)).subtracting(["outline"])
-        guard !edited.isEmpty else { throw PlanError("empty_draft", "draft \(id) changes nothing") }
+        guard !edited.isEmpty else { throw PlanError(.emptyDraft, "draft \(id) changes nothing") }
         let head = try store.head()
         let current = try store.dataset(version: head, addresses: false)
         var map = try PlanMap(base: current, rows: rows)
@@ -172,7 +172,7 @@ public final class Planner {
             }
             guard conflicts.isEmpty else {
                 throw PlanError(
-                    "conflict",
+                    .conflict,
                     "versions \(info.base + 1)…\(head) changed what draft \(id) changes too: "
                         + conflicts.sorted().joined(separator: ", ") + "; open a new draft and redo the edits",
                     ids: conflicts.sorted())

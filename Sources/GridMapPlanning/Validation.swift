@@ -21,14 +21,14 @@ public struct ValidationRules: Sendable {
     public init(sliverArea: String?, households: String?) throws {
         if let text = sliverArea {
             guard let v = Double(text), v >= 0, v.isFinite else {
-                throw PlanError("bad_value", "the sliver area must be a number of m² ≥ 0, not '\(text.prefix(20))'")
+                throw PlanError(.badValue, "the sliver area must be a number of m² ≥ 0, not '\(text.prefix(20))'")
             }
             self.sliverArea = v
         }
         if let text = households {
             let parts = text.split(separator: "-").map { Int($0) }
             guard parts.count == 2, let low = parts[0], let high = parts[1], low >= 0, low <= high else {
-                throw PlanError("bad_value", "households must be MIN-MAX (e.g. 30-800), not '\(text.prefix(20))'")
+                throw PlanError(.badValue, "households must be MIN-MAX (e.g. 30-800), not '\(text.prefix(20))'")
             }
             self.households = low...high
         }

@@ -19,7 +19,7 @@ extension PostgresStore {
 
     public func draftInfo(_ id: Int) throws -> DraftInfo {
         guard let found = try draftInfos(where: "id = $1", [.int(id)]).first else {
-            throw PlanError("unknown_draft", "no draft \(id)")
+            throw PlanError(.unknownDraft, "no draft \(id)")
         }
         return found
     }
@@ -66,7 +66,7 @@ extension PostgresStore {
                 [.int(Int(Clock.nowMs)), .text(JSONValue.array(log).serialized), .int(info.id),
                  .int(info.revision)])
             guard updated == 1 else {
-                throw PlanError("draft_changed", "draft \(info.id) was changed or closed meanwhile: run the "
+                throw PlanError(.draftChanged, "draft \(info.id) was changed or closed meanwhile: run the "
                                 + "operation again")
             }
             try db.query("DELETE FROM gridmap.draft_row WHERE draft = $1", [.int(info.id)])
@@ -96,7 +96,7 @@ extension PostgresStore {
             "UPDATE gridmap.draft SET status = $1, published = $2, updated_ms = $3 WHERE id = $4 AND status = 'open'"
                 + (revision == nil ? "" : " AND revision = $5"), arguments)
         guard updated == 1 else {
-            throw PlanError("draft_changed", "draft \(id) was changed or closed meanwhile: look at it again")
+            throw PlanError(.draftChanged, "draft \(id) was changed or closed meanwhile: look at it again")
         }
         try db.query("DELETE FROM gridmap.draft_row WHERE draft = $1", [.int(id)])
     }

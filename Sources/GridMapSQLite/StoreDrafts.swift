@@ -36,7 +36,7 @@ extension SQLiteStore {
 
     public func draftInfo(_ id: Int) throws -> DraftInfo {
         guard let found = try draftInfos(where: "id = ?", [.integer(id)]).first else {
-            throw PlanError("unknown_draft", "no draft \(id)")
+            throw PlanError(.unknownDraft, "no draft \(id)")
         }
         return found
     }
@@ -90,7 +90,7 @@ extension SQLiteStore {
                     ])
                 guard db.changes == 1 else {
                     throw PlanError(
-                        "draft_changed",
+                        .draftChanged,
                         "draft \(info.id) was changed or closed meanwhile: run the "
                             + "operation again")
                 }
@@ -127,7 +127,7 @@ extension SQLiteStore {
                 .integer(id),
             ])
         guard db.changes == 1 else {
-            throw PlanError("draft_changed", "draft \(id) was changed or closed meanwhile: look at it again")
+            throw PlanError(.draftChanged, "draft \(id) was changed or closed meanwhile: look at it again")
         }
         try db.query("DELETE FROM draft_row WHERE draft = ?", [.integer(id)])
     }

@@ -59,7 +59,7 @@ public protocol VersionedStore: AnyObject {
     func draftInfos(all: Bool) throws -> [DraftInfo]
     func draftRows(_ id: Int) throws -> ChangeSet
     /// Stores a draft's edits and its whole log (an operation appends an entry, an undo drops
-    /// the last), if nobody saved it since `info` was read (else `PlanError("draft_changed")`).
+    /// the last), if nobody saved it since `info` was read (else `PlanError(.draftChanged)`).
     func saveDraft(_ info: DraftInfo, rows: ChangeSet, log: [JSONValue]) throws
     func discardDraft(_ id: Int) throws
     /// Grid codes held by open drafts.

@@ -110,7 +110,7 @@ func adjacentPair(in map: PlanMap, community: Bool, street: Bool? = nil) throws 
             return (g, h)
         }
     }
-    throw PlanError("test", "no such pair of neighbours")
+    throw PlanError(.notAdjacent, "the test data has no such pair of neighbours")
 }
 
 @Suite struct PlanningTests {

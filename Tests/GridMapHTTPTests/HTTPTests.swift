@@ -10,6 +10,7 @@ import GridMapSQLite
 import GridMapPostgres
 import GridMapStores
 import GridMapPlanning
+import GridMapModel
 
 @Suite struct HTTPTests {
     @Test func endpointsGiveTheEnginesAnswers() async throws {
@@ -133,6 +134,23 @@ import GridMapPlanning
                                                body: ByteBuffer(string: "POLYGON((1 2"))
             #expect(bad.status == .badRequest && String(buffer: bad.body).contains("invalid geometry"))
         }
+    }
+
+    /// The planner's words for every planning refusal and validation rule come from one place
+    /// the server serves; the page keeps no copy of its own.
+    @Test func plannersWordsAreServedFromOnePlace() async throws {
+        try await withServer { client in
+            let texts = try json(try await client.execute(uri: "/api/plan/texts", method: .get))
+            let refusals = try #require(texts["refusals"]?.object)
+            for code in PlanError.Code.allCases {
+                #expect(refusals[code.rawValue]?.string == code.text && !code.text.isEmpty, "\(code)")
+            }
+            #expect(texts["rules"]?["overlap"]?.string == "网格重叠")
+        }
+        let page = try String(contentsOfFile: GridMapTestSupport.root + "/Sources/GridMapHTTP/Page/plan.js",
+                              encoding: .utf8)
+        for code in PlanError.Code.allCases { #expect(!page.contains(code.text), "plan.js copies \(code)'s words") }
+        #expect(!page.contains("网格重叠"), "plan.js copies the rules' names")
     }
 
     /// A draft with a split and a households warning, read as the planner's page reads it.

@@ -21,31 +21,11 @@ const toolHelp = {
   merge: "依次点击要合并的网格（同一社区、相邻），再点“确认合并”。",
   transfer: "先选中接收的网格，再画出要划入的区域（多边形），双击结束。",
 };
-// The engine's refusals, in the planner's words (the engine's own message follows).
-const refusals = {
-  not_crossing: "分割线没有完整穿过网格", bad_line: "线不合规", not_adjacent: "所选网格不相邻",
-  not_same_community: "所选网格不在同一社区", bad_merge: "不能这样合并", wrong_ends: "新边界的两端必须在原边界上",
-  not_neighbour: "两个网格不相邻", bad_boundary: "新边界不合规", not_touching: "区域没有接触接收网格",
-  covers_other: "区域涉及其他网格", empty_transfer: "区域与来源网格没有重叠", takes_whole_grid: "不能划走整个网格",
-  empties_grid: "操作会使网格为空", splits_grid: "操作会把网格分成不相连的几块", sliver: "会产生过小的碎片",
-  outside_district: "超出辖区范围", same_community: "网格已在该社区", unknown_community: "没有这个社区",
-  unknown_grid: "没有这个网格", unknown_resource: "没有这个人员", not_staff: "只能指派网格员或执法人员",
-  bad_field: "不能修改这个字段", bad_value: "数值不合规", no_change: "没有改动", invalid: "校验有错误，不能发布",
-  conflict: "与他人已发布的版本冲突", stale_version: "版本已过期", empty_draft: "草稿没有任何改动",
-  draft_changed: "草稿刚被他人修改，请重试", draft_closed: "草稿已关闭", nothing_to_undo: "没有可撤销的操作",
-  cannot_undo: "这一步不能撤销", bad_name: "草稿需要名称", multipart_grid: "网格由多块组成，不能这样操作",
-  inexact: "边界不精确", leaves_grids: "操作会留下空隙", invalid_area: "区域不合规", bad_area: "区域不合规",
-  bad_transfer: "不能这样划转", forbidden: "没有规划权限",
-};
-// Validation rules as planners name them (the rule's code stays in the tooltip).
-const ruleNames = {
-  invalid_polygon: "图形无效", overlap: "网格重叠", gap: "存在空隙", outside_district: "超出辖区",
-  crosses_community: "跨越社区边界", crosses_street: "跨越街道边界", street_mismatch: "街道不一致", sliver: "碎片过小",
-  code_malformed: "编码格式错误", code_duplicated: "编码重复", code_not_in_community: "编码与社区不符",
-  no_grid_worker: "未配网格员", staff_unknown_grid: "人员指派到不存在的网格", multipart: "网格由多块组成",
-  holes: "网格有洞", unmatched_vertices: "共同边界顶点不一致", households_range: "户数超出范围",
-  unit_gap: "部门辖区空隙", unit_overlap: "部门辖区重叠", category_without_units: "类别无责任单位",
-};
+// The engine's refusals and the validation rules in the planner's words, as the server keeps
+// them (/api/plan/texts); until they arrive, or if they cannot, the engine's own message stands.
+let refusals = {}, ruleNames = {};
+const texts = api("/api/plan/texts").then(t => { refusals = t.refusals || {}; ruleNames = t.rules || {}; },
+  () => {});
 const area = m => m == null ? "" : Math.round(m).toLocaleString() + " m²";
 
 // A table of text: a header row, then rows whose cells are what el takes (text, elements, arrays).
@@ -553,7 +533,7 @@ async function openFromHash() {
 
 window.addEventListener("hashchange", () => openFromHash().catch(fail));
 // The first load: the notice over the map (and the panel's) until the map and panels are drawn.
-openFromHash().then(loaded, e => {
+texts.then(openFromHash).then(loaded, e => {
   document.getElementById("panels").replaceChildren();
   loadFailed(e);
 });
