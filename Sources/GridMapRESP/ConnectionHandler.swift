@@ -137,51 +137,14 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// The one decode → run → reply loop: whole requests decoded from `input` into `request`,
-    /// each run and answered, while the peer keeps up, at most `limit`. Returns how many ran,
-    /// and the work of one that must run off the event loop (the loop stops there: its reply
-    /// must come before the next). A broken frame is answered and closes this connection only
-    /// (the stream cannot be resynchronised after it). While `draining` (shutting down), a
-    /// request that would go off the loop is answered that the server is shutting down.
+    /// `RequestLoop` on this connection's input, while the peer keeps up, at most `limit`.
     private func runRequests(_ context: ChannelHandlerContext, _ request: inout RESPRequest, limit: Int,
                              draining: Bool) -> (done: Int, pending: PendingWork?) {
         let channel = context.channel
-        let limits = session.config.limits
-        // Writability changes only when replies are flushed, so it is read again only then.
-        var writable = channel.isWritable
-        var done = 0
-        while writable, done < limit, !session.shouldClose, input != nil {
-            do {
-                guard try RESPRequestDecoder.parseFrame(&input!, limits: limits, into: &request) else { break }
-            } catch {
-                reply(context, .error("ERR \(error)"))
-                session.shouldClose = true
-                input = nil
-                break
-            }
-            requestsRead += 1
-            if request.isEmpty { continue }
-            let value = CommandTable.execute(request, session)
-            // HTTP sent to this port (CommandTable found no command and the name was HTTP's):
-            // nothing is answered and nothing after it runs.
-            if let word = session.crossProtocolWord {
-                session.logger.warning("""
-                    possible cross-protocol attack: the connection sent '\(word.uppercased())' (HTTP to the RESP port, \
-                    likely a web page's form); closed without running it or anything after it
-                    """, metadata: ["client": "\(session.client)"])
-                session.shouldClose = true
-                input = nil
-                break
-            }
-            done += 1
-            if case .pending(let work) = value {
-                if !draining { return (done, work) }
-                if reply(context, .error("ERR the server is shutting down")) { writable = channel.isWritable }
-                continue
-            }
-            if reply(context, value) { writable = channel.isWritable }
-        }
-        return (done, nil)
+        let outcome = RequestLoop.run(&input, &request, session: session, limit: limit, draining: draining,
+                                      writable: { channel.isWritable }, reply: { reply(context, $0) })
+        requestsRead += outcome.read
+        return (outcome.done, outcome.pending)
     }
 
     /// Gives a request that has begun to arrive `frameTimeout` seconds to arrive whole; one

@@ -13,20 +13,28 @@ public struct ServerPath {
         session = Session(service: service, config: config, stats: ServerStats())
     }
 
-    /// Answers every whole request in `input` as a connection turn would; returns how many
-    /// requests it answered and the bytes of the replies.
+    /// Answers every whole request in `input` as a connection turn would, through the server's
+    /// own loop (`RequestLoop`); returns how many requests it answered and the bytes of the replies.
     public func answer(_ input: ByteBuffer, into output: inout ByteBuffer) throws -> Int {
-        var input = input
+        var input: ByteBuffer? = input
         var request = RESPRequest()
         var answered = 0
+        let session = self.session
+        // Each call is a connection of its own: one closed by an earlier call's QUIT, broken frame
+        // or HTTP line does not stop this one.
+        session.shouldClose = false
+        session.crossProtocolWord = nil
         session.beginTurn()
-        while try RESPRequestDecoder.parseFrame(&input, limits: session.config.limits, into: &request) {
-            if request.isEmpty { continue }
-            var reply = CommandTable.execute(request, session)
+        while true {
+            let outcome = RequestLoop.run(&input, &request, session: session, limit: .max, draining: false,
+                                          writable: { true }) { value in
+                output.writeRESP(value, protocol: session.protocolVersion)
+                return false
+            }
+            answered += outcome.done
             // No thread pool here: work meant for it runs in line.
-            if case .pending(let work) = reply { reply = work.run() }
-            output.writeRESP(reply, protocol: session.protocolVersion)
-            answered += 1
+            guard let work = outcome.pending else { break }
+            output.writeRESP(work.run(), protocol: session.protocolVersion)
         }
         session.endTurn()
         return answered
