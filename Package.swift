@@ -40,13 +40,14 @@ let package = Package(
         // a dependency the other way is a compiler error (docs/ARCHITECTURE.md draws the graph
         // from `swift package dump-package`).
         // Geometry and coordinates: GEOS, PROJ, GeoJSON and JSON, the grid index, support.
-        // Full cross-module optimisation in release builds of the targets on the lookup path: the
-        // small functions a LOCATE calls across targets (the index, number parsing and writing)
-        // are then inlined where they are called, as they were when they shared one module.
+        // Full cross-module optimisation in release builds of the engine's targets: the small and
+        // generic functions called across targets (the index, number parsing and writing, the
+        // parallel maps, geometry helpers) are then inlined and specialised where they are
+        // called, as they were when the engine was one module.
         .target(name: "GridMapGeometry", dependencies: ["CGEOS", "CPROJ", "CGridMapSupport"],
                 swiftSettings: crossModule),
         // The model: the dataset, the departments' network types, change sets, typed errors.
-        .target(name: "GridMapModel", dependencies: ["GridMapGeometry"]),
+        .target(name: "GridMapModel", dependencies: ["GridMapGeometry"], swiftSettings: crossModule),
         // The versioned store: the backend protocol and the version algorithm, written once.
         .target(name: "GridMapStore", dependencies: ["GridMapGeometry", "GridMapModel"]),
         // The backends, each in a target of its own: only the PostgreSQL one links libpq.
@@ -62,7 +63,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: crossModule),
         // Planning: drafts, the redrawing operations, validation, impact, publication.
-        .target(name: "GridMapPlanning", dependencies: ["GridMapCore", "GridMapStores", "GridMapSQLite"]),
+        .target(name: "GridMapPlanning", dependencies: ["GridMapCore", "GridMapStores", "GridMapSQLite"],
+                swiftSettings: crossModule),
         // The RESP server: a thin network skin over GridMapCore. Its release build skips Swift's
         // dynamic exclusivity checks: on the per-request path, SwiftNIO's inlined ByteBuffer
         // code included, they cost about 12% of pipelined LOCATE throughput (redis-benchmark

@@ -17,16 +17,8 @@ struct GridMapBench: ParsableCommand {
 /// directory or up from the executable.
 enum BenchData {
     static var defaultDirectory: String {
-        if let env = ProcessInfo.processInfo.environment["GRIDMAP_DATA"], !env.isEmpty { return env }
-        let fm = FileManager.default
-        var candidates = [fm.currentDirectoryPath]
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        for _ in 0..<6 { candidates.append(dir.path); dir.deleteLastPathComponent() }
-        for c in candidates where fm.fileExists(atPath: c + "/data/yufeng/" + DataFiles.grids) {
-            return c + "/data/yufeng"
-        }
-        return "data/yufeng"
+        DataFiles.defaultDirectory(environment: ProcessInfo.processInfo.environment,
+                                   executable: CommandLine.arguments.first)
     }
 }
 

@@ -9,16 +9,8 @@ enum StoreLocation {
     /// The bundled Yufeng data: `$GRIDMAP_DATA`, else `data/yufeng` in the working directory
     /// or up from the executable (so `swift run` and an installed binary both work).
     static var defaultDataDirectory: String {
-        if let env = ProcessInfo.processInfo.environment["GRIDMAP_DATA"], !env.isEmpty { return env }
-        let fm = FileManager.default
-        var candidates = [fm.currentDirectoryPath]
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        for _ in 0..<6 { candidates.append(dir.path); dir.deleteLastPathComponent() }
-        for c in candidates where fm.fileExists(atPath: c + "/data/yufeng/" + DataFiles.grids) {
-            return c + "/data/yufeng"
-        }
-        return "data/yufeng"
+        DataFiles.defaultDirectory(environment: ProcessInfo.processInfo.environment,
+                                   executable: CommandLine.arguments.first)
     }
 
     /// The store named, else `$GRIDMAP_STORE`, else the data directory's sibling

@@ -222,6 +222,19 @@ public struct LayerFeatures: Sendable {
 
 /// The data directory layout (see README, "Data layout").
 public enum DataFiles {
+    /// The bundled Yufeng data for a command: `environment`'s `GRIDMAP_DATA`, else `data/yufeng`
+    /// in the working directory or up from the executable (so `swift run` and an installed
+    /// binary both work). The caller hands over its environment: the engine reads none itself.
+    public static func defaultDirectory(environment: [String: String], executable: String?) -> String {
+        if let env = environment["GRIDMAP_DATA"], !env.isEmpty { return env }
+        let fm = FileManager.default
+        var candidates = [fm.currentDirectoryPath]
+        var dir = URL(fileURLWithPath: executable ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 { candidates.append(dir.path); dir.deleteLastPathComponent() }
+        for c in candidates where fm.fileExists(atPath: c + "/data/yufeng/" + grids) { return c + "/data/yufeng" }
+        return "data/yufeng"
+    }
+
     public static let outline = "outline.geojson"
     public static let streets = "streets.geojson"
     public static let communities = "communities.geojson"
