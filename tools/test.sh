@@ -49,12 +49,12 @@ finish() {
     # Only what the tests changed: a tree that was dirty before the run is the developer's.
     if [ "$dirty" != "$dirty_before" ]; then
       echo "FAILED: the tests changed the work tree:"; echo "$dirty" | sed 's/^/  /'
-      echo "git status" >>"$scratch/failed"
+      echo "git status" >>"$scratch/failed"; echo "FAILED  git status" >>"$scratch/results"
     fi
   fi
   local n_failed n_all
   n_failed=$(wc -l <"$scratch/failed"); n_all=$(wc -l <"$scratch/results")
-  echo "stages: $(( n_all - n_failed < 0 ? 0 : n_all - n_failed )) passed, $n_failed failed"
+  echo "stages: $(( n_all - n_failed )) passed, $n_failed failed"
   [ "$n_failed" -eq 0 ] && echo "all tests passed in $((SECONDS - started)) s"
   return $(( n_failed > 0 ))
 }
@@ -135,11 +135,16 @@ lane3() {
 # The lanes side by side: the Swift tests keep both cores busy for about a minute; the rest
 # mostly wait on sockets, databases, restarts and browsers.
 pids=()
+# Interrupted (Ctrl-C, a CI timeout), the lanes and whatever they started stop too: a
+# background job of a script ignores SIGINT, and lane 2 would wait for ever for lane 1.
+kill_tree() { local c; for c in $(pgrep -P "$1"); do kill_tree "$c"; done; kill "$1" 2>/dev/null; }
+trap 'for p in "${pids[@]}"; do kill_tree "$p"; done; exit 130' INT TERM
 for l in 1 2 3; do
   lane=$l "lane$l" >"$scratch/lane$l.log" 2>&1 &
   pids+=($!)
 done
 wait "${pids[@]}"
+trap - INT TERM
 # Each lane's whole output, one after the other.
 for l in 1 2 3; do echo; echo "==== lane $l"; cat "$scratch/lane$l.log"; done
 finish

@@ -289,24 +289,41 @@ struct PlanCommand: ParsableCommand {
 
     /// Any draft operation by the grammar's name and `name=value` arguments (a list repeats the
     /// name): `gridmap plan op move_boundary --draft 3 grid=… neighbour=… line=@FILE`. A name
-    /// no subcommand has comes here too, and is refused as RESP and HTTP refuse it.
+    /// no subcommand has comes here too: it is refused as RESP and HTTP refuse it, before any
+    /// other argument is looked at; an argument the operation does not take is refused by name.
     struct Operation: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "op", abstract: "Run a draft operation by its name with name=value arguments.")
         @Argument(help: ArgumentHelp("The operation: " + PlanGrammar.operations.map(\.name).joined(separator: ", ")))
-        var name: String
+        var name: String?
         @Argument(help: "Its arguments as name=value (a geometry's value may be @FILE).") var arguments: [String] = []
-        @OptionGroup var options: DraftOptions
+        @Option(name: .customLong("draft"), help: "The draft's number (from 'gridmap plan open').")
+        var draftText: String?
+        @Option(help: "Who edits it (default: $USER).") var author: String?
+        @OptionGroup var data: DataOptions
+
         func run() throws {
+            // `gridmap plan` alone: its help, as before there was a default subcommand.
+            guard let name else { throw CleanExit.helpRequest(PlanCommand.self) }
+            guard let op = PlanGrammar.operation(name) else { throw Failure(PlanGrammar.unknown(name)) }
+            guard let draftText else { throw ValidationError("Missing expected argument '--draft <draft>'") }
+            let accepted = Swift.Set(op.parameters.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "?…")) })
             var named: [String: [String]] = [:]
             for argument in arguments {
                 guard let eq = argument.firstIndex(of: "=") else {
                     throw ValidationError("'\(argument)' is not name=value")
                 }
-                let value = try PlanCommand.text(String(argument[eq...].dropFirst()))
-                named[String(argument[..<eq]), default: []].append(value)
+                let key = String(argument[..<eq])
+                guard accepted.contains(key) else {
+                    throw ValidationError("\(op.name) takes " + (op.parameters.isEmpty ? "no arguments"
+                        : op.parameters.joined(separator: ", ")) + "; '\(key)' is not one of them")
+                }
+                named[key, default: []].append(try PlanCommand.text(String(argument[eq...].dropFirst())))
             }
-            try options.send(name, named)
+            try PlanCommand.send(data, author: author) {
+                try PlanGrammar.request(op.name, draft: try PlanRequest.draft(draftText), NamedArguments(named),
+                                        source: "gridmap plan")
+            }
         }
     }
 }

@@ -68,7 +68,8 @@ public final class RESPServer: Service, Sendable {
         logger.info(
             "gridmap listening",
             metadata: [
-                "address": "\(address)", "store": "\(service.storeLocation)", "data_version": "\(service.current.version)",
+                "address": "\(address)", "store": "\(service.storeLocation)",
+                "data_version": "\(service.current.version)",
                 "grids": "\(d.grids.count)",
                 "communities": "\(d.communities.count)", "streets": "\(d.streets.count)",
                 "resources": "\(d.resources.count)",

@@ -20,8 +20,9 @@ public struct ServerPath {
         var request = RESPRequest()
         var answered = 0
         let session = self.session
-        // Each call is a connection of its own: one closed by an earlier call's QUIT, broken frame
-        // or HTTP line does not stop this one.
+        // One session throughout (its protocol, user and name carry over, as on one connection),
+        // but a close asked for by an earlier call (QUIT, a broken frame, an HTTP line) does not
+        // stop this one from being answered.
         session.shouldClose = false
         session.crossProtocolWord = nil
         session.beginTurn()

@@ -78,7 +78,9 @@ public final class SQLiteStore {
     /// Creates a new store at `path` holding `dataset` as version 1. The file is built beside
     /// its final name and renamed into place when complete: a killed import leaves no store.
     @discardableResult
-    public static func create(path: String, from dataset: Dataset, author: String, message: String) throws -> SQLiteStore {
+    public static func create(path: String, from dataset: Dataset, author: String, message: String) throws
+        -> SQLiteStore
+    {
         let derived = try dataset.derivingShapes()
         return try create(path: path, content: StoreContent(derived), author: author, message: message, recorded: nil)
     }
@@ -222,7 +224,8 @@ public final class SQLiteStore {
                 }
             }
             guard base.addresses != nil else { return base }
-            try db.query("SELECT \(SQLiteStore.addressColumns) FROM address WHERE since > ? AND since <= ? ORDER BY since",
+            try db.query("SELECT \(SQLiteStore.addressColumns) FROM address WHERE since > ? AND since <= ? "
+                         + "ORDER BY since",
                          [.integer(after), .integer(v)]) { s in
                 base.addresses![s.text(0)] = SQLiteStore.address(s)
             }

@@ -89,6 +89,9 @@ public final class VersionWatcher: Service, Sendable {
     private let current = Mutex<State>(.idle)
     /// Called on every change of state (the server logs it), on the watcher's thread.
     private let listener = Mutex<(@Sendable (State) -> Void)?>(nil)
+    /// Whether this watcher's state is the service's (false for one refused because another
+    /// already follows the service: its refusal must not overwrite the running one's state).
+    private let mirrors = Atomic<Bool>(true)
 
     public init(service: MapService, every interval: Duration = MapService.defaultPollInterval) {
         self.service = service
@@ -103,15 +106,17 @@ public final class VersionWatcher: Service, Sendable {
     /// of the same reason changes nothing and tells no one.
     @discardableResult
     public func handle(_ event: Event) throws -> State {
+        let mirror = mirrors.load(ordering: .relaxed)
         let (before, after): (State, State) = try current.withLock { state in
             guard let next = VersionWatcher.next(state, on: event) else {
                 throw InvalidTransition(from: state, event: event)
             }
             defer { state = next }
+            // Under the watcher's lock, so INFO never sees the states out of order.
+            if mirror, next != state { service.watcherState.withLock { $0 = next } }
             return (state, next)
         }
         guard before != after else { return after }
-        service.watcherState.withLock { $0 = after }
         if let body = listener.withLock({ $0 }) { body(after) }
         return after
     }
@@ -121,12 +126,13 @@ public final class VersionWatcher: Service, Sendable {
     public func run() async throws {
         try handle(.start)
         guard let pollMs = service.beginWatching(every: interval) else {
+            mirrors.store(false, ordering: .relaxed)
             try handle(.failed(reason: "another watcher already follows this store"))
             try handle(.stop)
             try handle(.stopped)
             return
         }
-        let finished = AsyncStream<Void>.makeStream()
+        let finished = ThreadCompletion()
         let thread = Thread { [self] in
             _ = gridmap_lower_thread_priority(MapService.builderNice)
             var trimmed = Date()
@@ -143,12 +149,14 @@ public final class VersionWatcher: Service, Sendable {
                 service.waitForWork(ms: pollMs)
             }
             service.endWatching()
-            finished.continuation.finish()
+            finished.finish()
         }
         thread.name = "gridmap-store-watcher"
         thread.start()
+        // Waited for without regard to cancellation: on a cancel as on a graceful shutdown the
+        // thread is asked to stop, and `run` returns only once it has (its last publishes run).
         await withTaskCancellationOrGracefulShutdownHandler {
-            for await _ in finished.stream {}
+            await finished.wait()
         } onCancelOrGracefulShutdown: { [self] in
             _ = try? handle(.stop)
             service.stopWatching()
@@ -157,5 +165,31 @@ public final class VersionWatcher: Service, Sendable {
         // (the service stopped by another watcher's owner) is made here.
         if case .stopping = state {} else { _ = try? handle(.stop) }
         try handle(.stopped)
+    }
+}
+
+/// The end of a thread, awaited: `wait` returns once `finish` was called, whether or not the
+/// waiting task is cancelled.
+private final class ThreadCompletion: Sendable {
+    private let state = Mutex<(done: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func finish() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.done = true
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume()
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { s -> Bool in
+                if s.done { return true }
+                s.waiter = c
+                return false
+            }
+            if now { c.resume() }
+        }
     }
 }
