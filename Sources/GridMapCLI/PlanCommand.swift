@@ -307,7 +307,8 @@ struct PlanCommand: ParsableCommand {
             guard let name else { throw CleanExit.helpRequest(PlanCommand.self) }
             guard let op = PlanGrammar.operation(name) else { throw Failure(PlanGrammar.unknown(name)) }
             guard let draftText else { throw ValidationError("Missing expected argument '--draft <draft>'") }
-            let accepted = Swift.Set(op.parameters.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "?…")) })
+            let names = op.parameters.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "?…")) }
+            let accepted = Swift.Set(names)
             var named: [String: [String]] = [:]
             for argument in arguments {
                 guard let eq = argument.firstIndex(of: "=") else {
@@ -315,8 +316,8 @@ struct PlanCommand: ParsableCommand {
                 }
                 let key = String(argument[..<eq])
                 guard accepted.contains(key) else {
-                    throw ValidationError("\(op.name) takes " + (op.parameters.isEmpty ? "no arguments"
-                        : op.parameters.joined(separator: ", ")) + "; '\(key)' is not one of them")
+                    throw ValidationError("\(op.name) takes " + (names.isEmpty ? "no arguments"
+                        : names.joined(separator: ", ")) + "; '\(key)' is not one of them")
                 }
                 named[key, default: []].append(try PlanCommand.text(String(argument[eq...].dropFirst())))
             }
