@@ -12,7 +12,8 @@ struct GeocodeCommand: ParsableCommand {
             + "and prints one JSON object per line, in order.")
 
     @Argument(help: "The address, e.g. 柳州市鱼峰区立岸大道十二号3幢2单元.") var address: String?
-    @Option(help: "At most this many candidates, 1 to \(GeocodeRequest.maxLimit) (default: \(GeocodeRequest.defaultLimit)).")
+    @Option(help: ArgumentHelp("At most this many candidates, 1 to \(GeocodeRequest.maxLimit) "
+                               + "(default: \(GeocodeRequest.defaultLimit))."))
     var limit: String?
     @Option(help: "File of addresses, one per line ('-' for standard input).") var input: String?
     @OptionGroup var options: DataOptions

@@ -11,7 +11,8 @@ struct GridMap: AsyncParsableCommand {
         abstract: "The one-map lookup for grid governance: which grid owns a place, who works it, what is near.",
         subcommands: [
             LocateCommand.self, GeocodeCommand.self, ServeCommand.self, NearbyCommand.self, ConvertCommand.self,
-            ReverseCommand.self, RouteCommand.self, RouteAddressCommand.self, GridCommand.self, GridsCommand.self, NeighboursCommand.self, AreaCommand.self,
+            ReverseCommand.self, RouteCommand.self, RouteAddressCommand.self, GridCommand.self, GridsCommand.self,
+            NeighboursCommand.self, AreaCommand.self,
             JoinCommand.self, StoreCommand.self, PlanCommand.self,
         ])
 

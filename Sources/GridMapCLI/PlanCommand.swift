@@ -206,7 +206,8 @@ struct PlanCommand: ParsableCommand {
         @Option(help: "A version to validate instead of a draft.") var version: String?
         @Option(help: "Smallest grid part, m² (default \(Int(ValidationRules().sliverArea))).") var sliverArea: String?
         @Option(help: ArgumentHelp("Households per grid without a warning, MIN-MAX (default "
-                                   + "\(ValidationRules().households.lowerBound)-\(ValidationRules().households.upperBound))."))
+                                   + "\(ValidationRules().households.lowerBound)-"
+                                   + "\(ValidationRules().households.upperBound))."))
         var households: String?
         @Flag(help: "JSON instead of a table.") var json = false
         @OptionGroup var data: DataOptions

@@ -184,7 +184,9 @@ public final class AddressLibrary: Sendable {
 
     /// Names in the gazetteer that best match `text`: exact first, else by edit distance
     /// among names sharing a character pair with it. (similarity in 0…1, index)
-    package func matchPlaces(_ text: String, roadsOnly: Bool? = nil, limit: Int = 3) -> [(similarity: Double, place: Int)] {
+    package func matchPlaces(_ text: String, roadsOnly: Bool? = nil, limit: Int = 3)
+        -> [(similarity: Double, place: Int)]
+    {
         func allowed(_ i: Int) -> Bool { roadsOnly == nil || places[i].isRoad == roadsOnly }
         if let i = placeByName[text], allowed(i) { return [(1, i)] }
         let chars = Array(text)

@@ -65,7 +65,8 @@ public struct ReverseGeocodeRequest: Sendable {
 
     public init(radius: Double? = nil, limit: Int? = nil) throws {
         if let radius, !(radius > 0 && radius <= ReverseGeocodeRequest.maxRadius) {
-            throw RequestError("radius must be more than 0 and at most \(Int(ReverseGeocodeRequest.maxRadius)) m", code: "out_of_range")
+            throw RequestError("radius must be more than 0 and at most \(Int(ReverseGeocodeRequest.maxRadius)) m",
+                               code: "out_of_range")
         }
         if let limit, !(1...ReverseGeocodeRequest.maxLimit).contains(limit) {
             throw RequestError("limit must be 1 to \(ReverseGeocodeRequest.maxLimit)", code: "out_of_range")
