@@ -62,7 +62,7 @@ struct PostgresStoreTests {
         try PostgresStore.insertVersion(writer, info, changes: changes)
         #expect(try writer.scalar("SELECT count(*) FROM gridmap.version") == 2, "the writer sees its own version")
         #expect(try store.head() == 1, "nobody else does")
-        try TestDatabase.admin("SELECT pg_terminate_backend(\(writer.backendPID))")
+        try TestDatabase.admin("SELECT pg_terminate_backend(\(writer.backendPID), 60000)")
         #expect(throws: PostgreSQLError.self) { try writer.exec("COMMIT") }
         #expect(try store.head() == 1)
         #expect(try store.verify()["versions"]?.int == 1)

@@ -67,7 +67,8 @@ import Testing
         let running = Task { try await group.run() }
 
         func waitFor(_ what: String, _ done: () -> Bool) async throws {
-            for _ in 0..<500 where !done() { try await Task.sleep(for: .milliseconds(20)) }
+            let deadline = ContinuousClock.now + .seconds(120)
+            while !done() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
             #expect(done(), "\(what); the watcher is \(watcher.state)")
         }
         try await waitFor("following version 1") { watcher.state == .following(version: 1) }
@@ -108,10 +109,23 @@ import Testing
         let watcher = VersionWatcher(service: service, every: .milliseconds(50))
         let group = ServiceGroup(configuration: .init(services: [watcher], logger: Logger(label: "test")))
         let running = Task { try await group.run() }
-        for _ in 0..<500 where watcher.state.name != "following" { try await Task.sleep(for: .milliseconds(10)) }
-        // The watcher busy with a first publish while the others are queued behind it.
-        let first = Task { try await service.publishing { _ in Thread.sleep(forTimeInterval: 2); return 0 } }
-        for _ in 0..<100 where service.queuedPublishes > 0 { try await Task.sleep(for: .milliseconds(10)) }
+        // Waits are bounded by what a stalled test would show, not by how busy the machine is.
+        func waitFor(_ what: String, _ done: () -> Bool) async throws {
+            let deadline = ContinuousClock.now + .seconds(120)
+            while !done() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(done(), "\(what); the watcher is \(watcher.state), \(service.queuedPublishes) queued")
+        }
+        try await waitFor("the watcher follows the store") { watcher.state.name == "following" }
+        // The watcher held busy by a first publish, released only once the others are all queued.
+        let started = Atomic<Bool>(false), release = DispatchSemaphore(value: 0)
+        let first = Task {
+            try await service.publishing { _ in
+                started.store(true, ordering: .releasing)
+                _ = release.wait(timeout: .now() + 120)
+                return 0
+            }
+        }
+        try await waitFor("the first publish runs") { started.load(ordering: .acquiring) }
         let n = 4 * ProcessInfo.processInfo.activeProcessorCount + 16
         let all = Task {
             try await withThrowingTaskGroup(of: Int.self) { tasks in
@@ -120,11 +134,12 @@ import Testing
             }
         }
         var most = 0
-        for _ in 0..<150 where most < n {
+        try await waitFor("all \(n) publishes queued at once while the watcher was busy") {
             most = max(most, service.queuedPublishes)
-            try await Task.sleep(for: .milliseconds(10))
+            return most >= n
         }
-        #expect(most == n, "all \(n) publishes queued at once while the watcher was busy (most seen: \(most))")
+        #expect(most == n, "most seen: \(most)")
+        release.signal()
         let heads = try await all.value
         #expect(heads.count == n && heads.allSatisfy { $0 == 1 })
         #expect(try await first.value == 0)

@@ -171,7 +171,7 @@ final class ObservedStore: VersionedStore, @unchecked Sendable {
         store.before = { name in
             // The save waits for the other thread, which had to get in while the edit computed.
             guard name == "saveDraft" else { return }
-            served.store(otherDone.wait(timeout: .now() + 10) == .success, ordering: .relaxed)
+            served.store(otherDone.wait(timeout: .now() + 120) == .success, ordering: .relaxed)
         }
         let line = "LINESTRING(109.4195 24.30665, 109.4222 24.30655)"
         _ = try service.answer(try .split(draft: draft, grid: "450203004002006", line: line), author: "a")

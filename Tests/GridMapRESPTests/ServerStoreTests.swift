@@ -46,7 +46,7 @@ import GridMapPlanning
         let start = Date()
         let info = try Self.rename(grid, to: "改名网格", in: path)
         var served = ""
-        while -start.timeIntervalSinceNow < 20 {
+        while -start.timeIntervalSinceNow < 120 {
             let reply = try reader.command("LOCATE", "\(point.x)", "\(point.y)")
             served = reply.json?["data_version"]?.string ?? ""
             if served == "\(info.id)" {

@@ -218,7 +218,7 @@ import GridMapPlanning
     }
 
     @Test func connectionLimitAndIdleTimeout() async throws {
-        let server = try await TestServer.start { $0.maxConnections = 2; $0.idleTimeout = 1 }
+        let server = try await TestServer.start { $0.maxConnections = 2; $0.idleTimeout = 5 }
         let a = try Client(port: server.port), b = try Client(port: server.port)
         #expect(try a.command("PING") == .simple("PONG"))
         #expect(try b.command("PING") == .simple("PONG"))

@@ -81,7 +81,7 @@ final class Client {
 
     /// `timeout`: how long a reply may take (a debug build's planning commands, on a machine
     /// busy with the other suites, take seconds).
-    init(port: Int, timeout: Int = 10) throws {
+    init(port: Int, timeout: Int = 60) throws {
         fd = try TestClient.connectLoopback(port, seconds: timeout)
     }
 
