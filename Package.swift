@@ -50,16 +50,21 @@ let package = Package(
         .target(name: "GridMapModel", dependencies: ["GridMapGeometry"], swiftSettings: crossModule),
         // The versioned store: the backend protocol and the version algorithm, written once.
         .target(name: "GridMapStore", dependencies: ["GridMapGeometry", "GridMapModel"]),
+        // The case log: stages, the stage machine, events, filters, written once over a small
+        // backend protocol (statements and a write transaction).
+        .target(name: "GridMapCases", dependencies: ["GridMapGeometry"]),
         // The backends, each in a target of its own: only the PostgreSQL one links libpq.
-        .target(name: "GridMapSQLite", dependencies: ["GridMapGeometry", "GridMapModel", "GridMapStore", "CSQLite"]),
+        .target(name: "GridMapSQLite",
+                dependencies: ["GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapCases", "CSQLite"]),
         .target(name: "GridMapPostgres",
-                dependencies: ["GridMapGeometry", "GridMapModel", "GridMapStore", "CLibPQ"]),
+                dependencies: ["GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapCases", "CLibPQ"]),
         // The one place that chooses a backend from a `--store` value (and copies between them).
-        .target(name: "GridMapStores", dependencies: ["GridMapStore", "GridMapSQLite", "GridMapPostgres"]),
+        .target(name: "GridMapStores",
+                dependencies: ["GridMapStore", "GridMapCases", "GridMapSQLite", "GridMapPostgres"]),
         // The engine: snapshots, lookups, request types, geocoding, bulk joins, routing, and the
         // runtime that serves them (the snapshot cell, the watcher, the publish queue).
         .target(name: "GridMapCore", dependencies: [
-            "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapStores", "CGridMapSupport",
+            "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapCases", "GridMapStores", "CGridMapSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: crossModule),
         // Planning: drafts, the redrawing operations, validation, impact, publication.
@@ -134,7 +139,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/GridMapTestSupport"),
         .testTarget(name: "GridMapCoreTests", dependencies: [
-            "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapSQLite", "GridMapPostgres",
+            "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapCases", "GridMapSQLite", "GridMapPostgres",
             "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapTestSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

@@ -2,6 +2,7 @@ import Foundation
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
+import GridMapCases
 import GridMapSQLite
 import GridMapPostgres
 
@@ -29,5 +30,14 @@ public enum Stores {
         PostgresStore.isDatabase(location)
             ? try PostgresStore.create(location, from: dataset, author: author, message: message)
             : try SQLiteStore.create(path: location, from: dataset, author: author, message: message)
+    }
+}
+
+extension Stores {
+    /// The case log kept beside the map in the store `location` names.
+    public static func openCaseLog(_ location: String, readOnly: Bool = false) throws -> CaseLog {
+        let backend: any CaseBackend = PostgresStore.isDatabase(location)
+            ? try PostgresCaseBackend(location) : try SQLiteCaseBackend(path: location, readOnly: readOnly)
+        return try CaseLog(backend)
     }
 }

@@ -24,6 +24,8 @@ public final class MapService: Sendable {
 
     public let storeLocation: String
     public let snapshots: SnapshotCell
+    /// The case log beside the map.
+    public let cases: CaseDesk
     private let store: LockedStore?
     private let refreshing = NSLock()
     private let asOf: AsOfCache
@@ -59,13 +61,18 @@ public final class MapService: Sendable {
     /// one-off commands that only read).
     public convenience init(storeLocation: String, asOfCapacity: Int = MapService.defaultAsOfCapacity,
                             readOnly: Bool = false) throws {
-        try self.init(store: try Stores.open(storeLocation, readOnly: readOnly), asOfCapacity: asOfCapacity)
+        try self.init(store: try Stores.open(storeLocation, readOnly: readOnly), asOfCapacity: asOfCapacity,
+                      casesAt: storeLocation)
     }
 
     /// Serves `store` (any backend), building its current version. The service owns the store
     /// from then on: nothing else may use it (its calls are serialised by the service's lock).
-    public init(store: any VersionedStore, asOfCapacity: Int = MapService.defaultAsOfCapacity) throws {
+    /// The case log is opened at `casesAt` (the store's location as given, with any password),
+    /// by default at the store's location as it shows it.
+    public init(store: any VersionedStore, asOfCapacity: Int = MapService.defaultAsOfCapacity,
+                casesAt: String? = nil) throws {
         storeLocation = store.location
+        cases = CaseDesk(location: casesAt ?? store.location)
         asOf = AsOfCache(capacity: asOfCapacity)
         let locked = LockedStore(store, health: storeHealth)
         let snapshot = try MapService.build(version: try locked.head(), store: locked, reuse: nil)
@@ -80,6 +87,7 @@ public final class MapService: Sendable {
     /// the lookup path): store commands answer that there is no store.
     public init(snapshot: Snapshot) {
         storeLocation = "(memory)"
+        cases = CaseDesk(location: nil)
         asOf = AsOfCache(capacity: 1)
         store = nil
         writeRefusal = "this map is served from memory, not from a store"
