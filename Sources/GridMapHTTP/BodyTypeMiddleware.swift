@@ -25,7 +25,10 @@ struct BodyTypeMiddleware: RouterMiddleware {
     /// The media types a route's body may have: JSON everywhere; `/api/area` also takes WKT
     /// or GeoJSON as the text it documents.
     static func bodyTypes(_ path: String) -> Set<String> {
-        path == "/api/area" ? ["application/json", "application/geo+json", "text/plain"] : ["application/json"]
+        // Open311's POST is form-encoded by its specification; it carries its own key and the
+        // cross-site check has already refused other sites' browsers.
+        if path == Open311Routes.requestsEndpoint { return ["application/x-www-form-urlencoded"] }
+        return path == "/api/area" ? ["application/json", "application/geo+json", "text/plain"] : ["application/json"]
     }
 
     /// 415 for a body of a type the route does not read; a body without a type is refused too

@@ -91,7 +91,8 @@ public enum GridMapHTTP {
         OperationsRoutes(map: map, metrics: metrics, resp: resp).add(to: router)
         APIRoutes(map: map).add(to: router)
         PlanRoutes(map: map).add(to: router)
-        Open311Routes(map: map).add(to: router)
+        CaseRoutes(map: map).add(to: router)
+        Open311Routes(map: map, credentials: config.credentials).add(to: router)
         PageRoutes(config: config, logger: logger).add(to: router)
         let guardConfig = ConnectionGuard.Configuration(
             requestTimeout: .seconds(config.requestTimeout), keepAliveTimeout: .seconds(config.keepAliveTimeout),

@@ -8,9 +8,14 @@ import GridMapPlanning
 /// `GET /open311/v2/services/{service_code}.{json,xml}` (a service definition), each with an
 /// optional `jurisdiction_id`. Field names are the specification's; errors are its error list
 /// (`[{"code": 404, "description": …}]`, `<errors><error>…</error></errors>`), mapped here once.
-/// Reader role, as `/api`. Creating and storing requests is not offered.
+/// Reader role, as `/api`. Service requests (the case log) are `Open311Requests.swift`.
 struct Open311Routes {
     let map: ServedMap
+    let credentials: Credentials
+    /// The route a report is POSTed to (`requests.json`, `requests.xml`), and its endpoint
+    /// path as the router names it to middleware.
+    static let requestsPattern = "/open311/v2/:file"
+    static let requestsEndpoint = "/open311/v2/{file}"
 
     func add(to router: Router<GridMapRequestContext>) {
         router.get("/open311/v2/:file") { request, context in
@@ -18,6 +23,12 @@ struct Open311Routes {
         }
         router.get("/open311/v2/services/:file") { request, context in
             try await answer(request, context, file: context.parameters.get("file") ?? "", services: true)
+        }
+        router.get("/open311/v2/requests/:file") { request, context in
+            try await oneRequest(request, context, file: context.parameters.get("file") ?? "")
+        }
+        router.post(RouterPath(Self.requestsPattern)) { request, context in
+            try await postRequest(request, context, file: context.parameters.get("file") ?? "")
         }
     }
 
@@ -35,6 +46,7 @@ struct Open311Routes {
         do {
             let snapshot = service.current
             if services == nil {
+                if name == "requests" { return try await listRequests(request, service, format) }
                 guard name == "services" else {
                     return Open311Routes.error(.notFound, "no such resource '\(file.prefix(40))'", format: format)
                 }

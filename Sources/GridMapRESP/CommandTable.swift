@@ -47,6 +47,8 @@ enum CommandTable {
         CommandSpec(name: "route", arity: -4, role: .reader, flags: ["readonly", "fast"], run: LookupCommands.route),
         CommandSpec(
             name: "routeaddr", arity: 3, role: .reader, flags: ["readonly"], run: LookupCommands.routeAddress),
+        CommandSpec(name: "case", arity: -3, role: .reader, flags: ["write"], run: CaseCommands.case),
+        CommandSpec(name: "cases", arity: -1, role: .reader, flags: ["readonly"], run: CaseCommands.cases),
         CommandSpec(name: "plan", arity: -2, role: .planner, flags: ["write"], run: PlanCommands.plan),
         CommandSpec(
             name: "revgeocode", arity: -3, role: .reader, flags: ["readonly"], run: LookupCommands.reverseGeocode),

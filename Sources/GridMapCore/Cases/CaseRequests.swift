@@ -198,6 +198,11 @@ public struct CaseListRequest: Sendable {
         for (rawName, value) in parameters {
             let name = rawName.lowercased()
             switch name {
+            case "id", "ids":
+                f.ids = try CaseParameters.list(value).map { try CaseParameters.caseID($0) }
+                guard f.ids.count <= CaseFilter.maxLimit else {
+                    throw RequestError("at most \(CaseFilter.maxLimit) ids", code: "out_of_range")
+                }
             case "grid": f.grid = value
             case "community": f.community = value
             case "street": f.street = value
@@ -243,7 +248,7 @@ public struct CaseListRequest: Sendable {
                 }
                 geojson = value.lowercased() == "geojson"
             default:
-                throw RequestError("unknown filter '\(Parameter.shown(rawName))'; filters: grid, community, street, "
+                throw RequestError("unknown filter '\(Parameter.shown(rawName))'; filters: id, grid, community, street, "
                     + "unit, stage, category, overdue, from, to, updated_after, updated_before, box, circle, limit, "
                     + "offset, format", code: "unknown_parameter")
             }
@@ -285,19 +290,19 @@ extension CaseLog {
 }
 
 /// Reading case parameters from text, the same for every skin.
-enum CaseParameters {
-    static func caseID(_ text: String) throws -> Int {
+public enum CaseParameters {
+    public static func caseID(_ text: String) throws -> Int {
         guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n > 0 else {
             throw CaseError(.badCase, "a case id is a whole number from 1, not '\(Parameter.shown(text))'")
         }
         return n
     }
 
-    static func list(_ text: String) -> [String] {
+    public static func list(_ text: String) -> [String] {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    static func flag(_ text: String, _ name: String) throws -> Bool {
+    public static func flag(_ text: String, _ name: String) throws -> Bool {
         switch text.lowercased() {
         case "1", "true", "yes", "": return true
         case "0", "false", "no": return false
@@ -305,7 +310,7 @@ enum CaseParameters {
         }
     }
 
-    static func time(_ text: String, _ name: String) throws -> Int64 {
+    public static func time(_ text: String, _ name: String) throws -> Int64 {
         guard let ms = AsOf.parse(text).ms else {
             throw RequestError("\(name) '\(Parameter.shown(text))' is not a date or time (ISO 8601, e.g. "
                                + "2026-12-01 or 2026-12-01T08:00:00+08:00)", code: "bad_time")
@@ -313,7 +318,7 @@ enum CaseParameters {
         return ms
     }
 
-    static func numbers(_ text: String, _ name: String, count: Int) throws -> [Double] {
+    public static func numbers(_ text: String, _ name: String, count: Int) throws -> [Double] {
         let parts = text.split(separator: ",").map(String.init)
         guard parts.count == count else {
             throw RequestError("\(name) is \(count) numbers separated by commas", code: "bad_number")

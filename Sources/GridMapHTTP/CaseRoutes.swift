@@ -1,0 +1,89 @@
+import GridMapCore
+import Hummingbird
+
+/// The case log over HTTP: `GET /api/cases?…` (the filters of `CaseListRequest`,
+/// `format=geojson` for the map), `POST /api/cases` (a JSON report), `GET /api/cases/ID` with
+/// its history, `POST /api/cases/ID/ACTION` (a JSON body: note, to, due, expect, media,
+/// duplicate_of). A reader reports and reads; a planner acts as a dispatcher.
+struct CaseRoutes {
+    let map: ServedMap
+
+    func add(to router: Router<GridMapRequestContext>) {
+        router.get("/api/cases") { request, context in
+            try await map.answer(context) { service in
+                let pairs = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+                let list = try CaseListRequest(pairs), actor = Self.actor(context)
+                return Reply.json(try await offLoop { try list.answer(MapView(service), actor: actor) })
+            }
+        }
+        router.post("/api/cases") { request, context in
+            try await map.answer(context) { service in
+                let o = try await Self.body(request)
+                let place: CaseReportRequest.Place
+                if let address = o["address"]?.string {
+                    place = .address(address)
+                } else {
+                    place = .point(try PointQuery(lon: o["lon"]?.idText ?? o["lon"]?.number.map { "\($0)" },
+                                                  lat: o["lat"]?.idText ?? o["lat"]?.number.map { "\($0)" },
+                                                  crs: o["crs"]?.string))
+                }
+                let contact = o["contact"]
+                let report = try CaseReportRequest(
+                    place: place, category: try Parameter.required(o["category"]?.idText, "category"),
+                    description: o["description"]?.string ?? "",
+                    source: try Self.source(o["source"]?.string),
+                    media: o["media"]?.array?.compactMap(\.string) ?? [],
+                    contact: CaseContact(name: contact?["name"]?.string, phone: contact?["phone"]?.idText,
+                                         email: contact?["email"]?.string),
+                    key: o["key"]?.idText)
+                let actor = Self.actor(context)
+                let answer = try await offLoop { try report.answer(MapView(service), actor: actor) }
+                return Reply.json(answer, status: .created)
+            }
+        }
+        router.get("/api/cases/:id") { request, context in
+            try await map.answer(context) { service in
+                let get = try CaseGetRequest(context.parameters.get("id") ?? ""), actor = Self.actor(context)
+                return Reply.json(try await offLoop { try get.answer(MapView(service), actor: actor) })
+            }
+        }
+        router.post("/api/cases/:id/:action") { request, context in
+            try await map.answer(context) { service in
+                let o = try await Self.body(request)
+                let act = try CaseActRequest(
+                    id: context.parameters.get("id") ?? "", action: context.parameters.get("action") ?? "",
+                    note: o["note"]?.string, unit: o["to"]?.idText, due: o["due"]?.string,
+                    expect: o["expect"]?.idText, media: o["media"]?.array?.compactMap(\.string) ?? [],
+                    duplicateOf: o["duplicate_of"]?.idText)
+                let actor = Self.actor(context)
+                return Reply.json(try await offLoop { try act.answer(MapView(service), actor: actor) })
+            }
+        }
+    }
+
+    static func actor(_ context: GridMapRequestContext) -> CaseActor {
+        CaseActor.builtIn(context.role, user: context.user ?? (context.role >= .planner ? "planner" : "default"))
+    }
+
+    static func source(_ text: String?) throws -> CaseSource {
+        guard let text else { return .handheld }
+        guard let s = CaseSource(rawValue: text.lowercased()) else {
+            throw CaseError(.badCase, "unknown source '\(text.prefix(40))'; one of "
+                            + CaseSource.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return s
+    }
+
+    /// A JSON object body (an empty body is no fields).
+    static func body(_ request: Request) async throws -> JSONValue {
+        var request = request
+        let bytes = try await request.collectBody(upTo: HTTPConfig.maxBodyBytes)
+        guard bytes.readableBytes > 0 else { return .object([:]) }
+        let parsed: JSONValue
+        do { parsed = try JSONParser.parse(String(buffer: bytes)) } catch {
+            throw RequestError("the body is not JSON: \(error)", code: "bad_json")
+        }
+        guard case .object = parsed else { throw RequestError("the body is a JSON object", code: "bad_json") }
+        return parsed
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import GridMapCore
+import Hummingbird
+
+/// Open311 GeoReport v2 service requests over the case log: `POST requests.{json,xml}`
+/// (form-encoded, `api_key`, `service_code`, `lat`/`long` or `address_string`, `description`,
+/// `media_url`, the reporter's `first_name`/`last_name`/`email`/`phone`, `attribute[code]`
+/// checked against the service definition, `device_id` making a retried POST answer the case
+/// it made), `GET requests.{json,xml}` (`service_request_id`, `service_code`, `start_date`,
+/// `end_date` (at most 90 days), `status`, `updated_after`/`updated_before`, `page`,
+/// `page_size`) and `GET requests/{id}.{json,xml}`. `agency_responsible` is the unit,
+/// `expected_datetime` the due time, `status` open or closed from the stage, `status_notes`
+/// the last note. A reporter's contact never appears.
+extension Open311Routes {
+    static let maxDays = 90
+    static let defaultPageSize = 100
+
+    func postRequest(_ request: Request, _ context: GridMapRequestContext, file: String) async throws -> Response {
+        let (name, format) = Open311Routes.split(file)
+        guard let format, name == "requests" else {
+            return Open311Routes.error(.notFound, "reports are POSTed to requests.json or requests.xml",
+                                       format: format ?? .json)
+        }
+        guard let service = map.current else {
+            return Open311Routes.error(.serviceUnavailable, "the map is loading", format: format)
+        }
+        do {
+            var request = request
+            let bytes = try await request.collectBody(upTo: HTTPConfig.maxBodyBytes)
+            let form = try Self.form(String(buffer: bytes))
+            if credentials.required {
+                let key = Array((form.first { $0.0 == "api_key" }?.1 ?? "").utf8)
+                switch credentials.authenticate(user: nil, password: key, from: context.client) {
+                case .granted: break
+                case .denied, .throttled:
+                    return Open311Routes.error(.forbidden, "api_key is missing or not valid", format: format)
+                }
+            }
+            let report = try reportRequest(form, service.current)
+            let answer = try await offLoop {
+                try report.answer(MapView(service), actor: CaseActor(account: "open311", role: .reporter))
+            }
+            let c = try JSONParser.parse(answer)
+            let notice = Self.notice(c, service.current)
+            let fields: [(String, String)] = [("service_request_id", c["id"]?.idText ?? ""),
+                                              ("service_notice", notice), ("account_id", "")]
+            return Open311Routes.body(Self.render([fields], format), format,
+                                      status: c["created"] == JSONValue.bool(false) ? .ok : .created)
+        } catch {
+            return Open311Routes.error(error.errorKind.status, error.clientMessage(planner: false), format: format)
+        }
+    }
+
+    /// The form's fields as a report; a field the specification names but gridmap does not
+    /// keep (`account_id`, `address_id`, `jurisdiction_id`) is accepted and left.
+    private func reportRequest(_ form: [(String, String)], _ snapshot: Snapshot) throws -> CaseReportRequest {
+        var f: [String: String] = [:]
+        for (k, v) in form where f[k] == nil { f[k] = v }
+        let code = try Parameter.required(f["service_code"], "service_code")
+        for (k, _) in form where k.hasPrefix("attribute[") {
+            // The catalogue's service definitions have no attributes: any sent is unknown.
+            throw RequestError("service \(code.prefix(20)) has no attribute "
+                               + "'\(k.dropFirst(10).dropLast().prefix(40))' (see services/\(code.prefix(20)).json)",
+                               code: "unknown_attribute")
+        }
+        let place: CaseReportRequest.Place
+        if let lat = f["lat"], let lon = f["long"] {
+            place = .point(try PointQuery(lon: lon, lat: lat))
+        } else if let address = f["address_string"], !address.isEmpty {
+            place = .address(address)
+        } else {
+            throw RequestError("give lat and long, or address_string", code: "missing")
+        }
+        let name = [f["last_name"], f["first_name"]].compactMap { $0 }.joined()
+        // A device's retry of the same report makes no second case.
+        let key = f["device_id"].map { device in
+            "o311:" + device.prefix(40) + ":" + Self.digest([code, f["lat"] ?? "", f["long"] ?? "",
+                                                             f["address_string"] ?? "", f["description"] ?? ""])
+        }
+        return try CaseReportRequest(
+            place: place, category: code, description: f["description"] ?? "", source: .open311,
+            media: f["media_url"].map { [$0] } ?? [],
+            contact: CaseContact(name: name.isEmpty ? nil : name, phone: f["phone"], email: f["email"]), key: key)
+    }
+
+    func listRequests(_ request: Request, _ service: MapService, _ format: Format) async throws -> Response {
+        let q = Query(request)
+        var pairs: [(String, String)] = []
+        let now = Clock.nowMs
+        if let ids = q["service_request_id"] {
+            pairs.append(("id", ids))
+        } else {
+            // The specification's default: the last 90 days; a window of at most 90 days.
+            let end = try q["end_date"].map { try CaseParameters.time($0, "end_date") } ?? now
+            let start = try q["start_date"].map { try CaseParameters.time($0, "start_date") }
+                ?? end - Int64(Self.maxDays) * 86_400_000
+            guard end >= start, end - start <= Int64(Self.maxDays) * 86_400_000 else {
+                throw RequestError("start_date to end_date is at most \(Self.maxDays) days", code: "out_of_range")
+            }
+            pairs += [("from", CaseCoding.chinaTime(start)), ("to", CaseCoding.chinaTime(end + 1000))]
+        }
+        if let code = q["service_code"] { pairs.append(("category", code)) }
+        if let status = q["status"] {
+            let stages: [CaseStage] = try CaseParameters.list(status).flatMap { s -> [CaseStage] in
+                switch s.lowercased() {
+                case "open": return CaseStage.allCases.filter(\.isOpen)
+                case "closed": return CaseStage.allCases.filter { !$0.isOpen }
+                default: throw RequestError("status is open or closed, not '\(s.prefix(20))'", code: "bad_status")
+                }
+            }
+            pairs.append(("stage", stages.map(\.rawValue).joined(separator: ",")))
+        }
+        if let v = q["updated_after"] { pairs.append(("updated_after", v)) }
+        if let v = q["updated_before"] { pairs.append(("updated_before", v)) }
+        let size = try q.int("page_size") ?? Self.defaultPageSize, page = try q.int("page") ?? 1
+        guard (1...CaseFilter.maxLimit).contains(size), page >= 1 else {
+            throw RequestError("page is 1 or more, page_size 1 to \(CaseFilter.maxLimit)", code: "out_of_range")
+        }
+        pairs += [("limit", String(size)), ("offset", String((page - 1) * size))]
+        return try await requests(CaseListRequest(pairs), service, format)
+    }
+
+    func oneRequest(_ request: Request, _ context: GridMapRequestContext, file: String) async throws -> Response {
+        let (id, format) = Open311Routes.split(file)
+        guard let format else {
+            return Open311Routes.error(.notFound, "use the .json or .xml form of \(file.prefix(40))", format: .json)
+        }
+        guard let service = map.current else {
+            return Open311Routes.error(.serviceUnavailable, "the map is loading", format: format)
+        }
+        do {
+            let response = try await requests(CaseListRequest([("id", id)]), service, format)
+            return response
+        } catch {
+            return Open311Routes.error(error.errorKind.status, error.clientMessage(planner: false), format: format)
+        }
+    }
+
+    private func requests(_ list: CaseListRequest, _ service: MapService, _ format: Format) async throws
+        -> Response
+    {
+        let now = Clock.nowMs
+        let records = try await offLoop { () throws -> [CaseRecord] in
+            let found = try list.records(MapView(service), nowMs: now)
+            // The last note of each: read with its history.
+            return try service.cases.with { log in try found.map { try log.record($0.id) } }
+        }
+        if !list.filter.ids.isEmpty && records.isEmpty && list.filter.ids.count == 1 {
+            throw CaseError(.unknownCase, "no service request \(list.filter.ids[0])")
+        }
+        let snapshot = service.current
+        let rows = records.map { Self.fields($0, snapshot) }
+        return Open311Routes.body(Self.render(rows, format), format)
+    }
+
+    /// A case as GeoReport v2's service request.
+    static func fields(_ c: CaseRecord, _ snapshot: Snapshot) -> [(String, String)] {
+        let category = snapshot.network?.categories[c.report.category]
+        let unit = c.state.unit ?? c.report.stamp.unit
+        let agency = unit.flatMap { u in snapshot.dataset.units.first { $0.id == u }?.name } ?? c.report.stamp.handledBy
+        let note = c.events.last(where: { $0.note != nil })?.note ?? ""
+        return [
+            ("service_request_id", String(c.id)), ("status", c.state.stage.open311Status),
+            ("status_notes", note), ("service_name", category?.name ?? ""), ("service_code", c.report.category),
+            ("description", c.report.description), ("agency_responsible", agency), ("service_notice", ""),
+            ("requested_datetime", CaseCoding.chinaTime(c.report.reportedMs)),
+            ("updated_datetime", CaseCoding.chinaTime(c.state.updatedMs)),
+            ("expected_datetime", CaseCoding.chinaTime(c.state.dueMs)),
+            ("address", c.report.input["matched"]?.string ?? ""), ("address_id", c.report.input["address_id"]?.string ?? ""),
+            ("zipcode", ""), ("lat", JSONValue.format(c.report.stamp.lat)), ("long", JSONValue.format(c.report.stamp.lon)),
+            ("media_url", c.report.media.first ?? ""),
+        ]
+    }
+
+    /// Who takes the report and by when, said to the reporter.
+    static func notice(_ c: JSONValue, _ snapshot: Snapshot) -> String {
+        let unit = c["stamp"]?["unit"]?.string
+        let name = unit.flatMap { u in snapshot.dataset.units.first { $0.id == u }?.name } ?? "属地网格"
+        return "由\(name)办理，应于\(c["due_at"]?.string ?? "")前办结"
+    }
+
+    static func render(_ rows: [[(String, String)]], _ format: Format) -> String {
+        switch format {
+        case .json:
+            return JSONValue.array(rows.map { fields in
+                .object(JSONObject(fields.map { k, v in
+                    (k, ["lat", "long"].contains(k) ? (Double(v).map { .number($0) } ?? .null) : .string(v))
+                }))
+            }).serialized
+        case .xml:
+            return xmlDeclaration + "<service_requests>" + rows.map { fields in
+                "<request>" + fields.map { "<\($0)>\(xml($1))</\($0)>" }.joined() + "</request>"
+            }.joined() + "</service_requests>"
+        }
+    }
+
+    /// `application/x-www-form-urlencoded`: `+` is a space, then percent-decoding; text that
+    /// does not decode is refused.
+    static func form(_ body: String) throws -> [(String, String)] {
+        try body.split(separator: "&").compactMap { pair -> (String, String)? in
+            guard !pair.isEmpty else { return nil }
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) throws -> String {
+                guard let d = s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
+                    throw RequestError("the form does not decode: '\(s.prefix(40))'", code: "bad_form")
+                }
+                return d
+            }
+            return (try decode(parts[0]), parts.count > 1 ? try decode(parts[1]) : "")
+        }
+    }
+
+    /// A short stable digest (FNV-1a, 64 bits) of the fields that make a report the same.
+    static func digest(_ fields: [String]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in fields.joined(separator: "\u{1F}").utf8 {
+            h ^= UInt64(byte)
+            h = h &* 0x100_0000_01b3
+        }
+        return String(h, radix: 16)
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import GridMapCore
+import GridMapHTTP
+import GridMapTestSupport
+import HTTPTypes
+import NIOCore
+import Testing
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import GridMapSQLite
+import GridMapStores
+
+/// Cases over HTTP and Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2: POST Service
+/// Request, GET Service Requests, GET Service Request): a report as FixMyStreet's Open311
+/// sender posts it, read back in JSON and XML, acted on through `/api/cases`, with the
+/// specification's errors and no contact shown to a reader.
+@Suite struct CaseHTTPTests {
+    static let requestFields: Set = [
+        "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
+        "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
+        "address", "address_id", "zipcode", "lat", "long", "media_url",
+    ]
+
+    /// Each `<request>`'s elements, as name → text.
+    final class Requests: NSObject, XMLParserDelegate {
+        var rows: [[String: String]] = []
+        private var current: [String: String]?
+        private var text = ""
+        func parser(_ p: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                    attributes: [String: String] = [:]) {
+            if name == "request" { current = [:] }
+            text = ""
+        }
+        func parser(_ p: XMLParser, foundCharacters s: String) { text += s }
+        func parser(_ p: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+            if name == "request", let c = current { rows.append(c); current = nil } else { current?[name] = text }
+        }
+    }
+
+    private func form(_ fields: [(String, String)]) -> ByteBuffer {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return ByteBuffer(string: fields.map {
+            $0.addingPercentEncoding(withAllowedCharacters: allowed)! + "="
+                + $1.addingPercentEncoding(withAllowedCharacters: allowed)!
+        }.joined(separator: "&"))
+    }
+
+    @Test func open311ReportsAreKeptStampedAndReadBack() async throws {
+        let path = Scratch.path("cases-http") + ".gridmap"
+        _ = try SQLiteStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
+        var access = Credentials()
+        access.readerPassword = "k3y"
+        access.plannerPassword = "p1an"
+        let service = try MapService(storeLocation: path)
+        try await withServer(map: ServedMap(service), access: access) { client in
+            let formType: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            // As FixMyStreet's Open311 sender posts it.
+            let fields = [("api_key", "k3y"), ("service_code", "0101"), ("lat", "24.3072275"),
+                          ("long", "109.4200897"), ("description", "人行道上堆放垃圾"), ("first_name", "三"),
+                          ("last_name", "张"), ("email", "zhang@example.cn"), ("device_id", "fms-1"),
+                          ("media_url", "https://example.cn/p/1.jpg")]
+            let posted = try await client.execute(uri: "/open311/v2/requests.xml", method: .post, headers: formType,
+                                                  body: form(fields))
+            #expect(posted.status == .created, "\(String(buffer: posted.body))")
+            let ack = Requests()
+            let parser = XMLParser(data: Data(String(buffer: posted.body).utf8))
+            parser.delegate = ack
+            #expect(parser.parse())
+            let id = try #require(ack.rows.first?["service_request_id"])
+            #expect(ack.rows.first?["service_notice"]?.contains("办结") == true)
+            // A retried POST from the device makes no second case.
+            let retried = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: formType,
+                                                   body: form(fields))
+            let again = try json(retried)
+            #expect(retried.status == .ok && again.array?.first?["service_request_id"]?.string == id)
+
+            // The specification's errors; nothing stored by any of them.
+            for (bad, status) in [([("api_key", "nope")] + fields.dropFirst(), HTTPResponse.Status.forbidden),
+                                  (fields.filter { $0.0 != "service_code" }, .badRequest),
+                                  ([("service_code", "9999")] + fields.filter { $0.0 != "service_code" }, .notFound),
+                                  (fields + [("attribute[depth]", "3")], .badRequest),
+                                  (fields.map { $0.0 == "description" ? ($0.0, "<b>x</b>") : $0 }, .badRequest)] {
+                let r = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: formType,
+                                                 body: form(bad.filter { $0.0 != "device_id" }))
+                #expect(r.status == status, "\(String(buffer: r.body))")
+                let answer = try json(r)
+                #expect(answer.array?.first?["code"]?.int == Int(status.code))
+            }
+            // JSON is not the form the specification posts.
+            let asJSON = try await client.execute(uri: "/open311/v2/requests.json", method: .post,
+                                                  headers: [.contentType: "application/json"],
+                                                  body: ByteBuffer(string: "{}"))
+            #expect(asJSON.status == .unsupportedMediaType)
+            #expect(try service.cases.with { try $0.count() } == 1)
+
+            // Read back: one request, the list, the XML, every field of the specification.
+            let reader: HTTPFields = [.authorization: "Basic " + Data("default:k3y".utf8).base64EncodedString()]
+            let one = try json(try await client.execute(uri: "/open311/v2/requests/\(id).json", method: .get,
+                                                        headers: reader))
+            let row = try #require(one.array?.first)
+            #expect(Set(row.object?.keys ?? []) == Self.requestFields)
+            #expect(row["status"] == "open" && row["service_code"] == "0101" && row["lat"]?.number == 24.3072275)
+            #expect(row["agency_responsible"]?.string?.isEmpty == false && row["expected_datetime"] != nil)
+            #expect(!String(describing: one).contains("zhang@example.cn"), "a reader sees no contact")
+            let list = try json(try await client.execute(
+                uri: "/open311/v2/requests.json?service_code=0101&status=open", method: .get, headers: reader))
+            #expect(list.array?.count == 1 && list.array?.first?["service_request_id"]?.string == id)
+            let closedOnly = try json(try await client.execute(uri: "/open311/v2/requests.json?status=closed",
+                                                               method: .get, headers: reader))
+            #expect(closedOnly.array?.isEmpty == true, "\(closedOnly.serialized.prefix(300))")
+            let missing = try await client.execute(uri: "/open311/v2/requests/99999.json", method: .get,
+                                                   headers: reader)
+            #expect(missing.status == .notFound)
+            let tooLong = try await client.execute(
+                uri: "/open311/v2/requests.json?start_date=2026-01-01&end_date=2026-06-01", method: .get,
+                headers: reader)
+            #expect(tooLong.status == .badRequest)
+
+            // A dispatcher (the planner account) takes it through to its close over /api/cases.
+            let planner: HTTPFields = [.authorization: "Basic " + Data("planner:p1an".utf8).base64EncodedString(),
+                                       .contentType: "application/json"]
+            for (action, body) in [("accept", "{}"), ("dispatch", "{}"), ("handle", #"{"note":"已清运"}"#),
+                                   ("pass", #"{"expect":4}"#)] {
+                let r = try await client.execute(uri: "/api/cases/\(id)/\(action)", method: .post, headers: planner,
+                                                 body: ByteBuffer(string: body))
+                #expect(r.status == .ok, "\(action): \(String(buffer: r.body))")
+            }
+            // A reader may not act; a wrong stage is a conflict naming what is allowed.
+            let asReader = try await client.execute(
+                uri: "/api/cases/\(id)/void", method: .post,
+                headers: reader.merging([.contentType: "application/json"]), body: ByteBuffer(string: #"{"note":"x"}"#))
+            #expect(asReader.status == .conflict || asReader.status == .forbidden)
+            let full = try json(try await client.execute(uri: "/api/cases/\(id)", method: .get, headers: planner))
+            #expect(full["stage"] == "closed" && full["history"]?.array?.count == 5)
+            #expect(full["contact"]?["email"] == "zhang@example.cn", "a dispatcher sees the contact")
+            let closed = try json(try await client.execute(uri: "/open311/v2/requests/\(id).json", method: .get,
+                                                           headers: reader))
+            #expect(closed.array?.first?["status"] == "closed" && closed.array?.first?["status_notes"] == "已清运")
+            let geo = try json(try await client.execute(uri: "/api/cases?format=geojson&stage=closed", method: .get,
+                                                        headers: reader))
+            #expect(geo["features"]?.array?.count == 1)
+        }
+    }
+}
+
+extension HTTPFields {
+    func merging(_ other: HTTPFields) -> HTTPFields {
+        var out = self
+        for f in other { out.append(f) }
+        return out
+    }
+}

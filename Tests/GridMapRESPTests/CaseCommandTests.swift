@@ -1,0 +1,53 @@
+import Foundation
+import GridMapTestSupport
+import Testing
+
+@testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapRESP
+
+/// The case log over RESP, as any Redis client sends it: CASE REPORT, CASE GET, CASE ACT and
+/// CASES, with the same refusals (and codes) as the other skins.
+@Suite struct CaseCommandTests {
+    @Test func reportActAndFilterOverRESP() async throws {
+        let server = try await TestServer.start { $0.credentials.plannerPassword = "p1an" }
+        let reporter = try Client(port: server.port), dispatcher = try Client(port: server.port)
+        #expect(try dispatcher.command("AUTH", "planner", "p1an") == .simple("OK"))
+        let made = try reporter.command("CASE", "REPORT", "109.4200897", "24.3072275", "0101", "DESCRIPTION",
+                                        "井盖缺失", "SOURCE", "hotline", "KEY", "call-42", "PHONE", "13800000000")
+        let id = try #require(made.json?["id"]?.int, "\(made)")
+        #expect(made.json?["stamp"]?["grid"]?.string == "450203004002006")
+        #expect(made.json?["contact"] == nil, "a reporter sees no contact")
+        let again = try reporter.command("CASE", "REPORT", "109.4200897", "24.3072275", "0101", "KEY", "call-42")
+        #expect(again.json?["id"]?.int == id && again.json?["created"] == .bool(false))
+
+        // A reporter may not accept; the dispatcher may, once: the second expecting 1 is stale.
+        guard case .error(let refused) = try reporter.command("CASE", "ACT", "\(id)", "accept") else {
+            Issue.record("a reporter accepted a case"); return
+        }
+        #expect(refused.hasPrefix("ERR role_not_allowed"))
+        #expect(try dispatcher.command("CASE", "ACT", "\(id)", "立案", "EXPECT", "1").json?["stage"] == "accepted")
+        guard case .error(let stale) = try dispatcher.command("CASE", "ACT", "\(id)", "dispatch", "EXPECT", "1") else {
+            Issue.record("a stale action was taken"); return
+        }
+        #expect(stale.hasPrefix("ERR stale_case"))
+        guard case .error(let wrong) = try dispatcher.command("CASE", "ACT", "\(id)", "pass") else {
+            Issue.record("passed a case never handled"); return
+        }
+        #expect(wrong.hasPrefix("ERR action_not_allowed") && wrong.contains("dispatch"))
+        let got = try dispatcher.command("CASE", "GET", "\(id)")
+        #expect(got.json?["contact"]?["phone"] == "13800000000" && got.json?["history"]?.array?.count == 2)
+
+        let queue = try dispatcher.command("CASES", "STAGE", "accepted", "CATEGORY", "0101")
+        #expect(queue.json?["cases"]?.array?.map { $0["id"]?.int } == [id])
+        guard case .error(let odd) = try dispatcher.command("CASES", "STAGE") else {
+            Issue.record("an odd filter list was taken"); return
+        }
+        #expect(odd.contains("name value pairs"))
+        guard case .error(let outside) = try reporter.command("CASE", "REPORT", "109.0", "24.0", "0101") else {
+            Issue.record("a report outside the district was kept"); return
+        }
+        #expect(outside.hasPrefix("ERR outside_district"))
+        try await server.stop()
+    }
+}
