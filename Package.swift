@@ -35,6 +35,10 @@ let package = Package(
         // connection strings with target_session_attrs, COPY, LISTEN/NOTIFY; nothing to build.
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
                        providers: [.apt(["libpq-dev"])]),
+        // OpenSSL's libcrypto from Debian (libssl-dev, which libpq-dev already brings), wrapped once
+        // (Cases/SecretHash.swift): PBKDF2 for the accounts' secrets and random bytes for them.
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
         .target(name: "CGridMapSupport"),
         // The engine in rooms, each target depending only on those above it in this list, so that
         // a dependency the other way is a compiler error (docs/ARCHITECTURE.md draws the graph
@@ -52,7 +56,7 @@ let package = Package(
         .target(name: "GridMapStore", dependencies: ["GridMapGeometry", "GridMapModel"]),
         // The case log: stages, the stage machine, events, filters, written once over a small
         // backend protocol (statements and a write transaction).
-        .target(name: "GridMapCases", dependencies: ["GridMapGeometry"]),
+        .target(name: "GridMapCases", dependencies: ["GridMapGeometry", "CCrypto"]),
         // The backends, each in a target of its own: only the PostgreSQL one links libpq.
         .target(name: "GridMapSQLite",
                 dependencies: ["GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapCases", "CSQLite"]),

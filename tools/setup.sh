@@ -7,7 +7,7 @@
 # Needs a Swift 6 toolchain on PATH (swift.org builds for Debian 12).
 set -euo pipefail
 # redis-tools (redis-cli) and curl are for the README's examples after `tools/serve.sh`.
-packages=(libgeos-dev libproj-dev proj-data libsqlite3-dev libpq-dev pkg-config libjs-leaflet fonts-wqy-zenhei redis-tools curl)
+packages=(libgeos-dev libproj-dev proj-data libsqlite3-dev libpq-dev libssl-dev pkg-config libjs-leaflet fonts-wqy-zenhei redis-tools curl)
 # PostgreSQL 15 and PostGIS for the second backend's half of the suite (a scratch server,
 # tools/pg.sh); python3-gdal for GDAL's GeoPackage validator.
 if [ "${1:-}" = "--test" ]; then

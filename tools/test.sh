@@ -63,6 +63,7 @@ dirty_before=$(git status --porcelain 2>/dev/null)
 bash tools/setup.sh --test || { echo "setup failed"; exit 1; }
 python3 -c "import redis" 2>/dev/null || python3 -m pip install -q redis
 python3 -c "import websocket" 2>/dev/null || python3 -m pip install -q websocket-client
+python3 -c "import georeport" 2>/dev/null || python3 -m pip install -q georeport
 # A scratch PostgreSQL (tools/pg.sh) for the PostgreSQL backend's half of the suite: the
 # store and planning tests run on both backends when GRIDMAP_TEST_POSTGRES names a server.
 if [ -z "${GRIDMAP_TEST_POSTGRES:-}" ]; then
@@ -98,6 +99,9 @@ lane1() {
   touch "$scratch/swift-tests-done"
   # Another language's client, unmodified, over a real socket.
   run_stage redis-py python3 tools/clients/test_redis_py.py $bin
+  # Cases from outside: an Open311 client from PyPI, FixMyStreet's form POST, and reports and
+  # actions acknowledged during bursts that a SIGKILL cuts, each kept once.
+  run_stage "cases from outside" python3 tools/clients/test_cases.py $bin
   # The store across processes: two servers on one store answering a new version (also while
   # whole-map validations run), and publishes killed with SIGKILL.
   run_stage "store across processes" bash -c "python3 tools/clients/test_store_servers.py $bin &&

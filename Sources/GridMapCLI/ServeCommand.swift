@@ -84,6 +84,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--allowed-origin '\(origin)' is not an origin like https://host[:port]")
         }
         let storeLocation = try options.storeLocation()
+        // The case log, and the accounts in it, answer before the map is loaded.
+        let desk = CaseDesk(location: storeLocation)
+        config.credentials.accounts = desk
         try ListenCheck.ensureFree(host: host, port: port, protocol: "RESP", option: "--port")
         if httpPort > 0 {
             try ListenCheck.ensureFree(host: httpHost, port: httpPort, protocol: "HTTP", option: "--http-port")
@@ -101,7 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
         // HTTP listens at once (/healthz answers, /readyz says "loading"); the map is loaded
         // beside it, off the cooperative pool, and RESP starts once it is in.
         let resp = LoadThenServe(served: served, load: { [asofCache] in
-            let service = try MapService(store: store, asOfCapacity: asofCache)
+            let service = try MapService(store: store, asOfCapacity: asofCache, desk: desk)
             service.storeHealth.onChange { problem in
                 if let problem {
                     logger.error("the store cannot be written; lookups go on from memory, /readyz says 503",

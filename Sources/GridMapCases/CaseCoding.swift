@@ -131,7 +131,8 @@ public enum CaseCoding {
             o["history"] = .array(c.events.map { e in
                 var h: JSONObject = ["seq": JSONValue(e.seq), "at": .string(chinaTime(e.atMs)),
                                      "account": .string(e.account), "role": .string(e.role.rawValue),
-                                     "action": JSONValue(e.action?.rawValue), "action_name": JSONValue(e.action?.chinese),
+                                     "action": JSONValue(e.action?.rawValue),
+                                     "action_name": JSONValue(e.action?.chinese),
                                      "from": JSONValue(e.from?.rawValue), "to": .string(e.to.rawValue),
                                      "note": JSONValue(e.note), "unit": JSONValue(e.unit)]
                 if let d = e.dueMs, e.action == .extend { h["due_at"] = .string(chinaTime(d)) }

@@ -14,10 +14,14 @@ public struct CaseError: KindedError, Sendable {
         case unknownUnit = "unknown_unit"
         case badDue = "bad_due"
         case caseLogUnavailable = "case_log_unavailable"
+        case unknownAccount = "unknown_account"
+        case accountExists = "account_exists"
+        case badAccount = "bad_account"
 
         public var kind: ErrorKind {
             switch self {
-            case .unknownCase: .notFound
+            case .unknownCase, .unknownAccount: .notFound
+            case .accountExists: .conflict
             case .staleCase, .actionNotAllowed: .conflict
             case .roleNotAllowed: .forbidden
             case .caseLogUnavailable: .unavailable

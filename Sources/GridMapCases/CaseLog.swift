@@ -19,10 +19,10 @@ public final class CaseLog {
         }
     }
 
-    private func table(_ name: String) -> String { CaseSchema.table(name, dialect) }
+    func table(_ name: String) -> String { CaseSchema.table(name, dialect) }
 
     /// `?` placeholders as the backend wants them.
-    private func sql(_ text: String) -> String {
+    func sql(_ text: String) -> String {
         guard dialect == .postgres else { return text }
         var out = "", n = 0
         for ch in text {
@@ -31,11 +31,11 @@ public final class CaseLog {
         return out
     }
 
-    private func query(_ text: String, _ args: [CaseValue], row: (any CaseRow) throws -> Void) throws {
+    func query(_ text: String, _ args: [CaseValue], row: (any CaseRow) throws -> Void) throws {
         try backend.query(sql(text), args, row: row)
     }
 
-    private func refuseWrites() throws {
+    func refuseWrites() throws {
         if let why = backend.writeRefusal {
             throw CaseError(.caseLogUnavailable, "cases cannot be kept here: \(why)")
         }
@@ -97,7 +97,8 @@ public final class CaseLog {
             throw CaseError(.missingField, "\(act.action.rawValue) (\(act.action.chinese)) needs a NOTE saying why")
         }
         if rule.needsUnit && (act.unit ?? "").isEmpty {
-            throw CaseError(.missingField, "\(act.action.rawValue) (\(act.action.chinese)) needs TO: the unit it goes to")
+            throw CaseError(.missingField,
+                            "\(act.action.rawValue) (\(act.action.chinese)) needs TO: the unit it goes to")
         }
         if rule.needsDue && act.dueMs == nil {
             throw CaseError(.missingField, "\(act.action.rawValue) (\(act.action.chinese)) needs DUE: the new due time")
@@ -138,7 +139,8 @@ public final class CaseLog {
                   [.int(id), .int(event.seq), .int(Int(event.atMs)), .text(CaseCoding.body(event).serialized)]) { _ in }
         let next = state.applying(event)
         let values: [CaseValue] = [.text(next.stage.rawValue), CaseValue(next.unit), .int(Int(next.dueMs)),
-                                   .int(next.lastSeq), .int(Int(next.updatedMs)), .text(CaseCoding.body(next).serialized)]
+                                   .int(next.lastSeq), .int(Int(next.updatedMs)),
+                                   .text(CaseCoding.body(next).serialized)]
         if first {
             try query("""
                 INSERT INTO \(table("case_state")) (stage, unit, due_ms, last_seq, updated_ms, body, case_id)

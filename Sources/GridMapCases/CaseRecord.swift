@@ -112,7 +112,8 @@ public struct CaseState: Sendable, Equatable {
                 reworks: Int = 0, extensions: Int = 0, deferredFrom: CaseStage? = nil, closedMs: Int64? = nil) {
         (self.id, self.stage, self.unit, self.dueMs, self.lastSeq, self.updatedMs) =
             (id, stage, unit, dueMs, lastSeq, updatedMs)
-        (self.reworks, self.extensions, self.deferredFrom, self.closedMs) = (reworks, extensions, deferredFrom, closedMs)
+        (self.reworks, self.extensions) = (reworks, extensions)
+        (self.deferredFrom, self.closedMs) = (deferredFrom, closedMs)
     }
 
     /// The state after `event`: the one place an event's effect on the state is written

@@ -24,6 +24,13 @@ enum CaseSchema {
               stage TEXT NOT NULL, unit TEXT, due_ms \(int) NOT NULL, last_seq \(int) NOT NULL,
               updated_ms \(int) NOT NULL, body TEXT NOT NULL)
             """,
+            // Accounts: a secret kept only as SecretHash's slow salted hash; re-keying and disabling
+            // rewrite the row (what an account did is in the case events, under its name).
+            """
+            CREATE TABLE IF NOT EXISTS \(table("account", d)) (name TEXT PRIMARY KEY, role TEXT NOT NULL, unit TEXT,
+              hash TEXT NOT NULL, disabled \(int) NOT NULL DEFAULT 0, created_ms \(int) NOT NULL,
+              updated_ms \(int) NOT NULL)
+            """,
         ]
         for (name, on) in [("grid", "\(report)(grid, reported_ms)"), ("community", "\(report)(community, reported_ms)"),
                            ("street", "\(report)(street, reported_ms)"), ("reported", "\(report)(reported_ms)"),

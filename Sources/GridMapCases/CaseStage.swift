@@ -110,10 +110,12 @@ public enum CaseMachine {
         let rule = action.rule
         guard rule.from.contains(state.stage) else {
             let allowed = CaseAction.allCases.filter { $0.rule.from.contains(state.stage) }
-            throw CaseError(.actionNotAllowed, "case \(state.id) is at \(state.stage.rawValue) (\(state.stage.chinese)): "
+            throw CaseError(.actionNotAllowed,
+                            "case \(state.id) is at \(state.stage.rawValue) (\(state.stage.chinese)): "
                 + "\(action.rawValue) (\(action.chinese)) is taken only from "
                 + rule.from.map(\.rawValue).joined(separator: ", ") + "; from here: "
-                + (allowed.isEmpty ? "nothing (the case is finished)" : allowed.map(\.rawValue).joined(separator: ", ")))
+                + (allowed.isEmpty ? "nothing (the case is finished)"
+                   : allowed.map(\.rawValue).joined(separator: ", ")))
         }
         guard rule.roles.contains(role) else {
             throw CaseError(.roleNotAllowed, "\(action.rawValue) (\(action.chinese)) is for "

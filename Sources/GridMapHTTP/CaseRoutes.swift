@@ -12,8 +12,10 @@ struct CaseRoutes {
         router.get("/api/cases") { request, context in
             try await map.answer(context) { service in
                 let pairs = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
-                let list = try CaseListRequest(pairs), actor = Self.actor(context)
-                return Reply.json(try await offLoop { try list.answer(MapView(service), actor: actor) })
+                let list = try CaseListRequest(pairs)
+                return Reply.json(try await offLoop {
+                    try list.answer(MapView(service), actor: try Self.actor(context, service))
+                })
             }
         }
         router.post("/api/cases") { request, context in
@@ -36,15 +38,18 @@ struct CaseRoutes {
                     contact: CaseContact(name: contact?["name"]?.string, phone: contact?["phone"]?.idText,
                                          email: contact?["email"]?.string),
                     key: o["key"]?.idText)
-                let actor = Self.actor(context)
-                let answer = try await offLoop { try report.answer(MapView(service), actor: actor) }
+                let answer = try await offLoop {
+                    try report.answer(MapView(service), actor: try Self.actor(context, service))
+                }
                 return Reply.json(answer, status: .created)
             }
         }
         router.get("/api/cases/:id") { request, context in
             try await map.answer(context) { service in
-                let get = try CaseGetRequest(context.parameters.get("id") ?? ""), actor = Self.actor(context)
-                return Reply.json(try await offLoop { try get.answer(MapView(service), actor: actor) })
+                let get = try CaseGetRequest(context.parameters.get("id") ?? "")
+                return Reply.json(try await offLoop {
+                    try get.answer(MapView(service), actor: try Self.actor(context, service))
+                })
             }
         }
         router.post("/api/cases/:id/:action") { request, context in
@@ -55,14 +60,18 @@ struct CaseRoutes {
                     note: o["note"]?.string, unit: o["to"]?.idText, due: o["due"]?.string,
                     expect: o["expect"]?.idText, media: o["media"]?.array?.compactMap(\.string) ?? [],
                     duplicateOf: o["duplicate_of"]?.idText)
-                let actor = Self.actor(context)
-                return Reply.json(try await offLoop { try act.answer(MapView(service), actor: actor) })
+                return Reply.json(try await offLoop {
+                    try act.answer(MapView(service), actor: try Self.actor(context, service))
+                })
             }
         }
     }
 
-    static func actor(_ context: GridMapRequestContext) -> CaseActor {
-        CaseActor.builtIn(context.role, user: context.user ?? (context.role >= .planner ? "planner" : "default"))
+    /// Who acts: an account by its role and unit, a built-in user by its role (read from the
+    /// store, so it runs off the event loop).
+    static func actor(_ context: GridMapRequestContext, _ service: MapService) throws -> CaseActor {
+        try service.cases.actor(role: context.role,
+                                user: context.user ?? (context.role >= .planner ? "planner" : "default"))
     }
 
     static func source(_ text: String?) throws -> CaseSource {

@@ -28,9 +28,13 @@ extension Open311Routes {
             var request = request
             let bytes = try await request.collectBody(upTo: HTTPConfig.maxBodyBytes)
             let form = try Self.form(String(buffer: bytes))
-            if credentials.required {
-                let key = Array((form.first { $0.0 == "api_key" }?.1 ?? "").utf8)
-                switch credentials.authenticate(user: nil, password: key, from: context.client) {
+            // An account's key is `name:secret` (a reporter's, as `gridmap users add` prints it);
+            // the reader password alone is the built-in key.
+            let given = form.first { $0.0 == "api_key" }?.1 ?? ""
+            let account = given.firstIndex(of: ":").map { String(given[..<$0]) }
+            let secret = account.map { String(given.dropFirst($0.count + 1)) } ?? given
+            if credentials.required || account != nil {
+                switch credentials.authenticate(user: account, password: Array(secret.utf8), from: context.client) {
                 case .granted: break
                 case .denied, .throttled:
                     return Open311Routes.error(.forbidden, "api_key is missing or not valid", format: format)
@@ -38,7 +42,9 @@ extension Open311Routes {
             }
             let report = try reportRequest(form, service.current)
             let answer = try await offLoop {
-                try report.answer(MapView(service), actor: CaseActor(account: "open311", role: .reporter))
+                let actor = try account.map { try service.cases.actor(role: .reader, user: $0) }
+                    ?? CaseActor(account: "open311", role: .reporter)
+                return try report.answer(MapView(service), actor: actor)
             }
             let c = try JSONParser.parse(answer)
             let notice = Self.notice(c, service.current)

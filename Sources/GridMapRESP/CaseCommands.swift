@@ -3,12 +3,12 @@ import GridMapStores
 
 /// The case log's commands. Each reads its arguments into the engine's case request and runs
 /// it off the event loop (a report or an action is a durable write). A reader reports; a
-/// planner acts as a dispatcher (`CaseActor.builtIn`).
+/// planner acts as a dispatcher, an account as its role (`CaseDesk.actor`).
 enum CaseCommands {
     /// CASE REPORT lon lat category [options] | CASE GET id | CASE ACT id action [options]
     static func `case`(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let sub = try a.text(0).uppercased()
-        let service = s.service, actor = CaseActor.builtIn(s.role, user: s.user)
+        let service = s.service, role = s.role, user = s.user
         switch sub {
         case "REPORT":
             guard a.count >= 4 else {
@@ -34,11 +34,15 @@ enum CaseCommands {
                 media: try text("MEDIA").map { [$0] } ?? [],
                 contact: CaseContact(name: try text("NAME"), phone: try text("PHONE"), email: try text("EMAIL")),
                 key: try text("KEY"))
-            return s.offLoop { .bulkString(try request.answer(MapView(service), actor: actor)) }
+            return s.offLoop {
+                .bulkString(try request.answer(MapView(service), actor: try actorOf(service, role, user)))
+            }
         case "GET":
             guard a.count == 2 else { throw CommandError("wrong number of arguments for 'case get': CASE GET id") }
             let request = try CaseGetRequest(try a.text(1))
-            return s.offLoop { .bulkString(try request.answer(MapView(service), actor: actor)) }
+            return s.offLoop {
+                .bulkString(try request.answer(MapView(service), actor: try actorOf(service, role, user)))
+            }
         case "ACT":
             guard a.count >= 3 else {
                 throw CommandError("wrong number of arguments for 'case act': CASE ACT id action [NOTE text] "
@@ -50,20 +54,27 @@ enum CaseCommands {
                 id: try a.text(1), action: try a.text(2), note: try text("NOTE"), unit: try text("TO"),
                 due: try text("DUE"), expect: try text("EXPECT"), media: try text("MEDIA").map { [$0] } ?? [],
                 duplicateOf: try text("DUPLICATE"))
-            return s.offLoop { .bulkString(try request.answer(MapView(service), actor: actor)) }
+            return s.offLoop {
+                .bulkString(try request.answer(MapView(service), actor: try actorOf(service, role, user)))
+            }
         default:
             throw CommandError("unknown subcommand '\(sub.prefix(20))' of 'case': REPORT, GET or ACT")
         }
     }
 
     /// CASES [name value]…: the filters of `CaseListRequest` as pairs (GRID g STAGE s OVERDUE 1 …).
+    /// Who acts (an account's role read from the store: called off the event loop).
+    static func actorOf(_ service: MapService, _ role: Role, _ user: String) throws -> CaseActor {
+        try service.cases.actor(role: role, user: user)
+    }
+
     static func cases(_ a: Arguments, _ s: Session) throws -> RESPValue {
         guard a.count % 2 == 0 else {
             throw CommandError("CASES takes filters as name value pairs (GRID id, STAGE s, OVERDUE true, …)")
         }
         let pairs = try stride(from: 0, to: a.count, by: 2).map { (try a.text($0), try a.text($0 + 1)) }
         let request = try CaseListRequest(pairs)
-        let service = s.service, actor = CaseActor.builtIn(s.role, user: s.user)
-        return s.offLoop { .bulkString(try request.answer(MapView(service), actor: actor)) }
+        let service = s.service, role = s.role, user = s.user
+        return s.offLoop { .bulkString(try request.answer(MapView(service), actor: try actorOf(service, role, user))) }
     }
 }

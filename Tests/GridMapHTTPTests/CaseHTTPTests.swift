@@ -144,6 +144,51 @@ import GridMapStores
             #expect(geo["features"]?.array?.count == 1)
         }
     }
+
+    @Test func accountsOverBasicAndOpen311Keys() async throws {
+        let path = Scratch.path("cases-accounts") + ".gridmap"
+        _ = try SQLiteStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
+        let service = try MapService(storeLocation: path)
+        let reporterKey = try service.cases.with { try $0.addAccount("fms", role: .reporter, unit: nil, nowMs: 1) }
+        let dispatcherKey = try service.cases.with {
+            try $0.addAccount("diaodu", role: .dispatcher, unit: nil, nowMs: 1)
+        }
+        var access = Credentials()
+        access.readerPassword = "k3y"
+        access.plannerPassword = "p1an"
+        access.accounts = service.cases
+        try await withServer(map: ServedMap(service), access: access) { client in
+            let formType: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let fields = [("service_code", "0101"), ("lat", "24.3072275"), ("long", "109.4200897"),
+                          ("description", "井盖缺失"), ("email", "li@example.cn")]
+            let wrong = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: formType,
+                                                 body: form([("api_key", "fms:" + reporterKey + "x")] + fields))
+            #expect(wrong.status == .forbidden)
+            let posted = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: formType,
+                                                  body: form([("api_key", "fms:" + reporterKey)] + fields))
+            #expect(posted.status == .created, "\(String(buffer: posted.body))")
+            let id = try #require(try json(posted).array?.first?["service_request_id"]?.string)
+
+            func basic(_ user: String, _ secret: String) -> HTTPFields {
+                [.authorization: "Basic " + Data("\(user):\(secret)".utf8).base64EncodedString(),
+                 .contentType: "application/json"]
+            }
+            let refused = try await client.execute(uri: "/api/cases/\(id)/accept", method: .post,
+                                                   headers: basic("fms", reporterKey), body: ByteBuffer(string: "{}"))
+            #expect(refused.status == .forbidden, "\(String(buffer: refused.body))")
+            let accepted = try await client.execute(uri: "/api/cases/\(id)/accept", method: .post,
+                                                    headers: basic("diaodu", dispatcherKey),
+                                                    body: ByteBuffer(string: "{\"note\": \"受理\"}"))
+            #expect(accepted.status == .ok, "\(String(buffer: accepted.body))")
+            let got = try json(try await client.execute(uri: "/api/cases/\(id)", method: .get,
+                                                        headers: basic("diaodu", dispatcherKey)))
+            #expect(got["contact"]?["email"] == "li@example.cn")
+            #expect(got["history"]?.array?.compactMap { $0["account"]?.string } == ["fms", "diaodu"])
+            let badSecret = try await client.execute(uri: "/api/cases/\(id)", method: .get,
+                                                     headers: basic("diaodu", "guess"))
+            #expect(badSecret.status == .unauthorized)
+        }
+    }
 }
 
 extension HTTPFields {

@@ -50,4 +50,48 @@ import Testing
         #expect(outside.hasPrefix("ERR outside_district"))
         try await server.stop()
     }
+
+    @Test func accountsSignInByNameAndActAsTheirRole() async throws {
+        let store = Fixture.freshStore()
+        let desk = CaseDesk(location: store)
+        let dispatcherKey = try desk.with { try $0.addAccount("diaodu", role: .dispatcher, unit: nil, nowMs: 1) }
+        let readerKey = try desk.with { try $0.addAccount("jumin", role: .reporter, unit: nil, nowMs: 1) }
+        let server = try await TestServer.start(store: store) {
+            $0.credentials.readerPassword = "r"
+            $0.credentials.plannerPassword = "p1an"
+        }
+        let dispatcher = try Client(port: server.port), reporter = try Client(port: server.port)
+        guard case .error(let wrong) = try dispatcher.command("AUTH", "diaodu", dispatcherKey + "x") else {
+            Issue.record("a wrong secret signed in"); return
+        }
+        #expect(wrong.hasPrefix("WRONGPASS"))
+        #expect(try dispatcher.command("AUTH", "diaodu", dispatcherKey) == .simple("OK"))
+        #expect(try reporter.command("AUTH", "jumin", readerKey) == .simple("OK"))
+        let made = try reporter.command("CASE", "REPORT", "109.4200897", "24.3072275", "0101", "PHONE", "13900000000")
+        let id = try #require(made.json?["id"]?.int, "\(made)")
+        guard case .error(let refused) = try reporter.command("CASE", "ACT", "\(id)", "accept") else {
+            Issue.record("a reporter accepted a case"); return
+        }
+        #expect(refused.hasPrefix("ERR role_not_allowed"))
+        #expect(try dispatcher.command("CASE", "ACT", "\(id)", "accept").json?["stage"] == "accepted")
+        let got = try dispatcher.command("CASE", "GET", "\(id)")
+        #expect(got.json?["contact"]?["phone"] == "13900000000")
+        #expect(got.json?["history"]?.array?.compactMap { $0["account"]?.string } == ["jumin", "diaodu"])
+        // A dispatcher account is not a planner: the map's planning stays closed to it.
+        guard case .error(let plan) = try dispatcher.command("PLAN", "LIST") else {
+            Issue.record("a dispatcher account planned"); return
+        }
+        #expect(plan.contains("NOPERM") || plan.contains("planner"), "\(plan)")
+        // Disabled, the account's next sign-in is refused and its open connection may no longer act.
+        try desk.with { try $0.setAccountDisabled("diaodu", true, nowMs: 2) }
+        guard case .error(let gone) = try dispatcher.command("CASE", "ACT", "\(id)", "dispatch") else {
+            Issue.record("a disabled account acted"); return
+        }
+        #expect(gone.hasPrefix("ERR role_not_allowed"))
+        let again = try Client(port: server.port)
+        guard case .error = try again.command("AUTH", "diaodu", dispatcherKey) else {
+            Issue.record("a disabled account signed in"); return
+        }
+        try await server.stop()
+    }
 }

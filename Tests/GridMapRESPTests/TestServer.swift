@@ -49,6 +49,8 @@ final class TestServer: Sendable {
         config.port = 0
         configure(&config)
         let service = try MapService(storeLocation: store ?? Fixture.freshStore())
+        // As `gridmap serve` does: the store's accounts sign in beside the built-in users.
+        if config.credentials.accounts == nil { config.credentials.accounts = service.cases }
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test")
         logger.logLevel = .warning

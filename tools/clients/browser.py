@@ -1,12 +1,12 @@
 """Headless Chromium driven over the DevTools protocol, for the page tests: tabs, script
 evaluation, waiting for a condition, real mouse and keyboard events, screenshots."""
-import base64, json, os, subprocess, time, urllib.request
+import base64, json, os, subprocess, sys, time, urllib.request
 
 import websocket
 
 
 def get_json(url):
-    with urllib.request.urlopen(url, timeout=10) as r:
+    with urllib.request.urlopen(url, timeout=60) as r:
         return json.loads(r.read())
 
 
@@ -20,7 +20,7 @@ class Browser:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 
     def first_page(self):
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while True:
             try:
                 target = next(t for t in get_json(f"http://127.0.0.1:{self.port}/json") if t["type"] == "page")
@@ -35,10 +35,15 @@ class Browser:
         endpoint = Page(get_json(f"http://127.0.0.1:{self.port}/json/version")["webSocketDebuggerUrl"], enable=False)
         context = endpoint.call("Target.createBrowserContext")["browserContextId"]
         target = endpoint.call("Target.createTarget", url="about:blank", browserContextId=context)["targetId"]
-        for t in get_json(f"http://127.0.0.1:{self.port}/json"):
-            if t.get("id") == target:
-                return Page(t["webSocketDebuggerUrl"])
-        raise RuntimeError("the new tab did not appear")
+        # The list may name the new tab only a moment later (on a busy machine, seconds later).
+        deadline = time.monotonic() + 60
+        while True:
+            for t in get_json(f"http://127.0.0.1:{self.port}/json"):
+                if t.get("id") == target:
+                    return Page(t["webSocketDebuggerUrl"])
+            if time.monotonic() > deadline:
+                raise RuntimeError("the new tab did not appear in /json within 60 s")
+            time.sleep(0.2)
 
     def close(self):
         self.process.terminate()
@@ -47,7 +52,7 @@ class Browser:
 
 class Page:
     def __init__(self, url, enable=True):
-        self.ws = websocket.create_connection(url, timeout=60)
+        self.ws = websocket.create_connection(url, timeout=180)
         self.next = 0
         if enable:
             self.call("Page.enable")
@@ -68,14 +73,20 @@ class Page:
             raise RuntimeError(f"{expression[:80]}: {r['exceptionDetails'].get('exception', {}).get('description')}")
         return r.get("result", {}).get("value")
 
-    def wait(self, expression, seconds=30):
+    def wait(self, expression, seconds=120):
+        """The value of `expression` once it is truthy. Not truthy within `seconds` (a bound for
+        a slow machine, not a speed to meet), it fails: says so (a FAILED: line) and raises, so
+        that no caller goes on as if the page had got there."""
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
+        while True:
             value = self.eval(expression)
             if value:
                 return value
+            if time.monotonic() > deadline:
+                break
             time.sleep(0.1)
-        return None
+        print(f"FAILED: the page did not reach {expression[:100]!r} within {seconds} s", file=sys.stderr)
+        raise TimeoutError(f"waited {seconds} s for {expression[:100]!r}")
 
     def navigate(self, url):
         self.call("Page.navigate", url=url)

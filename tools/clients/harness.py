@@ -25,7 +25,7 @@ def free_port():
     return port
 
 
-def wait_port(port, seconds=20):
+def wait_port(port, seconds=120):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -44,7 +44,7 @@ def run(binary, *args, ok=True):
     return r
 
 
-def stop(process, seconds=20):
+def stop(process, seconds=120):
     """Asks a server to shut down (SIGTERM) and waits for it; kills it if it has not exited
     within `seconds`. Returns its exit code, or -1 when it had to be killed."""
     process.send_signal(signal.SIGTERM)

@@ -55,8 +55,11 @@ class Server:
             args += ["--requirepass", READER, "--planner-pass", PLANNER]
         self.process = subprocess.Popen(args, stderr=open(self.log_path, "w"), env=env)
         wait_port(self.http)
-        deadline = time.monotonic() + 30
-        while wait_ready and self.request("/readyz")[0] != 200 and time.monotonic() < deadline:
+        # Ready within 120 s (a bound for a slow machine), else nothing after would mean much.
+        deadline = time.monotonic() + 120
+        while wait_ready and (ready := self.request("/readyz"))[0] != 200:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server on port {self.http} was not ready within 120 s: {ready[:2]}")
             time.sleep(0.1)
 
     def request(self, path, method="GET", body=None, headers=None, who=None, host=None):
@@ -80,7 +83,7 @@ class Server:
 
     def resp(self, password=PLANNER):
         return redis.Redis(port=self.port, username="planner" if password else None, password=password,
-                           decode_responses=True, socket_timeout=20)
+                           decode_responses=True, socket_timeout=60)
 
     @property
     def log(self):
@@ -341,7 +344,7 @@ def postgres_checks():
             check("INFO says the store is writable", info.get("store_writable") == 1, info.get("store_writable"))
             # The database goes away: lookups go on, /readyz and INFO say so; then it is back.
             subprocess.run(["bash", "tools/pg.sh", "stop", pg_dir], check=True)
-            deadline, status = time.monotonic() + 30, 200
+            deadline, status = time.monotonic() + 120, 200
             while status == 200 and time.monotonic() < deadline:
                 status, out, _ = server.request("/readyz")
                 time.sleep(0.2)
@@ -352,7 +355,7 @@ def postgres_checks():
             status, _, _ = server.request("/api/locate?lon=109.43&lat=24.30", who="reader")
             check("with the database gone lookups go on", status == 200, status)
             subprocess.run(["bash", "tools/pg.sh", "start", pg_dir, str(pg_port)], check=True, capture_output=True)
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120
             while status != 200 and time.monotonic() < deadline:
                 status, out, _ = server.request("/readyz")
                 time.sleep(0.2)
@@ -396,7 +399,10 @@ def sign_in(page, url, user, password):
     ids = iter(range(10_000, 20_000))
     # Sent without waiting for its reply: that comes only once the paused requests go on.
     page.ws.send(json.dumps({"id": next(ids), "method": "Page.navigate", "params": {"url": url}}))
-    deadline = time.monotonic() + 30
+    # A loaded CI machine can take long to start Chromium's first page: the wait is generous, and
+    # running out of it says so, rather than leaving the browser at a credentials prompt that a
+    # later request would hang on.
+    deadline, loaded = time.monotonic() + 180, False
     while time.monotonic() < deadline:
         message = json.loads(page.ws.recv())
         method, params = message.get("method"), message.get("params", {})
@@ -408,7 +414,10 @@ def sign_in(page, url, user, password):
                 "requestId": params["requestId"], "authChallengeResponse": {
                     "response": "ProvideCredentials", "username": user, "password": password}}}))
         elif method == "Page.loadEventFired":
+            loaded = True
             break
+    if not loaded:
+        raise RuntimeError(f"{url} did not finish loading within 180 s of answering its sign-in prompt")
     page.call("Fetch.disable")
 
 
@@ -431,9 +440,16 @@ def browser_checks():
 <form id=d method=GET action="{target}/api/plan/drafts" target=frame3></form>
 <iframe name=frame></iframe><iframe name=frame2></iframe><iframe name=frame3></iframe>
 <script>
+// The last form (it takes the page away) is sent once the frames have each loaded their answer
+// (or the browser's page for one it may not frame: another origin's either way), so that when
+// its refusal shows, every forged request has been answered.
+let answered = 0;
+for (const f of document.querySelectorAll('iframe')) f.addEventListener('load', () => {{
+  try {{ f.contentWindow.location.href; return; }} catch (e) {{}}  // still this page's blank frame
+  if (++answered === 3) document.getElementById('a').submit();
+}});
 document.getElementById('b').submit(); document.getElementById('c').submit();
 document.getElementById('d').submit();
-setTimeout(() => document.getElementById('a').submit(), 1500);
 </script></body>"""
 
     class Evil(http.server.BaseHTTPRequestHandler):
@@ -456,11 +472,17 @@ setTimeout(() => document.getElementById('a').submit(), 1500);
         # The planner signs in once, answering the browser's prompt: the browser keeps the
         # credentials for the server's origin and sends them again unasked.
         sign_in(page, f"{target}/plan", "planner", PLANNER)
-        signed_in = page.eval("fetch('/api/plan/drafts').then(r => r.status)")
+        signed_in = page.eval("fetch('/api/plan/drafts', {signal: AbortSignal.timeout(60000)})"
+                              ".then(r => r.status, e => String(e))")
         check("the browser holds the planner's credentials", signed_in == 200, signed_in)
         page.navigate(f"http://127.0.0.1:{evil_port}/")
-        time.sleep(5)
-        landed = page.eval("document.body ? document.body.innerText : ''") or ""
+        # The page sends its last form once the frames' forms are answered (however long that
+        # takes here): its refusal showing means the server has answered all four.
+        try:
+            landed = page.wait("document.body && document.body.innerText.includes('cross_site') "
+                               "&& document.body.innerText", 120)
+        except TimeoutError:
+            landed = page.eval("document.body ? document.body.innerText : ''") or ""
         check("the text/plain form lands on a refusal", "cross_site" in landed, landed[:300])
         check("nothing was opened or published by another site's forms", state(server) == before,
               (before, state(server)))

@@ -52,12 +52,15 @@ class Server:
              "--requirepass", READER, "--planner-pass", PLANNER, *extra],
             stderr=open(self.log_path, "w"), preexec_fn=limit)
         wait_port(self.http)
-        deadline = time.monotonic() + 30
-        while self.get("/readyz")[0] != 200 and time.monotonic() < deadline:
+        # Ready within 120 s (a bound for a slow machine), else nothing after would mean much.
+        deadline = time.monotonic() + 120
+        while (ready := self.get("/readyz"))[0] != 200:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server on port {self.http} was not ready within 120 s: {ready[:2]}")
             time.sleep(0.1)
 
-    def get(self, path, who=None, method="GET", body=None, headers=None, source=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.http, timeout=20,
+    def get(self, path, who=None, method="GET", body=None, headers=None, source=None, timeout=60):
+        conn = http.client.HTTPConnection("127.0.0.1", self.http, timeout=timeout,
                                           source_address=(source, 0) if source else None)
         h = dict(headers or {})
         if who:
@@ -71,7 +74,7 @@ class Server:
 
     def resp(self, user="planner", password=PLANNER):
         return redis.Redis(port=self.port, username=user, password=password, decode_responses=True,
-                           socket_timeout=20)
+                           socket_timeout=60)
 
     @property
     def log(self):
@@ -82,8 +85,9 @@ class Server:
         stop(self.process)
 
 
-def raw(port, data, timeout=10, source=None):
-    """Sends `data` on a new connection and reads until the server closes it (or `timeout`)."""
+def raw(port, data, timeout=40, source=None):
+    """Sends `data` on a new connection and reads until the server closes it (or `timeout` of
+    silence: longer than any bound below, so that a connection never closed is told apart)."""
     s = socket.socket()
     if source:
         s.bind((source, 0))
@@ -178,11 +182,13 @@ try:
           and statuses[5:] == [429, 429] and retry is not None, statuses)
     check("a locked-out address is refused even with the right password",
           server.get("/api/versions", "reader", source="127.0.0.3")[0] == 429)
+    # The throttle refuses (429), it never delays: a 200 is the answer not slowed. Its time is
+    # printed only (a busy machine is not a fault).
     started = time.monotonic()
     ok = server.get("/api/versions", "reader")[0]
     elapsed = time.monotonic() - started
-    check("the right password from another address is answered at once", ok == 200 and elapsed < 0.5,
-          (ok, elapsed))
+    print(f"the right password from 127.0.0.1 meanwhile: {ok} in {elapsed * 1000:.0f} ms")
+    check("the right password from another address is answered, not locked out", ok == 200, (ok, elapsed))
     reply, _, _ = raw(server.port, b"*3\r\n$4\r\nAUTH\r\n$6\r\nreader\r\n$5\r\nwrong\r\n*1\r\n$4\r\nQUIT\r\n",
                       source="127.0.0.3")
     throttled_resp = reply.decode(errors="replace")
@@ -190,14 +196,17 @@ try:
           throttled_resp)
 
     # ---- 2. connection hygiene ----------------------------------------------------------
+    # The server's timers here are 2 s (a request) and 3 s (keep-alive): each is checked not to
+    # fire early, and to fire at all, within 20 s past it (a bound for a slow machine).
     s = socket.create_connection(("127.0.0.1", server.http))
     s.settimeout(10)
     started = time.monotonic()
     s.sendall(b"GET /healthz HTTP/1.1\r\n")
-    trickled = b""
-    for _ in range(16):
+    trickled, answered = b"", None
+    while time.monotonic() - started < 2 + 25:
         # Read as soon as the server answers: sending after its close would be reset.
         if select.select([s], [], [], 0.5)[0]:
+            answered = time.monotonic() - started
             try:
                 trickled = s.recv(200)
             except OSError:
@@ -206,34 +215,52 @@ try:
         s.sendall(b"X")
     s.close()
     check("a header trickled a byte at a time is answered 408 and closed after the request timeout",
-          status_of(trickled) == 408 and time.monotonic() - started < 6, trickled[:40])
+          status_of(trickled) == 408 and answered is not None and answered < 2 + 20, (trickled[:40], answered))
     auth = base64.b64encode(f"reader:{READER}".encode())
     out, took, closed = raw(server.http, b"POST /api/area HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth
                             + b"\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nPOLY")
-    check("a half-sent body is answered 408 and closed", status_of(out) == 408 and closed and took < 5,
+    check("a half-sent body is answered 408 and closed", status_of(out) == 408 and closed and took < 2 + 20,
           (out[:30], took))
     out, took, closed = raw(server.http, b"")
-    check("a silent connection is closed after the keep-alive timeout", closed and 2 < took < 6, took)
+    check("a silent connection is closed after the keep-alive timeout", closed and 2 < took < 3 + 20, took)
     auth = base64.b64encode(f"reader:{READER}".encode())
     out, took, closed = raw(server.http, b"GET /api/locate?lon=109.43&lat=24.3 HTTP/1.1\r\nHost: x\r\n"
                             b"Authorization: Basic " + auth + b"\r\n\r\n")
     check("an idle keep-alive connection is closed after the keep-alive timeout",
-          status_of(out) == 200 and closed and 2 < took < 6, took)
-    out, took, closed = raw(server.http, b"GET /api/locate?lon=109.43&lat=24.3 HTTP/1.0\r\n"
-                            b"Authorization: Basic " + auth + b"\r\n\r\n")
-    check("HTTP/1.0 without keep-alive gets Connection: close and is closed after its reply",
-          status_of(out) == 200 and b"connection: close" in out.lower() and closed and took < 1, (out[:80], took))
-    idle = [socket.create_connection(("127.0.0.1", server.http)) for _ in range(6)]
-    time.sleep(0.3)
-    metrics = server.get("/metrics")[1].decode()
-    line = next((l for l in metrics.splitlines() if l.startswith('gridmap_open_connections{protocol="http"}')), "")
-    counted = float(line.split()[-1]) if line else -1
-    check("/metrics counts open HTTP connections, not requests", counted >= 7, line)
-    for c in idle:
-        c.close()
+          status_of(out) == 200 and closed and 2 < took < 3 + 20, took)
+    # Closed after the reply, not by a timer: on a server whose timers are 60 s, within 30 s.
+    patient = Server(store, "--http-request-timeout", "60", "--http-keepalive-timeout", "60")
+    try:
+        out, took, closed = raw(patient.http, b"GET /api/locate?lon=109.43&lat=24.3 HTTP/1.0\r\n"
+                                b"Authorization: Basic " + auth + b"\r\n\r\n")
+        check("HTTP/1.0 without keep-alive gets Connection: close and is closed after its reply",
+              status_of(out) == 200 and b"connection: close" in out.lower() and closed and took < 30,
+              (out[:80], took))
+        for length in ["70000", str(2 ** 63 - 1), str(2 ** 63), str(2 ** 64 - 1)]:
+            out, took, closed = raw(patient.http, b"POST /api/area HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
+                                    + auth + b"\r\nContent-Length: " + length.encode() + b"\r\n\r\n")
+            check(f"Content-Length {length} is 413 at once and closed",
+                  status_of(out) == 413 and closed and took < 30, (out[:30], took))
+        idle = [socket.create_connection(("127.0.0.1", patient.http)) for _ in range(6)]
+        # Counted once the server has taken them in (its 60 s timers keep them meanwhile): asked
+        # until it says 7 (these and the asking one), for up to 60 s.
+        deadline = time.monotonic() + 60
+        while True:
+            metrics = patient.get("/metrics")[1].decode()
+            line = next((l for l in metrics.splitlines()
+                         if l.startswith('gridmap_open_connections{protocol="http"}')), "")
+            counted = float(line.split()[-1]) if line else -1
+            if counted >= 7 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        check("/metrics counts open HTTP connections, not requests", counted >= 7, line)
+        for c in idle:
+            c.close()
+    finally:
+        patient.stop()
     # Chunked and huge bodies.
     conn = socket.create_connection(("127.0.0.1", server.http))
-    conn.settimeout(10)
+    conn.settimeout(60)
     conn.sendall(b"POST /api/area HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth
                  + b"\r\nTransfer-Encoding: chunked\r\n\r\n")
     try:
@@ -244,26 +271,28 @@ try:
     chunked = conn.recv(200)
     conn.close()
     check("a chunked body over 64 KiB is 413", status_of(chunked) == 413, chunked[:40])
-    for length in ["70000", str(2 ** 63 - 1), str(2 ** 63), str(2 ** 64 - 1)]:
-        out, took, closed = raw(server.http, b"POST /api/area HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth
-                                + b"\r\nContent-Length: " + length.encode() + b"\r\n\r\n", timeout=5)
-        check(f"Content-Length {length} is 413 at once and closed", status_of(out) == 413 and closed and took < 2,
-              (out[:30], took))
 
     # A request answered before its body (pipelined behind another): closed after the answer,
     # not left with no timer running.
     out, took, closed = raw(server.http, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-                            b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n", timeout=8)
+                            b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n")
     check("a pipelined request answered before its body closes the connection",
-          out.count(b"HTTP/1.1 200") == 2 and closed and took < 5, (out[-60:], took, closed))
+          out.count(b"HTTP/1.1 200") == 2 and closed and took < 2 + 20, (out[-60:], took, closed))
     # A client that never reads what it asked for: closed after the keep-alive timeout.
     hog = socket.create_connection(("127.0.0.1", server.http))
     hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     hog.sendall(b"GET /leaflet/leaflet.js HTTP/1.1\r\nHost: x\r\n\r\n" * 60)
-    time.sleep(6)
-    with open("/proc/net/tcp") as f:
-        port_hex = "%04X" % hog.getsockname()[1]
-        hog_open = any(l.split()[1].endswith(":" + port_hex) and l.split()[3] == "01" for l in f.readlines()[1:])
+    started, port_hex = time.monotonic(), "%04X" % hog.getsockname()[1]
+    # Its end of the connection established still? Looked at until it is not, for up to 60 s.
+    while True:
+        with open("/proc/net/tcp") as f:
+            hog_open = any(l.split()[1].endswith(":" + port_hex) and l.split()[3] == "01"
+                           for l in f.readlines()[1:])
+        if not hog_open or time.monotonic() - started > 60:
+            break
+        time.sleep(0.2)
+    print(f"a client that reads none of its answers: closed {time.monotonic() - started:.1f} s after its requests"
+          if not hog_open else "a client that reads none of its answers: still open after 60 s")
     hog.close()
     check("a client that reads none of its answers is closed after the keep-alive timeout", not hog_open)
     # A huge spiky polygon is measured in bounded time.
@@ -276,10 +305,11 @@ try:
                         f"{24.3 * (span < 100) + min(span, 89.0) * 0.5 * r * math.sin(a):.6f}")
         wkt = "POLYGON((" + ", ".join(star + [star[0]]) + "))"
         started = time.monotonic()
-        code = server.get("/api/area", "reader", "POST", wkt, headers={"Content-Type": "text/plain"})[0]
+        code = server.get("/api/area", "reader", "POST", wkt, headers={"Content-Type": "text/plain"}, timeout=120)[0]
         took = time.monotonic() - started
         print(f"a 2,000-vertex star {what}: {code} in {took:.2f} s")
-        check(f"a 2,000-vertex star {what} is answered in bounded time", code == 200 and took < 5, (code, took))
+        # Bounded, not fast: the fault it guards against took minutes; a busy machine, seconds.
+        check(f"a 2,000-vertex star {what} is answered in bounded time", code == 200 and took < 60, (code, took))
     code, body, _ = server.get("/api/locate?lon=109.43&lat=1e-99999", "reader")
     check("a number that underflows to zero is refused", code == 400, body[:100])
     code, _, _ = server.get("/healthz", method="HEAD")
@@ -336,7 +366,8 @@ finally:
 # ---- 2. fairness under the descriptor limit, and the listener's pause --------------------
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
-crowded = Server(store, nofile=1024)
+# Keep-alive 300 s: the silent connections stay for the whole check, however long it takes.
+crowded = Server(store, "--http-keepalive-timeout", "300", nofile=1024)
 try:
     silent = []
     for _ in range(1010):
@@ -353,8 +384,11 @@ try:
     resp_took = time.monotonic() - started
     print(f"1,010 silent HTTP connections under RLIMIT_NOFILE 1024: a new HTTP client answered in "
           f"{http_took * 1000:.0f} ms, a new RESP client in {resp_took * 1000:.0f} ms")
-    check("silent HTTP connections do not keep out a new HTTP client", code == 200 and http_took < 2, code)
-    check("nor a new RESP client", "grid" in located and resp_took < 2)
+    # Answered at all, within 30 s (a bound for a slow machine, well short of any timeout that
+    # would free the silent connections' descriptors).
+    check("silent HTTP connections do not keep out a new HTTP client", code == 200 and http_took < 30,
+          (code, http_took))
+    check("nor a new RESP client", "grid" in located and resp_took < 30, resp_took)
     for c in silent:
         c.close()
 finally:
@@ -365,7 +399,7 @@ fake = Server(store, "--max-connections", "20")
 try:
     squatters = []
     for _ in range(20):
-        c = socket.create_connection(("127.0.0.1", fake.http), timeout=5)
+        c = socket.create_connection(("127.0.0.1", fake.http), timeout=60)
         c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Zm9vOmJhcg==\r\n\r\n")
         c.recv(4096)
         squatters.append(c)

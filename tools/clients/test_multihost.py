@@ -156,7 +156,7 @@ try:
     wait_port(planner_port)
     clients = []
     for k in range(hosts):
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while True:
             try:
                 c = redis.Redis(host=host_address[k], port=6379, decode_responses=True, socket_timeout=10)
@@ -169,7 +169,10 @@ try:
         clients.append(c)
     # Credentials given to the client, not sent once: it signs in again on every reconnect (a
     # connection silent for --idle-timeout, 300 s, is closed: the racers' phase can last longer).
-    planner = redis.Redis(port=planner_port, decode_responses=True, username="planner", password="pl4n")
+    # redis-py 8 gives up on a reply after 5 s unless told (then sends the command again: a publish
+    # twice). A bound for a slow machine instead.
+    planner = redis.Redis(port=planner_port, decode_responses=True, username="planner", password="pl4n",
+                          socket_timeout=120)
 
     # Each host's first answer from each version, by LOCATE on random points in a loop.
     first_seen = [dict() for _ in range(hosts)]
@@ -206,7 +209,9 @@ try:
         acknowledged[v] = time.monotonic()
         return v
 
-    def wait_all(v, seconds=10):
+    def wait_all(v, seconds=120):
+        """Whether every host has answered from version `v`, waiting up to `seconds` for it (a
+        bound for a slow machine: how soon they do is measured and printed, not asserted)."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and not all(v in s for s in first_seen):
             time.sleep(0.002)
@@ -215,7 +220,10 @@ try:
     time.sleep(0.5)
     for n in range(publishes):
         v = publish(n)
-        check(f"every host serves version {v}", wait_all(v), [sorted(s)[-1:] for s in first_seen])
+        followed = wait_all(v)
+        check(f"every host serves version {v}", followed, [sorted(s)[-1:] for s in first_seen])
+        if not followed:
+            break  # a host that stopped following: not 120 s more for each version left
     delays = [first_seen[k][v] - t for v, t in acknowledged.items() for k in range(hosts) if v in first_seen[k]]
     delays.sort()
     worst = [max(first_seen[k][v] - t for v, t in acknowledged.items() if v in first_seen[k]) for k in range(hosts)]
@@ -226,7 +234,7 @@ try:
           f"p50 {q(0.5):.0f} ms, p99 {q(0.99):.0f} ms, max {delays[-1] * 1000:.0f} ms "
           f"(per host max: {', '.join(f'{w * 1000:.0f}' for w in worst)} ms)")
     # A test asserts what is right or wrong: every host served every version, in order (above,
-    # within the 10 s liveness bound of wait_all). The speed goal is reported, not asserted: a
+    # within the 120 s liveness bound of wait_all). The speed goal is reported, not asserted: a
     # busy machine is not a fault (the figure in docs/PERFORMANCE.md is from a quiet one).
     print(f"follow goal p99 ≤ 300 ms: {'met' if q(0.99) <= 300 else 'missed'} ({q(0.99):.0f} ms)")
     for k in range(hosts):
@@ -242,7 +250,7 @@ try:
     # /metrics says the same, per server.
     import urllib.request
     for k in range(hosts):
-        metrics = urllib.request.urlopen(f"http://{host_address[k]}:8080/metrics", timeout=10).read().decode()
+        metrics = urllib.request.urlopen(f"http://{host_address[k]}:8080/metrics", timeout=60).read().decode()
         check(f"host {k}: /metrics has the follow gauges", f"gridmap_newest_version_seen {head}" in metrics
               and "gridmap_versions_behind 0" in metrics and "gridmap_behind_seconds" in metrics)
 
@@ -258,7 +266,7 @@ try:
     errors = []
 
     def race(r):
-        c = redis.Redis(host=host_address[r % hosts], port=6379, decode_responses=True, socket_timeout=60,
+        c = redis.Redis(host=host_address[r % hosts], port=6379, decode_responses=True, socket_timeout=120,
                         username="planner", password="pl4n")
         try:
             for n in range(per_racer):
@@ -301,11 +309,11 @@ try:
                             capture_output=True, text=True).stdout.strip()
     check("one LISTEN connection per server was killed", killed == str(hosts + 1), killed)
     v = publish(publishes)
-    ok = wait_all(v, 3)
-    print(f"LISTEN connections killed: every host served the next version after "
-          f"{max(s.get(v, 9e9) for s in first_seen) - acknowledged[v]:.2f} s")
-    check("after the LISTEN connections are killed, all follow within the 1 s safety poll (+ margin)",
-          ok and max(s[v] for s in first_seen) - acknowledged[v] < 1.5)
+    ok = wait_all(v)
+    after = max(s.get(v, 9e9) for s in first_seen) - acknowledged[v]
+    print(f"LISTEN connections killed: every host served the next version after {after:.2f} s "
+          f"(goal: within the 1 s safety poll + margin, 1.5 s: {'met' if ok and after < 1.5 else 'missed'})")
+    check("after the LISTEN connections are killed, all hosts follow", ok)
 
     # 2: one host's link cut while versions are published: it catches up without missing one.
     cut_seconds = float(os.environ.get("GRIDMAP_CUT_SECONDS", "60"))
@@ -318,7 +326,7 @@ try:
         during.append(publish(publishes + 1 + n))
     while time.monotonic() - t_cut < cut_seconds:
         time.sleep(0.05)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not all(during[-1] in first_seen[k] for k in range(1, hosts)):
         time.sleep(0.01)
     check("the other hosts followed all 50 meanwhile", all(all(v in first_seen[k] for v in during)
@@ -328,7 +336,7 @@ try:
     check("a host cut off from the database still answers from memory", "data_version" in answering)
     relays[0].cut = False
     t_back = time.monotonic()
-    ok = wait_all(during[-1], 30)
+    ok = wait_all(during[-1])
     print(f"link of host 0 cut for {cut_seconds:.0f} s during {len(during)} publishes: it served the head "
           f"{first_seen[0].get(during[-1], 9e9) - t_back:.2f} s after the link came back")
     check("the cut host catches up to the head", ok)
@@ -341,13 +349,19 @@ try:
         r = sh("bash", "tools/pg.sh", "restart", data_dir, mode)
         check(f"pg_ctl restart -m {mode}", r.returncode == 0, r.stderr)
         t_restart = time.monotonic()
-        for attempt in range(100):
+        # Publishes tried until one is accepted (the planner's server reconnects), for up to 120 s.
+        v, attempt, refused = None, 0, []
+        while v is None and time.monotonic() - t_restart < 120:
+            attempt += 1
             try:
                 v = publish(10_000 + attempt)
-                break
-            except redis.RedisError:
+            except redis.RedisError as e:
+                refused.append(str(e))
                 time.sleep(0.1)
-        ok = wait_all(v, 30)
+        check(f"after a {mode} restart a publish is accepted (within 120 s)", v is not None, refused[-3:])
+        if v is None:
+            continue
+        ok = wait_all(v)
         print(f"PostgreSQL restarted (-m {mode}): first publish accepted {acknowledged[v] - t_restart:.2f} s after "
               f"the restart; every host served it {max(s.get(v, 9e9) for s in first_seen) - acknowledged[v]:.2f} s "
               "after that")

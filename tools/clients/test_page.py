@@ -91,8 +91,8 @@ def blank(page):
 
 
 try:
-    wait_port(port, seconds=60)
-    wait_port(http, seconds=10)
+    wait_port(port)
+    wait_port(http)
     page = browser.first_page()
 
     # Loading: the notice is in the HTML itself, shown over the map while the first request is
@@ -106,7 +106,7 @@ try:
                            source=HOLD.replace("FAIL", "false").replace("MESSAGE", "''"))["identifier"]
         blank(page)
         page.navigate(base + path)
-        held = page.wait("window.__held", seconds=30)
+        held = page.wait("window.__held")
         notice = page.eval(NOTICE) or {}
         check(f"{path}: while the first data is on its way the page says it is loading, over the map",
               held and notice.get("shown") and notice.get("overMap") and "正在加载" in notice.get("text", "")
@@ -116,7 +116,7 @@ try:
             check("/plan: the panel is not blank meanwhile", "正在" in panels, panels)
         page.screenshot(os.path.join(shots, "loading-" + name + ".png"))
         page.eval("window.__release(); true")
-        check(f"{path}: the page loads once the data comes", page.wait(ready, seconds=60))
+        check(f"{path}: the page loads once the data comes", page.wait(ready))
         check(f"{path}: the loading notice is gone once the layers are drawn",
               page.eval("document.getElementById('loading') === null"))
         page.call("Page.removeScriptToEvaluateOnNewDocument", identifier=script)
@@ -137,7 +137,7 @@ try:
     blank(page)
 
     page.call("Page.navigate", url=base + "/")
-    ready = page.wait("window.gridmap && window.gridmap.ready", seconds=60)
+    ready = page.wait("window.gridmap && window.gridmap.ready")
     check("the page loads its layers", ready)
     render = page.eval("window.gridmap.renderMs")
     print(f"first full render: {render:.0f} ms (navigation start to every layer drawn, headless Chromium)")
@@ -227,7 +227,7 @@ try:
 
     # The planner's page, on draft 1.
     page.call("Page.navigate", url=base + "/plan#draft=1")
-    check("the planner's page loads", page.wait("window.planner && window.planner.ready", seconds=60))
+    check("the planner's page loads", page.wait("window.planner && window.planner.ready"))
     panels = page.eval("document.getElementById('panels').innerText")
     check("it lists the versions and the draft", "版本历史" in panels and "北安社区网格调整" in panels,
           panels[:300])

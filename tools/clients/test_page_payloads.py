@@ -154,8 +154,8 @@ def fresh(page, url):
 
 
 try:
-    wait_port(port, seconds=60)
-    wait_port(http, seconds=10)
+    wait_port(port)
+    wait_port(http)
     with urllib.request.urlopen(base + "/", timeout=10) as r:
         policy = r.headers.get("Content-Security-Policy")
     print(f"Content-Security-Policy sent with the page: {policy or 'none (violations cannot happen yet)'}")
@@ -167,7 +167,7 @@ try:
 
     # 1. The dispatcher's page, every layer on.
     page.navigate(base + "/")
-    check("the dispatcher's page loads the payload district", page.wait("window.gridmap && window.gridmap.ready", 60))
+    check("the dispatcher's page loads the payload district", page.wait("window.gridmap && window.gridmap.ready"))
     toggles = page.eval("(() => { const boxes = [...document.querySelectorAll("
                         "'#departments input[type=checkbox], #kinds input[type=checkbox]')];"
                         " boxes.forEach(b => { if (!b.checked) b.click(); }); return boxes.length; })()")
@@ -176,7 +176,7 @@ try:
     check("every department and resource kind has a toggle", toggles == len(kinds) + len(departments),
           f"{toggles} toggles for {len(kinds)} kinds and {len(departments)} departments")
     drawn = page.wait(f"Object.keys(state.resources).length === {len(kinds)} && "
-                      f"Object.keys(state.drawn).length === {len(departments)}", 60)
+                      f"Object.keys(state.drawn).length === {len(departments)}")
     check("every toggle drew its layer", drawn)
     toggle_text = page.eval("document.getElementById('departments').innerText + "
                             "document.getElementById('kinds').innerText")
@@ -229,7 +229,7 @@ try:
         for dx in (-3, 0):
             page.call("Input.dispatchMouseEvent", type="mouseMoved", x=rect["x"] + p["x"] + dx, y=rect["y"] + p["y"])
             time.sleep(0.1)
-        hovered.append(page.wait("(document.querySelector('.leaflet-tooltip') || {}).textContent", 5))
+        hovered.append(page.wait("(document.querySelector('.leaflet-tooltip') || {}).textContent", 60))
         page.call("Input.dispatchMouseEvent", type="mouseMoved", x=rect["x"] + 5, y=rect["y"] + 5)
         time.sleep(0.2)
     check("hovering points opens their tooltips, the names as text",
@@ -296,7 +296,7 @@ try:
 
     # 2. The planner's page: drafts, a grid renamed, its card, impact, validation, history.
     page.navigate(base + "/plan")
-    check("the planner's page loads", page.wait("window.planner && window.planner.ready", 60))
+    check("the planner's page loads", page.wait("window.planner && window.planner.ready"))
     author, names = payload("pa", 0), [payload("pd", 0), payload("pd", 1)]
     new_name, message = payload("pg", 0), payload("pm", 0)
     drafts = page.eval(f"""(async () => {{
@@ -310,7 +310,7 @@ try:
     check("the draft list shows the drafts' names and author as text",
           all(n in panels for n in names) and author in panels, panels[:400])
     page.eval(f"location.hash = 'draft={drafts[0]}'; true")
-    page.wait(f"state.draft === '{drafts[0]}' && window.planner.ready", 60)
+    page.wait(f"state.draft === '{drafts[0]}' && window.planner.ready")
     # The page's own helper renames the grid (as its card's 保存 does), then the card is shown.
     renamed = page.eval(f"""(async () => {{
       await api(draftPath("set"), {{ grid: {js(G)}, field: "name", value: {js(new_name)} }});
@@ -339,9 +339,9 @@ try:
     # Publish with a payload message (typed, then the button).
     page.type_into("#publish-message", message)
     page.click_element("#publish")
-    version = page.wait("window.planner.published", 60)
+    version = page.wait("window.planner.published")
     check("the draft publishes with the payload message", version == 2, page.eval("JSON.stringify(window.planner)"))
-    page.wait("window.planner.ready && !state.draft", 60)
+    page.wait("window.planner.ready && !state.draft")
     page.eval("document.getElementById('from').value = '1'; document.getElementById('to').value = '2'; true")
     page.click_element("#compare")
     compared = page.wait("document.getElementById('compared') && window.planner.compare")
@@ -369,7 +369,7 @@ try:
     # 3. The dispatcher's link: read back checked; no way to ask for an old version.
     lon, lat = address["lon"], address["lat"]
     fresh(page, f"{base}/#16/{lat}/{lon}/{lon},{lat},wgs84")
-    page.wait("window.gridmap && window.gridmap.ready", 60)
+    page.wait("window.gridmap && window.gridmap.ready")
     linked = page.eval("window.gridmap.card && window.gridmap.card.data_version")
     check("a link with a selection answers from the current version, the grid under its new name",
           linked == "2" and page.eval("document.getElementById('grid-name').textContent") == new_name
@@ -382,7 +382,7 @@ try:
                           (f"16/{lat}/{lon}/{lon},95,wgs84", False), (f"99/{lat}/{lon}/{lon},{lat},wgs84,x", False),
                           (f"NaN/Infinity/{lon}/{lon},{lat}", True)]:
         fresh(page, f"{base}/#{link}")
-        page.wait("window.gridmap && window.gridmap.ready", 60)
+        page.wait("window.gridmap && window.gridmap.ready")
         card = page.eval("window.gridmap.card && window.gridmap.card.data_version")
         check(f"the link '#{link}' {'selects its point in the current version' if selects else 'selects nothing'}",
               card == ("2" if selects else None)

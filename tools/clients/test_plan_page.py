@@ -101,15 +101,20 @@ class Planner:
         self.page.navigate(base + "/plan" + hash)
         return self.ready()
 
-    def ready(self, seconds=60):
-        return self.page.wait("window.planner && window.planner.ready", seconds=seconds)
+    def ready(self, seconds=120):
+        """Ready, and every panel of its latest drawing filled in. A drawing shows "…" in each
+        panel until that panel's reading is in, and one begun by a click on the map does not
+        clear `ready`: without this, an earlier drawing ending late could pass for the latest."""
+        return self.page.wait("window.planner && window.planner.ready && ![...document.querySelectorAll("
+                              "'#panels > section')].some(s => s.lastChild && s.lastChild.nodeType === 3 "
+                              "&& s.lastChild.data === '…')", seconds=seconds)
 
-    def settle(self, edits_before=None, seconds=60):
+    def settle(self, edits_before=None, seconds=120):
         """Waits until the page has made an edit (or reported an error) and drawn everything again."""
         if edits_before is not None:
             self.page.wait(f"window.planner.edits > {edits_before} || window.planner.lastError", seconds)
         time.sleep(0.3)
-        return self.page.wait("window.planner.ready", seconds)
+        return self.ready(seconds)
 
     def view(self, lon, lat, zoom):
         self.page.eval(f"map.setView([{lat!r}, {lon!r}], {zoom}, {{animate: false}}); true")
@@ -148,7 +153,8 @@ class Planner:
         x, y = interior(feature)
         self.view(x, y, 17)
         self.click_map(x, y)
-        self.page.wait(f"window.planner.selected && window.planner.selected[0] === '{gid}' && ({then})")
+        # `then` may name an element: as a value it would come back empty (falsy), hence the `!!`.
+        self.page.wait(f"window.planner.selected && window.planner.selected[0] === '{gid}' && !!({then})")
         self.ready()
 
     def merge(self, *points):
@@ -185,8 +191,8 @@ def api(path, body=None):
 
 browser = Browser(devtools, profile)
 try:
-    wait_port(port, seconds=60)
-    wait_port(http, seconds=10)
+    wait_port(port)
+    wait_port(http)
     grids = {f["properties"]["id"]: f for f in get_json(base + "/api/layers/grids")["features"]}
     workers = [f["properties"] for f in get_json(base + "/api/layers/resources?kind=grid_worker")["features"]]
     vertices = {gid: {tuple(c) for c in ring(f)} for gid, f in grids.items()}
@@ -382,11 +388,11 @@ try:
     # 7. Publish.
     one.page.type_into("#publish-message", "北安社区网格调整：分割、调边界、合并")
     one.button("#publish")
-    version = one.page.wait("window.planner.published", seconds=60)
+    version = one.page.wait("window.planner.published")
     check("publishing from the page makes a version, recorded under the planner's name",
           version == 2 and api("/api/version/2")["author"] == "张规划", version)
     one.ready()
-    resp = redis.Redis(port=port, decode_responses=True)
+    resp = redis.Redis(port=port, decode_responses=True, socket_timeout=60)
     piece_feature = next(f for f in get_json(base + "/api/layers/grids")["features"]
                          if f["properties"]["id"] == pieces[0])
     lx, ly = interior(piece_feature)
@@ -401,7 +407,7 @@ try:
         two.ready()
         two.button("#publish")
         if k == 0:
-            v = two.page.wait("window.planner.published", seconds=60)
+            v = two.page.wait("window.planner.published")
             check("the second planner's draft is rebased onto the new version and published", v == 3, v)
             two.ready()
         else:

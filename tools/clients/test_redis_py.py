@@ -4,7 +4,7 @@ Usage: python3 tools/clients/test_redis_py.py PATH/TO/gridmap
 Starts `gridmap serve` on a free loopback port (with credentials), talks to it, stops it
 with SIGTERM and checks it exits 0. Prints 'N passed, 0 failed'.
 """
-import json, os, socket, subprocess, sys, time
+import json, os, socket, subprocess, sys
 
 import redis
 
@@ -22,15 +22,24 @@ try:
 
     # Without credentials only AUTH, HELLO, PING and QUIT run (raw RESP: client libraries
     # send CLIENT SETINFO on connect, which is refused too).
-    raw = socket.create_connection(("127.0.0.1", port))
+    raw = socket.create_connection(("127.0.0.1", port), timeout=60)
     raw.sendall(b"PING\r\nLOCATE 109.43 24.30\r\n")
-    time.sleep(0.3)
-    answer = raw.recv(4096).decode()
+    # Both replies, however they are split into reads (or until the server closes, or 60 s).
+    answer = ""
+    try:
+        while "+PONG\r\n" not in answer or "-NOAUTH" not in answer or not answer.endswith("\r\n"):
+            chunk = raw.recv(4096)
+            if not chunk:
+                break
+            answer += chunk.decode()
+    except socket.timeout:
+        pass
     raw.close()
     check("PING without AUTH", answer.startswith("+PONG\r\n"))
     check("LOCATE without AUTH refused", "-NOAUTH" in answer)
 
-    r = redis.Redis(port=port, password="reader-secret", protocol=2, decode_responses=True)
+    # redis-py 8 gives up on a reply after 5 s unless told: a bound for a slow machine instead.
+    r = redis.Redis(port=port, password="reader-secret", protocol=2, decode_responses=True, socket_timeout=60)
     located = json.loads(r.execute_command("LOCATE", "109.43", "24.30"))
     check("LOCATE answers a grid", located["grid"] and len(located["grid"]["id"]) == 15)
     check("Chinese names survive UTF-8", located["street"]["name"].endswith(("街道", "镇")))
@@ -58,11 +67,12 @@ try:
         check("reader cannot RELOAD", False)
     except redis.ResponseError as e:
         check("reader cannot RELOAD", "no permissions" in str(e))
-    planner = redis.Redis(port=port, username="planner", password="planner-secret", decode_responses=True)
+    planner = redis.Redis(port=port, username="planner", password="planner-secret", decode_responses=True,
+                          socket_timeout=60)
     check("planner RELOAD", str(planner.execute_command("RELOAD")).startswith("OK"))
     info = r.info()
     check("INFO parses", info.get("grids") == 674)
-    resp3 = redis.Redis(port=port, password="reader-secret", protocol=3, decode_responses=True)
+    resp3 = redis.Redis(port=port, password="reader-secret", protocol=3, decode_responses=True, socket_timeout=60)
     check("RESP3 client", json.loads(resp3.execute_command("LOCATE", 109.43, 24.30))["grid"] is not None)
 finally:
     code = stop(server)

@@ -4,11 +4,12 @@ Usage: python3 tools/clients/test_store_servers.py PATH/TO/gridmap
 Imports the bundled data into a new store, starts two servers on it, subscribes to
 gridmap:versions on both with redis-py's pubsub(), publishes a version with the CLI (an
 exported directory with one grid renamed, imported back), and checks that both servers
-answer from the new version within 1 s of the publish (the time is printed) and that both
-subscribers hear of it. Then, while a planner on server A runs whole-map validations back to
-back (PLAN VALIDATE VERSION), a third version is published the same way: both servers must
-answer from it within 1 s, a validation having been under way at the publish (validation and
-impact hold no lock the version watcher needs). Prints 'N passed, N failed'.
+answer from the new version (the time is printed against the goal of 1 s after the publish;
+the check's bound, 120 s, is for a slow machine) and that both subscribers hear of it. Then,
+while a planner on server A runs whole-map validations back to back (PLAN VALIDATE VERSION),
+a third version is published the same way: both servers must answer from it likewise, a
+validation having been under way at the publish (validation and impact hold no lock the
+version watcher needs). Prints 'N passed, N failed'.
 """
 import json, os, subprocess, sys, tempfile, threading, time
 
@@ -35,12 +36,13 @@ try:
     clients = []
     for port in ports:
         wait_port(port)
-        clients.append(redis.Redis(port=port, decode_responses=True))
+        # redis-py 8 gives up on a reply after 5 s unless told: a bound for a slow machine instead.
+        clients.append(redis.Redis(port=port, decode_responses=True, socket_timeout=60))
     subscribers = []
     for c in clients:
         p = c.pubsub()
         p.subscribe("gridmap:versions")
-        confirm = p.get_message(timeout=5)
+        confirm = p.get_message(timeout=60)
         check("subscribe confirmed", confirm and confirm["type"] == "subscribe" and confirm["data"] == 1, confirm)
         subscribers.append(p)
 
@@ -63,7 +65,8 @@ try:
           and published["changed_grids"] == 1 and published["changed_grid_ids"] == [grid], published)
 
     seen = [None, None]
-    while time.monotonic() - t0 < 5 and None in seen:
+    # A bound for a slow machine, not the speed goal (that is printed below).
+    while time.monotonic() - t0 < 120 and None in seen:
         for k, c in enumerate(clients):
             if seen[k] is None:
                 answer = json.loads(c.execute_command("LOCATE", lon, lat))
@@ -74,13 +77,13 @@ try:
     print(f"publish → first answer from version 2: server A {seen[0]:.3f} s, server B {seen[1]:.3f} s"
           if None not in seen else f"publish → first answer: {seen}")
     # Liveness, not speed: both take the version up (the README's 1 s is a goal on a quiet machine).
-    check("both servers answer from version 2 (within 5 s)", None not in seen, seen)
+    check("both servers answer from version 2 (within 120 s)", None not in seen, seen)
     print(f"goal 1 s: {'met' if None not in seen and max(seen) < 1.0 else 'missed'}")
 
     for k, p in enumerate(subscribers):
-        message = p.get_message(timeout=5)
+        message = p.get_message(timeout=60)
         while message and message["type"] != "message":
-            message = p.get_message(timeout=5)
+            message = p.get_message(timeout=60)
         event = json.loads(message["data"]) if message else {}
         check(f"subscriber {k} heard of version 2", message and message["channel"] == "gridmap:versions"
               and event.get("version") == 2 and event.get("parent") == 1
@@ -109,7 +112,7 @@ try:
     published = json.loads(gridmap("store", "import", edited, "--store", store, "--message", "rename again"))
     t0 = time.monotonic()
     seen = [None, None]
-    while time.monotonic() - t0 < 5 and None in seen:
+    while time.monotonic() - t0 < 120 and None in seen:
         for k, c in enumerate(clients):
             if seen[k] is None and json.loads(c.execute_command("LOCATE", lon, lat))["data_version"] == "3":
                 seen[k] = time.monotonic() - t0
@@ -122,7 +125,7 @@ try:
           f"version 3 on server A {seen[0]} s, server B {seen[1]} s")
     check("version 3 published", published["version"] == 3, published)
     check("a validation was under way when it was published", during, spans[-3:])
-    check("both servers answer from version 3 (within 5 s) while server A validates", None not in seen, seen)
+    check("both servers answer from version 3 (within 120 s) while server A validates", None not in seen, seen)
     print(f"goal 1 s while validating: {'met' if None not in seen and max(seen) < 1.0 else 'missed'}")
 finally:
     for s in servers:

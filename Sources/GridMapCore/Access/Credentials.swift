@@ -1,3 +1,4 @@
+import GridMapCases
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
@@ -18,6 +19,12 @@ public enum AuthOutcome: Sendable, Equatable {
     case throttled(seconds: Int)
 }
 
+/// Accounts kept in the store, asked for any name that is not a built-in user's.
+public protocol AccountDirectory: AnyObject, Sendable {
+    /// The role `name` gets with `secret`, or nil (unknown, disabled, or the wrong secret).
+    func grant(name: String, secret: [UInt8]) -> Role?
+}
+
 /// Who may do what, the same for every skin: the `default` (or `reader`) user with the reader
 /// password, the `planner` user with the planner's. RESP's `AUTH` and HTTP Basic both ask here.
 public struct Credentials: Sendable {
@@ -29,6 +36,8 @@ public struct Credentials: Sendable {
     /// Failed authentications, shared by every copy of these credentials (RESP's and HTTP's),
     /// so that guessing over one protocol is slowed on both.
     public let throttle = AuthThrottle()
+    /// The store's accounts (`gridmap users`), when the server keeps a case log.
+    public var accounts: (any AccountDirectory)?
     /// The author a version or draft is recorded under when nobody signed in by name.
     public static let anonymousAuthor = "gridmap"
 
@@ -76,6 +85,9 @@ public struct Credentials: Sendable {
             name == "planner" || (user == nil && readerPassword == nil)
         {
             granted = .planner
+        }
+        if granted == nil, let user, !CaseLog.builtInNames.contains(user.lowercased()), let accounts {
+            granted = accounts.grant(name: user, secret: password)
         }
         return granted
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GridMapGeometry
 import GridMapModel
 import GridMapStores
@@ -9,6 +10,8 @@ public final class CaseDesk: @unchecked Sendable {
     private let location: String?
     private let lock = NSLock()
     private var log: CaseLog?
+    /// Verified secrets' digests by account, with the stored hash they were verified against.
+    let verified = Mutex<[String: String]>([:])
 
     public init(location: String?) { self.location = location }
 
@@ -28,5 +31,36 @@ public final class CaseDesk: @unchecked Sendable {
             log = nil
             throw e
         }
+    }
+}
+
+/// Accounts checked against the store: a secret is verified with its slow hash once, then
+/// remembered (by its SHA-256, never itself) for as long as the stored hash stays the same, so
+/// that HTTP Basic on every request costs a row read; re-keying or disabling takes effect at
+/// once because the row is read each time.
+extension CaseDesk: AccountDirectory {
+    public func grant(name: String, secret: [UInt8]) -> Role? {
+        guard let account = try? with({ try $0.account(name) }), !account.disabled else { return nil }
+        let key = name + "\u{0}" + SecretHash.digest(secret).map { String(format: "%02x", $0) }.joined()
+        if verified.withLock({ $0[key] }) != account.hash {
+            guard SecretHash.verify(secret, account.hash) else { return nil }
+            verified.withLock {
+                if $0.count >= 4096 { $0.removeAll() }
+                $0[key] = account.hash
+            }
+        }
+        return account.role == .planner ? .planner : .reader
+    }
+
+    /// Who acts on the case log: an account by its own role and unit (refused once disabled),
+    /// anyone else (the built-in users, a client on an open server) by its role, the planner
+    /// as a dispatcher. A name is an account's only when it signed in as that account.
+    public func actor(role: Role, user: String) throws -> CaseActor {
+        if CaseLog.builtInNames.contains(user.lowercased()) { return CaseActor.builtIn(role, user: user) }
+        guard let account = try with({ try $0.account(user) }) else { return CaseActor.builtIn(role, user: user) }
+        guard !account.disabled else {
+            throw CaseError(.roleNotAllowed, "the account '\(user)' is disabled: ask for it to be enabled")
+        }
+        return CaseActor(account: account.name, role: account.role.caseRole, unit: account.unit)
     }
 }

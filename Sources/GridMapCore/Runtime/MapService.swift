@@ -68,11 +68,12 @@ public final class MapService: Sendable {
     /// Serves `store` (any backend), building its current version. The service owns the store
     /// from then on: nothing else may use it (its calls are serialised by the service's lock).
     /// The case log is opened at `casesAt` (the store's location as given, with any password),
-    /// by default at the store's location as it shows it.
+    /// by default at the store's location as it shows it; or `desk` is the one to use (a server
+    /// makes it first, to check accounts before the map is loaded).
     public init(store: any VersionedStore, asOfCapacity: Int = MapService.defaultAsOfCapacity,
-                casesAt: String? = nil) throws {
+                casesAt: String? = nil, desk: CaseDesk? = nil) throws {
         storeLocation = store.location
-        cases = CaseDesk(location: casesAt ?? store.location)
+        cases = desk ?? CaseDesk(location: casesAt ?? store.location)
         asOf = AsOfCache(capacity: asOfCapacity)
         let locked = LockedStore(store, health: storeHealth)
         let snapshot = try MapService.build(version: try locked.head(), store: locked, reuse: nil)

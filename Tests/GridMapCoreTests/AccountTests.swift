@@ -1,0 +1,110 @@
+import Foundation
+import GridMapTestSupport
+import Testing
+
+@testable import GridMapCases
+@testable import GridMapCore
+@testable import GridMapGeometry
+@testable import GridMapStores
+
+/// Accounts in the store, on every backend: a secret shown once and kept as a slow salted hash,
+/// refused when wrong, disabled or re-keyed (at once, though verified secrets are remembered),
+/// and each role acting on cases only as the stage table and its unit allow.
+@Suite struct AccountTests {
+    private func code(_ body: () throws -> Void) -> String? {
+        do { try body(); return nil } catch let e as KindedError { return e.code } catch { return "\(error)" }
+    }
+
+    @Test func secretsAreKeptAsSlowSaltedHashes() {
+        let a = SecretHash.hash(Array("s3cret".utf8)), b = SecretHash.hash(Array("s3cret".utf8))
+        #expect(a.hasPrefix("pbkdf2-sha256$600000$") && !a.contains("s3cret"))
+        #expect(a != b, "each hash has its own salt")
+        #expect(SecretHash.verify(Array("s3cret".utf8), a) && SecretHash.verify(Array("s3cret".utf8), b))
+        #expect(!SecretHash.verify(Array("s3creT".utf8), a) && !SecretHash.verify([], a))
+        #expect(!SecretHash.verify(Array("s3cret".utf8), "plain$1$AA==$AA=="))
+        // Known answer (RFC 7914 §11's PBKDF2-HMAC-SHA256 vector): the derivation is the standard one.
+        let derived = SecretHash.derive(Array("passwd".utf8), salt: Array("salt".utf8), iterations: 1)
+        #expect(derived.prefix(8).map { String(format: "%02x", $0) }.joined() == "55ac046e56e3089f")
+        #expect(SecretHash.newSecret().count == 32 && SecretHash.newSecret() != SecretHash.newSecret())
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func accountsSignInUntilDisabledOrRekeyed(_ backend: StoreBackend) throws {
+        let location = try backend.newLocation("accounts")
+        _ = try Stores.create(location, from: StoreFixture.dataset, author: "t", message: "v1")
+        let desk = CaseDesk(location: location)
+        let secret = try desk.with { try $0.addAccount("li.si", role: .dispatcher, unit: nil, nowMs: 1) }
+        var credentials = Credentials(readerPassword: "r", plannerPassword: "p")
+        credentials.accounts = desk
+        #expect(credentials.role(user: "li.si", password: Array(secret.utf8)) == .reader)
+        #expect(credentials.role(user: "li.si", password: Array((secret + "x").utf8)) == nil)
+        #expect(credentials.role(user: "nobody", password: Array(secret.utf8)) == nil)
+        // A built-in name is never looked up among the accounts, and cannot be taken.
+        #expect(code { _ = try desk.with { try $0.addAccount("Planner", role: .planner, unit: nil, nowMs: 1) } }
+                == "bad_account")
+        #expect(code { _ = try desk.with { try $0.addAccount("li.si", role: .reader, unit: nil, nowMs: 1) } }
+                == "account_exists")
+        #expect(code { _ = try desk.with { try $0.addAccount("a:b", role: .reader, unit: nil, nowMs: 1) } }
+                == "bad_account")
+        #expect(code { _ = try desk.with { try $0.addAccount("u", role: .unit, unit: nil, nowMs: 1) } }
+                == "bad_account")
+        let stored = try #require(try desk.with { try $0.account("li.si") })
+        #expect(stored.hash.hasPrefix("pbkdf2-sha256$") && !stored.hash.contains(secret))
+
+        // Remembered once verified, yet disabling and re-keying take effect at once.
+        #expect(desk.grant(name: "li.si", secret: Array(secret.utf8)) == .reader)
+        try desk.with { try $0.setAccountDisabled("li.si", true, nowMs: 2) }
+        #expect(desk.grant(name: "li.si", secret: Array(secret.utf8)) == nil)
+        #expect(code { _ = try desk.actor(role: .reader, user: "li.si") } == "role_not_allowed")
+        try desk.with { try $0.setAccountDisabled("li.si", false, nowMs: 3) }
+        #expect(desk.grant(name: "li.si", secret: Array(secret.utf8)) == .reader)
+        let fresh = try desk.with { try $0.rekeyAccount("li.si", nowMs: 4) }
+        #expect(desk.grant(name: "li.si", secret: Array(secret.utf8)) == nil, "the old secret is refused")
+        #expect(desk.grant(name: "li.si", secret: Array(fresh.utf8)) == .reader)
+        #expect(code { _ = try desk.with { try $0.rekeyAccount("nobody", nowMs: 5) } } == "unknown_account")
+
+        let planner = try desk.with { try $0.addAccount("wang", role: .planner, unit: nil, nowMs: 6) }
+        #expect(credentials.role(user: "wang", password: Array(planner.utf8)) == .planner)
+        #expect(try desk.with { try $0.accounts() }.map(\.name) == ["li.si", "wang"])
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func eachAccountActsAsItsRoleAndUnit(_ backend: StoreBackend) throws {
+        let location = try backend.newLocation("account-cases")
+        _ = try Stores.create(location, from: StoreFixture.dataset, author: "t", message: "v1")
+        let service = try MapService(storeLocation: location)
+        let map = MapView(service), desk = service.cases
+        let report = try CaseReportRequest(place: .point(PointQuery(lon: 109.4200897, lat: 24.3072275)),
+                                           category: "0101", contact: CaseContact(phone: "13800000000"))
+        let made = try JSONParser.parse(try report.answer(map, actor: try desk.actor(role: .reader, user: "default")))
+        let id = try #require(made["id"]?.int), unit = try #require(made["stamp"]?["unit"]?.string)
+        let other = try #require(map.current.dataset.units.first { $0.id != unit }?.id)
+        for (name, role, u) in [("调度员", AccountRole.dispatcher, nil), ("本单位", .unit, unit), ("别单位", .unit, other),
+                                ("居民", .reporter, nil)] as [(String, AccountRole, String?)] {
+            _ = try desk.with { try $0.addAccount(name, role: role, unit: u, nowMs: 1) }
+        }
+        func act(_ user: String, _ action: String) throws -> JSONValue {
+            let r = try CaseActRequest(id: "\(id)", action: action, note: action == "handle" ? "已清理" : nil)
+            return try JSONParser.parse(try r.answer(map, actor: try desk.actor(role: .reader, user: user)))
+        }
+        #expect(code { _ = try act("居民", "accept") } == "role_not_allowed")
+        #expect(code { _ = try act("本单位", "accept") } == "role_not_allowed")
+        _ = try act("调度员", "accept")
+        _ = try act("调度员", "dispatch")
+        // Another unit may not act on it, nor see it; its own unit handles it.
+        #expect(code { _ = try act("别单位", "handle") } == "role_not_allowed")
+        #expect(code {
+            _ = try CaseGetRequest("\(id)").answer(map, actor: try desk.actor(role: .reader, user: "别单位"))
+        } == "unknown_case")
+        let handled = try act("本单位", "handle")
+        #expect(handled["stage"] == "handled")
+        let seen = try JSONParser.parse(try CaseGetRequest("\(id)").answer(map, actor: try desk.actor(role: .reader,
+                                                                                                     user: "调度员")))
+        #expect(seen["contact"]?["phone"] == "13800000000", "a dispatcher sees the contact")
+        let byUnit = try JSONParser.parse(try CaseGetRequest("\(id)").answer(map, actor: try desk.actor(role: .reader,
+                                                                                                       user: "本单位")))
+        #expect(byUnit["contact"] == nil, "a unit does not")
+        // Every event records its account.
+        #expect(seen["history"]?.array?.compactMap { $0["account"]?.string } == ["default", "调度员", "调度员", "本单位"])
+    }
+}
