@@ -134,7 +134,10 @@ struct ServeCommand: AsyncParsableCommand {
                 try await group.waitForAll()
             }
         })
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: resp)]
+        // Tells subscribers what the case log gains, from this server or any other on the store.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: resp), .init(service: CaseFeedService(desk: desk)),
+        ]
         if httpPort > 0 {
             var http = HTTPConfig()
             http.host = httpHost

@@ -17,6 +17,8 @@ final class Session {
     /// subscription commands, PING and QUIT (as Redis does in RESP2).
     var subscriptions: [String] = []
     var subscriptionListener: Int?
+    /// This connection's listener on the case feed (`gridmap:cases…` channels), if any.
+    var caseListener: Int?
     /// Hands a message to this connection's event loop to be written (set by its handler).
     var deliver: (@Sendable (RESPValue) -> Void)?
     var protocolVersion = 2
@@ -115,6 +117,12 @@ final class Session {
     func close() {
         if let id = subscriptionListener { service.unsubscribe(id) }
         subscriptionListener = nil
+        closeCaseListener()
+    }
+
+    func closeCaseListener() {
+        if let id = caseListener { service.cases.feed.stop(id) }
+        caseListener = nil
     }
 }
 

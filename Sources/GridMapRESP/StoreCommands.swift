@@ -45,8 +45,11 @@ enum StoreCommands {
     }
 }
 
-/// Publish/subscribe as Redis speaks it, for one channel: `gridmap:versions` carries a JSON
-/// message per published version. Other channel names are accepted and stay silent.
+/// Publish/subscribe as Redis speaks it: `gridmap:versions` carries a JSON message per
+/// published version; `gridmap:cases` one per case reported, moved to another stage or fallen
+/// overdue, and `gridmap:cases:grid:ID`, `…:unit:ID`, `…:category:CODE` those of one grid, unit
+/// or category (a unit account hears only its unit's). Other channel names are accepted and
+/// stay silent.
 enum PubSubCommands {
     static let versionsChannel = "gridmap:versions"
 
@@ -62,7 +65,22 @@ enum PubSubCommands {
                 deliver(.push([.bulk("message"), .bulk(versionsChannel), .bulk(event.json.serialized)]))
             }
         }
+        try followCases(s)
         return .several(replies)
+    }
+
+    /// Listens on the case feed for the session's case channels, or stops when it has none.
+    static func followCases(_ s: Session) throws {
+        let channels = Set(s.subscriptions.filter(CaseNotice.isChannel))
+        guard !channels.isEmpty, let deliver = s.deliver else { return s.closeCaseListener() }
+        if let id = s.caseListener { return s.service.cases.feed.update(id, channels: channels) }
+        // A unit account hears only its own unit's cases, as it sees only those.
+        let actor = try s.service.cases.actor(role: s.role, user: s.user)
+        let only = actor.role == .unit ? actor.unit ?? "" : nil
+        s.caseListener = s.service.cases.feed.listen(channels) { channel, notice in
+            if let only, notice.unit != only { return }
+            deliver(.push([.bulk("message"), .bulk(channel), .bulk(notice.json.serialized)]))
+        }
     }
 
     static func unsubscribe(_ a: Arguments, _ s: Session) throws -> RESPValue {
@@ -73,7 +91,11 @@ enum PubSubCommands {
             s.subscriptions.removeAll { $0 == channel }
             replies.append(.push([.bulk("unsubscribe"), .bulk(channel), .integer(s.subscriptions.count)]))
         }
-        if !s.subscriptions.contains(versionsChannel) { s.close() }
+        if !s.subscriptions.contains(versionsChannel) {
+            if let id = s.subscriptionListener { s.service.unsubscribe(id) }
+            s.subscriptionListener = nil
+        }
+        try followCases(s)
         return .several(replies)
     }
 

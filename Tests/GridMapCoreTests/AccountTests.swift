@@ -1,5 +1,6 @@
 import Foundation
 import GridMapTestSupport
+import Synchronization
 import Testing
 
 @testable import GridMapCases
@@ -106,5 +107,42 @@ import Testing
         #expect(byUnit["contact"] == nil, "a unit does not")
         // Every event records its account.
         #expect(seen["history"]?.array?.compactMap { $0["account"]?.string } == ["default", "调度员", "调度员", "本单位"])
+    }
+}
+
+/// The case feed's turns, driven by hand: each appended event told once across overlapping
+/// look-backs, and an open case told overdue once, when its due time has passed.
+@Suite struct CaseFeedTests {
+    @Test(arguments: StoreBackend.available)
+    func eventsOnceAndOverdueOnce(_ backend: StoreBackend) throws {
+        let location = try backend.newLocation("feed")
+        _ = try Stores.create(location, from: StoreFixture.dataset, author: "t", message: "v1")
+        let service = try MapService(storeLocation: location)
+        let map = MapView(service), desk = service.cases
+        let feed = CaseFeedService(desk: desk)
+        feed.handle(.start)
+        let heard = Mutex<[(String, CaseNotice)]>([])
+        let id = desk.feed.listen(["gridmap:cases", "gridmap:cases:category:0101"]) { channel, notice in
+            heard.withLock { $0.append((channel, notice)) }
+        }
+        defer { desk.feed.stop(id) }
+        let start = Clock.nowMs
+        feed.poll(nowMs: start)
+        let report = try CaseReportRequest(place: .point(PointQuery(lon: 109.4200897, lat: 24.3072275)),
+                                           category: "0101")
+        let made = try JSONParser.parse(try report.answer(map, actor: CaseActor(account: "t", role: .reporter)))
+        let caseID = try #require(made["id"]?.int)
+        let due = try #require(try desk.with { try $0.state(caseID) }?.dueMs)
+        feed.poll(nowMs: Clock.nowMs)
+        feed.poll(nowMs: Clock.nowMs)  // the look-back reads the event again: not told again
+        #expect(heard.withLock { $0.map(\.0) } == ["gridmap:cases", "gridmap:cases:category:0101"])
+        #expect(heard.withLock { $0.allSatisfy { $0.1.kind == .reported && $0.1.caseID == caseID } })
+        heard.withLock { $0.removeAll() }
+        // Past its due time (0101's limit is a day), told once.
+        feed.poll(nowMs: due + 1)
+        feed.poll(nowMs: due + 2)
+        let overdue = heard.withLock { $0.filter { $0.0 == "gridmap:cases" }.map(\.1) }
+        #expect(overdue.map(\.kind) == [.overdue] && overdue.first?.caseID == caseID)
+        #expect(feed.current == .polling)
     }
 }

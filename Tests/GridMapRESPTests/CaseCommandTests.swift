@@ -94,4 +94,36 @@ import Testing
         }
         try await server.stop()
     }
+
+    @Test func subscribersHearCasesOfTheirGridUnitOrCategory() async throws {
+        let server = try await TestServer.start { $0.credentials.plannerPassword = "p1an" }
+        let reporter = try Client(port: server.port), dispatcher = try Client(port: server.port)
+        #expect(try dispatcher.command("AUTH", "planner", "p1an") == .simple("OK"))
+        let all = try Client(port: server.port), byGrid = try Client(port: server.port)
+        #expect(try all.command("SUBSCRIBE", "gridmap:cases") == .array([.bulk("subscribe"), .bulk("gridmap:cases"),
+                                                                          .integer(1)]))
+        _ = try byGrid.command("SUBSCRIBE", "gridmap:cases:grid:450203004002006")
+        // One case in the subscribed grid, one elsewhere (reported first).
+        let elsewhere = try reporter.command("CASE", "REPORT", "109.4335791", "24.2611188", "0101")
+        let other = try #require(elsewhere.json?["id"]?.int, "\(elsewhere)")
+        #expect(elsewhere.json?["stamp"]?["grid"]?.string != "450203004002006")
+        let made = try reporter.command("CASE", "REPORT", "109.4200897", "24.3072275", "0101")
+        let id = try #require(made.json?["id"]?.int)
+        _ = try dispatcher.command("CASE", "ACT", "\(id)", "accept")
+
+        func message(_ c: Client) throws -> JSONValue? {
+            guard case .array(let m) = try c.read(), m.count == 3, m[0] == .bulk("message") else { return nil }
+            return m[2].json
+        }
+        // Everything, in order, on the district's channel; only its own grid's on the grid's.
+        let heard = try (0..<3).map { _ in try message(all) }
+        #expect(heard.map { $0?["case"]?.int } == [other, id, id])
+        #expect(heard.map { $0?["event"]?.string } == ["reported", "reported", "stage"])
+        #expect(heard[2]?["stage"] == "accepted" && heard[2]?["action"] == "accept" && heard[2]?["from"] == "reported")
+        #expect(heard.allSatisfy { $0?["contact"] == nil })
+        let inGrid = try (0..<2).map { _ in try message(byGrid) }
+        #expect(inGrid.map { $0?["case"]?.int } == [id, id])
+        #expect(inGrid.map { $0?["seq"]?.int } == [1, 2])
+        try await server.stop()
+    }
 }

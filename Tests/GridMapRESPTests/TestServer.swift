@@ -59,7 +59,8 @@ final class TestServer: Sendable {
         }
         // As `gridmap serve` runs them: the server, and the watcher following the store beside it.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: server), .init(service: VersionWatcher(service: service))], logger: logger))
+            services: [.init(service: server), .init(service: VersionWatcher(service: service)),
+                       .init(service: CaseFeedService(desk: service.cases))], logger: logger))
         let task = Task { try await group.run() }
         var port = 0
         for await p in stream { port = p; break }

@@ -10,6 +10,8 @@ public final class CaseDesk: @unchecked Sendable {
     private let location: String?
     private let lock = NSLock()
     private var log: CaseLog?
+    /// Subscribers to the case log's notices (`CaseFeedService` tells them).
+    public let feed = CaseFeed()
     /// Verified secrets' digests by account, with the stored hash they were verified against.
     let verified = Mutex<[String: String]>([:])
 
