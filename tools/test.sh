@@ -127,14 +127,15 @@ lane2() {
 }
 # Lane 3: a primary with a synchronous standby killed with SIGKILL during publishes; then the
 # worked example of redrawing the map in docs/GUIDE.md, as written, and the pages in headless
-# Chromium (the dispatcher's, the planner's whole redrawing session, and every name an HTML
-# payload that must not run). Screenshots go to scratch space (tools/screenshots.sh updates
-# the docs' pictures deliberately).
+# Chromium (the dispatcher's, the planner's whole redrawing session, every name an HTML
+# payload that must not run, and a case reported, dispatched, reworked and closed on the page).
+# Screenshots go to scratch space (tools/screenshots.sh updates the docs' pictures deliberately).
 lane3() {
   run_stage "failover" python3 tools/clients/test_failover.py $bin
   run_stage "planning example and pages" bash -c "bash tools/plan-example.sh $bin; a=\$?; \
     python3 tools/clients/test_page.py $bin $shots; b=\$?; python3 tools/clients/test_plan_page.py $bin $shots; \
-    c=\$?; python3 tools/clients/test_page_payloads.py $bin; d=\$?; exit \$((a || b || c || d))"
+    c=\$?; python3 tools/clients/test_page_payloads.py $bin; d=\$?; python3 tools/clients/test_case_page.py $bin; \
+    e=\$?; exit \$((a || b || c || d || e))"
 }
 # The lanes side by side: the Swift tests keep both cores busy for about a minute; the rest
 # mostly wait on sockets, databases, restarts and browsers.

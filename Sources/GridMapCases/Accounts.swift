@@ -59,7 +59,7 @@ extension CaseLog {
         }
         try refuseWrites()
         let secret = SecretHash.newSecret(), hash = SecretHash.hash(Array(secret.utf8))
-        try backend.writing {
+        try transaction {
             if try account(name) != nil { throw CaseError(.accountExists, "there is already an account '\(name)'") }
             try query("""
                 INSERT INTO \(table("account")) (name, role, unit, hash, disabled, created_ms, updated_ms)
@@ -84,7 +84,7 @@ extension CaseLog {
 
     private func updateAccount(_ name: String, set: String, _ values: [CaseValue], nowMs: Int64) throws {
         try refuseWrites()
-        try backend.writing {
+        try transaction {
             guard try account(name) != nil else { throw CaseError(.unknownAccount, "no account '\(name)'") }
             try query("UPDATE \(table("account")) SET \(set), updated_ms = ? WHERE name = ?",
                       values + [.int(Int(nowMs)), .text(name)]) { _ in }

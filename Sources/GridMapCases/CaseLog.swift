@@ -35,6 +35,35 @@ public final class CaseLog {
         try backend.query(sql(text), args, row: row)
     }
 
+    /// Nested transactions: the outermost is the backend's write transaction, each inner one a
+    /// savepoint, so that many callers' writes share one commit (`CaseDesk`'s group commit) and
+    /// one refused write takes back only its own rows.
+    private var depth = 0
+
+    /// Runs `body` in a transaction: the backend's when none is open, else a savepoint in it.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        guard depth > 0 else {
+            return try backend.writing {
+                depth += 1
+                defer { depth -= 1 }
+                return try body()
+            }
+        }
+        let name = "case_write_\(depth)"
+        try backend.execute("SAVEPOINT \(name)")
+        depth += 1
+        defer { depth -= 1 }
+        do {
+            let result = try body()
+            try backend.execute("RELEASE SAVEPOINT \(name)")
+            return result
+        } catch {
+            try backend.execute("ROLLBACK TO SAVEPOINT \(name)")
+            try backend.execute("RELEASE SAVEPOINT \(name)")
+            throw error
+        }
+    }
+
     func refuseWrites() throws {
         if let why = backend.writeRefusal {
             throw CaseError(.caseLogUnavailable, "cases cannot be kept here: \(why)")
@@ -47,7 +76,7 @@ public final class CaseLog {
     /// already made. `fresh` says which.
     public func report(_ r: CaseReport, account: String, role: CaseRole) throws -> (record: CaseRecord, fresh: Bool) {
         try refuseWrites()
-        let result: (Int, Bool) = try backend.writing {
+        let result: (Int, Bool) = try transaction {
             if let key = r.key, let existing = try caseID(key: key) { return (existing, false) }
             var id: Int?
             try query("""
@@ -103,7 +132,7 @@ public final class CaseLog {
         if rule.needsDue && act.dueMs == nil {
             throw CaseError(.missingField, "\(act.action.rawValue) (\(act.action.chinese)) needs DUE: the new due time")
         }
-        try backend.writing {
+        try transaction {
             guard let state = try state(id) else { throw Self.unknown(id) }
             if let expect = act.expect, expect != state.lastSeq {
                 throw CaseError(.staleCase, "case \(id) has moved on: its last event is \(state.lastSeq), "

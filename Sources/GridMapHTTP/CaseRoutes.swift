@@ -38,9 +38,9 @@ struct CaseRoutes {
                     contact: CaseContact(name: contact?["name"]?.string, phone: contact?["phone"]?.idText,
                                          email: contact?["email"]?.string),
                     key: o["key"]?.idText)
-                let answer = try await offLoop {
-                    try report.answer(MapView(service), actor: try Self.actor(context, service))
-                }
+                let actor = try await offLoop { try Self.actor(context, service) }
+                // Committed together with reports arriving at once; no thread waits meanwhile.
+                let answer = try await report.answerGrouped(MapView(service), actor: actor)
                 return Reply.json(answer, status: .created)
             }
         }
@@ -60,9 +60,8 @@ struct CaseRoutes {
                     note: o["note"]?.string, unit: o["to"]?.idText, due: o["due"]?.string,
                     expect: o["expect"]?.idText, media: o["media"]?.array?.compactMap(\.string) ?? [],
                     duplicateOf: o["duplicate_of"]?.idText)
-                return Reply.json(try await offLoop {
-                    try act.answer(MapView(service), actor: try Self.actor(context, service))
-                })
+                let actor = try await offLoop { try Self.actor(context, service) }
+                return Reply.json(try await act.answerGrouped(MapView(service), actor: actor))
             }
         }
     }

@@ -41,11 +41,11 @@ extension Open311Routes {
                 }
             }
             let report = try reportRequest(form, service.current)
-            let answer = try await offLoop {
-                let actor = try account.map { try service.cases.actor(role: .reader, user: $0) }
+            let actor = try await offLoop {
+                try account.map { try service.cases.actor(role: .reader, user: $0) }
                     ?? CaseActor(account: "open311", role: .reporter)
-                return try report.answer(MapView(service), actor: actor)
             }
+            let answer = try await report.answerGrouped(MapView(service), actor: actor)
             let c = try JSONParser.parse(answer)
             let notice = Self.notice(c, service.current)
             let fields: [(String, String)] = [("service_request_id", c["id"]?.idText ?? ""),

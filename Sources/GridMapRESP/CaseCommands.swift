@@ -34,8 +34,11 @@ enum CaseCommands {
                 media: try text("MEDIA").map { [$0] } ?? [],
                 contact: CaseContact(name: try text("NAME"), phone: try text("PHONE"), email: try text("EMAIL")),
                 key: try text("KEY"))
-            return s.offLoop {
-                .bulkString(try request.answer(MapView(service), actor: try actorOf(service, role, user)))
+            // Answered once its group's commit is durable; no thread or task waits meanwhile.
+            return s.handing { reply in
+                try request.answerGrouped(MapView(service), actor: try actorOf(service, role, user)) {
+                    reply($0.map { .bulkString($0) })
+                }
             }
         case "GET":
             guard a.count == 2 else { throw CommandError("wrong number of arguments for 'case get': CASE GET id") }
@@ -54,8 +57,10 @@ enum CaseCommands {
                 id: try a.text(1), action: try a.text(2), note: try text("NOTE"), unit: try text("TO"),
                 due: try text("DUE"), expect: try text("EXPECT"), media: try text("MEDIA").map { [$0] } ?? [],
                 duplicateOf: try text("DUPLICATE"))
-            return s.offLoop {
-                .bulkString(try request.answer(MapView(service), actor: try actorOf(service, role, user)))
+            return s.handing { reply in
+                try request.answerGrouped(MapView(service), actor: try actorOf(service, role, user)) {
+                    reply($0.map { .bulkString($0) })
+                }
             }
         default:
             throw CommandError("unknown subcommand '\(sub.prefix(20))' of 'case': REPORT, GET or ACT")

@@ -183,7 +183,17 @@ final class ConnectionHandler: ChannelInboundHandler {
         // The completion runs on this same event loop, which NIOLoopBound checks.
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let future: EventLoopFuture<RESPValue>
-        if let awaiting = work.awaiting {
+        if let handing = work.handing {
+            // Started on the pool, answered by its callback (from any thread) when done.
+            let promise = context.eventLoop.makePromise(of: RESPValue.self)
+            NIOThreadPool.singleton.submit { state in
+                guard case .active = state else {
+                    return promise.fail(NIOThreadPoolError.ThreadPoolInactive())
+                }
+                handing { promise.succeed($0) }
+            }
+            future = promise.futureResult
+        } else if let awaiting = work.awaiting {
             // A publish queued for the watcher: awaited by a task, no thread waiting for it.
             let promise = context.eventLoop.makePromise(of: RESPValue.self)
             promise.completeWithTask { await awaiting() }

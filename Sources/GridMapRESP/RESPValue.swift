@@ -8,9 +8,27 @@ public struct PendingWork: Sendable {
     public let run: @Sendable () -> RESPValue
     /// Work that awaits (a publish queued for the watcher): run as a task, holding no thread.
     public let awaiting: (@Sendable () async -> RESPValue)?
-    public init(_ run: @escaping @Sendable () -> RESPValue) { (self.run, awaiting) = (run, nil) }
+    /// Work started on the thread pool that answers later, from any thread, through the
+    /// callback it is given (a case write waiting for its group's commit): no thread and no
+    /// task waits meanwhile.
+    public let handing: (@Sendable (@escaping @Sendable (RESPValue) -> Void) -> Void)?
+    public init(_ run: @escaping @Sendable () -> RESPValue) { (self.run, awaiting, handing) = (run, nil, nil) }
+    public init(handing work: @escaping @Sendable (@escaping @Sendable (RESPValue) -> Void) -> Void) {
+        (awaiting, handing) = (nil, work)
+        // Where no event loop runs it (`ServerPath`), it is waited for on the caller's thread.
+        run = {
+            let result = Mutex<RESPValue?>(nil)
+            let done = DispatchSemaphore(value: 0)
+            work { value in
+                result.withLock { $0 = value }
+                done.signal()
+            }
+            done.wait()
+            return result.withLock { $0! }
+        }
+    }
     public init(awaiting work: @escaping @Sendable () async -> RESPValue) {
-        awaiting = work
+        (awaiting, handing) = (work, nil)
         // Where no event loop runs it (`ServerPath`), it is waited for on the caller's thread.
         run = {
             let result = Mutex<RESPValue?>(nil)

@@ -105,6 +105,22 @@ final class Session {
         })
     }
 
+    /// Work that answers through a callback (a case write waiting for its group's commit), its
+    /// errors replied as any other's.
+    func handing(_ work: @escaping @Sendable (@escaping @Sendable (Result<RESPValue, any Error>) -> Void) throws
+                    -> Void) -> RESPValue {
+        let view = errorView
+        return .pending(PendingWork(handing: { reply in
+            let answer: @Sendable (Result<RESPValue, any Error>) -> Void = { result in
+                switch result {
+                case .success(let value): reply(value)
+                case .failure(let error): reply(CommandTable.reply(for: error, view))
+                }
+            }
+            do { try work(answer) } catch { answer(.failure(error)) }
+        }))
+    }
+
     /// Work that awaits (a publish queued for the watcher), its errors replied as any other's.
     func awaiting(_ work: @escaping @Sendable () async throws -> RESPValue) -> RESPValue {
         let view = errorView

@@ -99,11 +99,11 @@ import Testing
         } == "unknown_case")
         let handled = try act("本单位", "handle")
         #expect(handled["stage"] == "handled")
-        let seen = try JSONParser.parse(try CaseGetRequest("\(id)").answer(map, actor: try desk.actor(role: .reader,
-                                                                                                     user: "调度员")))
+        let asDispatcher = try desk.actor(role: .reader, user: "调度员")
+        let seen = try JSONParser.parse(try CaseGetRequest("\(id)").answer(map, actor: asDispatcher))
         #expect(seen["contact"]?["phone"] == "13800000000", "a dispatcher sees the contact")
-        let byUnit = try JSONParser.parse(try CaseGetRequest("\(id)").answer(map, actor: try desk.actor(role: .reader,
-                                                                                                       user: "本单位")))
+        let asUnit = try desk.actor(role: .reader, user: "本单位")
+        let byUnit = try JSONParser.parse(try CaseGetRequest("\(id)").answer(map, actor: asUnit))
         #expect(byUnit["contact"] == nil, "a unit does not")
         // Every event records its account.
         #expect(seen["history"]?.array?.compactMap { $0["account"]?.string } == ["default", "调度员", "调度员", "本单位"])
@@ -144,5 +144,63 @@ import Testing
         let overdue = heard.withLock { $0.filter { $0.0 == "gridmap:cases" }.map(\.1) }
         #expect(overdue.map(\.kind) == [.overdue] && overdue.first?.caseID == caseID)
         #expect(feed.current == .polling)
+    }
+}
+
+/// Group commit: writes arriving at once share a transaction, each in a savepoint of its own,
+/// so a refused one takes back only its rows and every answer is what was kept.
+@Suite struct CaseGroupCommitTests {
+    @Test(arguments: StoreBackend.available)
+    func writesTogetherKeepEachOnesOutcome(_ backend: StoreBackend) async throws {
+        let location = try backend.newLocation("group")
+        _ = try Stores.create(location, from: StoreFixture.dataset, author: "t", message: "v1")
+        let service = try MapService(storeLocation: location)
+        let map = MapView(service)
+        let reporter = CaseActor(account: "r", role: .reporter), dispatcher = CaseActor(account: "d", role: .dispatcher)
+        let first = try CaseReportRequest(place: .point(PointQuery(lon: 109.4200897, lat: 24.3072275)),
+                                          category: "0101", key: "first")
+        let base = try #require(try JSONParser.parse(try await first.answerGrouped(map, actor: reporter))["id"]?.int)
+        // 30 new reports (10 of them sent twice with their key), and on the first case one
+        // accept (allowed) and nine passes (refused: it was never handled), all at once.
+        let outcomes = await withTaskGroup(of: (String, Result<JSONValue, any Error>).self) { group in
+            for i in 0..<40 {
+                group.addTask {
+                    let key = "k\(i % 30)"
+                    do {
+                        let report = try CaseReportRequest(place: .point(PointQuery(lon: 109.4200897, lat: 24.3072275)),
+                                                           category: "0101", key: key)
+                        let answer = try await report.answerGrouped(map, actor: reporter)
+                        return (key, .success(try JSONParser.parse(answer)))
+                    } catch { return (key, .failure(error)) }
+                }
+            }
+            for i in 0..<10 {
+                group.addTask {
+                    let name = i == 0 ? "accept" : "pass"
+                    do {
+                        let act = try CaseActRequest(id: "\(base)", action: name)
+                        let answer = try await act.answerGrouped(map, actor: dispatcher)
+                        return (name, .success(try JSONParser.parse(answer)))
+                    } catch { return (name, .failure(error)) }
+                }
+            }
+            var all: [(String, Result<JSONValue, any Error>)] = []
+            for await o in group { all.append(o) }
+            return all
+        }
+        var idByKey: [String: Int] = [:]
+        for (key, result) in outcomes where key.hasPrefix("k") {
+            let id = try #require(try result.get()["id"]?.int)
+            if let seen = idByKey[key] { #expect(seen == id, "a key made two cases") } else { idByKey[key] = id }
+        }
+        #expect(idByKey.count == 30)
+        #expect(try service.cases.with { try $0.count() } == 31)
+        let accepted = outcomes.filter { $0.0 == "accept" }.compactMap { try? $0.1.get() }
+        #expect(accepted.first?["stage"] == "accepted")
+        let refused = outcomes.filter { $0.0 == "pass" }.map { (try? $0.1.get()) == nil }
+        #expect(refused.count == 9 && refused.allSatisfy { $0 })
+        // The first case holds exactly its report and the accept: nothing of a refused pass.
+        let record = try service.cases.with { try $0.record(base) }
+        #expect(record.events.map(\.seq) == [1, 2] && record.state.stage == .accepted)
     }
 }

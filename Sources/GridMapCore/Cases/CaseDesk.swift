@@ -10,12 +10,25 @@ public final class CaseDesk: @unchecked Sendable {
     private let location: String?
     private let lock = NSLock()
     private var log: CaseLog?
+    private let writer = CaseWriter()
     /// Subscribers to the case log's notices (`CaseFeedService` tells them).
     public let feed = CaseFeed()
     /// Verified secrets' digests by account, with the stored hash they were verified against.
     let verified = Mutex<[String: String]>([:])
 
     public init(location: String?) { self.location = location }
+
+    /// Runs `body` in a transaction committed together with other callers' (group commit);
+    /// returns once it is durable.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (CaseLog) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { c in writer.submit(self, body) { c.resume(with: $0) } }
+    }
+
+    /// As `write`, `done` called (from the writer's queue) once the write is durable or failed.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (CaseLog) throws -> T,
+                                   done: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        writer.submit(self, body, done: done)
+    }
 
     /// Runs `body` with the log, opening it when first needed.
     public func with<T>(_ body: (CaseLog) throws -> T) throws -> T {

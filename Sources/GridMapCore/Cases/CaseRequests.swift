@@ -117,6 +117,28 @@ public struct CaseReportRequest: Sendable {
         let (record, fresh) = try map.service.cases.with {
             try $0.report(report, account: actor.account, role: actor.role)
         }
+        return Self.reply(record, fresh: fresh, actor: actor, nowMs: nowMs)
+    }
+
+    /// As `answer`, the report committed together with others arriving at once (the servers'):
+    /// stamped here, answered through `reply` once durable.
+    public func answerGrouped(_ map: MapView, actor: CaseActor, nowMs: Int64 = Clock.nowMs,
+                              reply: @escaping @Sendable (Result<[UInt8], any Error>) -> Void) throws {
+        let report = try intake(map, nowMs: nowMs)
+        map.service.cases.write({ try $0.report(report, account: actor.account, role: actor.role) }) { result in
+            reply(result.map { Self.reply($0.record, fresh: $0.fresh, actor: actor, nowMs: nowMs) })
+        }
+    }
+
+    public func answerGrouped(_ map: MapView, actor: CaseActor, nowMs: Int64 = Clock.nowMs) async throws -> [UInt8] {
+        let report = try intake(map, nowMs: nowMs)
+        let (record, fresh) = try await map.service.cases.write {
+            try $0.report(report, account: actor.account, role: actor.role)
+        }
+        return Self.reply(record, fresh: fresh, actor: actor, nowMs: nowMs)
+    }
+
+    static func reply(_ record: CaseRecord, fresh: Bool, actor: CaseActor, nowMs: Int64) -> [UInt8] {
         guard case .object(var o) = CaseCoding.json(record, nowMs: nowMs, contacts: actor.seesContacts,
                                                     history: true) else { return [] }
         o["created"] = .bool(fresh)
@@ -165,6 +187,39 @@ public struct CaseActRequest: Sendable {
     }
 
     public func answer(_ map: MapView, actor: CaseActor, nowMs: Int64 = Clock.nowMs) throws -> [UInt8] {
+        let act = try self.act(map, nowMs: nowMs), id = id
+        let record = try map.service.cases.with {
+            try $0.act(id, act, account: actor.account, role: actor.role, unitScope: actor.unit)
+        }
+        return Array(CaseCoding.json(record, nowMs: nowMs, contacts: actor.seesContacts, history: true)
+            .serialized.utf8)
+    }
+
+    /// As `answer`, committed together with other writes arriving at once (the servers'),
+    /// answered through `reply` once durable.
+    public func answerGrouped(_ map: MapView, actor: CaseActor, nowMs: Int64 = Clock.nowMs,
+                              reply: @escaping @Sendable (Result<[UInt8], any Error>) -> Void) throws {
+        let act = try self.act(map, nowMs: nowMs), id = id
+        map.service.cases.write({
+            try $0.act(id, act, account: actor.account, role: actor.role, unitScope: actor.unit)
+        }) { result in
+            reply(result.map {
+                Array(CaseCoding.json($0, nowMs: nowMs, contacts: actor.seesContacts, history: true).serialized.utf8)
+            })
+        }
+    }
+
+    public func answerGrouped(_ map: MapView, actor: CaseActor, nowMs: Int64 = Clock.nowMs) async throws -> [UInt8] {
+        let act = try self.act(map, nowMs: nowMs), id = id
+        let record = try await map.service.cases.write {
+            try $0.act(id, act, account: actor.account, role: actor.role, unitScope: actor.unit)
+        }
+        return Array(CaseCoding.json(record, nowMs: nowMs, contacts: actor.seesContacts, history: true)
+            .serialized.utf8)
+    }
+
+    /// The action checked against the map (its unit) and its due time read.
+    private func act(_ map: MapView, nowMs: Int64) throws -> CaseLog.Act {
         if let u = unit, !map.current.dataset.units.contains(where: { $0.id == u }) {
             throw CaseError(.unknownUnit, "no unit '\(Parameter.shown(u))' on the map")
         }
@@ -174,13 +229,8 @@ public struct CaseActRequest: Sendable {
             }
             return ms
         }
-        let act = CaseLog.Act(action, note: note, unit: unit, dueMs: dueMs, media: media, duplicateOf: duplicateOf,
-                              expect: expect, atMs: nowMs)
-        let record = try map.service.cases.with {
-            try $0.act(id, act, account: actor.account, role: actor.role, unitScope: actor.unit)
-        }
-        return Array(CaseCoding.json(record, nowMs: nowMs, contacts: actor.seesContacts, history: true)
-            .serialized.utf8)
+        return CaseLog.Act(action, note: note, unit: unit, dueMs: dueMs, media: media, duplicateOf: duplicateOf,
+                           expect: expect, atMs: nowMs)
     }
 }
 
@@ -248,8 +298,8 @@ public struct CaseListRequest: Sendable {
                 }
                 geojson = value.lowercased() == "geojson"
             default:
-                throw RequestError("unknown filter '\(Parameter.shown(rawName))'; filters: id, grid, community, street, "
-                    + "unit, stage, category, overdue, from, to, updated_after, updated_before, box, circle, limit, "
+                throw RequestError("unknown filter '\(Parameter.shown(rawName))'; filters: id, grid, community, "
+                    + "street, unit, stage, category, overdue, from, to, updated_after, updated_before, box, circle, limit, "
                     + "offset, format", code: "unknown_parameter")
             }
         }

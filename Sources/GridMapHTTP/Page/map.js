@@ -2,7 +2,8 @@
 // a click or a search answers with the grid card. Everything comes from gridmap's /api.
 "use strict";
 const map = makeMap({ preferCanvas: true, zoomSnap: 0.5 });
-const state = { layers: {}, labels: [], marker: null, selection: null, resources: {}, units: null, drawn: {} };
+const state = { layers: {}, labels: [], marker: null, selection: null, resources: {}, units: null, drawn: {},
+  services: [], tab: "lookup" };
 window.gridmap = { ready: false, grids: 0, card: null, route: null };
 
 const styles = {
@@ -151,6 +152,7 @@ function routeCard(r) {
 async function loadCategories() {
   let services;
   try { services = await api("/open311/v2/services.json"); } catch (e) { return; }  // a map without one
+  state.services = services;  // the 案件 tab's pickers and names (cases.js)
   // A Map, not an object: a 大类 is data, and could be named "__proto__".
   const picker = document.getElementById("category"), groups = new Map();
   for (const s of services) {
@@ -243,11 +245,14 @@ async function start() {
   showLabels();
   map.on("zoomend", showLabels);
   map.on("moveend", saveView);
-  map.on("click", e => select(e.latlng.lng.toFixed(7), e.latlng.lat.toFixed(7), "wgs84"));
+  // On the 案件 tab a click places the report being written (cases.js) rather than looking up.
+  map.on("click", e => state.tab === "cases" ? placeReport(e.latlng)
+    : select(e.latlng.lng.toFixed(7), e.latlng.lat.toFixed(7), "wgs84"));
   document.getElementById("search").addEventListener("submit", search);
   window.gridmap.ready = true;
   window.gridmap.renderMs = performance.now();
   document.body.dataset.ready = "true";
   loaded();
 }
-start().catch(loadFailed);
+// cases.js starts once the map is drawn.
+window.gridmap.started = start().catch(loadFailed);
