@@ -13,7 +13,7 @@ struct GridMap: AsyncParsableCommand {
             LocateCommand.self, GeocodeCommand.self, ServeCommand.self, NearbyCommand.self, ConvertCommand.self,
             ReverseCommand.self, RouteCommand.self, RouteAddressCommand.self, GridCommand.self, GridsCommand.self,
             NeighboursCommand.self, AreaCommand.self,
-            JoinCommand.self, StoreCommand.self, PlanCommand.self, UsersCommand.self,
+            JoinCommand.self, StoreCommand.self, PlanCommand.self, UsersCommand.self, StatsCommand.self,
         ])
 
     /// ArgumentParser's entry point, with the engine's errors given their exit status.

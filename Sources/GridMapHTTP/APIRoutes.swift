@@ -14,7 +14,7 @@ import GridMapPlanning
 struct APIRoutes {
     let map: ServedMap
     static let names: Set<String> = ["locate", "nearby", "geocode", "reverse", "grid", "grids", "neighbours",
-                                     "versions", "version", "diff", "layers", "area", "plan", "route", "cases"]
+                                     "versions", "version", "diff", "layers", "area", "plan", "route", "cases", "stats"]
     /// Layers served, kept per version: the grids layer is a megabyte of JSON at Yufeng.
     private let layers = LayerCache()
 

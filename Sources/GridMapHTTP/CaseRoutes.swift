@@ -18,6 +18,15 @@ struct CaseRoutes {
                 })
             }
         }
+        // The measures (绩在网中评): by, from, to, attribution, asof, minimum, format (json|csv).
+        router.get("/api/stats") { request, context in
+            try await map.answer(context) { service in
+                let pairs = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+                let stats = try CaseStatsRequest(pairs)
+                let body = try await offLoop { try stats.answer(MapView(service)) }
+                return stats.format == "csv" ? Reply.csv(body, name: "stats-\(stats.by.rawValue).csv") : Reply.json(body)
+            }
+        }
         router.post("/api/cases") { request, context in
             try await map.answer(context) { service in
                 let o = try await Self.body(request)

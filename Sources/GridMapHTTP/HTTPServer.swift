@@ -124,6 +124,13 @@ enum Reply {
                  body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
+    /// A spreadsheet's file (the measures as CSV), offered for saving.
+    static func csv(_ bytes: [UInt8], name: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
+                                        .contentDisposition: "attachment; filename=\"\(name)\""],
+                 body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
         json(Array(value.serialized.utf8), status: status)
     }

@@ -40,6 +40,14 @@ enum CaseCommands {
                     reply($0.map { .bulkString($0) })
                 }
             }
+        case "STATS":
+            // CASE STATS BY level FROM t TO t [ATTRIBUTION stamped|current|v] [ASOF t] [MINIMUM n] [FORMAT f]
+            guard a.count % 2 == 1 else {
+                throw CommandError("CASE STATS takes name value pairs: BY grid FROM t TO t [ATTRIBUTION a] [ASOF t]")
+            }
+            let pairs = try stride(from: 1, to: a.count, by: 2).map { (try a.text($0), try a.text($0 + 1)) }
+            let request = try CaseStatsRequest(pairs)
+            return s.offLoop { .bulkString(try request.answer(MapView(service))) }
         case "GET":
             guard a.count == 2 else { throw CommandError("wrong number of arguments for 'case get': CASE GET id") }
             let request = try CaseGetRequest(try a.text(1))
@@ -63,7 +71,7 @@ enum CaseCommands {
                 }
             }
         default:
-            throw CommandError("unknown subcommand '\(sub.prefix(20))' of 'case': REPORT, GET or ACT")
+            throw CommandError("unknown subcommand '\(sub.prefix(20))' of 'case': REPORT, GET, ACT or STATS")
         }
     }
 

@@ -187,6 +187,21 @@ import GridMapStores
             let badSecret = try await client.execute(uri: "/api/cases/\(id)", method: .get,
                                                      headers: basic("diaodu", "guess"))
             #expect(badSecret.status == .unauthorized)
+
+            // The measures, as JSON and as a spreadsheet's CSV (Chinese headers, the formula row).
+            let period = "from=2000-01-01&to=2100-01-01&attribution=stamped"
+            let stats = try json(try await client.execute(uri: "/api/stats?by=street&\(period)", method: .get,
+                                                          headers: basic("diaodu", dispatcherKey)))
+            #expect(stats["attribution"] == "stamped" && stats["rows"]?.array?.first?["reported"] == 1)
+            #expect(stats["rows"]?.array?.first?["accepted"] == 1)
+            let csv = try await client.execute(uri: "/api/stats?by=street&\(period)&format=csv", method: .get,
+                                               headers: basic("diaodu", dispatcherKey))
+            let text = String(buffer: csv.body)
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(text.hasPrefix("\u{FEFF}编号,名称,上报数") && text.contains("结案数÷(应结案数−缓办数)"))
+            let bad = try await client.execute(uri: "/api/stats?by=planet&\(period)", method: .get,
+                                               headers: basic("diaodu", dispatcherKey))
+            #expect(bad.status == .badRequest)
         }
     }
 }

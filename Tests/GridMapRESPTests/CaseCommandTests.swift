@@ -124,6 +124,16 @@ import Testing
         let inGrid = try (0..<2).map { _ in try message(byGrid) }
         #expect(inGrid.map { $0?["case"]?.int } == [id, id])
         #expect(inGrid.map { $0?["seq"]?.int } == [1, 2])
+
+        // The measures over RESP: the engine's answer, as HTTP and the CLI give it.
+        let stats = try dispatcher.command("CASE", "STATS", "BY", "district", "FROM", "2000-01-01", "TO", "2100-01-01",
+                                           "ATTRIBUTION", "stamped")
+        #expect(stats.json?["rows"]?.array?.first?["reported"] == 2, "\(stats)")
+        #expect(stats.json?["rows"]?.array?.first?["accepted"] == 1)
+        guard case .error(let odd) = try dispatcher.command("CASE", "STATS", "BY") else {
+            Issue.record("an odd list was taken"); return
+        }
+        #expect(odd.contains("name value pairs"))
         try await server.stop()
     }
 }

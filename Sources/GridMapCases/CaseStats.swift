@@ -1,0 +1,157 @@
+import Foundation
+import GridMapGeometry
+
+/// One case as the measures read it: its report (what was stamped) and its events up to the
+/// moment the figures are taken as of, replayed.
+public struct CaseHistory: Sendable {
+    public let id: Int
+    public let reportedMs: Int64
+    public let category: String
+    public let source: String
+    public let lon: Double
+    public let lat: Double
+    /// As stamped at intake: grid, community, street, unit, department, the grid's workers.
+    public let grid: String, community: String, street: String
+    public let unit: String?, department: String?
+    public let workers: [String]
+    public let stampedDueMs: Int64
+    /// (time, action, the stage it led to, a new due time) in order; the report is not one.
+    public let events: [(atMs: Int64, action: CaseAction?, to: CaseStage, dueMs: Int64?)]
+
+    /// The first time `action` was taken, if it was.
+    func first(_ action: CaseAction) -> Int64? { events.first { $0.action == action }?.atMs }
+    func times(_ action: CaseAction) -> [Int64] { events.filter { $0.action == action }.map(\.atMs) }
+
+    /// The due time in force at the end of the history (extensions applied).
+    var dueMs: Int64 { events.last { $0.dueMs != nil && $0.action == .extend }?.dueMs ?? stampedDueMs }
+
+    /// The stage at `ms` (the report's stage before any event).
+    func stage(at ms: Int64) -> CaseStage { events.last { $0.atMs <= ms }?.to ?? .reported }
+
+    var closedMs: Int64? { events.last { $0.to == .closed }?.atMs }
+}
+
+/// A rate with the counts it is made of, so that a small count shows as small.
+public struct CaseRate: Sendable, Equatable {
+    public let numerator: Int
+    public let denominator: Int
+    public var value: Double? { denominator > 0 ? Double(numerator) / Double(denominator) : nil }
+}
+
+/// The measures of one object (a grid, a unit, …) over a period, as docs/STATISTICS.md defines
+/// them; written once here for every object, attribution and skin.
+public struct CaseMeasures: Sendable, Equatable {
+    public var reported = 0, accepted = 0, refused = 0, dispatched = 0, closed = 0, closedOnTime = 0
+    public var due = 0, deferred = 0, overdue = 0, reworked = 0, handled = 0, extended = 0, voided = 0
+    public var hoursToClose: [Double] = []
+
+    public init() {}
+
+    /// The rates' base: cases due in the period less those deferred then (缓办 is out of the count).
+    public var base: Int { due - deferred }
+    public var closureRate: CaseRate { CaseRate(numerator: closed, denominator: base) }
+    public var onTimeRate: CaseRate { CaseRate(numerator: closedOnTime, denominator: base) }
+    public var reworkRate: CaseRate { CaseRate(numerator: reworked, denominator: handled) }
+    public var extensionRate: CaseRate { CaseRate(numerator: extended, denominator: base) }
+    public var isEmpty: Bool { self == CaseMeasures() }
+
+    /// Adds what `c` did in [fromMs, toMs), as known at `asOfMs`: each count is of cases, not
+    /// events. A period not over yet counts as due only the cases whose due time has come.
+    public mutating func add(_ c: CaseHistory, fromMs: Int64, toMs: Int64, asOfMs: Int64) {
+        let endMs = min(toMs, asOfMs + 1)
+        func inPeriod(_ t: Int64?) -> Bool { t.map { $0 >= fromMs && $0 < toMs } ?? false }
+        if inPeriod(c.reportedMs) { reported += 1 }
+        if inPeriod(c.first(.accept)) { accepted += 1 }
+        if inPeriod(c.first(.refuse)) { refused += 1 }
+        if inPeriod(c.first(.dispatch)) { dispatched += 1 }
+        if inPeriod(c.first(.void)) { voided += 1 }
+        if c.times(.fail).contains(where: { inPeriod($0) }) { reworked += 1 }
+        if c.times(.handle).contains(where: { inPeriod($0) }) { handled += 1 }
+        let due = c.dueMs
+        let closed = c.closedMs
+        if inPeriod(closed), let closed {
+            self.closed += 1
+            if closed > due { overdue += 1 }
+            if let accepted = c.first(.accept) { hoursToClose.append(Double(closed - accepted) / 3_600_000) }
+        }
+        // Due in the period: neither refused nor voided by its due time.
+        let endedBeforeDue = [CaseStage.refused, .voided].contains(c.stage(at: due))
+        if inPeriod(due) && due < endMs && !endedBeforeDue {
+            self.due += 1
+            if c.stage(at: due) == .deferred { deferred += 1 }
+            if let closed, closed <= due { closedOnTime += 1 }
+            if c.times(.extend).contains(where: { inPeriod($0) }) { extended += 1 }
+        }
+        // Still open past its due time at the period's end (deferred cases are not late).
+        let atEnd = c.stage(at: endMs - 1)
+        if atEnd.isOpen && atEnd != .deferred && due < endMs - 1 && c.reportedMs < endMs && !inPeriod(closed) {
+            overdue += 1
+        }
+    }
+
+    /// Mean, median and 90th percentile (nearest rank) of the hours from 立案 to 结案.
+    public var timeToClose: (mean: Double, median: Double, p90: Double)? {
+        guard !hoursToClose.isEmpty else { return nil }
+        let s = hoursToClose.sorted()
+        func rank(_ q: Double) -> Double { s[max(0, Int((q * Double(s.count)).rounded(.up)) - 1)] }
+        return (s.reduce(0, +) / Double(s.count), rank(0.5), rank(0.9))
+    }
+}
+
+/// Competition ranking (1, 2, 2, 4) by on-time rate, then closure rate, of the rows not marked
+/// small (a rate over fewer than `minimum` cases); small rows get no rank.
+public enum CaseRanking {
+    public static func ranks(_ rows: [CaseMeasures], minimum: Int) -> [Int?] {
+        let key = rows.map { ($0.onTimeRate.value ?? -1, $0.closureRate.value ?? -1) }
+        let ranked = rows.indices.filter { rows[$0].base >= minimum && rows[$0].base > 0 }
+        var out = [Int?](repeating: nil, count: rows.count)
+        for i in ranked {
+            out[i] = 1 + ranked.filter { key[$0] > key[i] }.count
+        }
+        return out
+    }
+}
+
+extension CaseLog {
+    /// Every case reported before `beforeMs`, with its events up to `asOfMs` (a case's events
+    /// after that moment are not yet known then), for the measures.
+    public func histories(reportedBefore beforeMs: Int64, asOfMs: Int64) throws -> [CaseHistory] {
+        var out: [CaseHistory] = []
+        var current: (head: CaseHistory, events: [(Int64, CaseAction?, CaseStage, Int64?)])?
+        func flush() {
+            guard let c = current else { return }
+            let h = c.head
+            out.append(CaseHistory(id: h.id, reportedMs: h.reportedMs, category: h.category, source: h.source,
+                                   lon: h.lon, lat: h.lat, grid: h.grid, community: h.community, street: h.street,
+                                   unit: h.unit, department: h.department, workers: h.workers,
+                                   stampedDueMs: h.stampedDueMs,
+                                   events: c.events.map { (atMs: $0.0, action: $0.1, to: $0.2, dueMs: $0.3) }))
+        }
+        try query("""
+            SELECT r.id, r.reported_ms, r.category, r.source, r.lon, r.lat, r.grid, r.community, r.street, r.unit,
+              r.department, r.body, e.seq, e.at_ms, e.body
+            FROM \(table("case_report")) r JOIN \(table("case_event")) e ON e.case_id = r.id
+            WHERE r.reported_ms < ? AND r.reported_ms <= ? AND e.at_ms <= ? ORDER BY r.id, e.seq
+            """, [.int(Int(beforeMs)), .int(Int(asOfMs)), .int(Int(asOfMs))]) { row in
+            let id = row.int(0)
+            if current?.head.id != id {
+                flush()
+                let body = try JSONParser.parse(row.text(11))
+                let head = CaseHistory(
+                    id: id, reportedMs: Int64(row.int(1)), category: row.text(2), source: row.text(3),
+                    lon: row.double(4), lat: row.double(5), grid: row.text(6), community: row.text(7),
+                    street: row.text(8), unit: row.isNull(9) ? nil : row.text(9),
+                    department: row.isNull(10) ? nil : row.text(10),
+                    workers: body["workers"]?.array?.compactMap(\.string) ?? [],
+                    stampedDueMs: Int64(body["due_ms"]?.int ?? 0), events: [])
+                current = (head, [])
+            }
+            let seq = row.int(12)
+            guard seq > 1 else { return }
+            let e = try CaseCoding.event(seq: seq, atMs: Int64(row.int(13)), body: row.text(14))
+            current?.events.append((e.atMs, e.action, e.to, e.dueMs))
+        }
+        flush()
+        return out
+    }
+}
