@@ -27,7 +27,8 @@ struct UsersCommand: ParsableCommand {
 
         func run() throws {
             guard let role = AccountRole(rawValue: role.lowercased()) else {
-                throw ValidationError("--role is one of " + AccountRole.allCases.map(\.rawValue).joined(separator: ", "))
+                let roles = AccountRole.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--role is one of \(roles)")
             }
             if let unit {
                 let units = try options.snapshot().dataset.units

@@ -24,7 +24,8 @@ struct CaseRoutes {
                 let pairs = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
                 let stats = try CaseStatsRequest(pairs)
                 let body = try await offLoop { try stats.answer(MapView(service)) }
-                return stats.format == "csv" ? Reply.csv(body, name: "stats-\(stats.by.rawValue).csv") : Reply.json(body)
+                guard stats.format == "csv" else { return Reply.json(body) }
+                return Reply.csv(body, name: "stats-\(stats.by.rawValue).csv")
             }
         }
         router.post("/api/cases") { request, context in

@@ -172,8 +172,9 @@ extension Open311Routes {
             ("requested_datetime", CaseCoding.chinaTime(c.report.reportedMs)),
             ("updated_datetime", CaseCoding.chinaTime(c.state.updatedMs)),
             ("expected_datetime", CaseCoding.chinaTime(c.state.dueMs)),
-            ("address", c.report.input["matched"]?.string ?? ""), ("address_id", c.report.input["address_id"]?.string ?? ""),
-            ("zipcode", ""), ("lat", JSONValue.format(c.report.stamp.lat)), ("long", JSONValue.format(c.report.stamp.lon)),
+            ("address", c.report.input["matched"]?.string ?? ""),
+            ("address_id", c.report.input["address_id"]?.string ?? ""), ("zipcode", ""),
+            ("lat", JSONValue.format(c.report.stamp.lat)), ("long", JSONValue.format(c.report.stamp.lon)),
             ("media_url", c.report.media.first ?? ""),
         ]
     }

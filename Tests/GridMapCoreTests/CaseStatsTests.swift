@@ -165,7 +165,8 @@ import Testing
         let district = try ["stamped", "current", "1"].map { a in
             try stats(map2, [("by", "district"), ("attribution", a)] + period, now: Self.t0 + 2000 * Self.hour)
         }
-        #expect(district.map { $0["rows"]?.array?.first?["reported"]?.int } == Array(repeating: reported.count, count: 3))
+        let totals = district.map { $0["rows"]?.array?.first?["reported"]?.int }
+        #expect(totals == Array(repeating: reported.count, count: 3))
         // Version 1's map, asked by number, is the stamped map here (every case was reported on it).
         #expect(try counts("1").rows == expectedStamped)
         _ = v2

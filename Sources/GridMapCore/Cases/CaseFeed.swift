@@ -61,7 +61,6 @@ public final class CaseFeedService: Service, Sendable {
     }
     public enum Event: Sendable { case start, read, failed(String), stop }
 
-    public static let interval: Duration = .milliseconds(500)
     static let lookBackMs: Int64 = 10_000
 
     private let desk: CaseDesk
@@ -92,22 +91,17 @@ public final class CaseFeedService: Service, Sendable {
         let now = Clock.nowMs
         cursor.withLock { $0 = (now, now, []) }
         handle(.start)
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                if self.desk.feed.isHeard { await self.pollOffTheLoop() }
-                try? await Task.sleep(for: Self.interval)
-            }
+        // Turns on a queue of its own, not on the cooperative pool: notices go out however
+        // busy the tasks of the process are.
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + .milliseconds(500), repeating: .milliseconds(500))
+        timer.setEventHandler { [self] in
+            if desk.feed.isHeard { poll(nowMs: Clock.nowMs) }
         }
+        timer.resume()
+        try? await gracefulShutdown()
+        timer.cancel()
         handle(.stop)
-    }
-
-    private func pollOffTheLoop() async {
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            queue.async {
-                self.poll(nowMs: Clock.nowMs)
-                done.resume()
-            }
-        }
     }
 
     /// One turn: what was appended since the cursor (less the look-back), and what fell due.

@@ -299,7 +299,8 @@ public struct CaseListRequest: Sendable {
                 geojson = value.lowercased() == "geojson"
             default:
                 throw RequestError("unknown filter '\(Parameter.shown(rawName))'; filters: id, grid, community, "
-                    + "street, unit, stage, category, overdue, from, to, updated_after, updated_before, box, circle, limit, "
+                    + "street, unit, stage, category, overdue, from, to, updated_after, updated_before, box, circle, "
+                    + "limit, "
                     + "offset, format", code: "unknown_parameter")
             }
         }
