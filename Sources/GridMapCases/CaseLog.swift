@@ -40,28 +40,42 @@ public final class CaseLog {
     /// one refused write takes back only its own rows.
     private var depth = 0
 
+    /// A savepoint that could not be released or rolled back: the enclosing transaction is in
+    /// an unknown state (SQLite may have rolled it back itself, PostgreSQL left it aborted) and
+    /// must not commit. Rethrown by every savepoint up to the outermost transaction, which ends
+    /// it and throws `error`.
+    public struct Broken: Error {
+        public let error: CaseError
+    }
+
     /// Runs `body` in a transaction: the backend's when none is open, else a savepoint in it.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         guard depth > 0 else {
-            return try backend.writing {
-                depth += 1
-                defer { depth -= 1 }
-                return try body()
-            }
+            do {
+                return try backend.writing {
+                    depth += 1
+                    defer { depth -= 1 }
+                    return try body()
+                }
+            } catch let broken as Broken { throw broken.error }
         }
         let name = "case_write_\(depth)"
         try backend.execute("SAVEPOINT \(name)")
         depth += 1
         defer { depth -= 1 }
-        do {
-            let result = try body()
-            try backend.execute("RELEASE SAVEPOINT \(name)")
-            return result
-        } catch {
-            try backend.execute("ROLLBACK TO SAVEPOINT \(name)")
-            try backend.execute("RELEASE SAVEPOINT \(name)")
+        func broken(_ e: any Error) -> Broken {
+            Broken(error: CaseError(.caseLogUnavailable, "the case log's transaction broke (\(e)): nothing of it kept"))
+        }
+        let result: T
+        do { result = try body() } catch let b as Broken { throw b } catch {
+            do {
+                try backend.execute("ROLLBACK TO SAVEPOINT \(name)")
+                try backend.execute("RELEASE SAVEPOINT \(name)")
+            } catch { throw broken(error) }
             throw error
         }
+        do { try backend.execute("RELEASE SAVEPOINT \(name)") } catch { throw broken(error) }
+        return result
     }
 
     func refuseWrites() throws {

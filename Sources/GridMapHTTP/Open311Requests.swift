@@ -33,16 +33,26 @@ extension Open311Routes {
             let given = form.first { $0.0 == "api_key" }?.1 ?? ""
             let account = given.firstIndex(of: ":").map { String(given[..<$0]) }
             let secret = account.map { String(given.dropFirst($0.count + 1)) } ?? given
+            // The account the report is made by: only one whose own secret was given.
+            var signedIn: String? = nil
             if credentials.required || account != nil {
-                switch credentials.authenticate(user: account, password: Array(secret.utf8), from: context.client) {
+                var outcome = credentials.authenticate(user: account, password: Array(secret.utf8),
+                                                       from: context.client)
+                if case .granted = outcome { signedIn = account }
+                if outcome == .denied, account != nil, credentials.required {
+                    // A reader password may itself hold a ':'.
+                    outcome = credentials.authenticate(user: nil, password: Array(given.utf8), from: context.client)
+                }
+                switch outcome {
                 case .granted: break
                 case .denied, .throttled:
                     return Open311Routes.error(.forbidden, "api_key is missing or not valid", format: format)
                 }
             }
             let report = try reportRequest(form, service.current)
+            let by = signedIn
             let actor = try await offLoop {
-                try account.map { try service.cases.actor(role: .reader, user: $0) }
+                try by.map { try service.cases.actor(role: .reader, user: $0) }
                     ?? CaseActor(account: "open311", role: .reporter)
             }
             let answer = try await report.answerGrouped(MapView(service), actor: actor)

@@ -145,6 +145,23 @@ import GridMapStores
         }
     }
 
+    @Test func aReaderPasswordWithAColonIsStillAnAPIKey() async throws {
+        let path = Scratch.path("cases-colon") + ".gridmap"
+        _ = try SQLiteStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
+        let service = try MapService(storeLocation: path)
+        var access = Credentials(readerPassword: "fms:k3y", plannerPassword: "p1an")
+        access.accounts = service.cases
+        try await withServer(map: ServedMap(service), access: access) { client in
+            let fields = [("service_code", "0101"), ("lat", "24.3072275"), ("long", "109.4200897")]
+            for (key, status) in [("fms:k3y", HTTPResponse.Status.created), ("fms:nope", .forbidden)] {
+                let r = try await client.execute(uri: "/open311/v2/requests.json", method: .post,
+                                                 headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                 body: form([("api_key", key)] + fields))
+                #expect(r.status == status, "\(key): \(String(buffer: r.body))")
+            }
+        }
+    }
+
     @Test func accountsOverBasicAndOpen311Keys() async throws {
         let path = Scratch.path("cases-accounts") + ".gridmap"
         _ = try SQLiteStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")

@@ -96,7 +96,14 @@ public final class CaseFeedService: Service, Sendable {
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + .milliseconds(500), repeating: .milliseconds(500))
         timer.setEventHandler { [self] in
-            if desk.feed.isHeard { poll(nowMs: Clock.nowMs) }
+            let now = Clock.nowMs
+            if desk.feed.isHeard {
+                poll(nowMs: now)
+            } else {
+                // Nobody listens: nothing is owed, so a first subscriber hears from now on, not
+                // the backlog of a quiet spell.
+                cursor.withLock { $0 = (now, now, []) }
+            }
         }
         timer.resume()
         try? await gracefulShutdown()

@@ -184,7 +184,8 @@ public struct CaseStatsRequest: Sendable {
             "asof": .string(CaseCoding.chinaTime(min(asOfMs ?? nowMs, nowMs))), "minimum": JSONValue(minimum),
             "rows": .array(rows.map { CaseStatsText.json(id: $0.id, name: $0.name, $0.measures, rank: $0.rank,
                                                          minimum: minimum) }),
-            "unplaced": CaseStatsText.json(id: "", name: "不在该版本任何网格内", unplaced, rank: nil, minimum: minimum),
+            "unplaced": CaseStatsText.json(id: "", name: "未归属（不在该版本网格内，或无部门、无网格员）", unplaced,
+                                           rank: nil, minimum: minimum),
         ])
         return Array(out.serialized.utf8)
     }

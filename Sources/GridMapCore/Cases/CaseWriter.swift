@@ -12,10 +12,12 @@ import Synchronization
 final class CaseWriter: Sendable {
     /// One caller's write: run inside the batch's transaction, answered after its commit.
     private final class Pending: @unchecked Sendable {
-        let run: (CaseLog) -> Void
+        /// Throws only when the batch's transaction broke (`CaseLog.Broken`): none of it commits.
+        let run: (CaseLog) throws -> Void
         let failed: (any Error) -> Void
         let answer: () -> Void
-        init(run: @escaping (CaseLog) -> Void, failed: @escaping (any Error) -> Void, answer: @escaping () -> Void) {
+        init(run: @escaping (CaseLog) throws -> Void, failed: @escaping (any Error) -> Void,
+             answer: @escaping () -> Void) {
             (self.run, self.failed, self.answer) = (run, failed, answer)
         }
     }
@@ -34,7 +36,11 @@ final class CaseWriter: Sendable {
                              done: @escaping @Sendable (Result<T, any Error>) -> Void) {
         let outcome = Outcome<T>()
         let item = Pending(
-            run: { log in outcome.result = Result { try log.transaction { try body(log) } } },
+            run: { log in
+                do { outcome.result = .success(try log.transaction { try body(log) }) } catch let b as CaseLog.Broken {
+                    throw b
+                } catch { outcome.result = .failure(error) }
+            },
             failed: { outcome.result = .failure($0) },
             answer: { done(outcome.result ?? .failure(CaseError(.caseLogUnavailable, "not written"))) })
         let start = pending.withLock { p -> Bool in
@@ -57,7 +63,7 @@ final class CaseWriter: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                try desk.with { log in try log.transaction { for item in batch { item.run(log) } } }
+                try desk.with { log in try log.transaction { for item in batch { try item.run(log) } } }
             } catch {
                 // The commit failed (or the log could not be opened): nothing of the batch was kept.
                 for item in batch { item.failed(error) }
