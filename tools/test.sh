@@ -99,9 +99,6 @@ lane1() {
   touch "$scratch/swift-tests-done"
   # Another language's client, unmodified, over a real socket.
   run_stage redis-py python3 tools/clients/test_redis_py.py $bin
-  # Cases from outside: an Open311 client from PyPI, FixMyStreet's form POST, and reports and
-  # actions acknowledged during bursts that a SIGKILL cuts, each kept once.
-  run_stage "cases from outside" python3 tools/clients/test_cases.py $bin
   # The store across processes: two servers on one store answering a new version (also while
   # whole-map validations run), and publishes killed with SIGKILL.
   run_stage "store across processes" bash -c "python3 tools/clients/test_store_servers.py $bin &&
@@ -136,6 +133,10 @@ lane3() {
     python3 tools/clients/test_page.py $bin $shots; b=\$?; python3 tools/clients/test_plan_page.py $bin $shots; \
     c=\$?; python3 tools/clients/test_page_payloads.py $bin; d=\$?; python3 tools/clients/test_case_page.py $bin; \
     e=\$?; exit \$((a || b || c || d || e))"
+  # Cases from outside: an Open311 client from PyPI, FixMyStreet's form POST, and reports and
+  # actions acknowledged during bursts that a SIGKILL cuts, each kept once. (In this lane: lane
+  # 1 is the longest.)
+  run_stage "cases from outside" python3 tools/clients/test_cases.py $bin
 }
 # The lanes side by side: the Swift tests keep both cores busy for about a minute; the rest
 # mostly wait on sockets, databases, restarts and browsers.
