@@ -51,7 +51,9 @@ struct CaseRoutes {
                 let actor = try await offLoop { try Self.actor(context, service) }
                 // Committed together with reports arriving at once; no thread waits meanwhile.
                 let answer = try await report.answerGrouped(MapView(service), actor: actor)
-                return Reply.json(answer, status: .created)
+                // A key that already made its case answers that case: 200, as Open311's does.
+                let fresh = (try? JSONParser.parse(answer))?["created"] != .bool(false)
+                return Reply.json(answer, status: fresh ? .created : .ok)
             }
         }
         router.get("/api/cases/:id") { request, context in

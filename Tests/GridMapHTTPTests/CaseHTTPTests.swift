@@ -205,11 +205,22 @@ import GridMapStores
                                                      headers: basic("diaodu", "guess"))
             #expect(badSecret.status == .unauthorized)
 
+            // A JSON report with a key: made once (201), the same case answered again (200).
+            let body = #"{"lon": 109.4200897, "lat": 24.3072275, "category": "0101", "key": "pda-9-1"}"#
+            var made: [Int?] = []
+            for expected in [HTTPResponse.Status.created, .ok] {
+                let r = try await client.execute(uri: "/api/cases", method: .post, headers: basic("fms", reporterKey),
+                                                 body: ByteBuffer(string: body))
+                #expect(r.status == expected, "\(String(buffer: r.body))")
+                made.append(try json(r)["id"]?.int)
+            }
+            #expect(made[0] != nil && made[0] == made[1])
+
             // The measures, as JSON and as a spreadsheet's CSV (Chinese headers, the formula row).
             let period = "from=2000-01-01&to=2100-01-01&attribution=stamped"
             let stats = try json(try await client.execute(uri: "/api/stats?by=street&\(period)", method: .get,
                                                           headers: basic("diaodu", dispatcherKey)))
-            #expect(stats["attribution"] == "stamped" && stats["rows"]?.array?.first?["reported"] == 1)
+            #expect(stats["attribution"] == "stamped" && stats["rows"]?.array?.first?["reported"] == 2)
             #expect(stats["rows"]?.array?.first?["accepted"] == 1)
             let csv = try await client.execute(uri: "/api/stats?by=street&\(period)&format=csv", method: .get,
                                                headers: basic("diaodu", dispatcherKey))
