@@ -74,11 +74,7 @@ enum PubSubCommands {
         let channels = Set(s.subscriptions.filter(CaseNotice.isChannel))
         guard !channels.isEmpty, let deliver = s.deliver else { return s.closeCaseListener() }
         if let id = s.caseListener { return s.service.cases.feed.update(id, channels: channels) }
-        // A unit account hears only its own unit's cases, as it sees only those.
-        let actor = try s.service.cases.actor(role: s.role, user: s.user)
-        let only = actor.role == .unit ? actor.unit ?? "" : nil
-        s.caseListener = s.service.cases.feed.listen(channels) { channel, notice in
-            if let only, notice.unit != only { return }
+        s.caseListener = try s.service.cases.listen(channels, role: s.role, user: s.user) { channel, notice in
             deliver(.push([.bulk("message"), .bulk(channel), .bulk(notice.json.serialized)]))
         }
     }

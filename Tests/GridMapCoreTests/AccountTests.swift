@@ -145,6 +145,39 @@ import Testing
         #expect(overdue.map(\.kind) == [.overdue] && overdue.first?.caseID == caseID)
         #expect(feed.current == .polling)
     }
+
+    @Test(arguments: StoreBackend.available)
+    func accountsHearTheirUnitUntilDisabled(_ backend: StoreBackend) throws {
+        let location = try backend.newLocation("feed-accounts")
+        _ = try Stores.create(location, from: StoreFixture.dataset, author: "t", message: "v1")
+        let service = try MapService(storeLocation: location)
+        let map = MapView(service), desk = service.cases
+        let feed = CaseFeedService(desk: desk)
+        feed.handle(.start)
+        feed.poll(nowMs: Clock.nowMs)
+        let report = try CaseReportRequest(place: .point(PointQuery(lon: 109.4200897, lat: 24.3072275)),
+                                           category: "0101")
+        let first = try JSONParser.parse(try report.answer(map, actor: CaseActor(account: "t", role: .reporter)))
+        let unit = try #require(first["stamp"]?["unit"]?.string)
+        let other = try #require(map.current.dataset.units.first { $0.id != unit }?.id)
+        _ = try desk.with { try $0.addAccount("mine", role: .unit, unit: unit, nowMs: 1) }
+        _ = try desk.with { try $0.addAccount("theirs", role: .unit, unit: other, nowMs: 1) }
+        let heard = Mutex<[String]>([])
+        var ids: [Int] = []
+        for name in ["mine", "theirs"] {
+            ids.append(try desk.listen(["gridmap:cases"], role: .reader, user: name) { _, _ in
+                heard.withLock { $0.append(name) }
+            })
+        }
+        defer { for id in ids { desk.feed.stop(id) } }
+        feed.poll(nowMs: Clock.nowMs)
+        #expect(heard.withLock { $0 } == ["mine"], "only the case's own unit hears it")
+        heard.withLock { $0.removeAll() }
+        try desk.with { try $0.setAccountDisabled("mine", true, nowMs: 2) }
+        _ = try report.answer(map, actor: CaseActor(account: "t", role: .reporter))
+        feed.poll(nowMs: Clock.nowMs)
+        #expect(heard.withLock { $0 }.isEmpty, "a disabled account hears nothing more")
+    }
 }
 
 /// Group commit: writes arriving at once share a transaction, each in a savepoint of its own,

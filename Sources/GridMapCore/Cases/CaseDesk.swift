@@ -67,6 +67,20 @@ extension CaseDesk: AccountDirectory {
         return account.role == .planner ? .planner : .reader
     }
 
+    /// Listens on the case feed as `user`: a unit account hears only its unit's cases (as it sees
+    /// only those), and an account disabled meanwhile hears nothing more (checked at each notice).
+    public func listen(_ channels: Set<String>, role: Role, user: String,
+                       _ deliver: @escaping @Sendable (String, CaseNotice) -> Void) throws -> Int {
+        let actor = try actor(role: role, user: user)
+        let only = actor.role == .unit ? actor.unit ?? "" : nil
+        let isAccount = try with { try $0.account(user) } != nil
+        return feed.listen(channels) { [self] channel, notice in
+            if let only, notice.unit != only { return }
+            if isAccount, (try? self.actor(role: role, user: user)) == nil { return }
+            deliver(channel, notice)
+        }
+    }
+
     /// Who acts on the case log: an account by its own role and unit (refused once disabled),
     /// anyone else (the built-in users, a client on an open server) by its role, the planner
     /// as a dispatcher. A name is an account's only when it signed in as that account.
