@@ -17,6 +17,12 @@ struct UsersCommand: ParsableCommand {
         do { return try CaseDesk(location: location).with(body) } catch { throw Failure(error) }
     }
 
+    /// Disables or enables `name`, and says which.
+    static func setDisabled(_ name: String, _ disabled: Bool, _ options: DataOptions) throws {
+        try withLog(options) { try $0.setAccountDisabled(name, disabled, nowMs: Clock.nowMs) }
+        Swift.print("\(disabled ? "disabled" : "enabled") \(name)")
+    }
+
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Adds an account and prints its secret (once). A unit account names its unit.")
@@ -72,20 +78,14 @@ struct UsersCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Disables an account: its secret is refused at once.")
         @Argument var name: String
         @OptionGroup var options: DataOptions
-        func run() throws {
-            try UsersCommand.withLog(options) { try $0.setAccountDisabled(name, true, nowMs: Clock.nowMs) }
-            Swift.print("disabled \(name)")
-        }
+        func run() throws { try UsersCommand.setDisabled(name, true, options) }
     }
 
     struct Enable: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Enables a disabled account again.")
         @Argument var name: String
         @OptionGroup var options: DataOptions
-        func run() throws {
-            try UsersCommand.withLog(options) { try $0.setAccountDisabled(name, false, nowMs: Clock.nowMs) }
-            Swift.print("enabled \(name)")
-        }
+        func run() throws { try UsersCommand.setDisabled(name, false, options) }
     }
 
     struct Rekey: ParsableCommand {
