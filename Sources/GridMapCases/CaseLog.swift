@@ -265,4 +265,16 @@ public final class CaseLog {
         try query("SELECT count(*) FROM \(table("case_report"))", []) { n = $0.int(0) }
         return n
     }
+
+    /// Cases still owed work, and those of them past their due time at `nowMs` (the
+    /// `/metrics` gauges), from the stage index.
+    public func openCounts(nowMs: Int64) throws -> (open: Int, overdue: Int) {
+        let open = CaseStage.allCases.filter(\.isOpen).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        var counts = (open: 0, overdue: 0)
+        try query("""
+            SELECT count(*), COALESCE(sum(CASE WHEN due_ms < ? THEN 1 ELSE 0 END), 0)
+            FROM \(table("case_state")) WHERE stage IN (\(open))
+            """, [.int(Int(nowMs))]) { counts = ($0.int(0), $0.int(1)) }
+        return counts
+    }
 }

@@ -92,3 +92,28 @@ extension CaseLog {
         return out
     }
 }
+
+/// A case's change as mySociety's Open311 extension `servicerequestupdates` reports it: every
+/// event after the report itself, with its public note (never a contact).
+public struct CaseUpdate: Sendable, Equatable {
+    public let caseID: Int
+    public let event: CaseEvent
+    public let category: String
+}
+
+extension CaseLog {
+    /// Events after the reports (seq > 1) appended in [`fromMs`, `toMs`), oldest first, at most
+    /// `limit` from `offset`.
+    public func updates(fromMs: Int64, toMs: Int64, limit: Int, offset: Int = 0) throws -> [CaseUpdate] {
+        var out: [CaseUpdate] = []
+        try query("""
+            SELECT e.case_id, e.seq, e.at_ms, e.body, r.category
+            FROM \(table("case_event")) e JOIN \(table("case_report")) r ON r.id = e.case_id
+            WHERE e.at_ms >= ? AND e.at_ms < ? AND e.seq > 1 ORDER BY e.at_ms, e.case_id, e.seq LIMIT ? OFFSET ?
+            """, [.int(Int(fromMs)), .int(Int(toMs)), .int(limit), .int(offset)]) { row in
+            let event = try CaseCoding.event(seq: row.int(1), atMs: Int64(row.int(2)), body: row.text(3))
+            out.append(CaseUpdate(caseID: row.int(0), event: event, category: row.text(4)))
+        }
+        return out
+    }
+}

@@ -47,7 +47,7 @@ final class HTTPMetrics: Sendable {
     }
 
     /// The Prometheus text of everything.
-    func text(map: MapService?, resp: (any ProtocolStats)?) -> [UInt8] {
+    func text(map: MapService?, resp: (any ProtocolStats)?, cases: (open: Int, overdue: Int)? = nil) -> [UInt8] {
         scrape.withLock { _ in
             if let resp {
                 for c in resp.commandTotals() {
@@ -83,6 +83,10 @@ final class HTTPMetrics: Sendable {
                 // 1 while the watcher serves from memory because it cannot follow the store.
                 let degraded = map.watcherState.withLock { $0.name == "degraded" }
                 registry.makeGauge(descriptor: Self.name("gridmap_watcher_degraded")).set(to: degraded ? 1 : 0)
+            }
+            if let cases {
+                registry.makeGauge(descriptor: Self.name("gridmap_cases_open")).set(to: Double(cases.open))
+                registry.makeGauge(descriptor: Self.name("gridmap_cases_overdue")).set(to: Double(cases.overdue))
             }
             registry.makeGauge(descriptor: Self.name("gridmap_resident_memory", "bytes"))
                 .set(to: Double(residentBytes()))

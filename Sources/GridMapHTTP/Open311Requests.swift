@@ -10,7 +10,10 @@ import Hummingbird
 /// `end_date` (at most 90 days), `status`, `updated_after`/`updated_before`, `page`,
 /// `page_size`) and `GET requests/{id}.{json,xml}`. `agency_responsible` is the unit,
 /// `expected_datetime` the due time, `status` open or closed from the stage, `status_notes`
-/// the last note. A reporter's contact never appears.
+/// the last note. A reporter's contact never appears. A case's id is known when the POST is
+/// answered; the answer also carries a `token` (`GET tokens/{token}` gives the id back) for
+/// clients written for servers that cannot. mySociety's extension `GET servicerequestupdates`
+/// lists the stage changes in a window, as FixMyStreet fetches them.
 extension Open311Routes {
     static let maxDays = 90
     static let defaultPageSize = 100
@@ -58,7 +61,8 @@ extension Open311Routes {
             let answer = try await report.answerGrouped(MapView(service), actor: actor)
             let c = try JSONParser.parse(answer)
             let notice = Self.notice(c, service.current)
-            let fields: [(String, String)] = [("service_request_id", c["id"]?.idText ?? ""),
+            let id = c["id"]?.idText ?? ""
+            let fields: [(String, String)] = [("service_request_id", id), ("token", Self.tokenPrefix + id),
                                               ("service_notice", notice), ("account_id", "")]
             return Open311Routes.body(Self.render([fields], format), format,
                                       status: c["created"] == JSONValue.bool(false) ? .ok : .created)
@@ -152,6 +156,74 @@ extension Open311Routes {
         }
     }
 
+    static let tokenPrefix = "gm-"
+
+    /// `GET tokens/{token}.{json,xml}`: the service request a POST's token names.
+    func token(_ request: Request, _ context: GridMapRequestContext, file: String) async throws -> Response {
+        let (token, format) = Open311Routes.split(file)
+        guard let format else {
+            return Open311Routes.error(.notFound, "use the .json or .xml form of \(file.prefix(40))", format: .json)
+        }
+        guard let service = map.current else {
+            return Open311Routes.error(.serviceUnavailable, "the map is loading", format: format)
+        }
+        do {
+            guard token.hasPrefix(Self.tokenPrefix), let id = Int(token.dropFirst(Self.tokenPrefix.count)), id > 0
+            else { throw CaseError(.unknownCase, "no token '\(token.prefix(40))'") }
+            let known = try await offLoop { try service.cases.with { try $0.state(id) } } != nil
+            guard known else { throw CaseError(.unknownCase, "no token '\(token.prefix(40))'") }
+            let rows = [[("service_request_id", String(id)), ("token", token)]]
+            return Open311Routes.body(Self.render(rows, format), format)
+        } catch {
+            return Open311Routes.error(error.errorKind.status, error.clientMessage(planner: false), format: format)
+        }
+    }
+
+    static let defaultUpdatesPageSize = 1000
+
+    /// mySociety's `GET servicerequestupdates.{json,xml}`: every stage change (not the reports
+    /// themselves) in [`start_date`, `end_date`] (default: the last day; at most 90 days), oldest
+    /// first, `page`/`page_size` as for requests. `status` is FixMyStreet's extended status of
+    /// the stage the case moved to, `external_status_code` the stage itself.
+    func updates(_ request: Request, _ service: MapService, _ format: Format) async throws -> Response {
+        let q = Query(request)
+        let end = try q["end_date"].map { try CaseParameters.time($0, "end_date") } ?? Clock.nowMs
+        let start = try q["start_date"].map { try CaseParameters.time($0, "start_date") } ?? end - 86_400_000
+        guard end >= start, end - start <= Int64(Self.maxDays) * 86_400_000 else {
+            throw RequestError("start_date to end_date is at most \(Self.maxDays) days", code: "out_of_range")
+        }
+        let size = try q.int("page_size") ?? Self.defaultUpdatesPageSize, page = try q.int("page") ?? 1
+        guard (1...CaseFilter.maxLimit).contains(size), page >= 1 else {
+            throw RequestError("page is 1 or more, page_size 1 to \(CaseFilter.maxLimit)", code: "out_of_range")
+        }
+        let found = try await offLoop {
+            try service.cases.with { log in
+                try log.updates(fromMs: start, toMs: end + 1, limit: size, offset: (page - 1) * size)
+            }
+        }
+        let rows = found.map { u -> [(String, String)] in
+            [("update_id", "\(u.caseID)_\(u.event.seq)"), ("service_request_id", String(u.caseID)),
+             ("status", Self.extendedStatus(u.event)), ("external_status_code", u.event.to.rawValue),
+             ("updated_datetime", CaseCoding.chinaTime(u.event.atMs)), ("description", u.event.note ?? ""),
+             ("media_url", u.event.media.first ?? "")]
+        }
+        return Open311Routes.body(Self.render(rows, format, list: "service_request_updates", item: "request_update"),
+                                  format)
+    }
+
+    /// FixMyStreet's extended statuses for the stage an event moved a case to.
+    static func extendedStatus(_ e: CaseEvent) -> String {
+        switch e.to {
+        case .reported: "open"
+        case .accepted: "investigating"
+        case .dispatched, .deferred: "action_scheduled"
+        case .handled: "in_progress"
+        case .closed: "fixed"
+        case .refused: "no_further_action"
+        case .voided: e.duplicateOf == nil ? "closed" : "duplicate"
+        }
+    }
+
     private func requests(_ list: CaseListRequest, _ service: MapService, _ format: Format) async throws
         -> Response
     {
@@ -196,7 +268,8 @@ extension Open311Routes {
         return "由\(name)办理，应于\(c["due_at"]?.string ?? "")前办结"
     }
 
-    static func render(_ rows: [[(String, String)]], _ format: Format) -> String {
+    static func render(_ rows: [[(String, String)]], _ format: Format, list: String = "service_requests",
+                       item: String = "request") -> String {
         switch format {
         case .json:
             return JSONValue.array(rows.map { fields in
@@ -205,9 +278,9 @@ extension Open311Routes {
                 }))
             }).serialized
         case .xml:
-            return xmlDeclaration + "<service_requests>" + rows.map { fields in
-                "<request>" + fields.map { "<\($0)>\(xml($1))</\($0)>" }.joined() + "</request>"
-            }.joined() + "</service_requests>"
+            return xmlDeclaration + "<\(list)>" + rows.map { fields in
+                "<\(item)>" + fields.map { "<\($0)>\(xml($1))</\($0)>" }.joined() + "</\(item)>"
+            }.joined() + "</\(list)>"
         }
     }
 

@@ -8,7 +8,8 @@ import GridMapPlanning
 /// `GET /open311/v2/services/{service_code}.{json,xml}` (a service definition), each with an
 /// optional `jurisdiction_id`. Field names are the specification's; errors are its error list
 /// (`[{"code": 404, "description": …}]`, `<errors><error>…</error></errors>`), mapped here once.
-/// Reader role, as `/api`. Service requests (the case log) are `Open311Requests.swift`.
+/// Reader role, as `/api`. Service requests (the case log), tokens and mySociety's
+/// `servicerequestupdates` are `Open311Requests.swift`.
 struct Open311Routes {
     let map: ServedMap
     let credentials: Credentials
@@ -26,6 +27,9 @@ struct Open311Routes {
         }
         router.get("/open311/v2/requests/:file") { request, context in
             try await oneRequest(request, context, file: context.parameters.get("file") ?? "")
+        }
+        router.get("/open311/v2/tokens/:file") { request, context in
+            try await token(request, context, file: context.parameters.get("file") ?? "")
         }
         router.post(RouterPath(Self.requestsPattern)) { request, context in
             try await postRequest(request, context, file: context.parameters.get("file") ?? "")
@@ -47,6 +51,7 @@ struct Open311Routes {
             let snapshot = service.current
             if services == nil {
                 if name == "requests" { return try await listRequests(request, service, format) }
+                if name == "servicerequestupdates" { return try await updates(request, service, format) }
                 guard name == "services" else {
                     return Open311Routes.error(.notFound, "no such resource '\(file.prefix(40))'", format: format)
                 }

@@ -27,8 +27,16 @@ struct OperationsRoutes {
             return Reply.json(["status": "ready", "data_version": .string(service.current.version)])
         }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.text(map: map.current, resp: resp))))
+            let service = map.current
+            // The case gauges are a query: off the event loop; left out while the log cannot be read.
+            let now = Clock.nowMs
+            var cases: (open: Int, overdue: Int)? = nil
+            if let service {
+                cases = try? await offLoop { try service.cases.with { try $0.openCounts(nowMs: now) } }
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: metrics.text(map: service, resp: resp,
+                                                                                   cases: cases))))
         }
     }
 }

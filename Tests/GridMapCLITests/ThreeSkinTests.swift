@@ -153,6 +153,47 @@ import GridMapPlanning
         try await Self.check(cases, store: store)
     }
 
+    /// The measures (绩在网中评) through the three skins: the same JSON bytes for each object and
+    /// attribution, and a refusal with the same code and message.
+    @Test func statsAnswerAlike() async throws {
+        let store = try Self.newStore()
+        let map = MapView(try MapService(storeLocation: store))
+        let dispatcher = CaseActor(account: "调度员", role: .dispatcher)
+        let day: Int64 = 86_400_000, start = Clock.nowMs - 20 * day
+        for (k, a) in snapshot.dataset.addresses.enumerated() where k % 997 == 0 {
+            let point = try PointQuery(lon: String(a.location.x), lat: String(a.location.y))
+            let r = try CaseReportRequest(place: .point(point), category: k % 2 == 0 ? "0101" : "0201",
+                                          description: "第\(k)件")
+            let answer = try JSONParser.parse(try r.answer(map, actor: dispatcher, nowMs: start + Int64(k) * 60_000))
+            let id = try #require(answer["id"]?.int)
+            if k % 3 == 0 {
+                _ = try CaseActRequest(id: "\(id)", action: "accept", note: nil, unit: nil, due: nil, expect: nil)
+                    .answer(map, actor: dispatcher)
+            }
+        }
+        // As of one moment, so that the answers (which name it) are comparable byte for byte.
+        let (from, to) = ("2000-01-01", "2100-01-01")
+        let asofText = CaseCoding.chinaTime(Clock.nowMs)
+        let asof = asofText.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        var cases: [Case] = []
+        for by in ["grid", "street", "unit", "category", "worker"] {
+            for attribution in ["stamped", "current", "1"] {
+                cases.append(Case(
+                    resp: ["CASE", "STATS", "BY", by, "FROM", from, "TO", to, "ATTRIBUTION", attribution,
+                           "ASOF", asofText],
+                    http: "/api/stats?by=\(by)&from=\(from)&to=\(to)&attribution=\(attribution)&asof=\(asof)",
+                    cli: ["stats", "--by", by, "--from", from, "--to", to, "--attribution", attribution,
+                          "--asof", asofText]))
+            }
+        }
+        let direct = try JSONParser.parse(try CaseStatsRequest([("by", "grid"), ("from", from), ("to", to)]).answer(map))
+        #expect((direct["rows"]?.array?.count ?? 0) > 3, "the cases fall in several grids: \(direct)")
+        cases.append(Case(resp: ["CASE", "STATS", "BY", "planet", "FROM", from, "TO", to],
+                          http: "/api/stats?by=planet&from=\(from)&to=\(to)",
+                          cli: ["stats", "--by", "planet", "--from", from, "--to", to]))
+        try await Self.check(cases, store: store)
+    }
+
     /// ROUTE's answers name when the report came in: the three skins, a moment apart, differ
     /// only there.
     static func withoutReceipt(_ o: Outcome) -> Outcome {

@@ -136,6 +136,9 @@ import Testing
         }
         #expect(try ids([]) == [aid, bid], "by due time: the older report first")
         #expect(try ids([("overdue", "true")]) == [aid])
+        // /metrics' gauges: two open, the back-dated one overdue; closed or voided cases leave both.
+        #expect(try map.service.cases.with { try $0.openCounts(nowMs: Clock.nowMs) } == (2, 1))
+        #expect(try map.service.cases.with { try $0.openCounts(nowMs: Clock.nowMs - 20 * 86_400_000) } == (2, 0))
         #expect(try ids([("grid", a["stamp"]?["grid"]?.string ?? "")]) == [aid])
         #expect(try ids([("category", "0102")]) == [bid])
         #expect(try ids([("stage", "accepted")]) == [])

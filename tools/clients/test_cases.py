@@ -7,7 +7,9 @@ Usage: python3 tools/clients/test_cases.py PATH/TO/gridmap
    running `gridmap serve`; a report is POSTed form-encoded with the fields FixMyStreet's
    Open311 sender uses (api_key, service_code, lat, long, attribute[…] only when defined,
    description, first_name, last_name, email) and its XML answer read with a plain XML parser;
-   a reporter account's key (`gridmap users add`) is an api_key until the account is disabled.
+   a reporter account's key (`gridmap users add`) is an api_key until the account is disabled;
+   the POST's token gives its id back (`tokens/{token}`), and mySociety's
+   `servicerequestupdates` lists the case's stage changes with FixMyStreet's statuses.
 2. A server killed with SIGKILL 50 times during a burst of reports and transitions over RESP
    (each report with an idempotency key): after each restart every acknowledged report and
    action is in the log, each case's recorded stage is its last event's, event numbers run
@@ -94,6 +96,39 @@ try:
             check(f"georeport ({fmt}): no contact in a public answer", "zhang@example.cn" not in text)
         finally:
             requests.get = original
+
+    # The POST's token names its request; mySociety's servicerequestupdates lists stage changes.
+    token = ack.findtext("request/token")
+    reader = ("default", KEY)
+    t = requests.get(f"{root}/tokens/{token}.xml", auth=reader, timeout=60)
+    check("GET tokens/{token} gives the request's id", t.status_code == 200
+          and ET.fromstring(t.content).findtext("request/service_request_id") == made, t.text[:300])
+    t = requests.get(f"{root}/tokens/gm-999999.json", auth=reader, timeout=60)
+    check("an unknown token is the specification's 404", t.status_code == 404 and t.json()[0]["code"] == 404,
+          t.text[:200])
+    before = time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.gmtime(time.time() + 8 * 3600 - 2))
+    planner = ("planner", "planner-secret")
+    for action, body in (("accept", {}), ("dispatch", {"note": "已派城管中队"})):
+        a = requests.post(f"http://127.0.0.1:{http}/api/cases/{made}/{action}", json=body, auth=planner, timeout=60)
+        check(f"the case is {action}ed", a.status_code == 200, a.text[:300])
+    u = requests.get(f"{root}/servicerequestupdates.xml", params={"start_date": before}, auth=reader, timeout=60)
+    updates = [x for x in ET.fromstring(u.content).findall("request_update")
+               if x.findtext("service_request_id") == made] if u.status_code == 200 else []
+    check("servicerequestupdates lists its two stage changes in order",
+          [(x.findtext("update_id"), x.findtext("status"), x.findtext("external_status_code")) for x in updates]
+          == [(f"{made}_2", "investigating", "accepted"), (f"{made}_3", "action_scheduled", "dispatched")],
+          u.text[:600])
+    check("with the public note", updates and updates[-1].findtext("description") == "已派城管中队")
+    metrics = requests.get(f"http://127.0.0.1:{http}/metrics", auth=reader, timeout=60).text
+    gauges = {line.split()[0]: float(line.split()[1]) for line in metrics.splitlines()
+              if line.startswith("gridmap_cases_")}
+    check("/metrics counts the two open cases, none overdue",
+          gauges == {"gridmap_cases_open": 2.0, "gridmap_cases_overdue": 0.0}, gauges)
+    u = requests.get(f"{root}/servicerequestupdates.json", auth=reader,
+                     params={"start_date": "2026-01-01T00:00:00+08:00", "end_date": "2026-06-01T00:00:00+08:00"},
+                     timeout=60)
+    check("a window over 90 days is the specification's 400", u.status_code == 400 and u.json()[0]["code"] == 400,
+          u.text[:200])
 finally:
     stop(server)
 
