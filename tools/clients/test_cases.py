@@ -21,6 +21,8 @@ import json, os, random, signal, socket, sqlite3, subprocess, sys, tempfile, thr
 import xml.etree.ElementTree as ET
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 import requests
 from georeport import GeoReport
 
@@ -144,7 +146,10 @@ sent = 0
 
 def burst(port, stop_at):
     global sent
-    c = redis.Redis(port=port, username="planner", password="planner-secret", socket_timeout=60)
+    # No retries: redis-py 8 retries a refused connection with backoff for about 3 s, which
+    # here is only the killed server's port.
+    c = redis.Redis(port=port, username="planner", password="planner-secret", socket_timeout=60,
+                    retry=Retry(NoBackoff(), 0))
     while time.monotonic() < stop_at:
         with lock:
             sent += 1
