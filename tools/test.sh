@@ -70,8 +70,12 @@ if [ -z "${GRIDMAP_TEST_POSTGRES:-}" ]; then
   pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   export GRIDMAP_TEST_POSTGRES=$(bash tools/pg.sh start "$scratch/pg" "$pg_port")
 fi
-trap 'bash tools/pg.sh stop "$scratch/pg"; rm -rf "$scratch"' EXIT
-echo "PostgreSQL for the tests: $GRIDMAP_TEST_POSTGRES"
+# The several-hosts stage restarts its PostgreSQL (fast and immediate): a server of its own, so
+# that it runs beside the Swift tests instead of after them.
+hosts_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+hosts_pg=$(bash tools/pg.sh start "$scratch/pg-hosts" "$hosts_port")
+trap 'bash tools/pg.sh stop "$scratch/pg"; bash tools/pg.sh stop "$scratch/pg-hosts"; rm -rf "$scratch"' EXIT
+echo "PostgreSQL for the tests: $GRIDMAP_TEST_POSTGRES; for the several hosts: $hosts_pg"
 echo "passed  $((SECONDS - started)) s  setup" >>"$scratch/results"
 
 # gridmap's own warnings (not its dependencies') fail the run: a clean clone compiles every file,
@@ -96,7 +100,6 @@ bin=$build/release/gridmap
 # little besides.
 lane1() {
   run_stage "swift tests" swift test -c release --skip-build $testable --scratch-path $build
-  touch "$scratch/swift-tests-done"
   # Another language's client, unmodified, over a real socket.
   run_stage redis-py python3 tools/clients/test_redis_py.py $bin
   # The store across processes: two servers on one store answering a new version (also while
@@ -116,11 +119,10 @@ lane1() {
 # planners racing (25 publishes each here; the README's figure is from 100 each), the LISTEN
 # connections killed, a host's link cut for 60 s, PostgreSQL restarted fast and immediate.
 lane2() {
-  # After the Swift tests: while they keep both cores busy, the hosts' watchers (which build
-  # versions at a lower priority) would follow the publishes late.
-  while [ ! -e "$scratch/swift-tests-done" ]; do sleep 1; done
+  # On its own PostgreSQL, beside the Swift tests: its follow times are printed, not asserted
+  # (the README's are from a quiet machine); what it asserts holds on a busy one.
   run_stage "several hosts on PostgreSQL" env GRIDMAP_RACE_PUBLISHES=${GRIDMAP_RACE_PUBLISHES:-25} \
-    python3 tools/clients/test_multihost.py $bin
+    GRIDMAP_TEST_POSTGRES="$hosts_pg" python3 tools/clients/test_multihost.py $bin
 }
 # Lane 3: a primary with a synchronous standby killed with SIGKILL during publishes; then the
 # worked example of redrawing the map in docs/GUIDE.md, as written, and the pages in headless

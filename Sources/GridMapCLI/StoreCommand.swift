@@ -152,12 +152,14 @@ struct StoreCommand: ParsableCommand {
             abstract:
                 "Check the store: the database's own checks, the version chain, and every version read back "
                     + "with its counts.")
+        @Option(help: "Read back only the versions from this one on (the chain is checked whole).")
+        var from: Int = 1
         @OptionGroup var options: DataOptions
 
         func run() throws {
             let path = try options.storeLocation()
             do {
-                let report = try Stores.open(path, readOnly: true).verify()
+                let report = try Stores.open(path, readOnly: true).verify(from: from)
                 print(report.serialized)
             } catch { throw Failure(error) }
         }

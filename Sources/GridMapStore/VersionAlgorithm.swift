@@ -84,10 +84,11 @@ extension VersionBackend {
         try AsOf.resolve(text, among: publicationTimes(), file: location)
     }
 
-    /// The backend's integrity check, then every version read back against what it recorded.
-    public func verify() throws -> JSONValue {
+    /// The backend's integrity check, then the chain, and each version from `first` on read back
+    /// against what it recorded.
+    public func verify(from first: Int) throws -> JSONValue {
         let own = try backendIntegrity()
-        var report = try verifyVersions().object ?? JSONObject()
+        var report = try verifyVersions(from: first).object ?? JSONObject()
         for (key, value) in own { report[key] = value }
         return .object(report)
     }

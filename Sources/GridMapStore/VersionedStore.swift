@@ -65,9 +65,9 @@ public protocol VersionedStore: AnyObject {
     /// Grid codes held by open drafts.
     func gridCodesInDrafts() throws -> Set<String>
 
-    /// Checks the whole history (the backend's own integrity check, the version chain, each
-    /// version's recorded counts); throws on the first problem.
-    func verify() throws -> JSONValue
+    /// Checks the history (the backend's own integrity check, the whole version chain, and the
+    /// recorded counts of each version from `first` on); throws on the first problem.
+    func verify(from first: Int) throws -> JSONValue
 
     /// Throws when the store can no longer be used (its file removed, replaced or overwritten;
     /// its database gone): `StoreError` with code `store_unusable`.
@@ -110,6 +110,8 @@ extension VersionedStore {
     public func dataset(version: Int) throws -> Dataset { try dataset(version: version, addresses: true) }
     public func content(version: Int) throws -> StoreContent { try content(version: version, addresses: true) }
     public func addressSource(version: Int) throws -> AddressSource { try addressSource(version: version, reuse: nil) }
+    /// The whole history checked, every version read back.
+    public func verify() throws -> JSONValue { try verify(from: 1) }
 
     @discardableResult
     public func publish(_ changes: ChangeSet, parent: Int, author: String, message: String) throws -> VersionInfo {

@@ -97,6 +97,8 @@ import Testing
         // Verify: the chain and each version's counts.
         let report = try store.verify()
         #expect(report["integrity"]?.string == "ok" && report["versions"]?.int == 4 && report["head"]?.int == 4)
+        let newest = try store.verify(from: 3)
+        #expect(report["read_back"]?.int == 4 && newest["read_back"]?.int == 2)
 
         // A copied version must continue the chain.
         let backendStore = try #require(store as? any VersionBackend)

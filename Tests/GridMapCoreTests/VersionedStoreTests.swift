@@ -85,7 +85,7 @@ final class ObservedStore: VersionedStore, @unchecked Sendable {
     func gridCodesInDrafts() throws -> Set<String> { try call("gridCodesInDrafts") { try inner.gridCodesInDrafts() } }
     func checkIntact() throws { try call("checkIntact") { try inner.checkIntact() } }
     func writeRefusal() throws -> String? { try call("writeRefusal") { try inner.writeRefusal() } }
-    func verify() throws -> JSONValue { try call("verify") { try inner.verify() } }
+    func verify(from first: Int) throws -> JSONValue { try call("verify") { try inner.verify(from: first) } }
 }
 
 @Suite(.serialized) struct VersionedStoreTests {

@@ -8,8 +8,9 @@ kills it with SIGKILL. Every fifth run is killed as soon as its new version's ro
 then, and its time to the commit the new measure of a publish's usual duration. The others
 are killed after a random delay within twice that duration, so that kills land before the
 commit and in the middle of writing the rows as well as after. After every kill: SQLite's
-integrity check is ok, `gridmap store verify` reads every version back with the counts it
-recorded (no half-written version is visible), version ids run 1..head without a gap, and
+integrity check is ok, `gridmap store verify` reads the head back with the counts it recorded
+(every version at every tenth kill and at the end: no half-written version is visible),
+version ids run 1..head without a gap, and
 `gridmap locate` answers from the head. Prints how many kills landed before and after the
 commit, and 'N passed, N failed'.
 """
@@ -75,8 +76,12 @@ for k in range(50):
         time.sleep(random.uniform(0, usual * 2.0))
     p.kill()
     p.wait()
+    # SQLite's integrity check is also the first step of `gridmap store verify` below: here
+    # through Python's own sqlite3 every tenth kill.
+    whole = k % 10 == 9
     db = sqlite3.connect(store)
-    check("integrity_check ok", db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+    if whole:
+        check("integrity_check ok", db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
     ids = [row[0] for row in db.execute("SELECT id FROM version ORDER BY id")]
     db.close()
     check("versions 1..head without a gap", ids == list(range(1, len(ids) + 1)), ids[-3:])
@@ -86,8 +91,11 @@ for k in range(50):
     else:
         interrupted += 1
     head = ids[-1]
-    verify = gridmap("store", "verify", "--store", store, ok=False)
-    check("every version reads back complete", verify.returncode == 0, verify.stderr)
+    # A kill can leave at most its own version half-written: the head is read back after every
+    # kill (the chain checked whole), the whole history every tenth kill and at the end.
+    verify = gridmap("store", "verify", "--store", store, *([] if whole else ["--from", str(head)]), ok=False)
+    check("every version reads back complete" if whole else "the head reads back complete, the chain whole",
+          verify.returncode == 0, verify.stderr)
     located = json.loads(gridmap("locate", "109.43", "24.30", "--store", store).stdout)
     check("the head is served", located["data_version"] == str(head), located["data_version"])
 

@@ -442,7 +442,7 @@ package final class LockedStore: VersionedStore, @unchecked Sendable {
     package func gridCodesInDrafts() throws -> Set<String> { try withLock { try $0.gridCodesInDrafts() } }
     package func checkIntact() throws { try withLock { try $0.checkIntact() } }
     package func writeRefusal() throws -> String? { try withLock { try $0.writeRefusal() } }
-    package func verify() throws -> JSONValue { try withLock { try $0.verify() } }
+    package func verify(from first: Int) throws -> JSONValue { try withLock { try $0.verify(from: first) } }
     package var sendsVersionHints: Bool { store.sendsVersionHints }
     package func versionHints() throws -> (any VersionHints)? { try withLock { try $0.versionHints() } }
 }
