@@ -14,6 +14,7 @@ struct GridMap: AsyncParsableCommand {
             ReverseCommand.self, RouteCommand.self, RouteAddressCommand.self, GridCommand.self, GridsCommand.self,
             NeighboursCommand.self, AreaCommand.self,
             JoinCommand.self, StoreCommand.self, PlanCommand.self, UsersCommand.self, StatsCommand.self,
+            CaseCommand.self, CasesCommand.self,
         ])
 
     /// ArgumentParser's entry point, with the engine's errors given their exit status.

@@ -18,12 +18,14 @@ struct StatsCommand: ParsableCommand {
     @Option(help: "Rates over fewer cases than this are marked small and not ranked.")
     var minimum = CaseStatsRequest.defaultMinimum
     @Option(help: "json or csv.") var format = "json"
+    @Option(help: "Only these objects' rows (ids, comma-separated), ranked among all.") var id: String?
     @OptionGroup var options: DataOptions
 
     func run() throws {
         var pairs = [("by", by), ("from", from), ("to", to), ("attribution", attribution),
                      ("minimum", String(minimum)), ("format", format)]
         if let asof { pairs.append(("asof", asof)) }
+        if let id { pairs.append(("id", id)) }
         let path = try options.storeLocation()
         do {
             let request = try CaseStatsRequest(pairs)

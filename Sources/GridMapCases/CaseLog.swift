@@ -266,6 +266,15 @@ public final class CaseLog {
         return n
     }
 
+    /// The ids of the cases reported in [`fromMs`, `toMs`) (either bound optional), in order.
+    public func caseIDs(fromMs: Int64? = nil, toMs: Int64? = nil) throws -> [Int] {
+        var ids: [Int] = []
+        try query("""
+            SELECT id FROM \(table("case_report")) WHERE reported_ms >= ? AND reported_ms < ? ORDER BY id
+            """, [.int(Int(fromMs ?? Int64.min)), .int(Int(toMs ?? Int64.max))]) { ids.append($0.int(0)) }
+        return ids
+    }
+
     /// Cases still owed work, and those of them past their due time at `nowMs` (the
     /// `/metrics` gauges), from the stage index.
     public func openCounts(nowMs: Int64) throws -> (open: Int, overdue: Int) {

@@ -18,7 +18,8 @@ struct PageRoutes {
         let files = [("/", "index.html", "text/html"), ("/map.js", "map.js", "text/javascript"),
                      ("/map.css", "map.css", "text/css"), ("/plan", "plan.html", "text/html"),
                      ("/plan.js", "plan.js", "text/javascript"), ("/common.js", "common.js", "text/javascript"),
-                     ("/draw.js", "draw.js", "text/javascript"), ("/cases.js", "cases.js", "text/javascript")]
+                     ("/draw.js", "draw.js", "text/javascript"), ("/cases.js", "cases.js", "text/javascript"),
+                     ("/stats.js", "stats.js", "text/javascript")]
         for (path, file, type) in files {
             let body = Self.resource(file)
             router.get(RouterPath(path)) { _, _ in

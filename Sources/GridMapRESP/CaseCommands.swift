@@ -41,7 +41,7 @@ enum CaseCommands {
                 }
             }
         case "STATS":
-            // CASE STATS BY level FROM t TO t [ATTRIBUTION stamped|current|v] [ASOF t] [MINIMUM n] [FORMAT f]
+            // CASE STATS BY level FROM t TO t [ATTRIBUTION a] [ASOF t] [MINIMUM n] [FORMAT f] [ID ids]
             guard a.count % 2 == 1 else {
                 throw CommandError("CASE STATS takes name value pairs: BY grid FROM t TO t [ATTRIBUTION a] [ASOF t]")
             }

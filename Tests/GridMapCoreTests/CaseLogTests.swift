@@ -148,6 +148,8 @@ import Testing
         let geo = try json(try CaseListRequest([("format", "geojson")]).answer(map, actor: Self.reporter))
         #expect(geo["features"]?.array?.count == 2 && geo["features"]?.array?.first?["properties"]?["contact"] == nil)
 
+        // The map's history still verifies beside the case log's own append-only tables.
+        #expect(try Stores.open(location).verify()["integrity"] == "ok")
         // The report and its events cannot be rewritten, whoever holds the database.
         let attempt = "UPDATE " + (backend == .postgresql ? "gridmap." : "") + "case_event SET body = '{}'"
         switch backend {

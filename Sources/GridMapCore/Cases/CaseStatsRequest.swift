@@ -29,12 +29,15 @@ public struct CaseStatsRequest: Sendable {
     public let asOfMs: Int64?
     public let minimum: Int
     public let format: String
+    /// Only these objects' rows (ranked among all of the level): a card's figures.
+    public let ids: Set<String>?
 
     /// From named parameters (RESP's pairs, HTTP's query, the CLI's options): by, from, to,
-    /// attribution (stamped | current | a version number), asof, minimum, format (json | csv).
+    /// attribution (stamped | current | a version number), asof, minimum, format (json | csv),
+    /// id (objects' ids, comma-separated: only their rows).
     public init(_ parameters: [(String, String)]) throws {
         var by: By?, from: Int64?, to: Int64?, attribution = Attribution.version(nil), asOf: Int64?
-        var minimum = Self.defaultMinimum, format = "json"
+        var minimum = Self.defaultMinimum, format = "json", ids: Set<String>?
         func time(_ name: String, _ text: String) throws -> Int64 {
             guard let ms = AsOf.parse(text).ms else {
                 throw RequestError("\(name) '\(Parameter.shown(text))' is not a date or time (ISO 8601)",
@@ -65,6 +68,12 @@ public struct CaseStatsRequest: Sendable {
                     attribution = .version(v)
                 }
             case "minimum": minimum = try Parameter.integer(value, "minimum")
+            case "id":
+                let list = value.split(separator: ",").map { String($0) }
+                guard !list.isEmpty, list.count <= 1000 else {
+                    throw RequestError("id is 1 to 1000 ids, comma-separated", code: "bad_id")
+                }
+                ids = Set(list)
             case "format":
                 guard ["json", "csv"].contains(value.lowercased()) else {
                     throw RequestError("format is json or csv", code: "bad_format")
@@ -72,7 +81,7 @@ public struct CaseStatsRequest: Sendable {
                 format = value.lowercased()
             default:
                 throw RequestError("unknown parameter '\(Parameter.shown(rawName))'; parameters: by, from, to, "
-                                   + "attribution, asof, minimum, format", code: "unknown_parameter")
+                                   + "attribution, asof, minimum, format, id", code: "unknown_parameter")
             }
         }
         guard let by else { throw RequestError("missing by: " + By.allCases.map(\.rawValue).joined(separator: "|"),
@@ -82,8 +91,8 @@ public struct CaseStatsRequest: Sendable {
         }
         guard from < to else { throw RequestError("from must be before to", code: "bad_time") }
         guard minimum >= 0 else { throw RequestError("minimum is 0 or more", code: "bad_minimum") }
-        (self.by, fromMs, toMs, self.attribution, asOfMs, self.minimum, self.format) =
-            (by, from, to, attribution, asOf, minimum, format)
+        (self.by, fromMs, toMs, self.attribution, asOfMs, self.minimum, self.format, self.ids) =
+            (by, from, to, attribution, asOf, minimum, format, ids)
     }
 
     /// The map each case is placed on: the current version's, or one built from the store.
@@ -164,8 +173,10 @@ public struct CaseStatsRequest: Sendable {
         let kept = by.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }
         let ranks = CaseRanking.ranks(kept.map(\.value), minimum: minimum)
         let version = attribution == .stamped ? nil : Int(s.version)
-        return (zip(kept, ranks).map { (id: $0.0.key, name: name($0.0.key, on: s), measures: $0.0.value, rank: $0.1) },
-                unplaced, version)
+        let all = zip(kept, ranks).map {
+            (id: $0.0.key, name: name($0.0.key, on: s), measures: $0.0.value, rank: $0.1)
+        }
+        return (ids.map { ids in all.filter { ids.contains($0.id) } } ?? all, unplaced, version)
     }
 
     public func answer(_ map: MapView, nowMs: Int64 = Clock.nowMs) throws -> [UInt8] {

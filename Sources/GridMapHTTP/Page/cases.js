@@ -357,11 +357,14 @@ async function act(c, a) {
 
 // --- the tab ----------------------------------------------------------------------------------
 function showTab(tab) {
+  const leaving = state.tab;
   state.tab = tab;
-  document.getElementById("lookup").hidden = tab !== "lookup";
-  document.getElementById("cases").hidden = tab !== "cases";
-  document.getElementById("tab-lookup").classList.toggle("active", tab === "lookup");
-  document.getElementById("tab-cases").classList.toggle("active", tab === "cases");
+  for (const t of ["lookup", "cases", "stats"]) {
+    document.getElementById(t).hidden = tab !== t;
+    document.getElementById("tab-" + t).classList.toggle("active", tab === t);
+  }
+  // The 统计 tab's choropleth (stats.js) is drawn on entering and taken off on leaving.
+  if (window.statsTab && (tab === "stats") !== (leaving === "stats")) window.statsTab(tab === "stats");
   if (cases.layer) {
     if (tab === "cases") cases.layer.addTo(map); else map.removeLayer(cases.layer);
   }

@@ -246,7 +246,8 @@ async function start() {
   map.on("zoomend", showLabels);
   map.on("moveend", saveView);
   // On the 案件 tab a click places the report being written (cases.js) rather than looking up.
-  map.on("click", e => state.tab === "cases" ? placeReport(e.latlng)
+  // On the 统计 tab it selects the grid, community or street under it (stats.js).
+  map.on("click", e => state.tab === "cases" ? placeReport(e.latlng) : state.tab === "stats" ? statsClick(e.latlng)
     : select(e.latlng.lng.toFixed(7), e.latlng.lat.toFixed(7), "wgs84"));
   document.getElementById("search").addEventListener("submit", search);
   window.gridmap.ready = true;
