@@ -11,4 +11,10 @@ if [ ! -x "$bin" ] || [ -n "$(find Sources Package.swift Package.resolved -newer
 then
   swift build -c release --product gridmap >&2
 fi
+# On the first run, the bundled store is made with the bundled year of cases
+# (data/yufeng/cases.csv, synthetic: data/README.md), so that the pages have cases and figures.
+if [ -z "${GRIDMAP_STORE:-}" ] && [ ! -e data/yufeng.gridmap ] && [ -f data/yufeng/cases.csv ]; then
+  echo "first run: making data/yufeng.gridmap with the bundled year of cases (about half a minute)" >&2
+  "$bin" cases import data/yufeng/cases.csv --data data/yufeng >/dev/null || echo "(some rows refused: above)" >&2
+fi
 exec "$bin" "${@:-serve}"

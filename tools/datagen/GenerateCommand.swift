@@ -9,7 +9,7 @@ struct DataGen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gridmap-datagen",
         abstract: "Synthetic data for gridmap: the Yufeng district, and case records to join to it.",
-        subcommands: [GenerateCommand.self, CasesCommand.self, NetworkCommand.self],
+        subcommands: [GenerateCommand.self, CasesCommand.self, NetworkCommand.self, HistoryCommand.self],
         defaultSubcommand: GenerateCommand.self)
 }
 

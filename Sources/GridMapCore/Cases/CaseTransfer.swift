@@ -11,7 +11,8 @@ import GridMapStore
 /// event is appended with its own time, through the same requests and stage machine as the
 /// skins: a row the machine refuses is refused with its line. A key already in the log makes
 /// no second case, and its events are not appended again, so an import can be run twice.
-/// Contacts are not exported (they are private); media URLs are not carried.
+/// Contacts are not exported (they are private); media URLs are not carried. A unit's event on
+/// a case no unit took (the 属地 chain's) is recorded as the dispatcher's.
 public enum CaseTransfer {
     public static let columns = ["key", "at", "action", "lon", "lat", "crs", "category", "source", "description",
                                  "note", "unit", "due", "account", "role", "duplicate_of"]
@@ -107,10 +108,11 @@ public enum CaseTransfer {
                 }
                 let request = try CaseActRequest(id: String(id), action: action, note: field("note"),
                                                  unit: field("unit"), due: field("due"), duplicateOf: duplicate)
-                // A unit's event acts for the unit the case is with then.
+                // A unit's event acts for the unit the case is with then; on a case no unit took (the
+                // 属地 chain's), as the dispatcher who carries it.
                 let scope = role == .unit ? try service.cases.with { try $0.state(id) }?.unit : nil
-                _ = try request.answer(map, actor: CaseActor(account: account, role: role ?? .dispatcher, unit: scope),
-                                       nowMs: ms)
+                let acting = role == .unit && scope == nil ? .dispatcher : role ?? .dispatcher
+                _ = try request.answer(map, actor: CaseActor(account: account, role: acting, unit: scope), nowMs: ms)
                 lastAt[key] = ms
                 out.events += 1
             } catch {
