@@ -141,18 +141,8 @@ extension Open311Routes {
     }
 
     func oneRequest(_ request: Request, _ context: GridMapRequestContext, file: String) async throws -> Response {
-        let (id, format) = Open311Routes.split(file)
-        guard let format else {
-            return Open311Routes.error(.notFound, "use the .json or .xml form of \(file.prefix(40))", format: .json)
-        }
-        guard let service = map.current else {
-            return Open311Routes.error(.serviceUnavailable, "the map is loading", format: format)
-        }
-        do {
-            let response = try await requests(CaseListRequest([("id", id)]), service, format)
-            return response
-        } catch {
-            return Open311Routes.error(error.errorKind.status, error.clientMessage(planner: false), format: format)
+        await resource(file) { id, format, service in
+            try await requests(CaseListRequest([("id", id)]), service, format)
         }
     }
 
@@ -160,21 +150,29 @@ extension Open311Routes {
 
     /// `GET tokens/{token}.{json,xml}`: the service request a POST's token names.
     func token(_ request: Request, _ context: GridMapRequestContext, file: String) async throws -> Response {
-        let (token, format) = Open311Routes.split(file)
-        guard let format else {
-            return Open311Routes.error(.notFound, "use the .json or .xml form of \(file.prefix(40))", format: .json)
-        }
-        guard let service = map.current else {
-            return Open311Routes.error(.serviceUnavailable, "the map is loading", format: format)
-        }
-        do {
+        await resource(file) { token, format, service in
             guard token.hasPrefix(Self.tokenPrefix), let id = Int(token.dropFirst(Self.tokenPrefix.count)), id > 0
             else { throw CaseError(.unknownCase, "no token '\(token.prefix(40))'") }
             let known = try await offLoop { try service.cases.with { try $0.state(id) } } != nil
             guard known else { throw CaseError(.unknownCase, "no token '\(token.prefix(40))'") }
             let rows = [[("service_request_id", String(id)), ("token", token)]]
             return Open311Routes.body(Self.render(rows, format), format)
-        } catch {
+        }
+    }
+
+    /// One resource `NAME.json` or `NAME.xml`: its name and format to `answer`, with the map;
+    /// any error as the specification's error list in that format.
+    private func resource(_ file: String, _ answer: (String, Format, MapService) async throws -> Response) async
+        -> Response
+    {
+        let (name, format) = Open311Routes.split(file)
+        guard let format else {
+            return Open311Routes.error(.notFound, "use the .json or .xml form of \(file.prefix(40))", format: .json)
+        }
+        guard let service = map.current else {
+            return Open311Routes.error(.serviceUnavailable, "the map is loading", format: format)
+        }
+        do { return try await answer(name, format, service) } catch {
             return Open311Routes.error(error.errorKind.status, error.clientMessage(planner: false), format: format)
         }
     }
