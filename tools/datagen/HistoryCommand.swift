@@ -151,7 +151,9 @@ struct HistoryCommand: ParsableCommand {
 
     /// (code, time limit in hours) of each category.
     static func catalogue(_ path: String) throws -> [(code: String, hours: Double)] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read \(path)")
+        }
         let rows = try CSV.parse(String(decoding: data, as: UTF8.self))
         guard let header = rows.first?.fields, let code = header.firstIndex(of: "code"),
               let hours = header.firstIndex(of: "time_limit_hours") else { return [] }
