@@ -8,7 +8,7 @@ import GridMapGeometry
 /// expected another event number. Use one `CaseLog` from one thread at a time.
 public final class CaseLog {
     public let backend: any CaseBackend
-    private var dialect: CaseDialect { backend.dialect }
+    var dialect: CaseDialect { backend.dialect }
 
     /// Opens the log on `backend`, creating its tables when missing.
     public init(_ backend: any CaseBackend) throws {

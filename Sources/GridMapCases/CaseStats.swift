@@ -127,28 +127,33 @@ extension CaseLog {
                                    stampedDueMs: h.stampedDueMs,
                                    events: c.events.map { (atMs: $0.0, action: $0.1, to: $0.2, dueMs: $0.3) }))
         }
+        // Only the stamp's due time and workers from the report's body, extracted by the database:
+        // the body holds ROUTE's whole answer, most of what a replay would otherwise parse.
+        let (due, workers) = dialect == .postgres
+            ? ("(r.body::json ->> 'due_ms')", "(r.body::json ->> 'workers')")
+            : ("json_extract(r.body, '$.due_ms')", "json_extract(r.body, '$.workers')")
         try query("""
             SELECT r.id, r.reported_ms, r.category, r.source, r.lon, r.lat, r.grid, r.community, r.street, r.unit,
-              r.department, r.body, e.seq, e.at_ms, e.body
+              r.department, \(due), \(workers), e.seq, e.at_ms, e.body
             FROM \(table("case_report")) r JOIN \(table("case_event")) e ON e.case_id = r.id
             WHERE r.reported_ms < ? AND r.reported_ms <= ? AND e.at_ms <= ? ORDER BY r.id, e.seq
             """, [.int(Int(beforeMs)), .int(Int(asOfMs)), .int(Int(asOfMs))]) { row in
             let id = row.int(0)
             if current?.head.id != id {
                 flush()
-                let body = try JSONParser.parse(row.text(11))
+                let workers = row.isNull(12) ? [] : try JSONParser.parse(row.text(12)).array?.compactMap(\.string)
                 let head = CaseHistory(
                     id: id, reportedMs: Int64(row.int(1)), category: row.text(2), source: row.text(3),
                     lon: row.double(4), lat: row.double(5), grid: row.text(6), community: row.text(7),
                     street: row.text(8), unit: row.isNull(9) ? nil : row.text(9),
                     department: row.isNull(10) ? nil : row.text(10),
-                    workers: body["workers"]?.array?.compactMap(\.string) ?? [],
-                    stampedDueMs: Int64(body["due_ms"]?.int ?? 0), events: [])
+                    workers: workers ?? [], stampedDueMs: Int64(row.isNull(11) ? 0 : Int(row.text(11)) ?? 0),
+                    events: [])
                 current = (head, [])
             }
-            let seq = row.int(12)
+            let seq = row.int(13)
             guard seq > 1 else { return }
-            let e = try CaseCoding.event(seq: seq, atMs: Int64(row.int(13)), body: row.text(14))
+            let e = try CaseCoding.event(seq: seq, atMs: Int64(row.int(14)), body: row.text(15))
             current?.events.append((e.atMs, e.action, e.to, e.dueMs))
         }
         flush()
