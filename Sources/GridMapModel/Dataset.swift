@@ -165,6 +165,8 @@ public struct Dataset: Sendable {
     public var departments: [Department] = []
     public var units: [ResponsibilityUnit] = []
     public var categories: [Category] = []
+    /// The working days time limits in working days count on (calendar.csv).
+    public var calendar = WorkCalendar()
     /// A short content hash of the files it was read from: names the data a reply came from.
     public var version: String
 
@@ -188,13 +190,14 @@ extension StoreError {
 
 /// The layers of a district's map, as the store and the data directory name them.
 public enum Layer: String, CaseIterable, Sendable {
-    case outline, streets, communities, grids, resources, addresses, departments, units, categories
+    case outline, streets, communities, grids, resources, addresses, departments, units, categories, calendar
 
     public var fileName: String {
         switch self {
         case .departments: DataFiles.departments
         case .units: DataFiles.units
         case .categories: DataFiles.categories
+        case .calendar: DataFiles.calendar
         case .outline: DataFiles.outline
         case .streets: DataFiles.streets
         case .communities: DataFiles.communities
@@ -206,13 +209,14 @@ public enum Layer: String, CaseIterable, Sendable {
 
     /// The layers stored as features (addresses have a table of their own).
     public static let featureLayers: [Layer] = [.outline, .streets, .communities, .grids, .resources,
-                                                .departments, .units, .categories]
+                                                .departments, .units, .categories, .calendar]
 }
 
 /// The features of each feature layer, as read from files or a store, before checking.
 public struct LayerFeatures: Sendable {
     public var outline, streets, communities, grids, resources: [Feature]
     public var departments: [Feature] = [], units: [Feature] = [], categories: [Feature] = []
+    public var calendar: [Feature] = []
     public init(outline: [Feature], streets: [Feature], communities: [Feature], grids: [Feature], resources: [Feature])
     {
         self.outline = outline; self.streets = streets; self.communities = communities

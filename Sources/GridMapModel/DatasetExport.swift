@@ -35,6 +35,10 @@ extension Dataset {
             try write(DataFiles.categories, Dataset.csvText(categories.map(\.properties),
                                                             columns: DataFiles.categoryColumns))
         }
+        if !calendar.days.isEmpty {
+            try write(DataFiles.calendar, Dataset.csvText(calendar.days.map(\.properties),
+                                                          columns: DataFiles.calendarColumns))
+        }
         var csv = CSV.line(DataFiles.addressColumns) + "\n"
         for a in addresses {
             csv +=

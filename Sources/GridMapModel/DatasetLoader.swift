@@ -40,6 +40,11 @@ extension Dataset {
                 try read(DataFiles.categories), path: directory + "/" + DataFiles.categories,
                 columns: DataFiles.categoryColumns, idColumn: "code")
         }
+        if exists(DataFiles.calendar) {
+            layers.calendar = try csvFeatures(
+                try read(DataFiles.calendar), path: directory + "/" + DataFiles.calendar,
+                columns: DataFiles.calendarColumns, idColumn: "date")
+        }
         let addresses = try readAddresses(try read(DataFiles.addresses), path: directory + "/" + DataFiles.addresses)
         return try assemble(layers, addresses: addresses, districtID: manifest?["district_id"]?.idText ?? "",
                             districtName: manifest?["district_name"]?.string ?? "", version: hasher.hex,
@@ -70,6 +75,9 @@ extension Dataset {
         dataset.units = try layers.units.enumerated().map { try unit($1, $0, source(.units)) }.sorted { $0.id < $1.id }
         dataset.categories = try layers.categories.enumerated().map { try category($1, $0, source(.categories)) }
             .sorted { $0.code < $1.code }
+        dataset.calendar = WorkCalendar(try layers.calendar.enumerated().map {
+            try calendarDay($1, $0, source(.calendar))
+        })
         try dataset.checkReferences(source: source)
         if checkGeometry { try dataset.checkGeometries(source: source) }
         return dataset
@@ -132,6 +140,11 @@ extension Dataset {
         try apply(&out.departments, .departments, \.id, Dataset.department)
         try apply(&out.units, .units, \.id, Dataset.unit)
         try apply(&out.categories, .categories, \.code, Dataset.category)
+        if changes.features[.calendar]?.isEmpty == false {
+            var days = out.calendar.days
+            try apply(&days, .calendar, \.date, Dataset.calendarDay)
+            out.calendar = WorkCalendar(days)
+        }
         if let row = changes.features[.outline]?["outline"] {
             guard let shape = try row?.feature(id: "outline").geometry, !shape.polygons.isEmpty else {
                 throw StoreError.data(source(.outline), "needs one polygon feature")
@@ -235,6 +248,7 @@ extension Dataset {
         let departmentIDs = try unique(departments, \.id, .departments)
         let unitIDs = try unique(units, \.id, .units)
         _ = try unique(categories, \.code, .categories)
+        _ = try unique(calendar.days, \.date, .calendar)
         for u in units where !departmentIDs.contains(u.departmentID) {
             throw StoreError.data(source(.units), "unit \(u.id) names unknown department \(u.departmentID)")
         }

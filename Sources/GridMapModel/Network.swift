@@ -40,6 +40,8 @@ public struct Category: Equatable, Sendable {
     public var handler: Handler
     public var timeLimitHours: Int
     public var keywords: [String]
+    /// Whether the limit counts every hour or working days' only (`time_basis`, optional).
+    public var timeBasis: TimeBasis = .natural
     public var properties: JSONObject
 }
 
@@ -47,6 +49,8 @@ extension DataFiles {
     public static let departments = "departments.csv"
     public static let units = "units.geojson"
     public static let categories = "categories.csv"
+    public static let calendar = "calendar.csv"
+    package static let calendarColumns = ["date", "kind"]
     package static let departmentColumns = ["id", "name"]
     package static let categoryColumns = [
         "code", "name", "group", "department", "handler", "time_limit_hours", "keywords",
@@ -81,9 +85,29 @@ extension Dataset {
         }
         let keywords = (r.optionalText("keywords") ?? "").split(whereSeparator: { $0 == ";" || $0 == "；" })
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let basisText = r.optionalText("time_basis").flatMap { $0.isEmpty ? nil : $0 } ?? "natural"
+        guard let basis = TimeBasis(rawValue: basisText) else {
+            throw StoreError.data(source, "category \(code): time_basis '\(basisText)' is not one of "
+                                  + "natural (every hour counts), working (only working days' hours, calendar.csv)")
+        }
         return Category(code: code, name: try r.text("name"), group: r.optionalText("group") ?? "",
                         departmentID: department, handler: handler, timeLimitHours: try r.int("time_limit_hours"),
-                        keywords: keywords, properties: f.properties)
+                        keywords: keywords, timeBasis: basis, properties: f.properties)
+    }
+
+    /// One line of calendar.csv: a date that is one, and what kind of day it is.
+    package static func calendarDay(_ f: Feature, _ k: Int, _ source: String) throws -> CalendarDay {
+        let r = FeatureReader(f, k, source)
+        let date = try r.id()
+        guard WorkCalendar.dayNumber(date) != nil else {
+            throw StoreError.data(source, "\(date): not a date written YYYY-MM-DD (e.g. 2026-10-01)")
+        }
+        let kindText = r.optionalText("kind") ?? ""
+        guard let kind = CalendarDay.Kind(rawValue: kindText) else {
+            throw StoreError.data(source, "\(date): kind '\(kindText)' is not one of holiday (a weekday off), "
+                                  + "workday (a weekend day worked)")
+        }
+        return CalendarDay(date: date, kind: kind, name: r.optionalText("name") ?? "", properties: f.properties)
     }
 
     /// A CSV file's rows as features without geometry, keyed by `idColumn` (how departments and

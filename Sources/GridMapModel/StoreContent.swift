@@ -55,6 +55,7 @@ public struct StoreContent: Sendable {
             .departments: rows(d.departments, \.id, \.properties, { _ in nil }),
             .units: rows(d.units, \.id, \.properties, { $0.shape.simplestPolygonal }),
             .categories: rows(d.categories, \.code, \.properties, { _ in nil }),
+            .calendar: rows(d.calendar.days, \.date, \.properties, { _ in nil }),
         ]
         addresses = Dictionary(d.addresses.map { a in var a = a; a.gridID = ""; return (a.id, a) },
                                uniquingKeysWith: { a, _ in a })
@@ -81,6 +82,7 @@ public struct StoreContent: Sendable {
                               resources: try features(.resources))
         (l.departments, l.units, l.categories) = (try features(.departments), try features(.units),
                                                   try features(.categories))
+        l.calendar = try features(.calendar)
         let sorted = (addresses ?? [:]).values.sorted { $0.id < $1.id }
         return try Dataset.assemble(l, addresses: sorted, districtID: districtID,
                                     districtName: districtName, version: version, checkGeometry: checkGeometry,

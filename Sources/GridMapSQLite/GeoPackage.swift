@@ -83,6 +83,9 @@ public enum GeoPackage {
                 if !dataset.categories.isEmpty {
                     try layer(.categories, "", dataset.categories, \.code, \.properties, { _ in nil })
                 }
+                if !dataset.calendar.days.isEmpty {
+                    try layer(.calendar, "", dataset.calendar.days, \.date, \.properties, { _ in nil })
+                }
                 try layer(.addresses, "POINT", dataset.addresses, \.id, { a in
                     ["id": .string(a.id), "address": .string(a.text), "street": .string(a.street),
                      "community": .string(a.community), "road": .string(a.road), "number": .string(a.number),
@@ -336,6 +339,7 @@ public enum GeoPackage {
             }
             (layers.departments, layers.units, layers.categories) = (try optional(.departments), try optional(.units),
                                                                      try optional(.categories))
+            layers.calendar = try optional(.calendar)
             let addresses = try features(.addresses).map { f -> Address in
                 func t(_ k: String) -> String { f.properties[k]?.idText ?? "" }
                 guard case .point(let c) = f.geometry else {

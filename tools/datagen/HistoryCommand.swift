@@ -28,7 +28,7 @@ struct HistoryCommand: ParsableCommand {
 
     func run() throws {
         let addresses = try CasesCommand.addresses(data + "/addresses.csv")
-        let catalogue = try Self.catalogue(data + "/categories.csv")
+        let catalogue = try Self.catalogue(data)
         guard !addresses.isEmpty, !catalogue.isEmpty else { throw ValidationError("no addresses or categories") }
         let parts = from.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 2, (1...12).contains(parts[1]), months > 0 else {
@@ -45,7 +45,7 @@ struct HistoryCommand: ParsableCommand {
         var weights = [Double](repeating: 0, count: catalogue.count)
         for (rank, k) in order.enumerated() { weights[k] = 1 / pow(Double(rank + 1), 0.8) }
         let total = weights.reduce(0, +)
-        func category() -> (code: String, hours: Double) {
+        func category() -> Entry {
             var x = random.unit() * total
             for (k, w) in weights.enumerated() {
                 x -= w
@@ -114,12 +114,12 @@ struct HistoryCommand: ParsableCommand {
                     _ = emit(key, t, "defer", note: "待天气好转后处置", account: "调度员", role: "dispatcher")
                     continue
                 }
-                var due = reported + limit
+                var due = c.due(reported)
                 // The time to handle: long-tailed, about nine in ten within the limit.
                 let handleAt = reported + Int64(Double(limit) * 0.4 * exp(0.55 * random.gaussian()))
                 if roll < 0.12 && handleAt > due {
                     let asked = t + (handleAt - t) / 3
-                    due += limit
+                    due = c.due(due)
                     guard emit(key, asked, "extend", note: "需协调多个部门", due: due, account: "调度员",
                                role: "dispatcher") else { continue }
                 }
@@ -149,17 +149,28 @@ struct HistoryCommand: ParsableCommand {
         return Int64(calendar.date(from: c)!.timeIntervalSince1970 * 1000)
     }
 
-    /// (code, time limit in hours) of each category.
-    static func catalogue(_ path: String) throws -> [(code: String, hours: Double)] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("cannot read \(path)")
+    /// A category as the history uses it: its code, its limit in hours, and when a case of it
+    /// reported at a moment falls due (the engine's rule, working days from calendar.csv).
+    struct Entry {
+        let code: String
+        let hours: Double
+        let due: (Int64) -> Int64
+    }
+
+    static func catalogue(_ directory: String) throws -> [Entry] {
+        func features(_ name: String, _ columns: [String], id: String) throws -> [Feature] {
+            let path = directory + "/" + name
+            guard let data = FileManager.default.contents(atPath: path) else {
+                if name == DataFiles.calendar { return [] }
+                throw ValidationError("cannot read \(path)")
+            }
+            return try Dataset.csvFeatures(Array(data), path: path, columns: columns, idColumn: id)
         }
-        let rows = try CSV.parse(String(decoding: data, as: UTF8.self))
-        guard let header = rows.first?.fields, let code = header.firstIndex(of: "code"),
-              let hours = header.firstIndex(of: "time_limit_hours") else { return [] }
-        return rows.dropFirst().compactMap { r in
-            guard r.fields.count > max(code, hours), let h = Double(r.fields[hours]) else { return nil }
-            return (r.fields[code], h)
+        let calendar = WorkCalendar(try features(DataFiles.calendar, DataFiles.calendarColumns, id: "date")
+            .enumerated().map { try Dataset.calendarDay($1, $0, DataFiles.calendar) })
+        return try features(DataFiles.categories, DataFiles.categoryColumns, id: "code").enumerated().map { k, f in
+            let c = try Dataset.category(f, k, DataFiles.categories)
+            return Entry(code: c.code, hours: Double(c.timeLimitHours), due: { c.due(from: $0, calendar: calendar) })
         }
     }
 }

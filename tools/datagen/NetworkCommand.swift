@@ -143,11 +143,13 @@ struct NetworkCommand: ParsableCommand {
     ]
 
     static var catalogue: [[String]] {
-        var rows = [["code", "name", "group", "department", "handler", "time_limit_hours", "keywords"]]
+        var rows = [["code", "name", "group", "department", "handler", "time_limit_hours", "keywords", "time_basis"]]
         for g in groups {
             for (k, item) in g.items.enumerated() {
+                // Limits of three days and more are the administrative ones: counted in working days.
                 rows.append([g.code + String(format: "%02d", k + 1), item.0, g.name, g.department,
-                             handler(item.0, department: g.department), String(item.1), item.2])
+                             handler(item.0, department: g.department), String(item.1), item.2,
+                             item.1 >= 72 ? TimeBasis.working.rawValue : TimeBasis.natural.rawValue])
             }
         }
         return rows

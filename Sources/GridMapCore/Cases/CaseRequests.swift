@@ -96,14 +96,14 @@ public struct CaseReportRequest: Sendable {
         }
         let route = try RouteRequest.route(snapshot, p, category: category, border: RouteRequest.defaultBorderMetres,
                                            receivedMs: nowMs)
-        let limitHours = snapshot.network?.categories[category]?.timeLimitHours ?? 0
+        let dueMs = snapshot.network?.categories[category]?.due(from: nowMs, calendar: snapshot.dataset.calendar)
         let stamp = CaseStamp(
             version: Int(snapshot.dataset.version) ?? 0, lon: p.x, lat: p.y, grid: route["grid"]?["id"]?.string ?? "",
             community: route["community"]?["id"]?.string ?? "", street: route["street"]?["id"]?.string ?? "",
             unit: route["unit"]?["id"]?.string, department: route["category"]?["department"]?.string,
             handledBy: route["handled_by"]?.string ?? "",
             nearBorder: !(route["near_border"]?.array?.isEmpty ?? true),
-            dueMs: nowMs + Int64(limitHours) * 3_600_000,
+            dueMs: dueMs ?? nowMs,
             workers: route["workers"]?.array?.compactMap { $0["id"]?.string } ?? [], route: route)
         return CaseReport(category: category, source: source, description: description, media: media,
                           contact: contact, input: input, needsPlacing: needsPlacing, reportedMs: nowMs, stamp: stamp,

@@ -20,16 +20,18 @@ package final class RouteParts: Sendable {
         let fallback: [UInt8]
         /// `,"department":"…","covering_units":[` for the basis; empty for a 属地 category.
         let basis: [UInt8]
-        let timeLimitMs: Int64
+        let calendar: WorkCalendar
         let hasDepartment: Bool
 
         init(category: Category, department: Int?, head: [UInt8], handled: [UInt8], fallback: [UInt8],
-             basis: [UInt8]) {
+             basis: [UInt8], calendar: WorkCalendar) {
             (self.category, self.department, self.head, self.handled) = (category, department, head, handled)
-            (self.fallback, self.basis) = (fallback, basis)
-            timeLimitMs = Int64(category.timeLimitHours) * 3_600_000
+            (self.fallback, self.basis, self.calendar) = (fallback, basis, calendar)
             hasDepartment = category.departmentID != nil
         }
+
+        /// When a case of the category received at `receivedMs` falls due.
+        func due(from receivedMs: Int64) -> Int64 { category.due(from: receivedMs, calendar: calendar) }
     }
 
     package final class DepartmentPart: Sendable {
@@ -97,7 +99,7 @@ package final class RouteParts: Sendable {
             let members: JSONValue = [
                 "code": .string(c.code), "name": .string(c.name), "group": .string(c.group),
                 "department": JSONValue(c.departmentID), "handler": .string(c.handler.rawValue),
-                "time_limit_hours": JSONValue(c.timeLimitHours),
+                "time_limit_hours": JSONValue(c.timeLimitHours), "time_basis": .string(c.timeBasis.rawValue),
             ]
             var head = Array(",\"category\":".utf8) + Array(members.serialized.utf8.dropLast())
             head += Array(#","received_at":""#.utf8)
@@ -112,7 +114,7 @@ package final class RouteParts: Sendable {
                 basis = Array(",\"department\":\(JSONValue.string(department).serialized),\"covering_units\":[".utf8)
             }
             return CategoryPart(category: c, department: c.departmentID.flatMap { departmentIndex[$0] }, head: head,
-                                handled: handled, fallback: fallback, basis: basis)
+                                handled: handled, fallback: fallback, basis: basis, calendar: d.calendar)
         }
         self.categoryIndex = categoryIndex
         chains = PackedBytes(count: d.grids.count) { g in

@@ -90,7 +90,7 @@ public struct RouteRequest: MapRequest {
         out += category.head
         appendChinaTime(receivedMs, to: &out)
         out.appendText(RouteKeys.due)
-        appendChinaTime(receivedMs + category.timeLimitMs, to: &out)
+        appendChinaTime(category.due(from: receivedMs), to: &out)
         out.appendText(RouteKeys.categoryEnd)
         out += category.hasDepartment && unit == nil ? category.fallback : category.handled
         out.append(UInt8(ascii: ","))

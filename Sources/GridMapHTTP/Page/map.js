@@ -126,7 +126,8 @@ function routeCard(r) {
   const c = r.category, rows = [];
   const muted = s => el("span", { class: "muted" }, s), warn = s => el("span", { class: "warn" }, s);
   rows.push(row("类别", c.name, " ", muted(c.code + " · " + c.group)));
-  rows.push(row("时限", c.time_limit_hours + " 小时，" + c.due_at.replace("T", " ").slice(0, 16) + " 前办结"));
+  const basis = c.time_basis === "working" ? " 工作小时（节假日不计）" : " 小时";
+  rows.push(row("时限", c.time_limit_hours + basis + "，" + c.due_at.replace("T", " ").slice(0, 16) + " 前办结"));
   rows.push(row("承办", handlers[r.handled_by] || r.handled_by));
   if (r.unit) {
     rows.push(row("责任单位", r.unit.name, " ", muted(r.unit.department_name || "")));
