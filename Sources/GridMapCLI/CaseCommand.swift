@@ -116,19 +116,36 @@ struct CasesCommand: ParsableCommand {
         @OptionGroup var options: DataOptions
 
         func run() throws {
-            let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile()
-                : try Data(contentsOf: URL(fileURLWithPath: file))
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw ValidationError("\(file) is not UTF-8 text")
+            let handle: FileHandle
+            if file == "-" { handle = FileHandle.standardInput } else {
+                guard let h = FileHandle(forReadingAtPath: file) else { throw ValidationError("cannot read \(file)") }
+                handle = h
             }
             let map = try CaseCommand.map(options)
+            let importer = CaseTransfer.Importer(map)
+            var pieces = CSV.Pieces()
             let outcome: CaseTransfer.Outcome
-            do { outcome = try CaseTransfer.importCSV(text, map) } catch { throw Failure(error) }
+            do {
+                // A few megabytes at a time: a history of millions of rows is never held whole.
+                while let data = try handle.read(upToCount: 4 << 20), !data.isEmpty {
+                    guard let piece = pieces.add(data) else { continue }
+                    try importer.add(try Self.text(piece, file), firstLine: piece.firstLine)
+                }
+                if let piece = pieces.finish() { try importer.add(try Self.text(piece, file), firstLine: piece.firstLine) }
+                outcome = try importer.finish()
+            } catch let e as ValidationError { throw e } catch { throw Failure(error) }
             print(outcome.json.serialized)
             for r in outcome.refused.prefix(20) {
                 FileHandle.standardError.write(Data("line \(r.line): \(r.code): \(r.message)\n".utf8))
             }
             if !outcome.refused.isEmpty { throw ExitCode(3) }
+        }
+
+        static func text(_ piece: (bytes: [UInt8], firstLine: Int), _ file: String) throws -> String {
+            guard let text = String(validating: piece.bytes, as: UTF8.self) else {
+                throw ValidationError("\(file) is not UTF-8 text (from line \(piece.firstLine))")
+            }
+            return text
         }
     }
 

@@ -70,6 +70,46 @@ public enum CSV {
         return rows
     }
 
+    /// A stream of bytes cut into pieces of whole records (line breaks inside quotes stay with
+    /// their record), so that a large file is parsed a piece at a time.
+    public struct Pieces {
+        private var pending: [UInt8] = []
+        private var scanned = 0, inQuotes = false, boundary: Int?
+        /// The file's line the next piece starts on.
+        private var line = 1
+
+        public init() {}
+
+        /// Appends `bytes`; the whole records so far and the line they start on, if any.
+        public mutating func add(_ bytes: some Sequence<UInt8>) -> (bytes: [UInt8], firstLine: Int)? {
+            pending.append(contentsOf: bytes)
+            while scanned < pending.count {
+                let b = pending[scanned]
+                if b == UInt8(ascii: "\"") { inQuotes.toggle() } else if b == UInt8(ascii: "\n") && !inQuotes {
+                    boundary = scanned
+                }
+                scanned += 1
+            }
+            guard let end = boundary else { return nil }
+            let piece = Array(pending[...end])
+            pending.removeFirst(end + 1)
+            (scanned, boundary) = (pending.count, nil)
+            return take(piece)
+        }
+
+        /// What is left after the last line break.
+        public mutating func finish() -> (bytes: [UInt8], firstLine: Int)? {
+            defer { pending = [] }
+            return pending.isEmpty ? nil : take(pending)
+        }
+
+        private mutating func take(_ piece: [UInt8]) -> (bytes: [UInt8], firstLine: Int) {
+            let first = line
+            line += piece.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            return (piece, first)
+        }
+    }
+
     public static func field(_ s: String) -> String {
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -108,4 +108,42 @@ import Testing
         let open = try json(try gridmap(["cases", "list", "stage=accepted", "--store", store]).out)
         #expect(open["cases"]?.array?.compactMap { $0["id"]?.int } == [id], "\(open)")
     }
+
+    /// A large file is read a piece at a time: the pieces hold whole records (a quoted field's
+    /// line breaks stay with it) and carry their line numbers, whatever the read sizes.
+    @Test func piecesKeepRecordsWhole() throws {
+        let text = "key,at,note\r\nh1,2021,\"两行\n的\"\"备注\"\"\"\n\nh2,2022,\"a,\nb\n\"\nh3,2023,末行无换行"
+        let whole = try CSV.parse(text)
+        var random = SeededRandom(seed: 7)
+        for _ in 0..<200 {
+            var pieces = CSV.Pieces(), rows: [(line: Int, fields: [String])] = []
+            var bytes = Array(text.utf8)[...]
+            func take(_ p: (bytes: [UInt8], firstLine: Int)?) throws {
+                guard let p else { return }
+                let piece = try #require(String(validating: p.bytes, as: UTF8.self), "a piece cut a character")
+                rows += try CSV.parse(piece).map { (line: $0.line + p.firstLine - 1, fields: $0.fields) }
+            }
+            while !bytes.isEmpty {
+                let n = 1 + Int(random.unit() * 17)
+                try take(pieces.add(bytes.prefix(n)))
+                bytes = bytes.dropFirst(n)
+            }
+            try take(pieces.finish())
+            #expect(rows.map(\.line) == whole.map(\.line) && rows.map(\.fields) == whole.map(\.fields))
+        }
+        #expect(whole.map(\.line) == [1, 2, 5, 8] && whole[1].fields[2] == "两行\n的\"备注\"")
+    }
+
+    @Test func anEmptyFileIsRefused() throws {
+        let dir = NSTemporaryDirectory() + "/gridmap-transfer-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try Self.newStore(dir, "a")
+        try "\n\n".write(toFile: dir + "/empty.csv", atomically: true, encoding: .utf8)
+        let empty = try gridmap(["cases", "import", dir + "/empty.csv", "--store", store])
+        #expect(empty.status != 0 && empty.err.contains("empty"), "\(empty.err)")
+        try Data([0x6b, 0x65, 0x79, 0xff, 0x0a]).write(to: URL(fileURLWithPath: dir + "/bad.csv"))
+        let bad = try gridmap(["cases", "import", dir + "/bad.csv", "--store", store])
+        #expect(bad.status != 0 && bad.err.contains("UTF-8"), "\(bad.err)")
+    }
 }

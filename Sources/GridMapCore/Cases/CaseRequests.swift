@@ -219,7 +219,7 @@ public struct CaseActRequest: Sendable {
     }
 
     /// The action checked against the map (its unit) and its due time read.
-    private func act(_ map: MapView, nowMs: Int64) throws -> CaseLog.Act {
+    package func act(_ map: MapView, nowMs: Int64) throws -> CaseLog.Act {
         if let u = unit, !map.current.dataset.units.contains(where: { $0.id == u }) {
             throw CaseError(.unknownUnit, "no unit '\(Parameter.shown(u))' on the map")
         }

@@ -32,95 +32,145 @@ public enum CaseTransfer {
         }
     }
 
+    /// Imports a whole file's text (`Importer` reads a large one a piece at a time).
     public static func importCSV(_ text: String, _ map: MapView) throws -> Outcome {
-        let rows = try CSV.parse(text)
-        guard let header = rows.first?.fields else { throw RequestError("the file is empty", code: "bad_file") }
-        var at: [String: Int] = [:]
-        for (k, name) in header.enumerated() { at[name.trimmingCharacters(in: .whitespaces).lowercased()] = k }
-        for required in ["key", "at", "action"] where at[required] == nil {
-            throw RequestError("the header has no '\(required)' column; columns: "
-                               + columns.joined(separator: ","), code: "bad_file")
+        let importer = Importer(map)
+        try importer.add(text, firstLine: 1)
+        return try importer.finish()
+    }
+
+    /// An import fed a piece of the file at a time (whole records: `CSV.Pieces`), so that a file
+    /// of millions of rows is never held whole. Rows are written `batch` at a time in one
+    /// transaction, each row in a savepoint of its own: one commit per batch rather than per row,
+    /// and a refused row takes back only its own writes. A failure of the log itself ends the
+    /// import with the batch rolled back whole; the batches before it are kept, and running the
+    /// import again carries on (keys already in the log are skipped).
+    public final class Importer {
+        public static let batch = 2_000
+        let map: MapView
+        private var at: [String: Int]?
+        private var snapshots: [Int: Snapshot] = [:]
+        private var ids: [String: Int] = [:], lastAt: [String: Int64] = [:], skip: Set<String> = []
+        public private(set) var outcome = Outcome()
+
+        public init(_ map: MapView) { self.map = map }
+
+        /// Parses `text` (whole records; its first line is the file's line `firstLine`) and writes
+        /// its rows; the file's first record is its header.
+        public func add(_ text: String, firstLine: Int) throws {
+            var rows = try CSV.parse(text)[...]
+            if at == nil {
+                // Blank lines so far: the header is still to come (`finish` refuses a file without one).
+                guard let header = rows.first?.fields else { return }
+                var at: [String: Int] = [:]
+                for (k, name) in header.enumerated() { at[name.trimmingCharacters(in: .whitespaces).lowercased()] = k }
+                for required in ["key", "at", "action"] where at[required] == nil {
+                    throw RequestError("the header has no '\(required)' column; columns: "
+                                       + columns.joined(separator: ","), code: "bad_file")
+                }
+                self.at = at
+                rows = rows.dropFirst()
+            }
+            while !rows.isEmpty {
+                let chunk = rows.prefix(Self.batch)
+                rows = rows.dropFirst(chunk.count)
+                try write(chunk.map { (line: $0.line + firstLine - 1, fields: $0.fields) })
+            }
         }
-        let service = map.service
-        var snapshots: [Int: Snapshot] = [:]
-        var ids: [String: Int] = [:], lastAt: [String: Int64] = [:], skip: Set<String> = []
-        var out = Outcome()
-        for row in rows.dropFirst() {
+
+        /// What the import did; a file without even a header is refused.
+        public func finish() throws -> Outcome {
+            guard at != nil else { throw RequestError("the file is empty", code: "bad_file") }
+            return outcome
+        }
+
+        private func write(_ rows: [(line: Int, fields: [String])]) throws {
+            try map.service.cases.with { log in
+                try log.transaction {
+                    for row in rows {
+                        do {
+                            try log.transaction { try self.write(row, log) }
+                        } catch let broken as CaseLog.Broken {
+                            throw broken
+                        } catch let e as CaseError where e.typed == .caseLogUnavailable {
+                            throw e
+                        } catch {
+                            let kinded = error as? any KindedError
+                            outcome.refused.append((row.line, kinded?.code ?? "internal", kinded?.message ?? "\(error)"))
+                        }
+                    }
+                }
+            }
+        }
+
+        private func write(_ row: (line: Int, fields: [String]), _ log: CaseLog) throws {
             func field(_ name: String) -> String? {
-                guard let k = at[name], k < row.fields.count else { return nil }
+                guard let k = at?[name], k < row.fields.count else { return nil }
                 let v = row.fields[k].trimmingCharacters(in: .whitespaces)
                 return v.isEmpty ? nil : v
             }
-            do {
-                let key = try Parameter.required(field("key"), "key")
-                guard let ms = AsOf.parse(field("at") ?? "").ms else {
-                    throw RequestError("at '\(Parameter.shown(field("at") ?? ""))' is not a date or time (ISO 8601)",
-                                       code: "bad_time")
-                }
-                let account = field("account") ?? "import"
-                let role = try field("role").map { r -> CaseRole in
-                    guard let role = CaseRole(rawValue: r) else {
-                        throw RequestError("role is reporter, dispatcher or unit, not '\(Parameter.shown(r))'",
-                                           code: "bad_role")
-                    }
-                    return role
-                }
-                let action = field("action") ?? "report"
-                if action == "report" {
-                    // The version live at the report's time, else (older than the store) the first.
-                    let live = try? service.resolve(asOf: CaseCoding.chinaTime(ms))
-                    let version = live ?? 1
-                    if snapshots[version] == nil { snapshots[version] = try service.snapshot(version: version) }
-                    let point = try PointQuery(lon: field("lon"), lat: field("lat"), crs: field("crs"))
-                    let request = try CaseReportRequest(
-                        place: .point(point), category: try Parameter.required(field("category"), "category"),
-                        description: field("description") ?? "",
-                        source: field("source").flatMap(CaseSource.init(rawValue:)) ?? .`import`, key: key)
-                    let answer = try JSONParser.parse(try request.answer(
-                        MapView(service, current: snapshots[version]), actor: CaseActor(account: account,
-                                                                                         role: role ?? .reporter),
-                        nowMs: ms))
-                    guard let id = answer["id"]?.int else { throw CaseError(.caseLogUnavailable, "no id") }
-                    ids[key] = id
-                    lastAt[key] = ms
-                    if answer["created"] == .bool(false) {
-                        skip.insert(key)
-                        out.existing += 1
-                    } else {
-                        out.cases += 1
-                        if live == nil { out.stampedOnEarliest += 1 }
-                    }
-                    continue
-                }
-                if skip.contains(key) { continue }
-                guard let id = ids[key] else {
-                    throw CaseError(.unknownCase, "no report with key '\(Parameter.shown(key))' above this line")
-                }
-                guard ms >= lastAt[key] ?? ms else {
-                    throw RequestError("an event before the case's previous one: a case's rows go in time order",
-                                       code: "bad_time")
-                }
-                let duplicate = try field("duplicate_of").map { d -> String in
-                    guard let other = ids[d] else {
-                        throw CaseError(.unknownCase, "duplicate_of '\(Parameter.shown(d))' names no case above")
-                    }
-                    return String(other)
-                }
-                let request = try CaseActRequest(id: String(id), action: action, note: field("note"),
-                                                 unit: field("unit"), due: field("due"), duplicateOf: duplicate)
-                // A unit's event acts for the unit the case is with then; on a case no unit took (the
-                // 属地 chain's), as the dispatcher who carries it.
-                let scope = role == .unit ? try service.cases.with { try $0.state(id) }?.unit : nil
-                let acting = role == .unit && scope == nil ? .dispatcher : role ?? .dispatcher
-                _ = try request.answer(map, actor: CaseActor(account: account, role: acting, unit: scope), nowMs: ms)
-                lastAt[key] = ms
-                out.events += 1
-            } catch {
-                let kinded = error as? any KindedError
-                out.refused.append((row.line, kinded?.code ?? "internal", kinded?.message ?? "\(error)"))
+            let service = map.service
+            let key = try Parameter.required(field("key"), "key")
+            guard let ms = AsOf.parse(field("at") ?? "").ms else {
+                throw RequestError("at '\(Parameter.shown(field("at") ?? ""))' is not a date or time (ISO 8601)",
+                                   code: "bad_time")
             }
+            let account = field("account") ?? "import"
+            let role = try field("role").map { r -> CaseRole in
+                guard let role = CaseRole(rawValue: r) else {
+                    throw RequestError("role is reporter, dispatcher or unit, not '\(Parameter.shown(r))'",
+                                       code: "bad_role")
+                }
+                return role
+            }
+            let action = field("action") ?? "report"
+            if action == "report" {
+                // The version live at the report's time, else (older than the store) the first.
+                let live = try? service.resolve(asOf: CaseCoding.chinaTime(ms))
+                let version = live ?? 1
+                if snapshots[version] == nil { snapshots[version] = try service.snapshot(version: version) }
+                let point = try PointQuery(lon: field("lon"), lat: field("lat"), crs: field("crs"))
+                let request = try CaseReportRequest(
+                    place: .point(point), category: try Parameter.required(field("category"), "category"),
+                    description: field("description") ?? "",
+                    source: field("source").flatMap(CaseSource.init(rawValue:)) ?? .`import`, key: key)
+                let report = try request.intake(MapView(service, current: snapshots[version]), nowMs: ms)
+                let (record, fresh) = try log.report(report, account: account, role: role ?? .reporter)
+                ids[key] = record.id
+                lastAt[key] = ms
+                if fresh {
+                    outcome.cases += 1
+                    if live == nil { outcome.stampedOnEarliest += 1 }
+                } else {
+                    skip.insert(key)
+                    outcome.existing += 1
+                }
+                return
+            }
+            if skip.contains(key) { return }
+            guard let id = ids[key] else {
+                throw CaseError(.unknownCase, "no report with key '\(Parameter.shown(key))' above this line")
+            }
+            guard ms >= lastAt[key] ?? ms else {
+                throw RequestError("an event before the case's previous one: a case's rows go in time order",
+                                   code: "bad_time")
+            }
+            let duplicate = try field("duplicate_of").map { d -> String in
+                guard let other = ids[d] else {
+                    throw CaseError(.unknownCase, "duplicate_of '\(Parameter.shown(d))' names no case above")
+                }
+                return String(other)
+            }
+            let request = try CaseActRequest(id: String(id), action: action, note: field("note"),
+                                             unit: field("unit"), due: field("due"), duplicateOf: duplicate)
+            // A unit's event acts for the unit the case is with then; on a case no unit took (the
+            // 属地 chain's), as the dispatcher who carries it.
+            let scope = role == .unit ? try log.state(id)?.unit : nil
+            let acting = role == .unit && scope == nil ? .dispatcher : role ?? .dispatcher
+            _ = try log.act(id, try request.act(map, nowMs: ms), account: account, role: acting, unitScope: scope)
+            lastAt[key] = ms
+            outcome.events += 1
         }
-        return out
     }
 
     /// Every case (reported in [`from`, `to`) when given: ISO 8601 times), as the rows
