@@ -50,6 +50,11 @@ enum CaseSchema {
                 }
             }
         case .postgres:
+            // The events' append order (SQLite has it as the rowid): writers take turns, so it is
+            // the order of commits, which `CaseHistoryCache` reads from. Logs made before it get it
+            // numbered in their present order.
+            s.append("ALTER TABLE \(event) ADD COLUMN IF NOT EXISTS n BIGSERIAL")
+            s.append("CREATE INDEX IF NOT EXISTS case_event_order ON \(event)(n)")
             s.append("""
                 CREATE OR REPLACE FUNCTION gridmap.case_append_only() RETURNS trigger LANGUAGE plpgsql AS
                 $$ BEGIN RAISE EXCEPTION 'the case log is append-only'; END $$

@@ -17,6 +17,31 @@ public struct CaseHistory: Sendable {
     public let stampedDueMs: Int64
     /// (time, action, the stage it led to, a new due time) in order; the report is not one.
     public let events: [(atMs: Int64, action: CaseAction?, to: CaseStage, dueMs: Int64?)]
+    /// The event number of the first event held (1: the report itself) and of the last.
+    let firstSeq: Int, lastSeq: Int
+
+    /// The time of its last event held (the report's when none).
+    var lastEventMs: Int64 { events.last?.atMs ?? reportedMs }
+
+    /// The same case with `later`'s events after its own.
+    func appending(_ later: CaseHistory) -> CaseHistory {
+        with(events: events + later.events, lastSeq: later.lastSeq)
+    }
+
+    /// The same case as known at `ms`: its events after then left out.
+    func upTo(_ ms: Int64) -> CaseHistory {
+        let kept = events.filter { $0.atMs <= ms }
+        return with(events: kept, lastSeq: firstSeq + kept.count)
+    }
+
+    private func with(events: [(atMs: Int64, action: CaseAction?, to: CaseStage, dueMs: Int64?)], lastSeq: Int)
+        -> CaseHistory
+    {
+        CaseHistory(id: id, reportedMs: reportedMs, category: category, source: source, lon: lon, lat: lat,
+                    grid: grid, community: community, street: street, unit: unit, department: department,
+                    workers: workers, stampedDueMs: stampedDueMs, events: events, firstSeq: firstSeq,
+                    lastSeq: lastSeq)
+    }
 
     /// The first time `action` was taken, if it was.
     func first(_ action: CaseAction) -> Int64? { events.first { $0.action == action }?.atMs }
@@ -114,10 +139,26 @@ public enum CaseRanking {
 
 extension CaseLog {
     /// Every case reported before `beforeMs`, with its events up to `asOfMs` (a case's events
-    /// after that moment are not yet known then), for the measures.
+    /// after that moment are not yet known then), for the measures: the log read whole
+    /// (`CaseHistoryCache` reads only what is new, and is checked against this).
     public func histories(reportedBefore beforeMs: Int64, asOfMs: Int64) throws -> [CaseHistory] {
+        try read("WHERE r.reported_ms < ? AND r.reported_ms <= ? AND e.at_ms <= ? ORDER BY r.id, e.seq",
+                 [.int(Int(beforeMs)), .int(Int(asOfMs)), .int(Int(asOfMs))]).cases
+    }
+
+    /// The events appended after `cursor` in the log's append order (SQLite's rowid,
+    /// PostgreSQL's `n`), each case's as a history holding only those, and the new cursor.
+    public func appended(after cursor: Int) throws -> (cases: [CaseHistory], cursor: Int) {
+        let order = dialect == .postgres ? "e.n" : "e.rowid"
+        return try read("WHERE \(order) > ? ORDER BY r.id, e.seq", [.int(cursor)], order: order, cursor: cursor)
+    }
+
+    private func read(_ clause: String, _ args: [CaseValue], order: String? = nil, cursor: Int = 0) throws
+        -> (cases: [CaseHistory], cursor: Int)
+    {
         var out: [CaseHistory] = []
-        var current: (head: CaseHistory, events: [(Int64, CaseAction?, CaseStage, Int64?)])?
+        var newest = cursor
+        var current: (head: CaseHistory, events: [(Int64, CaseAction?, CaseStage, Int64?)], last: Int)?
         func flush() {
             guard let c = current else { return }
             let h = c.head
@@ -125,7 +166,8 @@ extension CaseLog {
                                    lon: h.lon, lat: h.lat, grid: h.grid, community: h.community, street: h.street,
                                    unit: h.unit, department: h.department, workers: h.workers,
                                    stampedDueMs: h.stampedDueMs,
-                                   events: c.events.map { (atMs: $0.0, action: $0.1, to: $0.2, dueMs: $0.3) }))
+                                   events: c.events.map { (atMs: $0.0, action: $0.1, to: $0.2, dueMs: $0.3) },
+                                   firstSeq: h.firstSeq, lastSeq: c.last))
         }
         // Only the stamp's due time and workers from the report's body, extracted by the database:
         // the body holds ROUTE's whole answer, most of what a replay would otherwise parse.
@@ -134,11 +176,12 @@ extension CaseLog {
             : ("json_extract(r.body, '$.due_ms')", "json_extract(r.body, '$.workers')")
         try query("""
             SELECT r.id, r.reported_ms, r.category, r.source, r.lon, r.lat, r.grid, r.community, r.street, r.unit,
-              r.department, \(due), \(workers), e.seq, e.at_ms, e.body
+              r.department, \(due), \(workers), e.seq, e.at_ms, e.body, \(order ?? "0")
             FROM \(table("case_report")) r JOIN \(table("case_event")) e ON e.case_id = r.id
-            WHERE r.reported_ms < ? AND r.reported_ms <= ? AND e.at_ms <= ? ORDER BY r.id, e.seq
-            """, [.int(Int(beforeMs)), .int(Int(asOfMs)), .int(Int(asOfMs))]) { row in
-            let id = row.int(0)
+            \(clause)
+            """, args) { row in
+            let id = row.int(0), seq = row.int(13)
+            newest = max(newest, row.int(16))
             if current?.head.id != id {
                 flush()
                 let workers = row.isNull(12) ? [] : try JSONParser.parse(row.text(12)).array?.compactMap(\.string)
@@ -148,15 +191,15 @@ extension CaseLog {
                     street: row.text(8), unit: row.isNull(9) ? nil : row.text(9),
                     department: row.isNull(10) ? nil : row.text(10),
                     workers: workers ?? [], stampedDueMs: Int64(row.isNull(11) ? 0 : Int(row.text(11)) ?? 0),
-                    events: [])
-                current = (head, [])
+                    events: [], firstSeq: seq, lastSeq: seq)
+                current = (head, [], seq)
             }
-            let seq = row.int(13)
+            current?.last = seq
             guard seq > 1 else { return }
             let e = try CaseCoding.event(seq: seq, atMs: Int64(row.int(14)), body: row.text(15))
             current?.events.append((e.atMs, e.action, e.to, e.dueMs))
         }
         flush()
-        return out
+        return (out, newest)
     }
 }

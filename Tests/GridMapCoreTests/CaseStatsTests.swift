@@ -171,4 +171,56 @@ import Testing
         #expect(try counts("1").rows == expectedStamped)
         _ = v2
     }
+
+    /// The measures' cache reads on from where it stopped and holds exactly what reading the log
+    /// whole gives: after new reports and new events on old cases, as of past moments, and with
+    /// another server (another `MapService` on the same log) writing in between.
+    @Test(arguments: StoreBackend.available)
+    func theCacheHoldsWhatTheWholeLogSays(_ backend: StoreBackend) throws {
+        let (_, location) = try makeStore(backend)
+        let map = MapView(try MapService(storeLocation: location))
+        let other = MapView(try MapService(storeLocation: location))
+        let desk = map.service.cases
+        let h = Self.hour, t0 = Self.t0
+        let g = StoreFixture.dataset.grids[20]
+        let p = try ThreadResources.current.geos.geometry(g.shape).pointOnSurface().coordinate()
+        func describe(_ list: [CaseHistory]) -> [String] {
+            list.map { c in
+                "\(c.id) \(c.reportedMs) \(c.category) \(c.source) \(c.grid) \(c.unit ?? "-") \(c.workers) "
+                    + "\(c.stampedDueMs) " + c.events.map { e in
+                        "\(e.atMs):\(e.action?.rawValue ?? "-")>\(e.to.rawValue):\(e.dueMs ?? -1)"
+                    }.joined(separator: ",")
+            }
+        }
+        func check(_ when: String) throws {
+            for asOf in [t0 + 2 * h, t0 + 30 * h, t0 + 1000 * h] {
+                let cached = try desk.with { try desk.histories.histories($0, reportedBefore: t0 + 500 * h, asOfMs: asOf) }
+                let whole = try desk.with { try $0.histories(reportedBefore: t0 + 500 * h, asOfMs: asOf) }
+                #expect(describe(cached) == describe(whole), "\(when), as of +\((asOf - t0) / h) h")
+                #expect(!whole.isEmpty)
+            }
+        }
+        let a = try report(map, p, at: t0), b = try report(map, p, at: t0 + h)
+        try check("two reports")
+        try act(map, a, "accept", at: t0 + 1)
+        try act(map, a, "dispatch", at: t0 + 2)
+        let c = try report(other, p, at: t0 + 3 * h, category: "0201")
+        try act(other, b, "accept", at: t0 + h + 1)
+        try check("events on old cases, and another server's")
+        try act(map, a, "handle", at: t0 + 20 * h)
+        try act(map, a, "fail", at: t0 + 21 * h)
+        try act(other, a, "handle", at: t0 + 40 * h)
+        try act(map, a, "pass", at: t0 + 41 * h)
+        try act(map, c, "accept", at: t0 + 3 * h + 1)
+        try act(map, c, "extend", at: t0 + 3 * h + 2, due: CaseCoding.chinaTime(t0 + 200 * h))
+        try act(map, b, "defer", at: t0 + 50 * h)
+        try check("rework, an extension, a deferral")
+        #expect(desk.histories.count == 3)
+        // And the answers over it: the same as a fresh server's, which reads the log whole.
+        let fresh = MapView(try MapService(storeLocation: location))
+        for by in ["grid", "unit", "district"] {
+            let pairs = [("by", by), ("from", CaseCoding.chinaTime(t0 - h)), ("to", CaseCoding.chinaTime(t0 + 300 * h))]
+            #expect(try stats(map, pairs, now: t0 + 400 * h) == stats(fresh, pairs, now: t0 + 400 * h))
+        }
+    }
 }

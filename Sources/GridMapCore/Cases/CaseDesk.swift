@@ -13,6 +13,8 @@ public final class CaseDesk: @unchecked Sendable {
     private let writer = CaseWriter()
     /// Subscribers to the case log's notices (`CaseFeedService` tells them).
     public let feed = CaseFeed()
+    /// The measures' copy of every case's history, read on from where it last looked.
+    public let histories = CaseHistoryCache()
     /// Verified secrets' digests by account, with the stored hash they were verified against.
     let verified = Mutex<[String: String]>([:])
 

@@ -163,7 +163,8 @@ public struct CaseStatsRequest: Sendable {
     {
         let s = try snapshot(map)
         let asOf = min(asOfMs ?? nowMs, nowMs)
-        let cases = try map.service.cases.with { try $0.histories(reportedBefore: toMs, asOfMs: asOf) }
+        let desk = map.service.cases
+        let cases = try desk.with { try desk.histories.histories($0, reportedBefore: toMs, asOfMs: asOf) }
         var by: [String: CaseMeasures] = [:], unplaced = CaseMeasures()
         for c in cases {
             let keys = keys(c, on: s)

@@ -1,0 +1,64 @@
+import Foundation
+import Synchronization
+import GridMapGeometry
+
+/// Every case's history as the measures read it, kept in step with the log by reading only the
+/// events appended since it last looked, in the log's append order (SQLite's rowid, PostgreSQL's
+/// `n`): writers take turns across processes and hosts, so that order is the order of commits
+/// and nothing committed can appear behind the cursor. A request then replays from memory
+/// instead of reading and parsing every case's rows again.
+public final class CaseHistoryCache: Sendable {
+    private struct Content: Sendable {
+        var cases: [CaseHistory] = []
+        var index: [Int: Int] = [:]
+        var cursor = 0
+        var ordered = true
+    }
+    private let content = Mutex(Content())
+
+    public init() {}
+
+    /// How many cases it holds (for `/metrics` and tests).
+    public var count: Int { content.withLock { $0.cases.count } }
+
+    /// The cases reported before `beforeMs`, with their events up to `asOfMs` (what
+    /// `CaseLog.histories` reads whole), after merging what `log` appended since the last call.
+    public func histories(_ log: CaseLog, reportedBefore beforeMs: Int64, asOfMs: Int64) throws -> [CaseHistory] {
+        for _ in 0..<3 {
+            let cursor = content.withLock { $0.cursor }
+            let (fresh, newCursor) = try log.appended(after: cursor)
+            let merged: [CaseHistory]? = content.withLock { c in
+                // Another caller merged meanwhile: read again from its cursor.
+                guard c.cursor == cursor else { return nil }
+                for h in fresh {
+                    if let k = c.index[h.id], h.firstSeq == c.cases[k].lastSeq + 1 {
+                        c.cases[k] = c.cases[k].appending(h)
+                    } else if c.index[h.id] == nil && h.firstSeq == 1 {
+                        if let last = c.cases.last, last.id > h.id { c.ordered = false }
+                        c.index[h.id] = c.cases.count
+                        c.cases.append(h)
+                    } else {
+                        // Not the log read before (restored, replaced): start again from nothing.
+                        c = Content()
+                        return nil
+                    }
+                }
+                c.cursor = newCursor
+                if !c.ordered {
+                    c.cases.sort { $0.id < $1.id }
+                    c.index = Dictionary(uniqueKeysWithValues: c.cases.enumerated().map { ($1.id, $0) })
+                    c.ordered = true
+                }
+                return c.cases
+            }
+            guard let all = merged else { continue }
+            var out: [CaseHistory] = []
+            out.reserveCapacity(all.count)
+            for c in all where c.reportedMs < beforeMs && c.reportedMs <= asOfMs {
+                out.append(c.lastEventMs <= asOfMs ? c : c.upTo(asOfMs))
+            }
+            return out
+        }
+        return try log.histories(reportedBefore: beforeMs, asOfMs: asOfMs)
+    }
+}
