@@ -4,8 +4,8 @@ Usage: python3 tools/statsbench.py STORE BINARY_A BINARY_B [--rounds N] [--reque
 STORE: a store with cases (e.g. `gridmap store import data/yufeng --store S` then
 `gridmap cases import data/yufeng/cases.csv --store S`). Each round serves a copy of it with
 A, then with B (interleaved: the VM drifts), and times K requests after one unrecorded one:
-all grids over the year stamped, all grids on the current map, and one grid's row (what the
-统计 card asks for each month). Prints each build's medians over all rounds, and the median of
+all grids over the year stamped, all grids on the current map, one grid's row over the year,
+and one grid's row over the last month (what the 统计 card asks for each of its months). Prints each build's medians over all rounds, and the median of
 the per-round ratios B/A. Both builds must answer the same bytes.
 """
 import argparse, os, shutil, statistics, subprocess, sys, tempfile, time, urllib.error, urllib.request
@@ -22,6 +22,7 @@ ap.add_argument("--requests", type=int, default=10)
 ap.add_argument("--from", dest="start", default="2025-12-01")
 ap.add_argument("--to", default="2026-12-01")
 ap.add_argument("--grid", default="450203001001002")
+ap.add_argument("--month", default="2026-11-01", help="the card's last month starts here and ends at --to")
 ap.add_argument("--asof", default="2026-12-07T00:00:00%2B08:00")
 args = ap.parse_args()
 
@@ -30,7 +31,9 @@ period = f"from={args.start}&to={args.to}&asof={args.asof}"
 queries = {
     "all grids, stamped": f"/api/stats?by=grid&{period}&attribution=stamped",
     "all grids, current map": f"/api/stats?by=grid&{period}&attribution=current",
-    "one grid (a card's month)": f"/api/stats?by=grid&{period}&id={args.grid}",
+    "one grid over the period (id=)": f"/api/stats?by=grid&{period}&id={args.grid}",
+    "one grid, one month (a card's)": f"/api/stats?by=grid&from={args.month}&to={args.to}&asof={args.asof}"
+                                      f"&id={args.grid}",
 }
 work = tempfile.mkdtemp(prefix="gridmap-statsbench-")
 times = {(b, q): [] for b in "ab" for q in queries}

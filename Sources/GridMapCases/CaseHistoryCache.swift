@@ -22,8 +22,11 @@ public final class CaseHistoryCache: Sendable {
     public var count: Int { content.withLock { $0.cases.count } }
 
     /// The cases reported before `beforeMs`, with their events up to `asOfMs` (what
-    /// `CaseLog.histories` reads whole), after merging what `log` appended since the last call.
-    public func histories(_ log: CaseLog, reportedBefore beforeMs: Int64, asOfMs: Int64) throws -> [CaseHistory] {
+    /// `CaseLog.histories` reads whole), after merging what `log` appended since the last call;
+    /// with `fromMs`, only those that may count in a period starting then (`mayCount`).
+    public func histories(_ log: CaseLog, reportedBefore beforeMs: Int64, asOfMs: Int64, fromMs: Int64? = nil) throws
+        -> [CaseHistory]
+    {
         for _ in 0..<3 {
             let cursor = content.withLock { $0.cursor }
             let (fresh, newCursor) = try log.appended(after: cursor)
@@ -55,7 +58,9 @@ public final class CaseHistoryCache: Sendable {
             var out: [CaseHistory] = []
             out.reserveCapacity(all.count)
             for c in all where c.reportedMs < beforeMs && c.reportedMs <= asOfMs {
-                out.append(c.lastEventMs <= asOfMs ? c : c.upTo(asOfMs))
+                let known = c.lastEventMs <= asOfMs ? c : c.upTo(asOfMs)
+                if let fromMs, !known.mayCount(fromMs: fromMs) { continue }
+                out.append(known)
             }
             return out
         }

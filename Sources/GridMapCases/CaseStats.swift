@@ -54,6 +54,16 @@ public struct CaseHistory: Sendable {
     func stage(at ms: Int64) -> CaseStage { events.last { $0.atMs <= ms }?.to ?? .reported }
 
     var closedMs: Int64? { events.last { $0.to == .closed }?.atMs }
+
+    /// Whether the case can count in a period starting at `fromMs` at all: not when it was done
+    /// with (closed, refused, voided or deferred) before the period and nothing of it — report,
+    /// events, due time — falls in or after it. Most of a long history is such, and `add` would
+    /// count nothing of it (`CaseStatsTests` checks that on every case it skips).
+    public func mayCount(fromMs: Int64) -> Bool {
+        if reportedMs >= fromMs || lastEventMs >= fromMs || dueMs >= fromMs { return true }
+        let stage = events.last?.to ?? .reported
+        return stage.isOpen && stage != .deferred
+    }
 }
 
 /// A rate with the counts it is made of, so that a small count shows as small.

@@ -223,4 +223,47 @@ import Testing
             #expect(try stats(map, pairs, now: t0 + 400 * h) == stats(fresh, pairs, now: t0 + 400 * h))
         }
     }
+
+    /// The cases the measures skip before attributing them (`mayCount`) are exactly ones that
+    /// would count nothing: random histories, random periods and moments.
+    @Test func skippedCasesCountNothing() {
+        var random = SeededRandom(seed: 40)
+        let h = Self.hour, t0 = Self.t0
+        let paths: [[(CaseAction, CaseStage)]] = [
+            [(.accept, .accepted), (.dispatch, .dispatched), (.handle, .handled), (.pass, .closed)],
+            [(.accept, .accepted), (.dispatch, .dispatched), (.handle, .handled), (.fail, .dispatched),
+             (.handle, .handled), (.pass, .closed)],
+            [(.refuse, .refused)], [(.void, .voided)], [(.accept, .accepted), (.dispatch, .dispatched)],
+            [(.accept, .accepted), (.dispatch, .dispatched), (.`defer`, .deferred)],
+            [(.accept, .accepted), (.dispatch, .dispatched), (.`defer`, .deferred), (.resume, .dispatched)],
+            [(.accept, .accepted), (.dispatch, .dispatched), (.extend, .dispatched), (.handle, .handled),
+             (.pass, .closed)],
+            [],
+        ]
+        var skipped = 0
+        for n in 0..<20_000 {
+            let reported = t0 + Int64(random.unit() * Double(2000 * h))
+            var t = reported
+            let path = paths[Int(random.unit() * Double(paths.count)) % paths.count]
+            let steps = path.prefix(Int(random.unit() * Double(path.count + 1)))
+            var events: [(atMs: Int64, action: CaseAction?, to: CaseStage, dueMs: Int64?)] = []
+            for (action, to) in steps {
+                t += Int64(random.unit() * Double(60 * h))
+                events.append((t, action, to, action == .extend ? t + Int64(random.unit() * Double(200 * h)) : nil))
+            }
+            let c = CaseHistory(id: n, reportedMs: reported, category: "0101", source: "handheld", lon: 0, lat: 0,
+                                grid: "g", community: "c", street: "s", unit: nil, department: nil, workers: [],
+                                stampedDueMs: reported + Int64(random.unit() * Double(100 * h)), events: events,
+                                firstSeq: 1, lastSeq: 1 + events.count)
+            let from = t0 + Int64(random.unit() * Double(2400 * h)), to = from + Int64(1 + random.unit() * Double(800 * h))
+            let asOf = from + Int64(random.unit() * Double(1200 * h))
+            guard !c.mayCount(fromMs: from) else { continue }
+            skipped += 1
+            var m = CaseMeasures()
+            m.add(c, fromMs: from, toMs: to, asOfMs: asOf)
+            #expect(m.isEmpty, "case \(n) skipped but counts in [\(from), \(to)) as of \(asOf)")
+            if !m.isEmpty { break }
+        }
+        #expect(skipped > 1000)
+    }
 }

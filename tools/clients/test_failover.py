@@ -5,12 +5,14 @@ Usage: python3 tools/clients/test_failover.py PATH/TO/gridmap
 Makes both servers in a scratch directory (tools/pg.sh, pg_basebackup), imports the bundled
 data, starts two `gridmap serve` whose store is one multi-host connection string
 (`host=…,… port=P1,P2 target_session_attrs=read-write`), runs LOCATE traffic on both and a
-planner publishing through one of them, kills the primary, promotes the standby, and checks:
-no acknowledged publish is lost, none is half-applied (`store verify`), lookups never failed,
-and prints the time from the kill to the first publish accepted by the new primary and to
-every server serving the head.
+planner publishing through one of them, and on each server a reporter sending CASE REPORTs and
+a dispatcher accepting each (立案), kills the primary, promotes the standby, and checks: no
+acknowledged publish, report or action is lost, none is half-applied (`store verify`; each
+report there once), the refusals while the database was away were the server's errors, not
+the client's, lookups never failed, and prints the time from the kill to the first publish
+accepted by the new primary and to every server serving the head.
 """
-import json, os, random, subprocess, sys, tempfile, threading, time
+import collections, csv, io, json, os, random, subprocess, sys, tempfile, threading, time
 
 import redis
 
@@ -98,7 +100,28 @@ try:
             except Exception as e:  # noqa: BLE001 - counted
                 lookup_failures[k].append(str(e))
                 time.sleep(0.01)
+    case_acks, act_acks, case_failures = {}, [], []
+
+    def cases(k):
+        # Reports and actions in flight through the failover: what is acknowledged must be kept.
+        reporter = redis.Redis(port=ports[k], decode_responses=True, socket_timeout=60)
+        dispatcher = redis.Redis(port=ports[k], decode_responses=True, socket_timeout=60, username="planner",
+                                 password="pl4n")
+        n = 0
+        while running:
+            n += 1
+            key = f"failover-{k}-{n}"
+            try:
+                made = json.loads(reporter.execute_command("CASE", "REPORT", "109.4200897", "24.3072275", "0101",
+                                                           "KEY", key))
+                case_acks[key] = (made["id"], time.monotonic())
+                dispatcher.execute_command("CASE", "ACT", str(made["id"]), "accept")
+                act_acks.append(made["id"])
+            except redis.RedisError as e:
+                case_failures.append(str(e))
+                time.sleep(0.05)
     threads = [threading.Thread(target=traffic, args=(k,), daemon=True) for k in range(2)]
+    threads += [threading.Thread(target=cases, args=(k,), daemon=True) for k in range(2)]
     for t in threads:
         t.start()
 
@@ -161,6 +184,24 @@ try:
     check("no acknowledged publish is lost", not lost, lost[:5])
     check("none is half-applied: the store verifies", run(binary, "store", "verify", "--store", store,
                                                            ok=False).returncode == 0)
+    rows = list(csv.DictReader(io.StringIO(run(binary, "cases", "export", "--store", store).stdout)))
+    reported = collections.Counter(r["key"] for r in rows if r["action"] == "report")
+    accepted = {r["key"] for r in rows if r["action"] == "accept"}
+    key_of = {case: key for key, (case, _) in case_acks.items()}
+    print(f"cases during the failover: {len(case_acks)} reports and {len(act_acks)} actions acknowledged, "
+          f"{len(case_failures)} refused while the database was away")
+    check("no acknowledged report is lost, and each is there once",
+          case_acks and all(reported.get(k) == 1 for k in case_acks),
+          [k for k in case_acks if reported.get(k) != 1][:5])
+    check("no acknowledged action is lost", all(key_of[c] in accepted for c in act_acks),
+          [c for c in act_acks if key_of[c] not in accepted][:5])
+    check("reports were kept again after the failover", any(t > first_after for _, t in case_acks.values()))
+    # A refusal while the database was away is the server's (unavailable, internal), never a
+    # client's mistake (bad_…, unknown_…, not_allowed).
+    client_codes = ("bad_", "unknown_", "not_allowed", "stale_case", "outside")
+    check("refusals while the database was away were the server's, named as such",
+          not [f for f in case_failures if any(c in f for c in client_codes)],
+          sorted({f.split(":")[0][:80] for f in case_failures})[:5])
     print(f"lookups during the failover: {sum(lookups)} answered, {sum(len(f) for f in lookup_failures)} failed")
     check("lookups never failed (answered from memory while the database was away)",
           not any(lookup_failures) and all(lookups), [f[:2] for f in lookup_failures])

@@ -118,7 +118,7 @@ struct HistoryCommand: ParsableCommand {
                 // The time to handle: long-tailed, about nine in ten within the limit.
                 let handleAt = reported + Int64(Double(limit) * 0.4 * exp(0.55 * random.gaussian()))
                 if roll < 0.12 && handleAt > due {
-                    let asked = t + (handleAt - t) / 3
+                    let asked = t + max(0, (handleAt - t) / 3)
                     due = c.due(due)
                     guard emit(key, asked, "extend", note: "需协调多个部门", due: due, account: "调度员",
                                role: "dispatcher") else { continue }

@@ -164,9 +164,11 @@ public struct CaseStatsRequest: Sendable {
         let s = try snapshot(map)
         let asOf = min(asOfMs ?? nowMs, nowMs)
         let desk = map.service.cases
-        let cases = try desk.with { try desk.histories.histories($0, reportedBefore: toMs, asOfMs: asOf) }
+        let cases = try desk.with {
+            try desk.histories.histories($0, reportedBefore: toMs, asOfMs: asOf, fromMs: fromMs)
+        }
         var by: [String: CaseMeasures] = [:], unplaced = CaseMeasures()
-        for c in cases {
+        for c in cases where c.mayCount(fromMs: fromMs) {
             let keys = keys(c, on: s)
             if keys.isEmpty { unplaced.add(c, fromMs: fromMs, toMs: toMs, asOfMs: asOf) }
             for k in keys { by[k, default: CaseMeasures()].add(c, fromMs: fromMs, toMs: toMs, asOfMs: asOf) }
