@@ -68,13 +68,14 @@ try:
     def measures(dialect, spatial):
         last_due = ("(array_agg(due_ms ORDER BY seq DESC) FILTER (WHERE action = 'extend'))[1]" if dialect == "pg"
                     else "arg_max(due_ms, seq) FILTER (WHERE action = 'extend')")
-        point = ("ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4326)" if dialect == "pg" else "ST_Point(x.lon, x.lat)")
         if spatial:
-            keyed = f"""k AS (SELECT x.*, (SELECT min(g.id) FROM grid g WHERE ST_Covers(g.geom, {point})) AS key
-                              FROM x)""" if dialect == "pg" else f"""
-                        k AS (SELECT x.*, g.key FROM x LEFT JOIN (SELECT x2.id AS cid, min(g.id) AS key FROM x x2
-                              JOIN grid g ON ST_Covers(g.geom, ST_Point(x2.lon, x2.lat)) GROUP BY x2.id) g
-                              ON g.cid = x.id)"""
+            # Points joined to the grids covering them (the lowest id on a shared edge); in
+            # PostgreSQL against a point table with a GiST index of its own, so that the planner
+            # can run each grid against its points (PostGIS then prepares the polygon once).
+            keyed = """k AS (SELECT x.*, cover.key FROM x LEFT JOIN (SELECT p.id, min(g.id) AS key FROM point p
+                              JOIN grid g ON ST_Covers(g.geom, p.geom) GROUP BY p.id) cover ON cover.id = x.id)"""
+            if dialect != "pg":
+                keyed = keyed.replace("FROM point p", "FROM (SELECT id, ST_Point(lon, lat) AS geom FROM report) p")
         else:
             keyed = "k AS (SELECT x.*, x.grid AS key FROM x)"
         if dialect == "pg":
@@ -169,6 +170,8 @@ try:
         \\copy grid_in FROM '{work}/grid.csv' CSV
         CREATE TABLE grid AS SELECT id, ST_SetSRID(ST_GeomFromGeoJSON(g), 4326) AS geom FROM grid_in;
         CREATE INDEX ON grid USING gist (geom); CREATE INDEX ON event (at_ms);
+        CREATE TABLE point AS SELECT id, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom FROM report;
+        CREATE INDEX ON point USING gist (geom); ANALYZE point;
         ANALYZE report; ANALYZE event; ANALYZE grid;""")
     def pg_rows(spatial):
         text = psql("SET search_path = statspeer, public;\n" + measures("pg", spatial), "--csv")

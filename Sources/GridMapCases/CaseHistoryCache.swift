@@ -13,6 +13,29 @@ public final class CaseHistoryCache: Sendable {
         var index: [Int: Int] = [:]
         var cursor = 0
         var ordered = true
+        /// Positions by the day they stop counting (`countsUntilMs`; owed work under `Int.max`), so
+        /// that a request for a period visits only the cases that may count in it.
+        var byDay: [Int: Set<Int>] = [:]
+        var dayOf: [Int] = []
+        /// The latest event held: a request as of this or later needs no case cut short.
+        var latestMs = Int64.min
+
+        static func day(_ ms: Int64) -> Int {
+            ms == .max ? .max : Int((ms >= 0 ? ms : ms - 86_399_999) / 86_400_000)
+        }
+
+        mutating func place(_ k: Int) {
+            let day = Self.day(cases[k].countsUntilMs)
+            if k < dayOf.count {
+                guard dayOf[k] != day else { return }
+                byDay[dayOf[k]]?.remove(k)
+                dayOf[k] = day
+            } else {
+                dayOf.append(day)
+            }
+            byDay[day, default: []].insert(k)
+            latestMs = max(latestMs, cases[k].lastEventMs)
+        }
     }
     private let content = Mutex(Content())
 
@@ -36,10 +59,12 @@ public final class CaseHistoryCache: Sendable {
                 for h in fresh {
                     if let k = c.index[h.id], h.firstSeq == c.cases[k].lastSeq + 1 {
                         c.cases[k] = c.cases[k].appending(h)
+                        c.place(k)
                     } else if c.index[h.id] == nil && h.firstSeq == 1 {
                         if let last = c.cases.last, last.id > h.id { c.ordered = false }
                         c.index[h.id] = c.cases.count
                         c.cases.append(h)
+                        c.place(c.cases.count - 1)
                     } else {
                         // Not the log read before (restored, replaced): start again from nothing.
                         c = Content()
@@ -50,9 +75,17 @@ public final class CaseHistoryCache: Sendable {
                 if !c.ordered {
                     c.cases.sort { $0.id < $1.id }
                     c.index = Dictionary(uniqueKeysWithValues: c.cases.enumerated().map { ($1.id, $0) })
-                    c.ordered = true
+                    (c.byDay, c.dayOf, c.ordered) = ([:], [], true)
+                    for k in c.cases.indices { c.place(k) }
                 }
-                return c.cases
+                // As of the latest event or later, with a period: only the days from its start on.
+                guard let fromMs, asOfMs >= c.latestMs else { return c.cases }
+                let first = Content.day(fromMs)
+                let days = c.byDay.filter { $0.key >= first }.values
+                // Most of a large log anyway (a long period): a pass over all is cheaper than sorting.
+                let candidates = days.reduce(0) { $0 + $1.count }
+                guard candidates * 4 < c.cases.count || c.cases.count < 4096 else { return c.cases }
+                return days.flatMap { $0 }.sorted().map { c.cases[$0] }
             }
             guard let all = merged else { continue }
             var out: [CaseHistory] = []

@@ -59,10 +59,13 @@ public struct CaseHistory: Sendable {
     /// with (closed, refused, voided or deferred) before the period and nothing of it — report,
     /// events, due time — falls in or after it. Most of a long history is such, and `add` would
     /// count nothing of it (`CaseStatsTests` checks that on every case it skips).
-    public func mayCount(fromMs: Int64) -> Bool {
-        if reportedMs >= fromMs || lastEventMs >= fromMs || dueMs >= fromMs { return true }
+    public func mayCount(fromMs: Int64) -> Bool { countsUntilMs >= fromMs }
+
+    /// The last moment it can count at: its report, last event or due time, whichever is latest;
+    /// never for a case still owed work (it can be overdue at any period's end).
+    var countsUntilMs: Int64 {
         let stage = events.last?.to ?? .reported
-        return stage.isOpen && stage != .deferred
+        return stage.isOpen && stage != .deferred ? .max : max(reportedMs, lastEventMs, dueMs)
     }
 }
 

@@ -198,6 +198,14 @@ import Testing
                 let whole = try desk.with { try $0.histories(reportedBefore: t0 + 500 * h, asOfMs: asOf) }
                 #expect(describe(cached) == describe(whole), "\(when), as of +\((asOf - t0) / h) h")
                 #expect(!whole.isEmpty)
+                // For a period from a moment: only those that may count then (by day, when as of now).
+                for from in [t0 - h, t0 + 25 * h, t0 + 45 * h, t0 + 300 * h] {
+                    let some = try desk.with {
+                        try desk.histories.histories($0, reportedBefore: t0 + 500 * h, asOfMs: asOf, fromMs: from)
+                    }
+                    #expect(describe(some) == describe(whole.filter { $0.mayCount(fromMs: from) }),
+                            "\(when), as of +\((asOf - t0) / h) h, from +\((from - t0) / h) h")
+                }
             }
         }
         let a = try report(map, p, at: t0), b = try report(map, p, at: t0 + h)
