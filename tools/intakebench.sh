@@ -8,18 +8,22 @@
 #    rows the way an application would, by pgbench with 16 clients: the report row alone, one
 #    INSERT per case (B1), and the report, its first event and its state row in one
 #    transaction (B2: what gridmap writes).
-# Rounds interleave A B1 B2; the medians are printed. Needs a release build.
+# A2: the same server, reports as FixMyStreet's Open311 sender POSTs them (form-encoded
+#    service_code, lat, long, description, first_name, email) by wrk with 16 connections, each
+#    point a random full-precision one within ~500 m of a known address; counted in the store.
+# Rounds interleave A A2 B1 B2; the medians are printed. Needs a release build and wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-20}; rounds=${2:-3}
 bin=${GRIDMAP_BIN:-.build/release/gridmap}
 [ -x "$bin" ] || swift build -c release --product gridmap >/dev/null
-work=$(mktemp -d); chmod 755 "$work"; port=$((20000 + RANDOM % 20000)); pgport=$((port + 1))
+work=$(mktemp -d); chmod 755 "$work"; port=$((20000 + RANDOM % 20000)); pgport=$((port + 1)); hport=$((port + 2))
+command -v wrk >/dev/null || { echo "intakebench: needs wrk (apt-get install wrk)" >&2; exit 1; }
 cleanup() { [ -n "${server:-}" ] && kill "$server" 2>/dev/null; bash tools/pg.sh stop "$work/pg" >/dev/null 2>&1 || true
             rm -rf "$work"; }
 trap cleanup EXIT
 "$bin" store import data/yufeng --store "$work/s.gridmap" >/dev/null
-"$bin" serve --store "$work/s.gridmap" --port "$port" --http-port 0 2>"$work/serve.log" &
+"$bin" serve --store "$work/s.gridmap" --port "$port" --http-port "$hport" 2>"$work/serve.log" &
 server=$!
 for _ in $(seq 600); do redis-cli -p "$port" PING >/dev/null 2>&1 && break; sleep 0.1; done
 # One case made by gridmap gives the peer its row (the same columns and body).
@@ -60,7 +64,19 @@ INSERT INTO case_event VALUES (currval('case_report_id_seq'), 1, (extract(epoch 
 INSERT INTO case_state VALUES (currval('case_report_id_seq'), 'reported', '$unit', 0, 1, 0, '$state');
 COMMIT;
 SQL
-a=(); b1=(); b2=()
+cat >"$work/post.lua" <<'LUA'
+math.randomseed(39)
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+request = function()
+  local lon = 109.4310043995815 + (math.random() - 0.5) * 0.01
+  local lat = 24.29999569041801 + (math.random() - 0.5) * 0.01
+  local body = string.format("service_code=0101&lat=%.15f&long=%.15f&description=%s&first_name=%s&email=%s",
+    lat, lon, "路边垃圾堆积", "张", "resident%40example.com")
+  return wrk.format(nil, "/open311/v2/requests.json", nil, body)
+end
+LUA
+a=(); a2=(); b1=(); b2=()
 for r in $(seq "$rounds"); do
   before=$(sqlite3 "$work/s.gridmap" "SELECT count(*) FROM case_report")
   n=$(( secs * 3000 ))
@@ -70,13 +86,22 @@ for r in $(seq "$rounds"); do
   end=$(date +%s.%N)
   after=$(sqlite3 "$work/s.gridmap" "SELECT count(*) FROM case_report")
   a+=("$(python3 -c "print(round(($after - $before) / ($end - $start)))")")
+  before=$after
+  start=$(date +%s.%N)
+  wrk -t 2 -c 16 -d "${secs}s" -s "$work/post.lua" "http://127.0.0.1:$hport" >"$work/wrk.log" 2>&1 || true
+  end=$(date +%s.%N)
+  after=$(sqlite3 "$work/s.gridmap" "SELECT count(*) FROM case_report")
+  a2+=("$(python3 -c "print(round(($after - $before) / ($end - $start)))")")
   b1+=("$(pgbench -n -c 16 -j 2 -T "$secs" -f "$work/b1.sql" "$conn" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' \
     | cut -d. -f1)")
   b2+=("$(pgbench -n -c 16 -j 2 -T "$secs" -f "$work/b2.sql" "$conn" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' \
     | cut -d. -f1)")
-  echo "round $r: gridmap ${a[-1]} cases/s (kept, counted in the store); PostgreSQL report row ${b1[-1]}/s," \
+  echo "round $r: gridmap ${a[-1]} cases/s over RESP, ${a2[-1]} over Open311 POST (kept, counted in the store);" \
+       "$(grep 'Non-2xx' "$work/wrk.log" || echo 'every answer 2xx');" \
+       "PostgreSQL report row ${b1[-1]}/s," \
        "report+event+state ${b2[-1]}/s"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
-echo "median of $rounds rounds of ${secs} s: gridmap (SQLite, RESP -P 16, 16 clients) $(median "${a[@]}") cases/s;" \
+echo "median of $rounds rounds of ${secs} s: gridmap (SQLite, RESP -P 16, 16 clients) $(median "${a[@]}") cases/s," \
+     "Open311 POST (16 connections) $(median "${a2[@]}") cases/s;" \
      "PostgreSQL one INSERT per case $(median "${b1[@]}")/s, the three rows per case $(median "${b2[@]}")/s"

@@ -52,7 +52,10 @@ public struct CaseFilter: Sendable {
         among("s.stage", stages.map { .text($0.rawValue) })
         among("r.category", categories.map { .text($0) })
         if overdue {
-            parts.append("s.due_ms < ? AND s.stage NOT IN ('refused','closed','voided','deferred')")
+            // Named stages, not "not finished": the (stage, due_ms) index then reads only the open
+            // cases past due, not every finished case of a long history in due order.
+            let owing = CaseStage.allCases.filter { $0.isOpen && $0 != .deferred }
+            parts.append("s.stage IN (" + owing.map { "'\($0.rawValue)'" }.joined(separator: ",") + ") AND s.due_ms < ?")
             args.append(.int(Int(nowMs)))
         }
         if let fromMs { parts.append("r.reported_ms >= ?"); args.append(.int(Int(fromMs))) }

@@ -35,7 +35,8 @@ enum CaseSchema {
         for (name, on) in [("grid", "\(report)(grid, reported_ms)"), ("community", "\(report)(community, reported_ms)"),
                            ("street", "\(report)(street, reported_ms)"), ("reported", "\(report)(reported_ms)"),
                            ("category", "\(report)(category, reported_ms)"), ("stage", "\(state)(stage, due_ms)"),
-                           ("unit", "\(state)(unit, due_ms)"), ("updated", "\(state)(updated_ms)"),
+                           ("unit", "\(state)(unit, due_ms)"), ("unit_stage", "\(state)(unit, stage, due_ms)"),
+                           ("updated", "\(state)(updated_ms)"),
                            ("event_time", "\(event)(at_ms)")] {
             s.append("CREATE INDEX IF NOT EXISTS case_by_\(name) ON \(on)")
         }
