@@ -1,12 +1,14 @@
 """The measures on a running server, two builds against each other in one run.
 
 Usage: python3 tools/statsbench.py STORE BINARY_A BINARY_B [--rounds N] [--requests K]
+(BINARY_B "-": A alone, for a store too large to replay with an older build.)
 STORE: a store with cases (e.g. `gridmap store import data/yufeng --store S` then
 `gridmap cases import data/yufeng/cases.csv --store S`). Each round serves a copy of it with
 A, then with B (interleaved: the VM drifts), and times K requests after one unrecorded one:
 all grids over the year stamped, all grids on the current map, one grid's row over the year,
-and one grid's row over the last month (what the 统计 card asks for each of its months). Prints each build's medians over all rounds, and the median of
-the per-round ratios B/A. Both builds must answer the same bytes.
+and one grid's row over the last month (what the 统计 card asks for each of its months).
+Prints each build's medians over all rounds, and the median of the per-round ratios B/A. Both
+builds must answer the same bytes.
 """
 import argparse, os, shutil, statistics, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
@@ -18,6 +20,7 @@ ap.add_argument("store")
 ap.add_argument("a")
 ap.add_argument("b")
 ap.add_argument("--rounds", type=int, default=5)
+ap.add_argument("--in-place", action="store_true", help="serve STORE itself, not a copy (a large one)")
 ap.add_argument("--requests", type=int, default=10)
 ap.add_argument("--from", dest="start", default="2025-12-01")
 ap.add_argument("--to", default="2026-12-01")
@@ -32,8 +35,8 @@ queries = {
     "all grids, stamped": f"/api/stats?by=grid&{period}&attribution=stamped",
     "all grids, current map": f"/api/stats?by=grid&{period}&attribution=current",
     "one grid over the period (id=)": f"/api/stats?by=grid&{period}&id={args.grid}",
-    "one grid, one month (a card's)": f"/api/stats?by=grid&from={args.month}&to={args.to}&asof={args.asof}"
-                                      f"&id={args.grid}",
+    "one grid, one month (a card's)":
+        f"/api/stats?by=grid&from={args.month}&to={args.to}&asof={args.asof}&id={args.grid}",
 }
 work = tempfile.mkdtemp(prefix="gridmap-statsbench-")
 times = {(b, q): [] for b in "ab" for q in queries}
@@ -42,15 +45,16 @@ answers = {}
 try:
     for r in range(args.rounds):
         medians = {}
-        for label, binary in (("a", args.a), ("b", args.b)):
-            store = os.path.join(work, f"{label}.gridmap")
-            shutil.copyfile(args.store, store)
+        for label, binary in (("a", args.a), ("b", args.b)) if args.b != "-" else (("a", args.a),):
+            store = args.store if args.in_place else os.path.join(work, f"{label}.gridmap")
+            if not args.in_place:
+                shutil.copyfile(args.store, store)
             port, http = free_port(), free_port()
             server = subprocess.Popen([binary, "serve", "--store", store, "--port", str(port),
                                        "--http-port", str(http)], stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL)
             try:
-                wait_port(http)
+                wait_port(http, seconds=900)
                 # Listening is not ready: the map loads first (503 until then).
                 for _ in range(600):
                     try:
@@ -74,12 +78,19 @@ try:
                     medians[(label, q)] = statistics.median(mine)
             finally:
                 stop(server)
-                os.remove(store)
+                if not args.in_place:
+                    os.remove(store)
+        if args.b == "-":
+            print(f"round {r + 1}: " + "; ".join(f"{q}: {medians[('a', q)]:.1f} ms" for q in queries), flush=True)
+            continue
         for q in queries:
             ratios[q].append(medians[("b", q)] / medians[("a", q)])
         print(f"round {r + 1}: " + "; ".join(f"{q}: A {medians[('a', q)]:.1f} ms, B {medians[('b', q)]:.1f} ms"
                                             for q in queries), flush=True)
     for q in queries:
+        if args.b == "-":
+            print(f"{q}: {statistics.median(times[('a', q)]):.1f} ms (median of {len(times[('a', q)])})")
+            continue
         same = answers[q]["a"] == answers[q]["b"]
         print(f"{q}: A {statistics.median(times[('a', q)]):.1f} ms, B {statistics.median(times[('b', q)]):.1f} ms "
               f"(median of {len(times[('a', q)])}); B/A per round median {statistics.median(ratios[q]):.3f} "

@@ -250,7 +250,8 @@ try:
                 diff = [k for k in set(base) | set(other) if not same(base.get(k), other.get(k))]
                 print(f"{label}: {peer} {'agrees on' if not diff else 'DIFFERS on'} "
                       f"{len(base) if not diff else len(diff)} grids"
-                      + ("" if not diff else f", e.g. {diff[0]}: gridmap {base.get(diff[0])} {peer} {other.get(diff[0])}"))
+                      + ("" if not diff else
+                         f", e.g. {diff[0]}: gridmap {base.get(diff[0])} {peer} {other.get(diff[0])}"))
             med = {k: statistics.median(v) for k, v in timings.items()}
             print(f"{label}: " + ", ".join(f"{k} {v:.1f} ms" for k, v in med.items())
                   + f" (medians of {args.rounds}); PostgreSQL ÷ gridmap {med['PostgreSQL'] / med['gridmap']:.1f}, "

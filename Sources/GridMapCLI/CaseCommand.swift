@@ -131,7 +131,9 @@ struct CasesCommand: ParsableCommand {
                     guard let piece = pieces.add(data) else { continue }
                     try importer.add(try Self.text(piece, file), firstLine: piece.firstLine)
                 }
-                if let piece = pieces.finish() { try importer.add(try Self.text(piece, file), firstLine: piece.firstLine) }
+                if let piece = pieces.finish() {
+                    try importer.add(try Self.text(piece, file), firstLine: piece.firstLine)
+                }
                 outcome = try importer.finish()
             } catch let e as ValidationError { throw e } catch { throw Failure(error) }
             print(outcome.json.serialized)

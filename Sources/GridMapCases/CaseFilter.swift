@@ -55,7 +55,8 @@ public struct CaseFilter: Sendable {
             // Named stages, not "not finished": the (stage, due_ms) index then reads only the open
             // cases past due, not every finished case of a long history in due order.
             let owing = CaseStage.allCases.filter { $0.isOpen && $0 != .deferred }
-            parts.append("s.stage IN (" + owing.map { "'\($0.rawValue)'" }.joined(separator: ",") + ") AND s.due_ms < ?")
+            let names = owing.map { "'\($0.rawValue)'" }.joined(separator: ",")
+            parts.append("s.stage IN (\(names)) AND s.due_ms < ?")
             args.append(.int(Int(nowMs)))
         }
         if let fromMs { parts.append("r.reported_ms >= ?"); args.append(.int(Int(fromMs))) }

@@ -41,7 +41,7 @@ public final class CaseHistoryCache: Sendable {
 
     public init() {}
 
-    /// How many cases it holds (for `/metrics` and tests).
+    /// How many cases it holds (`/metrics`: `gridmap_case_histories_held`).
     public var count: Int { content.withLock { $0.cases.count } }
 
     /// The cases reported before `beforeMs`, with their events up to `asOfMs` (what

@@ -54,7 +54,15 @@ enum CaseSchema {
             // The events' append order (SQLite has it as the rowid): writers take turns, so it is
             // the order of commits, which `CaseHistoryCache` reads from. Logs made before it get it
             // numbered in their present order.
-            s.append("ALTER TABLE \(event) ADD COLUMN IF NOT EXISTS n BIGSERIAL")
+            // Only when missing: ALTER TABLE takes the table's exclusive lock even when it does nothing.
+            s.append("""
+                DO $$ BEGIN
+                  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'gridmap'
+                                 AND table_name = 'case_event' AND column_name = 'n') THEN
+                    ALTER TABLE \(event) ADD COLUMN n BIGSERIAL;
+                  END IF;
+                END $$
+                """)
             s.append("CREATE INDEX IF NOT EXISTS case_event_order ON \(event)(n)")
             s.append("""
                 CREATE OR REPLACE FUNCTION gridmap.case_append_only() RETURNS trigger LANGUAGE plpgsql AS

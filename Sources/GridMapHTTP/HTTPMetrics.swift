@@ -83,6 +83,9 @@ final class HTTPMetrics: Sendable {
                 // 1 while the watcher serves from memory because it cannot follow the store.
                 let degraded = map.watcherState.withLock { $0.name == "degraded" }
                 registry.makeGauge(descriptor: Self.name("gridmap_watcher_degraded")).set(to: degraded ? 1 : 0)
+                // The cases the measures hold in memory (none until the first measures request).
+                registry.makeGauge(descriptor: Self.name("gridmap_case_histories_held"))
+                    .set(to: Double(map.cases.histories.count))
             }
             if let cases {
                 registry.makeGauge(descriptor: Self.name("gridmap_cases_open")).set(to: Double(cases.open))

@@ -112,7 +112,8 @@ import Testing
     /// A large file is read a piece at a time: the pieces hold whole records (a quoted field's
     /// line breaks stay with it) and carry their line numbers, whatever the read sizes.
     @Test func piecesKeepRecordsWhole() throws {
-        let text = "key,at,note\r\nh1,2021,\"两行\n的\"\"备注\"\"\"\n\nh2,2022,\"a,\nb\n\"\nh3,2023,末行无换行"
+        let text = "key,at,note\r\nh1,2021,\"两行\n的\"\"备注\"\"\"\n\n"
+            + "h2,2022,\"a,\nb\n\"\nh3,2023,末行无换行"
         let whole = try CSV.parse(text)
         var random = SeededRandom(seed: 7)
         for _ in 0..<200 {

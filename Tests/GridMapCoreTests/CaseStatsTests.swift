@@ -194,7 +194,9 @@ import Testing
         }
         func check(_ when: String) throws {
             for asOf in [t0 + 2 * h, t0 + 30 * h, t0 + 1000 * h] {
-                let cached = try desk.with { try desk.histories.histories($0, reportedBefore: t0 + 500 * h, asOfMs: asOf) }
+                let cached = try desk.with {
+                    try desk.histories.histories($0, reportedBefore: t0 + 500 * h, asOfMs: asOf)
+                }
                 let whole = try desk.with { try $0.histories(reportedBefore: t0 + 500 * h, asOfMs: asOf) }
                 #expect(describe(cached) == describe(whole), "\(when), as of +\((asOf - t0) / h) h")
                 #expect(!whole.isEmpty)
@@ -263,7 +265,8 @@ import Testing
                                 grid: "g", community: "c", street: "s", unit: nil, department: nil, workers: [],
                                 stampedDueMs: reported + Int64(random.unit() * Double(100 * h)), events: events,
                                 firstSeq: 1, lastSeq: 1 + events.count)
-            let from = t0 + Int64(random.unit() * Double(2400 * h)), to = from + Int64(1 + random.unit() * Double(800 * h))
+            let from = t0 + Int64(random.unit() * Double(2400 * h))
+            let to = from + Int64(1 + random.unit() * Double(800 * h))
             let asOf = from + Int64(random.unit() * Double(1200 * h))
             guard !c.mayCount(fromMs: from) else { continue }
             skipped += 1

@@ -126,6 +126,14 @@ try:
               if line.startswith("gridmap_cases_")}
     check("/metrics counts the two open cases, none overdue",
           gauges == {"gridmap_cases_open": 2.0, "gridmap_cases_overdue": 0.0}, gauges)
+    # The measures' cache holds both cases once a measures request has read them.
+    s = requests.get(f"http://127.0.0.1:{http}/api/stats", auth=reader, timeout=60,
+                     params={"by": "district", "from": "2020-01-01", "to": "2030-01-01"})
+    held = [float(line.split()[1]) for line in requests.get(f"http://127.0.0.1:{http}/metrics", auth=reader,
+                                                            timeout=60).text.splitlines()
+            if line.startswith("gridmap_case_histories_held ")]
+    check("/metrics counts the cases the measures hold", s.status_code == 200 and held == [2.0],
+          (s.status_code, s.text[:200], held))
     u = requests.get(f"{root}/servicerequestupdates.json", auth=reader,
                      params={"start_date": "2026-01-01T00:00:00+08:00", "end_date": "2026-06-01T00:00:00+08:00"},
                      timeout=60)

@@ -96,7 +96,8 @@ public enum CaseTransfer {
                             throw e
                         } catch {
                             let kinded = error as? any KindedError
-                            outcome.refused.append((row.line, kinded?.code ?? "internal", kinded?.message ?? "\(error)"))
+                            outcome.refused.append((row.line, kinded?.code ?? "internal",
+                                                    kinded?.message ?? "\(error)"))
                         }
                     }
                 }
