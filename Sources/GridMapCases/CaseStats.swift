@@ -163,7 +163,52 @@ extension CaseLog {
     /// PostgreSQL's `n`), each case's as a history holding only those, and the new cursor.
     public func appended(after cursor: Int) throws -> (cases: [CaseHistory], cursor: Int) {
         let order = dialect == .postgres ? "e.n" : "e.rowid"
+        guard cursor > 0 else { return try readAll(order: order) }
         return try read("WHERE \(order) > ? ORDER BY r.id, e.seq", [.int(cursor)], order: order, cursor: cursor)
+    }
+
+    /// Every case, for a cache that holds nothing yet: the events in their key's order, then the
+    /// reports in theirs, so that no statement sorts millions of joined rows and each report's
+    /// body is read once. Events first: each has its report (they commit together); a report
+    /// made between the two reads is left out, and the next call brings it with its events.
+    private func readAll(order: String) throws -> (cases: [CaseHistory], cursor: Int) {
+        var groups: [(id: Int, lastSeq: Int, events: [(atMs: Int64, action: CaseAction?, to: CaseStage,
+                                                        dueMs: Int64?)])] = []
+        var newest = 0
+        try query("SELECT e.case_id, e.seq, e.at_ms, e.body, \(order) FROM \(table("case_event")) e "
+                  + "ORDER BY e.case_id, e.seq", []) { row in
+            let id = row.int(0), seq = row.int(1)
+            newest = max(newest, row.int(4))
+            if groups.last?.id != id { groups.append((id, seq, [])) }
+            groups[groups.count - 1].lastSeq = seq
+            guard seq > 1 else { return }
+            let e = try CaseCoding.event(seq: seq, atMs: Int64(row.int(2)), body: row.text(3))
+            groups[groups.count - 1].events.append((e.atMs, e.action, e.to, e.dueMs))
+        }
+        let (due, workers) = dialect == .postgres
+            ? ("(r.body::json ->> 'due_ms')", "(r.body::json ->> 'workers')")
+            : ("json_extract(r.body, '$.due_ms')", "json_extract(r.body, '$.workers')")
+        var out: [CaseHistory] = []
+        out.reserveCapacity(groups.count)
+        var k = 0
+        try query("""
+            SELECT r.id, r.reported_ms, r.category, r.source, r.lon, r.lat, r.grid, r.community, r.street, r.unit,
+              r.department, \(due), \(workers) FROM \(table("case_report")) r WHERE r.id <= ? ORDER BY r.id
+            """, [.int(groups.last?.id ?? 0)]) { row in
+            let id = row.int(0)
+            while k < groups.count && groups[k].id < id { k += 1 }
+            guard k < groups.count, groups[k].id == id else { return }
+            let g = groups[k]
+            let workers = row.isNull(12) ? [] : try JSONParser.parse(row.text(12)).array?.compactMap(\.string)
+            out.append(CaseHistory(
+                id: id, reportedMs: Int64(row.int(1)), category: row.text(2), source: row.text(3),
+                lon: row.double(4), lat: row.double(5), grid: row.text(6), community: row.text(7),
+                street: row.text(8), unit: row.isNull(9) ? nil : row.text(9),
+                department: row.isNull(10) ? nil : row.text(10),
+                workers: workers ?? [], stampedDueMs: Int64(row.isNull(11) ? 0 : Int(row.text(11)) ?? 0),
+                events: g.events, firstSeq: 1, lastSeq: g.lastSeq))
+        }
+        return (out, newest)
     }
 
     private func read(_ clause: String, _ args: [CaseValue], order: String? = nil, cursor: Int = 0) throws
