@@ -141,10 +141,12 @@ public struct CaseMeasures: Sendable, Equatable {
 public enum CaseRanking {
     public static func ranks(_ rows: [CaseMeasures], minimum: Int) -> [Int?] {
         let key = rows.map { ($0.onTimeRate.value ?? -1, $0.closureRate.value ?? -1) }
-        let ranked = rows.indices.filter { rows[$0].base >= minimum && rows[$0].base > 0 }
+        // Best first; a row's rank is one more than the rows strictly better (the first of its equals').
+        let ranked = rows.indices.filter { rows[$0].base >= minimum && rows[$0].base > 0 }.sorted { key[$0] > key[$1] }
         var out = [Int?](repeating: nil, count: rows.count)
-        for i in ranked {
-            out[i] = 1 + ranked.filter { key[$0] > key[i] }.count
+        for (position, i) in ranked.enumerated() {
+            let previous = position > 0 ? ranked[position - 1] : nil
+            out[i] = previous.map { key[$0] == key[i] } == true ? out[previous!] : position + 1
         }
         return out
     }

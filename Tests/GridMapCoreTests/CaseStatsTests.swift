@@ -277,4 +277,27 @@ import Testing
         }
         #expect(skipped > 1000)
     }
+
+    /// Ranks: one more than the rows strictly better (on-time rate, then closure rate), ties
+    /// sharing the first of their equals' rank, small samples unranked — on random rows full of
+    /// ties, against that definition computed pair by pair.
+    @Test func ranksAreCompetitionRanks() {
+        var random = SeededRandom(seed: 41)
+        for _ in 0..<50 {
+            let rows = (0..<300).map { _ -> CaseMeasures in
+                var m = CaseMeasures()
+                m.due = Int(random.unit() * 8)
+                m.closed = Int(random.unit() * Double(m.due + 1))
+                m.closedOnTime = Int(random.unit() * Double(m.closed + 1))
+                return m
+            }
+            let minimum = Int(random.unit() * 4)
+            let key = rows.map { ($0.onTimeRate.value ?? -1, $0.closureRate.value ?? -1) }
+            let eligible = rows.indices.filter { rows[$0].base >= minimum && rows[$0].base > 0 }
+            let want: [Int?] = rows.indices.map { i in
+                eligible.contains(i) ? 1 + eligible.filter { key[$0] > key[i] }.count : nil
+            }
+            #expect(CaseRanking.ranks(rows, minimum: minimum) == want)
+        }
+    }
 }
