@@ -141,15 +141,18 @@ public struct CaseStatsRequest: Sendable {
         }
     }
 
-    func name(_ id: String, on s: Snapshot) -> String {
+    /// An object's name on `s`, by its id (the snapshot's indexes: a level can have 67,400 rows);
+    /// `workers` names the grid workers when the rows are theirs.
+    func name(_ id: String, on s: Snapshot, workers: [String: String]) -> String {
+        let d = s.dataset
         switch by {
-        case .district: return s.dataset.districtName
-        case .street: return s.dataset.streets.first { $0.id == id }?.name ?? id
-        case .community: return s.dataset.communities.first { $0.id == id }?.name ?? id
-        case .grid: return s.dataset.grids.first { $0.id == id }?.name ?? id
-        case .unit: return id == Self.localID ? "属地（无单位覆盖）" : s.dataset.units.first { $0.id == id }?.name ?? id
+        case .district: return d.districtName
+        case .street: return s.streetByID[id].map { d.streets[$0].name } ?? id
+        case .community: return s.communityByID[id].map { d.communities[$0].name } ?? id
+        case .grid: return s.gridByID[id].map { d.grids[$0].name } ?? id
+        case .unit: return id == Self.localID ? "属地（无单位覆盖）" : d.units.first { $0.id == id }?.name ?? id
         case .department: return s.network?.departments[id]?.name ?? id
-        case .worker: return s.dataset.resources.first { $0.id == id }?.name ?? id
+        case .worker: return workers[id] ?? id
         case .category: return s.network?.categories[id]?.name ?? id
         case .source: return id
         }
@@ -176,8 +179,11 @@ public struct CaseStatsRequest: Sendable {
         let kept = by.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }
         let ranks = CaseRanking.ranks(kept.map(\.value), minimum: minimum)
         let version = attribution == .stamped ? nil : Int(s.version)
+        let workers = self.by != .worker ? [:] : Dictionary(
+            s.dataset.resources.lazy.filter { $0.kind == "grid_worker" }.map { ($0.id, $0.name) },
+            uniquingKeysWith: { a, _ in a })
         let all = zip(kept, ranks).map {
-            (id: $0.0.key, name: name($0.0.key, on: s), measures: $0.0.value, rank: $0.1)
+            (id: $0.0.key, name: name($0.0.key, on: s, workers: workers), measures: $0.0.value, rank: $0.1)
         }
         return (ids.map { ids in all.filter { ids.contains($0.id) } } ?? all, unplaced, version)
     }
