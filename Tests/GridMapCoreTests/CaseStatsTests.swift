@@ -300,4 +300,42 @@ import Testing
             #expect(CaseRanking.ranks(rows, minimum: minimum) == want)
         }
     }
+
+    /// A period that is over is computed once while the log stays where it is, and again as soon
+    /// as anything is appended — even an event dated inside it.
+    @Test(arguments: StoreBackend.available)
+    func aPastPeriodIsKeptUntilTheLogMoves(_ backend: StoreBackend) throws {
+        let (_, location) = try makeStore(backend)
+        let map = MapView(try MapService(storeLocation: location))
+        let levels = map.service.cases.levels
+        let h = Self.hour, t0 = Self.t0
+        let g = StoreFixture.dataset.grids[30]
+        let p = try ThreadResources.current.geos.geometry(g.shape).pointOnSurface().coordinate()
+        let a = try report(map, p, at: t0)
+        try act(map, a, "accept", at: t0 + 1)
+        let period = [("by", "grid"), ("from", CaseCoding.chinaTime(t0 - h)), ("to", CaseCoding.chinaTime(t0 + 72 * h))]
+        let first = try stats(map, period, now: t0 + 100 * h)
+        #expect(levels.count == 1)
+        #expect(try stats(map, period + [("id", g.id)], now: t0 + 100 * h)["rows"]?.array?.count == 1)
+        #expect(levels.count == 1, "the card's request read the kept level")
+        #expect(try stats(map, period, now: t0 + 200 * h) == first.replacing(asof: t0 + 200 * h))
+        // An event dated inside the period, appended later: the level is computed again.
+        try act(map, a, "dispatch", at: t0 + 2)
+        let after = try stats(map, period, now: t0 + 200 * h)
+        #expect(after["rows"]?.array?.first?["dispatched"] == 1 && first["rows"]?.array?.first?["dispatched"] == 0)
+        // A period not over, or a moment before the log's latest event, is never kept.
+        let open = [("by", "grid"), ("from", CaseCoding.chinaTime(t0 - h)), ("to", CaseCoding.chinaTime(t0 + 900 * h))]
+        _ = try stats(map, open, now: t0 + 200 * h)
+        _ = try stats(map, period + [("asof", CaseCoding.chinaTime(t0 + 1))], now: t0 + 200 * h)
+        #expect(levels.count == 2)
+    }
+}
+
+extension JSONValue {
+    /// The same answer with its `asof` as another moment's.
+    fileprivate func replacing(asof ms: Int64) -> JSONValue {
+        guard case .object(var o) = self else { return self }
+        o["asof"] = .string(CaseCoding.chinaTime(ms))
+        return .object(o)
+    }
 }

@@ -15,6 +15,8 @@ public final class CaseDesk: @unchecked Sendable {
     public let feed = CaseFeed()
     /// The measures' copy of every case's history, read on from where it last looked.
     public let histories = CaseHistoryCache()
+    /// Measures already computed for periods that are over (`CaseStatsRequest.rows`).
+    public let levels = CaseLevels()
     /// Verified secrets' digests by account, with the stored hash they were verified against.
     let verified = Mutex<[String: String]>([:])
 

@@ -3,6 +3,7 @@ import GridMapCases
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
+import Synchronization
 
 /// CASE STATS / `/api/stats` / `gridmap stats`: the measures of `CaseMeasures` for every grid,
 /// community, street, unit, department, worker, category or source (or the district) over a
@@ -160,13 +161,27 @@ public struct CaseStatsRequest: Sendable {
 
     /// The rows: every object with something in the period, by id, and the cases on no grid
     /// of the version (counted apart, so the totals still add up).
-    public func rows(_ map: MapView, nowMs: Int64 = Clock.nowMs) throws
-        -> (rows: [(id: String, name: String, measures: CaseMeasures, rank: Int?)], unplaced: CaseMeasures,
-            version: Int?)
-    {
+    public func rows(_ map: MapView, nowMs: Int64 = Clock.nowMs) throws -> CaseLevel {
         let s = try snapshot(map)
         let asOf = min(asOfMs ?? nowMs, nowMs)
         let desk = map.service.cases
+        // A period that is over, asked as of everything the log holds, has one answer until the
+        // log moves on: kept (`CaseLevels`), so that a card's past months are computed once.
+        let position = try desk.with { log -> (cursor: Int, latestMs: Int64) in
+            _ = try desk.histories.histories(log, reportedBefore: .min, asOfMs: .min)
+            return desk.histories.position
+        }
+        let key = toMs <= asOf && asOf >= position.latestMs
+            ? "\(self.by.rawValue) \(fromMs) \(toMs) \(attribution == .stamped ? "s" : s.version) \(minimum) "
+                + "\(position.cursor)"
+            : nil
+        let level = try key.flatMap { desk.levels.get($0) } ?? level(s, desk, asOf: asOf)
+        if let key { desk.levels.put(key, level) }
+        return ids.map { ids in CaseLevel(rows: level.rows.filter { ids.contains($0.id) }, unplaced: level.unplaced,
+                                          version: level.version) } ?? level
+    }
+
+    private func level(_ s: Snapshot, _ desk: CaseDesk, asOf: Int64) throws -> CaseLevel {
         let cases = try desk.with {
             try desk.histories.histories($0, reportedBefore: toMs, asOfMs: asOf, fromMs: fromMs)
         }
@@ -185,11 +200,12 @@ public struct CaseStatsRequest: Sendable {
         let all = zip(kept, ranks).map {
             (id: $0.0.key, name: name($0.0.key, on: s, workers: workers), measures: $0.0.value, rank: $0.1)
         }
-        return (ids.map { ids in all.filter { ids.contains($0.id) } } ?? all, unplaced, version)
+        return CaseLevel(rows: all, unplaced: unplaced, version: version)
     }
 
     public func answer(_ map: MapView, nowMs: Int64 = Clock.nowMs) throws -> [UInt8] {
-        let (rows, unplaced, version) = try rows(map, nowMs: nowMs)
+        let level = try rows(map, nowMs: nowMs)
+        let (rows, unplaced, version) = (level.rows, level.unplaced, level.version)
         if format == "csv" { return Array(CaseStatsText.csv(rows, minimum: minimum).utf8) }
         let attributionText: String
         switch attribution {
@@ -263,4 +279,34 @@ public enum CaseStatsText {
         // A byte-order mark first: spreadsheet programs then read the file as UTF-8.
         return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
     }
+}
+
+/// A level's rows (every object with something in the period, by id, ranked), the cases on no
+/// grid of the version, and the version they were placed on (nil: as stamped).
+public struct CaseLevel: Sendable {
+    public let rows: [(id: String, name: String, measures: CaseMeasures, rank: Int?)]
+    public let unplaced: CaseMeasures
+    public let version: Int?
+}
+
+/// Levels already computed, by request and log position (`CaseStatsRequest.rows` keeps only
+/// answers that cannot change while the log stays where it is). A few dozen at most: a card
+/// asks for twelve months.
+public final class CaseLevels: Sendable {
+    private let kept = Mutex<[String: CaseLevel]>([:])
+    public static let capacity = 48
+
+    public init() {}
+
+    func get(_ key: String) -> CaseLevel? { kept.withLock { $0[key] } }
+
+    func put(_ key: String, _ level: CaseLevel) {
+        kept.withLock {
+            if $0[key] == nil && $0.count >= Self.capacity { $0.removeAll() }
+            $0[key] = level
+        }
+    }
+
+    /// How many it holds (tests).
+    public var count: Int { kept.withLock { $0.count } }
 }
