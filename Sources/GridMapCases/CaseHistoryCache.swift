@@ -41,8 +41,11 @@ public final class CaseHistoryCache: Sendable {
 
     public init() {}
 
-    /// Where it has read to in the log, and the latest event it holds.
-    public var position: (cursor: Int, latestMs: Int64) { content.withLock { ($0.cursor, $0.latestMs) } }
+    /// Reads on in `log`; where it has read to, and the latest event it holds.
+    public func refresh(_ log: CaseLog) throws -> (cursor: Int, latestMs: Int64) {
+        _ = try histories(log, reportedBefore: .min, asOfMs: .min)
+        return content.withLock { ($0.cursor, $0.latestMs) }
+    }
 
     /// How many cases it holds (`/metrics`: `gridmap_case_histories_held`).
     public var count: Int { content.withLock { $0.cases.count } }

@@ -167,10 +167,7 @@ public struct CaseStatsRequest: Sendable {
         let desk = map.service.cases
         // A period that is over, asked as of everything the log holds, has one answer until the
         // log moves on: kept (`CaseLevels`), so that a card's past months are computed once.
-        let position = try desk.with { log -> (cursor: Int, latestMs: Int64) in
-            _ = try desk.histories.histories(log, reportedBefore: .min, asOfMs: .min)
-            return desk.histories.position
-        }
+        let position = try desk.with { try desk.histories.refresh($0) }
         let key = toMs <= asOf && asOf >= position.latestMs
             ? "\(self.by.rawValue) \(fromMs) \(toMs) \(attribution == .stamped ? "s" : s.version) \(minimum) "
                 + "\(position.cursor)"
