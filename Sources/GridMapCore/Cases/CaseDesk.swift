@@ -38,16 +38,34 @@ public final class CaseDesk: @unchecked Sendable {
     public func with<T>(_ body: (CaseLog) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
-        if log == nil {
+        return try use(&log, body)
+    }
+
+    private let readLock = NSLock()
+    private var reader: CaseLog?
+
+    /// Runs `body` on a connection of its own, for long reads (the measures' cache filling from
+    /// the whole log): reports and actions on `with` do not wait behind it. The log is
+    /// append-only, so what a read sees is whole.
+    public func reading<T>(_ body: (CaseLog) throws -> T) throws -> T {
+        readLock.lock()
+        defer { readLock.unlock() }
+        // The writer's connection first: it makes the tables when they are missing.
+        if reader == nil { _ = try with { _ in } }
+        return try use(&reader, body)
+    }
+
+    private func use<T>(_ connection: inout CaseLog?, _ body: (CaseLog) throws -> T) throws -> T {
+        if connection == nil {
             guard let location else {
                 throw CaseError(.caseLogUnavailable, "this server answers from files, not a store: it keeps no cases "
                                 + "(serve a store: gridmap store import, then --store)")
             }
-            log = try Stores.openCaseLog(location)
+            connection = try Stores.openCaseLog(location)
         }
-        do { return try body(log!) } catch let e as CaseError where e.typed == .caseLogUnavailable {
+        do { return try body(connection!) } catch let e as CaseError where e.typed == .caseLogUnavailable {
             // A failed connection is opened afresh next time.
-            log = nil
+            connection = nil
             throw e
         }
     }

@@ -167,7 +167,7 @@ public struct CaseStatsRequest: Sendable {
         let desk = map.service.cases
         // A period that is over, asked as of everything the log holds, has one answer until the
         // log moves on: kept (`CaseLevels`), so that a card's past months are computed once.
-        let position = try desk.with { try desk.histories.refresh($0) }
+        let position = try desk.reading { try desk.histories.refresh($0) }
         let key = toMs <= asOf && asOf >= position.latestMs
             ? "\(self.by.rawValue) \(fromMs) \(toMs) \(attribution == .stamped ? "s" : s.version) \(minimum) "
                 + "\(position.cursor)"
@@ -179,7 +179,7 @@ public struct CaseStatsRequest: Sendable {
     }
 
     private func level(_ s: Snapshot, _ desk: CaseDesk, asOf: Int64) throws -> CaseLevel {
-        let cases = try desk.with {
+        let cases = try desk.reading {
             try desk.histories.histories($0, reportedBefore: toMs, asOfMs: asOf, fromMs: fromMs)
         }
         var by: [String: CaseMeasures] = [:], unplaced = CaseMeasures()
