@@ -10,10 +10,13 @@ SET, PUBLISH); for each, the time from the publish's acknowledgement to the firs
 answered from the new version is measured on every host (LOCATE on random points, in a
 loop per host). Prints p50/p99/max, checks INFO's follow fields, then the faults: the LISTEN
 connection killed (pg_terminate_backend), one host's link cut for a while during publishes,
-and PostgreSQL restarted (fast and immediate). Without network namespaces (no privilege)
-the hosts are loopback addresses 127.0.0.k, and it says so.
+and PostgreSQL restarted (fast and immediate) — through the last two, a reporter on every
+host sends CASE REPORTs and accepts each (立案): every acknowledged report and action must be in
+the log afterwards, each report once, and a refusal while the database was away must be the
+server's error, not the client's. Without network namespaces (no privilege) the hosts are
+loopback addresses 127.0.0.k, and it says so.
 """
-import asyncio, json, os, random, re, statistics, subprocess, sys, tempfile, threading, time
+import asyncio, collections, csv, io, json, os, random, re, statistics, subprocess, sys, tempfile, threading, time
 
 import redis
 
@@ -315,6 +318,30 @@ try:
           f"(goal: within the 1 s safety poll + margin, 1.5 s: {'met' if ok and after < 1.5 else 'missed'})")
     check("after the LISTEN connections are killed, all hosts follow", ok)
 
+    # Cases in flight through the faults below: a reporter and a dispatcher on every host.
+    case_acks, act_acks, case_failures = {}, [], []
+
+    def cases(k):
+        reporter = redis.Redis(host=host_address[k], port=6379, decode_responses=True, socket_timeout=60)
+        dispatcher = redis.Redis(host=host_address[k], port=6379, decode_responses=True, socket_timeout=60,
+                                 username="planner", password="pl4n")
+        n = 0
+        while running:
+            n += 1
+            key = f"multihost-{k}-{n}"
+            try:
+                made = json.loads(reporter.execute_command("CASE", "REPORT", "109.4310043995815",
+                                                           "24.29999569041801", "0101", "KEY", key))
+                case_acks[key] = made["id"]
+                dispatcher.execute_command("CASE", "ACT", str(made["id"]), "accept")
+                act_acks.append(key)
+            except redis.RedisError as e:
+                case_failures.append(str(e))
+            time.sleep(0.05)
+    reporters = [threading.Thread(target=cases, args=(k,), daemon=True) for k in range(hosts)]
+    for t in reporters:
+        t.start()
+
     # 2: one host's link cut while versions are published: it catches up without missing one.
     cut_seconds = float(os.environ.get("GRIDMAP_CUT_SECONDS", "60"))
     relays[0].disconnect()
@@ -367,6 +394,22 @@ try:
               "after that")
         check(f"after a {mode} restart all hosts serve the head", ok)
     running = False
+    for t in reporters:
+        t.join(timeout=120)
+    rows = list(csv.DictReader(io.StringIO(run(binary, "cases", "export", "--store", local).stdout)))
+    reported = collections.Counter(r["key"] for r in rows if r["action"] == "report")
+    accepted = {r["key"] for r in rows if r["action"] == "accept"}
+    print(f"cases through the link cut and the restarts: {len(case_acks)} reports and {len(act_acks)} actions "
+          f"acknowledged on {hosts} hosts, {len(case_failures)} refused while a database was away")
+    check("no acknowledged report is lost, and each is there once",
+          case_acks and all(reported.get(k) == 1 for k in case_acks),
+          [k for k in case_acks if reported.get(k) != 1][:5])
+    check("no acknowledged action is lost", all(k in accepted for k in act_acks),
+          [k for k in act_acks if k not in accepted][:5])
+    client_codes = ("bad_", "unknown_", "not_allowed", "stale_case", "outside")
+    check("refusals while a database was away were the server's, named as such",
+          not [f for f in case_failures if any(c in f for c in client_codes)],
+          sorted({f[:80] for f in case_failures})[:5])
     versions = json.loads(run(binary, "store", "versions", "--store", local, "--limit", "1").stdout)
     check("the chain is whole", run(binary, "store", "verify", "--store", local).returncode == 0
           and versions["current"] == max(acknowledged), versions.get("current"))
