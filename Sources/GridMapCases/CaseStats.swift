@@ -34,7 +34,7 @@ public struct CaseHistory: Sendable {
         return with(events: kept, lastSeq: firstSeq + kept.count)
     }
 
-    private func with(events: [(atMs: Int64, action: CaseAction?, to: CaseStage, dueMs: Int64?)], lastSeq: Int)
+    fileprivate func with(events: [(atMs: Int64, action: CaseAction?, to: CaseStage, dueMs: Int64?)], lastSeq: Int)
         -> CaseHistory
     {
         CaseHistory(id: id, reportedMs: reportedMs, category: category, source: source, lon: lon, lat: lat,
@@ -187,30 +187,41 @@ extension CaseLog {
             let e = try CaseCoding.event(seq: seq, atMs: Int64(row.int(2)), body: row.text(3))
             groups[groups.count - 1].events.append((e.atMs, e.action, e.to, e.dueMs))
         }
-        let (due, workers) = dialect == .postgres
-            ? ("(r.body::json ->> 'due_ms')", "(r.body::json ->> 'workers')")
-            : ("json_extract(r.body, '$.due_ms')", "json_extract(r.body, '$.workers')")
         var out: [CaseHistory] = []
         out.reserveCapacity(groups.count)
         var k = 0
         try query("""
-            SELECT r.id, r.reported_ms, r.category, r.source, r.lon, r.lat, r.grid, r.community, r.street, r.unit,
-              r.department, \(due), \(workers) FROM \(table("case_report")) r WHERE r.id <= ? ORDER BY r.id
+            SELECT \(reportColumns) FROM \(table("case_report")) r WHERE r.id <= ? ORDER BY r.id
             """, [.int(groups.last?.id ?? 0)]) { row in
             let id = row.int(0)
             while k < groups.count && groups[k].id < id { k += 1 }
             guard k < groups.count, groups[k].id == id else { return }
-            let g = groups[k]
-            let workers = row.isNull(12) ? [] : try JSONParser.parse(row.text(12)).array?.compactMap(\.string)
-            out.append(CaseHistory(
-                id: id, reportedMs: Int64(row.int(1)), category: row.text(2), source: row.text(3),
-                lon: row.double(4), lat: row.double(5), grid: row.text(6), community: row.text(7),
-                street: row.text(8), unit: row.isNull(9) ? nil : row.text(9),
-                department: row.isNull(10) ? nil : row.text(10),
-                workers: workers ?? [], stampedDueMs: Int64(row.isNull(11) ? 0 : Int(row.text(11)) ?? 0),
-                events: g.events, firstSeq: 1, lastSeq: g.lastSeq))
+            out.append(try report(row, seq: 1).with(events: groups[k].events, lastSeq: groups[k].lastSeq))
         }
         return (out, newest)
+    }
+
+    /// A report's columns as the measures read them (`report(_:seq:)` decodes them): only the
+    /// stamp's due time and workers from its body, extracted by the database — the body holds
+    /// ROUTE's whole answer, most of what a replay would otherwise parse.
+    private var reportColumns: String {
+        let (due, workers) = dialect == .postgres
+            ? ("(r.body::json ->> 'due_ms')", "(r.body::json ->> 'workers')")
+            : ("json_extract(r.body, '$.due_ms')", "json_extract(r.body, '$.workers')")
+        return "r.id, r.reported_ms, r.category, r.source, r.lon, r.lat, r.grid, r.community, r.street, r.unit, "
+            + "r.department, \(due), \(workers)"
+    }
+
+    /// The case of a row starting with `reportColumns`, holding no event yet; `seq` its first.
+    private func report(_ row: any CaseRow, seq: Int) throws -> CaseHistory {
+        let workers = row.isNull(12) ? [] : try JSONParser.parse(row.text(12)).array?.compactMap(\.string)
+        return CaseHistory(
+            id: row.int(0), reportedMs: Int64(row.int(1)), category: row.text(2), source: row.text(3),
+            lon: row.double(4), lat: row.double(5), grid: row.text(6), community: row.text(7),
+            street: row.text(8), unit: row.isNull(9) ? nil : row.text(9),
+            department: row.isNull(10) ? nil : row.text(10),
+            workers: workers ?? [], stampedDueMs: Int64(row.isNull(11) ? 0 : Int(row.text(11)) ?? 0),
+            events: [], firstSeq: seq, lastSeq: seq)
     }
 
     private func read(_ clause: String, _ args: [CaseValue], order: String? = nil, cursor: Int = 0) throws
@@ -221,22 +232,11 @@ extension CaseLog {
         var current: (head: CaseHistory, events: [(Int64, CaseAction?, CaseStage, Int64?)], last: Int)?
         func flush() {
             guard let c = current else { return }
-            let h = c.head
-            out.append(CaseHistory(id: h.id, reportedMs: h.reportedMs, category: h.category, source: h.source,
-                                   lon: h.lon, lat: h.lat, grid: h.grid, community: h.community, street: h.street,
-                                   unit: h.unit, department: h.department, workers: h.workers,
-                                   stampedDueMs: h.stampedDueMs,
-                                   events: c.events.map { (atMs: $0.0, action: $0.1, to: $0.2, dueMs: $0.3) },
-                                   firstSeq: h.firstSeq, lastSeq: c.last))
+            out.append(c.head.with(events: c.events.map { (atMs: $0.0, action: $0.1, to: $0.2, dueMs: $0.3) },
+                                   lastSeq: c.last))
         }
-        // Only the stamp's due time and workers from the report's body, extracted by the database:
-        // the body holds ROUTE's whole answer, most of what a replay would otherwise parse.
-        let (due, workers) = dialect == .postgres
-            ? ("(r.body::json ->> 'due_ms')", "(r.body::json ->> 'workers')")
-            : ("json_extract(r.body, '$.due_ms')", "json_extract(r.body, '$.workers')")
         try query("""
-            SELECT r.id, r.reported_ms, r.category, r.source, r.lon, r.lat, r.grid, r.community, r.street, r.unit,
-              r.department, \(due), \(workers), e.seq, e.at_ms, e.body, \(order ?? "0")
+            SELECT \(reportColumns), e.seq, e.at_ms, e.body, \(order ?? "0")
             FROM \(table("case_report")) r JOIN \(table("case_event")) e ON e.case_id = r.id
             \(clause)
             """, args) { row in
@@ -244,15 +244,7 @@ extension CaseLog {
             newest = max(newest, row.int(16))
             if current?.head.id != id {
                 flush()
-                let workers = row.isNull(12) ? [] : try JSONParser.parse(row.text(12)).array?.compactMap(\.string)
-                let head = CaseHistory(
-                    id: id, reportedMs: Int64(row.int(1)), category: row.text(2), source: row.text(3),
-                    lon: row.double(4), lat: row.double(5), grid: row.text(6), community: row.text(7),
-                    street: row.text(8), unit: row.isNull(9) ? nil : row.text(9),
-                    department: row.isNull(10) ? nil : row.text(10),
-                    workers: workers ?? [], stampedDueMs: Int64(row.isNull(11) ? 0 : Int(row.text(11)) ?? 0),
-                    events: [], firstSeq: seq, lastSeq: seq)
-                current = (head, [], seq)
+                current = (try report(row, seq: seq), [], seq)
             }
             current?.last = seq
             guard seq > 1 else { return }
