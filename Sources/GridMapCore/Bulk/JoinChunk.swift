@@ -252,8 +252,7 @@ package struct JoinChunk {
             if g == outside {
                 result.output.append(contentsOf: csv ? routes.blankCSV : routes.blankJSON)
             } else {
-                (csv ? routes.csv : routes.json)[row.category].append(routes.entry(row.category, at: point),
-                                                                    to: &result.output)
+                routes.append(row.category, at: point, csv: csv, to: &result.output)
             }
         }
         if !csv { result.output.append(UInt8(ascii: "}")) }

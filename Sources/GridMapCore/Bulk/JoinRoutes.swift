@@ -15,13 +15,16 @@ package struct JoinRoutes: Sendable {
                           "route_department_name", "route_duty_phone"]
 
     /// Categories by code (up to 7 bytes: packed into an integer, no allocation per row) and
-    /// by code or name.
+    /// by code or name (by a hash of the bytes, then the bytes compared: no string per row).
     private let short: [UInt64: Int]
-    private let byText: [String: Int]
-    /// Each category's department layer; nil for a 属地 category or a department without units.
-    private let layers: [DepartmentUnits.UnitLayer?]
-    /// Per category: the columns for each unit of its layer, and last for no unit covering.
-    package let csv: [PackedBytes], json: [PackedBytes]
+    private let byHash: [UInt64: [(text: [UInt8], category: Int)]]
+    /// Each category's department layer (an index into `layers`, -1 for a 属地 category or a
+    /// department without units), and where its entries start in `csv` and `json`.
+    private let layerOf: [Int32], first: [Int]
+    private let layers: [DepartmentUnits.UnitLayer]
+    /// Per category, back to back: the columns for each unit of its layer, then those for no
+    /// unit covering.
+    private let csv: PackedBytes, json: PackedBytes
     /// The columns of a row in no grid: empty.
     package let blankCSV: [UInt8], blankJSON: [UInt8]
 
@@ -36,8 +39,16 @@ package struct JoinRoutes: Sendable {
         for (k, c) in parts.categories.enumerated() where byText[c.category.name] == nil {
             byText[c.category.name] = k  // a name that is also another's code keeps the code's meaning
         }
-        (self.short, self.byText) = (short, byText)
-        layers = parts.categories.map { c in c.department.map { parts.departments[$0].layer } }
+        self.short = short
+        byHash = Dictionary(grouping: byText.map { (text: Array($0.key.utf8), category: $0.value) },
+                            by: { Self.hash($0.text) })
+        var layers: [DepartmentUnits.UnitLayer] = [], layerOf: [Int32] = []
+        for c in parts.categories {
+            guard let d = c.department else { layerOf.append(-1); continue }
+            layerOf.append(Int32(layers.count))
+            layers.append(parts.departments[d].layer)
+        }
+        (self.layers, self.layerOf) = (layers, layerOf)
         let rows = parts.categories.map { c -> [[String]] in
             let category = c.category
             let units = c.department.map { parts.departments[$0].layer.units } ?? []
@@ -50,8 +61,10 @@ package struct JoinRoutes: Sendable {
             rows.append([handler, "", "", category.departmentID ?? "", departmentName, ""])
             return rows
         }
-        csv = rows.map { r in PackedBytes(count: r.count) { Self.csvColumns(r[$0]) } }
-        json = rows.map { r in PackedBytes(count: r.count) { Self.jsonColumns(r[$0].map { $0 }) } }
+        first = rows.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        let all = rows.flatMap { $0 }
+        csv = PackedBytes(count: all.count) { Self.csvColumns(all[$0]) }
+        json = PackedBytes(count: all.count) { Self.jsonColumns(all[$0].map { $0 }) }
         blankCSV = Self.csvColumns(Self.columns.map { _ in "" })
         blankJSON = Self.jsonColumns(Self.columns.map { _ in nil })
     }
@@ -85,16 +98,26 @@ package struct JoinRoutes: Sendable {
         return key
     }
 
+    /// FNV-1a of `bytes`.
+    @inline(__always)
+    private static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+
     /// The category a row's field names, by code or by name.
     package func category(_ text: UnsafeRawBufferPointer) -> Int? {
         if let key = Self.key(text), let k = short[key] { return k }
-        return byText[String(decoding: text, as: UTF8.self)]
+        return byHash[Self.hash(text)]?.first { $0.text.elementsEqual(text) }?.category
     }
 
-    /// Which of `csv[c]`'s (and `json[c]`'s) entries a row of category `c` at `p` takes.
+    /// Appends the route columns of a row of category `c` at `p` (CSV or JSON): by the rule
+    /// (`RoutingRule`), the unit of the category's department responsible there, or none.
     @inline(__always)
-    package func entry(_ c: Int, at p: Coordinate) -> Int {
-        guard let layer = layers[c] else { return 0 }
-        return layer.decide(at: p).unit ?? layer.units.count
+    package func append(_ c: Int, at p: Coordinate, csv: Bool, to out: inout [UInt8]) {
+        let l = Int(layerOf[c])
+        let entry = l < 0 ? 0 : (layers[l].decidedUnit(at: p) ?? (first[c + 1] - first[c] - 1))
+        if csv { self.csv.append(first[c] + entry, to: &out) } else { json.append(first[c] + entry, to: &out) }
     }
 }

@@ -26,6 +26,9 @@ public final class DepartmentUnits: Sendable {
         /// Clear of every edge by `RoutingRule.defaultBorderMetres`: a point there is covered
         /// by the cell's set and near no border (at that distance or less).
         let clear: ClearCells
+        /// The rule's answer for each of `clear`'s covering sets (-1: the 属地), found once, so a
+        /// point in a clear cell is decided by two reads (`decidedUnit(at:)`).
+        let responsibleInSet: [Int32]
 
         init(_ units: [ResponsibilityUnit]) throws {
             self.units = units.sorted { $0.id < $1.id }
@@ -33,6 +36,7 @@ public final class DepartmentUnits: Sendable {
             boxes = self.units.map { $0.shape.bounds ?? BoundingBox(minX: 0, minY: 0, maxX: 0, maxY: 0) }
             clear = ClearCells(polygons: self.units.map(\.shape), index: index,
                                clearance: RoutingRule.defaultBorderMetres)
+            responsibleInSet = clear.sets.map { RoutingRule.responsible(among: $0).map(Int32.init) ?? -1 }
         }
 
         /// The units covering `p`, ascending (`decide(at:)` applies the rule to them), and

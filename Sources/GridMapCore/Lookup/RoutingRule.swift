@@ -35,4 +35,16 @@ extension DepartmentUnits.UnitLayer {
         return RouteDecision(unit: RoutingRule.responsible(among: found.units), covering: found.units,
                              nearEdge: found.nearEdge)
     }
+
+    /// `decide(at: p).unit`, without building the decision where a clear cell answers (the
+    /// routed join asks it once per row).
+    @inline(__always)
+    package func decidedUnit(at p: Coordinate) -> Int? {
+        let set = clear.set(at: p)
+        if set >= 0 {
+            let unit = responsibleInSet[set]
+            return unit < 0 ? nil : Int(unit)
+        }
+        return decide(at: p).unit
+    }
 }
