@@ -81,7 +81,7 @@ final class HTTPMetrics: Sendable {
                 registry.makeGauge(descriptor: Self.name("gridmap_versions_behind")).set(to: Double(lag.versions))
                 registry.makeGauge(descriptor: Self.name("gridmap_behind", "seconds")).set(to: lag.seconds)
                 // 1 while the watcher serves from memory because it cannot follow the store.
-                let degraded = map.watcherState.withLock { $0.name == "degraded" }
+                let degraded = map.watcherState.name == "degraded"
                 registry.makeGauge(descriptor: Self.name("gridmap_watcher_degraded")).set(to: degraded ? 1 : 0)
                 // The cases the measures hold in memory (none until the first measures request).
                 registry.makeGauge(descriptor: Self.name("gridmap_case_histories_held"))

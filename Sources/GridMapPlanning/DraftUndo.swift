@@ -76,13 +76,13 @@ extension Planner {
     /// Removes the draft's last operation: its rows as they were before it, its log entry
     /// dropped. Answers the operation undone and what remains.
     public func undo(draft id: Int) throws -> JSONValue {
-        let info = try store.draftInfo(id)
+        let info = try store { try $0.draftInfo(id) }
         guard info.status == "open" else { throw PlanError(.draftClosed, "draft \(id) is \(info.status)") }
         guard let last = info.log.last else {
             throw PlanError(.nothingToUndo, "draft \(id) has no operation to undo")
         }
-        let rows = try DraftUndo.revert(try store.draftRows(id), entry: last, draft: id)
-        try store.saveDraft(info, rows: rows, log: Array(info.log.dropLast()))
+        let rows = try DraftUndo.revert(try store { try $0.draftRows(id) }, entry: last, draft: id)
+        try store { try $0.saveDraft(info, rows: rows, log: Array(info.log.dropLast())) }
         return ["draft": JSONValue(id), "undone": .string(last["op"]?.string ?? ""),
                 "operations": JSONValue(info.log.count - 1), "changed_grids": JSONValue(rows.changedGrids.count)]
     }

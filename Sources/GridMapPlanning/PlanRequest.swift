@@ -133,7 +133,7 @@ public enum PlanRequest: Sendable {
         switch target {
         case .draft(let id): return try planner.validate(draft: id)
         case .version(let v):
-            let version = v == "current" ? try planner.store.head() : try planner.store.resolve(asOf: v)
+            let version = v == "current" ? try planner.store { try $0.head() } : try planner.store { try $0.resolve(asOf: v) }
             return try planner.validate(version: version)
         }
     }
@@ -184,7 +184,7 @@ public enum PlanRequest: Sendable {
             json = ["discarded": JSONValue(id)]
         case .rollback(let v, let message):
             let store = planner.store
-            json = try store.rollback(to: try store.resolve(asOf: v), author: author, message: message).json
+            json = try store { try $0.rollback(to: try $0.resolve(asOf: v), author: author, message: message) }.json
         }
         return Array(json.serialized.utf8)
     }
@@ -196,7 +196,7 @@ extension MapService {
     /// before it answers.
     public func answer(_ request: PlanRequest, author: String) throws -> [UInt8] {
         if request.publishes { return try publishing { try request.answer(Planner(store: $0), author: author) } }
-        return try request.answer(Planner(store: try versionedStore()), author: author)
+        return try request.answer(Planner(store: try serialStore()), author: author)
     }
 
     /// A request that publishes (`request.publishes`), answered with no thread waiting for

@@ -12,10 +12,13 @@ import GridMapCore
 /// its own, and writes under the store's checks (a draft's revision, a publish's parent), so
 /// a server hands it a store that locks per call and the GEOS work holds no lock.
 public final class Planner {
-    public let store: any VersionedStore
+    public let store: SerialStore
     public var rules = ValidationRules()
 
-    public init(store: any VersionedStore) { self.store = store }
+    public init(store: SerialStore) { self.store = store }
+
+    /// Planning on `store` alone (one-off commands, tests): nothing else may use it meanwhile.
+    public convenience init(store: any VersionedStore) { self.init(store: SerialStore(store)) }
 
     /// Opens a draft from the current version.
     public func open(name: String, author: String) throws -> DraftInfo {
@@ -24,15 +27,15 @@ public final class Planner {
             throw PlanError(.badName, "a draft needs a name (1 to 200 characters)")
         }
         if let problem = DisplayText.problem(name, "a draft's name") { throw PlanError(.badName, problem) }
-        return try store.createDraft(name: name, author: author, base: try store.head())
+        return try store { try $0.createDraft(name: name, author: author, base: try $0.head()) }
     }
 
     /// The open drafts (all of them, published and discarded too, with `all`).
     public func drafts(all: Bool = false) throws -> [DraftInfo] {
-        try store.draftInfos(all: all)
+        try store { try $0.draftInfos(all: all) }
     }
 
-    public func draft(_ id: Int) throws -> DraftInfo { try store.draftInfo(id) }
+    public func draft(_ id: Int) throws -> DraftInfo { try store { try $0.draftInfo(id) } }
 
     /// A draft's map as it stands, with what its operations need. The base's addresses are
     /// never read whole (at 100× they are most of the store): operations and the impact report
@@ -45,21 +48,21 @@ public final class Planner {
 
     /// `load`, with the draft's stored rows as read.
     func loadWithRows(_ id: Int, codes: Bool = true) throws -> (DraftInfo, PlanMap, PlanContext, ChangeSet) {
-        let info = try store.draftInfo(id)
+        let info = try store { try $0.draftInfo(id) }
         guard info.status == "open" else {
             throw PlanError(
                 .draftClosed,
                 "draft \(id) is \(info.status)\(info.publishedVersion.map { " as version \($0)" } ?? "")")
         }
-        let base = try store.dataset(version: info.base, addresses: false)
-        let rows = try store.draftRows(id)
+        let base = try store { try $0.dataset(version: info.base, addresses: false) }
+        let rows = try store { try $0.draftRows(id) }
         let map = try PlanMap(base: base, rows: rows)
         // Codes held by other open drafts are taken too: two drafts never make the same code.
-        let used = codes ? Set(try store.gridCodeHistory().keys).union(try store.gridCodesInDrafts()) : []
+        let used = codes ? Set(try store { try $0.gridCodeHistory() }.keys).union(try store { try $0.gridCodesInDrafts() }) : []
         let store = self.store, version = info.base
         let context = PlanContext(
             codes: GridCodes(everUsed: used),
-            addresses: { box in try store.addresses(version: version, in: box).map(\.location) },
+            addresses: { box in try store { try $0.addresses(version: version, in: box) }.map(\.location) },
             minimumArea: rules.sliverArea)
         return (info, map, context, rows)
     }
@@ -74,7 +77,7 @@ public final class Planner {
         entry["result"] = .object(result)
         let changes = map.changes
         entry["undo"] = DraftUndo.record(before: before, after: changes)
-        try store.saveDraft(info, rows: changes, entry: .object(entry))
+        try store { try $0.saveDraft(info, rows: changes, entry: .object(entry)) }
         var out = result
         out["draft"] = JSONValue(id)
         out["changed_grids"] = JSONValue(changes.changedGrids.count)
@@ -89,7 +92,7 @@ public final class Planner {
 
     /// Validates a published version (the whole map).
     public func validate(version v: Int) throws -> ValidationReport {
-        try Validator.validate(try store.dataset(version: v, addresses: false), rules: rules)
+        try Validator.validate(try store { try $0.dataset(version: v, addresses: false) }, rules: rules)
     }
 
     /// Publishes an imported map (a data directory or a GeoPackage edited in QGIS) as the next
@@ -99,18 +102,18 @@ public final class Planner {
     public func importVersion(_ dataset: Dataset, author: String, message: String, force: Bool = false) throws
         -> (VersionInfo, ValidationReport)
     {
-        let current = try store.dataset(version: try store.head(), addresses: false)
+        let current = try store { try $0.dataset(version: try $0.head(), addresses: false) }
         let report = try Planner.checkImport(dataset, rules: rules, base: current)
         var message = message
         if !report.isPublishable {
             guard force else { throw Planner.refusal(report, what: "the import") }
             message += " (published with --force despite \(report.errors.count) validation error(s))"
         }
-        let head = try store.head()
-        let changes = try store.content(version: head, addresses: true)
+        let head = try store { try $0.head() }
+        let changes = try store { try $0.content(version: head, addresses: true) }
             .changes(to: StoreContent(dataset.derivingShapes()))
         let (all, next) = try Publication.complete(changes, parent: head, store: store)
-        return (try store.publish(all, parent: head, author: author, message: message, closing: nil, dataset: next),
+        return (try store { try $0.publish(all, parent: head, author: author, message: message, closing: nil, dataset: next) },
                 report)
     }
 
@@ -143,7 +146,7 @@ public final class Planner {
         let store = self.store
         return try ImpactReport.measure(
             base: map.base, baseVersion: info.base, draft: try map.dataset(),
-            changed: map.changedGrids, addresses: { box in try store.addresses(version: info.base, in: box) })
+            changed: map.changedGrids, addresses: { box in try store { try $0.addresses(version: info.base, in: box) } })
     }
 
     /// Publishes a draft as the next version. When versions were published since its base,
@@ -151,20 +154,20 @@ public final class Planner {
     /// a grid it changes), and refused with those ids otherwise. Refused too when validation
     /// finds errors. The version is written and the draft closed in one transaction.
     public func publish(draft id: Int, author: String, message: String? = nil) throws -> VersionInfo {
-        let info = try store.draftInfo(id)
+        let info = try store { try $0.draftInfo(id) }
         guard info.status == "open" else { throw PlanError(.draftClosed, "draft \(id) is \(info.status)") }
-        let rows = try store.draftRows(id)
+        let rows = try store { try $0.draftRows(id) }
         let edited = Set(rows.features.values.flatMap(\.keys)).subtracting(["outline"])
         guard !edited.isEmpty else { throw PlanError(.emptyDraft, "draft \(id) changes nothing") }
-        let head = try store.head()
-        let current = try store.dataset(version: head, addresses: false)
+        let head = try store { try $0.head() }
+        let current = try store { try $0.dataset(version: head, addresses: false) }
         var map = try PlanMap(base: current, rows: rows)
         if head != info.base {
-            let since = try store.changedIDs(since: info.base, layers: [.grids, .resources, .units])
+            let since = try store { try $0.changedIDs(since: info.base, layers: [.grids, .resources, .units]) }
             var conflicts = edited.intersection(since)
             // Staff assigned since to (or away from) a grid this draft changes.
             let grids = Set(rows.features[.grids]?.keys.map { $0 } ?? [])
-            let then = try store.dataset(version: info.base, addresses: false)
+            let then = try store { try $0.dataset(version: info.base, addresses: false) }
             let before = Dictionary(then.resources.map { ($0.id, $0.gridID) }, uniquingKeysWith: { a, _ in a })
             for r in current.resources where since.contains(r.id) {
                 if let g = r.gridID, grids.contains(g) { conflicts.insert(r.id) }
@@ -184,18 +187,18 @@ public final class Planner {
             try map.dataset(), rules: rules, base: current, moves: Planner.moves(info.log))
         guard report.isPublishable else { throw Planner.refusal(report, what: "draft \(id)") }
         let (all, next) = try Publication.complete(map.changes, parent: head, store: store)
-        return try store.publish(all, parent: head, author: author, message: message ?? "draft \(id): \(info.name)",
-                                 closing: (id, info.revision), dataset: next)
+        return try store { try $0.publish(all, parent: head, author: author, message: message ?? "draft \(id): \(info.name)",
+                                 closing: (id, info.revision), dataset: next) }
     }
 
-    public func discard(draft id: Int) throws { try store.discardDraft(id) }
+    public func discard(draft id: Int) throws { try store { try $0.discardDraft(id) } }
 
     /// Publishes `changes` made elsewhere (a tool's, a test's) on top of the current version,
     /// under planning's rules (`Publication`), without a draft or validation.
     @discardableResult
     public func publish(_ changes: ChangeSet, parent: Int, author: String, message: String) throws -> VersionInfo {
         let (all, next) = try Publication.complete(changes, parent: parent, store: store)
-        return try store.publish(all, parent: parent, author: author, message: message, closing: nil, dataset: next)
+        return try store { try $0.publish(all, parent: parent, author: author, message: message, closing: nil, dataset: next) }
     }
 
     /// Writes a draft's grids for editing in QGIS: GeoJSON (`.geojson`, `.json`) or a

@@ -13,11 +13,11 @@ import GridMapCore
 enum Publication {
     /// `changes` on top of version `parent`, completed: what `VersionedStore.publish` takes,
     /// with the new version's dataset.
-    static func complete(_ changes: ChangeSet, parent: Int, store: any VersionedStore) throws
+    static func complete(_ changes: ChangeSet, parent: Int, store: SerialStore) throws
         -> (changes: ChangeSet, dataset: Dataset)
     {
         let withAddresses = !changes.addresses.isEmpty
-        let base = try store.content(version: parent, addresses: withAddresses)
+        let base = try store { try $0.content(version: parent, addresses: withAddresses) }
         let effective = changes.filtered(against: base)
         let next = base.applying(effective)
         // The communities and streets of every grid changed, before and after.
@@ -35,7 +35,7 @@ enum Publication {
                 streets.insert(s)
             }
         }
-        let dataset = try store.dataset(version: parent, addresses: withAddresses).applying(
+        let dataset = try store { try $0.dataset(version: parent, addresses: withAddresses) }.applying(
             effective, version: String(parent + 1),
             source: { "\(store.location) version \(parent + 1) (unpublished, \($0.rawValue))" })
         let derived = try dataset.derivingShapes(communities: communities, streets: streets)
@@ -51,7 +51,7 @@ enum Publication {
         // A grid new to this version whose code the store held before: retired, not reused.
         let added = (all.features[.grids] ?? [:]).filter { $0.value != nil && base.layers[.grids]?[$0.key] == nil }
         if !added.isEmpty {
-            let history = try store.gridCodeHistory()
+            let history = try store { try $0.gridCodeHistory() }
             for g in added.keys.sorted() {
                 if let v = history[g] {
                     throw StoreError(store.location, "grid code \(g) was retired in version \(v); "

@@ -155,7 +155,7 @@ enum ConnectionCommands {
             "store_writable:\(s.service.storeWritable ? 1 : 0)",
             "publishes_seen:\(s.service.publishes.load(ordering: .relaxed))",
             // The watcher's state (VersionWatcher): idle, starting, following, degraded, stopping.
-            "watcher:\(s.service.watcherState.withLock { $0.name })",
+            "watcher:\(s.service.watcherState.name)",
             // Following the store: the newest version heard of, and how far behind it this server is.
             "newest_version_seen:\(lag.newest)", "versions_behind:\(lag.versions)",
             "seconds_behind:\((lag.seconds * 1000).rounded() / 1000)",

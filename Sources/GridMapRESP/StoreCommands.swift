@@ -33,10 +33,11 @@ enum StoreCommands {
     /// at the next poll; answers the version now served.
     static func reload(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let service = s.service
-        return s.offLoop {
-            // Nothing to write: the refresh that follows. Its failure keeps its kind and code (a
-            // version that cannot be built is internal, and logged), and says what is served.
-            do { try service.publishing { _ in () } } catch {
+        return s.awaiting {
+            // Nothing to write: the refresh that follows, queued for the watcher's thread like a
+            // publish. Its failure keeps its kind and code (a version that cannot be built is
+            // internal, and logged), and says what is served.
+            do { try await service.publishing { _ in () } } catch {
                 throw RequestError("reload failed, still serving \(service.current.version): "
                                    + error.clientMessage(planner: true), code: error.errorCode, kind: error.errorKind)
             }

@@ -53,7 +53,7 @@ import Testing
         #expect(watcher.state == .idle)
         #expect(try watcher.handle(.start) == .starting)
         #expect(throws: VersionWatcher.InvalidTransition.self) { try watcher.handle(.stopped) }
-        #expect(watcher.state == .starting && watcher.service.watcherState.withLock { $0 } == .starting)
+        #expect(watcher.state == .starting && watcher.service.watcherState == .starting)
     }
 
     @Test func aWatcherFollowsDegradesAndStops() async throws {
@@ -129,7 +129,7 @@ import Testing
         let n = 4 * ProcessInfo.processInfo.activeProcessorCount + 16
         let all = Task {
             try await withThrowingTaskGroup(of: Int.self) { tasks in
-                for _ in 0..<n { tasks.addTask { try await service.publishing { try $0.head() } } }
+                for _ in 0..<n { tasks.addTask { try await service.publishing { s in try s { try $0.head() } } } }
                 return try await tasks.reduce(into: [Int]()) { $0.append($1) }
             }
         }

@@ -164,7 +164,7 @@ final class ObservedStore: VersionedStore, @unchecked Sendable {
             // The operation's last read before it computes: another thread asks the store.
             guard name == "gridCodesInDrafts" else { return }
             Thread.detachNewThread {
-                _ = try? service.versionedStore().head()
+                _ = try? service.withStore { try $0.head() }
                 otherDone.signal()
             }
         }

@@ -82,7 +82,7 @@ public struct VersionRequest: MapRequest {
     public func isQuick(_ map: MapView) -> Bool { false }
     public func answer(_ map: MapView, into out: inout [UInt8]) throws {
         let v = try map.service.resolve(asOf: asOf)
-        out += try answer(store: try map.service.versionedStore(), version: v)
+        out += try map.service.withStore { try answer(store: $0, version: v) }
     }
 
     /// The answer from a store, `asOf` resolved to `version` (by the store itself if nil).
@@ -98,7 +98,7 @@ public struct DiffRequest: MapRequest {
     public func isQuick(_ map: MapView) -> Bool { false }
     public func answer(_ map: MapView, into out: inout [UInt8]) throws {
         let (a, b) = (try map.service.resolve(asOf: from), try map.service.resolve(asOf: to))
-        out += try answer(store: try map.service.versionedStore(), versions: (a, b))
+        out += try map.service.withStore { try answer(store: $0, versions: (a, b)) }
     }
 
     /// The answer from a store, the versions resolved by the store itself if not given.

@@ -23,7 +23,7 @@ public struct VersionsRequest: MapRequest {
 
     public func answer(_ map: MapView, into out: inout [UInt8]) throws {
         let current = Int(map.current.version) ?? 0
-        out += try answer(store: try map.service.versionedStore(), current: current)
+        out += try map.service.withStore { try answer(store: $0, current: current) }
     }
 
     /// The version served (`current`), and the newest versions' records.

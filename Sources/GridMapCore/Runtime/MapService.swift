@@ -12,7 +12,8 @@ import GridMapStores
 /// versions for as-of queries from a bounded cache, and a notification per new version.
 ///
 /// Every skin (RESP, HTTP, CLI) goes through this: store access, publishes and builds happen
-/// here, off any event loop. The store is any `VersionedStore`, behind a lock taken per call.
+/// here, off any event loop. The store is any `VersionedStore`, used through one lock
+/// (`SerialStore`).
 public final class MapService: Sendable {
     public static let defaultAsOfCapacity = 4
     public static let defaultPollInterval = Duration.milliseconds(100)
@@ -26,11 +27,13 @@ public final class MapService: Sendable {
     public let snapshots: SnapshotCell
     /// The case log beside the map.
     public let cases: CaseDesk
-    private let store: LockedStore?
+    private let store: SerialStore?
     private let refreshing = NSLock()
     private let asOf: AsOfCache
     private let events = VersionEvents()
     private let watching = Atomic<Bool>(false)
+    /// Publishes awaited while no watcher runs, one at a time.
+    private let unwatched = DispatchQueue(label: "gridmap-publish", qos: .utility)
     /// Work for the watcher's thread (publishes), and what wakes it early.
     /// `closed` once the watcher has taken its last jobs: a publish then runs on its caller.
     private let jobs = Mutex<(list: [@Sendable () -> Void], closed: Bool)>(([], false))
@@ -50,8 +53,10 @@ public final class MapService: Sendable {
     /// The newest version heard of and how far behind it this server is.
     public let follow = FollowState()
     /// The state of the watcher following the store for this service (`VersionWatcher`), as
-    /// INFO and `/metrics` report it: `idle` when none runs.
-    public let watcherState = Mutex<VersionWatcher.State>(.idle)
+    /// INFO and `/metrics` report it: `idle` when none runs. Only the watcher's transitions
+    /// (`VersionWatcher.handle`) change it.
+    public var watcherState: VersionWatcher.State { watcherStateCell.withLock { $0 } }
+    let watcherStateCell = Mutex<VersionWatcher.State>(.idle)
     /// How often the watcher polls when the store sends hints of new versions (NOTIFY): a
     /// safety net for a hint that is lost, not the way versions normally arrive.
     public static let safetyPollInterval = Duration.seconds(1)
@@ -75,13 +80,14 @@ public final class MapService: Sendable {
         storeLocation = store.location
         cases = desk ?? CaseDesk(location: casesAt ?? store.location)
         asOf = AsOfCache(capacity: asOfCapacity)
-        let locked = LockedStore(store, health: storeHealth)
-        let snapshot = try MapService.build(version: try locked.head(), store: locked, reuse: nil)
-        versionTimes = Mutex(try locked.versions().map { ($0.id, $0.publishedMs) })
+        let health = storeHealth
+        let serial = SerialStore(store) { e in if StoreHealth.isLasting(e) { health.report(e) } }
+        let snapshot = try MapService.build(version: try serial { try $0.head() }, store: serial, reuse: nil)
+        versionTimes = Mutex(try serial { try $0.versions() }.map { ($0.id, $0.publishedMs) })
         releaseFreedMemory()
-        self.store = locked
+        self.store = serial
         snapshots = SnapshotCell(snapshot)
-        writeRefusal = try locked.writeRefusal()
+        writeRefusal = try serial { try $0.writeRefusal() }
     }
 
     /// Serves one snapshot held in memory, with no store behind it (benchmarks and tests of
@@ -100,26 +106,27 @@ public final class MapService: Sendable {
 
     /// Version `version` built for lookups, its addresses read when first geocoding (or those
     /// `reuse` already read, when they are the same).
-    private static func build(version: Int, store: any VersionedStore, reuse: Snapshot?) throws -> Snapshot {
+    private static func build(version: Int, store: SerialStore, reuse: Snapshot?) throws -> Snapshot {
         guard reuse == nil else {
-            return try Snapshot(dataset: try store.dataset(version: version, addresses: false),
-                                addresses: try store.addressSource(version: version, reuse: reuse?.addressSource),
-                                reusing: reuse)
+            return try Snapshot(
+                dataset: try store { try $0.dataset(version: version, addresses: false) },
+                addresses: try store { try $0.addressSource(version: version, reuse: reuse?.addressSource) },
+                reusing: reuse)
         }
         // A first build (start-up): the grid index, its largest part, needs only the grids.
         // It is built from them on another thread while this one reads the rest of the
         // version, much of which is SQLite handing over rows on one core.
-        let shapes = try store.gridShapes(version: version).map(\.shape)
+        let shapes = try store { try $0.gridShapes(version: version) }.map(\.shape)
         let (index, dataset) = try inParallel({ Result { try GridIndex(polygons: shapes) } }) {
-            try store.dataset(version: version, addresses: false)
+            try store { try $0.dataset(version: version, addresses: false) }
         }
-        return try Snapshot(dataset: dataset, addresses: try store.addressSource(version: version, reuse: nil),
+        return try Snapshot(dataset: dataset, addresses: try store { try $0.addressSource(version: version, reuse: nil) },
                             gridIndex: try index.get())
     }
 
-    /// The store, each call under its lock (`LockedStore`); a lasting problem a call meets is
+    /// The store, each use under its lock (`SerialStore`); a lasting problem a use meets is
     /// recorded in `storeHealth`.
-    public func versionedStore() throws -> any VersionedStore {
+    public func serialStore() throws -> SerialStore {
         guard let store else { throw MapService.noStore(storeLocation) }
         return store
     }
@@ -133,7 +140,7 @@ public final class MapService: Sendable {
     /// store, nor call this service's store (the lock is not reentrant).
     public func withStore<T>(_ body: (any VersionedStore) throws -> T) throws -> T {
         guard let store else { throw MapService.noStore(storeLocation) }
-        return try store.withLock(body)
+        return try store(body)
     }
 
     /// Checks the store file (removed, replaced, overwritten?) and records the outcome. A
@@ -163,16 +170,16 @@ public final class MapService: Sendable {
         defer { refreshing.unlock() }
         // Each read takes the store's lock for itself only: a build takes seconds at 100×, and
         // planning's reads and saves go on meanwhile.
-        let store = try versionedStore()
+        let store = try serialStore()
         let (built, infos): (Snapshot?, [VersionInfo]) = try {
-            let head = try store.head()
+            let head = try store { try $0.head() }
             let current = Int(snapshots.current.version) ?? 0
             follow.saw(head, serving: current)
             guard head > current else { return (nil, []) }
             let start = DispatchTime.now().uptimeNanoseconds
             let snapshot = try MapService.build(version: head, store: store, reuse: snapshots.current)
             lastBuildNanos.store(DispatchTime.now().uptimeNanoseconds - start, ordering: .relaxed)
-            let infos = try ((current + 1)...head).map { try store.version($0) }
+            let infos = try store { s in try ((current + 1)...head).map { try s.version($0) } }
             versionTimes.withLock { times in
                 for info in infos where !times.contains(where: { $0.id == info.id }) {
                     times.append((info.id, info.publishedMs))
@@ -270,37 +277,25 @@ public final class MapService: Sendable {
         wake.signal()
     }
 
-    /// Runs `body` with the store (each call under its lock), then makes the store's newest
+    /// Runs `body` with the store (each use under its lock), then makes the store's newest
     /// version current, and returns what `body` returned: a publish whose reply must come from
-    /// the new version. With the watcher running, both happen on its thread (one at a time, at
-    /// its priority) and the caller (off any event loop) waits; otherwise here.
-    public func publishing<T: Sendable>(_ body: @escaping @Sendable (any VersionedStore) throws -> T) throws -> T {
-        guard watching.load(ordering: .relaxed) else {
-            let result = try body(try versionedStore())
-            try refresh()
-            return result
-        }
-        let outcome = Mutex<Result<T, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let job: @Sendable () -> Void = { [self] in
-            outcome.withLock { $0 = publishResult(body) }
-            done.signal()
-        }
-        guard enqueue(job) else { job(); return try outcome.withLock { $0! }.get() }
-        done.wait()
-        return try outcome.withLock { $0! }.get()
+    /// the new version. On the calling thread: the CLI's way, where nothing watches (servers
+    /// await theirs, queued for the watcher's thread: the async `publishing`).
+    public func publishing<T>(_ body: (SerialStore) throws -> T) throws -> T {
+        try publishResult(body).get()
     }
 
     /// As `publishing`, with no thread waiting for it: the caller awaits while the watcher's
-    /// thread runs `body` and makes the new version current (a thread of its own does when no
-    /// watcher runs). What the servers use, so a queue of publishes holds no thread each.
-    public func publishing<T: Sendable>(_ body: @escaping @Sendable (any VersionedStore) throws -> T) async throws
+    /// thread runs `body` and makes the new version current (a serial queue of this service's
+    /// does when no watcher runs). What the servers use, so a queue of publishes holds no
+    /// thread each.
+    public func publishing<T: Sendable>(_ body: @escaping @Sendable (SerialStore) throws -> T) async throws
         -> T
     {
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<T, any Error>) in
             let job: @Sendable () -> Void = { [self] in done.resume(with: publishResult(body)) }
             guard watching.load(ordering: .relaxed), enqueue(job) else {
-                Thread.detachNewThread { job() }
+                unwatched.async { job() }
                 return
             }
         }
@@ -310,9 +305,9 @@ public final class MapService: Sendable {
     package var queuedPublishes: Int { jobs.withLock { $0.list.count } }
 
     /// `body` with the store, then the store's newest version made current.
-    private func publishResult<T>(_ body: (any VersionedStore) throws -> T) -> Result<T, any Error> {
+    private func publishResult<T>(_ body: (SerialStore) throws -> T) -> Result<T, any Error> {
         Result {
-            let value = try body(try versionedStore())
+            let value = try body(try serialStore())
             try refresh()
             return value
         }
@@ -362,7 +357,7 @@ public final class MapService: Sendable {
     public func snapshot(version: Int) throws -> Snapshot {
         if let hit = cachedSnapshot(version: version) { return hit }
         // Each read under the lock for itself: an as-of build does not hold up the watcher.
-        let built = try MapService.build(version: version, store: try versionedStore(), reuse: snapshots.current)
+        let built = try MapService.build(version: version, store: try serialStore(), reuse: snapshots.current)
         asOf.keep(built, version: version)
         return built
     }
@@ -370,81 +365,6 @@ public final class MapService: Sendable {
     /// The versions in the as-of cache, for INFO.
     public var cachedVersions: [Int] { asOf.versions }
     public var asOfCapacity: Int { asOf.capacity }
-}
-
-/// The store behind a lock, itself a `VersionedStore` that takes the lock for each call and
-/// only for it: planning reads what it needs, computes with no lock held (GEOS work takes
-/// seconds at 100×), and takes it again only to save, under the store's revision and parent
-/// checks: an edit's geometry never holds the lock (a publish's validation runs on the watcher's
-/// thread, one at a time, at its lower priority). `@unchecked Sendable` because of
-/// this invariant: the store may be used by one thread at a time, and every use goes through
-/// `withLock`, holding the lock for the whole call; the store never escapes it.
-package final class LockedStore: VersionedStore, @unchecked Sendable {
-    private let lock = NSLock()
-    private let store: any VersionedStore
-    private let health: StoreHealth
-    package init(_ store: any VersionedStore, health: StoreHealth) { (self.store, self.health) = (store, health) }
-
-    /// The lock is not reentrant: `body` must not call back into this store.
-    package func withLock<T>(_ body: (any VersionedStore) throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        do { return try body(store) } catch let e as StoreError where StoreHealth.isLasting(e) {
-            health.report(e)
-            throw e
-        }
-    }
-
-    package var location: String { store.location }
-    package func head() throws -> Int { try withLock { try $0.head() } }
-    package func versions() throws -> [VersionInfo] { try withLock { try $0.versions() } }
-    package func version(_ id: Int) throws -> VersionInfo { try withLock { try $0.version(id) } }
-    package func resolve(asOf text: String) throws -> Int { try withLock { try $0.resolve(asOf: text) } }
-    package func diff(from a: Int, to b: Int) throws -> JSONValue { try withLock { try $0.diff(from: a, to: b) } }
-    package func content(version: Int, addresses: Bool) throws -> StoreContent {
-        try withLock { try $0.content(version: version, addresses: addresses) }
-    }
-    package func dataset(version: Int, addresses: Bool) throws -> Dataset {
-        try withLock { try $0.dataset(version: version, addresses: addresses) }
-    }
-    package func gridShapes(version: Int) throws -> [(id: String, shape: Shape)] {
-        try withLock { try $0.gridShapes(version: version) }
-    }
-    package func addressSource(version: Int, reuse: AddressSource?) throws -> AddressSource {
-        try withLock { try $0.addressSource(version: version, reuse: reuse) }
-    }
-    package func changedIDs(since base: Int, layers: [Layer]) throws -> Set<String> {
-        try withLock { try $0.changedIDs(since: base, layers: layers) }
-    }
-    package func gridCodeHistory() throws -> [String: Int] { try withLock { try $0.gridCodeHistory() } }
-    package func publish(_ changes: ChangeSet, parent: Int, author: String, message: String,
-                 closing draft: (id: Int, revision: Int)?, dataset: Dataset?) throws -> VersionInfo {
-        try withLock {
-            try $0.publish(changes, parent: parent, author: author, message: message, closing: draft, dataset: dataset)
-        }
-    }
-    package func rollback(to target: Int, author: String, message: String?) throws -> VersionInfo {
-        try withLock { try $0.rollback(to: target, author: author, message: message) }
-    }
-    package func createDraft(name: String, author: String, base: Int) throws -> DraftInfo {
-        try withLock { try $0.createDraft(name: name, author: author, base: base) }
-    }
-    package func draftInfo(_ id: Int) throws -> DraftInfo { try withLock { try $0.draftInfo(id) } }
-    package func addresses(version v: Int, in box: BoundingBox) throws -> [Address] {
-        try withLock { try $0.addresses(version: v, in: box) }
-    }
-    package func draftInfos(all: Bool) throws -> [DraftInfo] { try withLock { try $0.draftInfos(all: all) } }
-    package func draftRows(_ id: Int) throws -> ChangeSet { try withLock { try $0.draftRows(id) } }
-    package func saveDraft(_ info: DraftInfo, rows: ChangeSet, log: [JSONValue]) throws {
-        try withLock { try $0.saveDraft(info, rows: rows, log: log) }
-    }
-    package func discardDraft(_ id: Int) throws { try withLock { try $0.discardDraft(id) } }
-    package func gridCodesInDrafts() throws -> Set<String> { try withLock { try $0.gridCodesInDrafts() } }
-    package func checkIntact() throws { try withLock { try $0.checkIntact() } }
-    package func writeRefusal() throws -> String? { try withLock { try $0.writeRefusal() } }
-    package func verify(from first: Int) throws -> JSONValue { try withLock { try $0.verify(from: first) } }
-    package var sendsVersionHints: Bool { store.sendsVersionHints }
-    package func versionHints() throws -> (any VersionHints)? { try withLock { try $0.versionHints() } }
 }
 
 /// Whether the store can be written, as the last check or write found it. A change is handed

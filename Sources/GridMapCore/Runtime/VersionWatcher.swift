@@ -113,7 +113,7 @@ public final class VersionWatcher: Service, Sendable {
             }
             defer { state = next }
             // Under the watcher's lock, so INFO never sees the states out of order.
-            if mirror, next != state { service.watcherState.withLock { $0 = next } }
+            if mirror, next != state { service.watcherStateCell.withLock { $0 = next } }
             return (state, next)
         }
         guard before != after else { return after }
