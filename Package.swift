@@ -161,7 +161,7 @@ let package = Package(
         // swift-crypto into the test build.
         .testTarget(name: "GridMapHTTPTests", dependencies: [
             "GridMapHTTP", "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapSQLite", "GridMapPostgres",
-            "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapNetwork", "GridMapRESP",
+            "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapNetwork", "GridMapRESP", "GridMapCases",
             "GridMapTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

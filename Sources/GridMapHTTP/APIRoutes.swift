@@ -86,6 +86,9 @@ struct APIRoutes {
                 return try await respond(AreaRequest.geometry(String(buffer: body)), service)
             }
         }
+        // The pages' words for every refusal code (and the validation rules'), served from the
+        // one place the engine declares them.
+        router.get("/api/texts") { _, _ in Reply.json(Array(PlannerTexts.json.serialized.utf8)) }
         router.get("/api/versions") { request, context in
             try await map.answer(context) { service in
                 try await respond(try VersionsRequest(limit: try Query(request).int("limit")), service)

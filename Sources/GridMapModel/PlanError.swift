@@ -58,7 +58,13 @@ public struct PlanError: Error, CustomStringConvertible, Equatable, Sendable {
             switch self {
             case .unknownCommunity, .unknownDepartment, .unknownDraft, .unknownGrid, .unknownResource: .notFound
             case .conflict, .draftChanged, .draftClosed: .conflict
-            default: .badRequest
+            case .badArea, .badBoundary, .badField, .badLayer, .badLine, .badMerge, .badMessage, .badName,
+                 .badTransfer, .badValue, .cannotUndo, .codesExhausted, .coversOther, .duplicateId,
+                 .emptiesGrid, .emptyDraft, .emptyTransfer, .inexact, .invalid, .invalidArea, .leavesGrids,
+                 .multipartGrid, .noChange, .notAdjacent, .notCrossing, .notNeighbour, .notSameCommunity,
+                 .notStaff, .notTouching, .nothingToUndo, .outsideDistrict, .sameCommunity, .sliver,
+                 .splitsGrid, .takesWholeGrid, .wrongEnds:
+                .badRequest
             }
         }
 

@@ -1,17 +1,10 @@
 import GridMapCore
 
-/// The planner's words for the engine's codes, in one place the server serves
-/// (`GET /api/plan/texts`): each planning refusal's (declared beside its code, `PlanError.Code`),
-/// the other refusals a planner meets, and the validation rules' names. The planner's page reads
-/// them from there rather than keeping a copy.
+/// The pages' words for the engine's codes, in one place the server serves (`GET /api/texts`,
+/// `GET /api/plan/texts`): every refusal's (`RefusalTexts`, with planning's declared beside its
+/// code, `PlanError.Code`), and the validation rules' names. The pages read them from there
+/// rather than keeping a copy.
 public enum PlannerTexts {
-    /// Refusals a planner meets that are not planning's own.
-    static let otherRefusals: [(String, String)] = [
-        ("stale_version", "版本已过期"), ("forbidden", "没有规划权限"), ("nothing_to_publish", "内容与当前版本相同"),
-        ("retired_code", "网格编码已退役，不能再用"), ("bad_geometry", "图形不合规"), ("missing", "缺少参数"),
-        ("unknown_operation", "没有这个操作"),
-    ]
-
     /// The validation rules (`Finding.rule`) as planners name them.
     static let rules: [(String, String)] = [
         ("invalid_polygon", "图形无效"), ("overlap", "网格重叠"), ("gap", "存在空隙"), ("outside_district", "超出辖区"),
@@ -25,9 +18,7 @@ public enum PlannerTexts {
 
     /// `{"refusals": {code: text}, "rules": {rule: text}}`.
     public static var json: JSONValue {
-        var refusals = JSONObject()
-        for code in PlanError.Code.allCases { refusals[code.rawValue] = .string(code.text) }
-        for (code, text) in otherRefusals { refusals[code] = .string(text) }
+        let refusals = RefusalTexts.all(PlanError.Code.allCases.map { ($0.rawValue, $0.text) })
         var names = JSONObject()
         for (rule, text) in rules { names[rule] = .string(text) }
         return ["refusals": .object(refusals), "rules": .object(names)]

@@ -120,13 +120,12 @@ public struct RouteImpact: Sendable {
                                        before: try covering(old, oldShapes, shape),
                                        after: try covering(new, newShapes, shape), areaM2: area))
             }
-            let oldIndex = old.isEmpty ? nil : try GridIndex(polygons: old.map(\.shape))
-            let newIndex = new.isEmpty ? nil : try GridIndex(polygons: new.map(\.shape))
+            // Each address routed by ROUTE's rule (`decide`, exactly) on the base's units and the draft's.
+            let oldLayer = old.isEmpty ? nil : try DepartmentUnits.UnitLayer(old, clearCells: false)
+            let newLayer = new.isEmpty ? nil : try DepartmentUnits.UnitLayer(new, clearCells: false)
             for a in try read(box) where box.contains(a.location) {
-                let from = oldIndex.flatMap { RoutingRule.responsible(among: $0.exactlyCovering(a.location)) }
-                    .map { old[$0].id }
-                let to = newIndex.flatMap { RoutingRule.responsible(among: $0.exactlyCovering(a.location)) }
-                    .map { new[$0].id }
+                let from = oldLayer?.decide(at: a.location, exact: true).unit.map { old[$0].id }
+                let to = newLayer?.decide(at: a.location, exact: true).unit.map { new[$0].id }
                 if from != to {
                     addresses.append(AddressRoute(id: a.id, text: a.text, department: department, from: from, to: to))
                 }

@@ -11,6 +11,7 @@ import GridMapPostgres
 import GridMapStores
 import GridMapPlanning
 import GridMapModel
+import GridMapCases
 
 @Suite struct HTTPTests {
     @Test func endpointsGiveTheEnginesAnswers() async throws {
@@ -151,6 +152,26 @@ import GridMapModel
                               encoding: .utf8)
         for code in PlanError.Code.allCases { #expect(!page.contains(code.text), "plan.js copies \(code)'s words") }
         #expect(!page.contains("网格重叠"), "plan.js copies the rules' names")
+    }
+
+    /// Every refusal's words, the case log's with planning's and the requests', come from the
+    /// same place for the dispatcher's page (`/api/texts`, a reader may read it); cases.js keeps
+    /// no copy of its own.
+    @Test func refusalWordsAreServedFromOnePlace() async throws {
+        try await withServer { client in
+            let texts = try json(try await client.execute(uri: "/api/texts", method: .get))
+            let refusals = try #require(texts["refusals"]?.object)
+            for code in CaseError.Code.allCases {
+                #expect(refusals[code.rawValue]?.string == code.text && !code.text.isEmpty, "\(code)")
+            }
+            for code in PlanError.Code.allCases { #expect(refusals[code.rawValue]?.string == code.text, "\(code)") }
+            #expect(refusals["unknown_category"]?.string?.isEmpty == false)
+            let plan = try json(try await client.execute(uri: "/api/plan/texts", method: .get))
+            #expect(plan == texts, "the planner's page and the dispatcher's read the same words")
+        }
+        let page = try String(contentsOfFile: GridMapTestSupport.root + "/Sources/GridMapHTTP/Page/cases.js",
+                              encoding: .utf8)
+        for code in CaseError.Code.allCases { #expect(!page.contains(code.text), "cases.js copies \(code)'s words") }
     }
 
     /// A draft with a split and a households warning, read as the planner's page reads it.

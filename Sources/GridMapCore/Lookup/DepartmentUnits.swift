@@ -29,12 +29,17 @@ public final class DepartmentUnits: Sendable {
         /// The rule's answer for each of `clear`'s covering sets (-1: the 属地), found once, so a
         /// point in a clear cell is decided by two reads (`decidedUnit(at:)`).
         let responsibleInSet: [Int32]
+        /// Built without clear cells: every point is decided on its true coordinates.
+        let exactOnly: Bool
 
-        init(_ units: [ResponsibilityUnit]) throws {
+        /// `clearCells: false` for a layer asked about a few points (the planner's impact
+        /// report): the raster is not built, and every answer is the exact test's.
+        package init(_ units: [ResponsibilityUnit], clearCells: Bool = true) throws {
             self.units = units.sorted { $0.id < $1.id }
             index = try GridIndex(polygons: self.units.map(\.shape))
             boxes = self.units.map { $0.shape.bounds ?? BoundingBox(minX: 0, minY: 0, maxX: 0, maxY: 0) }
-            clear = ClearCells(polygons: self.units.map(\.shape), index: index,
+            exactOnly = !clearCells
+            clear = ClearCells(polygons: clearCells ? self.units.map(\.shape) : [], index: index,
                                clearance: RoutingRule.defaultBorderMetres)
             responsibleInSet = clear.sets.map { RoutingRule.responsible(among: $0).map(Int32.init) ?? -1 }
         }
@@ -45,7 +50,7 @@ public final class DepartmentUnits: Sendable {
         /// against every unit there: units of one department may overlap (ambiguous data).
         @inline(__always)
         func covering(_ p: Coordinate, exact: Bool = false) -> (units: [Int], nearEdge: Bool) {
-            let set = exact ? -1 : clear.set(at: p)
+            let set = exact || exactOnly ? -1 : clear.set(at: p)
             if set >= 0 { return (clear.sets[set], false) }
             if set == -2 { return ([], false) }
             return (index.exactlyCovering(p, all: true), true)

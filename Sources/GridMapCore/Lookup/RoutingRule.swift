@@ -40,7 +40,7 @@ extension DepartmentUnits.UnitLayer {
     /// routed join asks it once per row).
     @inline(__always)
     package func decidedUnit(at p: Coordinate) -> Int? {
-        let set = clear.set(at: p)
+        let set = exactOnly ? -1 : clear.set(at: p)
         if set >= 0 {
             let unit = responsibleInSet[set]
             return unit < 0 ? nil : Int(unit)

@@ -38,24 +38,11 @@ const allowedActions = (stage, role) =>
   caseActions.filter(a => a.from.includes(stage) && (a.roles || ["dispatcher"]).includes(role));
 
 // The server's refusals are English, for programs; the person at the map reads them in Chinese
-// (the server's words kept as the message's tooltip).
-const refusals = {
-  stale_case: "案件已被他人办理，本次操作未执行。已重新读取案件，请核对后再操作。",
-  action_not_allowed: "案件当前阶段不能执行此操作。",
-  role_not_allowed: "当前身份无权执行此操作，请以调度员登录。",
-  forbidden: "当前身份无权执行此操作。",
-  unauthorized: "需要登录。",
-  missing_field: "缺少必填内容（说明、单位或期限）。",
-  unknown_unit: "地图上没有这个单位。",
-  bad_due: "延期时间无效：须晚于现有期限。",
-  text_not_allowed: "文字中不能含有标记（如 <…>）或控制字符。",
-  bad_case: "内容不符合要求。",
-  unknown_case: "没有这个案件。",
-  unknown_category: "没有这个事件类别。",
-  outside_district: "该位置不在本区范围内。",
-  address_not_found: "没有找到这个地址，请在地图上点选位置。",
-  case_log_unavailable: "案件库暂时不可用，请稍后再试。",
-};
+// (the server's words kept as the message's tooltip), as the server words them (/api/texts):
+// until they arrive, or if they cannot, the server's own message stands.
+let refusals = {};
+fetch("/api/texts", { credentials: "same-origin" }).then(r => r.ok ? r.json() : {})
+  .then(t => { refusals = t.refusals || {}; }, () => {});
 
 function say(text, title, ok) {
   const box = document.getElementById("case-message");
@@ -115,7 +102,7 @@ async function geocodeReport() {
   try {
     const found = await api(withQuery("/api/geocode", { limit: 1, q: text }));
     const best = (found.candidates || [])[0];
-    if (!best) return say(refusals.address_not_found);
+    if (!best) return say(refusals.address_not_found || "没有找到这个地址。");
     map.setView([best.point.lat, best.point.lon], Math.max(map.getZoom(), 16));
     setPlace({ lon: best.point.lon, lat: best.point.lat, address: text, matched: best.text || "" });
   } catch (e) { refused(e, "定位"); }
