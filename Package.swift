@@ -72,7 +72,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: crossModule),
         // Planning: drafts, the redrawing operations, validation, impact, publication.
-        .target(name: "GridMapPlanning", dependencies: ["GridMapCore", "GridMapStores", "GridMapSQLite"],
+        .target(name: "GridMapPlanning", dependencies: ["GridMapCore", "GridMapStores"],
                 swiftSettings: crossModule),
         // The RESP server: a thin network skin over GridMapCore. Its release build skips Swift's
         // dynamic exclusivity checks: on the per-request path, SwiftNIO's inlined ByteBuffer
@@ -89,7 +89,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "GridMapRESP", dependencies: [
-            "GridMapCore", "GridMapPlanning", "GridMapStores", "GridMapNetwork",
+            "GridMapCore", "GridMapPlanning", "GridMapNetwork",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -98,7 +98,7 @@ let package = Package(
         // The HTTP skin: the lookups as JSON endpoints, the layers as GeoJSON, the map page,
         // health and Prometheus metrics.
         .target(name: "GridMapHTTP", dependencies: [
-            "GridMapCore", "GridMapPlanning", "GridMapStores", "GridMapNetwork",
+            "GridMapCore", "GridMapPlanning", "GridMapNetwork",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -110,8 +110,8 @@ let package = Package(
         ], resources: [.copy("Page")]),
         .executableTarget(
             name: "GridMapCLI",
-            dependencies: ["GridMapCore", "GridMapPlanning", "GridMapStores", "GridMapSQLite", "GridMapPostgres",
-                           "GridMapNetwork", "GridMapRESP", "GridMapHTTP",
+            dependencies: ["GridMapCore", "GridMapPlanning", "GridMapStores", "GridMapNetwork", "GridMapRESP",
+                           "GridMapHTTP",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "NIOCore", package: "swift-nio"),
@@ -125,7 +125,7 @@ let package = Package(
         // The benchmarks, apart from the shipped command (tools/serve.sh builds only `gridmap`).
         .executableTarget(
             name: "GridMapBench",
-            dependencies: ["GridMapCore", "GridMapStores", "GridMapSQLite", "GridMapPlanning", "GridMapRESP",
+            dependencies: ["GridMapCore", "GridMapStores", "GridMapPlanning", "GridMapRESP",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "NIOCore", package: "swift-nio")]),
         .executableTarget(

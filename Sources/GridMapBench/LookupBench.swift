@@ -4,7 +4,6 @@ import Foundation
 import GridMapCore
 import GridMapRESP
 import NIOCore
-import GridMapStores
 import GridMapPlanning
 
 struct LookupBench: ParsableCommand {

@@ -1,6 +1,5 @@
 import Foundation
 import GridMapCore
-import GridMapStores
 import GridMapPlanning
 
 /// What a random read from memory costs on this machine, measured over as many bytes as the

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import GridMapCore
-import GridMapSQLite
 import GridMapStores
 import GridMapPlanning
 
@@ -37,7 +36,7 @@ struct StoreBench: ParsableCommand {
             let dataset = try Dataset.load(directory: dir)
             let readSeconds = -t.timeIntervalSinceNow
             t = Date()
-            let store = try SQLiteStore.create(path: scratch, from: dataset, author: "bench", message: "import")
+            let store = try Stores.create(scratch, from: dataset, author: "bench", message: "import")
             let importSeconds = -t.timeIntervalSinceNow
             let size0 = fileSize(scratch)
             print("data: \(dir): \(dataset.grids.count) grids, \(dataset.addresses.count) addresses")
@@ -86,7 +85,7 @@ struct StoreBench: ParsableCommand {
         let start = Date()
         var t = start
         func lap() -> String { defer { t = Date() }; return fmt(-t.timeIntervalSinceNow) }
-        let store = try SQLiteStore(path: path, readOnly: true)
+        let store = try Stores.open(path, readOnly: true)
         let v = try store.head()
         let content = try store.content(version: v, addresses: false)
         let rows = lap()
@@ -102,7 +101,7 @@ struct StoreBench: ParsableCommand {
         _ = try snapshot.addressLibrary
         print("then, beside serving: \(snapshot.addressCount) addresses read and indexed for geocoding in \(lap()) s")
 
-        let writer = try SQLiteStore(path: path)
+        let writer = try Stores.open(path)
         var served = snapshot
         var grids = dataset.grids
         for k in 0..<min(versions, 5) {

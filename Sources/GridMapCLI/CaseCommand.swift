@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import GridMapCore
-import GridMapStores
 
 /// `gridmap case …`: one case on the store, through the requests every skin uses. Whoever runs
 /// the command holds the store, so acts as a dispatcher, recorded under `--account`.

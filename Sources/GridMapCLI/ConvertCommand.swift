@@ -1,6 +1,5 @@
 import ArgumentParser
 import GridMapCore
-import GridMapStores
 import GridMapPlanning
 
 struct ConvertCommand: ParsableCommand {

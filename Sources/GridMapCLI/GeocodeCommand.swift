@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import GridMapCore
-import GridMapStores
 import GridMapPlanning
 
 struct GeocodeCommand: ParsableCommand {

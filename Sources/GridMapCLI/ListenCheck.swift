@@ -1,6 +1,5 @@
 import Foundation
 import GridMapCore
-import GridMapStores
 import GridMapPlanning
 
 /// Whether an address can be listened on, asked before `serve` starts anything: a port in use

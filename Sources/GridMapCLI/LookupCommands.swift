@@ -1,6 +1,5 @@
 import ArgumentParser
 import GridMapCore
-import GridMapStores
 import GridMapPlanning
 
 /// A point as the commands that take one read it: LON LAT in a CRS, as of a version.

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import GridMapCore
-import GridMapPostgres
-import GridMapSQLite
 import GridMapStores
 import GridMapPlanning
 
@@ -36,7 +34,7 @@ struct StoreCommand: ParsableCommand {
         func run() throws {
             do {
                 let dataset =
-                    source.hasSuffix(".gpkg") ? try GeoPackage.read(source) : try Dataset.load(directory: source)
+                    source.hasSuffix(".gpkg") ? try GeoPackageFiles.read(source) : try Dataset.load(directory: source)
                 let message = authorship.message ?? "imported from \(source)"
                 let info: VersionInfo, report: ValidationReport
                 if try Stores.exists(store) {
@@ -77,7 +75,7 @@ struct StoreCommand: ParsableCommand {
                 let v = try version.map { try store.resolve(asOf: $0) } ?? store.head()
                 let dataset = try Snapshot(dataset: try store.dataset(version: v)).dataset
                 if output.hasSuffix(".gpkg") {
-                    try GeoPackage.write(dataset, to: output)
+                    try GeoPackageFiles.write(dataset, to: output)
                 } else {
                     try dataset.write(directory: output)
                 }
@@ -196,11 +194,11 @@ struct StoreCommand: ParsableCommand {
 
         func run() throws {
             let location = try options.storeLocation()
-            guard PostgresStore.isDatabase(location) else {
+            guard Stores.isDatabase(location) else {
                 throw Failure(message: "views are made in a PostgreSQL store (--store postgresql://…); a store file "
                               + "is read by QGIS after 'gridmap store export FILE.gpkg'")
             }
-            do { print(JSONValue.array(try PostgresStore(location).createViews(version: version).map { .string($0) })
+            do { print(JSONValue.array(try Stores.createViews(location, version: version).map { .string($0) })
                 .serialized) } catch { throw Failure(error) }
         }
     }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import GridMapCore
-import GridMapStores
 
 /// `gridmap users …`: the store's accounts. A secret is printed once, when made; the store
 /// keeps only its slow salted hash.

@@ -2,7 +2,6 @@ import Foundation
 import GridMapCore
 import Hummingbird
 import Synchronization
-import GridMapStores
 import GridMapPlanning
 
 /// The RESP lookups as JSON endpoints (GET, query parameters), with the engine's JSON as the

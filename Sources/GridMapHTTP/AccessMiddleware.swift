@@ -2,7 +2,6 @@ import Foundation
 import GridMapCore
 import GridMapNetwork
 import Hummingbird
-import GridMapStores
 import GridMapPlanning
 
 /// RESP's roles over HTTP: Basic credentials (`reader`/`default` or `planner`, the RESP

@@ -2,7 +2,6 @@ import Foundation
 import GridMapCore
 import HTTPTypes
 import Hummingbird
-import GridMapStores
 import GridMapPlanning
 
 /// Refuses what a page on another site can make a browser send (see docs/DEPLOY.md):

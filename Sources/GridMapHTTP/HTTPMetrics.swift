@@ -6,7 +6,6 @@ import Hummingbird
 import Metrics
 import Prometheus
 import Synchronization
-import GridMapStores
 import GridMapPlanning
 
 /// The process's metrics: swift-metrics, bootstrapped once onto a Prometheus registry that

@@ -7,7 +7,6 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
-import GridMapStores
 import GridMapPlanning
 
 /// How the HTTP side listens, and who may use it (the same roles and passwords as RESP).

@@ -1,6 +1,5 @@
 import GridMapCore
 import Hummingbird
-import GridMapStores
 import GridMapPlanning
 
 /// Open311 GeoReport v2 discovery, so that city systems built for that convention read the

@@ -1,7 +1,6 @@
 import GridMapCore
 import GridMapNetwork
 import Hummingbird
-import GridMapStores
 import GridMapPlanning
 
 /// What an orchestrator asks: is the process up (`/healthz`), is a version loaded and served

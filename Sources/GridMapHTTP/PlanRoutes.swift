@@ -1,6 +1,5 @@
 import GridMapCore
 import Hummingbird
-import GridMapStores
 import GridMapPlanning
 
 /// Planning over HTTP (planner role, under `/api/plan/`), each endpoint the engine's

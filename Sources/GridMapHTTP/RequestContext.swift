@@ -1,7 +1,6 @@
 import GridMapCore
 import Hummingbird
 import NIOCore
-import GridMapStores
 import GridMapPlanning
 
 /// What an endpoint knows of a request beyond the request: who sent it (failed sign-ins are

@@ -2,8 +2,6 @@ import Foundation
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
-import GridMapSQLite
 import GridMapCore
 
 /// Undo of a draft's last operation. Each log entry keeps, under `undo`, the draft rows its

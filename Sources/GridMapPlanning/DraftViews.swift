@@ -1,8 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
-import GridMapSQLite
 import GridMapCore
 
 /// What the planner's page reads of a draft besides its impact: the grids it changed, as they

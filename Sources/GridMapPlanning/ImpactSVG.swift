@@ -2,8 +2,6 @@ import Foundation
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
-import GridMapSQLite
 import GridMapCore
 
 /// The impact report as a picture of the changed area: boundaries before (grey, dashed) and

@@ -1,8 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
-import GridMapSQLite
 import GridMapCore
 
 /// Coverage findings for every department's layer: the parts of the district that none of its

@@ -2,8 +2,6 @@ import Synchronization
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
-import GridMapSQLite
 import GridMapCore
 
 /// A draft's map being edited: its base version's dataset with the draft's grids and

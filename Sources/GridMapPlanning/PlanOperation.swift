@@ -1,8 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
-import GridMapSQLite
 import GridMapCore
 
 /// One edit of a draft, as the engine, the CLI and RESP name it (docs/PROTOCOL.md, "Planning").

@@ -2,8 +2,6 @@ import Foundation
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
-import GridMapSQLite
 import GridMapCore
 
 /// What an operation needs besides the map: the codes ever used, and the base's addresses in

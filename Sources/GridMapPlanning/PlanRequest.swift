@@ -1,8 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
-import GridMapSQLite
 import GridMapCore
 
 /// A planning command as every skin sends it (RESP's `PLAN …`, HTTP's `/api/plan/…`,

@@ -3,7 +3,6 @@ import GridMapGeometry
 import GridMapModel
 import GridMapStore
 import GridMapStores
-import GridMapSQLite
 import GridMapCore
 
 /// Planning on a versioned store: drafts opened from the current version, edited, validated,
@@ -210,7 +209,7 @@ public final class Planner {
             // Written beside and renamed over: a failed write leaves the old file as it was.
             let partial = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
             try? FileManager.default.removeItem(atPath: partial)
-            do { try GeoPackage.write(d, to: partial) } catch {
+            do { try GeoPackageFiles.write(d, to: partial) } catch {
                 try? FileManager.default.removeItem(atPath: partial)
                 throw error
             }
@@ -228,7 +227,7 @@ public final class Planner {
 
     /// A layer's features from a GeoJSON file, or that layer of a GeoPackage.
     public static func features(at path: String, layer: Layer) throws -> [Feature] {
-        if path.hasSuffix(".gpkg") { return try GeoPackage.features(layer, at: path) }
+        if path.hasSuffix(".gpkg") { return try GeoPackageFiles.features(layer, at: path) }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StoreError.data(path, "cannot read the file")
         }

@@ -2,8 +2,6 @@ import Foundation
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
-import GridMapSQLite
 import GridMapCore
 
 /// The thresholds of validation, one definition for every skin.

@@ -1,5 +1,4 @@
 import GridMapCore
-import GridMapStores
 import GridMapPlanning
 
 /// A command's arguments after its name, with typed accessors whose errors say which

@@ -1,5 +1,4 @@
 import GridMapCore
-import GridMapStores
 
 /// The case log's commands. Each reads its arguments into the engine's case request and runs
 /// it off the event loop (a report or an action is a durable write). A reader reports; a

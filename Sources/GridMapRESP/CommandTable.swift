@@ -1,5 +1,4 @@
 import GridMapCore
-import GridMapStores
 import GridMapPlanning
 
 /// A command: its arity in Redis's convention (n exact, -n at least n, counting the name),

@@ -1,5 +1,4 @@
 import GridMapCore
-import GridMapStores
 import GridMapPlanning
 
 /// Commands about the connection and the server rather than the map.

@@ -3,7 +3,6 @@ import GridMapNetwork
 import NIOCore
 import NIOPosix
 import Synchronization
-import GridMapStores
 import GridMapPlanning
 
 /// Sent down every connection's pipeline when the server shuts down.

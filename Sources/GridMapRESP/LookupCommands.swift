@@ -1,5 +1,4 @@
 import GridMapCore
-import GridMapStores
 import GridMapPlanning
 
 /// The map's commands: each reads its arguments into the engine's request type and answers

@@ -1,5 +1,4 @@
 import GridMapCore
-import GridMapStores
 import GridMapPlanning
 
 /// PLAN subcommand …: drafts of the map for planners (docs/PROTOCOL.md, "Planning"). Each

@@ -7,7 +7,6 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import GridMapStores
 import GridMapPlanning
 
 /// The RESP server as a ServiceLifecycle service: `run()` listens until graceful shutdown

@@ -1,6 +1,5 @@
 import GridMapCore
 import GridMapNetwork
-import GridMapStores
 import GridMapPlanning
 
 /// RESP server settings, with safe defaults: loopback only, bounded requests and connections.

@@ -1,6 +1,5 @@
 import GridMapCore
 import NIOCore
-import GridMapStores
 import GridMapPlanning
 
 /// Runs requests through a connection's decoder, command table and reply encoder, with no

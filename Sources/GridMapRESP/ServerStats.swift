@@ -3,7 +3,6 @@ import Dispatch
 import GridMapCore
 import GridMapNetwork
 import Synchronization
-import GridMapStores
 import GridMapPlanning
 
 /// Per-command call counts and latency for INFO, shared by every connection.

@@ -1,6 +1,5 @@
 import GridMapCore
 import Logging
-import GridMapStores
 import GridMapPlanning
 
 /// One connection's state. Lives on the connection's event loop only; the GEOS and PROJ

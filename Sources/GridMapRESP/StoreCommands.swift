@@ -1,5 +1,4 @@
 import GridMapCore
-import GridMapStores
 import GridMapPlanning
 
 /// The map store's commands: history, diff, rollback, reload. Everything that touches the

@@ -41,3 +41,25 @@ extension Stores {
         return try CaseLog(backend)
     }
 }
+
+extension Stores {
+    /// Whether `location` names a PostgreSQL database rather than a store file.
+    public static func isDatabase(_ location: String) -> Bool { PostgresStore.isDatabase(location) }
+
+    /// Makes the PostGIS views of the PostgreSQL store `location` names (QGIS, ogr2ogr): the
+    /// current map's, or version `version`'s in a schema of its own; answers their names.
+    public static func createViews(_ location: String, version: Int? = nil) throws -> [String] {
+        try PostgresStore(location).createViews(version: version)
+    }
+}
+
+/// GeoPackage files (OGC's format, an SQLite database: what QGIS edits), read and written by
+/// the SQLite backend's target, reached from here so that planning and the CLI name no backend.
+public enum GeoPackageFiles {
+    public static func read(_ path: String) throws -> Dataset { try GeoPackage.read(path) }
+    public static func write(_ dataset: Dataset, to path: String) throws { try GeoPackage.write(dataset, to: path) }
+    /// One layer's features as the file holds them (a layer edited in QGIS).
+    public static func features(_ layer: Layer, at path: String) throws -> [Feature] {
+        try GeoPackage.features(layer, at: path)
+    }
+}

@@ -2,7 +2,6 @@ import Synchronization
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// Failed authentications counted per client address and user, RESP's and HTTP's together. The first
 /// `freeFailures` cost nothing (people mistype); after that each failure locks the address out

@@ -2,7 +2,6 @@ import GridMapCases
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// What a client may do once authenticated.
 public enum Role: Int, Comparable, Sendable, CustomStringConvertible {

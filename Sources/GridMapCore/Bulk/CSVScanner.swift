@@ -7,7 +7,6 @@ import CGridMapSupport
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// RFC 4180 records read straight from bytes, for bulk files of millions of rows.
 ///

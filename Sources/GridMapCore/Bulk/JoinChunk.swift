@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// A row that could not be assigned: where it starts (line breaks before it in its chunk), why,
 /// and its text as it was.

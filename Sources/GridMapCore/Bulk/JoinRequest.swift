@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// What a bulk join appends to each row. Grid columns come from the version the row is
 /// assigned in (empty when the point lies in no grid); `wgs84_lon`/`wgs84_lat` are the row's

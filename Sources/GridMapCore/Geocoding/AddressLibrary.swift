@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// The standard address library (标准地址库): every address of one version, indexed in
 /// memory by (road, number) and by compound, plus a gazetteer of road and compound names with

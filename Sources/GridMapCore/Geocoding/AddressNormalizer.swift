@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// Turns a typed or spoken address into one canonical spelling, so that
 /// "广西柳州市鱼峰区 立岸大道十二号 3幢2单元 旁边" and "立岸大道12号3栋2单元"

@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// A free-text address split into the standard address levels (标准地址): street/town,
 /// community/village, road (街路巷) or compound (小区), door number (门牌号), building

@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// The JSON of `gridmap geocode` and the server's GEOCODE and LOCATEADDR (docs/PROTOCOL.md),
 /// written as UTF-8 bytes the way every answer is (see JSONWriter.swift).

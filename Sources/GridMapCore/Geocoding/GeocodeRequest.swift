@@ -2,7 +2,6 @@ import Foundation
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// What a GEOCODE or LOCATEADDR asks, checked the same way by every skin (RESP, CLI, HTTP):
 /// an address of at most 1,024 bytes, and 1 to 100 candidates, by default 5.

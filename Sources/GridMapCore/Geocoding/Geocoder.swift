@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// One candidate for a typed address.
 public struct GeocodeCandidate: Sendable {

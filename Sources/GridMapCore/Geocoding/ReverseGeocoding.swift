@@ -2,7 +2,6 @@ import Foundation
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// Addresses by cell of 0.001° (about 100 m), for the nearest ones to a point.
 package struct AddressBuckets: Sendable {

@@ -2,7 +2,6 @@ import Foundation
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// A grid touched by an area query, with how much of the area lies in it.
 public struct Overlap: Equatable, Sendable {

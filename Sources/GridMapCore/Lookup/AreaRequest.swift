@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// An incident area: a circle, a box, or a geometry given as WKT or GeoJSON (within
 /// `GeometryInput`'s limits). INTERSECTS and `/api/area` read it; the rules are here.

@@ -2,7 +2,6 @@ import Foundation
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// One version's network (一张网), indexed: each department's units under a `GridIndex` of
 /// their own (the same exact closed-polygon rule as grids: among the units that cover a point,

@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// An id the version does not have: RESP answers `ERR unknown …`, HTTP 404.
 public struct UnknownID: KindedError, Sendable {

@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// The kind of each engine error, in one list, so that the taxonomy can be read in one place.
 /// SQLite's, GEOS's internal and any other undeclared error are `internal` by default.

@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// The JSON that `gridmap locate` prints and the server's LOCATE returns (one schema,
 /// documented in README and docs/PROTOCOL.md).

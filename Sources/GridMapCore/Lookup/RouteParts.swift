@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// The parts of a ROUTE reply that depend only on the version, serialized once when the
 /// version is built, so that a route costs what a LOCATE does plus a few appends: each

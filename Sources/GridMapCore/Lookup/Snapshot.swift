@@ -4,7 +4,6 @@ import Synchronization
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// One published version of a district's data with its indexes: immutable, so any number
 /// of threads query it without locks. A new version is built beside it and swapped in

@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// The map a request is answered from: the service, and the live version as the caller took
 /// it (a RESP connection takes it once per batch of pipelined requests, not once per request).

@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// The category catalogue as a city system reads it (Open311 GeoReport v2's service list and
 /// service definitions): one entry per category, in code order.

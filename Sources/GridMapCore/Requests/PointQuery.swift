@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// A point as a request gives it: `lon lat` in a CRS (WGS 84 by default), and optionally the
 /// moment or version to answer as of. Every skin makes one from its syntax; the CRS, the

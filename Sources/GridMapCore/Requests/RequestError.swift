@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// A request the engine cannot take as given: a parameter missing, not a number, out of its
 /// range. Every skin's parameters are read by `Parameter`, so the same mistake gets the same

@@ -2,7 +2,6 @@ import Foundation
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// ROUTE: for a report at a point in a category, whoever must handle it there — the grid and
 /// its workers, the department's unit responsible at that point (the lowest id among its units'

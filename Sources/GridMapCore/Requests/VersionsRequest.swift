@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// What a VERSIONS asks (RESP's `VERSIONS [LIMIT n]`, HTTP's `/api/versions[?limit=n]`): the
 /// newest `limit` versions, newest first. The default and the cap are here, once.

@@ -3,7 +3,6 @@ import Synchronization
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// How far a server is behind the store: the version it serves, the newest it has heard of
 /// (from the store's head or a hint), and since when it has been behind. What INFO and

@@ -1,7 +1,6 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// What a one-off lookup needs of a version, kept in the store: the grid index as built and
 /// each grid's reply, so that `gridmap locate LON LAT` reads one blob and answers, instead of

@@ -2,7 +2,6 @@ import Synchronization
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
-import GridMapStores
 
 /// The currently published `Snapshot`. A reader takes `current` (a lock held only to copy one
 /// reference) and runs its whole query on that version without any lock; `publish` swaps in a
