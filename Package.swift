@@ -71,6 +71,10 @@ let package = Package(
             "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapCases", "GridMapStores", "CGridMapSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: crossModule),
+        // Bulk joins: CSV rows joined to the grids (and routed) on every core, as of their dates.
+        .target(name: "GridMapJoin", dependencies: [
+            "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapStores", "GridMapCore", "CGridMapSupport",
+        ], swiftSettings: crossModule),
         // Planning: drafts, the redrawing operations, validation, impact, publication.
         .target(name: "GridMapPlanning", dependencies: ["GridMapCore", "GridMapStores"],
                 swiftSettings: crossModule),
@@ -110,8 +114,8 @@ let package = Package(
         ], resources: [.copy("Page")]),
         .executableTarget(
             name: "GridMapCLI",
-            dependencies: ["GridMapCore", "GridMapPlanning", "GridMapStores", "GridMapNetwork", "GridMapRESP",
-                           "GridMapHTTP",
+            dependencies: ["GridMapCore", "GridMapJoin", "GridMapPlanning", "GridMapStores", "GridMapNetwork",
+                           "GridMapRESP", "GridMapHTTP",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "NIOCore", package: "swift-nio"),
@@ -144,7 +148,7 @@ let package = Package(
         ], path: "Tests/GridMapTestSupport"),
         .testTarget(name: "GridMapCoreTests", dependencies: [
             "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapCases", "GridMapSQLite", "GridMapPostgres",
-            "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapTestSupport",
+            "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapJoin", "GridMapTestSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),

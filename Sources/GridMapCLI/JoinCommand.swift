@@ -6,6 +6,7 @@ import Darwin
 import ArgumentParser
 import Foundation
 import GridMapCore
+import GridMapJoin
 import Synchronization
 import GridMapStores
 import GridMapPlanning

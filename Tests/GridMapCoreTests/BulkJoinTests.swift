@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import GridMapCore
+@testable import GridMapJoin
 import GridMapTestSupport
 @testable import GridMapGeometry
 @testable import GridMapModel

@@ -18,18 +18,18 @@ public final class DepartmentUnits: Sendable {
 
     /// One department's layer.
     package struct UnitLayer: Sendable {
-        let units: [ResponsibilityUnit]
-        let index: GridIndex
+        package let units: [ResponsibilityUnit]
+        package let index: GridIndex
         /// Each unit's vertices' bounding box.
-        let boxes: [BoundingBox]
+        package let boxes: [BoundingBox]
         /// Clear of every edge by `RoutingRule.defaultBorderMetres`: a point there is covered
         /// by the cell's set and near no border (at that distance or less).
-        let clear: ClearCells
+        package let clear: ClearCells
         /// The rule's answer for each of `clear`'s covering sets (-1: the 属地), found once, so a
         /// point in a clear cell is decided by two reads (`decidedUnit(at:)`).
-        let responsibleInSet: [Int32]
+        package let responsibleInSet: [Int32]
         /// Built without clear cells: every point is decided on its true coordinates.
-        let exactOnly: Bool
+        package let exactOnly: Bool
 
         /// `clearCells: false` for a layer asked about a few points (the planner's impact
         /// report): the raster is not built, and every answer is the exact test's.

@@ -15,9 +15,3 @@ extension QueryError: KindedError {
     public var kind: ErrorKind { .badRequest }
     public var code: String { "bad_query" }
 }
-
-extension JoinError: KindedError {
-    public var kind: ErrorKind { .badRequest }
-    public var code: String { "bad_join" }
-    public var message: String { description }
-}

@@ -8,9 +8,9 @@ import GridMapStore
 package final class RouteParts: Sendable {
     /// Classes, so that taking one on the hot path is one reference count, not one per member.
     package final class CategoryPart: Sendable {
-        let category: Category
+        package let category: Category
         /// Index into `departments`; nil for a 属地 category or a department without units.
-        let department: Int?
+        package let department: Int?
         /// `,"category":{"code":…,"time_limit_hours":N,"received_at":"`, then the two times.
         let head: [UInt8]
         /// `,"handled_by":"…","fallback":null`: the category's own handler.
@@ -34,7 +34,7 @@ package final class RouteParts: Sendable {
     }
 
     package final class DepartmentPart: Sendable {
-        let layer: DepartmentUnits.UnitLayer
+        package let layer: DepartmentUnits.UnitLayer
         /// Each unit's `{"id":…,"duty_phone":…}`, in the layer's order.
         let units: PackedBytes
         /// Each unit's id as a JSON string.

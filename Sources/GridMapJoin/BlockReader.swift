@@ -6,6 +6,7 @@ import Darwin
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
+import GridMapCore
 
 /// Reads a CSV file descriptor as chunks of whole records, for `BulkJoin`. Not thread-safe:
 /// the join's reading thread owns it.

@@ -1,6 +1,7 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
+import GridMapCore
 
 /// What a bulk join appends to each row. Grid columns come from the version the row is
 /// assigned in (empty when the point lies in no grid); `wgs84_lon`/`wgs84_lat` are the row's
@@ -129,4 +130,10 @@ public struct JoinRequest: Sendable {
 package struct JoinPlan: Sendable {
     package let fieldCount: Int
     package var lon = -1, lat = -1, address = -1, date = -1, category = -1
+}
+
+extension JoinError: KindedError {
+    public var kind: ErrorKind { .badRequest }
+    public var code: String { "bad_join" }
+    public var message: String { description }
 }

@@ -7,6 +7,7 @@ import CGridMapSupport
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
+import GridMapCore
 
 /// RFC 4180 records read straight from bytes, for bulk files of millions of rows.
 ///

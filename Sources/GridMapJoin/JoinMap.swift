@@ -3,6 +3,7 @@ import GridMapGeometry
 import GridMapModel
 import GridMapStore
 import GridMapStores
+import GridMapCore
 
 /// One version's map, made ready to append columns to millions of rows: the grid index, and
 /// for each run of grid columns their bytes for every grid, serialized once (a row then costs

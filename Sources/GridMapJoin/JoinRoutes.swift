@@ -1,6 +1,7 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
+import GridMapCore
 
 /// The route columns of a join with `--category`: who must handle each row's report, by ROUTE's
 /// rule (the unit of the category's department whose closed area covers the point, the lowest

@@ -9,6 +9,7 @@ import Synchronization
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
+import GridMapCore
 
 /// Joins a CSV file of any columns to the grids, streaming: every input row comes out once, in
 /// order, with the grid columns appended (or goes to the rejects with its line and reason).

@@ -1,6 +1,7 @@
 import GridMapGeometry
 import GridMapModel
 import GridMapStore
+import GridMapCore
 
 /// A row that could not be assigned: where it starts (line breaks before it in its chunk), why,
 /// and its text as it was.
