@@ -17,12 +17,7 @@ extension PostgresStore {
         return try draftInfo(id)
     }
 
-    public func draftInfo(_ id: Int) throws -> DraftInfo {
-        guard let found = try draftInfos(where: "id = $1", [.int(id)]).first else {
-            throw PlanError(.unknownDraft, "no draft \(id)")
-        }
-        return found
-    }
+    public func draftRow(_ id: Int) throws -> DraftInfo? { try draftInfos(where: "id = $1", [.int(id)]).first }
 
     public func draftInfos(all: Bool) throws -> [DraftInfo] {
         try draftInfos(where: all ? "true" : "status = 'open'")
@@ -58,19 +53,16 @@ extension PostgresStore {
         }
     }
 
-    public func saveDraft(_ info: DraftInfo, rows: ChangeSet, log: [JSONValue]) throws {
+    public func saveDraftRows(_ info: DraftInfo, rows: ChangeSet, log: [JSONValue]) throws -> Bool {
         try writing {
             let updated = try db.query(
                 "UPDATE gridmap.draft SET revision = revision + 1, updated_ms = $1, log = $2 "
                     + "WHERE id = $3 AND revision = $4 AND status = 'open'",
                 [.int(Int(Clock.nowMs)), .text(JSONValue.array(log).serialized), .int(info.id),
                  .int(info.revision)])
-            guard updated == 1 else {
-                throw PlanError(.draftChanged, "draft \(info.id) was changed or closed meanwhile: run the "
-                                + "operation again")
-            }
+            guard updated == 1 else { return false }
             try db.query("DELETE FROM gridmap.draft_row WHERE draft = $1", [.int(info.id)])
-            guard rows.features.values.contains(where: { !$0.isEmpty }) else { return }
+            guard rows.features.values.contains(where: { !$0.isEmpty }) else { return true }
             try db.copy("COPY gridmap.draft_row FROM STDIN") { w in
                 for (layer, rows) in rows.features {
                     for (fid, row) in rows {
@@ -79,26 +71,20 @@ extension PostgresStore {
                     }
                 }
             }
+            return true
         }
     }
 
-    public func discardDraft(_ id: Int) throws {
-        try writing { try closeDraft(id, status: "discarded", revision: nil) }
-    }
-
-    /// Marks a draft published as `version` (or discarded) and drops its edits, inside the
-    /// caller's transaction; with `revision`, only if nobody saved it since it was read.
-    public func closeDraft(_ id: Int, status: String, version: Int? = nil, revision: Int?) throws {
+    public func markDraftClosed(_ id: Int, status: String, version: Int?, revision: Int?) throws -> Bool {
         var arguments: [PGValue] = [.text(status), version.map { .int($0) } ?? .null, .int(Int(Clock.nowMs)),
                                     .int(id)]
         if let revision { arguments.append(.int(revision)) }
         let updated = try db.query(
             "UPDATE gridmap.draft SET status = $1, published = $2, updated_ms = $3 WHERE id = $4 AND status = 'open'"
                 + (revision == nil ? "" : " AND revision = $5"), arguments)
-        guard updated == 1 else {
-            throw PlanError(.draftChanged, "draft \(id) was changed or closed meanwhile: look at it again")
-        }
+        guard updated == 1 else { return false }
         try db.query("DELETE FROM gridmap.draft_row WHERE draft = $1", [.int(id)])
+        return true
     }
 
     public func gridCodesInDrafts() throws -> Set<String> {

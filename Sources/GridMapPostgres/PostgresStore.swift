@@ -112,11 +112,8 @@ public final class PostgresStore {
                              + "('district_id', $3), ('district_name', $4)",
                              [.text(String(schemaVersion)), .text(UUID().uuidString.lowercased()),
                               .text(content.districtID), .text(content.districtName)])
-                let empty = StoreContent(layers: [:], addresses: [:], districtID: "", districtName: "")
-                let changes = empty.changes(to: content)
-                try insertVersion(db, recorded ?? VersionInfo(
-                    id: 1, parent: nil, author: author, message: message, changes: changes, base: empty,
-                    content: content, addressCount: content.addresses?.count ?? 0), changes: changes)
+                let (info, changes) = VersionInfo.first(content, author: author, message: message, recorded: recorded)
+                try insertVersion(db, info, changes: changes)
             }
         } catch let e as PostgreSQLError { throw storeError(location, e) }
         let store = try PostgresStore(conninfo)
@@ -193,14 +190,7 @@ public final class PostgresStore {
     /// The host and port this connection reached.
     public var server: String { db.server }
 
-    public func head() throws -> Int {
-        try named {
-            guard let v = try db.scalar("SELECT max(id) FROM gridmap.version") else {
-                throw StoreError(location, "holds no version")
-            }
-            return v
-        }
-    }
+    public func newestVersion() throws -> Int? { try named { try db.scalar("SELECT max(id) FROM gridmap.version") } }
 
     package static let versionColumns = "id, parent, published_ms, author, message, changed_grids, summary"
 
@@ -221,14 +211,11 @@ public final class PostgresStore {
         }
     }
 
-    public func version(_ id: Int) throws -> VersionInfo {
+    public func versionRow(_ id: Int) throws -> VersionInfo? {
         try named {
             var found: VersionInfo?
             try db.query("SELECT \(PostgresStore.versionColumns) FROM gridmap.version WHERE id = $1", [.int(id)]) {
                 found = PostgresStore.versionInfo($0)
-            }
-            guard let found else {
-                throw StoreError(location, "no version \(id)", kind: .notFound, code: "unknown_version")
             }
             return found
         }
@@ -262,9 +249,7 @@ public final class PostgresStore {
         let usable = contents.filter { $0.content.addresses != nil || !withAddresses }
         if let c = usable.last(where: { $0.version == v }) { return c.content }
         let content: StoreContent = try named {
-            guard try db.scalar("SELECT id FROM gridmap.version WHERE id = $1", [.int(v)]) != nil else {
-                throw StoreError(location, "no version \(v)", kind: .notFound, code: "unknown_version")
-            }
+            _ = try version(v)
             var base = StoreContent(layers: [:], addresses: withAddresses ? [:] : nil, districtID: districtID,
                                     districtName: districtName)
             var after = 0

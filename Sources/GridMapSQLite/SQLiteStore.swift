@@ -100,11 +100,8 @@ public final class SQLiteStore {
             try db.transaction {
                 try db.query("INSERT INTO meta VALUES ('district_id', ?), ('district_name', ?)",
                              [.text(content.districtID), .text(content.districtName)])
-                let empty = StoreContent(layers: [:], addresses: [:], districtID: "", districtName: "")
-                let changes = empty.changes(to: content)
-                try insertVersion(db, recorded ?? VersionInfo(
-                    id: 1, parent: nil, author: author, message: message, changes: changes, base: empty,
-                    content: content, addressCount: content.addresses?.count ?? 0), changes: changes)
+                let (info, changes) = VersionInfo.first(content, author: author, message: message, recorded: recorded)
+                try insertVersion(db, info, changes: changes)
             }
             try db.execute("PRAGMA journal_mode = DELETE")
         } catch {
@@ -170,15 +167,7 @@ public final class SQLiteStore {
                    + "permissions, or open it for reading only)", code: "store_read_only")
     }
 
-    /// The current (latest) version.
-    public func head() throws -> Int {
-        try named {
-            guard let v = try db.scalar("SELECT max(id) FROM version") else {
-                throw StoreError(path, "holds no version")
-            }
-            return v
-        }
-    }
+    public func newestVersion() throws -> Int? { try named { try db.scalar("SELECT max(id) FROM version") } }
 
     /// Moves the write-ahead log into the database file (sizes are then the file's).
     public func checkpoint() throws { try named { try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") } }
@@ -193,9 +182,7 @@ public final class SQLiteStore {
     public func content(version v: Int, addresses withAddresses: Bool = true) throws -> StoreContent {
         if let c = cached, c.version == v, c.content.addresses != nil || !withAddresses { return c.content }
         let content: StoreContent = try named {
-            guard try db.scalar("SELECT id FROM version WHERE id = ?", [.integer(v)]) != nil else {
-                throw StoreError(path, "no version \(v)", kind: .notFound, code: "unknown_version")
-            }
+            _ = try version(v)
             var base = StoreContent(layers: [:], addresses: withAddresses ? [:] : nil, districtID: districtID,
                                     districtName: districtName)
             var after = 0

@@ -34,12 +34,7 @@ extension SQLiteStore {
         }
     }
 
-    public func draftInfo(_ id: Int) throws -> DraftInfo {
-        guard let found = try draftInfos(where: "id = ?", [.integer(id)]).first else {
-            throw PlanError(.unknownDraft, "no draft \(id)")
-        }
-        return found
-    }
+    public func draftRow(_ id: Int) throws -> DraftInfo? { try draftInfos(where: "id = ?", [.integer(id)]).first }
 
     /// The open drafts, or every draft with `all`.
     public func draftInfos(all: Bool) throws -> [DraftInfo] { try draftInfos(where: all ? "1" : "status = 'open'") }
@@ -78,7 +73,7 @@ extension SQLiteStore {
     }
 
     /// Stores a draft's edits and its log, if nobody saved it since `info` was read.
-    public func saveDraft(_ info: DraftInfo, rows: ChangeSet, log: [JSONValue]) throws {
+    public func saveDraftRows(_ info: DraftInfo, rows: ChangeSet, log: [JSONValue]) throws -> Bool {
         try writing {
             do {
                 try db.query(
@@ -88,12 +83,7 @@ extension SQLiteStore {
                         .integer(Int(Clock.nowMs)), .text(JSONValue.array(log).serialized),
                         .integer(info.id), .integer(info.revision),
                     ])
-                guard db.changes == 1 else {
-                    throw PlanError(
-                        .draftChanged,
-                        "draft \(info.id) was changed or closed meanwhile: run the "
-                            + "operation again")
-                }
+                guard db.changes == 1 else { return false }
                 try db.query("DELETE FROM draft_row WHERE draft = ?", [.integer(info.id)])
                 let insert = try db.prepare("INSERT INTO draft_row VALUES (?, ?, ?, ?, ?)")
                 for (layer, rows) in rows.features {
@@ -107,18 +97,12 @@ extension SQLiteStore {
                         _ = try insert.step()
                     }
                 }
+                return true
             }
         }
     }
 
-    /// Marks a draft discarded and drops its edits.
-    public func discardDraft(_ id: Int) throws {
-        try writing { try closeDraft(id, status: "discarded", revision: nil) }
-    }
-
-    /// Marks a draft published as `version` (or discarded) and drops its edits, inside the
-    /// caller's transaction; with `revision`, only if nobody saved it since it was read.
-    public func closeDraft(_ id: Int, status: String, version: Int? = nil, revision: Int?) throws {
+    public func markDraftClosed(_ id: Int, status: String, version: Int?, revision: Int?) throws -> Bool {
         try db.query(
             "UPDATE draft SET status = ?, published = ?, updated_ms = ? WHERE id = ? AND status = 'open'"
                 + (revision == nil ? "" : " AND revision = \(revision!)"),
@@ -126,10 +110,9 @@ extension SQLiteStore {
                 .text(status), version.map { .integer($0) } ?? .null, .integer(Int(Clock.nowMs)),
                 .integer(id),
             ])
-        guard db.changes == 1 else {
-            throw PlanError(.draftChanged, "draft \(id) was changed or closed meanwhile: look at it again")
-        }
+        guard db.changes == 1 else { return false }
         try db.query("DELETE FROM draft_row WHERE draft = ?", [.integer(id)])
+        return true
     }
 
     /// Grid codes held by open drafts: reserved, so that two drafts never make the same code.

@@ -61,16 +61,13 @@ extension SQLiteStore {
         }
     }
 
-    public func version(_ id: Int) throws -> VersionInfo {
+    public func versionRow(_ id: Int) throws -> VersionInfo? {
         try named {
             var found: VersionInfo?
             try db.query(
                 "SELECT id, parent, published_ms, author, message, changed_grids, summary FROM version WHERE id = ?",
                 [.integer(id)]
             ) { found = SQLiteStore.versionInfo($0) }
-            guard let found else {
-                throw StoreError(path, "no version \(id)", kind: .notFound, code: "unknown_version")
-            }
             return found
         }
     }

@@ -13,14 +13,25 @@ public protocol VersionBackend: VersionedStore {
     func publishing<T>(_ body: () throws -> T) throws -> T
     /// Every version's id and publication time, oldest first.
     func publicationTimes() throws -> [(id: Int, ms: Int64)]
+    /// The newest version's id, nil when the store holds none.
+    func newestVersion() throws -> Int?
+    /// Version `id`'s row, nil when there is none.
+    func versionRow(_ id: Int) throws -> VersionInfo?
+    /// Draft `id`'s row, nil when there is none.
+    func draftRow(_ id: Int) throws -> DraftInfo?
+    /// Stores a draft's edits and its log, in a write transaction of its own, unless it was
+    /// saved or closed since `info` was read: then nothing is written and the answer is false.
+    func saveDraftRows(_ info: DraftInfo, rows: ChangeSet, log: [JSONValue]) throws -> Bool
     /// What takes version `head` back to version `target` (target < head): each feature and
     /// address touched after `target`, as it was then (nil where it did not exist).
     func changes(since target: Int, upTo head: Int) throws -> ChangeSet
     /// Writes `version`'s row and a row per changed feature and address, and notifies other
     /// processes, inside the caller's `publishing` transaction.
     func insert(_ version: VersionInfo, changes: ChangeSet) throws
-    /// Marks a draft closed (published or discarded) unless it was saved since `revision`.
-    func closeDraft(_ id: Int, status: String, version: Int?, revision: Int?) throws
+    /// Marks an open draft closed (published as `version`, or discarded) and drops its edits,
+    /// inside the caller's `publishing` transaction; with `revision`, only if it was not saved
+    /// since. False when no draft was closed.
+    func markDraftClosed(_ id: Int, status: String, version: Int?, revision: Int?) throws -> Bool
     /// Called once a publish committed: the new version's content (and its dataset, when the
     /// caller had it) may be kept to spare reading them back.
     func didPublish(_ version: Int, content: StoreContent, dataset: Dataset?)
@@ -30,6 +41,49 @@ public protocol VersionBackend: VersionedStore {
 }
 
 extension VersionBackend {
+    /// The current (latest) version; a store holding none is refused (`no_version`).
+    public func head() throws -> Int {
+        guard let v = try newestVersion() else {
+            throw StoreError(location, "holds no version", code: "no_version")
+        }
+        return v
+    }
+
+    /// Version `id`'s record, refused when there is none (`unknown_version`, not found).
+    public func version(_ id: Int) throws -> VersionInfo {
+        guard let found = try versionRow(id) else {
+            throw StoreError(location, "no version \(id)", kind: .notFound, code: "unknown_version")
+        }
+        return found
+    }
+
+    /// Draft `id`, refused when there is none (`unknown_draft`).
+    public func draftInfo(_ id: Int) throws -> DraftInfo {
+        guard let found = try draftRow(id) else { throw PlanError(.unknownDraft, "no draft \(id)") }
+        return found
+    }
+
+    /// Stores a draft's edits and its log, refused (`draft_changed`, nothing written) when
+    /// somebody saved or closed it since `info` was read.
+    public func saveDraft(_ info: DraftInfo, rows: ChangeSet, log: [JSONValue]) throws {
+        guard try saveDraftRows(info, rows: rows, log: log) else {
+            throw PlanError(.draftChanged, "draft \(info.id) was changed or closed meanwhile: run the operation again")
+        }
+    }
+
+    /// Marks a draft discarded and drops its edits; refused (`draft_changed`) when it is not open.
+    public func discardDraft(_ id: Int) throws {
+        _ = try draftInfo(id)
+        try publishing { try closeDraft(id, status: "discarded", version: nil, revision: nil) }
+    }
+
+    /// `markDraftClosed`, refused (`draft_changed`) when no open draft of that revision was there.
+    func closeDraft(_ id: Int, status: String, version: Int?, revision: Int?) throws {
+        guard try markDraftClosed(id, status: status, version: version, revision: revision) else {
+            throw PlanError(.draftChanged, "draft \(id) was changed or closed meanwhile: look at it again")
+        }
+    }
+
     /// Publishes `changes` as the next version (see `VersionedStore.publish`): refused, with
     /// nothing written, when `parent` is not current (`stale_version`) or when nothing would
     /// change (`nothing_to_publish`).
@@ -111,5 +165,19 @@ extension VersionInfo {
         self.init(id: id, parent: parent, publishedMs: Clock.nowMs, author: author, message: message,
                   changedGrids: changes.changedGrids,
                   summary: VersionInfo.summary(changes, base: base, content: content, addressCount: addressCount))
+    }
+}
+
+extension VersionInfo {
+    /// A new store's version 1 holding `content` (or, for a copy of another store's history,
+    /// its version 1 as `recorded`), and its rows: every feature and address added.
+    package static func first(_ content: StoreContent, author: String, message: String, recorded: VersionInfo?)
+        -> (VersionInfo, ChangeSet)
+    {
+        let empty = StoreContent(layers: [:], addresses: [:], districtID: "", districtName: "")
+        let changes = empty.changes(to: content)
+        return (recorded ?? VersionInfo(id: 1, parent: nil, author: author, message: message, changes: changes,
+                                        base: empty, content: content, addressCount: content.addresses?.count ?? 0),
+                changes)
     }
 }

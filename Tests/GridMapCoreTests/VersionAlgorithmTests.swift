@@ -106,6 +106,54 @@ import Testing
         #expect(try store.head() == 4)
     }
 
+    /// Stores and drafts, on every backend: a second store where one is, drafts that are not
+    /// there, saves and closings overtaken by another save, the codes drafts hold, and the ids
+    /// and codes the history changed; each refusal the same code, nothing written by it.
+    @Test(arguments: StoreBackend.available)
+    func storesAndDraftsRefusedAlike(_ backend: StoreBackend) throws {
+        let location = try backend.newLocation("drafts")
+        let store = try Stores.create(location, from: StoreFixture.dataset, author: "test", message: "v1")
+        #expect(code { _ = try Stores.create(location, from: StoreFixture.dataset, author: "t", message: "again") }
+                == "store_exists")
+        #expect(try Stores.open(location).head() == 1 && Stores.open(location).versions().count == 1)
+
+        #expect(code { _ = try store.draftInfo(999) } == "unknown_draft")
+        #expect(code { try store.discardDraft(999) } == "unknown_draft")
+        #expect(code { _ = try store.createDraft(name: "d", author: "p", base: 1).id } == nil)
+        let d = try #require(try store.draftInfos(all: false).first)
+        #expect(d.status == "open" && d.revision == 0 && d.base == 1 && d.name == "d" && d.author == "p")
+
+        // A save on a revision another save overtook: refused, the other's rows kept.
+        let grid = "450203001001003"
+        let first = try rename(store, version: 1, grid: grid, to: "甲")
+        try store.saveDraft(d, rows: first, log: [["op": "a"]])
+        #expect(code { try store.saveDraft(d, rows: try rename(store, version: 1, grid: grid, to: "乙"),
+                                           log: [["op": "b"]]) } == "draft_changed")
+        let saved = try store.draftInfo(d.id)
+        #expect(saved.revision == 1 && saved.log.count == 1)
+        #expect(try store.draftRows(d.id).features[.grids]?[grid]??.props.contains("甲") == true)
+        #expect(try store.gridCodesInDrafts() == [grid], "an open draft's grid codes are reserved")
+
+        // Discarded: closed, its rows and codes gone; discarding or saving it again is refused.
+        try store.discardDraft(d.id)
+        #expect(try store.draftInfo(d.id).status == "discarded")
+        #expect(try store.draftRows(d.id).features.values.allSatisfy { $0.isEmpty })
+        #expect(try store.gridCodesInDrafts().isEmpty)
+        #expect(try store.draftInfos(all: false).isEmpty && store.draftInfos(all: true).count == 1)
+        #expect(code { try store.discardDraft(d.id) } == "draft_changed")
+        #expect(code { try store.saveDraft(saved, rows: first, log: []) } == "draft_changed")
+        #expect(try store.head() == 1, "no refusal wrote a version")
+
+        // What the history changed, by id and by grid code.
+        #expect(try store.changedIDs(since: 1, layers: [.grids]).isEmpty)
+        _ = try store.publish(first, parent: 1, author: "a", message: "m")
+        #expect(try store.changedIDs(since: 1, layers: [.grids]) == [grid])
+        #expect(try store.changedIDs(since: 1, layers: [.resources]).isEmpty)
+        #expect(try store.changedIDs(since: 2, layers: [.grids]).isEmpty)
+        let codes = try store.gridCodeHistory()
+        #expect(codes[grid] == 2 && codes.count == StoreFixture.dataset.grids.count)
+    }
+
     /// Two handles on one store: the second publisher, having read the same head, is refused.
     @Test(arguments: StoreBackend.available)
     func twoHandlesPublishOneChain(_ backend: StoreBackend) throws {
