@@ -35,7 +35,7 @@ struct CaseCommand: ParsableCommand {
             let map = try CaseCommand.map(options)
             do {
                 guard let source = CaseSource(rawValue: source) else {
-                    throw RequestError("source is handheld, hotline, resident, open311 or import", code: "bad_case")
+                    throw RequestError("source is handheld, hotline, resident, open311 or import", code: .badCase)
                 }
                 let request = try CaseReportRequest(place: .point(PointQuery(lon: lon, lat: lat, crs: crs)),
                                                     category: category, description: description, source: source,

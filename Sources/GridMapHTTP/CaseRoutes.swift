@@ -101,9 +101,9 @@ struct CaseRoutes {
         guard bytes.readableBytes > 0 else { return .object([:]) }
         let parsed: JSONValue
         do { parsed = try JSONParser.parse(String(buffer: bytes)) } catch {
-            throw RequestError("the body is not JSON: \(error)", code: "bad_json")
+            throw RequestError("the body is not JSON: \(error)", code: .badJson)
         }
-        guard case .object = parsed else { throw RequestError("the body is a JSON object", code: "bad_json") }
+        guard case .object = parsed else { throw RequestError("the body is a JSON object", code: .badJson) }
         return parsed
     }
 }

@@ -80,8 +80,7 @@ extension Open311Routes {
         for (k, _) in form where k.hasPrefix("attribute[") {
             // The catalogue's service definitions have no attributes: any sent is unknown.
             throw RequestError("service \(code.prefix(20)) has no attribute "
-                               + "'\(k.dropFirst(10).dropLast().prefix(40))' (see services/\(code.prefix(20)).json)",
-                               code: "unknown_attribute")
+                               + "'\(k.dropFirst(10).dropLast().prefix(40))' (see services/\(code.prefix(20)).json)", code: .unknownAttribute)
         }
         let place: CaseReportRequest.Place
         if let lat = f["lat"], let lon = f["long"] {
@@ -89,7 +88,7 @@ extension Open311Routes {
         } else if let address = f["address_string"], !address.isEmpty {
             place = .address(address)
         } else {
-            throw RequestError("give lat and long, or address_string", code: "missing")
+            throw RequestError("give lat and long, or address_string", code: .missing)
         }
         let name = [f["last_name"], f["first_name"]].compactMap { $0 }.joined()
         // A device's retry of the same report makes no second case.
@@ -115,7 +114,7 @@ extension Open311Routes {
             let start = try q["start_date"].map { try CaseParameters.time($0, "start_date") }
                 ?? end - Int64(Self.maxDays) * 86_400_000
             guard end >= start, end - start <= Int64(Self.maxDays) * 86_400_000 else {
-                throw RequestError("start_date to end_date is at most \(Self.maxDays) days", code: "out_of_range")
+                throw RequestError("start_date to end_date is at most \(Self.maxDays) days", code: .outOfRange)
             }
             pairs += [("from", CaseCoding.chinaTime(start)), ("to", CaseCoding.chinaTime(end + 1000))]
         }
@@ -125,7 +124,7 @@ extension Open311Routes {
                 switch s.lowercased() {
                 case "open": return CaseStage.allCases.filter(\.isOpen)
                 case "closed": return CaseStage.allCases.filter { !$0.isOpen }
-                default: throw RequestError("status is open or closed, not '\(s.prefix(20))'", code: "bad_status")
+                default: throw RequestError("status is open or closed, not '\(s.prefix(20))'", code: .badStatus)
                 }
             }
             pairs.append(("stage", stages.map(\.rawValue).joined(separator: ",")))
@@ -134,7 +133,7 @@ extension Open311Routes {
         if let v = q["updated_before"] { pairs.append(("updated_before", v)) }
         let size = try q.int("page_size") ?? Self.defaultPageSize, page = try q.int("page") ?? 1
         guard (1...CaseFilter.maxLimit).contains(size), page >= 1 else {
-            throw RequestError("page is 1 or more, page_size 1 to \(CaseFilter.maxLimit)", code: "out_of_range")
+            throw RequestError("page is 1 or more, page_size 1 to \(CaseFilter.maxLimit)", code: .outOfRange)
         }
         pairs += [("limit", String(size)), ("offset", String((page - 1) * size))]
         return try await requests(CaseListRequest(pairs), service, format)
@@ -188,11 +187,11 @@ extension Open311Routes {
         let end = try q["end_date"].map { try CaseParameters.time($0, "end_date") } ?? Clock.nowMs
         let start = try q["start_date"].map { try CaseParameters.time($0, "start_date") } ?? end - 86_400_000
         guard end >= start, end - start <= Int64(Self.maxDays) * 86_400_000 else {
-            throw RequestError("start_date to end_date is at most \(Self.maxDays) days", code: "out_of_range")
+            throw RequestError("start_date to end_date is at most \(Self.maxDays) days", code: .outOfRange)
         }
         let size = try q.int("page_size") ?? Self.defaultUpdatesPageSize, page = try q.int("page") ?? 1
         guard (1...CaseFilter.maxLimit).contains(size), page >= 1 else {
-            throw RequestError("page is 1 or more, page_size 1 to \(CaseFilter.maxLimit)", code: "out_of_range")
+            throw RequestError("page is 1 or more, page_size 1 to \(CaseFilter.maxLimit)", code: .outOfRange)
         }
         let found = try await offLoop {
             try service.cases.with { log in
@@ -290,7 +289,7 @@ extension Open311Routes {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ s: Substring) throws -> String {
                 guard let d = s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
-                    throw RequestError("the form does not decode: '\(s.prefix(40))'", code: "bad_form")
+                    throw RequestError("the form does not decode: '\(s.prefix(40))'", code: .badForm)
                 }
                 return d
             }

@@ -118,27 +118,27 @@ private struct Body: PlanArguments {
         let bytes = try await request.collectBody(upTo: HTTPConfig.maxPlanningBodyBytes)
         guard bytes.readableBytes > 0 else { object = [:]; return }
         guard case .object(let o) = try JSONParser.parse(String(buffer: bytes)) else {
-            throw RequestError("the body must be a JSON object of the operation's parameters", code: "bad_json")
+            throw RequestError("the body must be a JSON object of the operation's parameters", code: .badJson)
         }
         object = o
     }
 
     func text(_ name: String) throws -> String {
-        guard let v = object[name] else { throw RequestError("missing \(name)", code: "missing") }
+        guard let v = object[name] else { throw RequestError("missing \(name)", code: .missing) }
         if let s = v.string { return s }
         // A geometry may come as GeoJSON itself rather than as text.
         if case .object = v { return v.serialized }
-        throw RequestError("\(name) must be a string", code: "bad_request")
+        throw RequestError("\(name) must be a string", code: .badRequest)
     }
 
     func optionalText(_ name: String) -> String? { object[name]?.string }
 
     func texts(_ name: String) throws -> [String] {
         guard case .array(let list)? = object[name] else {
-            throw RequestError("\(name) must be an array of ids", code: "missing")
+            throw RequestError("\(name) must be an array of ids", code: .missing)
         }
         return try list.map { v in
-            guard let s = v.string else { throw RequestError("\(name) must be an array of ids", code: "bad_request") }
+            guard let s = v.string else { throw RequestError("\(name) must be an array of ids", code: .badRequest) }
             return s
         }
     }

@@ -184,7 +184,7 @@ extension StoreError {
     /// A data file (a data directory's GeoJSON or CSV, a GeoPackage, a planner's layer) that
     /// does not read as a map: the client's file, not the server's fault.
     public static func data(_ file: String, _ message: String) -> StoreError {
-        StoreError(file, message, kind: .badRequest, code: "bad_data")
+        StoreError(file, message, code: .badData)
     }
 }
 

@@ -127,7 +127,7 @@ extension Dataset {
                     do { return try read(try row.feature(id: fid), 0, source(layer)) } catch let e as StoreError {
                         throw e
                     } catch {
-                        throw StoreError(source(layer), "\(fid): \(error)", code: "bad_stored_row")
+                        throw StoreError(source(layer), "\(fid): \(error)", code: .badStoredRow)
                     }
                 }
             }

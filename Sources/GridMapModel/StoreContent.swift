@@ -72,8 +72,7 @@ public struct StoreContent: Sendable {
                 let (id, row) = item
                 // A stored row that does not decode is the store's fault, not the client's.
                 do { return try row.feature(id: id) } catch {
-                    throw StoreError(source, "\(layer.rawValue) \(id) does not decode: \(error)",
-                                     code: "bad_stored_row")
+                    throw StoreError(source, "\(layer.rawValue) \(id) does not decode: \(error)", code: .badStoredRow)
                 }
             }
         }

@@ -16,12 +16,12 @@ public struct NamedArguments: PlanArguments, Sendable {
     public init(_ values: [String: [String]] = [:]) { self.values = values }
 
     public func text(_ name: String) throws -> String {
-        guard let v = values[name]?.first else { throw RequestError("missing \(name)", code: "missing") }
+        guard let v = values[name]?.first else { throw RequestError("missing \(name)", code: .missing) }
         return v
     }
 
     public func texts(_ name: String) throws -> [String] {
-        guard let v = values[name], !v.isEmpty else { throw RequestError("missing \(name)", code: "missing") }
+        guard let v = values[name], !v.isEmpty else { throw RequestError("missing \(name)", code: .missing) }
         return v
     }
 
@@ -54,7 +54,7 @@ public enum PlanGrammar {
 
     public static func unknown(_ name: String) -> RequestError {
         RequestError("unknown planning operation '\(name.prefix(40))'; expected "
-                     + operations.map(\.name).joined(separator: ", "), code: "unknown_operation", kind: .notFound)
+                     + operations.map(\.name).joined(separator: ", "), code: .unknownOperation)
     }
 
     /// Operation `name` on draft `draft` with `a`'s arguments (`source` names the skin in a

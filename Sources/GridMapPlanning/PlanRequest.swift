@@ -36,7 +36,7 @@ public enum PlanRequest: Sendable {
     /// A draft number as a client gives it.
     public static func draft(_ n: Int) throws -> Int {
         guard (1...Int(Int32.max)).contains(n) else {
-            throw RequestError("draft must be a number from 1 to \(Int32.max), got \(n)", code: "bad_draft")
+            throw RequestError("draft must be a number from 1 to \(Int32.max), got \(n)", code: .badDraft)
         }
         return n
     }
@@ -51,7 +51,7 @@ public enum PlanRequest: Sendable {
     }
 
     public static func merge(draft: Int, grids: [String]) throws -> PlanRequest {
-        guard grids.count >= 2 else { throw RequestError("merge needs at least two grids", code: "bad_request") }
+        guard grids.count >= 2 else { throw RequestError("merge needs at least two grids", code: .badRequest) }
         return .edit(draft: try Self.draft(draft), .merge(grids: grids))
     }
 
@@ -88,7 +88,7 @@ public enum PlanRequest: Sendable {
     {
         let features: [Feature]
         do { features = try GeoJSON.features(fromText: geojson) } catch {
-            throw RequestError("the layer is not GeoJSON: \(error)", code: "bad_geojson")
+            throw RequestError("the layer is not GeoJSON: \(error)", code: .badGeojson)
         }
         return .edit(draft: try Self.draft(draft), try replacing(layer, features: features, source: source))
     }
@@ -100,7 +100,7 @@ public enum PlanRequest: Sendable {
         case "units": return .replaceUnits(features: features, source: source)
         default:
             throw RequestError("layer '\(layer!.prefix(40))' cannot be replaced; replace one of "
-                               + replaceableLayers.joined(separator: ", "), code: "bad_layer")
+                               + replaceableLayers.joined(separator: ", "), code: .badLayer)
         }
     }
 

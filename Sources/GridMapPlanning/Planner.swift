@@ -214,7 +214,7 @@ public final class Planner {
                 throw error
             }
             guard rename(partial, path) == 0 else {
-                throw StoreError(path, "cannot write: \(String(cString: strerror(errno)))", code: "write_failed")
+                throw StoreError(path, "cannot write: \(String(cString: strerror(errno)))", code: .writeFailed)
             }
         } else {
             let features = d.grids.map { Feature(id: $0.id, properties: $0.properties, geometry: $0.shape) }

@@ -53,7 +53,7 @@ enum Publication {
             for g in added.keys.sorted() {
                 if let v = history[g] {
                     throw StoreError(store.location, "grid code \(g) was retired in version \(v); "
-                                     + "a retired code is never reused", kind: .badRequest, code: "retired_code")
+                                     + "a retired code is never reused", code: .retiredCode)
                 }
             }
         }

@@ -33,7 +33,7 @@ extension PostgresStore {
     public func createViews(version: Int? = nil) throws -> [String] {
         guard enablePostGIS() else {
             throw StoreError(location, "PostGIS is not available in this database (install postgresql-15-postgis-3 "
-                             + "and allow CREATE EXTENSION postgis)", kind: .unavailable, code: "no_postgis")
+                             + "and allow CREATE EXTENSION postgis)", code: .noPostgis)
         }
         if let version { _ = try self.version(version) }
         let schema = version.map { "gridmap_v\($0)" } ?? "gridmap"

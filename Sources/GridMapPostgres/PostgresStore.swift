@@ -71,7 +71,7 @@ public final class PostgresStore {
         do {
             guard try db.text("SELECT to_regclass('gridmap.meta')::text") != nil else {
                 throw StoreError(location, "the database holds no gridmap store; create one with 'gridmap store "
-                                 + "import DIR --store URL'", kind: .notFound, code: "no_store")
+                                 + "import DIR --store URL'", code: .noStore)
             }
             let schema = Int(try db.text("SELECT value FROM gridmap.meta WHERE key = 'schema_version'") ?? "") ?? 0
             guard schema <= schemaVersion else {
@@ -79,7 +79,7 @@ public final class PostgresStore {
                                  + "this build reads up to \(schemaVersion))")
             }
             guard let id = try db.text("SELECT value FROM gridmap.meta WHERE key = 'store_id'") else {
-                throw StoreError(location, "the store has no id", code: "store_corrupt")
+                throw StoreError(location, "the store has no id", code: .storeCorrupt)
             }
             return id
         } catch let e as PostgreSQLError { throw storeError(location, e) }
@@ -105,7 +105,7 @@ public final class PostgresStore {
                 // Two imports at once: the second waits here, then finds the schema.
                 try db.exec("SELECT pg_advisory_xact_lock(\(publishLock))")
                 guard try db.text("SELECT to_regnamespace('gridmap')::text") == nil else {
-                    throw StoreError(location, "already holds a gridmap store", kind: .conflict, code: "store_exists")
+                    throw StoreError(location, "already holds a gridmap store", code: .storeExists)
                 }
                 try db.exec(schema)
                 try db.query("INSERT INTO gridmap.meta VALUES ('schema_version', $1), ('store_id', $2), "
@@ -165,22 +165,20 @@ public final class PostgresStore {
     /// database); a standby that refuses writes is `store_read_only`; the rest is internal.
     package static func storeError(_ location: String, _ e: PostgreSQLError) -> StoreError {
         if e.isConnectionFailure {
-            return StoreError(location, "the database cannot be reached (\(e.message))", kind: .unavailable,
-                              code: "store_unavailable")
+            return StoreError(location, "the database cannot be reached (\(e.message))", code: .storeUnavailable)
         }
         if e.state == "25006" {
-            return StoreError(location, "the database is read-only (a standby?): \(e.message)", code: "store_read_only")
+            return StoreError(location, "the database is read-only (a standby?): \(e.message)", code: .storeReadOnly)
         }
         if e.state == "42501", e.message.contains("append-only") {
-            return StoreError(location, e.message, kind: .forbidden, code: "history_append_only")
+            return StoreError(location, e.message, code: .historyAppendOnly)
         }
         if e.state == "42501" {
             // The database role this process connects as may not do this (a reader's role
             // asked to publish, see docs/DEPLOY.md): the deployment's to change, not the data.
-            return StoreError(location, "the database refuses this to the role gridmap connects as (\(e.message))",
-                              kind: .forbidden, code: "store_forbidden")
+            return StoreError(location, "the database refuses this to the role gridmap connects as (\(e.message))", code: .storeForbidden)
         }
-        return StoreError(location, "\(e)", code: "store_failed")
+        return StoreError(location, "\(e)", code: .storeFailed)
     }
 
     /// The district, read when opened (meta is append-only: it never changes).
@@ -496,12 +494,12 @@ public final class PostgresStore {
         } catch let e as PostgreSQLError { throw PostgresStore.storeError(location, e) }
         guard let now else {
             throw StoreError(location, "the database no longer holds the gridmap store; nothing more is "
-                             + "written to it (restore it, then restart)", code: "store_unusable")
+                             + "written to it (restore it, then restart)", code: .storeUnusable)
         }
         guard now == storeID else {
             throw StoreError(location, "the database now holds another history (store id \(now), this process "
                              + "follows \(storeID)); nothing more is read or written (restart to follow the new "
-                             + "one)", code: "store_unusable")
+                             + "one)", code: .storeUnusable)
         }
     }
 

@@ -37,8 +37,7 @@ enum StoreCommands {
             // publish. Its failure keeps its kind and code (a version that cannot be built is
             // internal, and logged), and says what is served.
             do { try await service.publishing { _ in () } } catch {
-                throw RequestError("reload failed, still serving \(service.current.version): "
-                                   + error.clientMessage(planner: true), code: error.errorCode, kind: error.errorKind)
+                throw ReloadFailure(cause: error, serving: service.current.version)
             }
             return .simpleString("OK \(service.current.version)")
         }
@@ -103,4 +102,14 @@ enum PubSubCommands {
     static func punsubscribe(_ a: Arguments, _ s: Session) throws -> RESPValue {
         .push([.bulk("punsubscribe"), .null, .integer(s.subscriptions.count)])
     }
+}
+
+/// A RELOAD that failed: the cause's code and kind (a version that cannot be built is internal,
+/// and logged), and the version still served.
+struct ReloadFailure: KindedError {
+    let cause: any Error
+    let serving: String
+    var kind: ErrorKind { cause.errorKind }
+    var code: String { cause.errorCode }
+    var message: String { "reload failed, still serving \(serving): " + cause.clientMessage(planner: true) }
 }

@@ -43,7 +43,7 @@ public final class SQLiteStore {
     public init(path: String, readOnly: Bool = false) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             // Only a CLI or a starting server opens by path: the operator is told which file.
-            throw StoreError(path, "no such store file: \(path)", kind: .notFound, code: "no_store")
+            throw StoreError(path, "no such store file: \(path)", code: .noStore)
         }
         self.path = path
         self.readOnly = readOnly
@@ -55,7 +55,7 @@ public final class SQLiteStore {
             let schema = try db.scalar("PRAGMA user_version") ?? 0
             guard app == Int(SQLiteStore.applicationID) else {
                 throw StoreError(path, "not a gridmap store (SQLite application_id \(app)); "
-                                 + "create one with 'gridmap store import'", kind: .badRequest, code: "not_a_store")
+                                 + "create one with 'gridmap store import'", code: .notAStore)
             }
             guard schema <= SQLiteStore.schemaVersion else {
                 throw StoreError(path, "written by a newer gridmap (store schema \(schema); "
@@ -90,7 +90,7 @@ public final class SQLiteStore {
     package static func create(path: String, content: StoreContent, author: String, message: String,
                        recorded: VersionInfo?) throws -> SQLiteStore {
         guard !FileManager.default.fileExists(atPath: path) else {
-            throw StoreError(path, "already exists", kind: .conflict, code: "store_exists")
+            throw StoreError(path, "already exists", code: .storeExists)
         }
         let partial = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
         for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: partial + suffix) }
@@ -156,15 +156,15 @@ public final class SQLiteStore {
     /// corrupt files said in words.
     package static func storeError(_ path: String, _ e: SQLiteError) -> StoreError {
         switch e.code & 0xff {
-        case 26, 11: return StoreError(path, "not a SQLite database, or corrupt (\(e.message))", code: "store_corrupt")
+        case 26, 11: return StoreError(path, "not a SQLite database, or corrupt (\(e.message))", code: .storeCorrupt)
         case 8: return readOnlyError(path)
-        default: return StoreError(path, "\(e)", code: "store_failed")
+        default: return StoreError(path, "\(e)", code: .storeFailed)
         }
     }
 
     package static func readOnlyError(_ path: String) -> StoreError {
         StoreError(path, "the store is read-only: gridmap cannot write the file or its folder (check their "
-                   + "permissions, or open it for reading only)", code: "store_read_only")
+                   + "permissions, or open it for reading only)", code: .storeReadOnly)
     }
 
     public func newestVersion() throws -> Int? { try named { try db.scalar("SELECT max(id) FROM version") } }

@@ -19,18 +19,16 @@ public enum AsOf {
         let parsed = parse(text)
         if let v = parsed.version {
             guard times.contains(where: { $0.id == v }) else {
-                throw StoreError(file, "no version \(v); versions are 1 to \(times.last?.id ?? 0)",
-                                 kind: .notFound, code: "unknown_version")
+                throw StoreError(file, "no version \(v); versions are 1 to \(times.last?.id ?? 0)", code: .unknownVersion)
             }
             return v
         }
         guard let ms = parsed.ms else {
-            throw StoreError(file, "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time",
-                             kind: .badRequest, code: "bad_asof")
+            throw StoreError(file, "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time", code: .badAsof)
         }
         guard let v = times.filter({ $0.ms <= ms }).map(\.id).max() else {
             throw StoreError(file, "no version was live at \(text.prefix(40)): the first was published at "
-                + VersionInfo.iso(times.first?.ms ?? 0), kind: .notFound, code: "unknown_version")
+                + VersionInfo.iso(times.first?.ms ?? 0), code: .unknownVersion)
         }
         return v
     }

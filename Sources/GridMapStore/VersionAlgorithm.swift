@@ -44,7 +44,7 @@ extension VersionBackend {
     /// The current (latest) version; a store holding none is refused (`no_version`).
     public func head() throws -> Int {
         guard let v = try newestVersion() else {
-            throw StoreError(location, "holds no version", code: "no_version")
+            throw StoreError(location, "holds no version", code: .noVersion)
         }
         return v
     }
@@ -52,7 +52,7 @@ extension VersionBackend {
     /// Version `id`'s record, refused when there is none (`unknown_version`, not found).
     public func version(_ id: Int) throws -> VersionInfo {
         guard let found = try versionRow(id) else {
-            throw StoreError(location, "no version \(id)", kind: .notFound, code: "unknown_version")
+            throw StoreError(location, "no version \(id)", code: .unknownVersion)
         }
         return found
     }
@@ -98,8 +98,7 @@ extension VersionBackend {
             let base = try content(version: head, addresses: !changes.addresses.isEmpty)
             let effective = changes.filtered(against: base)
             guard !effective.isEmpty else {
-                throw StoreError(location, "nothing to publish: the content equals version \(head)",
-                                 kind: .badRequest, code: "nothing_to_publish")
+                throw StoreError(location, "nothing to publish: the content equals version \(head)", code: .nothingToPublish)
             }
             let next = base.applying(effective)
             let parentAddresses = try version(head).summary["counts"]?["addresses"]?.int ?? 0
@@ -122,12 +121,10 @@ extension VersionBackend {
     public func rollback(to target: Int, author: String, message: String?) throws -> VersionInfo {
         let head = try self.head()
         guard target >= 1, target <= head else {
-            throw StoreError(location, "no version \(target); versions are 1 to \(head)", kind: .notFound,
-                             code: "unknown_version")
+            throw StoreError(location, "no version \(target); versions are 1 to \(head)", code: .unknownVersion)
         }
         guard target != head else {
-            throw StoreError(location, "version \(target) is already the current version", kind: .conflict,
-                             code: "already_current")
+            throw StoreError(location, "version \(target) is already the current version", code: .alreadyCurrent)
         }
         return try publish(try changes(since: target, upTo: head), parent: head, author: author,
                            message: message ?? "roll back to version \(target)", closing: nil, dataset: nil)

@@ -17,7 +17,7 @@ public enum Stores {
     /// Whether a store is there to open (a file that exists, a database holding the schema).
     public static func exists(_ location: String) throws -> Bool {
         guard PostgresStore.isDatabase(location) else { return FileManager.default.fileExists(atPath: location) }
-        do { _ = try PostgresStore(location); return true } catch let e as StoreError where e.code == "no_store" {
+        do { _ = try PostgresStore(location); return true } catch let e as StoreError where e.typed == .noStore {
             return false
         }
     }

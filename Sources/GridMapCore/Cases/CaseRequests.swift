@@ -86,8 +86,7 @@ public struct CaseReportRequest: Sendable {
         case .address(let text):
             let geocoder = try snapshot.geocoder
             guard case .addresses(let found) = try geocoder.geocode(text, limit: 1), let best = found.first else {
-                throw RequestError("no standard address matches '\(text.prefix(60))': give a point",
-                                   code: "address_not_found", kind: .notFound)
+                throw RequestError("no standard address matches '\(text.prefix(60))': give a point", code: .addressNotFound)
             }
             p = best.point
             input = ["address": .string(text), "matched": .string(best.text), "address_id": .string(best.addressID),
@@ -251,7 +250,7 @@ public struct CaseListRequest: Sendable {
             case "id", "ids":
                 f.ids = try CaseParameters.list(value).map { try CaseParameters.caseID($0) }
                 guard f.ids.count <= CaseFilter.maxLimit else {
-                    throw RequestError("at most \(CaseFilter.maxLimit) ids", code: "out_of_range")
+                    throw RequestError("at most \(CaseFilter.maxLimit) ids", code: .outOfRange)
                 }
             case "grid": f.grid = value
             case "community": f.community = value
@@ -275,33 +274,33 @@ public struct CaseListRequest: Sendable {
             case "box":
                 let n = try CaseParameters.numbers(value, name, count: 4)
                 guard n[0] <= n[2], n[1] <= n[3] else {
-                    throw RequestError("box is minlon,minlat,maxlon,maxlat with min ≤ max", code: "out_of_range")
+                    throw RequestError("box is minlon,minlat,maxlon,maxlat with min ≤ max", code: .outOfRange)
                 }
                 f.box = (n[0], n[1], n[2], n[3])
             case "circle":
                 let n = try CaseParameters.numbers(value, name, count: 3)
                 guard (0...100_000).contains(n[2]) else {
-                    throw RequestError("a circle's radius is 0 to 100000 metres", code: "out_of_range")
+                    throw RequestError("a circle's radius is 0 to 100000 metres", code: .outOfRange)
                 }
                 f.circle = (n[0], n[1], n[2])
             case "limit":
                 f.limit = try Parameter.integer(value, name)
                 guard (1...CaseFilter.maxLimit).contains(f.limit) else {
-                    throw RequestError("limit is 1 to \(CaseFilter.maxLimit)", code: "out_of_range")
+                    throw RequestError("limit is 1 to \(CaseFilter.maxLimit)", code: .outOfRange)
                 }
             case "offset":
                 f.offset = try Parameter.integer(value, name)
-                guard f.offset >= 0 else { throw RequestError("offset is 0 or more", code: "out_of_range") }
+                guard f.offset >= 0 else { throw RequestError("offset is 0 or more", code: .outOfRange) }
             case "format":
                 guard ["json", "geojson"].contains(value.lowercased()) else {
-                    throw RequestError("format is json or geojson", code: "bad_format")
+                    throw RequestError("format is json or geojson", code: .badFormat)
                 }
                 geojson = value.lowercased() == "geojson"
             default:
                 throw RequestError("unknown filter '\(Parameter.shown(rawName))'; filters: id, grid, community, "
                     + "street, unit, stage, category, overdue, from, to, updated_after, updated_before, box, circle, "
                     + "limit, "
-                    + "offset, format", code: "unknown_parameter")
+                    + "offset, format", code: .unknownParameter)
             }
         }
         (filter, self.geojson) = (f, geojson)
@@ -357,14 +356,14 @@ public enum CaseParameters {
         switch text.lowercased() {
         case "1", "true", "yes", "": return true
         case "0", "false", "no": return false
-        default: throw RequestError("\(name) is true or false, not '\(Parameter.shown(text))'", code: "bad_flag")
+        default: throw RequestError("\(name) is true or false, not '\(Parameter.shown(text))'", code: .badFlag)
         }
     }
 
     public static func time(_ text: String, _ name: String) throws -> Int64 {
         guard let ms = AsOf.parse(text).ms else {
             throw RequestError("\(name) '\(Parameter.shown(text))' is not a date or time (ISO 8601, e.g. "
-                               + "2026-12-01 or 2026-12-01T08:00:00+08:00)", code: "bad_time")
+                               + "2026-12-01 or 2026-12-01T08:00:00+08:00)", code: .badTime)
         }
         return ms
     }
@@ -372,7 +371,7 @@ public enum CaseParameters {
     public static func numbers(_ text: String, _ name: String, count: Int) throws -> [Double] {
         let parts = text.split(separator: ",").map(String.init)
         guard parts.count == count else {
-            throw RequestError("\(name) is \(count) numbers separated by commas", code: "bad_number")
+            throw RequestError("\(name) is \(count) numbers separated by commas", code: .badNumber)
         }
         return try parts.map { try Parameter.number($0, name) }
     }

@@ -41,8 +41,7 @@ public struct CaseStatsRequest: Sendable {
         var minimum = Self.defaultMinimum, format = "json", ids: Set<String>?
         func time(_ name: String, _ text: String) throws -> Int64 {
             guard let ms = AsOf.parse(text).ms else {
-                throw RequestError("\(name) '\(Parameter.shown(text))' is not a date or time (ISO 8601)",
-                                   code: "bad_time")
+                throw RequestError("\(name) '\(Parameter.shown(text))' is not a date or time (ISO 8601)", code: .badTime)
             }
             return ms
         }
@@ -51,7 +50,7 @@ public struct CaseStatsRequest: Sendable {
             case "by":
                 guard let b = By(rawValue: value.lowercased()) else {
                     throw RequestError("by '\(Parameter.shown(value))' is not one of "
-                                       + By.allCases.map(\.rawValue).joined(separator: ", "), code: "bad_by")
+                                       + By.allCases.map(\.rawValue).joined(separator: ", "), code: .badBy)
                 }
                 by = b
             case "from": from = try time("from", value)
@@ -64,7 +63,7 @@ public struct CaseStatsRequest: Sendable {
                 default:
                     guard let v = AsOf.parse(value).version else {
                         throw RequestError("attribution is stamped, current or a version number, not '"
-                                           + Parameter.shown(value) + "'", code: "bad_attribution")
+                                           + Parameter.shown(value) + "'", code: .badAttribution)
                     }
                     attribution = .version(v)
                 }
@@ -72,26 +71,25 @@ public struct CaseStatsRequest: Sendable {
             case "id":
                 let list = value.split(separator: ",").map { String($0) }
                 guard !list.isEmpty, list.count <= 1000 else {
-                    throw RequestError("id is 1 to 1000 ids, comma-separated", code: "bad_id")
+                    throw RequestError("id is 1 to 1000 ids, comma-separated", code: .badId)
                 }
                 ids = Set(list)
             case "format":
                 guard ["json", "csv"].contains(value.lowercased()) else {
-                    throw RequestError("format is json or csv", code: "bad_format")
+                    throw RequestError("format is json or csv", code: .badFormat)
                 }
                 format = value.lowercased()
             default:
                 throw RequestError("unknown parameter '\(Parameter.shown(rawName))'; parameters: by, from, to, "
-                                   + "attribution, asof, minimum, format, id", code: "unknown_parameter")
+                                   + "attribution, asof, minimum, format, id", code: .unknownParameter)
             }
         }
-        guard let by else { throw RequestError("missing by: " + By.allCases.map(\.rawValue).joined(separator: "|"),
-                                               code: "missing_parameter") }
+        guard let by else { throw RequestError("missing by: " + By.allCases.map(\.rawValue).joined(separator: "|"), code: .missingParameter) }
         guard let from, let to else {
-            throw RequestError("missing from and to: the period, as dates or times", code: "missing_parameter")
+            throw RequestError("missing from and to: the period, as dates or times", code: .missingParameter)
         }
-        guard from < to else { throw RequestError("from must be before to", code: "bad_time") }
-        guard minimum >= 0 else { throw RequestError("minimum is 0 or more", code: "bad_minimum") }
+        guard from < to else { throw RequestError("from must be before to", code: .badTime) }
+        guard minimum >= 0 else { throw RequestError("minimum is 0 or more", code: .badMinimum) }
         (self.by, fromMs, toMs, self.attribution, asOfMs, self.minimum, self.format, self.ids) =
             (by, from, to, attribution, asOf, minimum, format, ids)
     }

@@ -66,7 +66,7 @@ public enum CaseTransfer {
                 for (k, name) in header.enumerated() { at[name.trimmingCharacters(in: .whitespaces).lowercased()] = k }
                 for required in ["key", "at", "action"] where at[required] == nil {
                     throw RequestError("the header has no '\(required)' column; columns: "
-                                       + columns.joined(separator: ","), code: "bad_file")
+                                       + columns.joined(separator: ","), code: .badFile)
                 }
                 self.at = at
                 rows = rows.dropFirst()
@@ -80,7 +80,7 @@ public enum CaseTransfer {
 
         /// What the import did; a file without even a header is refused.
         public func finish() throws -> Outcome {
-            guard at != nil else { throw RequestError("the file is empty", code: "bad_file") }
+            guard at != nil else { throw RequestError("the file is empty", code: .badFile) }
             return outcome
         }
 
@@ -113,14 +113,12 @@ public enum CaseTransfer {
             let service = map.service
             let key = try Parameter.required(field("key"), "key")
             guard let ms = AsOf.parse(field("at") ?? "").ms else {
-                throw RequestError("at '\(Parameter.shown(field("at") ?? ""))' is not a date or time (ISO 8601)",
-                                   code: "bad_time")
+                throw RequestError("at '\(Parameter.shown(field("at") ?? ""))' is not a date or time (ISO 8601)", code: .badTime)
             }
             let account = field("account") ?? "import"
             let role = try field("role").map { r -> CaseRole in
                 guard let role = CaseRole(rawValue: r) else {
-                    throw RequestError("role is reporter, dispatcher or unit, not '\(Parameter.shown(r))'",
-                                       code: "bad_role")
+                    throw RequestError("role is reporter, dispatcher or unit, not '\(Parameter.shown(r))'", code: .badRole)
                 }
                 return role
             }
@@ -153,8 +151,7 @@ public enum CaseTransfer {
                 throw CaseError(.unknownCase, "no report with key '\(Parameter.shown(key))' above this line")
             }
             guard ms >= lastAt[key] ?? ms else {
-                throw RequestError("an event before the case's previous one: a case's rows go in time order",
-                                   code: "bad_time")
+                throw RequestError("an event before the case's previous one: a case's rows go in time order", code: .badTime)
             }
             let duplicate = try field("duplicate_of").map { d -> String in
                 guard let other = ids[d] else {
@@ -181,8 +178,7 @@ public enum CaseTransfer {
         func time(_ text: String?, _ name: String) throws -> Int64? {
             guard let text else { return nil }
             guard let ms = AsOf.parse(text).ms else {
-                throw RequestError("\(name) '\(Parameter.shown(text))' is not a date or time (ISO 8601)",
-                                   code: "bad_time")
+                throw RequestError("\(name) '\(Parameter.shown(text))' is not a date or time (ISO 8601)", code: .badTime)
             }
             return ms
         }

@@ -15,10 +15,10 @@ public struct GeocodeRequest: Sendable {
 
     public init(_ text: String, limit: Int? = nil) throws {
         guard text.utf8.count <= GeocodeRequest.maxBytes else {
-            throw RequestError("address longer than \(GeocodeRequest.maxBytes) bytes", code: "too_long")
+            throw RequestError("address longer than \(GeocodeRequest.maxBytes) bytes", code: .tooLong)
         }
         if let limit, !(1...GeocodeRequest.maxLimit).contains(limit) {
-            throw RequestError("limit must be 1 to \(GeocodeRequest.maxLimit)", code: "out_of_range")
+            throw RequestError("limit must be 1 to \(GeocodeRequest.maxLimit)", code: .outOfRange)
         }
         self.text = text
         self.limit = limit ?? GeocodeRequest.defaultLimit

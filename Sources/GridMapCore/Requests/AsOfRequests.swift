@@ -111,6 +111,6 @@ public struct DiffRequest: MapRequest {
 /// server's fault, not the client's: internal, and logged by the skin.
 package func storedGeometry<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as GeometryError {
-        throw StoreError("stored geometry", "GEOS failed on stored data: \(e.message)", code: "geometry_failure")
+        throw StoreError("stored geometry", "GEOS failed on stored data: \(e.message)", code: .geometryFailure)
     }
 }

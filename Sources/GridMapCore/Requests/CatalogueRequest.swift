@@ -19,15 +19,14 @@ public struct CatalogueRequest: Sendable {
     public func categories(_ snapshot: Snapshot) throws -> [Category] {
         if let jurisdiction, jurisdiction != snapshot.dataset.districtID {
             throw RequestError("jurisdiction_id '\(jurisdiction.prefix(40))' is not this district "
-                               + "(\(snapshot.dataset.districtID))", code: "unknown_jurisdiction", kind: .notFound)
+                               + "(\(snapshot.dataset.districtID))", code: .unknownJurisdiction)
         }
         guard let network = snapshot.network, !network.categories.isEmpty else {
-            throw RequestError("this map has no category catalogue (categories.csv)", code: "no_network",
-                               kind: .notFound)
+            throw RequestError("this map has no category catalogue (categories.csv)", code: .noNetwork)
         }
         guard let code else { return network.categories.values.sorted { $0.code < $1.code } }
         guard let one = network.categories[code] else {
-            throw RequestError("unknown service_code '\(code.prefix(40))'", code: "unknown_category", kind: .notFound)
+            throw RequestError("unknown service_code '\(code.prefix(40))'", code: .unknownCategory)
         }
         return [one]
     }

@@ -67,10 +67,10 @@ public struct NearbyRequest: MapRequest {
 
     public init(_ point: PointQuery, kind: String? = nil, radius: Double? = nil, limit: Int? = nil) throws {
         if let radius, !(0...Self.maxRadius).contains(radius) {
-            throw RequestError("radius must be 0 to \(Int(Self.maxRadius)) metres", code: "out_of_range")
+            throw RequestError("radius must be 0 to \(Int(Self.maxRadius)) metres", code: .outOfRange)
         }
         if let limit, !(1...Self.maxLimit).contains(limit) {
-            throw RequestError("limit must be 1 to \(Self.maxLimit)", code: "out_of_range")
+            throw RequestError("limit must be 1 to \(Self.maxLimit)", code: .outOfRange)
         }
         self.point = point
         self.kind = kind
@@ -84,7 +84,7 @@ public struct NearbyRequest: MapRequest {
         let snapshot = try point.snapshot(map)
         if let kind, !snapshot.resources.hasKind(kind) {
             let known = snapshot.resources.kinds.joined(separator: ", ")
-            throw RequestError("unknown kind '\(kind.prefix(40))'; known kinds: \(known)", code: "unknown_kind")
+            throw RequestError("unknown kind '\(kind.prefix(40))'; known kinds: \(known)", code: .unknownKind)
         }
         snapshot.writeNearby(point: try point.wgs84(), kind: kind, radius: radius, limit: limit, to: &out)
     }
@@ -150,8 +150,7 @@ extension AreaRequest: MapRequest {
     private static func numbers(_ text: String, _ count: Int, _ name: String, _ form: String) throws -> [Double] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
         guard parts.count == count else {
-            throw RequestError("\(name) takes \(count) numbers (\(form)), got '\(Parameter.shown(text))'",
-                               code: "bad_area")
+            throw RequestError("\(name) takes \(count) numbers (\(form)), got '\(Parameter.shown(text))'", code: .badArea)
         }
         return try parts.map { try Parameter.number(String($0), name) }
     }

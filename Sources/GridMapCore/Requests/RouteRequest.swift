@@ -25,7 +25,7 @@ public struct RouteRequest: MapRequest {
     public init(_ point: PointQuery, category: String, border: Double? = nil, receivedMs: Int64? = nil) throws {
         let border = border ?? Self.defaultBorderMetres
         guard (0...Self.maxBorderMetres).contains(border) else {
-            throw RequestError("border must be 0 to \(Int(Self.maxBorderMetres)) metres", code: "out_of_range")
+            throw RequestError("border must be 0 to \(Int(Self.maxBorderMetres)) metres", code: .outOfRange)
         }
         (self.point, self.category, borderMetres, self.receivedMs) = (point, category, border, receivedMs)
     }
@@ -56,20 +56,18 @@ public struct RouteRequest: MapRequest {
                       exact: Bool = false, to out: inout [UInt8]) throws {
         guard let network = s.network else {
             throw RequestError("this map has no departments, units or categories (departments.csv, units.geojson, "
-                               + "categories.csv): nothing can be routed", code: "no_network", kind: .notFound)
+                               + "categories.csv): nothing can be routed", code: .noNetwork)
         }
         let parts = network.parts
         guard let c = parts.categoryIndex[code] else {
-            throw RequestError("unknown category '\(code.prefix(40))'; the catalogue is at /open311/v2/services.json",
-                               code: "unknown_category", kind: .notFound)
+            throw RequestError("unknown category '\(code.prefix(40))'; the catalogue is at /open311/v2/services.json", code: .unknownCategory)
         }
         let category = parts.categories[c]
         let department = category.department.map { parts.departments[$0] }
         // The department's cell is asked for first: its cache miss then overlaps the grid's.
         department?.layer.clear.prefetch(p)
         guard let g = s.locate(p) else {
-            throw RequestError("the point (\(JSONValue.format(p.x)) \(JSONValue.format(p.y))) is outside the district",
-                               code: "outside_district")
+            throw RequestError("the point (\(JSONValue.format(p.x)) \(JSONValue.format(p.y))) is outside the district", code: .outsideDistrict)
         }
         // The units covering the point (indices into the department's layer) and, when one
         // does, the department's other units within `border` metres.
@@ -252,8 +250,7 @@ public struct RouteAddressRequest: MapRequest {
     public func answer(_ map: MapView, into out: inout [UInt8]) throws {
         let geocoder = try map.current.geocoder
         guard case .addresses(let found) = try geocoder.geocode(address.text, limit: 1), let best = found.first else {
-            throw RequestError("no standard address matches '\(address.text.prefix(60))'", code: "address_not_found",
-                               kind: .notFound)
+            throw RequestError("no standard address matches '\(address.text.prefix(60))'", code: .addressNotFound)
         }
         try RouteRequest.write(map.current, best.point, category: category, border: RouteRequest.defaultBorderMetres,
                                receivedMs: Clock.nowMs, to: &out)

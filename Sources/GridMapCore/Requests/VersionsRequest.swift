@@ -12,8 +12,7 @@ public struct VersionsRequest: MapRequest {
     public init(limit: Int?) throws {
         let limit = limit ?? Self.defaultLimit
         guard (1...Self.maxLimit).contains(limit) else {
-            throw RequestError("limit must be an integer from 1 to \(Self.maxLimit), got \(limit)",
-                               code: "out_of_range")
+            throw RequestError("limit must be an integer from 1 to \(Self.maxLimit), got \(limit)", code: .outOfRange)
         }
         self.limit = limit
     }

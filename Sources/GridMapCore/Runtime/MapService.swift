@@ -32,8 +32,6 @@ public final class MapService: Sendable {
     private let asOf: AsOfCache
     private let events = VersionEvents()
     private let watching = Atomic<Bool>(false)
-    /// Publishes awaited while no watcher runs, one at a time.
-    private let unwatched = DispatchQueue(label: "gridmap-publish", qos: .utility)
     /// Work for the watcher's thread (publishes), and what wakes it early.
     /// `closed` once the watcher has taken its last jobs: a publish then runs on its caller.
     private let jobs = Mutex<(list: [@Sendable () -> Void], closed: Bool)>(([], false))
@@ -132,7 +130,7 @@ public final class MapService: Sendable {
     }
 
     private static func noStore(_ path: String) -> StoreError {
-        StoreError(path, "this map is served from memory, not from a store", kind: .unavailable, code: "no_store")
+        StoreError(path, "this map is served from memory, not from a store", code: .servedFromMemory)
     }
 
     /// Runs `body` with the store, holding its lock for the whole of `body` (a read that must
@@ -150,10 +148,10 @@ public final class MapService: Sendable {
         guard store != nil else { return }
         do {
             try withStore { try $0.checkIntact() }
-            if let code = storeHealth.problem?.code, code == "store_unusable" || code == "store_unavailable" {
+            if let code = storeHealth.problem?.typed, code == .storeUnusable || code == .storeUnavailable {
                 storeHealth.report(nil)
             }
-        } catch let e as StoreError where e.code == "store_unavailable" {
+        } catch let e as StoreError where e.typed == .storeUnavailable {
             // A database that cannot be reached: lookups go on from memory, but nothing can be
             // published here until it is back, which /readyz and INFO must say.
             storeHealth.report(e)
@@ -225,7 +223,7 @@ public final class MapService: Sendable {
         } catch let e as StoreError {
             return .failure(e)
         } catch {
-            return .failure(StoreError(storeLocation, "\(error)", kind: .unavailable, code: "store_unavailable"))
+            return .failure(StoreError(storeLocation, "\(error)", code: .storeUnavailable))
         }
     }
 
@@ -286,16 +284,17 @@ public final class MapService: Sendable {
     }
 
     /// As `publishing`, with no thread waiting for it: the caller awaits while the watcher's
-    /// thread runs `body` and makes the new version current (a serial queue of this service's
-    /// does when no watcher runs). What the servers use, so a queue of publishes holds no
-    /// thread each.
+    /// thread runs `body` and makes the new version current (a thread of its own does when no
+    /// watcher runs). What the servers use, so a queue of publishes holds no thread each.
     public func publishing<T: Sendable>(_ body: @escaping @Sendable (SerialStore) throws -> T) async throws
         -> T
     {
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<T, any Error>) in
             let job: @Sendable () -> Void = { [self] in done.resume(with: publishResult(body)) }
             guard watching.load(ordering: .relaxed), enqueue(job) else {
-                unwatched.async { job() }
+                // No watcher (tests, embedding): a thread of its own, not one of Dispatch's pool,
+                // which blocking work elsewhere may hold.
+                Thread.detachNewThread { job() }
                 return
             }
         }
@@ -376,7 +375,7 @@ public final class StoreHealth: Sendable {
 
     /// A problem with the file itself, not a passing one (a lock held, descriptors short).
     package static func isLasting(_ e: StoreError) -> Bool {
-        ["store_unusable", "store_corrupt", "store_read_only"].contains(e.code)
+        [.storeUnusable, .storeCorrupt, .storeReadOnly].contains(e.typed)
     }
 
     /// The problem now, or nil when the store is usable.
