@@ -31,12 +31,12 @@ let package = Package(
                        providers: [.apt(["libproj-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
-        // libpq from Debian (libpq-dev), wrapped once (Store/PostgreSQL.swift): multi-host
+        // libpq from Debian (libpq-dev), wrapped once (GridMapPostgres/PostgreSQL.swift): multi-host
         // connection strings with target_session_attrs, COPY, LISTEN/NOTIFY; nothing to build.
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
                        providers: [.apt(["libpq-dev"])]),
         // OpenSSL's libcrypto from Debian (libssl-dev, which libpq-dev already brings), wrapped once
-        // (Cases/SecretHash.swift): PBKDF2 for the accounts' secrets and random bytes for them.
+        // (GridMapCases/SecretHash.swift): PBKDF2 for the accounts' secrets and random bytes for them.
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
         .target(name: "CGridMapSupport"),
@@ -50,7 +50,7 @@ let package = Package(
         // called, as they were when the engine was one module.
         .target(name: "GridMapGeometry", dependencies: ["CGEOS", "CPROJ", "CGridMapSupport"],
                 swiftSettings: crossModule),
-        // The model: the dataset, the departments' network types, change sets, typed errors.
+        // The model: the dataset, the departments' types, change sets, typed errors.
         .target(name: "GridMapModel", dependencies: ["GridMapGeometry"], swiftSettings: crossModule),
         // The versioned store: the backend protocol and the version algorithm, written once.
         .target(name: "GridMapStore", dependencies: ["GridMapGeometry", "GridMapModel"]),

@@ -126,7 +126,7 @@ struct LookupBench: ParsableCommand {
         }
         let locateNs = Double(now() - t) / Double(qs.count)
         print("LOCATE reply (lookup and its JSON): \(fmt(locateNs)) ns/query, \(replyBytes / qs.count) bytes")
-        if let categories = snapshot.network?.categories.keys.sorted(), !categories.isEmpty {
+        if let categories = snapshot.departmentUnits?.categories.keys.sorted(), !categories.isEmpty {
             // LOCATE and ROUTE as a server answers them, through their request types: parsed
             // point, grid, (unit, staff, chain,) JSON. Interleaved rounds, medians (the VM drifts).
             let map = MapView(MapService(snapshot: snapshot))
@@ -149,7 +149,7 @@ struct LookupBench: ParsableCommand {
                 }
                 routeRounds.append(Double(now() - t) / Double(qs.count))
             }
-            if let layers = snapshot.network?.clearCellsLayout() {
+            if let layers = snapshot.departmentUnits?.clearCellsLayout() {
                 print("units' clear cells: " + layers.map { "\($0.department) \(fmt($0.clear * 100))% clear" }
                     .joined(separator: ", ") + "; \(mib(layers.reduce(0) { $0 + $1.bytes })) MiB in all")
             }

@@ -151,7 +151,8 @@ struct Query {
     func area() throws -> AreaRequest {
         if let c = parameters["circle"] { return try .circle(c) }
         if let b = parameters["box"] { return try .box(b) }
-        throw RequestError("give circle=lon,lat,metres or box=minlon,minlat,maxlon,maxlat (or POST a geometry)", code: .missing)
+        throw RequestError("give circle=lon,lat,metres or box=minlon,minlat,maxlon,maxlat (or POST a geometry)",
+                           code: .missing)
     }
 
     /// `lon`, `lat`, `crs` (WGS 84 by default) and `asof`.

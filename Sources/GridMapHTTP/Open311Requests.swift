@@ -80,7 +80,8 @@ extension Open311Routes {
         for (k, _) in form where k.hasPrefix("attribute[") {
             // The catalogue's service definitions have no attributes: any sent is unknown.
             throw RequestError("service \(code.prefix(20)) has no attribute "
-                               + "'\(k.dropFirst(10).dropLast().prefix(40))' (see services/\(code.prefix(20)).json)", code: .unknownAttribute)
+                               + "'\(k.dropFirst(10).dropLast().prefix(40))' (see services/\(code.prefix(20)).json)",
+                                   code: .unknownAttribute)
         }
         let place: CaseReportRequest.Place
         if let lat = f["lat"], let lon = f["long"] {
@@ -240,7 +241,7 @@ extension Open311Routes {
 
     /// A case as GeoReport v2's service request.
     static func fields(_ c: CaseRecord, _ snapshot: Snapshot) -> [(String, String)] {
-        let category = snapshot.network?.categories[c.report.category]
+        let category = snapshot.departmentUnits?.categories[c.report.category]
         let unit = c.state.unit ?? c.report.stamp.unit
         let agency = unit.flatMap { u in snapshot.dataset.units.first { $0.id == u }?.name } ?? c.report.stamp.handledBy
         let note = c.events.last(where: { $0.note != nil })?.note ?? ""

@@ -49,7 +49,7 @@ public enum BulkJoin {
         let header = try reader.header()
         let names = header.fields
         let plan = try request.columns(in: names)
-        if request.categoryColumn != nil, maps.head.network == nil {
+        if request.categoryColumn != nil, maps.head.departmentUnits == nil {
             throw JoinError("--category: this map has no category catalogue and no units (categories.csv, "
                             + "units.geojson): nothing to route by")
         }

@@ -22,7 +22,7 @@ package final class JoinMap: Sendable {
 
     package init(_ snapshot: Snapshot, layout: JoinLayout) {
         grids = snapshot.grids
-        routes = layout.routed ? snapshot.network.map(JoinRoutes.init) : nil
+        routes = layout.routed ? snapshot.departmentUnits.map(JoinRoutes.init) : nil
         let data = snapshot.dataset
         let streetIndex = Dictionary(uniqueKeysWithValues: data.streets.enumerated().map { ($1.id, Int32($0)) })
         streets = data.streets.map { ($0.id, $0.name) }

@@ -28,8 +28,8 @@ package struct JoinRoutes: Sendable {
     /// The columns of a row in no grid: empty.
     package let blankCSV: [UInt8], blankJSON: [UInt8]
 
-    package init(_ network: DepartmentUnits) {
-        let parts = network.parts
+    package init(_ departmentUnits: DepartmentUnits) {
+        let parts = departmentUnits.parts
         var short: [UInt64: Int] = [:], byText: [String: Int] = [:]
         for (k, c) in parts.categories.enumerated() {
             let code = c.category.code
@@ -52,7 +52,7 @@ package struct JoinRoutes: Sendable {
         let rows = parts.categories.map { c -> [[String]] in
             let category = c.category
             let units = c.department.map { parts.departments[$0].layer.units } ?? []
-            let departmentName = category.departmentID.flatMap { network.departments[$0]?.name } ?? ""
+            let departmentName = category.departmentID.flatMap { departmentUnits.departments[$0]?.name } ?? ""
             var rows = units.map { u in
                 [category.handler.rawValue, u.id, u.name, u.departmentID, departmentName, u.dutyPhone]
             }

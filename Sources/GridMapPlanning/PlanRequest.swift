@@ -131,7 +131,7 @@ public enum PlanRequest: Sendable {
         switch target {
         case .draft(let id): return try planner.validate(draft: id)
         case .version(let v):
-            let version = v == "current" ? try planner.store { try $0.head() } : try planner.store { try $0.resolve(asOf: v) }
+            let version = try planner.store { v == "current" ? try $0.head() : try $0.resolve(asOf: v) }
             return try planner.validate(version: version)
         }
     }

@@ -57,7 +57,7 @@ public final class Planner {
         let rows = try store { try $0.draftRows(id) }
         let map = try PlanMap(base: base, rows: rows)
         // Codes held by other open drafts are taken too: two drafts never make the same code.
-        let used = codes ? Set(try store { try $0.gridCodeHistory() }.keys).union(try store { try $0.gridCodesInDrafts() }) : []
+        let used = codes ? try store { s in Set(try s.gridCodeHistory().keys).union(try s.gridCodesInDrafts()) } : []
         let store = self.store, version = info.base
         let context = PlanContext(
             codes: GridCodes(everUsed: used),
@@ -112,7 +112,9 @@ public final class Planner {
         let changes = try store { try $0.content(version: head, addresses: true) }
             .changes(to: StoreContent(dataset.derivingShapes()))
         let (all, next) = try Publication.complete(changes, parent: head, store: store)
-        return (try store { try $0.publish(all, parent: head, author: author, message: message, closing: nil, dataset: next) },
+        return (try store {
+            try $0.publish(all, parent: head, author: author, message: message, closing: nil, dataset: next)
+        },
                 report)
     }
 
@@ -145,7 +147,8 @@ public final class Planner {
         let store = self.store
         return try ImpactReport.measure(
             base: map.base, baseVersion: info.base, draft: try map.dataset(),
-            changed: map.changedGrids, addresses: { box in try store { try $0.addresses(version: info.base, in: box) } })
+            changed: map.changedGrids,
+            addresses: { box in try store { try $0.addresses(version: info.base, in: box) } })
     }
 
     /// Publishes a draft as the next version. When versions were published since its base,
@@ -186,8 +189,10 @@ public final class Planner {
             try map.dataset(), rules: rules, base: current, moves: Planner.moves(info.log))
         guard report.isPublishable else { throw Planner.refusal(report, what: "draft \(id)") }
         let (all, next) = try Publication.complete(map.changes, parent: head, store: store)
-        return try store { try $0.publish(all, parent: head, author: author, message: message ?? "draft \(id): \(info.name)",
-                                 closing: (id, info.revision), dataset: next) }
+        let text = message ?? "draft \(id): \(info.name)"
+        return try store {
+            try $0.publish(all, parent: head, author: author, message: text, closing: (id, info.revision), dataset: next)
+        }
     }
 
     public func discard(draft id: Int) throws { try store { try $0.discardDraft(id) } }
@@ -197,7 +202,9 @@ public final class Planner {
     @discardableResult
     public func publish(_ changes: ChangeSet, parent: Int, author: String, message: String) throws -> VersionInfo {
         let (all, next) = try Publication.complete(changes, parent: parent, store: store)
-        return try store { try $0.publish(all, parent: parent, author: author, message: message, closing: nil, dataset: next) }
+        return try store {
+            try $0.publish(all, parent: parent, author: author, message: message, closing: nil, dataset: next)
+        }
     }
 
     /// Writes a draft's grids for editing in QGIS: GeoJSON (`.geojson`, `.json`) or a

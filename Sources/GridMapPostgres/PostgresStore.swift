@@ -176,7 +176,8 @@ public final class PostgresStore {
         if e.state == "42501" {
             // The database role this process connects as may not do this (a reader's role
             // asked to publish, see docs/DEPLOY.md): the deployment's to change, not the data.
-            return StoreError(location, "the database refuses this to the role gridmap connects as (\(e.message))", code: .storeForbidden)
+            return StoreError(location, "the database refuses this to the role gridmap connects as (\(e.message))",
+                              code: .storeForbidden)
         }
         return StoreError(location, "\(e)", code: .storeFailed)
     }

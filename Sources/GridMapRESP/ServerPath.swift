@@ -4,7 +4,7 @@ import GridMapPlanning
 
 /// Runs requests through a connection's decoder, command table and reply encoder, with no
 /// socket and no event loop: what a connection costs per request apart from the kernel and
-/// SwiftNIO's I/O, measurable without network noise (`gridmap bench`).
+/// SwiftNIO's I/O, measurable without network noise (`gridmap-bench`).
 public struct ServerPath {
     private let session: Session
 

@@ -14,17 +14,19 @@ public enum AsOf {
 
     /// The version `text` names, or the one live at the moment it names, among versions
     /// published at `times` (oldest first): the one resolution every reader of a store uses
-    /// (`MapService` from memory, `SQLiteStore` from its table).
+    /// (`MapService` from memory, a backend from its table of versions).
     public static func resolve(_ text: String, among times: [(id: Int, ms: Int64)], file: String) throws -> Int {
         let parsed = parse(text)
         if let v = parsed.version {
             guard times.contains(where: { $0.id == v }) else {
-                throw StoreError(file, "no version \(v); versions are 1 to \(times.last?.id ?? 0)", code: .unknownVersion)
+                throw StoreError(file, "no version \(v); versions are 1 to \(times.last?.id ?? 0)",
+                                 code: .unknownVersion)
             }
             return v
         }
         guard let ms = parsed.ms else {
-            throw StoreError(file, "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time", code: .badAsof)
+            throw StoreError(file, "ASOF '\(text.prefix(40))' is neither a version number nor an ISO 8601 date or time",
+                             code: .badAsof)
         }
         guard let v = times.filter({ $0.ms <= ms }).map(\.id).max() else {
             throw StoreError(file, "no version was live at \(text.prefix(40)): the first was published at "

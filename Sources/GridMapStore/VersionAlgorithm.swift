@@ -98,7 +98,8 @@ extension VersionBackend {
             let base = try content(version: head, addresses: !changes.addresses.isEmpty)
             let effective = changes.filtered(against: base)
             guard !effective.isEmpty else {
-                throw StoreError(location, "nothing to publish: the content equals version \(head)", code: .nothingToPublish)
+                throw StoreError(location, "nothing to publish: the content equals version \(head)",
+                                 code: .nothingToPublish)
             }
             let next = base.applying(effective)
             let parentAddresses = try version(head).summary["counts"]?["addresses"]?.int ?? 0

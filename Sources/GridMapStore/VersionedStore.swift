@@ -4,12 +4,13 @@ import GridMapModel
 
 /// The versioned map store, as the engine uses it: versions (each published on an expected
 /// parent, never rewritten), their content and the changes between them, drafts, and as-of.
-/// `SQLiteStore` (SQLite) implements it; a second backend (PostgreSQL) implements it without
-/// touching Planning, Lookup or the skins, which see only this protocol. The watch for new
-/// versions is `head()` polled (`MapService.startWatching`).
+/// Each backend (its own target) implements it through `VersionBackend`, which holds the
+/// version algorithm once; planning, lookups and the skins see only this protocol. A server
+/// watches for new versions by polling `head()` (`VersionWatcher`), woken early by a backend's
+/// hints (`versionHints`).
 ///
-/// An implementation serialises its own calls or is used from one thread at a time; a call
-/// that writes is one transaction.
+/// A backend is used from one thread at a time (a server's users go through `SerialStore`); a
+/// call that writes is one transaction.
 public protocol VersionedStore: AnyObject {
     /// Where the store is (a file path, a database URL without its password), for messages.
     var location: String { get }

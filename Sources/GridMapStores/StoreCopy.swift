@@ -17,7 +17,8 @@ public enum StoreCopy {
                             progress: (VersionInfo) -> Void = { _ in }) throws -> JSONValue {
         let from = try Stores.open(source, readOnly: true)
         guard try !Stores.exists(target) else {
-            throw StoreError(target, "already holds a store: a copy goes to a new file or an empty database", code: .storeExists)
+            throw StoreError(target, "already holds a store: a copy goes to a new file or an empty database",
+                             code: .storeExists)
         }
         let versions = try from.versions()
         guard let first = versions.first else { throw StoreError(source, "holds no version") }

@@ -303,7 +303,7 @@ func join(_ csv: String, _ request: JoinRequest = JoinRequest(), maps: JoinMaps?
             if answer["unit"] != .null { routed += 1 }
         }
         // (Yufeng's generated units leave no gaps; the 属地 fallback is checked on gapped layers in
-        // NetworkTests, where ROUTE and this share `exactlyCovering`.)
+        // DepartmentUnitsTests, where ROUTE and this share `exactlyCovering`.)
         #expect(routed > 1000, "\(routed) rows routed to a unit")
         #expect(result.rejects.contains("unknown category 'nope'") && result.rejects.contains("no category"))
         #expect(result.summary.rejected == 2)

@@ -52,7 +52,8 @@ public struct Credentials: Sendable {
             [.control, .format, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory)
         }
         guard named.count <= 100, !hidden else {
-            throw RequestError("an author is 1 to 100 characters on one line, without control characters", code: .badAuthor)
+            throw RequestError("an author is 1 to 100 characters on one line, without control characters",
+                               code: .badAuthor)
         }
         return named
     }

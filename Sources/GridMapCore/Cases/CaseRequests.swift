@@ -86,7 +86,8 @@ public struct CaseReportRequest: Sendable {
         case .address(let text):
             let geocoder = try snapshot.geocoder
             guard case .addresses(let found) = try geocoder.geocode(text, limit: 1), let best = found.first else {
-                throw RequestError("no standard address matches '\(text.prefix(60))': give a point", code: .addressNotFound)
+                throw RequestError("no standard address matches '\(text.prefix(60))': give a point",
+                                   code: .addressNotFound)
             }
             p = best.point
             input = ["address": .string(text), "matched": .string(best.text), "address_id": .string(best.addressID),
@@ -95,7 +96,8 @@ public struct CaseReportRequest: Sendable {
         }
         let route = try RouteRequest.route(snapshot, p, category: category, border: RouteRequest.defaultBorderMetres,
                                            receivedMs: nowMs)
-        let dueMs = snapshot.network?.categories[category]?.due(from: nowMs, calendar: snapshot.dataset.calendar)
+        let dueMs = snapshot.departmentUnits?.categories[category]?
+            .due(from: nowMs, calendar: snapshot.dataset.calendar)
         let stamp = CaseStamp(
             version: Int(snapshot.dataset.version) ?? 0, lon: p.x, lat: p.y, grid: route["grid"]?["id"]?.string ?? "",
             community: route["community"]?["id"]?.string ?? "", street: route["street"]?["id"]?.string ?? "",

@@ -41,7 +41,8 @@ public struct CaseStatsRequest: Sendable {
         var minimum = Self.defaultMinimum, format = "json", ids: Set<String>?
         func time(_ name: String, _ text: String) throws -> Int64 {
             guard let ms = AsOf.parse(text).ms else {
-                throw RequestError("\(name) '\(Parameter.shown(text))' is not a date or time (ISO 8601)", code: .badTime)
+                throw RequestError("\(name) '\(Parameter.shown(text))' is not a date or time (ISO 8601)",
+                                   code: .badTime)
             }
             return ms
         }
@@ -84,7 +85,8 @@ public struct CaseStatsRequest: Sendable {
                                    + "attribution, asof, minimum, format, id", code: .unknownParameter)
             }
         }
-        guard let by else { throw RequestError("missing by: " + By.allCases.map(\.rawValue).joined(separator: "|"), code: .missingParameter) }
+        guard let by else { throw RequestError("missing by: " + By.allCases.map(\.rawValue).joined(separator: "|"),
+                                               code: .missingParameter) }
         guard let from, let to else {
             throw RequestError("missing from and to: the period, as dates or times", code: .missingParameter)
         }
@@ -121,11 +123,11 @@ public struct CaseStatsRequest: Sendable {
         case .district: return s.locate(p) == nil ? [] : [s.dataset.districtID]
         case .category: return [c.category]
         case .source: return [c.source]
-        case .department: return s.network?.categories[c.category]?.departmentID.map { [$0] } ?? []
+        case .department: return s.departmentUnits?.categories[c.category]?.departmentID.map { [$0] } ?? []
         case .unit:
             guard s.locate(p) != nil else { return [] }
-            guard let dept = s.network?.categories[c.category]?.departmentID,
-                  let layer = s.network?.layers[dept], let u = layer.decide(at: p, exact: true).unit
+            guard let dept = s.departmentUnits?.categories[c.category]?.departmentID,
+                  let layer = s.departmentUnits?.layers[dept], let u = layer.decide(at: p, exact: true).unit
             else { return [Self.localID] }
             return [layer.units[u].id]
         case .street, .community, .grid, .worker:
@@ -150,9 +152,9 @@ public struct CaseStatsRequest: Sendable {
         case .community: return s.communityByID[id].map { d.communities[$0].name } ?? id
         case .grid: return s.gridByID[id].map { d.grids[$0].name } ?? id
         case .unit: return id == Self.localID ? "属地（无单位覆盖）" : d.units.first { $0.id == id }?.name ?? id
-        case .department: return s.network?.departments[id]?.name ?? id
+        case .department: return s.departmentUnits?.departments[id]?.name ?? id
         case .worker: return workers[id] ?? id
-        case .category: return s.network?.categories[id]?.name ?? id
+        case .category: return s.departmentUnits?.categories[id]?.name ?? id
         case .source: return id
         }
     }

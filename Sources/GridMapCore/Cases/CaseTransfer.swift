@@ -113,12 +113,14 @@ public enum CaseTransfer {
             let service = map.service
             let key = try Parameter.required(field("key"), "key")
             guard let ms = AsOf.parse(field("at") ?? "").ms else {
-                throw RequestError("at '\(Parameter.shown(field("at") ?? ""))' is not a date or time (ISO 8601)", code: .badTime)
+                throw RequestError("at '\(Parameter.shown(field("at") ?? ""))' is not a date or time (ISO 8601)",
+                                   code: .badTime)
             }
             let account = field("account") ?? "import"
             let role = try field("role").map { r -> CaseRole in
                 guard let role = CaseRole(rawValue: r) else {
-                    throw RequestError("role is reporter, dispatcher or unit, not '\(Parameter.shown(r))'", code: .badRole)
+                    throw RequestError("role is reporter, dispatcher or unit, not '\(Parameter.shown(r))'",
+                                       code: .badRole)
                 }
                 return role
             }
@@ -151,7 +153,8 @@ public enum CaseTransfer {
                 throw CaseError(.unknownCase, "no report with key '\(Parameter.shown(key))' above this line")
             }
             guard ms >= lastAt[key] ?? ms else {
-                throw RequestError("an event before the case's previous one: a case's rows go in time order", code: .badTime)
+                throw RequestError("an event before the case's previous one: a case's rows go in time order",
+                                   code: .badTime)
             }
             let duplicate = try field("duplicate_of").map { d -> String in
                 guard let other = ids[d] else {
@@ -178,7 +181,8 @@ public enum CaseTransfer {
         func time(_ text: String?, _ name: String) throws -> Int64? {
             guard let text else { return nil }
             guard let ms = AsOf.parse(text).ms else {
-                throw RequestError("\(name) '\(Parameter.shown(text))' is not a date or time (ISO 8601)", code: .badTime)
+                throw RequestError("\(name) '\(Parameter.shown(text))' is not a date or time (ISO 8601)",
+                                   code: .badTime)
             }
             return ms
         }

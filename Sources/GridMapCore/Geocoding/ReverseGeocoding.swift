@@ -64,7 +64,8 @@ public struct ReverseGeocodeRequest: Sendable {
 
     public init(radius: Double? = nil, limit: Int? = nil) throws {
         if let radius, !(radius > 0 && radius <= ReverseGeocodeRequest.maxRadius) {
-            throw RequestError("radius must be more than 0 and at most \(Int(ReverseGeocodeRequest.maxRadius)) m", code: .outOfRange)
+            throw RequestError("radius must be more than 0 and at most \(Int(ReverseGeocodeRequest.maxRadius)) m",
+                               code: .outOfRange)
         }
         if let limit, !(1...ReverseGeocodeRequest.maxLimit).contains(limit) {
             throw RequestError("limit must be 1 to \(ReverseGeocodeRequest.maxLimit)", code: .outOfRange)

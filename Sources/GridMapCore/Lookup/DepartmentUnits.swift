@@ -80,7 +80,7 @@ public final class DepartmentUnits: Sendable {
     }
 
     /// Each department's clear cells: the share of the raster a point is decided in by one read,
-    /// and its bytes (for `gridmap bench`).
+    /// and its bytes (for `gridmap-bench`).
     public func clearCellsLayout() -> [(department: String, clear: Double, bytes: Int)] {
         layers.keys.sorted().map { ($0, layers[$0]!.clear.clearShare, layers[$0]!.clear.memoryBytes) }
     }

@@ -85,7 +85,7 @@ extension Snapshot {
             }
         case "units":
             // One network's areas, of one department when `kind` names it (the page's toggles).
-            let departments = network?.departments ?? [:]
+            let departments = departmentUnits?.departments ?? [:]
             features = dataset.units.filter { kind == nil || $0.departmentID == kind }.map { u in
                 feature(u.id, ["id": .string(u.id), "name": .string(u.name), "department": .string(u.departmentID),
                                "department_name": JSONValue(departments[u.departmentID]?.name),

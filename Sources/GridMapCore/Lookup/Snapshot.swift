@@ -30,7 +30,7 @@ public final class Snapshot: Sendable {
     /// Where the addresses come from when they are not in `dataset` (served from a store).
     public let addressSource: AddressSource?
     /// Departments, units and categories, indexed; nil for a district without them.
-    public let network: DepartmentUnits?
+    public let departmentUnits: DepartmentUnits?
     /// The address library, built on first use (geocoding is optional work).
     private let library = Mutex<AddressLibrary?>(nil)
     private let libraryBuilt = Atomic<Bool>(false)
@@ -106,8 +106,8 @@ public final class Snapshot: Sendable {
         } else {
             resourceHeads = Snapshot.resourceHeads(data.resources)
         }
-        network = try DepartmentUnits(data, workers: workers, gridByID: gridByID, communityByID: communityByID,
-                                     streetByID: streetByID, ending: ending, previous: previous?.network)
+        departmentUnits = try DepartmentUnits(data, workers: workers, gridByID: gridByID, communityByID: communityByID,
+                                     streetByID: streetByID, ending: ending, previous: previous?.departmentUnits)
     }
 
     /// The grid index: `prebuilt` when it indexes these grids' polygons, in this order; else

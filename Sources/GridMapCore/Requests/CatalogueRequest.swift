@@ -21,11 +21,11 @@ public struct CatalogueRequest: Sendable {
             throw RequestError("jurisdiction_id '\(jurisdiction.prefix(40))' is not this district "
                                + "(\(snapshot.dataset.districtID))", code: .unknownJurisdiction)
         }
-        guard let network = snapshot.network, !network.categories.isEmpty else {
+        guard let units = snapshot.departmentUnits, !units.categories.isEmpty else {
             throw RequestError("this map has no category catalogue (categories.csv)", code: .noNetwork)
         }
-        guard let code else { return network.categories.values.sorted { $0.code < $1.code } }
-        guard let one = network.categories[code] else {
+        guard let code else { return units.categories.values.sorted { $0.code < $1.code } }
+        guard let one = units.categories[code] else {
             throw RequestError("unknown service_code '\(code.prefix(40))'", code: .unknownCategory)
         }
         return [one]
@@ -33,7 +33,7 @@ public struct CatalogueRequest: Sendable {
 
     /// A category's description for a list of services: its group, who handles it, its limit.
     public static func description(_ c: Category, _ snapshot: Snapshot) -> String {
-        let who = c.departmentID.flatMap { snapshot.network?.departments[$0]?.name } ?? "属地（网格员、社区、街道）"
+        let who = c.departmentID.flatMap { snapshot.departmentUnits?.departments[$0]?.name } ?? "属地（网格员、社区、街道）"
         return "\(c.group)：\(c.name)。处置：\(who)，时限 \(c.timeLimitHours) 小时。"
     }
 }

@@ -150,7 +150,8 @@ extension AreaRequest: MapRequest {
     private static func numbers(_ text: String, _ count: Int, _ name: String, _ form: String) throws -> [Double] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
         guard parts.count == count else {
-            throw RequestError("\(name) takes \(count) numbers (\(form)), got '\(Parameter.shown(text))'", code: .badArea)
+            throw RequestError("\(name) takes \(count) numbers (\(form)), got '\(Parameter.shown(text))'",
+                               code: .badArea)
         }
         return try parts.map { try Parameter.number(String($0), name) }
     }

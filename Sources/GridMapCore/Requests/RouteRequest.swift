@@ -54,20 +54,22 @@ public struct RouteRequest: MapRequest {
     /// units' edges), a few appends and four numbers.
     package static func write(_ s: Snapshot, _ p: Coordinate, category code: String, border: Double, receivedMs: Int64,
                       exact: Bool = false, to out: inout [UInt8]) throws {
-        guard let network = s.network else {
+        guard let units = s.departmentUnits else {
             throw RequestError("this map has no departments, units or categories (departments.csv, units.geojson, "
                                + "categories.csv): nothing can be routed", code: .noNetwork)
         }
-        let parts = network.parts
+        let parts = units.parts
         guard let c = parts.categoryIndex[code] else {
-            throw RequestError("unknown category '\(code.prefix(40))'; the catalogue is at /open311/v2/services.json", code: .unknownCategory)
+            throw RequestError("unknown category '\(code.prefix(40))'; the catalogue is at /open311/v2/services.json",
+                               code: .unknownCategory)
         }
         let category = parts.categories[c]
         let department = category.department.map { parts.departments[$0] }
         // The department's cell is asked for first: its cache miss then overlaps the grid's.
         department?.layer.clear.prefetch(p)
         guard let g = s.locate(p) else {
-            throw RequestError("the point (\(JSONValue.format(p.x)) \(JSONValue.format(p.y))) is outside the district", code: .outsideDistrict)
+            throw RequestError("the point (\(JSONValue.format(p.x)) \(JSONValue.format(p.y))) is outside the district",
+                               code: .outsideDistrict)
         }
         // The units covering the point (indices into the department's layer) and, when one
         // does, the department's other units within `border` metres.
@@ -76,7 +78,7 @@ public struct RouteRequest: MapRequest {
             let decision = layer.decide(at: p, exact: exact || border > layer.clear.clearance)
             (covering, unit) = (decision.covering, decision.unit)
             if decision.nearEdge, let u = unit {
-                near = network.unitsNear(p, layer, within: border, except: u)
+                near = units.unitsNear(p, layer, within: border, except: u)
             }
         }
         out.appendText(RouteKeys.pointLon)

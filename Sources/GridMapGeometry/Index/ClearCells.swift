@@ -141,7 +141,7 @@ package struct ClearCells: Sendable {
         return Int(cells[Int(y) * width + Int(x)]) - 1
     }
 
-    /// Share of the raster's cells that are clear, and its bytes: for `gridmap bench`.
+    /// Share of the raster's cells that are clear, and its bytes: for `gridmap-bench`.
     package var clearShare: Double {
         cells.isEmpty ? 1 : Double(cells.lazy.filter { $0 != 0 }.count) / Double(cells.count)
     }

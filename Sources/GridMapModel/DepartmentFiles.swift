@@ -1,50 +1,8 @@
 import Foundation
 import GridMapGeometry
 
-/// A department that has sunk staff into the grids (街道吹哨、部门报到): 行政执法, 环卫, 市场监管, ….
-public struct Department: Equatable, Sendable {
-    public var id: String
-    public var name: String
-    /// The department's own 24-hour line, when it has one besides its units'.
-    public var dutyPhone: String?
-    public var properties: JSONObject
-}
-
-/// One unit of a department (a 执法中队, a 派出所, an 环卫 work zone, a 市场监管所) with the area it
-/// is responsible for. A department's units are its layer; their areas need not follow grid,
-/// community or street lines.
-public struct ResponsibilityUnit: Equatable, Sendable {
-    public var id: String
-    public var name: String
-    public var departmentID: String
-    public var dutyPhone: String
-    public var shape: Shape
-    public var properties: JSONObject
-}
-
-/// Who handles a category when the place decides it: the responsible unit of its department,
-/// or by 属地 (territorial) responsibility the grid worker, the community or the street.
-public enum Handler: String, Sendable, CaseIterable {
-    case unit, gridWorker = "grid_worker", community, street
-}
-
-/// One information category of the catalogue (in the style of GB/T 30428.2's event classes:
-/// 大类 and 小类 digits in the code).
-public struct Category: Equatable, Sendable {
-    public var code: String
-    public var name: String
-    /// The 大类's name.
-    public var group: String
-    /// The department that must act, or nil: the 属地 handles it.
-    public var departmentID: String?
-    public var handler: Handler
-    public var timeLimitHours: Int
-    public var keywords: [String]
-    /// Whether the limit counts every hour or working days' only (`time_basis`, optional).
-    public var timeBasis: TimeBasis = .natural
-    public var properties: JSONObject
-}
-
+/// The departments' files of a data directory (departments, units, categories, the calendar),
+/// read into the dataset.
 extension DataFiles {
     public static let departments = "departments.csv"
     public static let units = "units.geojson"

@@ -28,7 +28,8 @@ extension SQLiteStore {
     /// `StoreError` (code `store_unusable`) saying what happened to the file.
     public func checkIntact() throws {
         func unusable(_ what: String) -> StoreError {
-            StoreError(path, what + "; nothing more is written to it (restore the file, then restart)", code: .storeUnusable)
+            StoreError(path, what + "; nothing more is written to it (restore the file, then restart)",
+                       code: .storeUnusable)
         }
         guard let now = FileIdentity(path: path) else {
             let reason = errno == ENOENT ? "the store file has been removed"

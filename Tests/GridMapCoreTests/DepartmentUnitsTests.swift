@@ -13,7 +13,7 @@ import Testing
 
 /// One network: the departments, units and catalogue as data, in the store and in exports,
 /// and ROUTE's unit exact against GEOS on unit layers the generator did not draw.
-@Suite struct NetworkTests {
+@Suite struct DepartmentUnitsTests {
     static let yufeng: Dataset = Fixtures.dataset
 
     @Test func theCommittedNetworkLoadsAndRoundTrips() throws {
@@ -47,7 +47,7 @@ import Testing
         try stored.write(directory: dir)
         let reread = try Dataset.load(directory: dir)
         #expect(reread.categories == d.categories && reread.units.map(\.shape) == stored.units.map(\.shape))
-        #expect(snapshot.network?.categories.count == 60)
+        #expect(snapshot.departmentUnits?.categories.count == 60)
     }
 
     @Test func aDistrictWithoutANetworkSaysSo() throws {
@@ -144,7 +144,7 @@ import Testing
                 #expect(named == covering.min(),
                         "\(c.code) at (\(p.x) \(p.y)): ROUTE \(named ?? "none"), GEOS \(covering)")
                 // The routed join's decision and the impact report's, each by its own path.
-                let layer = try #require(s.network?.layers[dept])
+                let layer = try #require(s.departmentUnits?.layers[dept])
                 #expect(layer.decide(at: p).unit.map { layer.units[$0].id } == covering.min(), "join at \(p)")
                 let impact = try #require(plain[dept])
                 #expect(RoutingRule.responsible(among: impact.index.exactlyCovering(p)).map { impact.units[$0].id }
@@ -193,7 +193,7 @@ import Testing
 
     @Test func borderAndDueTime() throws {
         let s = try Snapshot(dataset: Self.yufeng)
-        let network = try #require(s.network)
+        let network = try #require(s.departmentUnits)
         // A point on a shared edge of two police precincts: the lower id routes it, the other is
         // flagged as near the border.
         let precincts = Self.yufeng.units.filter { $0.departmentID == "D04" }
