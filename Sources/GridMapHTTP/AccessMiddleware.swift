@@ -51,15 +51,14 @@ struct AccessMiddleware: RouterMiddleware {
                 registry.authenticated(context.channel)
             case .denied: return challenge("wrong user or password")
             case .throttled(let seconds):
-                return HTTPRefusal(status: .tooManyRequests, code: "throttled",
-                                   message: "too many failed sign-ins from this address; try again in \(seconds) s",
+                return HTTPRefusal(.throttled, "too many failed sign-ins from this address; try again in \(seconds) s",
                                    headers: [.retryAfter: String(seconds)]).response
             }
         }
         context.role = role
         guard role >= needed else {
             return role == .none || needed == .reader ? challenge("sign in: this needs the \(needed) role")
-                : Reply.error(.forbidden, code: "forbidden", "this needs the planner role")
+                : HTTPRefusal(.forbidden, "this needs the planner role").response
         }
         return try await next(request, context)
     }
@@ -69,8 +68,7 @@ struct AccessMiddleware: RouterMiddleware {
         guard let header else { return nil }
         let digits = header.trimmingCharacters(in: .whitespaces)
         guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
-            return HTTPRefusal(status: .badRequest, code: "bad_request",
-                               message: "Content-Length '\(header.prefix(30))' is not a number",
+            return HTTPRefusal(.badRequest, "Content-Length '\(header.prefix(30))' is not a number",
                                headers: [.connection: "close"])
         }
         if digits.count > 18 || Int(digits)! > limit { return HTTPRefusal.tooLarge(limit) }
@@ -86,7 +84,7 @@ struct AccessMiddleware: RouterMiddleware {
     }
 
     private func challenge(_ message: String) -> Response {
-        var r = Reply.error(.unauthorized, code: "unauthorized", message)
+        var r = HTTPRefusal(.unauthorized, message).response
         r.headers[.wwwAuthenticate] = #"Basic realm="gridmap", charset="UTF-8""#
         return r
     }

@@ -37,14 +37,12 @@ struct BodyTypeMiddleware: RouterMiddleware {
         let expected = accepted.sorted().joined(separator: " or ")
         guard let contentType else {
             guard let length, let n = Int(length.trimmingCharacters(in: .whitespaces)), n > 0 else { return nil }
-            return HTTPRefusal(status: .unsupportedMediaType, code: "unsupported_media_type",
-                               message: "a request body needs a Content-Type: \(expected)")
+            return HTTPRefusal(.unsupportedMediaType, "a request body needs a Content-Type: \(expected)")
         }
         let media = contentType.split(separator: ";", maxSplits: 1).first
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         guard accepted.contains(media) else {
-            return HTTPRefusal(status: .unsupportedMediaType, code: "unsupported_media_type",
-                               message: "this route reads \(expected), not '\(media.prefix(60))'")
+            return HTTPRefusal(.unsupportedMediaType, "this route reads \(expected), not '\(media.prefix(60))'")
         }
         return nil
     }

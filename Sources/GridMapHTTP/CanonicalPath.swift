@@ -79,11 +79,8 @@ struct CanonicalPathResponder<Next: HTTPResponder>: HTTPResponder where Next.Con
         let (path, query) = target.firstIndex(of: "?").map { (target[..<$0], target[$0...]) }
             ?? (target[...], target[target.endIndex...])
         guard let canonical = CanonicalPath.of(path) else {
-            var refused = Reply.error(.badRequest, code: "bad_path",
-                                      "the path '\(path.prefix(80))' names nothing: bad escapes, control "
-                                      + "characters, or '..' above the root")
-            refused.headers[.connection] = "close"
-            return refused
+            return HTTPRefusal(.badPath, "the path '\(path.prefix(80))' names nothing: bad escapes, control "
+                               + "characters, or '..' above the root", headers: [.connection: "close"]).response
         }
         var context = context
         context.path = canonical

@@ -108,8 +108,7 @@ final class ConnectionGuard {
         bytesContext = context
         guard configuration.registry.admit(context.channel, authenticated: false) else {
             state = .closed
-            writeRaw("503 Service Unavailable", code: "too_many_connections",
-                     message: "the server has as many connections as it takes; try again later")
+            writeRaw(.tooManyConnections, "the server has as many connections as it takes; try again later")
             return
         }
         admitted = true
@@ -240,8 +239,8 @@ final class ConnectionGuard {
         switch state {
         case .receiving where !responseStarted:
             state = .closed
-            writeRaw("408 Request Timeout", code: "request_timeout",
-                     message: "the request did not arrive whole within \(configuration.requestTimeout.seconds) s")
+            writeRaw(.requestTimeout,
+                     "the request did not arrive whole within \(configuration.requestTimeout.seconds) s")
         case .idle, .receiving:
             state = .closed
             channel?.close(promise: nil)
@@ -252,10 +251,11 @@ final class ConnectionGuard {
 
     /// A whole response written past the HTTP encoder, then the connection closed: for a
     /// connection refused at the limit or timed out, which have no request to answer.
-    private func writeRaw(_ status: String, code: String, message: String) {
+    private func writeRaw(_ code: HTTPRefusal.Code, _ message: String) {
         guard let context = bytesContext else { return }
-        let body = #"{"error":{"code":"\#(code)","message":"\#(message)"}}"#
-        let text = "HTTP/1.1 \(status)\r\ncontent-type: application/json; charset=utf-8\r\n"
+        let body = #"{"error":{"code":"\#(code.rawValue)","message":"\#(message)"}}"#
+        let text = "HTTP/1.1 \(code.status.code) \(code.status.reasonPhrase)\r\n"
+            + "content-type: application/json; charset=utf-8\r\n"
             + "content-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n" + body
         let channel = context.channel
         context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: text))).whenComplete { _ in

@@ -32,8 +32,7 @@ struct CrossSiteMiddleware: RouterMiddleware {
             let headers = request.headers
             if let reason = policy.crossSiteReason(host: host, origin: headers[.origin], referer: headers[.referer],
                                                    fetchSite: headers[Self.secFetchSite]) {
-                return HTTPRefusal(status: .forbidden, code: "cross_site",
-                                   message: "refused a request from another site: \(reason)").response
+                return HTTPRefusal(.crossSite, "refused a request from another site: \(reason)").response
             }
         }
         return try await next(request, context)
@@ -77,8 +76,7 @@ struct SitePolicy: Sendable {
         guard checksHost, let authority, !authority.isEmpty else { return nil }
         let name = Self.hostName(Self.splitAuthority(authority).host)
         if hosts.contains(name) || (loopback && Self.isLoopback(name)) { return nil }
-        return HTTPRefusal(status: .misdirectedRequest, code: "unknown_host",
-                           message: "this server does not answer for Host '\(authority.prefix(80))': it has no "
+        return HTTPRefusal(.unknownHost, "this server does not answer for Host '\(authority.prefix(80))': it has no "
                                + "password, so it serves only the names of the address it listens on; start it with "
                                + "--allowed-host NAME (or a password) to serve another name")
     }

@@ -60,7 +60,7 @@ public final class ServedMap: Sendable {
         -> Response
     {
         guard let service = current else {
-            return Reply.error(.serviceUnavailable, code: "loading", "the map is loading")
+            return HTTPRefusal(.loading, "the map is loading").response
         }
         do { return try await body(service) } catch { return Reply.failure(error, context) }
     }
@@ -156,13 +156,11 @@ enum Reply {
         // A body that ends early or breaks HTTP (the client closed, or was closed, mid-body) is
         // the client's doing: no log line, or an abuser could write one per request.
         if let e = error as? HTTPParserError {
-            return HTTPRefusal(status: .badRequest, code: "bad_http",
-                               message: "the request could not be read: \(e.debugDescription)",
+            return HTTPRefusal(.badHTTP, "the request could not be read: \(e.debugDescription)",
                                headers: [.connection: "close"]).response
         }
         if error is ChannelError {
-            return HTTPRefusal(status: .badRequest, code: "connection_closed",
-                               message: "the connection closed before the request was read",
+            return HTTPRefusal(.connectionClosed, "the connection closed before the request was read",
                                headers: [.connection: "close"]).response
         }
         if error.errorKind == .internal {
@@ -191,13 +189,44 @@ extension ErrorKind {
 /// A request the HTTP skin itself refuses, with the status that says why (the engine's
 /// errors carry a kind instead).
 struct HTTPRefusal: Error {
-    let status: HTTPResponse.Status
-    let code: String
+    /// The HTTP skin's own refusals (the engine's come with their codes and kinds), each with
+    /// its status stated beside it.
+    enum Code: String, CaseIterable {
+        case badEncoding = "bad_encoding", badHTTP = "bad_http", badPath = "bad_path", badRequest = "bad_request"
+        case connectionClosed = "connection_closed", crossSite = "cross_site", forbidden, `internal`, loading
+        case notFound = "not_found", requestTimeout = "request_timeout", throttled
+        case tooLarge = "too_large", tooManyConnections = "too_many_connections", unauthorized
+        case unknownHost = "unknown_host", unsupportedMediaType = "unsupported_media_type"
+
+        var status: HTTPResponse.Status {
+            switch self {
+            case .badEncoding, .badHTTP, .badPath, .badRequest, .connectionClosed: .badRequest
+            case .crossSite, .forbidden: .forbidden
+            case .internal: .internalServerError
+            case .loading, .tooManyConnections: .serviceUnavailable
+            case .notFound: .notFound
+            case .requestTimeout: .requestTimeout
+            case .throttled: .tooManyRequests
+            case .tooLarge: .contentTooLarge
+            case .unauthorized: .unauthorized
+            case .unknownHost: .misdirectedRequest
+            case .unsupportedMediaType: .unsupportedMediaType
+            }
+        }
+    }
+
+    let code: Code
     let message: String
     var headers: HTTPFields = [:]
 
+    init(_ code: Code, _ message: String, headers: HTTPFields = [:]) {
+        (self.code, self.message, self.headers) = (code, message, headers)
+    }
+
+    var status: HTTPResponse.Status { code.status }
+
     var response: Response {
-        var r = Reply.error(status, code: code, message)
+        var r = Reply.error(status, code: code.rawValue, message)
         for field in headers { r.headers.append(field) }
         return r
     }
@@ -205,8 +234,8 @@ struct HTTPRefusal: Error {
     static let tooLarge = tooLarge(HTTPConfig.maxBodyBytes)
 
     static func tooLarge(_ limit: Int) -> HTTPRefusal {
-        HTTPRefusal(status: .contentTooLarge, code: "too_large",
-                    message: "the request body is too large: at most \(limit) bytes", headers: [.connection: "close"])
+        HTTPRefusal(.tooLarge, "the request body is too large: at most \(limit) bytes",
+                    headers: [.connection: "close"])
     }
 }
 

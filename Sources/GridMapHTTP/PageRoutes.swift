@@ -13,7 +13,7 @@ struct PageRoutes {
         router.get("/leaflet/**") { request, _ in
             let path = request.uri.path.dropFirst("/leaflet/".count)
             return leaflet.response(String(path))
-                ?? Reply.error(.notFound, code: "not_found", "no file '\(path.prefix(80))' under /leaflet")
+                ?? HTTPRefusal(.notFound, "no file '\(path.prefix(80))' under /leaflet").response
         }
         let files = [("/", "index.html", "text/html"), ("/map.js", "map.js", "text/javascript"),
                      ("/map.css", "map.css", "text/css"), ("/plan", "plan.html", "text/html"),
@@ -24,7 +24,7 @@ struct PageRoutes {
             let body = Self.resource(file)
             router.get(RouterPath(path)) { _, _ in
                 guard let body else {
-                    return Reply.error(.internalServerError, code: "internal", "the page's \(file) is missing")
+                    return HTTPRefusal(.internal, "the page's \(file) is missing").response
                 }
                 return Response(status: .ok, headers: [.contentType: type + "; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(bytes: body)))

@@ -10,9 +10,8 @@ struct QueryEncodingMiddleware: RouterMiddleware {
         async throws -> Response
     {
         if let query = request.uri.query, let name = Self.firstNonUTF8(query) {
-            return HTTPRefusal(status: .badRequest, code: "bad_encoding",
-                               message: "query parameter '\(name.prefix(40))' is not UTF-8 text; send text as UTF-8 "
-                                   + "(raw or percent-encoded)").response
+            return HTTPRefusal(.badEncoding, "query parameter '\(name.prefix(40))' is not UTF-8 text; send text "
+                               + "as UTF-8 (raw or percent-encoded)").response
         }
         return try await next(request, context)
     }
