@@ -34,10 +34,12 @@ struct PlanCommand: ParsableCommand {
             try PlanCommand.send(data, author: named) { try make(try draft) }
         }
 
-        /// Sends the draft operation `name` with its named arguments, through the one grammar.
+        /// Sends the request `name` about this draft with its named arguments, through the one grammar.
         func send(_ name: String, _ arguments: [String: [String]], author named: String? = nil) throws {
+            var arguments = arguments
+            arguments["draft"] = [draftText]
             try PlanCommand.send(data, author: named) {
-                try PlanGrammar.request(name, draft: try draft, NamedArguments(arguments), source: "gridmap plan")
+                try PlanGrammar.request(name, NamedArguments(arguments), source: "gridmap plan")
             }
         }
     }
@@ -68,7 +70,11 @@ struct PlanCommand: ParsableCommand {
         @Option(help: "What the draft is for.") var name: String
         @Option(help: "Who edits it (default: $USER).") var author: String?
         @OptionGroup var data: DataOptions
-        func run() throws { try PlanCommand.send(data, author: author) { .open(name: name) } }
+        func run() throws {
+            try PlanCommand.send(data, author: author) {
+                try PlanGrammar.read("open", NamedArguments(["name": [name]]))
+            }
+        }
     }
 
     struct Drafts: ParsableCommand {
@@ -76,7 +82,9 @@ struct PlanCommand: ParsableCommand {
             commandName: "drafts", abstract: "List the open drafts (--all: closed ones too).")
         @Flag(help: "Published and discarded drafts too.") var all = false
         @OptionGroup var data: DataOptions
-        func run() throws { try PlanCommand.send(data) { .drafts(all: all) } }
+        func run() throws {
+            try PlanCommand.send(data) { try PlanGrammar.read("drafts", NamedArguments(all ? ["all": ["1"]] : [:])) }
+        }
     }
 
     struct Split: ParsableCommand {
@@ -214,10 +222,9 @@ struct PlanCommand: ParsableCommand {
 
         func run() throws {
             let planner = try PlanCommand.planner(data)
-            let request = try request {
-                try PlanRequest.validate(draft: try draft.map(PlanRequest.draft), version: version,
-                                         sliverArea: sliverArea, households: households)
-            }
+            let named = ["draft": draft, "version": version, "sliver": sliverArea, "households": households]
+            let arguments = NamedArguments(named.compactMapValues { $0.map { [$0] } })
+            let request = try request { try PlanGrammar.read("validate", arguments) }
             let report: ValidationReport
             do {
                 guard case .validate(let target, let rules) = request else { return }
@@ -246,7 +253,7 @@ struct PlanCommand: ParsableCommand {
         @Option(help: "Also draw the changed area to this SVG file.") var svg: String?
         @OptionGroup var options: DraftOptions
         func run() throws {
-            if json && svg == nil { return try options.send { .impact(draft: try PlanRequest.draft($0), .json) } }
+            if json && svg == nil { return try options.send("impact", ["form": ["json"]]) }
             do {
                 let report = try options.planner().impact(draft: try options.draft)
                 print(json ? report.json.serialized : report.table, terminator: json ? "\n" : "")
@@ -278,7 +285,7 @@ struct PlanCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show", abstract: "Show a draft and its operations.")
         @OptionGroup var options: DraftOptions
-        func run() throws { try options.send { .show(draft: try PlanRequest.draft($0)) } }
+        func run() throws { try options.send("show", [:]) }
     }
 
     struct Discard: ParsableCommand {

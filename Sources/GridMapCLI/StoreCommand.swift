@@ -138,9 +138,9 @@ struct StoreCommand: ParsableCommand {
         @OptionGroup var options: DataOptions
 
         func run() throws {
-            try PlanCommand.send(options, author: authorship.author) {
-                .rollback(version: version, message: authorship.message)
-            }
+            var named = NamedArguments(["version": [version]])
+            if let message = authorship.message { named.values["message"] = [message] }
+            try PlanCommand.send(options, author: authorship.author) { try PlanGrammar.read("rollback", named) }
         }
     }
 

@@ -21,60 +21,62 @@ struct PlanRoutes {
         router.get("/api/plan/texts") { _, _ in Reply.json(Array(PlannerTexts.json.serialized.utf8)) }
         router.get("/api/plan/drafts") { request, context in
             try await map.answer(context) { service in
-                try await plan(.drafts(all: Query(request)["all"] == "1"), service, context)
+                try await plan(try read("drafts", ["all": Query(request)["all"]]), service, context)
             }
         }
         router.post("/api/plan/drafts") { request, context in
             try await map.answer(context) { service in
                 let body = try await Body(request)
-                return try await plan(.open(name: try body.text("name")), service, context,
+                return try await plan(try read("open", ["name": try body.text("name")]), service, context,
                                       author: body.optionalText("author"))
             }
         }
         router.get("/api/plan/drafts/:id") { _, context in
             try await map.answer(context) { service in
-                try await plan(.show(draft: try draft(context)), service, context)
+                try await plan(try read("show", ["draft": context.parameters.get("id")]), service, context)
             }
         }
         router.get("/api/plan/drafts/:id/grids") { _, context in
             try await map.answer(context) { service in
-                try await plan(.grids(draft: try draft(context)), service, context)
+                try await plan(try read("grids", ["draft": context.parameters.get("id")]), service, context)
             }
         }
         router.get("/api/plan/drafts/:id/grids/:grid") { _, context in
             try await map.answer(context) { service in
-                try await plan(.grid(draft: try draft(context), id: context.parameters.get("grid") ?? ""), service,
-                               context)
+                try await plan(try read("grid", ["draft": context.parameters.get("id"),
+                                                 "grid": context.parameters.get("grid")]), service, context)
             }
         }
         router.get("/api/plan/drafts/:id/impact") { request, context in
             try await map.answer(context) { service in
                 let q = Query(request)
-                let form: PlanRequest.ImpactForm = q["svg"] == "1" ? .svg : q["changes"] == "1" ? .withChanges : .json
-                return try await plan(.impact(draft: try draft(context), form), service, context,
-                                      svg: form == .svg)
+                let form = q["svg"] == "1" ? "svg" : q["changes"] == "1" ? "changes" : "json"
+                return try await plan(try read("impact", ["draft": context.parameters.get("id"), "form": form]),
+                                      service, context, svg: form == "svg")
             }
         }
         router.get("/api/plan/drafts/:id/validate") { request, context in
             try await map.answer(context) { service in
                 let q = Query(request)
-                return try await plan(.validate(draft: try draft(context), version: nil, sliverArea: q["sliver"],
-                                                households: q["households"]), service, context)
+                return try await plan(try read("validate", ["draft": context.parameters.get("id"),
+                                                            "sliver": q["sliver"], "households": q["households"]]),
+                                      service, context)
             }
         }
         router.get("/api/plan/versions/:version/validate") { request, context in
             try await map.answer(context) { service in
                 let q = Query(request)
-                return try await plan(.validate(draft: nil, version: context.parameters.get("version"),
-                                                sliverArea: q["sliver"], households: q["households"]),
+                return try await plan(try read("validate", ["version": context.parameters.get("version"),
+                                                            "sliver": q["sliver"], "households": q["households"]]),
                                       service, context)
             }
         }
         router.post("/api/plan/versions/:version/rollback") { request, context in
             try await map.answer(context) { service in
                 let body = try await Body(request)
-                return try await plan(.rollback(version: context.parameters.get("version") ?? "",
-                                                message: body.optionalText("message")), service, context)
+                return try await plan(try read("rollback", ["version": context.parameters.get("version"),
+                                                            "message": body.optionalText("message")]),
+                                      service, context)
             }
         }
         router.post("/api/plan/drafts/:id/:op") { request, context in
@@ -84,6 +86,12 @@ struct PlanRoutes {
                                       service, context, author: body.optionalText("author"))
             }
         }
+    }
+
+    /// A read's name and the arguments the path, query and body gave (nil: not given): the one
+    /// grammar.
+    private func read(_ name: String, _ arguments: [String: String?]) throws -> PlanRequest {
+        try PlanGrammar.read(name, NamedArguments(arguments.compactMapValues { $0.map { [$0] } }))
     }
 
     /// An operation's name and parameters as the engine's request: the one grammar.

@@ -45,6 +45,60 @@ public enum PlanGrammar {
         ("replace", ["geojson", "layer?"]), ("publish", ["message?"]), ("discard", []), ("undo", []),
     ]
 
+    /// Every other planning request by its name and its named parameters (`?`: optional): what
+    /// opens a draft, reads one or a version, and rolls back. Each skin names its arguments so
+    /// (RESP by position, HTTP by path and query, the CLI by option) and calls `read`.
+    public static let reads: [(name: String, parameters: [String])] = [
+        ("open", ["name"]), ("drafts", ["all?"]), ("show", ["draft"]), ("grids", ["draft"]),
+        ("grid", ["draft", "grid"]),
+        ("impact", ["draft", "form?"]), ("validate", ["draft?", "version?", "sliver?", "households?"]),
+        ("rollback", ["version", "message?"]),
+    ]
+
+    /// The read, open or rollback `name` names with `a`'s arguments: the one place their
+    /// arguments become a request (`impact`'s `form` is json, svg or changes; `drafts`'s `all`
+    /// is a flag, 1/true/all or 0/false).
+    public static func read(_ name: String, _ a: some PlanArguments) throws -> PlanRequest {
+        switch name.lowercased() {
+        case "open": return .open(name: try a.text("name"))
+        case "drafts": return .drafts(all: try flag(a.optionalText("all"), "all"))
+        case "show": return .show(draft: try PlanRequest.draft(try a.text("draft")))
+        case "grids": return .grids(draft: try PlanRequest.draft(try a.text("draft")))
+        case "grid": return .grid(draft: try PlanRequest.draft(try a.text("draft")), id: try a.text("grid"))
+        case "impact":
+            let form: PlanRequest.ImpactForm
+            switch a.optionalText("form")?.lowercased() ?? "json" {
+            case "json": form = .json
+            case "svg": form = .svg
+            case "changes": form = .withChanges
+            case let other:
+                throw RequestError("form is json, svg or changes, not '\(Parameter.shown(other))'", code: .badFormat)
+            }
+            return .impact(draft: try PlanRequest.draft(try a.text("draft")), form)
+        case "validate":
+            return try .validate(draft: try a.optionalText("draft").map(PlanRequest.draft),
+                                 version: a.optionalText("version"), sliverArea: a.optionalText("sliver"),
+                                 households: a.optionalText("households"))
+        case "rollback": return .rollback(version: try a.text("version"), message: a.optionalText("message"))
+        default: throw unknown(name)
+        }
+    }
+
+    /// A yes-or-no argument (absent: no).
+    private static func flag(_ text: String?, _ name: String) throws -> Bool {
+        switch text?.lowercased() {
+        case nil, "0", "false", "no": return false
+        case "1", "true", "yes", "all": return true
+        case let other?: throw RequestError("\(name) is 1 or 0, not '\(Parameter.shown(other))'", code: .badFlag)
+        }
+    }
+
+    /// Any planning request: a draft operation (its draft among the arguments, `draft`) or a read.
+    public static func request(_ name: String, _ a: some PlanArguments, source: String) throws -> PlanRequest {
+        guard operation(name) != nil else { return try read(name, a) }
+        return try request(name, draft: try PlanRequest.draft(try a.text("draft")), a, source: source)
+    }
+
     /// The operation `name` spells (any case; `move_boundary`, `MOVEBOUNDARY` and
     /// `move-boundary` alike), or nil.
     public static func operation(_ name: String) -> (name: String, parameters: [String])? {
@@ -54,7 +108,7 @@ public enum PlanGrammar {
 
     public static func unknown(_ name: String) -> RequestError {
         RequestError("unknown planning operation '\(name.prefix(40))'; expected "
-                     + operations.map(\.name).joined(separator: ", "), code: .unknownOperation)
+                     + (operations + reads).map(\.name).joined(separator: ", "), code: .unknownOperation)
     }
 
     /// Operation `name` on draft `draft` with `a`'s arguments (`source` names the skin in a

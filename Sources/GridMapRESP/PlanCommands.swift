@@ -26,41 +26,42 @@ enum PlanCommands {
         func need(_ n: Int, _ usage: String) throws {
             guard a.count >= n + 1 else { throw CommandError("usage: PLAN \(sub) \(usage)", code: "ERR syntax error:") }
         }
-        func draft() throws -> Int { try PlanRequest.draft(try a.text(1)) }
+        // The other requests: RESP's syntax named, then the one grammar (`PlanGrammar.read`).
+        var named = NamedArguments()
         switch sub {
         case "OPEN":
             try need(1, "name")
-            return .open(name: try a.text(1))
+            named.values["name"] = [try a.text(1)]
         case "DRAFTS":
             guard try a.count == 1 || (a.count == 2 && a.text(1).uppercased() == "ALL") else {
                 throw CommandError("usage: PLAN DRAFTS [ALL]", code: "ERR syntax error:")
             }
-            return .drafts(all: a.count == 2)
+            if a.count == 2 { named.values["all"] = ["1"] }
         case "VALIDATE":
             try need(1, "draft|VERSION v [SLIVER m2] [HOUSEHOLDS min-max]")
             let byVersion = (try a.text(1)).uppercased() == "VERSION"
             if byVersion { try need(2, "VERSION v [SLIVER m2] [HOUSEHOLDS min-max]") }
             let o = try a.options(from: byVersion ? 3 : 2, allowed: ["SLIVER", "HOUSEHOLDS"])
-            return try .validate(draft: byVersion ? nil : try draft(), version: byVersion ? try a.text(2) : nil,
-                                 sliverArea: try o["SLIVER"].map { try a.text($0) },
-                                 households: try o["HOUSEHOLDS"].map { try a.text($0) })
+            named.values[byVersion ? "version" : "draft"] = [try a.text(byVersion ? 2 : 1)]
+            if let k = o["SLIVER"] { named.values["sliver"] = [try a.text(k)] }
+            if let k = o["HOUSEHOLDS"] { named.values["households"] = [try a.text(k)] }
         case "IMPACT":
             guard try a.count == 2 || (a.count == 3 && a.text(2).uppercased() == "SVG") else {
                 throw CommandError("usage: PLAN IMPACT draft [SVG]", code: "ERR syntax error:")
             }
-            return .impact(draft: try draft(), a.count == 3 ? .svg : .json)
-        case "SHOW":
+            named.values["draft"] = [try a.text(1)]
+            if a.count == 3 { named.values["form"] = ["svg"] }
+        case "SHOW", "GRIDS":
             try need(1, "draft")
-            return .show(draft: try draft())
-        case "GRIDS":
-            try need(1, "draft")
-            return .grids(draft: try draft())
+            named.values["draft"] = [try a.text(1)]
         case "GRID":
             try need(2, "draft grid")
-            return .grid(draft: try draft(), id: try a.text(2))
+            named.values["draft"] = [try a.text(1)]
+            named.values["grid"] = [try a.text(2)]
         default:
             throw PlanGrammar.unknown(try a.text(0))
         }
+        return try PlanGrammar.read(sub, named)
     }
 
     /// `PLAN OP draft arg …`: the positional arguments named by the operation's parameters,

@@ -22,7 +22,9 @@ enum StoreCommands {
     /// ROLLBACK version [MESSAGE text]: publishes that version's content as a new version.
     static func rollback(_ a: Arguments, _ s: Session) throws -> RESPValue {
         let o = try a.options(from: 1, allowed: ["MESSAGE"])
-        let request = PlanRequest.rollback(version: try a.text(0), message: try o["MESSAGE"].map { try a.text($0) })
+        var named = NamedArguments(["version": [try a.text(0)]])
+        if let k = o["MESSAGE"] { named.values["message"] = [try a.text(k)] }
+        let request = try PlanGrammar.read("rollback", named)
         let service = s.service, author = s.user
         if request.publishes { return s.awaiting { .bulkString(try await service.publish(request, author: author)) } }
         return s.offLoop { .bulkString(try service.answer(request, author: author)) }

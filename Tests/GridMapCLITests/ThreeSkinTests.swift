@@ -232,6 +232,8 @@ import GridMapPlanning
             plan(["IMPACT", "1"], "/api/plan/drafts/1/impact", ["impact", "--draft", "1", "--json"]),
             plan(["IMPACT", "99"], "/api/plan/drafts/99/impact", ["impact", "--draft", "99", "--json"]),
             plan(["VALIDATE", "1"], "/api/plan/drafts/1/validate", ["validate", "--draft", "1", "--json"]),
+            plan(["SHOW", "1"], "/api/plan/drafts/1", ["show", "--draft", "1"]),
+            plan(["SHOW", "0"], "/api/plan/drafts/0", ["show", "--draft", "0"]),
             plan(["PUBLISH", "1", "MESSAGE", "m"], #"POST /api/plan/drafts/1/publish {"message":"m"}"#,
                  ["publish", "--draft", "1", "--message", "m"]),
             plan(["PUBLISH", "1"], "POST /api/plan/drafts/1/publish", ["publish", "--draft", "1"]),
