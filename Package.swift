@@ -85,10 +85,11 @@ let package = Package(
         // connection's state is only ever touched on its own event loop, one call at a time, so
         // an overlapping access would be a plain bug; the compile-time checks remain, and debug
         // builds, which run the tests, keep the dynamic ones.
-        // What both network skins share: one connection limit, pausing accepts when out of
-        // descriptors, another protocol's counts for /metrics. Neither skin imports the other.
+        // What both network skins share: who may connect (credentials, accounts, throttled
+        // guessing), one connection limit, pausing accepts when out of descriptors, another
+        // protocol's counts for /metrics. Neither skin imports the other.
         .target(name: "GridMapNetwork", dependencies: [
-            "GridMapCore",
+            "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapCases", "GridMapCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -141,6 +142,7 @@ let package = Package(
         // a RESP client over real sockets and servers on free ports.
         .target(name: "GridMapTestSupport", dependencies: [
             "GridMapCore", "GridMapPlanning", "GridMapStores", "GridMapPostgres", "GridMapHTTP", "GridMapRESP",
+            "GridMapNetwork",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -148,7 +150,7 @@ let package = Package(
         ], path: "Tests/GridMapTestSupport"),
         .testTarget(name: "GridMapCoreTests", dependencies: [
             "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapCases", "GridMapSQLite", "GridMapPostgres",
-            "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapJoin", "GridMapTestSupport",
+            "GridMapStores", "GridMapPlanning", "GridMapCore", "GridMapJoin", "GridMapNetwork", "GridMapTestSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GridMapCore
+import GridMapNetwork
 import GridMapStores
 import GridMapPlanning
 

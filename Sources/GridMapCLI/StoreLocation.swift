@@ -1,5 +1,6 @@
 import Foundation
 import GridMapCore
+import GridMapNetwork
 import GridMapStores
 import GridMapPlanning
 

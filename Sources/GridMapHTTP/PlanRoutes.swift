@@ -1,4 +1,5 @@
 import GridMapCore
+import GridMapNetwork
 import Hummingbird
 import GridMapPlanning
 

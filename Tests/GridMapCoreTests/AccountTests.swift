@@ -5,6 +5,7 @@ import Testing
 
 @testable import GridMapCases
 @testable import GridMapCore
+@testable import GridMapNetwork
 @testable import GridMapGeometry
 @testable import GridMapStores
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import GridMapCore
+@testable import GridMapNetwork
 import GridMapTestSupport
 
 #if canImport(FoundationXML)

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import GridMapCore
+import GridMapNetwork
 import GridMapHTTP
 import GridMapRESP
 import HTTPTypes
