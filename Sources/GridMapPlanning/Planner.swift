@@ -191,7 +191,8 @@ public final class Planner {
         let (all, next) = try Publication.complete(map.changes, parent: head, store: store)
         let text = message ?? "draft \(id): \(info.name)"
         return try store {
-            try $0.publish(all, parent: head, author: author, message: text, closing: (id, info.revision), dataset: next)
+            try $0.publish(all, parent: head, author: author, message: text, closing: (id, info.revision),
+                           dataset: next)
         }
     }
 
