@@ -65,10 +65,15 @@ public enum CRS: Hashable, Sendable, CustomStringConvertible {
 }
 
 public struct CRSError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// A CRS unknown or a conversion PROJ refused, or a coordinate out of range: the client's.
+    public enum Code: String, Sendable, CaseIterable {
+        case badCRS = "bad_crs", outOfRange = "out_of_range"
+    }
+
     public let message: String
-    /// `bad_crs` (a CRS unknown, a conversion PROJ refused) or `out_of_range` (a coordinate).
-    public let code: String
-    public init(_ message: String, code: String = "bad_crs") { self.message = message; self.code = code }
+    public let typed: Code
+    public var code: String { typed.rawValue }
+    public init(_ message: String, code: Code = .badCRS) { self.message = message; typed = code }
     public var description: String { message }
 }
 
@@ -144,14 +149,14 @@ public final class CoordinateConverter {
     /// Rejects what cannot be a position in the CRS, with a message a person can act on.
     public static func check(_ c: Coordinate, _ crs: CRS) throws {
         guard c.x.isFinite, c.y.isFinite else {
-            throw CRSError("coordinates must be finite numbers", code: "out_of_range")
+            throw CRSError("coordinates must be finite numbers", code: .outOfRange)
         }
         if crs.isGeographic {
             guard (-180...180).contains(c.x) else {
-                throw CRSError("longitude \(c.x) is outside -180…180", code: "out_of_range")
+                throw CRSError("longitude \(c.x) is outside -180…180", code: .outOfRange)
             }
             guard (-90...90).contains(c.y) else {
-                throw CRSError("latitude \(c.y) is outside -90…90", code: "out_of_range")
+                throw CRSError("latitude \(c.y) is outside -90…90", code: .outOfRange)
             }
         }
     }
