@@ -103,10 +103,6 @@ lane1() {
   touch "$scratch/swift-tests-done"
   # Another language's client, unmodified, over a real socket.
   run_stage redis-py python3 tools/clients/test_redis_py.py $bin
-  # The store across processes: two servers on one store answering a new version (also while
-  # whole-map validations run), and publishes killed with SIGKILL.
-  run_stage "store across processes" bash -c "python3 tools/clients/test_store_servers.py $bin &&
-    python3 tools/clients/test_store_durability.py $bin"
   # HTTP and the store under attack: every spelling of every route, throttled guessing, slow
   # and silent connections, descriptors, a store removed or overwritten under the server;
   # another site's forged requests (a real browser holding the planner's credentials), Host
@@ -142,6 +138,11 @@ lane3() {
   # actions acknowledged during bursts that a SIGKILL cuts, each kept once. (In this lane: lane
   # 1 is the longest.)
   run_stage "cases from outside" python3 tools/clients/test_cases.py $bin
+  # The store across processes: two servers on one store answering a new version (also while
+  # whole-map validations run), and publishes killed with SIGKILL. (In this lane, which is
+  # done with the pages when the Swift tests are: lane 1 has the hardening after them.)
+  run_stage "store across processes" bash -c "python3 tools/clients/test_store_servers.py $bin &&
+    python3 tools/clients/test_store_durability.py $bin"
 }
 # The lanes side by side: the Swift tests keep both cores busy for about a minute; the rest
 # mostly wait on sockets, databases, restarts and browsers.
