@@ -32,12 +32,9 @@ public final class MapService: Sendable {
     private let asOf: AsOfCache
     private let events = VersionEvents()
     private let watching = Atomic<Bool>(false)
-    /// Work for the watcher's thread (publishes), and what wakes it early.
-    /// `closed` once the watcher has taken its last jobs: a publish then runs on its caller.
-    private let jobs = Mutex<(list: [@Sendable () -> Void], closed: Bool)>(([], false))
-    private let wake = DispatchSemaphore(value: 0)
-    /// Every version's id and publish time, so as-of queries resolve without the store.
-    private let versionTimes: Mutex<[(id: Int, ms: Int64)]>
+    /// Publishes for the watcher's thread, and what wakes it early.
+    private let inbox = WatcherInbox()
+    private let versionTimes: VersionTimes
     /// Why the store cannot be written now (removed, replaced, corrupt), or nil: lookups go on
     /// from memory meanwhile, and `/readyz` reports it.
     public let storeHealth = StoreHealth()
@@ -81,7 +78,7 @@ public final class MapService: Sendable {
         let health = storeHealth
         let serial = SerialStore(store) { e in if StoreHealth.isLasting(e) { health.report(e) } }
         let snapshot = try MapService.build(version: try serial { try $0.head() }, store: serial, reuse: nil)
-        versionTimes = Mutex(try serial { try $0.versions() }.map { ($0.id, $0.publishedMs) })
+        versionTimes = VersionTimes(try serial { try $0.versions() }.map { ($0.id, $0.publishedMs) })
         releaseFreedMemory()
         self.store = serial
         snapshots = SnapshotCell(snapshot)
@@ -96,7 +93,7 @@ public final class MapService: Sendable {
         asOf = AsOfCache(capacity: 1)
         store = nil
         writeRefusal = "this map is served from memory, not from a store"
-        versionTimes = Mutex([(Int(snapshot.version) ?? 0, 0)])
+        versionTimes = VersionTimes([(Int(snapshot.version) ?? 0, 0)])
         snapshots = SnapshotCell(snapshot)
     }
 
@@ -179,11 +176,7 @@ public final class MapService: Sendable {
             let snapshot = try MapService.build(version: head, store: store, reuse: snapshots.current)
             lastBuildNanos.store(DispatchTime.now().uptimeNanoseconds - start, ordering: .relaxed)
             let infos = try store { s in try ((current + 1)...head).map { try s.version($0) } }
-            versionTimes.withLock { times in
-                for info in infos where !times.contains(where: { $0.id == info.id }) {
-                    times.append((info.id, info.publishedMs))
-                }
-            }
+            versionTimes.add(infos)
             return (snapshot, infos)
         }()
         guard let built else { return Int(snapshots.current.version) ?? 0 }
@@ -203,11 +196,15 @@ public final class MapService: Sendable {
     /// another watcher already watches this service.
     func beginWatching(every interval: Duration) -> Int64? {
         guard watching.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return nil }
-        jobs.withLock { $0.closed = false }
+        inbox.open()
         let ms = interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000
         capRetainedFreeMemory()
         let hinted = store?.sendsVersionHints ?? false
-        if hinted { startListening() }
+        if hinted {
+            VersionHintListener.start(open: { [self] in try withStore { try $0.versionHints() } }, follow: follow,
+                                      inbox: inbox, serving: { [self] in Int(current.version) ?? 0 },
+                                      running: { [self] in isWatching })
+        }
         return hinted ? max(ms, Int64(MapService.safetyPollInterval.components.seconds * 1000)) : ms
     }
 
@@ -215,7 +212,7 @@ public final class MapService: Sendable {
     /// the newest version built and made current. Answers the version served, or why the
     /// watcher cannot follow the store now.
     func watchTurn() -> Result<Int, StoreError> {
-        for job in jobs.withLock({ j in defer { j.list = [] }; return j.list }) { job() }
+        for job in inbox.take() { job() }
         checkStore()
         do {
             let v = try refresh()
@@ -229,7 +226,7 @@ public final class MapService: Sendable {
     }
 
     /// Waits up to `ms` for a publish or a hint to wake the watcher.
-    func waitForWork(ms: Int64) { _ = wake.wait(timeout: .now() + .milliseconds(Int(ms))) }
+    func waitForWork(ms: Int64) { inbox.wait(ms: ms) }
 
     /// Whether the watcher should go on (false once `stopWatching` was called).
     var isWatching: Bool { watching.load(ordering: .relaxed) }
@@ -237,43 +234,13 @@ public final class MapService: Sendable {
     /// Ends watching, on the watcher's thread: the last queued publishes run, and any publish
     /// arriving after this runs on its caller.
     func endWatching() {
-        for job in jobs.withLock({ j in defer { j = ([], true) }; return j.list }) { job() }
-    }
-
-    /// Listens for hints of new versions on a thread of its own, on a connection of its own,
-    /// made again when it is lost; each hint wakes the watcher, which reads the head itself.
-    private func startListening() {
-        let thread = Thread { [self] in
-            var hints: (any VersionHints)?
-            while watching.load(ordering: .relaxed) {
-                do {
-                    if hints == nil {
-                        hints = try withStore { try $0.versionHints() }
-                        follow.listening.store(hints != nil, ordering: .relaxed)
-                        // Anything published while no one listened is caught up now.
-                        wake.signal()
-                    }
-                    guard let h = hints else { return }
-                    let ids = try h.wait(seconds: 0.5)
-                    guard !ids.isEmpty else { continue }
-                    follow.hintsHeard.add(ids.count, ordering: .relaxed)
-                    follow.saw(ids.max()!, serving: Int(current.version) ?? 0)
-                    wake.signal()
-                } catch {
-                    hints = nil
-                    follow.listening.store(false, ordering: .relaxed)
-                    Thread.sleep(forTimeInterval: 0.5)
-                }
-            }
-        }
-        thread.name = "gridmap-version-hints"
-        thread.start()
+        for job in inbox.close() { job() }
     }
 
     /// Asks the watcher to stop after its current turn.
     func stopWatching() {
         watching.store(false, ordering: .relaxed)
-        wake.signal()
+        inbox.wake()
     }
 
     /// Runs `body` with the store (each use under its lock), then makes the store's newest
@@ -292,7 +259,7 @@ public final class MapService: Sendable {
     {
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<T, any Error>) in
             let job: @Sendable () -> Void = { [self] in done.resume(with: publishResult(body)) }
-            guard watching.load(ordering: .relaxed), enqueue(job) else {
+            guard watching.load(ordering: .relaxed), inbox.post(job) else {
                 // No watcher (tests, embedding): a thread of its own, not one of Dispatch's pool,
                 // which blocking work elsewhere may hold.
                 Thread.detachNewThread { job() }
@@ -302,7 +269,7 @@ public final class MapService: Sendable {
     }
 
     /// Publishes queued for the watcher's thread, not yet taken.
-    package var queuedPublishes: Int { jobs.withLock { $0.list.count } }
+    package var queuedPublishes: Int { inbox.count }
 
     /// `body` with the store, then the store's newest version made current.
     private func publishResult<T>(_ body: (SerialStore) throws -> T) -> Result<T, any Error> {
@@ -311,18 +278,6 @@ public final class MapService: Sendable {
             try refresh()
             return value
         }
-    }
-
-    /// Queues `job` for the watcher's thread and wakes it; false when the watcher has taken its
-    /// last jobs (it stopped since `watching` was read), and then nobody would run it.
-    private func enqueue(_ job: @escaping @Sendable () -> Void) -> Bool {
-        let queued = jobs.withLock { j -> Bool in
-            guard !j.closed else { return false }
-            j.list.append(job)
-            return true
-        }
-        if queued { wake.signal() }
-        return queued
     }
 
     /// Reads the current version's addresses and builds its address library on a thread of
@@ -343,7 +298,7 @@ public final class MapService: Sendable {
     /// The version `text` names or that was live at the moment it names (see `AsOf`),
     /// resolved in memory: no store access, so it may run on an event loop.
     public func resolve(asOf text: String) throws -> Int {
-        try AsOf.resolve(text, among: versionTimes.withLock { $0 }, file: storeLocation)
+        try versionTimes.resolve(text, file: storeLocation)
     }
 
     /// Version `version`'s snapshot if it is current or cached (no build, no store access).
