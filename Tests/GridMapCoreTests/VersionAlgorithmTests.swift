@@ -154,6 +154,33 @@ import Testing
         #expect(codes[grid] == 2 && codes.count == StoreFixture.dataset.grids.count)
     }
 
+    /// A store that may only be read, and one whose place another history took under an open
+    /// handle, on every backend: each write refused with the same code, reads going on where
+    /// they can, nothing written.
+    @Test(arguments: StoreBackend.available)
+    func readOnlyAndReplacedStoresRefusedAlike(_ backend: StoreBackend) throws {
+        let location = try backend.newLocation("lost")
+        let store = try Stores.create(location, from: StoreFixture.dataset, author: "test", message: "v1")
+        let grid = "450203001001004"
+
+        let reader = try backend.openReadOnly(location)
+        #expect(try reader.head() == 1 && reader.content(version: 1, addresses: false).layers[.grids]?.count
+                    == StoreFixture.dataset.grids.count, "a read-only store is still read")
+        #expect(code { _ = try reader.publish(try rename(reader, version: 1, grid: grid, to: "甲"), parent: 1,
+                                              author: "r", message: "m") } == "store_read_only")
+        #expect(code { _ = try reader.createDraft(name: "d", author: "r", base: 1) } == "store_read_only")
+        try backend.allowWrites(location)
+        #expect(try store.head() == 1 && store.draftInfos(all: true).isEmpty, "nothing was written")
+
+        try backend.replaceWithAnother(location)
+        #expect(code { try store.checkIntact() } == "store_unusable")
+        #expect(code { _ = try store.publish(try rename(store, version: 1, grid: grid, to: "乙"), parent: 1,
+                                             author: "a", message: "m") } == "store_unusable")
+        #expect(code { _ = try store.createDraft(name: "d", author: "a", base: 1) } == "store_unusable")
+        let other = try Stores.open(location)
+        #expect(try other.head() == 1 && other.version(1).message == "another history", "the other one untouched")
+    }
+
     /// Two handles on one store: the second publisher, having read the same head, is refused.
     @Test(arguments: StoreBackend.available)
     func twoHandlesPublishOneChain(_ backend: StoreBackend) throws {
@@ -166,5 +193,45 @@ import Testing
                                      message: "b") } == "stale_version")
         #expect(try b.head() == 2 && b.version(2).author == "a")
         #expect(try b.verify()["versions"]?.int == 2)
+    }
+}
+
+extension StoreBackend {
+    /// `location`'s store opened where it may only be read: SQLite's read-only mode; on
+    /// PostgreSQL a database whose transactions are read-only, as a standby's are.
+    func openReadOnly(_ location: String) throws -> any VersionedStore {
+        switch self {
+        case .sqlite: return try Stores.open(location, readOnly: true)
+        case .postgresql:
+            try TestDatabase.admin("ALTER DATABASE \(try database(location)) SET default_transaction_read_only = on")
+            return try Stores.open(location)
+        }
+    }
+
+    /// Writes allowed again where `openReadOnly` forbade them (new connections).
+    func allowWrites(_ location: String) throws {
+        guard self == .postgresql else { return }
+        try TestDatabase.admin("ALTER DATABASE \(try database(location)) RESET default_transaction_read_only")
+    }
+
+    /// Another store's history put in `location`'s place, under the handles open on it: on
+    /// SQLite another store's file renamed over it; on PostgreSQL the schema dropped and
+    /// another store made in the database.
+    func replaceWithAnother(_ location: String) throws {
+        switch self {
+        case .sqlite:
+            let other = Scratch.path("other") + ".gridmap"
+            _ = try Stores.create(other, from: StoreFixture.dataset, author: "x", message: "another history")
+            #expect(rename(other, location) == 0)
+        case .postgresql:
+            try PostgreSQLConnection(location).exec("DROP SCHEMA gridmap CASCADE")
+            _ = try Stores.create(location, from: StoreFixture.dataset, author: "x", message: "another history")
+        }
+    }
+
+    /// The database a PostgreSQL location names (libpq takes the last `dbname`).
+    private func database(_ location: String) throws -> String {
+        try #require(location.components(separatedBy: " ").last { $0.hasPrefix("dbname=") })
+            .dropFirst("dbname=".count).description
     }
 }
