@@ -193,9 +193,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             future = promise.futureResult
         } else if let awaiting = work.awaiting {
-            // A publish queued for the watcher: awaited by a task, no thread waiting for it.
+            // A publish queued for the watcher: awaited by a task, no thread waiting for it, on
+            // this connection's event loop, so that no thread of Swift's global pool is needed.
             let promise = context.eventLoop.makePromise(of: RESPValue.self)
-            promise.completeWithTask { await awaiting() }
+            Task(executorPreference: EventLoopTaskExecutor(context.eventLoop)) { promise.succeed(await awaiting()) }
             future = promise.futureResult
         } else {
             future = NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { work.run() }
