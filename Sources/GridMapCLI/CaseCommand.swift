@@ -28,6 +28,8 @@ struct CaseCommand: ParsableCommand {
         @Option var description = ""
         @Option(help: "handheld, hotline, resident, open311 or import.") var source = "handheld"
         @Option(help: "An idempotency key: the same key reports the same case once.") var key: String?
+        @Option(help: "An answer to the category's attributes, code=value (once per value).")
+        var attribute: [String] = []
         @OptionGroup var who: Who
         @OptionGroup var options: DataOptions
 
@@ -37,9 +39,10 @@ struct CaseCommand: ParsableCommand {
                 guard let source = CaseSource(rawValue: source) else {
                     throw RequestError("source is handheld, hotline, resident, open311 or import", code: .badCase)
                 }
-                let request = try CaseReportRequest(place: .point(PointQuery(lon: lon, lat: lat, crs: crs)),
-                                                    category: category, description: description, source: source,
-                                                    key: key)
+                let request = try CaseReportRequest(
+                    place: .point(PointQuery(lon: lon, lat: lat, crs: crs)), category: category,
+                    description: description, source: source, key: key,
+                    attributes: try CaseAttributes(codeEqualsValue: attribute))
                 printLine(try request.answer(map, actor: who.actor))
             } catch { throw Failure(error) }
         }

@@ -10,13 +10,15 @@ public enum CaseCoding {
         if let n = r.contact.name { contact["name"] = .string(n) }
         if let p = r.contact.phone { contact["phone"] = .string(p) }
         if let e = r.contact.email { contact["email"] = .string(e) }
-        return [
+        var o: JSONObject = [
             "description": .string(r.description), "media": .array(r.media.map { .string($0) }),
             "contact": .object(contact), "input": r.input, "needs_placing": .bool(r.needsPlacing),
             "handled_by": .string(r.stamp.handledBy), "near_border": .bool(r.stamp.nearBorder),
             "due_ms": JSONValue(Int(r.stamp.dueMs)), "workers": .array(r.stamp.workers.map { .string($0) }),
             "route": r.stamp.route,
         ]
+        if !r.attributes.pairs.isEmpty { o["attributes"] = .object(r.attributes) }
+        return .object(o)
     }
 
     static func body(_ e: CaseEvent) -> JSONValue {
@@ -62,7 +64,8 @@ public enum CaseCoding {
             description: body["description"]?.string ?? "", media: strings(body["media"]),
             contact: CaseContact(name: c?["name"]?.string, phone: c?["phone"]?.string, email: c?["email"]?.string),
             input: body["input"] ?? .null, needsPlacing: body["needs_placing"] == .bool(true),
-            reportedMs: Int64(row.int(2)), stamp: stamp, key: row.isNull(1) ? nil : row.text(1))
+            reportedMs: Int64(row.int(2)), stamp: stamp, key: row.isNull(1) ? nil : row.text(1),
+            attributes: body["attributes"]?.object ?? [:])
     }
 
     /// Seven columns from `k`: case_id, stage, unit, due_ms, last_seq, updated_ms, body.
@@ -116,7 +119,7 @@ public enum CaseCoding {
             "id": JSONValue(c.id), "category": .string(r.category), "source": .string(r.source.rawValue),
             "description": .string(r.description), "media": .array(r.media.map { .string($0) }),
             "reported_at": .string(chinaTime(r.reportedMs)), "needs_placing": .bool(r.needsPlacing),
-            "input": r.input, "stamp": .object(stamp),
+            "input": r.input, "attributes": .object(r.attributes), "stamp": .object(stamp),
             "stage": .string(s.stage.rawValue), "stage_name": .string(s.stage.chinese), "unit": JSONValue(s.unit),
             "due_at": .string(chinaTime(s.dueMs)), "overdue": .bool(s.isOverdue(at: nowMs)),
             "last_event": JSONValue(s.lastSeq), "updated_at": .string(chinaTime(s.updatedMs)),

@@ -58,13 +58,18 @@ public struct CaseReport: Sendable, Equatable {
     public var stamp: CaseStamp
     /// The client's idempotency key: a retried report with the same key makes no second case.
     public var key: String?
+    /// The answers to the category's attributes (code → a value, or a list's keys), as checked
+    /// at intake against the category's definition then.
+    public var attributes: JSONObject
 
     public init(category: String, source: CaseSource, description: String, media: [String], contact: CaseContact,
-                input: JSONValue, needsPlacing: Bool, reportedMs: Int64, stamp: CaseStamp, key: String?) {
+                input: JSONValue, needsPlacing: Bool, reportedMs: Int64, stamp: CaseStamp, key: String?,
+                attributes: JSONObject = [:]) {
         (self.category, self.source, self.description, self.media, self.contact) =
             (category, source, description, media, contact)
         (self.input, self.needsPlacing, self.reportedMs, self.stamp, self.key) =
             (input, needsPlacing, reportedMs, stamp, key)
+        self.attributes = attributes
     }
 }
 

@@ -47,7 +47,7 @@ struct CaseRoutes {
                     media: o["media"]?.array?.compactMap(\.string) ?? [],
                     contact: CaseContact(name: contact?["name"]?.string, phone: contact?["phone"]?.idText,
                                          email: contact?["email"]?.string),
-                    key: o["key"]?.idText)
+                    key: o["key"]?.idText, attributes: try CaseAttributes(json: o["attributes"]))
                 let actor = try await offLoop { try Self.actor(context, service) }
                 // Committed together with reports arriving at once; no thread waits meanwhile.
                 let answer = try await report.answerGrouped(MapView(service), actor: actor)

@@ -77,12 +77,14 @@ extension Open311Routes {
         var f: [String: String] = [:]
         for (k, v) in form where f[k] == nil { f[k] = v }
         let code = try Parameter.required(f["service_code"], "service_code")
-        for (k, _) in form where k.hasPrefix("attribute[") {
-            // The catalogue's service definitions have no attributes: any sent is unknown.
-            throw RequestError("service \(code.prefix(20)) has no attribute "
-                               + "'\(k.dropFirst(10).dropLast().prefix(40))' (see services/\(code.prefix(20)).json)",
-                                   code: .unknownAttribute)
-        }
+        // `attribute[code]=v`, and a multivaluelist's values as `attribute[code][]=v` (the
+        // specification's form) or the field repeated; checked against the definition at intake.
+        let attributes = try CaseAttributes(form.compactMap { k, v in
+            guard k.hasPrefix("attribute["), k.hasSuffix("]") else { return nil }
+            var name = k.dropFirst("attribute[".count).dropLast()
+            if name.hasSuffix("][") { name = name.dropLast(2) }
+            return CaseAttributes.Pair(String(name), v)
+        })
         let place: CaseReportRequest.Place
         if let lat = f["lat"], let lon = f["long"] {
             place = .point(try PointQuery(lon: lon, lat: lat))
@@ -100,7 +102,8 @@ extension Open311Routes {
         return try CaseReportRequest(
             place: place, category: code, description: f["description"] ?? "", source: .open311,
             media: f["media_url"].map { [$0] } ?? [],
-            contact: CaseContact(name: name.isEmpty ? nil : name, phone: f["phone"], email: f["email"]), key: key)
+            contact: CaseContact(name: name.isEmpty ? nil : name, phone: f["phone"], email: f["email"]), key: key,
+            attributes: attributes)
     }
 
     func listRequests(_ request: Request, _ service: MapService, _ format: Format) async throws -> Response {

@@ -78,7 +78,8 @@ struct Open311Routes {
     static func services(_ categories: [Category], _ snapshot: Snapshot, _ format: Format) -> String {
         let entries: [[(String, String)]] = categories.map { c in
             [("service_code", c.code), ("service_name", c.name),
-             ("description", CatalogueRequest.description(c, snapshot)), ("metadata", "false"),
+             ("description", CatalogueRequest.description(c, snapshot)),
+             ("metadata", c.attributes.isEmpty ? "false" : "true"),
              ("type", "realtime"), ("keywords", c.keywords.joined(separator: ",")), ("group", c.group)]
         }
         switch format {
@@ -93,15 +94,30 @@ struct Open311Routes {
         }
     }
 
-    /// A service definition: its code and its attributes (none: a report needs no more than
-    /// the point and the category).
+    /// A service definition: its code and its attributes (the category's, from the catalogue).
     static func definition(_ c: Category, _ format: Format) -> String {
         switch format {
-        case .json: return JSONValue.object(["service_code": .string(c.code), "attributes": .array([])]).serialized
+        case .json:
+            return JSONValue.object(["service_code": .string(c.code),
+                                     "attributes": .array(c.attributes.map(\.json))]).serialized
         case .xml:
-            return xmlDeclaration + "<service_definition><service_code>\(xml(c.code))</service_code>"
-                + "<attributes></attributes></service_definition>"
+            return xmlDeclaration + "<service_definition><service_code>\(xml(c.code))</service_code><attributes>"
+                + c.attributes.map(xml).joined() + "</attributes></service_definition>"
         }
+    }
+
+    /// One attribute in the specification's XML: its fields in its order, a list's values
+    /// as `<values><value><key/><name/></value>…</values>`.
+    static func xml(_ a: ServiceAttribute) -> String {
+        let fields: [(String, String)] = [
+            ("variable", "true"), ("code", a.code), ("datatype", a.datatype.rawValue),
+            ("required", a.required ? "true" : "false"), ("datatype_description", a.datatypeDescription),
+            ("order", String(a.order)), ("description", a.description),
+        ]
+        let values = a.datatype.isList ? "<values>" + a.values.map {
+            "<value><key>\(xml($0.key))</key><name>\(xml($0.name))</name></value>"
+        }.joined() + "</values>" : ""
+        return "<attribute>" + fields.map { "<\($0)>\(xml($1))</\($0)>" }.joined() + values + "</attribute>"
     }
 
     static let xmlDeclaration = #"<?xml version="1.0" encoding="utf-8"?>"#

@@ -16,4 +16,6 @@ public struct Category: Equatable, Sendable {
     /// Whether the limit counts every hour or working days' only (`time_basis`, optional).
     public var timeBasis: TimeBasis = .natural
     public var properties: JSONObject
+    /// What a report of it answers besides its description (`attributes`, optional).
+    public var attributes: [ServiceAttribute] = []
 }

@@ -50,7 +50,10 @@ extension Dataset {
         }
         return Category(code: code, name: try r.text("name"), group: r.optionalText("group") ?? "",
                         departmentID: department, handler: handler, timeLimitHours: try r.int("time_limit_hours"),
-                        keywords: keywords, timeBasis: basis, properties: f.properties)
+                        keywords: keywords, timeBasis: basis, properties: f.properties,
+                        attributes: try ServiceAttribute.list(
+                            f.properties["attributes"].map { $0.string ?? $0.serialized } ?? "", category: code,
+                            source: source))
     }
 
     /// One line of calendar.csv: a date that is one, and what kind of day it is.
@@ -99,9 +102,12 @@ extension Dataset {
         }
     }
 
-    /// Features without geometry written back as CSV, `columns` first, then any others.
+    /// Features without geometry written back as CSV, `columns` first, then any others in the
+    /// order the file had them (so a file read and written back keeps its columns' order).
     package static func csvText(_ items: [JSONObject], columns: [String]) -> String {
-        let extra = Array(Set(items.flatMap(\.keys)).subtracting(columns + ["id"])).sorted()
+        var extra: [String] = []
+        var seen = Set(columns + ["id"])
+        for key in items.lazy.flatMap(\.keys) where seen.insert(key).inserted { extra.append(key) }
         let header = columns + extra
         var out = CSV.line(header) + "\n"
         for p in items {

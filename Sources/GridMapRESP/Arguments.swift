@@ -74,4 +74,11 @@ struct Arguments {
         }
         return found
     }
+
+    /// The values of every `key value` pair of a repeatable option from `start` on (after
+    /// `options` checked the pairs), in order.
+    func repeated(_ key: String, from start: Int) throws -> [String] {
+        try stride(from: start, to: count - 1, by: 2).filter { try text($0).uppercased() == key }
+            .map { try text($0 + 1) }
+    }
 }

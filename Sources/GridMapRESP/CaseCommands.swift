@@ -13,10 +13,12 @@ enum CaseCommands {
             guard a.count >= 4 else {
                 throw CommandError("wrong number of arguments for 'case report': CASE REPORT lon lat category "
                                    + "[CRS c] [ADDRESS text] [DESCRIPTION text] [SOURCE s] [KEY k] [MEDIA url] "
-                                   + "[NAME n] [PHONE p] [EMAIL e]")
+                                   + "[NAME n] [PHONE p] [EMAIL e] [ATTRIBUTE code=value …]")
             }
             let o = try a.options(from: 4, allowed: ["CRS", "ADDRESS", "DESCRIPTION", "SOURCE", "KEY", "MEDIA",
-                                                     "NAME", "PHONE", "EMAIL"])
+                                                     "NAME", "PHONE", "EMAIL", "ATTRIBUTE"])
+            // ATTRIBUTE code=value, once per value (a multivaluelist's too).
+            let attributes = try CaseAttributes(codeEqualsValue: try a.repeated("ATTRIBUTE", from: 4))
             func text(_ name: String) throws -> String? { try o[name].map { try a.text($0) } }
             let place: CaseReportRequest.Place = try text("ADDRESS").map { .address($0) }
                 ?? .point(PointQuery(lon: try a.number(1, "longitude"), lat: try a.number(2, "latitude"),
@@ -32,7 +34,7 @@ enum CaseCommands {
                 place: place, category: try a.text(3), description: try text("DESCRIPTION") ?? "", source: source,
                 media: try text("MEDIA").map { [$0] } ?? [],
                 contact: CaseContact(name: try text("NAME"), phone: try text("PHONE"), email: try text("EMAIL")),
-                key: try text("KEY"))
+                key: try text("KEY"), attributes: attributes)
             // Answered once its group's commit is durable; no thread or task waits meanwhile.
             return s.handing { reply in
                 try request.answerGrouped(MapView(service), actor: try actorOf(service, role, user)) {

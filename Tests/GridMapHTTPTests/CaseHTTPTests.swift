@@ -97,6 +97,29 @@ import GridMapStores
             #expect(asJSON.status == .unsupportedMediaType)
             #expect(try service.cases.with { try $0.count() } == 1)
 
+            // A service with attributes: `attribute[code]`, a multivaluelist as `attribute[code][]`;
+            // a required one missing or a value not of the list refused, naming the attribute.
+            let manhole = [("api_key", "k3y"), ("service_code", "0401"), ("lat", "24.3072275"),
+                           ("long", "109.4200897"), ("description", "井盖破了")]
+            for (answers, words) in [([("attribute[affects][]", "vehicle")], "requires attribute 'state'"),
+                                     ([("attribute[state]", "stolen")], "cannot be 'stolen'")] {
+                let r = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: formType,
+                                                 body: form(manhole + answers))
+                #expect(r.status == .badRequest && String(buffer: r.body).contains(words), "\(String(buffer: r.body))")
+            }
+            #expect(try service.cases.with { try $0.count() } == 1)
+            let answered = try await client.execute(
+                uri: "/open311/v2/requests.json", method: .post, headers: formType,
+                body: form(manhole + [("attribute[state]", "broken"), ("attribute[affects][]", "pedestrian"),
+                                      ("attribute[affects][]", "vehicle")]))
+            #expect(answered.status == .created, "\(String(buffer: answered.body))")
+            let madeID = try #require(try json(answered).array?.first?["service_request_id"]?.string)
+            let asDispatcher: HTTPFields = [.authorization: "Basic "
+                                                + Data("planner:p1an".utf8).base64EncodedString()]
+            let made = try json(try await client.execute(uri: "/api/cases/\(madeID)", method: .get,
+                                                         headers: asDispatcher))
+            #expect(made["attributes"] == ["state": "broken", "affects": ["vehicle", "pedestrian"]], "\(made)")
+
             // Read back: one request, the list, the XML, every field of the specification.
             let reader: HTTPFields = [.authorization: "Basic " + Data("default:k3y".utf8).base64EncodedString()]
             let one = try json(try await client.execute(uri: "/open311/v2/requests/\(id).json", method: .get,

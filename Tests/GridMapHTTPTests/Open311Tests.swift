@@ -41,9 +41,12 @@ import GridMapPlanning
             #expect(list.status == .ok)
             let services = try #require(try json(list).array)
             #expect(services.count == snapshot.dataset.categories.count && services.count == 60)
+            let asking = Set(snapshot.dataset.categories.filter { !$0.attributes.isEmpty }.map(\.code))
+            #expect(asking == ["0101", "0401", "0701", "1108", "1110"])
             for s in services {
                 #expect(Set(s.object?.keys ?? []) == Self.serviceFields, "\(s.serialized)")
-                #expect(s["metadata"] == .bool(false) && Self.types.contains(s["type"]?.string ?? ""))
+                #expect(s["metadata"] == .bool(asking.contains(s["service_code"]?.string ?? "")))
+                #expect(Self.types.contains(s["type"]?.string ?? ""))
                 #expect(s["service_code"]?.string?.isEmpty == false && s["group"]?.string?.isEmpty == false)
             }
             let codes = services.compactMap { $0["service_code"]?.string }
@@ -63,6 +66,23 @@ import GridMapPlanning
             #expect(definition["service_code"]?.string == code && definition["attributes"] == .array([]))
             let definitionXML = try await client.execute(uri: "/open311/v2/services/\(code).xml", method: .get)
             #expect(String(buffer: definitionXML.body).contains("<service_code>\(code)</service_code>"))
+
+            // A category that asks: its attributes in the specification's shape, JSON and XML.
+            let manhole = try json(try await client.execute(uri: "/open311/v2/services/0401.json", method: .get))
+            let asked = try #require(manhole["attributes"]?.array)
+            #expect(asked.map { $0["code"]?.string ?? "" } == ["state", "affects"])
+            #expect(Set(asked[0].object?.keys ?? []) == ["variable", "code", "datatype", "required",
+                                                         "datatype_description", "order", "description", "values"])
+            #expect(asked[0]["variable"] == .bool(true) && asked[0]["required"] == .bool(true)
+                    && asked[0]["datatype"] == "singlevaluelist" && asked[0]["order"]?.int == 1)
+            #expect(asked[0]["values"]?.array?.first == ["key": "missing", "name": "缺失"])
+            #expect(asked[1]["datatype"] == "multivaluelist" && asked[1]["required"] == .bool(false))
+            let manholeXML = String(buffer: try await client.execute(uri: "/open311/v2/services/0401.xml",
+                                                                     method: .get).body)
+            #expect(manholeXML.contains("<attribute><variable>true</variable><code>state</code>"
+                                        + "<datatype>singlevaluelist</datatype><required>true</required>"))
+            #expect(manholeXML.contains("<values><value><key>missing</key><name>缺失</name></value>"))
+            #expect(XMLParser(data: Data(manholeXML.utf8)).parse(), "the definition's XML parses")
 
             // Errors as the specification's error list, with the status.
             let wrong = try await client.execute(uri: "/open311/v2/services.json?jurisdiction_id=110101", method: .get)

@@ -156,7 +156,8 @@ try:
     # The fixtures: case 1 reported over the API, copied as case 2 two days old (overdue), case 1
     # voided as its duplicate (so that one marker stands at that place); case 3 another report.
     status, first = call("POST", "/api/cases", {"lon": FAR[0], "lat": FAR[1], "category": "0701",
-                                                "description": "路口违章停车", "source": "hotline"})
+                                                "description": "路口违章停车", "source": "hotline",
+                                                "attributes": {"plate": "桂B12345"}})
     check("a reader reports over the API", status == 201 and first.get("id") == 1, (status, first))
     stop(server)
     late = backdate(1, 2)
@@ -256,6 +257,12 @@ try:
     check("and nothing was sent yet", call("GET", "/api/cases?limit=1000", planner=True)[1]["count"] == count_before)
     shot(page, "cases-report.png")
     page.type_into("#case-description", "人行道上堆放生活垃圾（页面上报）")
+    # The category's question (its Open311 attribute 垃圾量), asked on the form and kept.
+    asked = page.wait("document.getElementById('case-attr-volume') !== null")
+    check("the category's attribute is asked on the form: 垃圾量 with its three values",
+          asked and page.eval("document.getElementById('case-attr-volume').options.length") == 4
+          and "垃圾量" in page.eval("document.getElementById('case-attributes').innerText"))
+    page.eval("(() => { document.getElementById('case-attr-volume').value = 'heap'; return true; })()")
     before = settled()
     page.click_element("#case-submit")
     page.wait(f"{gc}.settled > {before}")
@@ -266,6 +273,7 @@ try:
           got.get("stage") == "reported" and got.get("category") == "0101"
           and abs(got["stamp"]["lon"] - at["lon"]) < 1e-7 and abs(got["stamp"]["lat"] - at["lat"]) < 1e-7
           and got["stamp"]["unit"] == who.get("id") and got["description"] == "人行道上堆放生活垃圾（页面上报）"
+          and got.get("attributes") == {"volume": "heap"}
           and call("GET", "/api/cases?limit=1000", planner=True)[1]["count"] == count_before + 1,
           (page.eval(f"{gc}.message"), json.dumps(got, ensure_ascii=False)[:300]))
     check("the card shows its stamp: grid, community, street, map version, due",

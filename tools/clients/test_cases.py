@@ -87,6 +87,10 @@ try:
             check(f"georeport ({fmt}) reads the 60 services", len(services) == 60, str(services)[:200])
             definition = client.get_service_definition("0101")
             check(f"georeport ({fmt}) reads a service definition", "0101" in str(definition), str(definition)[:200])
+            asks = str(client.get_service_definition("0401"))
+            check(f"georeport ({fmt}) reads a definition's attributes: a list with its values",
+                  all(w in asks for w in ("state", "singlevaluelist", "missing", "缺失", "affects", "multivaluelist")),
+                  asks[:300])
             found = client.get_service_requests(service_code="0101", status="open")
             # xmltodict, under georeport's XML, gives a lone <request> as a dict, not a list of one.
             found = [found] if isinstance(found, dict) else found

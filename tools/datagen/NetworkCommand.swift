@@ -143,17 +143,46 @@ struct NetworkCommand: ParsableCommand {
     ]
 
     static var catalogue: [[String]] {
-        var rows = [["code", "name", "group", "department", "handler", "time_limit_hours", "keywords", "time_basis"]]
+        var rows = [["code", "name", "group", "department", "handler", "time_limit_hours", "keywords", "time_basis",
+                     "attributes"]]
         for g in groups {
             for (k, item) in g.items.enumerated() {
                 // Limits of three days and more are the administrative ones: counted in working days.
                 rows.append([g.code + String(format: "%02d", k + 1), item.0, g.name, g.department,
                              handler(item.0, department: g.department), String(item.1), item.2,
-                             item.1 >= 72 ? TimeBasis.working.rawValue : TimeBasis.natural.rawValue])
+                             item.1 >= 72 ? TimeBasis.working.rawValue : TimeBasis.natural.rawValue,
+                             attributes[item.0].map { JSONValue.array($0).serialized } ?? ""])
             }
         }
         return rows
     }
+
+    /// The questions some categories ask besides the description (Open311 service definition
+    /// attributes), one of each datatype among them.
+    static let attributes: [String: [JSONValue]] = {
+        func list(_ pairs: [(String, String)]) -> JSONValue {
+            .array(pairs.map { ["key": .string($0.0), "name": .string($0.1)] })
+        }
+        return [
+            "暴露垃圾": [["code": "volume", "datatype": "singlevaluelist", "required": false, "order": 1,
+                       "description": "垃圾量", "values": list([("bag", "一袋以内"), ("cubic", "一立方米以内"),
+                                                              ("heap", "一立方米以上")])]],
+            "井盖缺失破损": [["code": "state", "datatype": "singlevaluelist", "required": true, "order": 1,
+                          "description": "井盖情况", "values": list([("missing", "缺失"), ("broken", "破损"),
+                                                                 ("displaced", "移位")])],
+                       ["code": "affects", "datatype": "multivaluelist", "required": false, "order": 2,
+                        "description": "影响对象", "values": list([("vehicle", "机动车"), ("bicycle", "非机动车"),
+                                                               ("pedestrian", "行人")])]],
+            "违章停车": [["code": "plate", "datatype": "string", "required": true, "order": 1,
+                       "description": "车牌号", "datatype_description": "如 桂B12345"]],
+            "高空抛物": [["code": "floor", "datatype": "number", "required": false, "order": 1,
+                       "description": "估计楼层"],
+                     ["code": "seen_at", "datatype": "datetime", "required": false, "order": 2,
+                      "description": "发生时间", "datatype_description": "ISO 8601，如 2026-12-01T20:30:00+08:00"]],
+            "其他事项": [["code": "detail", "datatype": "text", "required": false, "order": 1,
+                       "description": "补充说明"]],
+        ]
+    }()
 
     static func handler(_ name: String, department: String) -> String {
         // 属地 categories: most to the grid worker; disputes to the community, the

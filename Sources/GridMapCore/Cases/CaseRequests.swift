@@ -37,9 +37,12 @@ public struct CaseReportRequest: Sendable {
     public let media: [String]
     public let contact: CaseContact
     public let key: String?
+    public let attributes: CaseAttributes
 
     public init(place: Place, category: String, description: String = "", source: CaseSource = .handheld,
-                media: [String] = [], contact: CaseContact = CaseContact(), key: String? = nil) throws {
+                media: [String] = [], contact: CaseContact = CaseContact(), key: String? = nil,
+                attributes: CaseAttributes? = nil) throws {
+        self.attributes = try attributes ?? CaseAttributes()
         guard !category.isEmpty else { throw CaseError(.missingField, "missing category: a code of the catalogue") }
         self.place = place
         self.category = category
@@ -74,7 +77,9 @@ public struct CaseReportRequest: Sendable {
     /// The report stamped with the live map: the point in WGS 84, its grid, community and
     /// street, the route (ROUTE's answer: the unit or the 属地 chain and its basis), the
     /// near-border flag and the due time from the category's limit.
-    public func intake(_ map: MapView, nowMs: Int64) throws -> CaseReport {
+    /// A `historic` report (an import of another system's records) is not held to the
+    /// attributes the catalogue requires now; the answers it gives are still checked.
+    public func intake(_ map: MapView, nowMs: Int64, historic: Bool = false) throws -> CaseReport {
         let snapshot = map.current
         let p: Coordinate, input: JSONValue, needsPlacing: Bool
         switch place {
@@ -96,8 +101,12 @@ public struct CaseReportRequest: Sendable {
         }
         let route = try RouteRequest.route(snapshot, p, category: category, border: RouteRequest.defaultBorderMetres,
                                            receivedMs: nowMs)
-        let dueMs = snapshot.departmentUnits?.categories[category]?
-            .due(from: nowMs, calendar: snapshot.dataset.calendar)
+        let definition = snapshot.departmentUnits?.categories[category]
+        guard definition != nil || attributes.pairs.isEmpty else {
+            throw RequestError("this map has no catalogue: a report cannot answer attributes", code: .unknownAttribute)
+        }
+        let answers = try definition.map { try attributes.checked(against: $0, requiring: !historic) } ?? [:]
+        let dueMs = definition?.due(from: nowMs, calendar: snapshot.dataset.calendar)
         let stamp = CaseStamp(
             version: Int(snapshot.dataset.version) ?? 0, lon: p.x, lat: p.y, grid: route["grid"]?["id"]?.string ?? "",
             community: route["community"]?["id"]?.string ?? "", street: route["street"]?["id"]?.string ?? "",
@@ -108,7 +117,7 @@ public struct CaseReportRequest: Sendable {
             workers: route["workers"]?.array?.compactMap { $0["id"]?.string } ?? [], route: route)
         return CaseReport(category: category, source: source, description: description, media: media,
                           contact: contact, input: input, needsPlacing: needsPlacing, reportedMs: nowMs, stamp: stamp,
-                          key: key)
+                          key: key, attributes: answers)
     }
 
     /// Stamps and keeps the report; the case as JSON, with `"created": false` when its key had

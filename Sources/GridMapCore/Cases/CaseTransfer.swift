@@ -11,8 +11,9 @@ import GridMapStore
 /// event is appended with its own time, through the same requests and stage machine as the
 /// skins: a row the machine refuses is refused with its line. A key already in the log makes
 /// no second case, and its events are not appended again, so an import can be run twice.
-/// Contacts are not exported (they are private); media URLs are not carried. A unit's event on
-/// a case no unit took (the 属地 chain's) is recorded as the dispatcher's.
+/// Contacts are not exported (they are private); media URLs and attribute answers are not
+/// carried, and an imported report is not held to the attributes the catalogue requires now.
+/// A unit's event on a case no unit took (the 属地 chain's) is recorded as the dispatcher's.
 public enum CaseTransfer {
     public static let columns = ["key", "at", "action", "lon", "lat", "crs", "category", "source", "description",
                                  "note", "unit", "due", "account", "role", "duplicate_of"]
@@ -135,7 +136,8 @@ public enum CaseTransfer {
                     place: .point(point), category: try Parameter.required(field("category"), "category"),
                     description: field("description") ?? "",
                     source: field("source").flatMap(CaseSource.init(rawValue:)) ?? .`import`, key: key)
-                let report = try request.intake(MapView(service, current: snapshots[version]), nowMs: ms)
+                let report = try request.intake(MapView(service, current: snapshots[version]), nowMs: ms,
+                                                historic: true)
                 let (record, fresh) = try log.report(report, account: account, role: role ?? .reporter)
                 ids[key] = record.id
                 lastAt[key] = ms

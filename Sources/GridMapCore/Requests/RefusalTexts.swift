@@ -14,6 +14,8 @@ public enum RefusalTexts {
         ("retired_code", "网格编码已退役，不能再用"), ("bad_geometry", "图形不合规"), ("missing", "缺少参数"),
         ("unknown_operation", "没有这个操作"), ("forbidden", "当前身份无权执行此操作。"), ("unauthorized", "需要登录。"),
         ("unknown_category", "没有这个事件类别。"), ("address_not_found", "没有找到这个地址，请在地图上点选位置。"),
+        ("missing_attribute", "该类别要求填写的项目没有填写。"), ("bad_attribute", "填写的项目不符合该类别的要求。"),
+        ("unknown_attribute", "该类别没有这个填写项目。"),
     ]
 
     /// `{code: text}` for every code above and `more` (planning's, from the target that

@@ -9,6 +9,7 @@ public struct RequestError: KindedError, Sendable {
     public enum Code: String, Sendable, CaseIterable {
         case addressNotFound = "address_not_found"
         case badArea = "bad_area"
+        case badAttribute = "bad_attribute"
         case badAttribution = "bad_attribution"
         case badAuthor = "bad_author"
         case badBy = "bad_by"
@@ -29,6 +30,7 @@ public struct RequestError: KindedError, Sendable {
         case badStatus = "bad_status"
         case badTime = "bad_time"
         case missing = "missing"
+        case missingAttribute = "missing_attribute"
         case missingParameter = "missing_parameter"
         case noNetwork = "no_network"
         case outOfRange = "out_of_range"
@@ -44,10 +46,11 @@ public struct RequestError: KindedError, Sendable {
         /// Each code's kind, stated per case (a new code must say which it is).
         public var kind: ErrorKind {
             switch self {
-            case .badArea, .badAttribution, .badAuthor, .badBy, .badCase, .badDraft, .badFile, .badFlag, .badForm,
-                 .badFormat, .badGeojson, .badId, .badJson, .badLayer, .badMinimum, .badNumber, .badRequest,
-                 .badRole, .badStatus, .badTime, .missing, .missingParameter, .outOfRange, .outsideDistrict,
-                 .tooLong, .unknownAttribute, .unknownKind, .unknownParameter: .badRequest
+            case .badArea, .badAttribute, .badAttribution, .badAuthor, .badBy, .badCase, .badDraft, .badFile,
+                 .badFlag, .badForm, .badFormat, .badGeojson, .badId, .badJson, .badLayer, .badMinimum, .badNumber,
+                 .badRequest, .badRole, .badStatus, .badTime, .missing, .missingAttribute, .missingParameter,
+                 .outOfRange, .outsideDistrict, .tooLong, .unknownAttribute, .unknownKind,
+                 .unknownParameter: .badRequest
             case .addressNotFound, .noNetwork, .unknownCategory, .unknownJurisdiction, .unknownOperation: .notFound
             }
         }

@@ -5,7 +5,7 @@
 "use strict";
 
 const cases = { role: "reporter", place: null, placeMarker: null, layer: null, open: null, key: null,
-  previewSeq: 0, refreshSeq: 0, cardSeq: 0 };
+  previewSeq: 0, refreshSeq: 0, cardSeq: 0, attributesSeq: 0, attributes: [] };
 window.gridmap.cases = { ready: false, role: "reporter", preview: null, previewFor: null, queue: [], markers: [],
   card: null, refreshes: 0, settled: 0, message: "" };
 
@@ -132,6 +132,59 @@ async function previewRoute() {
   }
 }
 
+// The chosen category's questions (its Open311 service definition's attributes), one input
+// each: a list's values as a select or checkboxes, a number, a time, a line or a text.
+async function showAttributes() {
+  const code = document.getElementById("case-category").value, box = document.getElementById("case-attributes");
+  const seq = ++cases.attributesSeq;
+  cases.attributes = [];
+  show(box);
+  const service = state.services.find(s => s.service_code === code);
+  if (!service || !service.metadata) return;
+  let definition;
+  try { definition = await api("/open311/v2/services/" + encodeURIComponent(code) + ".json"); } catch (e) {
+    return refused(e, "读取类别要求");
+  }
+  if (seq !== cases.attributesSeq) return;
+  cases.attributes = definition.attributes || [];
+  show(box, ...cases.attributes.map(a => {
+    const id = "case-attr-" + a.code, label = a.description + (a.required ? "（必填）" : "");
+    let input;
+    if (a.datatype === "singlevaluelist") {
+      input = el("select", { id, "data-code": a.code, required: a.required },
+        el("option", { value: "" }, label), ...a.values.map(v => el("option", { value: v.key }, v.name)));
+    } else if (a.datatype === "multivaluelist") {
+      input = el("span", { id, "data-code": a.code }, label + "：", ...a.values.map(v =>
+        el("label", {}, el("input", { type: "checkbox", value: v.key }), v.name)));
+    } else if (a.datatype === "text") {
+      input = el("textarea", { id, "data-code": a.code, rows: 2, placeholder: label, required: a.required });
+    } else {
+      const type = { number: "number", datetime: "datetime-local" }[a.datatype] || "text";
+      input = el("input", { id, "data-code": a.code, type, step: type === "number" ? "any" : null,
+        placeholder: label + (a.datatype_description ? "，" + a.datatype_description : ""), title: label,
+        required: a.required });
+    }
+    return el("div", { class: "line attribute" }, input);
+  }));
+}
+
+// The answers as /api/cases takes them: code → value, a multivaluelist's keys as a list.
+function attributeAnswers() {
+  const out = {};
+  for (const a of cases.attributes) {
+    const input = document.getElementById("case-attr-" + a.code);
+    if (!input) continue;
+    if (a.datatype === "multivaluelist") {
+      const keys = [...input.querySelectorAll("input:checked")].map(c => c.value);
+      if (keys.length) out[a.code] = keys;
+    } else if (input.value.trim()) {
+      // datetime-local has no zone: the district's.
+      out[a.code] = a.datatype === "datetime" ? input.value + ":00+08:00" : input.value;
+    }
+  }
+  return out;
+}
+
 async function submitReport(event) {
   event.preventDefault();
   const place = cases.place, category = document.getElementById("case-category").value;
@@ -139,7 +192,7 @@ async function submitReport(event) {
   // One key per report written: a second press while the first is on its way makes no second case.
   cases.key = cases.key || "page-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
   const body = { category, description: document.getElementById("case-description").value,
-    source: document.getElementById("case-source").value, key: cases.key };
+    source: document.getElementById("case-source").value, key: cases.key, attributes: attributeAnswers() };
   if (place.address) body.address = place.address; else Object.assign(body, { lon: place.lon, lat: place.lat });
   const submit = document.getElementById("case-submit");
   submit.disabled = true;
@@ -147,6 +200,7 @@ async function submitReport(event) {
     const made = await api("/api/cases", body);
     say("已上报：案件 #" + made.id + "，" + shortTime(made.due_at) + " 前办结。", null, true);
     document.getElementById("case-description").value = "";
+    await showAttributes();
     document.getElementById("case-address").value = "";
     document.getElementById("case-place").textContent = "在地图上点选位置，或输入地址：";
     if (cases.placeMarker) map.removeLayer(cases.placeMarker);
@@ -259,6 +313,8 @@ function showCase(c) {
       c.reworks ? el("span", { class: "muted" }, " 返工 " + c.reworks + " 次") : null),
     row("类别", categoryName(c.category), " ", el("span", { class: "muted" }, c.category)),
     c.description ? row("描述", c.description) : null,
+    Object.keys(c.attributes || {}).length ? row("填写项", Object.entries(c.attributes).map(([k, v]) =>
+      k + "：" + (Array.isArray(v) ? v.join("、") : String(v))).join("；")) : null,
     row("来源", sourceNames[c.source] || c.source, " ", el("span", { class: "muted" }, shortTime(c.reported_at))),
     row("期限", shortTime(c.due_at) + " 前办结", c.extensions ? "（延期 " + c.extensions + " 次）" : ""),
     row("网格", named("grid", s.grid)), row("社区", named("community", s.community)),
@@ -376,6 +432,7 @@ async function startCases() {
   document.getElementById("tab-lookup").addEventListener("click", () => showTab("lookup"));
   document.getElementById("tab-cases").addEventListener("click", () => showTab("cases"));
   document.getElementById("case-category").addEventListener("change", previewRoute);
+  document.getElementById("case-category").addEventListener("change", showAttributes);
   document.getElementById("case-geocode").addEventListener("click", geocodeReport);
   document.getElementById("case-address").addEventListener("keydown", e => {
     if (e.key === "Enter") { e.preventDefault(); geocodeReport(); }
