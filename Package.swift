@@ -65,10 +65,15 @@ let package = Package(
         // The one place that chooses a backend from a `--store` value (and copies between them).
         .target(name: "GridMapStores",
                 dependencies: ["GridMapStore", "GridMapCases", "GridMapSQLite", "GridMapPostgres"]),
-        // The engine: snapshots, lookups, request types, geocoding, bulk joins, routing, and the
+        // Geocoding as typed: addresses normalised and parsed, the address library and its matcher
+        // (the engine answers GEOCODE with it over a version's addresses).
+        .target(name: "GridMapGeocoding", dependencies: ["GridMapGeometry", "GridMapModel", "GridMapStore"],
+                swiftSettings: crossModule),
+        // The engine: snapshots, lookups, request types, geocoding's requests, routing, and the
         // runtime that serves them (the snapshot cell, the watcher, the publish queue).
         .target(name: "GridMapCore", dependencies: [
-            "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapCases", "GridMapStores", "CGridMapSupport",
+            "GridMapGeometry", "GridMapModel", "GridMapStore", "GridMapCases", "GridMapGeocoding", "GridMapStores",
+            "CGridMapSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: crossModule),
         // Bulk joins: CSV rows joined to the grids (and routed) on every core, as of their dates.
