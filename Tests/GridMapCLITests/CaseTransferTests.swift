@@ -1,6 +1,5 @@
 import Foundation
 import GridMapCore
-import GridMapSQLite
 import GridMapStore
 import GridMapStores
 import GridMapTestSupport
@@ -15,7 +14,7 @@ import Testing
 
     static func newStore(_ dir: String, _ name: String) throws -> String {
         let path = dir + "/" + name + ".gridmap"
-        try SQLiteStore.create(path: path, from: try Dataset.load(directory: root + "/data/yufeng"), author: "t",
+        try Stores.create(path, from: try Dataset.load(directory: root + "/data/yufeng"), author: "t",
                                message: "t")
         return path
     }
@@ -29,7 +28,7 @@ import Testing
         Thread.sleep(forTimeInterval: 1.2)
         let between = CaseCoding.chinaTime(Clock.nowMs)
         Thread.sleep(forTimeInterval: 1.2)
-        let s = try SQLiteStore(path: store)
+        let s = try Stores.open(store)
         let grid = "450203001001002"
         let row = try #require(try s.content(version: 1, addresses: false).layers[.grids]?[grid] ?? nil)
         var props = try #require(try JSONParser.parse(row.props).object)

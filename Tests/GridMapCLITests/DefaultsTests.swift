@@ -4,8 +4,6 @@ import GridMapTestSupport
 import GridMapHTTP
 import GridMapRESP
 import Testing
-import GridMapSQLite
-import GridMapPostgres
 import GridMapStores
 import GridMapPlanning
 

@@ -4,8 +4,6 @@ import GridMapHTTP
 import GridMapTestSupport
 import NIOCore
 import Testing
-import GridMapSQLite
-import GridMapPostgres
 import GridMapStores
 import GridMapPlanning
 
@@ -73,7 +71,7 @@ import GridMapPlanning
 
     static func newStore() throws -> String {
         let path = Scratch.path("skins") + ".gridmap"
-        _ = try SQLiteStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
+        _ = try Stores.create(path, from: snapshot.dataset, author: "t", message: "t")
         return path
     }
 

@@ -33,7 +33,7 @@ import Testing
         #expect(crossed > 0, "no grid is shared by two police precincts")
         // The store keeps them, version by version; exports and GeoPackages carry them back.
         let path = Scratch.path("network") + ".gridmap"
-        let store = try SQLiteStore.create(path: path, from: d, author: "t", message: "t")
+        let store = try Stores.create(path, from: d, author: "t", message: "t")
         let stored = try store.dataset(version: 1)
         #expect(stored.departments == d.departments && stored.units.map(\.id) == d.units.map(\.id))
         #expect(stored.categories == d.categories)

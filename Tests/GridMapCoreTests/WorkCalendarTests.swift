@@ -112,7 +112,7 @@ import Testing
     @Test func theCalendarTravelsWithTheMap() throws {
         let d = Fixtures.dataset
         let path = Scratch.path("calendar") + ".gridmap"
-        let store = try SQLiteStore.create(path: path, from: d, author: "t", message: "t")
+        let store = try Stores.create(path, from: d, author: "t", message: "t")
         let stored = try store.dataset(version: 1)
         #expect(stored.calendar == d.calendar && stored.categories == d.categories)
         let gpkg = Scratch.path("calendar") + ".gpkg"

@@ -5,8 +5,6 @@ import GridMapRESP
 import Hummingbird
 import Testing
 @testable import GridMapHTTP
-import GridMapSQLite
-import GridMapPostgres
 import GridMapStores
 import GridMapPlanning
 
@@ -44,7 +42,7 @@ import GridMapPlanning
     @Test func aBrokenStoreIsTheServersFault() async throws {
         let path = NSTemporaryDirectory() + "/gridmap-broken-\(UUID().uuidString).gridmap"
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
-        _ = try SQLiteStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
+        _ = try Stores.create(path, from: snapshot.dataset, author: "t", message: "t")
         let service = try MapService(storeLocation: path)
         try await withServer(map: ServedMap(service)) { client in
             #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)

@@ -10,7 +10,6 @@ import Testing
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import GridMapSQLite
 import GridMapStores
 
 /// Cases over HTTP and Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2: POST Service
@@ -51,7 +50,7 @@ import GridMapStores
 
     @Test func open311ReportsAreKeptStampedAndReadBack() async throws {
         let path = Scratch.path("cases-http") + ".gridmap"
-        _ = try SQLiteStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
+        _ = try Stores.create(path, from: snapshot.dataset, author: "t", message: "t")
         var access = Credentials()
         access.readerPassword = "k3y"
         access.plannerPassword = "p1an"
@@ -171,7 +170,7 @@ import GridMapStores
 
     @Test func aReaderPasswordWithAColonIsStillAnAPIKey() async throws {
         let path = Scratch.path("cases-colon") + ".gridmap"
-        _ = try SQLiteStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
+        _ = try Stores.create(path, from: snapshot.dataset, author: "t", message: "t")
         let service = try MapService(storeLocation: path)
         var access = Credentials(readerPassword: "fms:k3y", plannerPassword: "p1an")
         access.accounts = service.cases
@@ -188,7 +187,7 @@ import GridMapStores
 
     @Test func accountsOverBasicAndOpen311Keys() async throws {
         let path = Scratch.path("cases-accounts") + ".gridmap"
-        _ = try SQLiteStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
+        _ = try Stores.create(path, from: snapshot.dataset, author: "t", message: "t")
         let service = try MapService(storeLocation: path)
         let reporterKey = try service.cases.with { try $0.addAccount("fms", role: .reporter, unit: nil, nowMs: 1) }
         let dispatcherKey = try service.cases.with {

@@ -7,8 +7,6 @@ import GridMapRESP
 import Hummingbird
 import Logging
 import Testing
-import GridMapSQLite
-import GridMapPostgres
 import GridMapStores
 import GridMapPlanning
 import GridMapModel
@@ -79,7 +77,7 @@ import GridMapCases
                     == .serviceUnavailable)
             let store = NSTemporaryDirectory() + "/gridmap-http-\(UUID().uuidString).gridmap"
             defer { try? FileManager.default.removeItem(atPath: store) }
-            try SQLiteStore.create(path: store, from: snapshot.dataset, author: "test", message: "test")
+            try Stores.create(store, from: snapshot.dataset, author: "test", message: "test")
             loading.set(try MapService(storeLocation: store))
             let ready = try await client.execute(uri: "/readyz", method: .get)
             let readyBody = try json(ready)
@@ -179,7 +177,7 @@ import GridMapCases
     @Test func draftsImpactAndValidationForPlannersOnly() async throws {
         let path = NSTemporaryDirectory() + "/gridmap-plan-\(UUID().uuidString).gridmap"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try SQLiteStore.create(path: path, from: snapshot.dataset, author: "t", message: "t")
+        let store = try Stores.create(path, from: snapshot.dataset, author: "t", message: "t")
         let planner = Planner(store: store)
         let draft = try planner.open(name: "调整", author: "张规划").id
         try planner.apply(.split(grid: "450203004002006", line: GeometryInput.parse(

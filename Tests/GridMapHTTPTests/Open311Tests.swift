@@ -7,8 +7,6 @@ import Testing
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import GridMapSQLite
-import GridMapPostgres
 import GridMapStores
 import GridMapPlanning
 

@@ -1,8 +1,6 @@
 import Testing
 import GridMapCore
 import GridMapNetwork
-import GridMapSQLite
-import GridMapPostgres
 import GridMapStores
 import GridMapPlanning
 

@@ -4,8 +4,6 @@ import GridMapTestSupport
 import Testing
 
 @testable import GridMapRESP
-import GridMapSQLite
-import GridMapPostgres
 import GridMapStores
 import GridMapPlanning
 

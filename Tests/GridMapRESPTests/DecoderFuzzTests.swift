@@ -2,8 +2,6 @@ import GridMapCore
 import NIOCore
 import Testing
 @testable import GridMapRESP
-import GridMapSQLite
-import GridMapPostgres
 import GridMapStores
 import GridMapPlanning
 

@@ -2,8 +2,6 @@ import Foundation
 import GridMapCore
 import Testing
 @testable import GridMapRESP
-import GridMapSQLite
-import GridMapPostgres
 import GridMapStores
 import GridMapPlanning
 
@@ -18,7 +16,7 @@ import GridMapPlanning
 
     /// Publishes a new name for `grid` straight into the store file, as another process would.
     static func rename(_ grid: String, to name: String, in path: String) throws -> VersionInfo {
-        let store = try SQLiteStore(path: path)
+        let store = try Stores.open(path)
         let head = try store.head()
         let g = try #require(try store.dataset(version: head).grids.first { $0.id == grid })
         var props = g.properties
@@ -124,7 +122,7 @@ import GridMapPlanning
             Issue.record("reader rolled back"); return
         }
         #expect(noperm.hasPrefix("NOPERM"))
-        let store = try SQLiteStore(path: path)
+        let store = try Stores.open(path)
         _ = try Self.rename(Self.pointInGrid().1, to: "甲", in: path)
         #expect(throws: StaleVersionError.self) {
             try store.publish(ChangeSet(), parent: 1, author: "late", message: "stale")

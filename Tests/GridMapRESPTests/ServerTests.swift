@@ -2,10 +2,10 @@ import Foundation
 import GridMapCore
 import Testing
 @testable import GridMapRESP
-import GridMapSQLite
-import GridMapPostgres
 import GridMapStores
 import GridMapPlanning
+// Breaking a store on purpose: SQL written past gridmap, as a foreign tool would.
+import GridMapSQLite
 
 @Suite(.serialized) struct ServerTests {
     @Test func commandsAnswerOverASocket() async throws {

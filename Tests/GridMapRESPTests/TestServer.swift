@@ -8,8 +8,6 @@ import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
 #endif
-import GridMapSQLite
-import GridMapPostgres
 import GridMapStores
 import GridMapPlanning
 
@@ -19,7 +17,7 @@ enum Fixture {
     static let templateStore: String = {
         let path = Scratch.directory + "/template.gridmap"
         try? FileManager.default.removeItem(atPath: path)
-        try! SQLiteStore.create(path: path, from: try! Dataset.load(directory: root + "/data/yufeng"), author: "test",
+        try! Stores.create(path, from: try! Dataset.load(directory: root + "/data/yufeng"), author: "test",
                              message: "the committed data")
         return path
     }()
