@@ -56,6 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
     var httpRequestTimeout: Int64 = HTTPConfig().requestTimeout
     @Option(help: "Seconds an idle HTTP keep-alive connection stays open.")
     var httpKeepaliveTimeout: Int64 = HTTPConfig().keepAliveTimeout
+    @Flag(help: ArgumentHelp("Leave the measures' copy of the case log to the first statistics request, "
+                             + "instead of filling it in the background at start and keeping it in step."))
+    var noMeasuresWarmup = false
     @OptionGroup var options: DataOptions
 
     func run() async throws {
@@ -138,6 +141,7 @@ struct ServeCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: resp), .init(service: CaseFeedService(desk: desk)),
         ]
+        if !noMeasuresWarmup { services.append(.init(service: MeasuresWarmup(desk: desk))) }
         if httpPort > 0 {
             var http = HTTPConfig()
             http.host = httpHost
