@@ -13,12 +13,18 @@ public final class SQLiteCaseBackend: CaseBackend {
     public let writeRefusal: String?
     private let db: SQLiteDatabase
 
+    /// Each connection's page cache (KiB): filled only as pages are read.
+    public static let cacheKiB = 65_536
+
     public init(path: String, readOnly: Bool = false) throws {
         location = path
         do {
             db = try SQLiteDatabase(path: path, mode: readOnly ? .readOnly : .readWriteCreate)
             db.busyTimeout(milliseconds: 10_000)
             if !readOnly { try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL") }
+            // The queues' pages kept in the connection: SQLite's default 2 MB held a fraction of
+            // a long history's indexes, and each page beyond it was read again from the kernel.
+            try db.execute("PRAGMA cache_size = -\(Self.cacheKiB)")
         } catch let e as SQLiteError {
             throw CaseError(.caseLogUnavailable, "the case log in \(path) cannot be opened: \(e)")
         }
