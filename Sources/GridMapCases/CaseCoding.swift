@@ -95,12 +95,36 @@ public enum CaseCoding {
     // MARK: as clients read it
 
     /// Milliseconds since 1970 as China's local time, `2026-12-08T14:32:52+08:00`.
+    /// Written digit by digit: a case carries five of these, a page fifty cases, and
+    /// `String(format:)` was a tenth of a page's time.
     public static func chinaTime(_ ms: Int64) -> String {
         var t = time_t(ms / 1000 + 8 * 3600)
         var tm = tm()
         gmtime_r(&t, &tm)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d+08:00", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1,
-                      Int(tm.tm_mday), Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec))
+        let year = Int(tm.tm_year) + 1900
+        guard (0...9999).contains(year) else {
+            return String(format: "%04d-%02d-%02dT%02d:%02d:%02d+08:00", year, Int(tm.tm_mon) + 1,
+                          Int(tm.tm_mday), Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec))
+        }
+        var out = [UInt8](repeating: 0, count: 25)
+        func put(_ v: Int, at end: Int, width: Int) {
+            var x = v
+            for i in stride(from: end, to: end - width, by: -1) {
+                out[i] = UInt8(48 + x % 10)
+                x /= 10
+            }
+        }
+        put(year, at: 3, width: 4)
+        put(Int(tm.tm_mon) + 1, at: 6, width: 2)
+        put(Int(tm.tm_mday), at: 9, width: 2)
+        put(Int(tm.tm_hour), at: 12, width: 2)
+        put(Int(tm.tm_min), at: 15, width: 2)
+        put(Int(tm.tm_sec), at: 18, width: 2)
+        for (i, c) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":")] as [(Int, Character)] {
+            out[i] = c.asciiValue!
+        }
+        out.replaceSubrange(19..<25, with: Array("+08:00".utf8))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A case as JSON: its stamp, where it stands and, when asked, its history. The reporter's

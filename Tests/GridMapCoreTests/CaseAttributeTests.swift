@@ -124,3 +124,22 @@ import Testing
         #expect(code { _ = try report(map, "0401", ["state=gone"], historic: true) } == "bad_attribute")
     }
 }
+
+/// Times as clients read them (China's time, written digit by digit) against Foundation's own
+/// formatter on random moments from 1970 to 9999 and on the edges of days and years.
+@Suite struct ChinaTimeTests {
+    @Test func digitsAgreeWithFoundation() {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'+08:00'"
+        var generator = SystemRandomNumberGenerator()
+        var moments: [Int64] = [0, 999, 1000, 57_599_999, 57_600_000, 1_796_659_199_999, 1_796_659_200_000,
+                                253_402_271_999_000]
+        for _ in 0..<20_000 { moments.append(Int64.random(in: 0...253_402_271_999_000, using: &generator)) }
+        let wrong = moments.filter {
+            CaseCoding.chinaTime($0) != f.string(from: Date(timeIntervalSince1970: Double($0 / 1000)))
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(3).map { ($0, CaseCoding.chinaTime($0)) })")
+    }
+}
