@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import GridMapCore
 @testable import GridMapGeometry
@@ -84,5 +85,21 @@ import Testing
         var out: [UInt8] = []
         JSONValue.appendString("\u{1}\"", to: &out)
         #expect(String(decoding: out, as: UTF8.self) == #""\u0001\"""#)
+    }
+}
+
+/// Bytes that are not UTF-8 inside a string are refused, with and without escapes beside them;
+/// ASCII and Chinese are read as they are; a string not stored contiguously is written alike.
+@Suite struct JSONUTF8Tests {
+    @Test func invalidUTF8IsRefused() throws {
+        for bad: [UInt8] in [[0xFF], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xE7, 0xBD], [0x61, 0xF5, 0x80, 0x80, 0x80]] {
+            #expect(throws: (any Error).self) { try JSONParser.parse([0x22] + bad + [0x22]) }
+            #expect(throws: (any Error).self) { try JSONParser.parse([0x22, 0x5C, 0x6E] + bad + [0x22]) }
+        }
+        #expect(try JSONParser.parse(Array("\"grid_450203\"".utf8)).string == "grid_450203")
+        #expect(try JSONParser.parse(Array("\"鱼峰区\\n\"".utf8)).string == "鱼峰区\n")
+        var out: [UInt8] = []
+        JSONValue.appendString(NSString(string: "网格 \"1\"") as String, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "\"网格 \\\"1\\\"\"")
     }
 }

@@ -125,13 +125,16 @@ public struct JSONParser {
         i += 1
         let start = i
         // Fast path: no escapes.
+        var ascii = true
         while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 {
+            ascii = ascii && bytes[i] < 0x80
             i += 1
         }
         guard i < bytes.count else { throw fail("unterminated string") }
         if bytes[i] == UInt8(ascii: "\"") {
             defer { i += 1 }
-            return try utf8(bytes[start..<i])
+            // ASCII is valid UTF-8 as it is: no validation (a generic call per string).
+            return ascii ? String(decoding: bytes[start..<i], as: UTF8.self) : try utf8(bytes[start..<i])
         }
         var out = Array(bytes[start..<i])
         while i < bytes.count {
@@ -180,8 +183,11 @@ public struct JSONParser {
         return v
     }
 
+    /// Decoding repairs what is not UTF-8 (with U+FFFD, which differs from the bytes it
+    /// replaces): unchanged bytes mean the slice was valid.
     private func utf8(_ slice: ArraySlice<UInt8>) throws -> String {
-        guard let s = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8 in string") }
+        let s = String(decoding: slice, as: UTF8.self)
+        guard s.utf8.elementsEqual(slice) else { throw fail("invalid UTF-8 in string") }
         return s
     }
 }

@@ -169,8 +169,19 @@ extension JSONValue {
     /// A JSON string literal of `s`, escaped where JSON requires it.
     public static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escaping: append them whole.
-        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+        // Most strings need no escaping: appended whole, scanned as the bytes they are stored
+        // as (a native string's), not through UTF8View's iterator, which a queue page's
+        // thousands of strings paid for.
+        let whole = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if whole == true {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        if whole == nil, !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
             out.append(contentsOf: s.utf8)
             out.append(UInt8(ascii: "\""))
             return
