@@ -152,7 +152,7 @@ public struct CaseReportRequest: Sendable {
         guard case .object(var o) = CaseCoding.json(record, nowMs: nowMs, contacts: actor.seesContacts,
                                                     history: true) else { return [] }
         o["created"] = .bool(fresh)
-        return Array(JSONValue.object(o).serialized.utf8)
+        return JSONValue.object(o).bytes
     }
 }
 
@@ -164,8 +164,7 @@ public struct CaseGetRequest: Sendable {
     public func answer(_ map: MapView, actor: CaseActor, nowMs: Int64 = Clock.nowMs) throws -> [UInt8] {
         let record = try map.service.cases.with { try $0.record(id) }
         if actor.role == .unit && record.state.unit != actor.unit { throw CaseLog.unknownForUnit(id) }
-        return Array(CaseCoding.json(record, nowMs: nowMs, contacts: actor.seesContacts, history: true)
-            .serialized.utf8)
+        return CaseCoding.json(record, nowMs: nowMs, contacts: actor.seesContacts, history: true).bytes
     }
 }
 
@@ -201,8 +200,7 @@ public struct CaseActRequest: Sendable {
         let record = try map.service.cases.with {
             try $0.act(id, act, account: actor.account, role: actor.role, unitScope: actor.unit)
         }
-        return Array(CaseCoding.json(record, nowMs: nowMs, contacts: actor.seesContacts, history: true)
-            .serialized.utf8)
+        return CaseCoding.json(record, nowMs: nowMs, contacts: actor.seesContacts, history: true).bytes
     }
 
     /// As `answer`, committed together with other writes arriving at once (the servers'),
@@ -214,7 +212,7 @@ public struct CaseActRequest: Sendable {
             try $0.act(id, act, account: actor.account, role: actor.role, unitScope: actor.unit)
         }) { result in
             reply(result.map {
-                Array(CaseCoding.json($0, nowMs: nowMs, contacts: actor.seesContacts, history: true).serialized.utf8)
+                CaseCoding.json($0, nowMs: nowMs, contacts: actor.seesContacts, history: true).bytes
             })
         }
     }
@@ -224,8 +222,7 @@ public struct CaseActRequest: Sendable {
         let record = try await map.service.cases.write {
             try $0.act(id, act, account: actor.account, role: actor.role, unitScope: actor.unit)
         }
-        return Array(CaseCoding.json(record, nowMs: nowMs, contacts: actor.seesContacts, history: true)
-            .serialized.utf8)
+        return CaseCoding.json(record, nowMs: nowMs, contacts: actor.seesContacts, history: true).bytes
     }
 
     /// The action checked against the map (its unit) and its due time read.
@@ -341,7 +338,7 @@ public struct CaseListRequest: Sendable {
             out = ["cases": .array(items), "count": JSONValue(items.count), "limit": JSONValue(f.limit),
                    "offset": JSONValue(f.offset)]
         }
-        return Array(out.serialized.utf8)
+        return out.bytes
     }
 }
 

@@ -220,7 +220,7 @@ public struct CaseStatsRequest: Sendable {
             "unplaced": CaseStatsText.json(id: "", name: "未归属（不在该版本网格内，或无部门、无网格员）", unplaced,
                                            rank: nil, minimum: minimum),
         ])
-        return Array(out.serialized.utf8)
+        return out.bytes
     }
 }
 
