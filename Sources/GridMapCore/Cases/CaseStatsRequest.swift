@@ -183,10 +183,26 @@ public struct CaseStatsRequest: Sendable {
             try desk.histories.histories($0, reportedBefore: toMs, asOfMs: asOf, fromMs: fromMs)
         }
         var by: [String: CaseMeasures] = [:], unplaced = CaseMeasures()
-        for c in cases where c.mayCount(fromMs: fromMs) {
-            let keys = keys(c, on: s)
-            if keys.isEmpty { unplaced.add(c, fromMs: fromMs, toMs: toMs, asOfMs: asOf) }
-            for k in keys { by[k, default: CaseMeasures()].add(c, fromMs: fromMs, toMs: toMs, asOfMs: asOf) }
+        if attribution != .stamped && self.by == .grid {
+            // By grid on a version's map (the page's default level, 67,400 grids at 100×): each
+            // case's grid is found once and its measures kept by the grid's index; the ids only
+            // for the grids that have some (what `keys` answers, without a list and a hash a case).
+            var perGrid = [CaseMeasures?](repeating: nil, count: s.dataset.grids.count)
+            for c in cases where c.mayCount(fromMs: fromMs) {
+                guard let g = s.locate(Coordinate(c.lon, c.lat)) else {
+                    unplaced.add(c, fromMs: fromMs, toMs: toMs, asOfMs: asOf)
+                    continue
+                }
+                if perGrid[g] == nil { perGrid[g] = CaseMeasures() }
+                perGrid[g]!.add(c, fromMs: fromMs, toMs: toMs, asOfMs: asOf)
+            }
+            for (g, m) in perGrid.enumerated() { if let m { by[s.dataset.grids[g].id] = m } }
+        } else {
+            for c in cases where c.mayCount(fromMs: fromMs) {
+                let keys = keys(c, on: s)
+                if keys.isEmpty { unplaced.add(c, fromMs: fromMs, toMs: toMs, asOfMs: asOf) }
+                for k in keys { by[k, default: CaseMeasures()].add(c, fromMs: fromMs, toMs: toMs, asOfMs: asOf) }
+            }
         }
         let kept = by.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }
         let ranks = CaseRanking.ranks(kept.map(\.value), minimum: minimum)
