@@ -1,5 +1,6 @@
 import Foundation
 import GridMapModel
+import Synchronization
 
 /// A backend used by one thread at a time, each use through this one lock: what a server hands
 /// planning, its requests and its watcher. Each use holds the lock for its own calls only, so
@@ -27,10 +28,17 @@ public final class SerialStore: @unchecked Sendable {
         sendsVersionHints = store.sendsVersionHints
     }
 
+    /// Called on the using thread after each use has let the lock go: a test's way to act at
+    /// that moment (between an operation's reads and its save) on any machine, however busy.
+    package let released = Mutex<(@Sendable () -> Void)?>(nil)
+
     /// `body` with the backend, under the lock.
     public func callAsFunction<T>(_ body: (any VersionedStore) throws -> T) throws -> T {
         lock.lock()
-        defer { lock.unlock() }
+        defer {
+            lock.unlock()
+            if let hook = released.withLock({ $0 }) { hook() }
+        }
         do { return try body(store) } catch let e as StoreError {
             failed(e)
             throw e

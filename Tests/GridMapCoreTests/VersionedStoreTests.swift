@@ -158,24 +158,29 @@ final class ObservedStore: VersionedStore, @unchecked Sendable {
         let store = try Self.store()
         let service = try MapService(store: store)
         let draft = try Self.openDraft(service)
-        let otherDone = DispatchSemaphore(value: 0)
-        let served = Atomic<Bool>(false)
-        store.after = { name in
-            // The operation's last read before it computes: another thread asks the store.
-            guard name == "gridCodesInDrafts" else { return }
-            Thread.detachNewThread {
-                _ = try? service.withStore { try $0.head() }
-                otherDone.signal()
+        let armed = Atomic<Bool>(false), served = Atomic<Bool>(false), saved = Atomic<Bool>(false)
+        // The operation's last read before it computes arms the check; once that use has let
+        // the lock go, on the operation's own thread (so before it computes and saves, on any
+        // machine), another thread uses the store. Were the lock held for the whole operation,
+        // the other thread would wait out the bound.
+        store.after = { name in if name == "gridCodesInDrafts" { armed.store(true, ordering: .relaxed) } }
+        store.before = { name in if name == "saveDraft" { saved.store(true, ordering: .relaxed) } }
+        try service.serialStore().released.withLock { hook in
+            hook = {
+                guard armed.exchange(false, ordering: .relaxed) else { return }
+                let otherDone = DispatchSemaphore(value: 0)
+                Thread.detachNewThread {
+                    _ = try? service.withStore { try $0.head() }
+                    otherDone.signal()
+                }
+                let inTime = otherDone.wait(timeout: .now() + 120) == .success
+                served.store(inTime && !saved.load(ordering: .relaxed), ordering: .relaxed)
             }
-        }
-        store.before = { name in
-            // The save waits for the other thread, which had to get in while the edit computed.
-            guard name == "saveDraft" else { return }
-            served.store(otherDone.wait(timeout: .now() + 120) == .success, ordering: .relaxed)
         }
         let line = "LINESTRING(109.4195 24.30665, 109.4222 24.30655)"
         _ = try service.answer(try .split(draft: draft, grid: "450203004002006", line: line), author: "a")
-        let got = served.load(ordering: .relaxed)
-        #expect(got, "another thread could not use the store while the split computed")
+        let got = served.load(ordering: .relaxed), wasSaved = saved.load(ordering: .relaxed)
+        #expect(got, "another thread could not use the store between the split's reads and its save")
+        #expect(wasSaved, "the split was saved")
     }
 }
